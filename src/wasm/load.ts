@@ -1,0 +1,22 @@
+// Synchronous instantiation of the embedded AssemblyScript modules. Every module is built with
+// `--use abort=` and `--runtime stub`, so it has no imports and instantiates with `{}`.
+// Compiled modules are cached per binary; each caller gets its own instance (own memory).
+
+const compiled = new Map<string, WebAssembly.Module>();
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Instantiates an embedded module; `T` names its numeric exports. */
+export function instantiate<T>(wasmBase64: string): T & { memory: WebAssembly.Memory } {
+  let module = compiled.get(wasmBase64);
+  if (module === undefined) {
+    module = new WebAssembly.Module(decodeBase64(wasmBase64) as BufferSource);
+    compiled.set(wasmBase64, module);
+  }
+  return new WebAssembly.Instance(module, {}).exports as unknown as T & { memory: WebAssembly.Memory };
+}
