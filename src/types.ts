@@ -1,0 +1,66 @@
+// Shared value types of the public API. Plain data only: no behaviour lives here.
+
+/** Operation of a sample. */
+export const Op = { Read: 0, Write: 1 } as const;
+export type Op = (typeof Op)[keyof typeof Op];
+
+/** The four counters of a row, in storage order. */
+export const SERIES = ["reads", "writes", "read_bytes", "write_bytes"] as const;
+export type Series = (typeof SERIES)[number];
+
+/** A key: `null` means "lowest" for a start and "unbounded" for an end. */
+export type Key = Uint8Array | null;
+
+/** What a row is, independent of its counts: stored once per bucket in the history. */
+export interface RowMeta {
+  /** Wire bucket id: `route:<id>[:<label>][#<sub>]` or `virtual:<id>`. */
+  bucketId: string;
+  /** The route id; `null` for a virtual bucket (its synthetic id is in `bucketId`). */
+  routeId: number | null;
+  /** Source label; `""` when unlabeled. */
+  label: string;
+  /** Inclusive lower bound; `null` = lowest key. */
+  start: Key;
+  /** Exclusive upper bound; `null` = unbounded. */
+  end: Key;
+  /** True for virtual buckets (several routes folded into one slot). */
+  aggregate: boolean;
+  /** Member route ids of a virtual bucket (capped); `[routeId]` for a plain route. */
+  memberRoutes: number[];
+  /** True member count (≥ 1). */
+  memberRoutesTotal: number;
+  /** Replication group of the route; 0 for virtual buckets. */
+  groupId: number;
+  /** Sub-bucket index within the route (0 when the route has one bucket). */
+  subBucket: number;
+  /** Effective number of sub-buckets of the route. */
+  subBucketCount: number;
+}
+
+/** One row of a flushed column (what `snapshot()` returns). */
+export interface Row extends RowMeta {
+  /** Leader term of `groupId` at flush time; 0 when not tracked. */
+  leaderTerm: number;
+  reads: number;
+  writes: number;
+  readBytes: number;
+  writeBytes: number;
+}
+
+/** One flushed time column: counters drained for the window `(windowStartMs, atMs]`. */
+export interface Column {
+  windowStartMs: number;
+  atMs: number;
+  rows: Row[];
+}
+
+/**
+ * One series of the column history, columnar: the matrix builder's input. `metaIds[i]` indexes
+ * `metas`; `values[i]` is the series value of that row in the column (possibly 0 when the row was
+ * non-zero in another series); `terms[i]` its leader term (0 = not tracked).
+ */
+export interface SeriesView {
+  series: Series;
+  metas: RowMeta[];
+  columns: { windowStartMs: number; atMs: number; metaIds: Uint32Array; values: Float64Array; terms: Float64Array }[];
+}
