@@ -1,0 +1,158 @@
+// The sampler's hot data: per-cell counters, per-slot key ranges for sub-bucket indexing, and
+// the flush drain. A "slot" is one (route, label) or one virtual bucket; a "cell" is one
+// sub-bucket of a slot: cell = slot * maxK + sub. Each cell holds four f64 counters
+// [reads, writes, readBytes, writeBytes]; f64 so JS can bump them through a Float64Array view
+// (exact up to 2^53 per column).
+//
+// Layout (fixed at init; only the route-key arena at the end grows, at registration time):
+//   scratch   SCRATCH_BYTES       keys copied in by JS
+//   slotInfo  slotCap * SLOT_INFO descriptor + where the slot's start/end bytes live
+//   order     cellCap * 4         cells in row order (start key, route id, label), drain order
+//   outIdx    OUT_CAP * 4         drained cell indexes
+//   outVal    OUT_CAP * 32        drained counters
+//   counters  cellCap * 32
+//   arena     grows               start/end bytes of ranged slots
+
+import { SUBRANGE_DESC_BYTES, subrangeInit, subrangeIndex } from "./lib/subrange";
+
+const SCRATCH_BYTES: u32 = 65536;
+const OUT_CAP: u32 = 8192;
+// descriptor, then startPtr u32, startLen u32, endPtr u32, endLen i32
+const SLOT_INFO: u32 = (SUBRANGE_DESC_BYTES + 16 + 7) & ~7;
+
+let slotCap: u32 = 0;
+let maxK: u32 = 1;
+let scratch: usize = 0;
+let slotInfo: usize = 0;
+let order: usize = 0;
+let outIdx: usize = 0;
+let outVal: usize = 0;
+let counters: usize = 0;
+let arenaTop: usize = 0;
+let drainNext: u32 = 0;
+
+function align(p: usize, a: usize): usize {
+  return (p + a - 1) & ~(a - 1);
+}
+
+/** Makes sure linear memory reaches `end`; returns false when it cannot grow. */
+function reserve(end: usize): bool {
+  const have = <usize>memory.size() << 16;
+  if (end <= have) return true;
+  const pages = <i32>((end - have + 0xffff) >> 16);
+  return memory.grow(pages) >= 0;
+}
+
+/** Lays memory out for `slots` slots of `k` sub-buckets each. Returns 0, or 1 if memory is short. */
+export function init(slots: u32, k: u32): u32 {
+  slotCap = slots;
+  maxK = k;
+  const cells = <usize>slots * k;
+  scratch = align(__heap_base, 16);
+  slotInfo = align(scratch + SCRATCH_BYTES, 16);
+  order = align(slotInfo + <usize>slots * SLOT_INFO, 16);
+  outIdx = align(order + cells * 4, 16);
+  outVal = align(outIdx + <usize>OUT_CAP * 4, 16);
+  counters = align(outVal + <usize>OUT_CAP * 32, 16);
+  arenaTop = align(counters + cells * 32, 16);
+  return reserve(arenaTop) ? 0 : 1;
+}
+
+export function scratchPtr(): usize { return scratch; }
+export function orderPtr(): usize { return order; }
+export function outIdxPtr(): usize { return outIdx; }
+export function outValPtr(): usize { return outVal; }
+export function countersPtr(): usize { return counters; }
+export function outCap(): u32 { return OUT_CAP; }
+export function scratchBytes(): u32 { return SCRATCH_BYTES; }
+
+/**
+ * Gives `slot` the key range whose start bytes are at scratch[0, startLen) and end bytes at
+ * scratch[startLen, startLen + endLen) (endLen = -1: unbounded), split into up to `k`
+ * sub-buckets. Copies the bytes into the arena (may grow memory: JS must refresh its views).
+ * Returns the effective number of sub-buckets, or 0 if memory could not grow.
+ */
+export function setSlotRange(slot: u32, startLen: u32, endLen: i32, k: u32): u32 {
+  const bytes = <usize>startLen + (endLen > 0 ? <usize>endLen : 0);
+  const at = arenaTop;
+  if (!reserve(at + bytes)) return 0;
+  memory.copy(at, scratch, bytes);
+  arenaTop = align(at + bytes, 8);
+  const info = slotInfo + <usize>slot * SLOT_INFO;
+  const keys = info + SUBRANGE_DESC_BYTES;
+  store<u32>(keys, <u32>at);
+  store<u32>(keys, startLen, 4);
+  store<u32>(keys, <u32>(at + startLen), 8);
+  store<i32>(keys, endLen, 12);
+  const kk = k < maxK ? k : maxK;
+  return subrangeInit(info, at, startLen, at + startLen, endLen, kk);
+}
+
+/** Sub-bucket of the key at scratch[0, keyLen) within `slot`'s range. */
+export function subBucketOf(slot: u32, keyLen: u32): u32 {
+  const info = slotInfo + <usize>slot * SLOT_INFO;
+  const keys = info + SUBRANGE_DESC_BYTES;
+  return subrangeIndex(
+    info,
+    <usize>load<u32>(keys), load<u32>(keys, 4),
+    <usize>load<u32>(keys, 8), load<i32>(keys, 12),
+    scratch, keyLen,
+  );
+}
+
+/**
+ * Counts one sample of the key at scratch[0, keyLen) into slot `countSlot`, in the sub-bucket
+ * that `rangeSlot`'s range gives it (labelled slots of a route share its unlabelled slot's
+ * range). `bytes` is keyLen + max(valueLen, 0) of the whole key, already validated by JS.
+ */
+export function observeKey(rangeSlot: u32, countSlot: u32, op: u32, keyLen: u32, bytes: f64): void {
+  const cell = <usize>countSlot * maxK + subBucketOf(rangeSlot, keyLen);
+  const c = counters + (cell << 5) + (<usize>op << 3);
+  store<f64>(c, load<f64>(c) + 1.0);
+  store<f64>(c, load<f64>(c, 16) + bytes, 16);
+}
+
+/** Adds the counters of cell `from` into cell `to` and zeroes `from` (folding, re-homing). */
+export function moveCell(from: u32, to: u32): void {
+  const src = counters + (<usize>from << 5);
+  const dst = counters + (<usize>to << 5);
+  if (src == dst) return;
+  v128.store(dst, f64x2.add(v128.load(dst), v128.load(src)));
+  v128.store(dst, f64x2.add(v128.load(dst, 16), v128.load(src, 16)), 16);
+  v128.store(src, f64x2.splat(0));
+  v128.store(src, f64x2.splat(0), 16);
+}
+
+/**
+ * Drains cells order[from, to) in that order: every cell with a non-zero counter is copied to
+ * the output (index + four counters) and zeroed. Stops when the output is full; the position to
+ * resume from is `drainResume()`. Returns the number of rows written.
+ */
+export function drain(from: u32, to: u32): u32 {
+  let n: u32 = 0;
+  let i = from;
+  const zero = f64x2.splat(0);
+  while (i < to && n < OUT_CAP) {
+    const cell = load<u32>(order + (<usize>i << 2));
+    const c = counters + (<usize>cell << 5);
+    const a = v128.load(c);
+    const b = v128.load(c, 16);
+    if (v128.any_true(v128.or(a, b))) {
+      store<u32>(outIdx + (<usize>n << 2), cell);
+      const o = outVal + (<usize>n << 5);
+      v128.store(o, a);
+      v128.store(o, b, 16);
+      v128.store(c, zero);
+      v128.store(c, zero, 16);
+      n++;
+    }
+    i++;
+  }
+  drainNext = i;
+  return n;
+}
+
+export function drainResume(): u32 { return drainNext; }
+
+/** Bytes of linear memory in use (layout plus key arena). */
+export function usedBytes(): f64 { return <f64>arenaTop; }

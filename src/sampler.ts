@@ -1,0 +1,633 @@
+// createSampler: counts requests per route on the hot path and flushes them into one history
+// column per step (SPEC §3). Counters live in the sampler's Wasm instance (counters.ts); this
+// file owns validation and the route lifecycle: registration, folding into virtual buckets,
+// removal with a grace window, labels, leader terms and the flush.
+
+import { routeBucketId, virtualBucketId } from "./bucket-id.js";
+import { Counters } from "./counters.js";
+import { ColumnBuilder, History } from "./history.js";
+import { compareBytes, compareEnd, compareStart } from "./keys.js";
+import { rangesOverlap } from "./ranges.js";
+import { resolveOptions, slotCapacity, type ResolvedOptions, type SamplerOptions } from "./sampler-options.js";
+import { subBucketBounds, subrangeLayout } from "./subrange.js";
+import type { Column, Key, RowMeta } from "./types.js";
+import { unitEnd, unitOrderId, unitStart, virtualRange, type RouteUnit, type Unit, type VirtualBucket } from "./units.js";
+import { checkFiniteNumber, checkId, checkKey } from "./validate.js";
+
+export type { SamplerOptions } from "./sampler-options.js";
+
+/** Route ids below this index dense typed arrays on the hot path; larger ids use a Map. */
+const DENSE_LIMIT = 1 << 20;
+/** Longest accepted sample length (bytes); anything else counts as 0. */
+const MAX_LEN = 0x7fffffff;
+
+export interface SamplerStats {
+  /** Observations of unknown or removed routes. */
+  misses: number;
+  /** Observations with an op other than 0/1 or a key that is not a Uint8Array. */
+  invalidSamples: number;
+  /** Live routes with their own slot. */
+  trackedRoutes: number;
+  /** Live virtual buckets. */
+  virtualBuckets: number;
+  /** Columns in history. */
+  columns: number;
+  /** Counter memory plus stored history. */
+  memoryBytes: number;
+}
+
+export function createSampler(options?: SamplerOptions): Sampler {
+  return new Sampler(options);
+}
+
+export class Sampler {
+  readonly stepMs: number;
+  readonly historyColumns: number;
+  readonly labels: readonly string[];
+
+  private readonly opts: ResolvedOptions;
+  private readonly counters: Counters;
+  private readonly history: History;
+  private readonly maxK: number;
+  /** Counter stride of one slot in the Float64Array view (maxK cells × 4 counters). */
+  private readonly slotStride: number;
+  private readonly labelIndex = new Map<string, number>();
+
+  // Hot-path lookup by route id: the slot to count into (own or virtual) and the route's
+  // sub-bucket count; -1 = not registered. `labelSlotOf[i]` is the slot of label i + 1.
+  private slotOf = new Int32Array(0).fill(-1);
+  private kOf = new Uint16Array(0);
+  private labelSlotOf: Int32Array[] = [];
+
+  /** Live routes by id (own slot or folded). */
+  private readonly routes = new Map<number, RouteUnit>();
+  /** Live slot holders (routes with own slots and virtual buckets), by start key. */
+  private readonly live: Unit[] = [];
+  /** Removed holders whose slots still drain during the grace window. */
+  private graced: Unit[] = [];
+  private readonly gracedById = new Map<number, RouteUnit>();
+
+  private readonly freeSlots: number[] = [];
+  private readonly slotOwner: (Unit | undefined)[];
+  private readonly slotLabel: Int32Array;
+  private readonly slotActivity: Float64Array;
+  /** Row meta id of each cell's current bucket; -1 until the cell first drains. */
+  private readonly cellMeta: Int32Array;
+
+  private order = new Uint32Array(0);
+  private orderLen = 0;
+  private orderDirty = true;
+  private builder: ColumnBuilder;
+
+  private readonly groupTerms = new Map<number, number>();
+  private readonly listeners = new Set<(column: Column) => void>();
+  private lastFlushMs: number;
+  private misses = 0;
+  private invalidSamples = 0;
+  private virtualCount = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(options?: SamplerOptions) {
+    const o = resolveOptions(options);
+    this.opts = o;
+    this.stepMs = o.stepMs;
+    this.historyColumns = o.historyColumns;
+    this.labels = Object.freeze(o.labels.slice());
+    o.labels.forEach((l, i) => this.labelIndex.set(l, i + 1));
+    this.maxK = o.keyBucketsPerRoute;
+    this.slotStride = this.maxK * 4;
+    const slots = slotCapacity(o.maxTrackedRoutes, o.labels.length);
+    this.counters = new Counters(slots, this.maxK);
+    this.history = new History(o.historyColumns);
+    this.slotOwner = new Array(slots);
+    this.slotLabel = new Int32Array(slots);
+    this.slotActivity = new Float64Array(slots);
+    this.cellMeta = new Int32Array(slots * this.maxK).fill(-1);
+    for (let s = slots - 1; s >= 0; s--) this.freeSlots.push(s);
+    this.builder = new ColumnBuilder();
+    this.lastFlushMs = o.now();
+  }
+
+  // ---- hot path -------------------------------------------------------------------------
+
+  /** Counts one request of `routeId` (sub-bucket 0 on a K > 1 route). Never throws. */
+  observe(routeId: number, op: 0 | 1, keyLen: number, valueLen = 0): void {
+    let slot = typeof routeId === "number" ? this.slotOf[routeId] : -1;
+    if (slot === undefined) slot = this.sparseSlot(routeId, 0);
+    if (slot < 0) {
+      this.misses++;
+      return;
+    }
+    const bytes = sampleLen(keyLen) + sampleLen(valueLen);
+    const c = this.counters.values;
+    const at = slot * this.slotStride;
+    if (op === 1) {
+      c[at + 1]++;
+      c[at + 3] += bytes;
+    } else if (op === 0) {
+      c[at]++;
+      c[at + 2] += bytes;
+    } else {
+      this.invalidSamples++;
+    }
+  }
+
+  /** Counts one request of `key` into its sub-bucket (and label slot). Never throws. */
+  observeKey(routeId: number, op: 0 | 1, key: Uint8Array, valueLen = 0, label = ""): void {
+    if (typeof routeId !== "number" || !(key instanceof Uint8Array) || (op !== 0 && op !== 1)) {
+      this.invalidSamples++;
+      return;
+    }
+    const li = label === "" ? 0 : (this.labelIndex.get(label) ?? 0);
+    let rangeSlot = this.slotOf[routeId];
+    let countSlot = rangeSlot;
+    let k = this.kOf[routeId];
+    if (rangeSlot === undefined) {
+      const r = this.routes.get(routeId);
+      rangeSlot = countSlot = r === undefined ? -1 : r.vb !== null ? r.vb.slot : r.slots[0];
+      if (r !== undefined && r.vb === null && li > 0) countSlot = r.slots[li];
+      k = r === undefined ? 1 : r.k;
+    } else if (li > 0 && rangeSlot >= 0) {
+      countSlot = this.labelSlotOf[li - 1][routeId];
+    }
+    if (countSlot < 0) {
+      this.misses++;
+      return;
+    }
+    const bytes = key.length + sampleLen(valueLen);
+    if (k > 1) {
+      this.counters.observeKey(rangeSlot, countSlot, op, key, bytes);
+    } else {
+      const c = this.counters.values;
+      const at = countSlot * this.slotStride + op;
+      c[at]++;
+      c[at + 2] += bytes;
+    }
+  }
+
+  private sparseSlot(routeId: number, labelIdx: number): number {
+    const r = this.routes.get(routeId);
+    if (r === undefined) return -1;
+    return r.vb !== null ? r.vb.slot : r.slots[labelIdx];
+  }
+
+  // ---- route lifecycle ------------------------------------------------------------------
+
+  /**
+   * Registers a route `[start, end)`. Idempotent. Returns true when the route has its own slot,
+   * false when it was folded into a virtual bucket (budget full, or its range lies inside one).
+   */
+  registerRoute(routeId: number, start: Key = null, end: Key = null, groupId = 0): boolean {
+    checkId("routeId", routeId);
+    const s = checkKey("start", start, this.counters.maxRouteKeyBytes);
+    const e = checkKey("end", end, this.counters.maxRouteKeyBytes);
+    checkId("groupId", groupId);
+    if (s !== null && e !== null && compareBytes(s, e) >= 0) {
+      throw new RangeError(`route ${routeId}: start must sort below end`);
+    }
+    const existing = this.routes.get(routeId);
+    if (existing !== undefined) {
+      if (!sameRange(existing, s, e)) {
+        throw new RangeError(`route ${routeId} is already registered with another range; remove it first`);
+      }
+      return existing.vb === null;
+    }
+    const graced = this.gracedById.get(routeId);
+    if (graced !== undefined && sameRange(graced, s, e) && this.overlapping(s, e).length === 0) {
+      this.revive(graced);
+      return true;
+    }
+    return this.addRoute(newRoute(routeId, s, e, groupId));
+  }
+
+  /** Stops counting `routeId`; counts observed before still flush (grace window: max(5 s, 2 × step)). */
+  removeRoute(routeId: number): void {
+    checkId("routeId", routeId);
+    const r = this.routes.get(routeId);
+    if (r === undefined) return;
+    this.routes.delete(routeId);
+    this.setDense(routeId, -1, 0, []);
+    const now = this.opts.now();
+    if (r.vb !== null) {
+      this.leaveVirtual(r.vb, r, now);
+      return;
+    }
+    r.removedAtMs = now;
+    this.live.splice(this.live.indexOf(r), 1);
+    this.graced.push(r);
+    this.gracedById.set(routeId, r);
+  }
+
+  /** Stamps rows of `groupId` flushed from now on with `term`. */
+  setLeaderTerm(groupId: number, term: number): void {
+    checkId("groupId", groupId);
+    checkId("term", term);
+    if (groupId === 0) throw new RangeError("groupId 0 means 'no group' and is never stamped");
+    this.groupTerms.set(groupId, term);
+  }
+
+  private addRoute(r: RouteUnit): boolean {
+    const hits = this.overlapping(r.start, r.end);
+    const routeHit = hits.find((u) => u.kind === "route") as RouteUnit | undefined;
+    if (routeHit !== undefined) {
+      throw new RangeError(`route ${r.routeId} overlaps live route ${routeHit.routeId}`);
+    }
+    if (hits.length > 1) throw new RangeError(`route ${r.routeId} overlaps several virtual buckets`);
+    if (hits.length === 1) {
+      this.routes.set(r.routeId, r);
+      this.joinVirtual(hits[0] as VirtualBucket, r);
+      return false;
+    }
+    const labelSlots = this.opts.labels.length + 1;
+    if (this.live.length >= this.opts.maxTrackedRoutes || this.freeSlots.length < labelSlots) {
+      if (this.live.length === 0) throw new RangeError("no slot is free for the first route");
+      this.routes.set(r.routeId, r);
+      this.foldWithNeighbour(r);
+      return false;
+    }
+    for (let li = 0; li < labelSlots; li++) {
+      const slot = this.freeSlots.pop()!;
+      r.slots.push(slot);
+      this.slotOwner[slot] = r;
+      this.slotLabel[slot] = li;
+    }
+    this.setRange(r);
+    this.routes.set(r.routeId, r);
+    this.live.splice(this.livePosition(r.start, r.routeId), 0, r);
+    this.setDense(r.routeId, r.slots[0], r.k, r.slots.slice(1));
+    this.orderDirty = true;
+    return true;
+  }
+
+  /** Gives a route's slots its key range (Wasm) and computes its sub-bucket bounds. */
+  private setRange(r: RouteUnit): void {
+    if (this.maxK === 1) return;
+    const k = this.counters.setRange(r.slots[0], r.start, r.end, this.maxK);
+    r.k = k;
+    r.bounds = k > 1 ? subBucketBounds(r.start, r.end, subrangeLayout(r.start, r.end, this.maxK)) : null;
+  }
+
+  private revive(r: RouteUnit): void {
+    this.graced.splice(this.graced.indexOf(r), 1);
+    this.gracedById.delete(r.routeId);
+    r.removedAtMs = NaN;
+    this.routes.set(r.routeId, r);
+    this.live.splice(this.livePosition(r.start, r.routeId), 0, r);
+    this.setDense(r.routeId, r.slots[0], r.k, r.slots.slice(1));
+  }
+
+  /** Live holders whose range overlaps `[start, end)`. */
+  private overlapping(start: Key, end: Key): Unit[] {
+    const out: Unit[] = [];
+    let i = this.livePosition(start, -1) - 1;
+    if (i < 0) i = 0;
+    for (; i < this.live.length; i++) {
+      const u = this.live[i];
+      const us = unitStart(u);
+      if (end !== null && us !== null && compareBytes(us, end) >= 0) break;
+      if (rangesOverlap(us, unitEnd(u), start, end)) out.push(u);
+    }
+    return out;
+  }
+
+  /** Index of the first live holder ordered after (start, id). */
+  private livePosition(start: Key, id: number): number {
+    let lo = 0;
+    let hi = this.live.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const u = this.live[mid];
+      const c = compareStart(unitStart(u), start) || unitOrderId(u) - id;
+      if (c < 0 || (c === 0 && id < 0)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  // ---- virtual buckets --------------------------------------------------------------------
+
+  /**
+   * The budget is full: fold `r` together with its less active neighbour (left on a tie), so a
+   * virtual bucket only ever spans adjacent routes and the key axis stays proper.
+   */
+  private foldWithNeighbour(r: RouteUnit): void {
+    const pos = this.livePosition(r.start, r.routeId);
+    const left = this.live[pos - 1];
+    const right = this.live[pos];
+    const pick = left === undefined ? right : right === undefined ? left : right.activity < left.activity ? right : left;
+    const vb = pick.kind === "virtual" ? pick : this.virtualize(pick);
+    this.joinVirtual(vb, r);
+  }
+
+  /** Turns route `n` into a virtual bucket of one member, moving its pending counts along. */
+  private virtualize(n: RouteUnit): VirtualBucket {
+    const slot = n.slots[0];
+    const vb: VirtualBucket = {
+      kind: "virtual",
+      bucketId: virtualBucketId(this.virtualCount++),
+      members: [n],
+      departed: [],
+      slot,
+      start: n.start,
+      end: n.end,
+      metaDirty: true,
+      removedAtMs: NaN,
+      activity: n.activity,
+    };
+    const target = slot * this.maxK;
+    for (const s of n.slots) {
+      for (let sub = 0; sub < this.maxK; sub++) {
+        const cell = s * this.maxK + sub;
+        if (cell !== target) this.counters.moveCell(cell, target);
+        this.cellMeta[cell] = -1;
+      }
+      if (s !== slot) this.releaseSlot(s);
+    }
+    this.slotOwner[slot] = vb;
+    this.slotLabel[slot] = 0;
+    n.slots = [];
+    n.k = 1;
+    n.bounds = null;
+    n.vb = vb;
+    this.live[this.live.indexOf(n)] = vb;
+    this.setDense(n.routeId, slot, 1, []);
+    this.orderDirty = true;
+    return vb;
+  }
+
+  private joinVirtual(vb: VirtualBucket, r: RouteUnit): void {
+    r.vb = vb;
+    r.k = 1;
+    let lo = 0;
+    let hi = vb.members.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareStart(vb.members[mid].start, r.start) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    vb.members.splice(lo, 0, r);
+    Object.assign(vb, virtualRangeWith(vb, r));
+    vb.metaDirty = true;
+    this.setDense(r.routeId, vb.slot, 1, []);
+    this.orderDirty = true;
+  }
+
+  private leaveVirtual(vb: VirtualBucket, r: RouteUnit, now: number): void {
+    vb.members.splice(vb.members.indexOf(r), 1);
+    vb.departed.push(r);
+    vb.metaDirty = true;
+    if (vb.members.length === 0) {
+      vb.removedAtMs = now;
+      this.live.splice(this.live.indexOf(vb), 1);
+      this.graced.push(vb);
+    }
+  }
+
+  // ---- slots and dense lookup ---------------------------------------------------------------
+
+  private releaseSlot(slot: number): void {
+    this.slotOwner[slot] = undefined;
+    this.cellMeta.fill(-1, slot * this.maxK, (slot + 1) * this.maxK);
+    this.freeSlots.push(slot);
+  }
+
+  private setDense(routeId: number, slot: number, k: number, labelSlots: number[]): void {
+    if (routeId >= DENSE_LIMIT) return;
+    if (routeId >= this.slotOf.length) this.growDense(routeId);
+    this.slotOf[routeId] = slot;
+    this.kOf[routeId] = k;
+    for (let i = 0; i < this.labelSlotOf.length; i++) this.labelSlotOf[i][routeId] = slot < 0 ? -1 : (labelSlots[i] ?? slot);
+  }
+
+  private growDense(routeId: number): void {
+    let size = Math.max(1024, this.slotOf.length);
+    while (size <= routeId) size *= 2;
+    size = Math.min(size, DENSE_LIMIT);
+    const grow = (old: Int32Array) => {
+      const a = new Int32Array(size).fill(-1);
+      a.set(old);
+      return a;
+    };
+    this.slotOf = grow(this.slotOf);
+    const k = new Uint16Array(size);
+    k.set(this.kOf);
+    this.kOf = k;
+    this.labelSlotOf = this.opts.labels.map((_, i) => grow(this.labelSlotOf[i] ?? new Int32Array(0)));
+  }
+
+  // ---- flush ----------------------------------------------------------------------------------
+
+  /** Drains every slot into one new history column for `(previous flush, now]`. */
+  flush(): void {
+    const at = this.opts.now();
+    const windowStartMs = this.lastFlushMs < at ? this.lastFlushMs : at - this.stepMs;
+    this.refreshVirtualMetas();
+    if (this.orderDirty) this.rebuildOrder();
+    const b = this.builder.reset(windowStartMs, at, this.orderLen);
+    this.counters.drain(this.order, this.orderLen, (cell, reads, writes, readBytes, writeBytes) => {
+      let meta = this.cellMeta[cell];
+      if (meta < 0) meta = this.cellMeta[cell] = this.history.addMeta(this.metaForCell(cell));
+      const slot = (cell / this.maxK) | 0;
+      const owner = this.slotOwner[slot]!;
+      const group = owner.kind === "route" ? owner.groupId : 0;
+      const term = group === 0 ? 0 : (this.groupTerms.get(group) ?? 0);
+      b.add(meta, reads, writes, readBytes, writeBytes, term);
+      this.slotActivity[slot] += reads + writes;
+    });
+    const column = b.finish();
+    this.history.append(column);
+    this.lastFlushMs = at;
+    this.updateActivity();
+    this.retireGraced(at);
+    if (this.listeners.size > 0) {
+      const published: Column = { windowStartMs, atMs: at, rows: this.history.rowsOf(column) };
+      for (const listener of this.listeners) {
+        try {
+          listener(published);
+        } catch {
+          // A failing listener must not break the flush or the other listeners.
+        }
+      }
+    }
+  }
+
+  /** Virtual buckets whose membership changed get a new row meta (range, members) at next drain. */
+  private refreshVirtualMetas(): void {
+    const visit = (u: Unit) => {
+      if (u.kind !== "virtual" || !u.metaDirty) return;
+      this.cellMeta[u.slot * this.maxK] = -1;
+      u.metaDirty = false;
+      // Departed members stay in the meta of the window they were counted in, then leave it.
+      if (u.departed.length > 0) u.metaDirty = true;
+    };
+    this.live.forEach(visit);
+    this.graced.forEach(visit);
+  }
+
+  /** Cells of every slot holder in row order: start key, then route id, then label. */
+  private rebuildOrder(): void {
+    const holders = this.live.concat(this.graced);
+    holders.sort((a, b) => compareStart(unitStart(a), unitStart(b)) || unitOrderId(a) - unitOrderId(b));
+    const cells: number[] = [];
+    for (const u of holders) {
+      if (u.kind === "virtual") {
+        cells.push(u.slot * this.maxK);
+        continue;
+      }
+      for (let sub = 0; sub < u.k; sub++) for (const s of u.slots) cells.push(s * this.maxK + sub);
+    }
+    if (this.order.length < cells.length) this.order = new Uint32Array(Math.max(cells.length, this.order.length * 2));
+    this.order.set(cells);
+    this.orderLen = cells.length;
+    this.orderDirty = false;
+  }
+
+  private metaForCell(cell: number): RowMeta {
+    const slot = (cell / this.maxK) | 0;
+    const sub = cell % this.maxK;
+    const owner = this.slotOwner[slot]!;
+    if (owner.kind === "virtual") return this.virtualMeta(owner);
+    const li = this.slotLabel[slot];
+    const label = li === 0 ? "" : this.opts.labels[li - 1];
+    const bounds = owner.bounds?.[sub] ?? { start: owner.start, end: owner.end };
+    return {
+      bucketId: routeBucketId(owner.routeId, label, sub, owner.k),
+      routeId: owner.routeId,
+      label,
+      start: bounds.start,
+      end: bounds.end,
+      aggregate: false,
+      memberRoutes: [owner.routeId],
+      memberRoutesTotal: 1,
+      groupId: owner.groupId,
+      subBucket: sub,
+      subBucketCount: owner.k,
+    };
+  }
+
+  private virtualMeta(vb: VirtualBucket): RowMeta {
+    const members = vb.members.concat(vb.departed).sort((a, b) => compareStart(a.start, b.start));
+    return {
+      bucketId: vb.bucketId,
+      routeId: null,
+      label: "",
+      start: unitStart(vb),
+      end: unitEnd(vb),
+      aggregate: true,
+      memberRoutes: members.slice(0, this.opts.maxMemberRoutesPerSlot).map((m) => m.routeId),
+      memberRoutesTotal: members.length,
+      groupId: 0,
+      subBucket: 0,
+      subBucketCount: 1,
+    };
+  }
+
+  /** Smoothed activity per holder (half-life one step), from what the flush drained. */
+  private updateActivity(): void {
+    for (const u of this.live) {
+      let total = 0;
+      const slots = u.kind === "route" ? u.slots : [u.slot];
+      for (const s of slots) {
+        total += this.slotActivity[s];
+        this.slotActivity[s] = 0;
+      }
+      u.activity = 0.5 * u.activity + 0.5 * total;
+    }
+    for (const u of this.live) if (u.kind === "virtual" && u.departed.length > 0) this.forgetDeparted(u);
+    for (const u of this.graced) {
+      for (const s of u.kind === "route" ? u.slots : [u.slot]) this.slotActivity[s] = 0;
+      if (u.kind === "virtual") u.departed = [];
+    }
+  }
+
+  /** Departed members were flushed with the bucket; from now on its range is its live members'. */
+  private forgetDeparted(vb: VirtualBucket): void {
+    vb.departed = [];
+    Object.assign(vb, virtualRange(vb));
+  }
+
+  /** Frees the slots of holders removed at least a grace window ago (just drained). */
+  private retireGraced(now: number): void {
+    const keep: Unit[] = [];
+    for (const u of this.graced) {
+      if (now - u.removedAtMs < this.opts.graceMs) {
+        keep.push(u);
+        continue;
+      }
+      if (u.kind === "route") {
+        u.slots.forEach((s) => this.releaseSlot(s));
+        if (this.gracedById.get(u.routeId) === u) this.gracedById.delete(u.routeId);
+      } else {
+        this.releaseSlot(u.slot);
+      }
+      this.orderDirty = true;
+    }
+    this.graced = keep;
+  }
+
+  // ---- reading ---------------------------------------------------------------------------------
+
+  /** Deep copies of the columns with `fromMs ≤ atMs < toMs`, oldest first. */
+  snapshot(fromMs?: number, toMs?: number): Column[] {
+    if (fromMs !== undefined) checkFiniteNumber("fromMs", fromMs);
+    if (toMs !== undefined) checkFiniteNumber("toMs", toMs);
+    return this.history.snapshot(fromMs, toMs);
+  }
+
+  /** Calls `listener` with every flushed column; returns the unsubscribe function. */
+  onFlush(listener: (column: Column) => void): () => void {
+    if (typeof listener !== "function") throw new TypeError("listener must be a function");
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  stats(): SamplerStats {
+    let virtualBuckets = 0;
+    for (const u of this.live) if (u.kind === "virtual") virtualBuckets++;
+    return {
+      misses: this.misses,
+      invalidSamples: this.invalidSamples,
+      trackedRoutes: this.live.length - virtualBuckets,
+      virtualBuckets,
+      columns: this.history.length,
+      memoryBytes: this.counters.memoryBytes() + this.history.memoryBytes(),
+    };
+  }
+
+  // ---- timer -------------------------------------------------------------------------------------
+
+  /** Flushes every `stepMs` until `stop()`; the timer never keeps a Node process alive. */
+  start(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => this.flush(), this.stepMs);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  stop(): void {
+    if (this.timer === null) return;
+    clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+/** A sample length as counted: non-negative integers below 2^31, anything else 0. */
+function sampleLen(n: number): number {
+  return typeof n === "number" && n > 0 && n <= MAX_LEN ? Math.floor(n) : 0;
+}
+
+function newRoute(routeId: number, start: Key, end: Key, groupId: number): RouteUnit {
+  return { kind: "route", routeId, start, end, groupId, k: 1, bounds: null, slots: [], vb: null, removedAtMs: NaN, activity: 0 };
+}
+
+/** The range of `vb` once `r` has joined it. */
+function virtualRangeWith(vb: VirtualBucket, r: RouteUnit): { start: Key; end: Key } {
+  return {
+    start: compareStart(r.start, vb.start) < 0 ? r.start : vb.start,
+    end: compareEnd(r.end, vb.end) > 0 ? r.end : vb.end,
+  };
+}
+
+function sameRange(r: RouteUnit, start: Key, end: Key): boolean {
+  const eq = (a: Key, b: Key) => (a === null || b === null ? a === b : compareBytes(a, b) === 0);
+  return eq(r.start, start) && eq(r.end, end);
+}

@@ -1,0 +1,36 @@
+// Argument checks shared by the public APIs. Each throws TypeError (wrong kind of value) or
+// RangeError (right kind, wrong value) with a message that names the argument.
+
+import type { Key } from "./types.js";
+
+export function checkId(name: string, v: unknown): number {
+  if (typeof v !== "number") throw new TypeError(`${name} must be a number, got ${typeof v}`);
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative safe integer, got ${v}`);
+  return v;
+}
+
+export function checkKey(name: string, v: unknown, maxBytes: number): Key {
+  if (v === null || v === undefined) return null;
+  if (!(v instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array or null`);
+  if (v.length > maxBytes) throw new RangeError(`${name} is ${v.length} bytes, more than the ${maxBytes} allowed`);
+  return v.length === 0 ? null : v.slice();
+}
+
+export function checkString(name: string, v: unknown): string {
+  if (typeof v !== "string") throw new TypeError(`${name} must be a string, got ${typeof v}`);
+  return v;
+}
+
+export function checkFiniteNumber(name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new TypeError(`${name} must be a finite number`);
+  return v;
+}
+
+/** A positive integer option; missing or non-positive values fall back to `fallback` (SPEC §3). */
+export function positiveOption(name: string, v: unknown, fallback: number): number {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "number" || Number.isNaN(v)) throw new TypeError(`${name} must be a number`);
+  if (v <= 0) return fallback;
+  if (!Number.isFinite(v)) throw new RangeError(`${name} must be finite`);
+  return Math.floor(v);
+}
