@@ -115,6 +115,11 @@ export class History {
     return this.count;
   }
 
+  /** Meta ids below this were handed out before now. */
+  get metaCount(): number {
+    return this.metas.length;
+  }
+
   addMeta(meta: RowMeta): number {
     this.metas.push(meta);
     return this.metas.length - 1;

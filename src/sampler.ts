@@ -5,9 +5,11 @@
 
 import { routeBucketId, virtualBucketId } from "./bucket-id.js";
 import { Counters } from "./counters.js";
-import { ColumnBuilder, History } from "./history.js";
+import { ColumnBuilder, History, type RowValues } from "./history.js";
+import { rewriteColumn } from "./history-rewrite.js";
+import { apportion, overlapWeights } from "./key-space.js";
 import { compareBytes, compareEnd, compareStart } from "./keys.js";
-import { rangesOverlap } from "./ranges.js";
+import { rangeContains, rangesOverlap } from "./ranges.js";
 import { resolveOptions, slotCapacity, type ResolvedOptions, type SamplerOptions } from "./sampler-options.js";
 import { subBucketBounds, subrangeLayout } from "./subrange.js";
 import type { Column, Key, RowMeta } from "./types.js";
@@ -232,19 +234,38 @@ export class Sampler {
     if (routeHit !== undefined) {
       throw new RangeError(`route ${r.routeId} overlaps live route ${routeHit.routeId}`);
     }
-    if (hits.length > 1) throw new RangeError(`route ${r.routeId} overlaps several virtual buckets`);
-    if (hits.length === 1) {
-      this.routes.set(r.routeId, r);
+    this.routes.set(r.routeId, r);
+    // Inside a virtual bucket's range: join it (absorbing whatever else the route overlaps).
+    if (hits.length > 0) {
       this.joinVirtual(hits[0] as VirtualBucket, r);
+      return false;
+    }
+    // Over pending counts of a removed holder that the route cannot take exactly: count both in
+    // one bucket spanning them, so no count lands outside its row and rows never overlap.
+    const conflict = this.graced.find((g) => this.hasPendingOverlap(g, r) && !this.fitsExactly(g, r));
+    if (conflict !== undefined) {
+      this.joinVirtual(this.virtualize(conflict), r);
       return false;
     }
     const labelSlots = this.opts.labels.length + 1;
     if (this.live.length >= this.opts.maxTrackedRoutes || this.freeSlots.length < labelSlots) {
       if (this.live.length === 0) throw new RangeError("no slot is free for the first route");
-      this.routes.set(r.routeId, r);
       this.foldWithNeighbour(r);
       return false;
     }
+    this.giveSlots(r);
+    this.live.splice(this.livePosition(r.start, r.routeId), 0, r);
+    // Pending counts of removed holders under this range fit its sub-buckets exactly: take them
+    // now, so they can never be counted twice or drain as an overlapping row.
+    this.rehomeGraced(this.graced.filter((g) => this.hasPendingOverlap(g, r)));
+    return true;
+  }
+
+  /** Allocates a route's slots (one per label plus the unlabelled one) and points lookups at them. */
+  private giveSlots(r: RouteUnit): void {
+    const labelSlots = this.opts.labels.length + 1;
+    r.vb = null;
+    r.slots = [];
     for (let li = 0; li < labelSlots; li++) {
       const slot = this.freeSlots.pop()!;
       r.slots.push(slot);
@@ -252,11 +273,44 @@ export class Sampler {
       this.slotLabel[slot] = li;
     }
     this.setRange(r);
-    this.routes.set(r.routeId, r);
-    this.live.splice(this.livePosition(r.start, r.routeId), 0, r);
     this.setDense(r.routeId, r.slots[0], r.k, r.slots.slice(1));
     this.orderDirty = true;
-    return true;
+  }
+
+  /** True when removed holder `g` still has counts in a cell overlapping `r`. */
+  private hasPendingOverlap(g: Unit, r: RouteUnit): boolean {
+    return this.unitCells(g).some((c) => this.cellBusy(c.cell) && rangesOverlap(c.start, c.end, r.start, r.end));
+  }
+
+  /** True when every busy cell of `g` overlapping `r` lies inside a single sub-bucket of `r`. */
+  private fitsExactly(g: Unit, r: RouteUnit): boolean {
+    const layout = this.maxK > 1 ? subrangeLayout(r.start, r.end, this.maxK) : null;
+    const pieces = layout !== null && layout.k > 1 ? subBucketBounds(r.start, r.end, layout) : [{ start: r.start, end: r.end }];
+    return this.unitCells(g).every(
+      (c) =>
+        !this.cellBusy(c.cell) ||
+        !rangesOverlap(c.start, c.end, r.start, r.end) ||
+        pieces.some((p) => rangeContains(p.start, p.end, c.start, c.end)),
+    );
+  }
+
+  /** Every cell a holder owns, with its key range (labelled cells share their sub-bucket's range). */
+  private unitCells(u: Unit): { cell: number; start: Key; end: Key }[] {
+    if (u.kind === "virtual") return [{ cell: u.slot * this.maxK, start: u.start, end: u.end }];
+    const out: { cell: number; start: Key; end: Key }[] = [];
+    for (const slot of u.slots) {
+      for (let sub = 0; sub < u.k; sub++) {
+        const b = u.bounds?.[sub] ?? u;
+        out.push({ cell: slot * this.maxK + sub, start: b.start, end: b.end });
+      }
+    }
+    return out;
+  }
+
+  private cellBusy(cell: number): boolean {
+    const v = this.counters.values;
+    const at = cell * 4;
+    return v[at] + v[at + 1] + v[at + 2] + v[at + 3] > 0;
   }
 
   /** Gives a route's slots its key range (Wasm) and computes its sub-bucket bounds. */
@@ -319,14 +373,22 @@ export class Sampler {
     this.joinVirtual(vb, r);
   }
 
-  /** Turns route `n` into a virtual bucket of one member, moving its pending counts along. */
-  private virtualize(n: RouteUnit): VirtualBucket {
+  /**
+   * Turns route `n` (live, or removed and still draining) into a virtual bucket of one member
+   * (or one departed member), moving its pending counts into the bucket's single cell.
+   */
+  private virtualize(n: Unit): VirtualBucket {
+    if (n.kind === "virtual") {
+      if (!Number.isNaN(n.removedAtMs)) this.reviveVirtual(n);
+      return n;
+    }
+    const wasLive = Number.isNaN(n.removedAtMs);
     const slot = n.slots[0];
     const vb: VirtualBucket = {
       kind: "virtual",
       bucketId: virtualBucketId(this.virtualCount++),
-      members: [n],
-      departed: [],
+      members: wasLive ? [n] : [],
+      departed: wasLive ? [] : [n],
       slot,
       start: n.start,
       end: n.end,
@@ -334,42 +396,109 @@ export class Sampler {
       removedAtMs: NaN,
       activity: n.activity,
     };
-    const target = slot * this.maxK;
+    this.moveSlotsInto(n, vb);
+    this.slotOwner[slot] = vb;
+    this.slotLabel[slot] = 0;
+    if (wasLive) {
+      n.vb = vb;
+      this.live[this.live.indexOf(n)] = vb;
+      this.setDense(n.routeId, slot, 1, []);
+    } else {
+      this.graced.splice(this.graced.indexOf(n), 1);
+      if (this.gracedById.get(n.routeId) === n) this.gracedById.delete(n.routeId);
+      this.live.splice(this.livePosition(vb.start, unitOrderId(vb)), 0, vb);
+    }
+    this.orderDirty = true;
+    return vb;
+  }
+
+  /** Moves every cell of route `n` into `vb`'s cell and frees `n`'s slots (except `vb`'s own). */
+  private moveSlotsInto(n: RouteUnit, vb: VirtualBucket): void {
+    const target = vb.slot * this.maxK;
     for (const s of n.slots) {
       for (let sub = 0; sub < this.maxK; sub++) {
         const cell = s * this.maxK + sub;
         if (cell !== target) this.counters.moveCell(cell, target);
         this.cellMeta[cell] = -1;
       }
-      if (s !== slot) this.releaseSlot(s);
+      if (s !== vb.slot) this.releaseSlot(s);
     }
-    this.slotOwner[slot] = vb;
-    this.slotLabel[slot] = 0;
     n.slots = [];
     n.k = 1;
     n.bounds = null;
-    n.vb = vb;
-    this.live[this.live.indexOf(n)] = vb;
-    this.setDense(n.routeId, slot, 1, []);
-    this.orderDirty = true;
-    return vb;
   }
 
+  private reviveVirtual(vb: VirtualBucket): void {
+    this.graced.splice(this.graced.indexOf(vb), 1);
+    vb.removedAtMs = NaN;
+    this.live.splice(this.livePosition(vb.start, unitOrderId(vb)), 0, vb);
+    this.orderDirty = true;
+  }
+
+  /** Adds route `r` to `vb`, then absorbs every holder the grown range now overlaps. */
   private joinVirtual(vb: VirtualBucket, r: RouteUnit): void {
     r.vb = vb;
     r.k = 1;
-    let lo = 0;
-    let hi = vb.members.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareStart(vb.members[mid].start, r.start) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    vb.members.splice(lo, 0, r);
-    Object.assign(vb, virtualRangeWith(vb, r));
-    vb.metaDirty = true;
+    r.slots = [];
+    r.bounds = null;
+    insertByStart(vb.members, r);
     this.setDense(r.routeId, vb.slot, 1, []);
+    this.growVirtual(vb, r.start, r.end);
+    this.absorbOverlaps(vb);
+  }
+
+  private growVirtual(vb: VirtualBucket, start: Key, end: Key): void {
+    const at = this.live.indexOf(vb);
+    if (compareStart(start, vb.start) < 0) vb.start = start;
+    if (compareEnd(end, vb.end) > 0) vb.end = end;
+    vb.metaDirty = true;
     this.orderDirty = true;
+    // A grown start can move the bucket in key order.
+    if (at >= 0) {
+      this.live.splice(at, 1);
+      this.live.splice(this.livePosition(vb.start, unitOrderId(vb)), 0, vb);
+    }
+  }
+
+  /**
+   * Folds into `vb` every live holder its range overlaps and every removed holder with pending
+   * counts there, until nothing overlaps: a bucket's row must never overlap another row.
+   */
+  private absorbOverlaps(vb: VirtualBucket): void {
+    for (;;) {
+      const other =
+        this.overlapping(vb.start, vb.end).find((u) => u !== vb) ??
+        this.graced.find((g) => g !== vb && this.unitCells(g).some((c) => this.cellBusy(c.cell) && rangesOverlap(c.start, c.end, vb.start, vb.end)));
+      if (other === undefined) return;
+      this.absorb(vb, other);
+    }
+  }
+
+  private absorb(vb: VirtualBucket, u: Unit): void {
+    const live = Number.isNaN(u.removedAtMs);
+    if (live) this.live.splice(this.live.indexOf(u), 1);
+    else this.graced.splice(this.graced.indexOf(u), 1);
+    if (u.kind === "route") {
+      this.moveSlotsInto(u, vb);
+      if (live) {
+        u.vb = vb;
+        insertByStart(vb.members, u);
+        this.setDense(u.routeId, vb.slot, 1, []);
+      } else {
+        vb.departed.push(u);
+        if (this.gracedById.get(u.routeId) === u) this.gracedById.delete(u.routeId);
+      }
+    } else {
+      this.counters.moveCell(u.slot * this.maxK, vb.slot * this.maxK);
+      this.releaseSlot(u.slot);
+      for (const m of u.members) {
+        m.vb = vb;
+        insertByStart(vb.members, m);
+        this.setDense(m.routeId, vb.slot, 1, []);
+      }
+      vb.departed.push(...u.departed);
+    }
+    this.growVirtual(vb, u.start, u.end);
   }
 
   private leaveVirtual(vb: VirtualBucket, r: RouteUnit, now: number): void {
@@ -415,6 +544,150 @@ export class Sampler {
     this.labelSlotOf = this.opts.labels.map((_, i) => grow(this.labelSlotOf[i] ?? new Int32Array(0)));
   }
 
+  // ---- split / merge continuity ----------------------------------------------------------
+
+  /**
+   * The key range covered by `oldIds` is now covered by `newRoutes` (a split, a merge, or any
+   * re-partition of that range). New routes are registered; pending counts of the old routes
+   * and their rows in every stored column are re-homed onto the new routes in proportion to
+   * key-space overlap (the SPEC §3.1 w() measure, largest-remainder integers), so every
+   * column's totals are unchanged and rows before and after line up on the key axis.
+   */
+  replaceRoutes(oldIds: number[], newRoutes: { routeId: number; start: Key; end: Key; groupId?: number }[]): void {
+    const { olds, fresh } = this.checkReplacement(oldIds, newRoutes);
+    const oldSet = new Set(olds.map((r) => r.routeId));
+    const span = { start: olds[0].start, end: olds[olds.length - 1].end };
+    const oldMetasBelow = this.history.metaCount;
+    const pending = olds.flatMap((r) => (r.vb === null ? this.takePending(r) : []));
+    for (const r of olds) this.removeRoute(r.routeId);
+    for (const r of fresh) this.addRoute(r);
+    this.distribute(pending, fresh);
+    const isOld = (metaId: number) => {
+      if (metaId >= oldMetasBelow) return false;
+      const m = this.history.meta(metaId);
+      return m.routeId !== null && !m.aggregate && oldSet.has(m.routeId) && rangeContains(span.start, span.end, m.start, m.end);
+    };
+    const targetRank = new Map<number, number>();
+    const targetsByLabel = this.opts.labels.map((_, i) => this.targetCells(fresh, i + 1));
+    targetsByLabel.unshift(this.targetCells(fresh, 0));
+    for (const list of targetsByLabel) {
+      for (const t of list) {
+        t.metaId = this.cellMetaId(t.cell);
+        targetRank.set(t.metaId, t.rank);
+      }
+    }
+    this.history.rewrite((col) =>
+      rewriteColumn(
+        col,
+        isOld,
+        (metaId, values) => {
+          const m = this.history.meta(metaId);
+          const li = m.label === "" ? 0 : (this.labelIndex.get(m.label) ?? 0);
+          const targets = targetsByLabel[li].filter((t) => rangesOverlap(t.start, t.end, m.start, m.end));
+          const shares = splitValues(values, overlapShares(m.start, m.end, targets));
+          return targets.map((t, i) => ({
+            metaId: t.metaId,
+            values: [...shares[i], this.history.meta(t.metaId).groupId === m.groupId ? values[4] : 0] as RowValues,
+          }));
+        },
+        (metaId) => targetRank.get(metaId) ?? 0,
+      ),
+    );
+  }
+
+  private checkReplacement(
+    oldIds: number[],
+    newRoutes: { routeId: number; start: Key; end: Key; groupId?: number }[],
+  ): { olds: RouteUnit[]; fresh: RouteUnit[] } {
+    if (!Array.isArray(oldIds) || oldIds.length === 0) throw new TypeError("oldIds must be a non-empty array of route ids");
+    if (!Array.isArray(newRoutes) || newRoutes.length === 0) throw new TypeError("newRoutes must be a non-empty array");
+    const olds = oldIds.map((id, i) => {
+      checkId(`oldIds[${i}]`, id);
+      const r = this.routes.get(id);
+      if (r === undefined) throw new RangeError(`oldIds[${i}]: route ${id} is not registered`);
+      return r;
+    });
+    const fresh = newRoutes.map((n, i) => {
+      if (typeof n !== "object" || n === null) throw new TypeError(`newRoutes[${i}] must be an object`);
+      const id = checkId(`newRoutes[${i}].routeId`, n.routeId);
+      const start = checkKey(`newRoutes[${i}].start`, n.start, this.counters.maxRouteKeyBytes);
+      const end = checkKey(`newRoutes[${i}].end`, n.end, this.counters.maxRouteKeyBytes);
+      const group = checkId(`newRoutes[${i}].groupId`, n.groupId ?? 0);
+      if (this.routes.has(id) && !oldIds.includes(id)) throw new RangeError(`newRoutes[${i}]: route ${id} is already registered`);
+      return newRoute(id, start, end, group);
+    });
+    const byStart = (a: RouteUnit, b: RouteUnit) => compareStart(a.start, b.start);
+    olds.sort(byStart);
+    fresh.sort(byStart);
+    checkTiling("oldIds", olds);
+    checkTiling("newRoutes", fresh);
+    const same = (a: Key, b: Key) => (a === null || b === null ? a === b : compareBytes(a, b) === 0);
+    if (!same(olds[0].start, fresh[0].start) || !same(olds[olds.length - 1].end, fresh[fresh.length - 1].end)) {
+      throw new RangeError("newRoutes must cover exactly the range of oldIds");
+    }
+    return { olds, fresh };
+  }
+
+  /** Moves pending counts of removed holders onto the live holders that now cover their keys. */
+  private rehomeGraced(units: Unit[]): void {
+    for (const u of units) {
+      const over = this.overlapping(u.start, u.end);
+      const covered = (c: { start: Key; end: Key }) => over.some((o) => rangesOverlap(o.start, o.end, c.start, c.end));
+      if (over.length > 0) this.distribute(this.takePending(u, covered), over);
+    }
+  }
+
+  /** Reads and zeroes the busy cells of `u`: what they counted, per label and key range. */
+  private takePending(u: Unit, wanted: (c: { start: Key; end: Key }) => boolean = () => true): PendingCell[] {
+    const v = this.counters.values;
+    const out: PendingCell[] = [];
+    for (const c of this.unitCells(u)) {
+      if (!this.cellBusy(c.cell) || !wanted(c)) continue;
+      const at = c.cell * 4;
+      const li = this.slotLabel[(c.cell / this.maxK) | 0];
+      out.push({ li, start: c.start, end: c.end, values: [v[at], v[at + 1], v[at + 2], v[at + 3], 0] });
+      v.fill(0, at, at + 4);
+    }
+    return out;
+  }
+
+  /** Adds pending counts to the cells of `units` that overlap them, in proportion to key space. */
+  private distribute(pending: PendingCell[], units: Unit[]): void {
+    const v = this.counters.values;
+    for (const p of pending) {
+      const targets = this.targetCells(units, p.li).filter((t) => rangesOverlap(t.start, t.end, p.start, p.end));
+      const shares = splitValues(p.values, overlapShares(p.start, p.end, targets));
+      targets.forEach((t, i) => {
+        for (let f = 0; f < 4; f++) v[t.cell * 4 + f] += shares[i][f];
+      });
+    }
+  }
+
+  /** The cells (with key ranges, in row order) that label `li` of `units` counts into. */
+  private targetCells(units: Unit[], li: number): TargetCell[] {
+    const out: TargetCell[] = [];
+    for (const u of units) {
+      const r = u.kind === "route" && u.vb !== null ? u.vb : u;
+      if (r.kind === "virtual") {
+        if (!out.some((t) => t.cell === r.slot * this.maxK)) {
+          out.push({ cell: r.slot * this.maxK, start: r.start, end: r.end, rank: out.length, metaId: -1 });
+        }
+        continue;
+      }
+      for (let sub = 0; sub < r.k; sub++) {
+        const b = r.bounds?.[sub] ?? r;
+        out.push({ cell: r.slots[li] * this.maxK + sub, start: b.start, end: b.end, rank: out.length, metaId: -1 });
+      }
+    }
+    return out;
+  }
+
+  private cellMetaId(cell: number): number {
+    let id = this.cellMeta[cell];
+    if (id < 0) id = this.cellMeta[cell] = this.history.addMeta(this.metaForCell(cell));
+    return id;
+  }
+
   // ---- flush ----------------------------------------------------------------------------------
 
   /** Drains every slot into one new history column for `(previous flush, now]`. */
@@ -425,8 +698,7 @@ export class Sampler {
     if (this.orderDirty) this.rebuildOrder();
     const b = this.builder.reset(windowStartMs, at, this.orderLen);
     this.counters.drain(this.order, this.orderLen, (cell, reads, writes, readBytes, writeBytes) => {
-      let meta = this.cellMeta[cell];
-      if (meta < 0) meta = this.cellMeta[cell] = this.history.addMeta(this.metaForCell(cell));
+      const meta = this.cellMetaId(cell);
       const slot = (cell / this.maxK) | 0;
       const owner = this.slotOwner[slot]!;
       const group = owner.kind === "route" ? owner.groupId : 0;
@@ -619,12 +891,67 @@ function newRoute(routeId: number, start: Key, end: Key, groupId: number): Route
   return { kind: "route", routeId, start, end, groupId, k: 1, bounds: null, slots: [], vb: null, removedAtMs: NaN, activity: 0 };
 }
 
-/** The range of `vb` once `r` has joined it. */
-function virtualRangeWith(vb: VirtualBucket, r: RouteUnit): { start: Key; end: Key } {
+interface PendingCell {
+  li: number;
+  start: Key;
+  end: Key;
+  values: RowValues;
+}
+
+interface TargetCell {
+  cell: number;
+  start: Key;
+  end: Key;
+  rank: number;
+  metaId: number;
+}
+
+/** Weights of `targets` for a row `[start, end)`: key-space overlap, all to the first if none measurable. */
+function overlapShares(start: Key, end: Key, targets: { start: Key; end: Key }[]): number[] {
+  const w = targets.map((t) => overlapWeights(start, end, [clip(t, start, end)])[0]);
+  if (w.some((x) => x > 0)) return w;
+  return targets.map((_, i) => (i === 0 ? 1 : 0));
+}
+
+/** `t` clipped to `[start, end)`, so a piece sticking out of the row is measured by its overlap. */
+function clip(t: { start: Key; end: Key }, start: Key, end: Key): { start: Key; end: Key } {
   return {
-    start: compareStart(r.start, vb.start) < 0 ? r.start : vb.start,
-    end: compareEnd(r.end, vb.end) > 0 ? r.end : vb.end,
+    start: compareStart(t.start, start) < 0 ? start : t.start,
+    end: compareEnd(t.end, end) > 0 ? end : t.end,
   };
+}
+
+/** Integer shares of four counters, each conserved exactly. */
+function splitValues(values: RowValues, weights: number[]): [number, number, number, number][] {
+  const per = [0, 1, 2, 3].map((f) => apportion(values[f], weights));
+  return weights.map((_, i) => [per[0][i], per[1][i], per[2][i], per[3][i]]);
+}
+
+/** Routes sorted by start must be contiguous and non-overlapping. */
+function checkTiling(name: string, routes: RouteUnit[]): void {
+  for (let i = 1; i < routes.length; i++) {
+    const prev = routes[i - 1].end;
+    const start = routes[i].start;
+    if (prev === null || start === null || compareBytes(prev, start) !== 0) {
+      throw new RangeError(`${name}: routes ${routes[i - 1].routeId} and ${routes[i].routeId} are not contiguous`);
+    }
+  }
+  for (const r of routes) {
+    if (r.start !== null && r.end !== null && compareBytes(r.start, r.end) >= 0) {
+      throw new RangeError(`${name}: route ${r.routeId} has start ≥ end`);
+    }
+  }
+}
+
+function insertByStart(members: RouteUnit[], r: RouteUnit): void {
+  let lo = 0;
+  let hi = members.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareStart(members[mid].start, r.start) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  members.splice(lo, 0, r);
 }
 
 function sameRange(r: RouteUnit, start: Key, end: Key): boolean {

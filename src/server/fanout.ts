@@ -1,0 +1,49 @@
+// Parallel peer calls for one request. Results come back in the configured peer order so the
+// `fanout.nodes` list is stable (self first, then peers as configured, SPEC §5.1).
+import type http from "node:http";
+import type https from "node:https";
+import { callPeer, type PeerReply } from "./peer-client.js";
+
+export interface FanoutTransport {
+  peers: readonly string[];
+  timeoutMs: number;
+  limitBytes: number;
+  token?: string;
+  httpAgent: http.Agent;
+  httpsAgent: https.Agent;
+}
+
+export interface PeerResult {
+  /** The peer's base URL as configured; also its `node` name in the status block. */
+  peer: string;
+  reply: PeerReply;
+}
+
+/** Calls `path?search` on every peer at once; never rejects. */
+export function fanOut(transport: FanoutTransport, path: string, search: URLSearchParams): Promise<PeerResult[]> {
+  const query = search.toString();
+  return Promise.all(
+    transport.peers.map(async (peer) => {
+      const url = new URL(peer + path + (query === "" ? "" : `?${query}`));
+      const reply = await callPeer(url, {
+        timeoutMs: transport.timeoutMs,
+        limitBytes: transport.limitBytes,
+        token: transport.token,
+        httpAgent: transport.httpAgent,
+        httpsAgent: transport.httpsAgent,
+      });
+      return { peer, reply };
+    }),
+  );
+}
+
+export interface NodeStatus {
+  node: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** The `fanout` block: `responded` counts nodes with `ok: true`, `expected` all nodes. */
+export function fanoutBlock(nodes: NodeStatus[]): { nodes: NodeStatus[]; responded: number; expected: number } {
+  return { nodes, responded: nodes.filter((n) => n.ok).length, expected: nodes.length };
+}

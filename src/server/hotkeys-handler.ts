@@ -1,0 +1,68 @@
+// GET /admin/api/v1/keyviz/hotkeys (SPEC §7). Hot keys expose real key bytes: the dispatcher has
+// already required the token (when one is set) before this runs.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { HotKeysResponse } from "../hotkeys/response.js";
+import { mergeHotKeys } from "../hotkeys/merge.js";
+import { shouldFanOut, type HandlerContext } from "./context.js";
+import { fanOut, fanoutBlock, type NodeStatus } from "./fanout.js";
+import { HotKeysQueryError, parseHotKeysQuery, type HotKeysQuery } from "./hotkeys-query.js";
+import { sendError, sendJson } from "./respond.js";
+import { hotKeysShapeProblem } from "./wire-shape.js";
+
+export const HOTKEYS_PATH = "/admin/api/v1/keyviz/hotkeys";
+/** Every node contributes its 256 heaviest keys (the largest sketch) so the merged top is sound. */
+export const PEER_TOP = 256;
+
+export async function handleHotKeys(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const sampler = ctx.options.sampler;
+  if (sampler === null || sampler.hotKeysEnabled !== true || typeof sampler.hotKeys !== "function") {
+    return sendError(res, 503, "hotkeys_disabled", "hot keys are not enabled on this node");
+  }
+  let query: HotKeysQuery;
+  try {
+    query = parseHotKeysQuery(url.searchParams);
+  } catch (err) {
+    if (err instanceof HotKeysQueryError) return sendError(res, 400, err.code, err.message);
+    throw err;
+  }
+  const fanningOut = shouldFanOut(ctx, req);
+  const local = sampler.hotKeys(query.routeId, {
+    label: query.label,
+    subBucket: query.subBucket,
+    top: fanningOut ? Math.max(query.top, PEER_TOP) : query.top,
+  });
+  if (!fanningOut) {
+    if (local === null) return sendNoSnapshot(res, query);
+    return sendJson(res, 200, local);
+  }
+
+  const params = new URLSearchParams(url.searchParams);
+  params.set("top", String(PEER_TOP));
+  const peers = await fanOut(ctx.transport, HOTKEYS_PATH, params);
+  const responses: HotKeysResponse[] = local === null ? [] : [local];
+  const nodes: NodeStatus[] = [{ node: ctx.selfName(), ok: true }];
+  for (const { peer, reply } of peers) {
+    if (!reply.ok) {
+      // A peer without a snapshot answered correctly; it just has nothing to add.
+      const noSnapshot = reply.status === 404 && (reply.body as { error?: unknown } | undefined)?.error === "no_snapshot";
+      nodes.push(noSnapshot ? { node: peer, ok: true } : { node: peer, ok: false, error: reply.error });
+      continue;
+    }
+    const problem = hotKeysShapeProblem(reply.body);
+    if (problem !== null) {
+      nodes.push({ node: peer, ok: false, error: `malformed response: ${problem}` });
+      continue;
+    }
+    responses.push(reply.body as HotKeysResponse);
+    nodes.push({ node: peer, ok: true });
+  }
+  const fanout = fanoutBlock(nodes);
+  if (responses.length === 0) return sendNoSnapshot(res, query, fanout);
+  sendJson(res, 200, { ...mergeHotKeys(responses, query.top), fanout });
+}
+
+function sendNoSnapshot(res: ServerResponse, query: HotKeysQuery, fanout?: ReturnType<typeof fanoutBlock>): void {
+  const scope = query.label === undefined ? "" : ` label ${JSON.stringify(query.label)}`;
+  const message = `no hot-key snapshot for route ${query.routeId}${scope} (none published yet, or the route is not tracked)`;
+  sendJson(res, 404, fanout === undefined ? { error: "no_snapshot", message } : { error: "no_snapshot", message, fanout });
+}

@@ -1,0 +1,43 @@
+// GET /admin/api/v1/keyviz/matrix (SPEC §5, §5.1).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseMatrixQuery, QueryError, type Matrix, type MatrixQuery } from "../wire.js";
+import { mergeMatrices } from "../merge.js";
+import { shouldFanOut, type HandlerContext } from "./context.js";
+import { fanOut, fanoutBlock, type NodeStatus } from "./fanout.js";
+import { sendError, sendJson } from "./respond.js";
+import { matrixShapeProblem } from "./wire-shape.js";
+
+export const MATRIX_PATH = "/admin/api/v1/keyviz/matrix";
+
+export async function handleMatrix(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const sampler = ctx.options.sampler;
+  if (sampler === null) return sendError(res, 503, "keyviz_disabled", "key visualizer is not enabled on this node");
+  let query: MatrixQuery;
+  try {
+    query = parseMatrixQuery(url.searchParams);
+  } catch (err) {
+    if (err instanceof QueryError) return sendError(res, 400, err.code, err.message);
+    throw err;
+  }
+  const local = sampler.matrix(query);
+  if (!shouldFanOut(ctx, req)) return sendJson(res, 200, local);
+
+  const peers = await fanOut(ctx.transport, MATRIX_PATH, url.searchParams);
+  const matrices: Matrix[] = [local];
+  const nodes: NodeStatus[] = [{ node: ctx.selfName(), ok: true }];
+  for (const { peer, reply } of peers) {
+    if (!reply.ok) {
+      nodes.push({ node: peer, ok: false, error: reply.error });
+      continue;
+    }
+    const problem = matrixShapeProblem(reply.body, query.series);
+    if (problem !== null) {
+      nodes.push({ node: peer, ok: false, error: `malformed response: ${problem}` });
+      continue;
+    }
+    matrices.push(reply.body as Matrix);
+    nodes.push({ node: peer, ok: true });
+  }
+  const merged: Matrix = { ...mergeMatrices(matrices, { rows: query.rows }), fanout: fanoutBlock(nodes) };
+  sendJson(res, 200, merged);
+}

@@ -1,0 +1,28 @@
+// Response writers shared by every endpoint. Every JSON answer is `Cache-Control: no-store`
+// (matrices and hot keys are live data and may carry key bytes), and no CORS header is ever set:
+// the API is same-origin only.
+import type { ServerResponse } from "node:http";
+
+/** Writes `body` as JSON with the given status. HEAD requests get the headers only (node:http). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders?: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    ...extraHeaders,
+  });
+  res.end(text);
+}
+
+/** Writes the error envelope `{"error": code, "message": text}` of SPEC §5. */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extraHeaders?: Record<string, string>,
+): void {
+  sendJson(res, status, { error: code, message }, extraHeaders);
+}

@@ -1,0 +1,21 @@
+// The slice of the sampler the server uses. Kept as an interface so tests can serve a small fake
+// and the server does not depend on how the sampler is built.
+import type { Column } from "../types.js";
+import type { Matrix, MatrixQuery } from "../wire.js";
+import type { HotKeysResponse } from "../hotkeys/response.js";
+
+export interface HotKeysRequest {
+  label?: string;
+  subBucket?: number;
+  top?: number;
+}
+
+export interface SamplerPort {
+  /** This node's matrix (wire object of SPEC §5); `fromMs`/`toMs` absent = unbounded. */
+  matrix(q: MatrixQuery): Matrix;
+  /** Subscribes to flushed columns; returns the unsubscribe function. */
+  onFlush(listener: (column: Column) => void): () => void;
+  hotKeysEnabled?: boolean;
+  /** Wire object of SPEC §7, or `null` when no snapshot exists. */
+  hotKeys?(routeId: number, opts: HotKeysRequest): HotKeysResponse | null;
+}

@@ -1,0 +1,119 @@
+// Property tests: random register/remove/observe/flush sequences against a reference model that
+// just remembers every counted observation with its key.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { assertProperAxis, clockedSampler, inRange } from "./helpers.js";
+import type { Key } from "../src/types.js";
+
+// A fixed partition of the key space: routes are placed on these ranges.
+const EDGES: Key[] = [null, ...["c", "f", "fa", "k", "p", "p\x00", "w"].map((s) => new TextEncoder().encode(s)), null];
+const RANGES = EDGES.slice(0, -1).map((start, i) => ({ start, end: EDGES[i + 1] }));
+
+type Cmd =
+  | { t: "register"; id: number; range: number }
+  | { t: "remove"; id: number }
+  | { t: "observeKey"; id: number; op: 0 | 1; suffix: number[]; valueLen: number }
+  | { t: "observe"; id: number; op: 0 | 1; keyLen: number; valueLen: number }
+  | { t: "flush"; advance: number };
+
+const cmd: fc.Arbitrary<Cmd> = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("register" as const), id: fc.nat(9), range: fc.nat(RANGES.length - 1) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("remove" as const), id: fc.nat(9) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      t: fc.constant("observeKey" as const),
+      id: fc.nat(9),
+      op: fc.constantFrom(0 as const, 1 as const),
+      suffix: fc.array(fc.nat(255), { maxLength: 12 }),
+      valueLen: fc.integer({ min: -3, max: 50 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant("observe" as const),
+      id: fc.nat(9),
+      op: fc.constantFrom(0 as const, 1 as const),
+      keyLen: fc.nat(30),
+      valueLen: fc.integer({ min: -3, max: 50 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("flush" as const), advance: fc.nat(9000) }) },
+);
+
+/** A key inside range `r`: its start (or 0x00) followed by `suffix`, clamped below the end. */
+function keyIn(r: { start: Key; end: Key }, suffix: number[]): Uint8Array {
+  const base = r.start ?? new Uint8Array([0]);
+  const key = new Uint8Array([...base, ...suffix]);
+  return inRange(key, r.start, r.end) ? key : base;
+}
+
+interface Obs {
+  key: Uint8Array;
+  op: 0 | 1;
+  bytes: number;
+}
+
+describe("sampler properties", () => {
+  it("conserves every count, keeps the key axis proper and each key inside its row", () => {
+    fc.assert(
+      fc.property(
+        fc.array(cmd, { minLength: 10, maxLength: 150, size: "max" }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom(1, 2, 4, 16),
+        (cmds, budget, k) => {
+          const { s, tick } = clockedSampler({ maxTrackedRoutes: budget, keyBucketsPerRoute: k, historyColumns: 1000 });
+          const live = new Map<number, number>(); // route id → range index
+          let pending: Obs[] = [];
+          const check = () => {
+            tick(1);
+            s.flush();
+            const cols = s.snapshot();
+            const rows = cols[cols.length - 1].rows;
+            assertProperAxis(rows);
+            for (const row of rows) {
+              const mine = pending.filter((o) => inRange(o.key, row.start, row.end));
+              const sum = (op: 0 | 1, f: (o: Obs) => number) => mine.filter((o) => o.op === op).reduce((a, o) => a + f(o), 0);
+              expect([row.reads, row.writes, row.readBytes, row.writeBytes]).toEqual([
+                sum(0, () => 1),
+                sum(1, () => 1),
+                sum(0, (o) => o.bytes),
+                sum(1, (o) => o.bytes),
+              ]);
+            }
+            const counted = rows.reduce((a, r) => a + r.reads + r.writes, 0);
+            expect(counted).toBe(pending.length);
+            pending = [];
+          };
+          for (const c of cmds) {
+            if (c.t === "register") {
+              const taken = [...live.values()].includes(c.range);
+              if (taken || live.has(c.id)) continue;
+              s.registerRoute(c.id, RANGES[c.range].start, RANGES[c.range].end);
+              live.set(c.id, c.range);
+            } else if (c.t === "remove") {
+              s.removeRoute(c.id);
+              live.delete(c.id);
+            } else if (c.t === "observeKey") {
+              const r = live.get(c.id);
+              const key = keyIn(RANGES[r ?? 0], c.suffix);
+              s.observeKey(c.id, c.op, key, c.valueLen);
+              if (r !== undefined) pending.push({ key, op: c.op, bytes: key.length + Math.max(c.valueLen, 0) });
+            } else if (c.t === "observe") {
+              const r = live.get(c.id);
+              s.observe(c.id, c.op, c.keyLen, c.valueLen);
+              // the numeric observe counts into the first sub-bucket: the route's start key
+              if (r !== undefined) pending.push({ key: keyIn(RANGES[r], []), op: c.op, bytes: c.keyLen + Math.max(c.valueLen, 0) });
+            } else {
+              tick(c.advance);
+              check();
+            }
+          }
+          check();
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
