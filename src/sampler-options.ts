@@ -1,7 +1,13 @@
 // Sampler options: defaults and clamps of SPEC §3 ("non-positive options fall back to
 // defaults"), plus the checks that make a bad configuration fail at construction.
 
+import type { HotKeyTrackerOptions } from "./hotkeys/options.js";
 import { checkString, positiveOption } from "./validate.js";
+
+/** Hot keys (SPEC §7): off unless `enabled`; the rest are the tracker's options. */
+export interface HotKeysOptions extends HotKeyTrackerOptions {
+  enabled?: boolean;
+}
 
 export interface SamplerOptions {
   /** Flush interval in ms (default 60 000). */
@@ -18,6 +24,8 @@ export interface SamplerOptions {
   labels?: string[];
   /** Clock in ms (default `Date.now`). */
   now?: () => number;
+  /** Per-route top-K write keys; off by default (key bytes are kept in memory when on). */
+  hotKeys?: HotKeysOptions;
 }
 
 export interface ResolvedOptions {

@@ -9,14 +9,26 @@ import { ColumnBuilder, History, type RowValues } from "./history.js";
 import { rewriteColumn } from "./history-rewrite.js";
 import { apportion, overlapWeights } from "./key-space.js";
 import { compareBytes, compareEnd, compareStart } from "./keys.js";
+import { HotKeyTracker } from "./hotkeys/tracker.js";
+import type { HotKeysResponse } from "./hotkeys/response.js";
+import { buildMatrix } from "./matrix.js";
 import { rangeContains, rangesOverlap } from "./ranges.js";
 import { resolveOptions, slotCapacity, type ResolvedOptions, type SamplerOptions } from "./sampler-options.js";
 import { subBucketBounds, subrangeLayout } from "./subrange.js";
-import type { Column, Key, RowMeta } from "./types.js";
+import { SERIES, type Column, type Key, type RowMeta, type Series } from "./types.js";
+import { MAX_ROWS, type Matrix } from "./wire.js";
 import { unitEnd, unitOrderId, unitStart, virtualRange, type RouteUnit, type Unit, type VirtualBucket } from "./units.js";
 import { checkFiniteNumber, checkId, checkKey } from "./validate.js";
 
-export type { SamplerOptions } from "./sampler-options.js";
+export type { HotKeysOptions, SamplerOptions } from "./sampler-options.js";
+
+/** What `matrix()` reads: one series over `[fromMs, toMs)` with a row budget. */
+export interface MatrixRequest {
+  series?: Series;
+  fromMs?: number;
+  toMs?: number;
+  rows?: number;
+}
 
 /** Route ids below this index dense typed arrays on the hot path; larger ids use a Map. */
 const DENSE_LIMIT = 1 << 20;
@@ -88,6 +100,7 @@ export class Sampler {
   private invalidSamples = 0;
   private virtualCount = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly hotKeyTracker: HotKeyTracker | null;
 
   constructor(options?: SamplerOptions) {
     const o = resolveOptions(options);
@@ -108,6 +121,10 @@ export class Sampler {
     for (let s = slots - 1; s >= 0; s--) this.freeSlots.push(s);
     this.builder = new ColumnBuilder();
     this.lastFlushMs = o.now();
+    const hk = options?.hotKeys;
+    if (hk !== undefined && (typeof hk !== "object" || hk === null)) throw new TypeError("hotKeys must be an object");
+    const { enabled, ...trackerOptions } = hk ?? {};
+    this.hotKeyTracker = enabled === true ? new HotKeyTracker(trackerOptions) : null;
   }
 
   // ---- hot path -------------------------------------------------------------------------
@@ -165,6 +182,7 @@ export class Sampler {
       c[at]++;
       c[at + 2] += bytes;
     }
+    if (op === 1 && this.hotKeyTracker !== null) this.hotKeyTracker.offer(routeId, li === 0 ? "" : label, key);
   }
 
   private sparseSlot(routeId: number, labelIdx: number): number {
@@ -209,6 +227,7 @@ export class Sampler {
     if (r === undefined) return;
     this.routes.delete(routeId);
     this.setDense(routeId, -1, 0, []);
+    this.hotKeyTracker?.release(routeId);
     const now = this.opts.now();
     if (r.vb !== null) {
       this.leaveVirtual(r.vb, r, now);
@@ -711,6 +730,7 @@ export class Sampler {
     this.lastFlushMs = at;
     this.updateActivity();
     this.retireGraced(at);
+    this.hotKeyTracker?.publish(at);
     if (this.listeners.size > 0) {
       const published: Column = { windowStartMs, atMs: at, rows: this.history.rowsOf(column) };
       for (const listener of this.listeners) {
@@ -844,6 +864,39 @@ export class Sampler {
     if (fromMs !== undefined) checkFiniteNumber("fromMs", fromMs);
     if (toMs !== undefined) checkFiniteNumber("toMs", toMs);
     return this.history.snapshot(fromMs, toMs);
+  }
+
+  /** The heatmap matrix (SPEC §5 wire object) of one series, with the merged row budget. */
+  matrix(q: MatrixRequest = {}): Matrix {
+    const series = q.series ?? "writes";
+    if (!(SERIES as readonly string[]).includes(series)) throw new RangeError(`series must be one of: ${SERIES.join(", ")}`);
+    const fromMs = q.fromMs === undefined || q.fromMs === 0 ? undefined : checkFiniteNumber("fromMs", q.fromMs);
+    const toMs = q.toMs === undefined || q.toMs === 0 ? undefined : checkFiniteNumber("toMs", q.toMs);
+    const rows = q.rows === undefined ? MAX_ROWS : q.rows;
+    return buildMatrix(this.history.seriesView(series, fromMs, toMs), { rows, fromMs, toMs, nowMs: this.opts.now() });
+  }
+
+  get hotKeysEnabled(): boolean {
+    return this.hotKeyTracker !== null;
+  }
+
+  /**
+   * The latest published hot keys of a route (SPEC §7 wire object), or `null` when there is no
+   * snapshot (hot keys off, unknown route, nothing published yet, or no such sub-bucket).
+   */
+  hotKeys(routeId: number, opts: { label?: string; subBucket?: number; top?: number } = {}): HotKeysResponse | null {
+    checkId("routeId", routeId);
+    if (this.hotKeyTracker === null) return null;
+    let subBucket: { index: number; start: Key; end: Key } | undefined;
+    if (opts.subBucket !== undefined) {
+      const index = checkId("subBucket", opts.subBucket);
+      const r = this.routes.get(routeId);
+      if (r === undefined) return null;
+      const b = r.bounds?.[index] ?? (index === 0 ? { start: r.start, end: r.end } : undefined);
+      if (b === undefined) return null;
+      subBucket = { index, start: b.start, end: b.end };
+    }
+    return this.hotKeyTracker.query(routeId, { label: opts.label, top: opts.top, subBucket });
   }
 
   /** Calls `listener` with every flushed column; returns the unsubscribe function. */
