@@ -23,8 +23,8 @@ interface SamplerExports {
   usedBytes(): number;
 }
 
-/** One drained row: the cell it came from and its four counters. */
-export type DrainSink = (cell: number, reads: number, writes: number, readBytes: number, writeBytes: number) => void;
+/** A chunk of drained rows: `idx[i]` is the cell, `val[4i..4i+3]` its four counters. */
+export type DrainSink = (idx: Uint32Array, val: Float64Array, n: number) => void;
 
 export class Counters {
   /** Counter view: cell c occupies [4c, 4c + 4) as reads, writes, readBytes, writeBytes. */
@@ -97,19 +97,25 @@ export class Counters {
     this.wasm.moveCell(from, to);
   }
 
-  /** Drains `cells` (in that order) into `sink`, skipping all-zero cells. */
-  drain(cells: Uint32Array | number[], count: number, sink: DrainSink): void {
-    this.order.set(cells.length === count ? cells : cells.slice(0, count));
+  /** Sets the drain order: the cells to drain, in row order (kept in Wasm memory until changed). */
+  setOrder(cells: number[]): void {
+    if (cells.length > this.order.length) throw new RangeError("drain order longer than the cell count");
+    this.order.set(cells);
+  }
+
+  /**
+   * Drains the first `count` cells of the drain order, skipping all-zero cells. Rows come out in
+   * chunks: `sink(idx, val, n)` gets n cell indexes and their counters (4 per row), valid only
+   * during the call.
+   */
+  drain(count: number, sink: DrainSink): void {
     const buf = this.wasm.memory.buffer;
     const outIdx = new Uint32Array(buf, this.wasm.outIdxPtr(), this.wasm.outCap());
     const outVal = new Float64Array(buf, this.wasm.outValPtr(), this.wasm.outCap() * 4);
     let from = 0;
     while (from < count) {
       const n = this.wasm.drain(from, count);
-      for (let i = 0; i < n; i++) {
-        const v = i * 4;
-        sink(outIdx[i], outVal[v], outVal[v + 1], outVal[v + 2], outVal[v + 3]);
-      }
+      sink(outIdx, outVal, n);
       from = this.wasm.drainResume();
     }
   }

@@ -88,8 +88,8 @@ export class Sampler {
   /** Row meta id of each cell's current bucket; -1 until the cell first drains. */
   private readonly cellMeta: Int32Array;
 
-  private order = new Uint32Array(0);
   private orderLen = 0;
+  private slotTermScratch: Float64Array | null = null;
   private orderDirty = true;
   private builder: ColumnBuilder;
 
@@ -716,14 +716,17 @@ export class Sampler {
     this.refreshVirtualMetas();
     if (this.orderDirty) this.rebuildOrder();
     const b = this.builder.reset(windowStartMs, at, this.orderLen);
-    this.counters.drain(this.order, this.orderLen, (cell, reads, writes, readBytes, writeBytes) => {
-      const meta = this.cellMetaId(cell);
-      const slot = (cell / this.maxK) | 0;
-      const owner = this.slotOwner[slot]!;
-      const group = owner.kind === "route" ? owner.groupId : 0;
-      const term = group === 0 ? 0 : (this.groupTerms.get(group) ?? 0);
-      b.add(meta, reads, writes, readBytes, writeBytes, term);
-      this.slotActivity[slot] += reads + writes;
+    const slotTerm = this.slotTerms();
+    const { cellMeta, slotActivity, maxK } = this;
+    this.counters.drain(this.orderLen, (idx, val, n) => {
+      for (let i = 0; i < n; i++) {
+        const cell = idx[i];
+        const slot = (cell / maxK) | 0;
+        const meta = cellMeta[cell] >= 0 ? cellMeta[cell] : this.cellMetaId(cell);
+        const v = i * 4;
+        b.add(meta, val[v], val[v + 1], val[v + 2], val[v + 3], slotTerm[slot]);
+        slotActivity[slot] += val[v] + val[v + 1];
+      }
     });
     const column = b.finish();
     this.history.append(column);
@@ -741,6 +744,22 @@ export class Sampler {
         }
       }
     }
+  }
+
+  /** Leader term to stamp on each slot's rows this flush (0 for virtual buckets and group 0). */
+  private slotTerms(): Float64Array {
+    const terms = (this.slotTermScratch ??= new Float64Array(this.slotOwner.length));
+    const stamp = (u: Unit) => {
+      if (u.kind === "virtual") {
+        terms[u.slot] = 0;
+        return;
+      }
+      const term = u.groupId === 0 ? 0 : (this.groupTerms.get(u.groupId) ?? 0);
+      for (const s of u.slots) terms[s] = term;
+    };
+    this.live.forEach(stamp);
+    this.graced.forEach(stamp);
+    return terms;
   }
 
   /** Virtual buckets whose membership changed get a new row meta (range, members) at next drain. */
@@ -768,8 +787,7 @@ export class Sampler {
       }
       for (let sub = 0; sub < u.k; sub++) for (const s of u.slots) cells.push(s * this.maxK + sub);
     }
-    if (this.order.length < cells.length) this.order = new Uint32Array(Math.max(cells.length, this.order.length * 2));
-    this.order.set(cells);
+    this.counters.setOrder(cells);
     this.orderLen = cells.length;
     this.orderDirty = false;
   }

@@ -1,0 +1,261 @@
+// The Coordinator: resolves each key to its route once (Wasm binary search in the route table),
+// observes user-facing reads and writes into the sampler, and forwards to the route's group.
+// Leadership checks (isLeader/verifyLeader/leader) are internal routing and never observe.
+//
+// Split and merge keep the heatmap continuous: the new table is validated and staged first, then
+// the sampler is told (`replaceRoutes`: it registers the new routes and carries the old routes'
+// counts and history over), and only then is the table published, so no request can resolve to
+// a route the sampler does not know. New route ids follow the route table's rule: 1 + the largest
+// id the table has ever held (a split takes two consecutive ids, left first).
+import type { GroupBackend, Mutation } from "./group-backend.js";
+import { RouteTable, type RouteChange, type RouteRef, type RouteSpec } from "./route-table.js";
+
+/** The part of the sampler a coordinator uses (src/sampler.ts implements it). */
+export interface CoordinatorSampler {
+  registerRoute(routeId: number, start: Uint8Array | null, end: Uint8Array | null, groupId?: number): boolean;
+  removeRoute(routeId: number): void;
+  observeKey(routeId: number, op: 0 | 1, key: Uint8Array, valueLen?: number, label?: string): void;
+  setLeaderTerm(groupId: number, term: number): void;
+  replaceRoutes(oldIds: number[], newRoutes: RouteSpec[]): void;
+}
+
+export interface CoordinatorOptions {
+  /** The route list (the coordinator builds its own table) or a table to use as is. */
+  routes: readonly RouteSpec[] | RouteTable;
+  /** Backend of every group a route names, by group id. */
+  groups: Map<number, GroupBackend>;
+  /** Where observations go; without one the coordinator only routes. */
+  sampler?: CoordinatorSampler;
+}
+
+const GROUP_METHODS = ["linearizableRead", "leaseRead", "propose", "isLeader", "verifyLeader", "leader", "term"] as const;
+const SAMPLER_METHODS = ["registerRoute", "removeRoute", "observeKey", "setLeaderTerm", "replaceRoutes"] as const;
+
+// State shared by a coordinator and its labelled views.
+class CoordinatorState {
+  closed = false;
+  /** Group of each route, by route index of the table version `syncedVersion`. */
+  groupsByIndex: GroupBackend[] = [];
+  syncedVersion = -1;
+  readonly unsubscribers: (() => void)[] = [];
+
+  constructor(
+    readonly table: RouteTable,
+    readonly groups: Map<number, GroupBackend>,
+    readonly sampler: CoordinatorSampler | undefined,
+  ) {}
+
+  /** Throws when closed; brings the per-route group cache up to the table's version. */
+  live(): void {
+    if (this.closed) throw new Error("Coordinator is closed");
+    if (this.table.version !== this.syncedVersion) this.sync(true);
+  }
+
+  // `register` is false right after our own split/merge, whose replaceRoutes already did it.
+  sync(register: boolean): void {
+    const table = this.table;
+    const byIndex: GroupBackend[] = new Array(table.size);
+    for (let i = 0; i < table.size; i++) {
+      const ref = table.routeAt(i);
+      const group = this.groups.get(ref.groupId);
+      if (group === undefined) {
+        throw new RangeError(`route ${ref.routeId} belongs to group ${ref.groupId}, which is not in groups`);
+      }
+      byIndex[i] = group;
+    }
+    if (register && this.sampler !== undefined) {
+      for (const r of table.routes()) this.sampler.registerRoute(r.routeId, r.start, r.end, r.groupId);
+    }
+    this.groupsByIndex = byIndex;
+    this.syncedVersion = table.version;
+  }
+}
+
+export class Coordinator {
+  private readonly state: CoordinatorState;
+  private readonly label: string | undefined;
+
+  constructor(options: CoordinatorOptions) {
+    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+    const { routes, groups, sampler } = options;
+    const table = routes instanceof RouteTable ? routes : new RouteTable(routes);
+    this.state = new CoordinatorState(table, checkGroups(groups), checkSampler(sampler));
+    this.label = undefined;
+    this.state.sync(true);
+    if (sampler !== undefined) this.followTerms(sampler);
+  }
+
+  /** The route table (shared with labelled views). Change it through the coordinator. */
+  get table(): RouteTable {
+    return this.state.table;
+  }
+
+  /** A view whose observations carry `label` ("" = unlabeled); it shares everything else. */
+  withLabel(label: string): Coordinator {
+    if (typeof label !== "string") throw new TypeError("label must be a string");
+    if (label.includes(":")) throw new RangeError(`label must not contain ":", got ${JSON.stringify(label)}`);
+    const view = Object.create(Coordinator.prototype) as { state: CoordinatorState; label: string | undefined };
+    view.state = this.state;
+    view.label = label === "" ? undefined : label;
+    return view as unknown as Coordinator;
+  }
+
+  /** The route holding `key` (a cached frozen object). */
+  routeForKey(key: Uint8Array): RouteRef {
+    this.state.live();
+    return this.state.table.routeForKey(key);
+  }
+
+  /** Linearizable read of `key`; observed as one read before the group's check runs. */
+  async linearizableReadForKey(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.observedRead(key).linearizableRead(key);
+  }
+
+  /** Lease read of `key`; observed as one read before the group's check runs. */
+  async leaseReadForKey(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.observedRead(key).leaseRead(key);
+  }
+
+  /**
+   * Groups `mutations` by route, observes each as one write (keyLen + valueLen), then proposes
+   * each route's batch to its group. Batches of different routes are independent: one failing
+   * does not undo the others.
+   */
+  async dispatch(mutations: readonly Mutation[]): Promise<void> {
+    const s = this.state;
+    s.live();
+    checkMutations(mutations);
+    const batches = new Map<number, Mutation[]>();
+    const groups = new Map<number, GroupBackend>();
+    for (const m of mutations) {
+      const i = s.table.routeIndexForKey(m.key);
+      const routeId = s.table.routeAt(i).routeId;
+      if (s.sampler !== undefined) {
+        s.sampler.observeKey(routeId, 1, m.key, m.type === "put" ? m.value!.length : 0, this.label);
+      }
+      const batch = batches.get(routeId);
+      if (batch === undefined) {
+        batches.set(routeId, [m]);
+        groups.set(routeId, s.groupsByIndex[i]!);
+      } else batch.push(m);
+    }
+    const proposals: Promise<void>[] = [];
+    for (const [routeId, batch] of batches) proposals.push(groups.get(routeId)!.propose(batch));
+    await Promise.all(proposals);
+  }
+
+  /** Whether this node leads the group of `key`'s route. Never observed. */
+  isLeaderForKey(key: Uint8Array): boolean {
+    return this.groupFor(key).isLeader();
+  }
+
+  /** Confirms leadership of `key`'s group with a quorum. Never observed. */
+  async verifyLeaderForKey(key: Uint8Array): Promise<void> {
+    return this.groupFor(key).verifyLeader();
+  }
+
+  /** The leader node of `key`'s group, null when unknown. Never observed. */
+  leaderForKey(key: Uint8Array): string | null {
+    return this.groupFor(key).leader();
+  }
+
+  /** Splits `routeId` at `splitKey` into two new routes; returns `[leftId, rightId]`. */
+  split(routeId: number, splitKey: Uint8Array): [number, number] {
+    this.state.live();
+    const change = this.state.table.planSplit(routeId, splitKey);
+    this.apply(change);
+    return [change.newRoutes[0]!.routeId, change.newRoutes[1]!.routeId];
+  }
+
+  /** Merges `leftId` with the route directly after it (same group); returns the new route id. */
+  merge(leftId: number, rightId: number): number {
+    this.state.live();
+    const change = this.state.table.planMerge(leftId, rightId);
+    this.apply(change);
+    return change.newRoutes[0]!.routeId;
+  }
+
+  /** Stops serving; later calls throw. Groups, the sampler and a passed-in table are left as is. */
+  close(): void {
+    const s = this.state;
+    if (s.closed) return;
+    s.closed = true;
+    for (const unsubscribe of s.unsubscribers.splice(0)) unsubscribe();
+  }
+
+  private observedRead(key: Uint8Array): GroupBackend {
+    const s = this.state;
+    s.live();
+    const i = s.table.routeIndexForKey(key);
+    if (s.sampler !== undefined) s.sampler.observeKey(s.table.routeAt(i).routeId, 0, key, 0, this.label);
+    return s.groupsByIndex[i]!;
+  }
+
+  private groupFor(key: Uint8Array): GroupBackend {
+    const s = this.state;
+    s.live();
+    return s.groupsByIndex[s.table.routeIndexForKey(key)]!;
+  }
+
+  // Stage (validates), tell the sampler, then publish: the sampler knows the new routes first.
+  private apply(change: RouteChange): void {
+    const s = this.state;
+    const staged = s.table.stage(change);
+    if (s.sampler !== undefined) s.sampler.replaceRoutes(change.oldIds, change.newRoutes);
+    s.table.publish(staged);
+    s.sync(false);
+  }
+
+  private followTerms(sampler: CoordinatorSampler): void {
+    const s = this.state;
+    for (const [groupId, group] of s.groups) {
+      sampler.setLeaderTerm(groupId, group.term());
+      if (typeof group.onTermChange === "function") {
+        s.unsubscribers.push(
+          group.onTermChange((term) => {
+            if (!s.closed) sampler.setLeaderTerm(groupId, term);
+          }),
+        );
+      }
+    }
+  }
+}
+
+function checkGroups(groups: unknown): Map<number, GroupBackend> {
+  if (!(groups instanceof Map)) throw new TypeError("groups must be a Map<groupId, GroupBackend>");
+  for (const [groupId, group] of groups as Map<unknown, unknown>) {
+    if (typeof groupId !== "number" || !Number.isSafeInteger(groupId) || groupId < 0) {
+      throw new TypeError(`groups: key ${String(groupId)} must be a non-negative safe integer group id`);
+    }
+    for (const method of GROUP_METHODS) {
+      if (typeof (group as Record<string, unknown> | null)?.[method] !== "function") {
+        throw new TypeError(`groups: group ${groupId} must implement ${method}()`);
+      }
+    }
+  }
+  // A copy: later changes to the caller's map cannot strand routes.
+  return new Map(groups as Map<number, GroupBackend>);
+}
+
+function checkSampler(sampler: unknown): CoordinatorSampler | undefined {
+  if (sampler === undefined) return undefined;
+  for (const method of SAMPLER_METHODS) {
+    if (typeof (sampler as Record<string, unknown> | null)?.[method] !== "function") {
+      throw new TypeError(`sampler must implement ${method}()`);
+    }
+  }
+  return sampler as CoordinatorSampler;
+}
+
+// Validated up front so a bad mutation neither observes nor proposes anything.
+function checkMutations(mutations: readonly Mutation[]): void {
+  if (!Array.isArray(mutations)) throw new TypeError("mutations must be an array");
+  mutations.forEach((m, i) => {
+    if (typeof m !== "object" || m === null) throw new TypeError(`mutations[${i}] must be an object`);
+    if (m.type !== "put" && m.type !== "del") throw new TypeError(`mutations[${i}].type must be "put" or "del"`);
+    if (!(m.key instanceof Uint8Array)) throw new TypeError(`mutations[${i}].key must be a Uint8Array`);
+    if (m.type === "put" && !(m.value instanceof Uint8Array)) {
+      throw new TypeError(`mutations[${i}].value must be a Uint8Array for a put`);
+    }
+  });
+}
