@@ -267,8 +267,8 @@ export class Sampler {
       return false;
     }
     const labelSlots = this.opts.labels.length + 1;
+    if (this.freeSlots.length < labelSlots) this.reclaimIdleSlots(labelSlots);
     if (this.live.length >= this.opts.maxTrackedRoutes || this.freeSlots.length < labelSlots) {
-      if (this.live.length === 0) throw new RangeError("no slot is free for the first route");
       this.foldWithNeighbour(r);
       return false;
     }
@@ -387,9 +387,10 @@ export class Sampler {
     const pos = this.livePosition(r.start, r.routeId);
     const left = this.live[pos - 1];
     const right = this.live[pos];
-    const pick = left === undefined ? right : right === undefined ? left : right.activity < left.activity ? right : left;
-    const vb = pick.kind === "virtual" ? pick : this.virtualize(pick);
-    this.joinVirtual(vb, r);
+    // No live holder at all (every slot held by removed routes still draining): share a bucket
+    // with one of those instead.
+    const pick = left === undefined ? (right ?? this.graced[0]) : right === undefined ? left : right.activity < left.activity ? right : left;
+    this.joinVirtual(this.virtualize(pick), r);
   }
 
   /**
@@ -856,6 +857,29 @@ export class Sampler {
     Object.assign(vb, virtualRange(vb));
   }
 
+  /**
+   * Slots are short: removed holders with nothing left to drain give theirs back before their
+   * grace window ends (a later re-registration simply gets a fresh slot: still one row).
+   */
+  private reclaimIdleSlots(needed: number): void {
+    for (const u of this.graced.slice()) {
+      if (this.freeSlots.length >= needed) return;
+      if (this.unitCells(u).some((c) => this.cellBusy(c.cell))) continue;
+      this.graced.splice(this.graced.indexOf(u), 1);
+      this.releaseHolder(u);
+    }
+  }
+
+  private releaseHolder(u: Unit): void {
+    if (u.kind === "route") {
+      u.slots.forEach((s) => this.releaseSlot(s));
+      if (this.gracedById.get(u.routeId) === u) this.gracedById.delete(u.routeId);
+    } else {
+      this.releaseSlot(u.slot);
+    }
+    this.orderDirty = true;
+  }
+
   /** Frees the slots of holders removed at least a grace window ago (just drained). */
   private retireGraced(now: number): void {
     const keep: Unit[] = [];
@@ -864,13 +888,7 @@ export class Sampler {
         keep.push(u);
         continue;
       }
-      if (u.kind === "route") {
-        u.slots.forEach((s) => this.releaseSlot(s));
-        if (this.gracedById.get(u.routeId) === u) this.gracedById.delete(u.routeId);
-      } else {
-        this.releaseSlot(u.slot);
-      }
-      this.orderDirty = true;
+      this.releaseHolder(u);
     }
     this.graced = keep;
   }

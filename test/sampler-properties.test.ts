@@ -12,7 +12,7 @@ const RANGES = EDGES.slice(0, -1).map((start, i) => ({ start, end: EDGES[i + 1] 
 type Cmd =
   | { t: "register"; id: number; range: number }
   | { t: "remove"; id: number }
-  | { t: "observeKey"; id: number; op: 0 | 1; suffix: number[]; valueLen: number }
+  | { t: "observeKey"; id: number; op: 0 | 1; suffix: number[]; valueLen: number; label: string }
   | { t: "observe"; id: number; op: 0 | 1; keyLen: number; valueLen: number }
   | { t: "flush"; advance: number };
 
@@ -27,6 +27,7 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
       op: fc.constantFrom(0 as const, 1 as const),
       suffix: fc.array(fc.nat(255), { maxLength: 12 }),
       valueLen: fc.integer({ min: -3, max: 50 }),
+      label: fc.constantFrom("", "a", "b", "zz"),
     }),
   },
   {
@@ -51,6 +52,8 @@ function keyIn(r: { start: Key; end: Key }, suffix: number[]): Uint8Array {
 
 interface Obs {
   key: Uint8Array;
+  /** Slot label the sample lands in ("" for unlabelled). */
+  label: string;
   op: 0 | 1;
   bytes: number;
 }
@@ -62,8 +65,10 @@ describe("sampler properties", () => {
         fc.array(cmd, { minLength: 10, maxLength: 150, size: "max" }),
         fc.integer({ min: 1, max: 6 }),
         fc.constantFrom(1, 2, 4, 16),
-        (cmds, budget, k) => {
-          const { s, tick } = clockedSampler({ maxTrackedRoutes: budget, keyBucketsPerRoute: k, historyColumns: 1000 });
+        fc.boolean(),
+        (cmds, budget, k, labelled) => {
+          const labels = labelled ? ["a", "b"] : [];
+          const { s, tick } = clockedSampler({ maxTrackedRoutes: budget, keyBucketsPerRoute: k, historyColumns: 1000, labels });
           const live = new Map<number, number>(); // route id → range index
           let pending: Obs[] = [];
           const check = () => {
@@ -73,7 +78,8 @@ describe("sampler properties", () => {
             const rows = cols[cols.length - 1].rows;
             assertProperAxis(rows);
             for (const row of rows) {
-              const mine = pending.filter((o) => inRange(o.key, row.start, row.end));
+              // virtual buckets are unlabelled: they take every label's samples
+              const mine = pending.filter((o) => inRange(o.key, row.start, row.end) && (row.aggregate || o.label === row.label));
               const sum = (op: 0 | 1, f: (o: Obs) => number) => mine.filter((o) => o.op === op).reduce((a, o) => a + f(o), 0);
               expect([row.reads, row.writes, row.readBytes, row.writeBytes]).toEqual([
                 sum(0, () => 1),
@@ -98,13 +104,14 @@ describe("sampler properties", () => {
             } else if (c.t === "observeKey") {
               const r = live.get(c.id);
               const key = keyIn(RANGES[r ?? 0], c.suffix);
-              s.observeKey(c.id, c.op, key, c.valueLen);
-              if (r !== undefined) pending.push({ key, op: c.op, bytes: key.length + Math.max(c.valueLen, 0) });
+              s.observeKey(c.id, c.op, key, c.valueLen, c.label);
+              const label = labels.includes(c.label) ? c.label : "";
+              if (r !== undefined) pending.push({ key, label, op: c.op, bytes: key.length + Math.max(c.valueLen, 0) });
             } else if (c.t === "observe") {
               const r = live.get(c.id);
               s.observe(c.id, c.op, c.keyLen, c.valueLen);
               // the numeric observe counts into the first sub-bucket: the route's start key
-              if (r !== undefined) pending.push({ key: keyIn(RANGES[r], []), op: c.op, bytes: c.keyLen + Math.max(c.valueLen, 0) });
+              if (r !== undefined) pending.push({ key: keyIn(RANGES[r], []), label: "", op: c.op, bytes: c.keyLen + Math.max(c.valueLen, 0) });
             } else {
               tick(c.advance);
               check();
