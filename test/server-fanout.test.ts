@@ -34,8 +34,9 @@ describe("matrix fan-out", () => {
       responded: 2,
       expected: 2,
     });
-    // The peer got the same query and answered locally.
-    expect(peerSampler.matrixCalls).toEqual([{ series: "writes", rows: 50, fromMs: 1 }]);
+    // The peer got the same query at the full row budget (the budget is applied after the merge)
+    // and answered locally.
+    expect(peerSampler.matrixCalls).toEqual([{ series: "writes", rows: 1024, fromMs: 1 }]);
   });
 
   it("defaults the self node name to host:port", async () => {
@@ -45,7 +46,7 @@ describe("matrix fan-out", () => {
     expect(r.json.fanout.nodes[0]).toEqual({ node: new URL(url).host, ok: true });
   });
 
-  it("sends the anti-recursion header, the same query string and the bearer token to peers", async () => {
+  it("sends the anti-recursion header, the query at the full row budget and the bearer token to peers", async () => {
     const raw = await startRawServer((_req, res) => {
       res.writeHead(200, { "Content-Type": "application/json" });
       res.end(JSON.stringify(peerMatrix));
@@ -56,7 +57,8 @@ describe("matrix fan-out", () => {
     expect(raw.requests).toHaveLength(1);
     const seen = raw.requests[0]!;
     expect(seen.method).toBe("GET");
-    expect(seen.url).toBe(`${MATRIX}?series=writes&rows=7`);
+    expect(seen.url).toBe(`${MATRIX}?series=writes&rows=1024`);
+    expect(r.json.rows.length).toBeLessThanOrEqual(7);
     expect(seen.headers["x-admin-fanout-peer"]).toBe("1");
     expect(seen.headers.authorization).toBe("Bearer tok-1");
   });

@@ -1,6 +1,6 @@
 // GET /admin/api/v1/keyviz/matrix (SPEC §5, §5.1).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { parseMatrixQuery, QueryError, type Matrix, type MatrixQuery } from "../wire.js";
+import { MAX_ROWS, parseMatrixQuery, QueryError, type Matrix, type MatrixQuery } from "../wire.js";
 import { mergeMatrices } from "../merge.js";
 import { shouldFanOut, type HandlerContext } from "./context.js";
 import { fanOut, fanoutBlock, type NodeStatus } from "./fanout.js";
@@ -19,10 +19,14 @@ export async function handleMatrix(ctx: HandlerContext, req: IncomingMessage, re
     if (err instanceof QueryError) return sendError(res, 400, err.code, err.message);
     throw err;
   }
-  const local = sampler.matrix(query);
-  if (!shouldFanOut(ctx, req)) return sendJson(res, 200, local);
+  if (!shouldFanOut(ctx, req)) return sendJson(res, 200, sampler.matrix(query));
 
-  const peers = await fanOut(ctx.transport, MATRIX_PATH, url.searchParams);
+  // Every node answers at the full row budget and the budget is applied once, after the merge:
+  // nodes budgeting on their own would fold different ranges whose merged rows could overlap.
+  const local = sampler.matrix({ ...query, rows: MAX_ROWS });
+  const peerParams = new URLSearchParams(url.searchParams);
+  peerParams.set("rows", String(MAX_ROWS));
+  const peers = await fanOut(ctx.transport, MATRIX_PATH, peerParams);
   const matrices: Matrix[] = [local];
   const nodes: NodeStatus[] = [{ node: ctx.selfName(), ok: true }];
   for (const { peer, reply } of peers) {
