@@ -179,25 +179,19 @@ export class History {
     return rows;
   }
 
-  /** One series of `[fromMs, toMs)`, columnar: the matrix builder's input. */
+  /**
+   * One series of `[fromMs, toMs)`, columnar: the matrix builder's input. Views of the stored
+   * arrays (no copy) unless a column holds a value past 32 bits, which gets an exact f64 copy.
+   */
   seriesView(series: Series, fromMs?: number, toMs?: number): SeriesView {
     const field = SERIES_FIELD[series];
-    const columns = this.columns(fromMs, toMs).map((col) => {
-      const { n, data } = col;
-      const values = new Float64Array(n);
-      const terms = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        values[i] = data[field * n + i];
-        terms[i] = data[F_TERM * n + i];
-      }
-      if (col.overflow !== null) {
-        for (const [at, v] of col.overflow) {
-          if (Math.floor(at / n) === field) values[at % n] = v;
-          if (Math.floor(at / n) === F_TERM) terms[at % n] = v;
-        }
-      }
-      return { windowStartMs: col.windowStartMs, atMs: col.atMs, metaIds: data.slice(0, n), values, terms };
-    });
+    const columns = this.columns(fromMs, toMs).map((col) => ({
+      windowStartMs: col.windowStartMs,
+      atMs: col.atMs,
+      metaIds: col.data.subarray(0, col.n),
+      values: exactField(col, field),
+      terms: exactField(col, F_TERM),
+    }));
     return { series, metas: this.metas as RowMeta[], columns };
   }
 
@@ -211,6 +205,20 @@ export class History {
     for (const m of this.metas) if (m) bytes += metaBytes(m);
     return bytes;
   }
+}
+
+/** Field `f` of a column: the stored u32 view, or an f64 copy with overflowed values restored. */
+function exactField(col: StoredColumn, f: number): Uint32Array | Float64Array {
+  const { n, data, overflow } = col;
+  const stored = data.subarray(f * n, (f + 1) * n);
+  if (overflow === null) return stored;
+  let exact: Float64Array | null = null;
+  for (const [at, v] of overflow) {
+    if (Math.floor(at / n) !== f) continue;
+    exact ??= Float64Array.from(stored);
+    exact[at % n] = v;
+  }
+  return exact ?? stored;
 }
 
 function copyMeta(m: RowMeta): RowMeta {

@@ -57,10 +57,18 @@ export interface Column {
 /**
  * One series of the column history, columnar: the matrix builder's input. `metaIds[i]` indexes
  * `metas`; `values[i]` is the series value of that row in the column (possibly 0 when the row was
- * non-zero in another series); `terms[i]` its leader term (0 = not tracked).
+ * non-zero in another series); `terms[i]` its leader term (0 = not tracked). Values are exact:
+ * the history hands out its u32 storage as is, or f64 where a value does not fit in 32 bits.
+ * The arrays may be views of history storage: read them, never write.
  */
 export interface SeriesView {
   series: Series;
   metas: RowMeta[];
-  columns: { windowStartMs: number; atMs: number; metaIds: Uint32Array; values: Float64Array; terms: Float64Array }[];
+  columns: {
+    windowStartMs: number;
+    atMs: number;
+    metaIds: Uint32Array;
+    values: Float64Array | Uint32Array;
+    terms: Float64Array | Uint32Array;
+  }[];
 }

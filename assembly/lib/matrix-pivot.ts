@@ -1,0 +1,187 @@
+// Pivot of the columnar history into a dense rows × columns matrix (row-major), streamed one
+// column at a time: JS copies a column's meta ids, values and terms into a scratch area and calls
+// `scanColumn` (first pass: which metas appear, their activity) or `scatterColumn` (second pass:
+// add each cell into its output row, which may be a merged row of the budget).
+//
+// Per-cell identity (group, term) of an output cell, from the member cells that fall into it:
+// the contributors are the member cells with a non-zero value; if there are none, the member cells
+// present in the column (value 0 in this series); if they all carry the same (group, term) that is
+// the cell's identity, otherwise (0, 0). A cell with no member present gets (row group, 0) in
+// `finishPivot`. `level` tracks which contributor class a cell has seen: 0 none, 1 present, 2 non-zero.
+//
+// Layout: the scatter writes column-major (a column's cells are contiguous, so each column pass
+// touches one small region instead of a strided line per row, which thrashed the TLB), and
+// `finishPivot` transposes into row-major for JS, rotating through one spare buffer:
+// values -> spare, groups -> values' buffer, terms -> groups' buffer.
+
+let metaCount: u32 = 0;
+let metaTotal: usize = 0; // f64[metaCount]
+let metaLast: usize = 0; // u32[metaCount]: 1 + last column index the meta appears in, 0 = never
+
+let columns: usize = 0;
+let rowCount: usize = 0;
+let outSpare: usize = 0; // f64[rows × columns]
+let metaRow: usize = 0; // u32[metaCount]: output row of each meta, or 0xffffffff
+let metaGroup: usize = 0; // f64[metaCount]
+let outValues: usize = 0; // f64[rows × columns]
+let outGroups: usize = 0; // f64[rows × columns]
+let outTerms: usize = 0; // f64[rows × columns]
+let outLevel: usize = 0; // u8[rows × columns]
+
+/** Prepares the first pass: zeroes the per-meta totals and last-seen columns. */
+export function setScan(count: u32, totals: usize, last: usize): void {
+  metaCount = count;
+  metaTotal = totals;
+  metaLast = last;
+  memory.fill(totals, 0, <usize>count << 3);
+  memory.fill(last, 0, <usize>count << 2);
+}
+
+/** First pass over one column; returns how many meta ids were out of range (and skipped). */
+export function scanColumn(column: u32, ids: usize, values: usize, n: u32): u32 {
+  let bad: u32 = 0;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const m = load<u32>(ids + (i << 2));
+    if (m >= metaCount) {
+      bad++;
+      continue;
+    }
+    const t = metaTotal + (<usize>m << 3);
+    store<f64>(t, load<f64>(t) + load<f64>(values + (i << 3)));
+    store<u32>(metaLast + (<usize>m << 2), column + 1);
+  }
+  return bad;
+}
+
+/**
+ * Prepares the second pass. Only the level bytes are cleared: a cell's first contribution
+ * overwrites value, group and term, and `finishPivot` writes the cells nobody touched, so the
+ * three f64 outputs need no clearing (memory is reused across builds).
+ */
+export function setPivot(
+  cols: u32,
+  rows: u32,
+  rowOfMeta: usize,
+  groupOfMeta: usize,
+  values: usize,
+  groups: usize,
+  terms: usize,
+  level: usize,
+  spare: usize,
+): void {
+  columns = cols;
+  rowCount = rows;
+  outSpare = spare;
+  metaRow = rowOfMeta;
+  metaGroup = groupOfMeta;
+  outValues = values;
+  outGroups = groups;
+  outTerms = terms;
+  outLevel = level;
+  memory.fill(level, 0, <usize>cols * <usize>rows);
+}
+
+/**
+ * Second pass over one column; returns how many meta ids were out of range (and skipped).
+ * Consecutive cells of a column usually land in the same output row (metas arrive in start-key
+ * order and a merged row spans a run of them), so the current cell's state is kept in locals
+ * and written back only when the row changes: no load-after-store chain through memory per cell.
+ */
+export function scatterColumn(column: u32, ids: usize, values: usize, terms: usize, n: u32): u32 {
+  let bad: u32 = 0;
+  let cur: u32 = 0xffffffff;
+  let value: f64 = 0;
+  let group: f64 = 0;
+  let term: f64 = 0;
+  let seen: u8 = 0;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const m = load<u32>(ids + (i << 2));
+    if (m >= metaCount) {
+      bad++;
+      continue;
+    }
+    const row = load<u32>(metaRow + (<usize>m << 2));
+    if (row == 0xffffffff) continue;
+    if (row != cur) {
+      if (cur != 0xffffffff) storeCell(column, cur, value, group, term, seen);
+      cur = row;
+      const cell = <usize>column * rowCount + <usize>row;
+      seen = load<u8>(outLevel + cell);
+      value = seen == 0 ? 0 : load<f64>(outValues + (cell << 3));
+      group = load<f64>(outGroups + (cell << 3));
+      term = load<f64>(outTerms + (cell << 3));
+    }
+    const v = load<f64>(values + (i << 3));
+    const g = load<f64>(metaGroup + (<usize>m << 3));
+    const t = load<f64>(terms + (i << 3));
+    value += v;
+    const lvl: u8 = v != 0 ? 2 : 1;
+    if (lvl > seen) {
+      seen = lvl;
+      group = g;
+      term = t;
+    } else if (lvl == seen && (group != g || term != t)) {
+      group = 0;
+      term = 0;
+    }
+  }
+  if (cur != 0xffffffff) storeCell(column, cur, value, group, term, seen);
+  return bad;
+}
+
+// @ts-ignore: decorator
+@inline function storeCell(column: u32, row: u32, value: f64, group: f64, term: f64, seen: u8): void {
+  const cell = <usize>column * rowCount + <usize>row;
+  store<u8>(outLevel + cell, seen);
+  store<f64>(outValues + (cell << 3), value);
+  store<f64>(outGroups + (cell << 3), group);
+  store<f64>(outTerms + (cell << 3), term);
+}
+
+/**
+ * Gives every cell without a member present the row's group (f64[rows]) and term 0, then
+ * transposes the three outputs to row-major; read them at resultValues/Groups/Terms.
+ */
+export function finishPivot(rowGroup: usize): void {
+  for (let c: usize = 0; c < columns; c++) {
+    const base = c * rowCount;
+    for (let r: usize = 0; r < rowCount; r++) {
+      const cell = base + r;
+      if (load<u8>(outLevel + cell) == 0) {
+        store<f64>(outValues + (cell << 3), 0);
+        store<f64>(outGroups + (cell << 3), load<f64>(rowGroup + (r << 3)));
+        store<f64>(outTerms + (cell << 3), 0);
+      }
+    }
+  }
+  transpose(outValues, outSpare);
+  transpose(outGroups, outValues);
+  transpose(outTerms, outGroups);
+}
+
+export function resultValues(): usize {
+  return outSpare;
+}
+export function resultGroups(): usize {
+  return outValues;
+}
+export function resultTerms(): usize {
+  return outGroups;
+}
+
+const BLOCK: usize = 32;
+
+/** Column-major (columns × rows) `src` into row-major (rows × columns) `dst`, in cache blocks. */
+function transpose(src: usize, dst: usize): void {
+  for (let c0: usize = 0; c0 < columns; c0 += BLOCK) {
+    const c1 = min(c0 + BLOCK, columns);
+    for (let r0: usize = 0; r0 < rowCount; r0 += BLOCK) {
+      const r1 = min(r0 + BLOCK, rowCount);
+      for (let r = r0; r < r1; r++) {
+        for (let c = c0; c < c1; c++) {
+          store<f64>(dst + ((r * columns + c) << 3), load<f64>(src + ((c * rowCount + r) << 3)));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,262 @@
+// Per-(route, label) hot keys of written keys (SPEC §7). The sampler calls `offer` for every
+// write while hot keys are on, `publish` at every flush and `release` when a route is removed.
+//
+// Hot path: `offer` decrements a countdown and returns; 1 write in R (geometric gaps, see
+// sampling.ts) takes the slow path, which looks up the (route, label) state, applies the length
+// check, and copies the key bytes into a bounded queue (a preallocated byte arena). Nothing
+// allocates per sample except the first sample of a new (route, label); a sketch copies a key
+// only when the key enters it. The length check runs after sampling, so `skipped_long_keys` is
+// in the same unit as `sampled_n` and `dropped_samples` (samples): every sample taken is exactly
+// one of sketched, dropped or skipped.
+//
+// The queue is drained into the sketches at every publish and, when it gets half full, in a
+// microtask, so sketch updates never run inside `offer`. A sample is dropped only when a
+// synchronous burst fills the queue before that microtask runs.
+
+import { resolveHotKeyTrackerOptions, type HotKeyTrackerOptions } from "./options.js";
+import { DEFAULT_TOP, clampTop, compareHotKeys, type HotKey, type HotKeysResponse } from "./response.js";
+import { GeometricGaps } from "./sampling.js";
+import { SpaceSavingSketch, hashBytes } from "./space-saving.js";
+import { keyInRange } from "../keys.js";
+import type { Key } from "../types.js";
+import { encodeKey, rfc3339 } from "../wire.js";
+
+/** Bounds of one sub-bucket of the route, as the sampler computes them (SPEC §3.1). */
+export interface SubBucketBounds {
+  /** Sub-bucket index, echoed as `sub_bucket` in the response. */
+  index: number;
+  /** Inclusive lower bound; `null` or empty = lowest key. */
+  start: Key;
+  /** Exclusive upper bound; `null` or empty = unbounded. */
+  end: Key;
+}
+
+export interface HotKeysQuery {
+  /** Source label; `""` (default) is the unlabeled slot. */
+  label?: string;
+  /** Keys to return: default 20, clamped to 1024 and then to `perRoute`. */
+  top?: number;
+  /** Keep only keys inside these bounds. */
+  subBucket?: SubBucketBounds;
+}
+
+/** An immutable published sketch of one (route, label): keys count descending. */
+interface Snapshot {
+  readonly keys: readonly Uint8Array[]; // copies made at publish, never handed out
+  readonly counts: readonly number[];
+  readonly sampledN: number;
+  readonly dropped: number;
+  readonly skipped: number;
+  readonly atMs: number;
+}
+
+const NO_KEYS: readonly Uint8Array[] = Object.freeze([]);
+const NO_COUNTS: readonly number[] = Object.freeze([]);
+
+/** Live state of one (route, label). */
+class LabelState {
+  /** Created by the first sample of a step; dropped after a step without samples (saves memory). */
+  private sketch: SpaceSavingSketch | null = null;
+  dropped = 0;
+  skipped = 0;
+  released = false;
+  snapshot: Snapshot | null = null;
+
+  constructor(private readonly capacity: number) {}
+
+  add(src: Uint8Array, offset: number, length: number): void {
+    this.sketch ??= new SpaceSavingSketch(this.capacity);
+    this.sketch.addFrom(src, offset, length, hashBytes(src, offset, length));
+  }
+
+  publish(atMs: number): void {
+    const sketch = this.sketch;
+    const entries = sketch === null ? [] : sketch.entries();
+    this.snapshot = Object.freeze({
+      keys: entries.length === 0 ? NO_KEYS : Object.freeze(entries.map((e) => e.key)),
+      counts: entries.length === 0 ? NO_COUNTS : Object.freeze(entries.map((e) => e.count)),
+      sampledN: sketch === null ? 0 : sketch.total,
+      dropped: this.dropped,
+      skipped: this.skipped,
+      atMs,
+    });
+    if (sketch !== null && sketch.total > 0) sketch.reset();
+    else this.sketch = null;
+    this.dropped = 0;
+    this.skipped = 0;
+  }
+}
+
+/**
+ * Queue arena bytes per queued sample (plus one maximal key): the queue is full when either
+ * `queueSize` samples or this many key bytes are waiting.
+ */
+const ARENA_BYTES_PER_SAMPLE = 64;
+
+export class HotKeyTracker {
+  readonly perRoute: number;
+  readonly sampleRate: number;
+  readonly maxKeyLen: number;
+  readonly queueSize: number;
+
+  private readonly gaps: GeometricGaps;
+  private untilSample: number;
+  private readonly routes = new Map<number, Map<string, LabelState>>();
+  private readonly queuedStates: (LabelState | undefined)[];
+  private readonly queuedOffsets: Int32Array;
+  private readonly queuedLengths: Int32Array;
+  private readonly arena: Uint8Array;
+  private arenaUsed = 0;
+  private queued = 0;
+  private drainScheduled = false;
+  private readonly drainTask = (): void => {
+    this.drainScheduled = false;
+    this.drain();
+  };
+
+  constructor(options: HotKeyTrackerOptions = {}) {
+    const resolved = resolveHotKeyTrackerOptions(options);
+    this.perRoute = resolved.perRoute;
+    this.sampleRate = resolved.sampleRate;
+    this.maxKeyLen = resolved.maxKeyLen;
+    this.queueSize = resolved.queueSize;
+    this.gaps = new GeometricGaps(resolved.sampleRate, resolved.seed);
+    this.untilSample = this.gaps.next();
+    this.queuedStates = new Array<LabelState | undefined>(this.queueSize).fill(undefined);
+    this.queuedOffsets = new Int32Array(this.queueSize);
+    this.queuedLengths = new Int32Array(this.queueSize);
+    this.arena = new Uint8Array(this.queueSize * ARENA_BYTES_PER_SAMPLE + this.maxKeyLen);
+  }
+
+  /** Hot path: one write of `key` on (routeId, label). Never throws; allocates only when sampling. */
+  offer(routeId: number, label: string, key: Uint8Array): void {
+    if (--this.untilSample > 0) return;
+    this.takeSample(routeId, label, key);
+  }
+
+  /** Folds every queued sample into its sketch. Called by `publish`; safe to call any time. */
+  drain(): void {
+    const states = this.queuedStates;
+    const arena = this.arena;
+    for (let i = 0; i < this.queued; i++) {
+      const state = states[i]!;
+      states[i] = undefined;
+      if (state.released) continue;
+      state.add(arena, this.queuedOffsets[i], this.queuedLengths[i]);
+    }
+    this.queued = 0;
+    this.arenaUsed = 0;
+  }
+
+  /** Publishes every (route, label) sketch as an immutable snapshot stamped `nowMs`, then resets it. */
+  publish(nowMs: number): void {
+    if (typeof nowMs !== "number" || !Number.isFinite(nowMs)) throw new TypeError(`nowMs must be a finite number, got ${String(nowMs)}`);
+    this.drain();
+    for (const labels of this.routes.values()) {
+      for (const state of labels.values()) state.publish(nowMs);
+    }
+  }
+
+  /** Forgets a removed route: its sketches, snapshots and any samples still queued for it. */
+  release(routeId: number): void {
+    const labels = this.routes.get(routeId);
+    if (labels === undefined) return;
+    for (const state of labels.values()) state.released = true;
+    this.routes.delete(routeId);
+  }
+
+  /** The latest published hot keys of (routeId, label), or `null` when none was published. */
+  query(routeId: number, query: HotKeysQuery = {}): HotKeysResponse | null {
+    validateRouteId(routeId);
+    const label = query.label ?? "";
+    if (typeof label !== "string") throw new TypeError(`label must be a string, got ${String(label)}`);
+    const top = Math.min(clampTop(query.top ?? DEFAULT_TOP), this.perRoute);
+    const bounds = query.subBucket === undefined ? undefined : validBounds(query.subBucket);
+
+    const snapshot = this.routes.get(routeId)?.get(label)?.snapshot ?? null;
+    if (snapshot === null) return null;
+
+    const keys: HotKey[] = [];
+    for (let i = 0; i < snapshot.keys.length; i++) {
+      const key = snapshot.keys[i];
+      if (bounds !== undefined && !keyInRange(key, bounds.start, bounds.end)) continue;
+      keys.push({ key_b64: encodeKey(key) ?? "", count: snapshot.counts[i] * this.sampleRate });
+    }
+    keys.sort(compareHotKeys);
+    if (keys.length > top) keys.length = top;
+
+    // Wire field order of SPEC §7; `label` and `sub_bucket` only when asked for.
+    return {
+      route_id: routeId,
+      ...(label !== "" ? { label } : {}),
+      ...(query.subBucket !== undefined ? { sub_bucket: query.subBucket.index } : {}),
+      series: "writes",
+      keys,
+      approximate: true,
+      sample_rate: this.sampleRate,
+      sampled_n: snapshot.sampledN,
+      dropped_samples: snapshot.dropped,
+      skipped_long_keys: snapshot.skipped,
+      degraded: snapshot.dropped > 0 || snapshot.skipped > 0,
+      error_bound: (this.sampleRate * snapshot.sampledN) / this.perRoute,
+      snapshot_at: rfc3339(snapshot.atMs),
+    };
+  }
+
+  private takeSample(routeId: number, label: string, key: Uint8Array): void {
+    this.untilSample = this.gaps.next();
+    try {
+      const state = this.stateOf(routeId, label);
+      if (key.length > this.maxKeyLen) {
+        state.skipped++;
+        return;
+      }
+      const offset = this.arenaUsed;
+      if (this.queued === this.queueSize || offset + key.length > this.arena.length) {
+        state.dropped++;
+        return;
+      }
+      this.arena.set(key, offset);
+      this.arenaUsed = offset + key.length;
+      this.queuedStates[this.queued] = state;
+      this.queuedOffsets[this.queued] = offset;
+      this.queuedLengths[this.queued] = key.length;
+      this.queued++;
+      if (!this.drainScheduled && this.queued * 2 >= this.queueSize) {
+        this.drainScheduled = true;
+        queueMicrotask(this.drainTask);
+      }
+    } catch {
+      // The hot path must never throw; a malformed call loses only its own sample.
+    }
+  }
+
+  private stateOf(routeId: number, label: string): LabelState {
+    let labels = this.routes.get(routeId);
+    if (labels === undefined) {
+      labels = new Map();
+      this.routes.set(routeId, labels);
+    }
+    let state = labels.get(label);
+    if (state === undefined) {
+      state = new LabelState(this.perRoute);
+      labels.set(label, state);
+    }
+    return state;
+  }
+}
+
+function validateRouteId(routeId: unknown): void {
+  if (typeof routeId !== "number" || !Number.isInteger(routeId)) throw new TypeError(`routeId must be an integer, got ${String(routeId)}`);
+  if (routeId < 0 || !Number.isSafeInteger(routeId)) throw new RangeError(`routeId must be a non-negative safe integer, got ${routeId}`);
+}
+
+function validBounds(subBucket: SubBucketBounds): SubBucketBounds {
+  if (subBucket === null || typeof subBucket !== "object") throw new TypeError("subBucket must be an object");
+  const { index, start, end } = subBucket;
+  if (typeof index !== "number" || !Number.isInteger(index)) throw new TypeError(`subBucket.index must be an integer, got ${String(index)}`);
+  if (index < 0) throw new RangeError(`subBucket.index must be ≥ 0, got ${index}`);
+  if (start !== null && !(start instanceof Uint8Array)) throw new TypeError("subBucket.start must be a Uint8Array or null");
+  if (end !== null && !(end instanceof Uint8Array)) throw new TypeError("subBucket.end must be a Uint8Array or null");
+  return subBucket;
+}
