@@ -153,6 +153,27 @@ export class History {
     return out;
   }
 
+  /**
+   * Drops metadata no stored column and no id in `keep` refers to, renumbering the rest.
+   * Returns the renumbering (old id → new id, -1 when dropped) so owners of ids can follow.
+   */
+  compactMetas(keep: Iterable<number>): Int32Array {
+    const used = new Uint8Array(this.metas.length);
+    for (const id of keep) if (id >= 0) used[id] = 1;
+    for (const col of this.columns()) for (let i = 0; i < col.n; i++) used[col.data[i]] = 1;
+    const remap = new Int32Array(this.metas.length).fill(-1);
+    const kept: RowMeta[] = [];
+    for (let id = 0; id < this.metas.length; id++) {
+      if (used[id] === 0) continue;
+      remap[id] = kept.length;
+      kept.push(this.metas[id]!);
+    }
+    for (const col of this.columns()) for (let i = 0; i < col.n; i++) col.data[i] = remap[col.data[i]];
+    this.metas.length = kept.length;
+    for (let id = 0; id < kept.length; id++) this.metas[id] = kept[id];
+    return remap;
+  }
+
   /** Replaces every stored column by `fn(column)` (used to re-home rows after split/merge). */
   rewrite(fn: (col: StoredColumn) => StoredColumn): void {
     for (let k = 0; k < this.count; k++) {

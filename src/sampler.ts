@@ -32,6 +32,8 @@ export interface MatrixRequest {
 
 /** Route ids below this index dense typed arrays on the hot path; larger ids use a Map. */
 const DENSE_LIMIT = 1 << 20;
+/** Metadata records kept before the first compaction (then twice what survived). */
+const META_COMPACT_MIN = 1 << 16;
 /** Longest accepted sample length (bytes); anything else counts as 0. */
 const MAX_LEN = 0x7fffffff;
 
@@ -90,6 +92,8 @@ export class Sampler {
 
   private orderLen = 0;
   private slotTermScratch: Float64Array | null = null;
+  /** Metadata count that triggers dropping records of buckets gone from history. */
+  private compactMetasAt = META_COMPACT_MIN;
   private orderDirty = true;
   private builder: ColumnBuilder;
 
@@ -731,6 +735,7 @@ export class Sampler {
     });
     const column = b.finish();
     this.history.append(column);
+    if (this.history.metaCount > this.compactMetasAt) this.compactMetas();
     this.lastFlushMs = at;
     this.updateActivity();
     this.retireGraced(at);
@@ -745,6 +750,14 @@ export class Sampler {
         }
       }
     }
+  }
+
+  /** Forgets metadata of buckets that left history and no slot uses any more. */
+  private compactMetas(): void {
+    const remap = this.history.compactMetas(this.cellMeta);
+    const cm = this.cellMeta;
+    for (let i = 0; i < cm.length; i++) if (cm[i] >= 0) cm[i] = remap[cm[i]];
+    this.compactMetasAt = Math.max(META_COMPACT_MIN, 2 * this.history.metaCount);
   }
 
   /** Leader term to stamp on each slot's rows this flush (0 for virtual buckets and group 0). */
