@@ -56,31 +56,72 @@ export function releaseWasmKernel(): void {
   if (shared !== undefined && shared.memoryBytes > KEEP_ARENA_BYTES) shared = undefined;
 }
 
+// `kinds` bits of the Wasm scan/scatter (assembly/lib/matrix-pivot.ts): which inputs are f64.
+const VALUES_F64 = 1;
+const TERMS_F64 = 2;
+
+/** One column's scratch slots: meta ids, and values/terms sized for f64 (u32 uses half). */
+interface Scratch {
+  ids: number;
+  values: number;
+  terms: number;
+  length: number;
+}
+
+/**
+ * Views over a scratch area, made after the phase's last alloc (allocs may grow memory). Values
+ * and terms each get a u32 and an f64 view of the same bytes: a column is copied in its own
+ * element type (a memcpy), never converted.
+ */
+function scratchViews(arena: MatrixArena, s: Scratch) {
+  return {
+    ids: arena.u32(s.ids, s.length),
+    valuesU32: arena.u32(s.values, s.length),
+    valuesF64: arena.f64(s.values, s.length),
+    termsU32: arena.u32(s.terms, s.length),
+    termsF64: arena.f64(s.terms, s.length),
+  };
+}
+type ScratchViews = ReturnType<typeof scratchViews>;
+
+/** Copies a column's values into scratch; returns its `kinds` bit. */
+function copyValues(views: ScratchViews, values: Float64Array | Uint32Array): number {
+  if (values instanceof Uint32Array) {
+    views.valuesU32.set(values);
+    return 0;
+  }
+  views.valuesF64.set(values);
+  return VALUES_F64;
+}
+
+function copyTerms(views: ScratchViews, terms: Float64Array | Uint32Array): number {
+  if (terms instanceof Uint32Array) {
+    views.termsU32.set(terms);
+    return 0;
+  }
+  views.termsF64.set(terms);
+  return TERMS_F64;
+}
+
 /** Streams each column through a scratch area of the shared instance. */
 export function wasmKernel(): MatrixKernel {
   const arena = (shared ??= new MatrixArena());
   arena.reset();
   const wasm = arena.wasm;
-  let scratch = { ids: 0, values: 0, terms: 0, length: 0 };
-  // Views over the scratch area, made after the phase's last alloc (allocs may grow memory).
-  const scratchViews = () => ({
-    ids: arena.u32(scratch.ids, scratch.length),
-    values: arena.f64(scratch.values, scratch.length),
-    terms: arena.f64(scratch.terms, scratch.length),
-  });
+  let scratch: Scratch = { ids: 0, values: 0, terms: 0, length: 0 };
   return {
     scan(columns, metaCount) {
       const longest = columns.reduce((max, c) => Math.max(max, c.metaIds.length), 0);
       const totalsPtr = arena.alloc(metaCount * 8);
       const lastPtr = arena.alloc(metaCount * 4);
       scratch = { ids: arena.alloc(longest * 4), values: arena.alloc(longest * 8), terms: arena.alloc(longest * 8), length: longest };
-      const views = scratchViews();
+      const views = scratchViews(arena, scratch);
       wasm.setScan(metaCount, totalsPtr, lastPtr);
       for (let c = 0; c < columns.length; c++) {
         const col = columns[c]!;
         views.ids.set(col.metaIds);
-        views.values.set(col.values);
-        if (wasm.scanColumn(c, scratch.ids, scratch.values, col.metaIds.length) !== 0) throw badIdError(c, metaCount);
+        const kinds = copyValues(views, col.values);
+        if (wasm.scanColumn(c, scratch.ids, scratch.values, col.metaIds.length, kinds) !== 0) throw badIdError(c, metaCount);
       }
       return { totals: arena.f64(totalsPtr, metaCount).slice(), last: arena.u32(lastPtr, metaCount).slice() };
     },
@@ -101,14 +142,13 @@ export function wasmKernel(): MatrixKernel {
       arena.f64(groupOfMeta, metaCount).set(input.groupOfMeta);
       arena.f64(rowGroup, rows).set(input.rowGroup);
       wasm.setPivot(columns.length, rows, rowOfMeta, groupOfMeta, values, groups, terms, level, spare);
-      const views = scratchViews();
+      const views = scratchViews(arena, scratch);
       for (let c = 0; c < columns.length; c++) {
         const col = columns[c]!;
         views.ids.set(col.metaIds);
-        views.values.set(col.values);
-        views.terms.set(col.terms);
+        const kinds = copyValues(views, col.values) | copyTerms(views, col.terms);
         const n = col.metaIds.length;
-        if (wasm.scatterColumn(c, scratch.ids, scratch.values, scratch.terms, n) !== 0) throw badIdError(c, metaCount);
+        if (wasm.scatterColumn(c, scratch.ids, scratch.values, scratch.terms, n, kinds) !== 0) throw badIdError(c, metaCount);
       }
       wasm.finishPivot(rowGroup);
       return {
@@ -167,7 +207,7 @@ export function jsKernel(): MatrixKernel {
           const cell = row * width + c;
           const v = vs[i]!;
           const g = groupOfMeta[m]!;
-          const t = ts[i]!;
+          const t = ts[i]! + 0; // -0 → 0, as the Wasm kernel's bitwise identity compare sees it
           const lvl = v !== 0 ? 2 : 1;
           const seen = level[cell]!;
           values[cell] = seen === 0 ? v : values[cell]! + v;

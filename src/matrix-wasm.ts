@@ -10,7 +10,7 @@ export interface MatrixExports {
   planScratchBytes(n: number): number;
   planMerge(n: number, totals: number, budget: number, scratch: number, starts: number): number;
   setScan(count: number, totals: number, last: number): void;
-  scanColumn(column: number, ids: number, values: number, n: number): number;
+  scanColumn(column: number, ids: number, values: number, n: number, kinds: number): number;
   setPivot(
     cols: number,
     rows: number,
@@ -22,7 +22,7 @@ export interface MatrixExports {
     level: number,
     spare: number,
   ): void;
-  scatterColumn(column: number, ids: number, values: number, terms: number, n: number): number;
+  scatterColumn(column: number, ids: number, values: number, terms: number, n: number, kinds: number): number;
   finishPivot(rowGroup: number): void;
   resultValues(): number;
   resultGroups(): number;

@@ -63,7 +63,8 @@ function buildMatrixWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatr
     const g = members[0]!.meta.groupId;
     rowGroup[r] = members.every((b) => b.meta.groupId === g) ? g : 0;
   }
-  const groupOfMeta = Float64Array.from(view.metas, (m) => m.groupId);
+  // `+ 0` turns -0 into 0: the Wasm kernel compares identities by bit pattern.
+  const groupOfMeta = Float64Array.from(view.metas, (m) => m.groupId + 0);
   const cells = kernel.pivot(columns, { rowOfMeta, groupOfMeta, rowGroup });
 
   const width = columns.length;

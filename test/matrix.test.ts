@@ -324,3 +324,70 @@ describe("properties of the budgeted build", () => {
     );
   });
 });
+
+// The history hands over its u32 storage as is, and an f64 copy only for a column holding a value
+// ≥ 2^32: the Wasm kernel reads each column in its own element type (four scatter instantiations).
+describe("u32 and f64 column storage", () => {
+  type Kind = "u32" | "f64";
+  const as = (a: Float64Array | Uint32Array, kind: Kind) => (kind === "u32" ? Uint32Array.from(a) : Float64Array.from(a));
+  /** Re-stores each column's values and terms in the element types `kinds(c)` gives. */
+  function restore(v: SeriesView, kinds: (c: number) => [Kind, Kind]): SeriesView {
+    return {
+      ...v,
+      columns: v.columns.map((c, i) => {
+        const [vk, tk] = kinds(i);
+        return { ...c, values: as(c.values, vk), terms: as(c.terms, tk) };
+      }),
+    };
+  }
+  const combos: [Kind, Kind][] = [["u32", "u32"], ["f64", "u32"], ["u32", "f64"], ["f64", "f64"]];
+
+  it("property: every mix of u32 and f64 columns builds the f64 matrix; Wasm = JS", () => {
+    fc.assert(
+      fc.property(arbView, fc.integer({ min: 1, max: 40 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 8, maxLength: 8 }), (v, budget, picks) => {
+        const expected = build(v, budget);
+        const mixed = restore(v, (c) => combos[picks[c % 8]!]!);
+        expect(build(mixed, budget)).toEqual(expected);
+        expect(buildMatrixJs(mixed, { rows: budget, nowMs: NOW })).toEqual(expected);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("an overflowed f64 column next to u32 columns keeps exact sums and identities", () => {
+    const metas = [meta(1, null, "m", { groupId: 3 }), meta(2, "m", null, { groupId: 4 })];
+    const big = 2 ** 40 + 7;
+    const u32 = (at: number, cells: [number, number, number][]) => {
+      const c = col(at, cells);
+      return { ...c, values: Uint32Array.from(c.values), terms: Uint32Array.from(c.terms) };
+    };
+    const v = view(metas, [u32(1000, [[0, 5, 2], [1, 0xffffffff, 9]]), col(2000, [[0, big, 2 ** 33], [1, 1, 9]]), u32(3000, [[1, 3, 10]])]);
+    for (const m of [build(v), buildMatrixJs(v, { rows: 1024, nowMs: NOW })]) {
+      expect(m.rows.map((r) => [r.values, r.raft_group_ids, r.leader_terms])).toEqual([
+        [[5, big, 0], [3, 3, 3], [2, 2 ** 33, 0]],
+        [[0xffffffff, 1, 3], [4, 4, 4], [9, 9, 10]],
+      ]);
+    }
+    const one = build(v, 1).rows[0]!;
+    expect(one.values).toEqual([5 + 0xffffffff, big + 1, 3]);
+    expect(one.raft_group_ids).toEqual([0, 0, 4]);
+    expect(one.leader_terms).toEqual([0, 0, 10]);
+  });
+
+  it("identity: the non-zero members decide; zero members only when no member is non-zero; -0 is 0", () => {
+    const metas = [meta(1, null, "b", { groupId: 5 }), meta(2, "b", "c", { groupId: 5 }), meta(3, "c", null, { groupId: -0 })];
+    const v = view(metas, [
+      col(1000, [[0, 0, 1], [1, 4, 2], [2, 0, 3]]), // one non-zero member: its identity
+      col(2000, [[0, 0, 1], [1, 0, 1], [2, 0, 1]]), // all zero, groups differ: (0, 0)
+      col(3000, [[0, 0, 1], [1, 0, 1]]), // all zero, same identity: kept
+      col(4000, [[0, 2, 6], [1, 3, 6], [2, 0, -0]]), // two non-zero, same identity; the zero member ignored
+      col(5000, [[2, 1, -0]]), // -0 group and term come out as 0
+    ]);
+    for (const m of [build(v, 1), buildMatrixJs(v, { rows: 1, nowMs: NOW })]) {
+      expect(m.rows[0]!.values).toEqual([4, 0, 0, 5, 1]);
+      expect(m.rows[0]!.raft_group_ids).toEqual([5, 0, 5, 5, 0]);
+      expect(m.rows[0]!.leader_terms).toEqual([2, 0, 1, 6, 0]);
+      expect(Object.is(m.rows[0]!.raft_group_ids[4], 0) && Object.is(m.rows[0]!.leader_terms[4], 0)).toBe(true);
+    }
+  });
+});

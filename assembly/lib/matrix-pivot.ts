@@ -3,6 +3,11 @@
 // `scanColumn` (first pass: which metas appear, their activity) or `scatterColumn` (second pass:
 // add each cell into its output row, which may be a merged row of the budget).
 //
+// Values and terms arrive as the history stores them: u32, or f64 for a column holding a value
+// ≥ 2^32 (rare). The `kinds` argument says which (VALUES_F64, TERMS_F64 bits); each combination
+// is its own instantiation of the generic loop, so the per-element code has no type test and JS
+// copies columns with a plain same-type memcpy instead of an element-wise u32 → f64 conversion.
+//
 // Per-cell identity (group, term) of an output cell, from the member cells that fall into it:
 // the contributors are the member cells with a non-zero value; if there are none, the member cells
 // present in the column (value 0 in this series); if they all carry the same (group, term) that is
@@ -13,6 +18,11 @@
 // touches one small region instead of a strided line per row, which thrashed the TLB), and
 // `finishPivot` transposes into row-major for JS, rotating through one spare buffer:
 // values -> spare, groups -> values' buffer, terms -> groups' buffer.
+
+/** `kinds` bit: the column's values are f64 (else u32). */
+export const VALUES_F64: u32 = 1;
+/** `kinds` bit: the column's terms are f64 (else u32). */
+export const TERMS_F64: u32 = 2;
 
 let metaCount: u32 = 0;
 let metaTotal: usize = 0; // f64[metaCount]
@@ -37,9 +47,22 @@ export function setScan(count: u32, totals: usize, last: usize): void {
   memory.fill(last, 0, <usize>count << 2);
 }
 
-/** First pass over one column; returns how many meta ids were out of range (and skipped). */
-export function scanColumn(column: u32, ids: usize, values: usize, n: u32): u32 {
+/**
+ * First pass over one column (values u32, or f64 when `kinds & VALUES_F64`); returns how many
+ * meta ids were out of range (and skipped).
+ */
+export function scanColumn(column: u32, ids: usize, values: usize, n: u32, kinds: u32): u32 {
+  return kinds & VALUES_F64 ? scan<f64>(column, ids, values, n) : scan<u32>(column, ids, values, n);
+}
+
+// @ts-ignore: decorator
+@inline function loadNumber<T>(base: usize, i: usize): f64 {
+  return <f64>load<T>(base + (i << alignof<T>()));
+}
+
+function scan<V>(column: u32, ids: usize, values: usize, n: u32): u32 {
   let bad: u32 = 0;
+  const mark = column + 1;
   for (let i: usize = 0; i < <usize>n; i++) {
     const m = load<u32>(ids + (i << 2));
     if (m >= metaCount) {
@@ -47,8 +70,8 @@ export function scanColumn(column: u32, ids: usize, values: usize, n: u32): u32 
       continue;
     }
     const t = metaTotal + (<usize>m << 3);
-    store<f64>(t, load<f64>(t) + load<f64>(values + (i << 3)));
-    store<u32>(metaLast + (<usize>m << 2), column + 1);
+    store<f64>(t, load<f64>(t) + loadNumber<V>(values, i));
+    store<u32>(metaLast + (<usize>m << 2), mark);
   }
   return bad;
 }
@@ -82,18 +105,39 @@ export function setPivot(
 }
 
 /**
- * Second pass over one column; returns how many meta ids were out of range (and skipped).
+ * Second pass over one column (see `kinds`); returns how many meta ids were out of range (and
+ * skipped).
+ */
+export function scatterColumn(column: u32, ids: usize, values: usize, terms: usize, n: u32, kinds: u32): u32 {
+  switch (kinds & (VALUES_F64 | TERMS_F64)) {
+    case 0:
+      return scatter<u32, u32>(column, ids, values, terms, n);
+    case VALUES_F64:
+      return scatter<f64, u32>(column, ids, values, terms, n);
+    case TERMS_F64:
+      return scatter<u32, f64>(column, ids, values, terms, n);
+    default:
+      return scatter<f64, f64>(column, ids, values, terms, n);
+  }
+}
+
+/**
  * Consecutive cells of a column usually land in the same output row (metas arrive in start-key
  * order and a merged row spans a run of them), so the current cell's state is kept in locals
  * and written back only when the row changes: no load-after-store chain through memory per cell.
+ * Whether a member is zero is data-dependent, so the identity update must not branch on it: it
+ * runs on the bit patterns of group and term (i64), whose selects V8 compiles to conditional
+ * moves (f64 selects became mispredicted branches: 1.6× slower). Bit equality is number
+ * equality here: groups and terms are non-negative integers, -0 is canonicalised to 0 (groups
+ * by the caller, terms below) and NaN never occurs.
  */
-export function scatterColumn(column: u32, ids: usize, values: usize, terms: usize, n: u32): u32 {
+function scatter<V, T>(column: u32, ids: usize, values: usize, terms: usize, n: u32): u32 {
   let bad: u32 = 0;
   let cur: u32 = 0xffffffff;
   let value: f64 = 0;
-  let group: f64 = 0;
-  let term: f64 = 0;
-  let seen: u8 = 0;
+  let group: i64 = 0;
+  let term: i64 = 0;
+  let seen: u32 = 0;
   for (let i: usize = 0; i < <usize>n; i++) {
     const m = load<u32>(ids + (i << 2));
     if (m >= metaCount) {
@@ -103,60 +147,46 @@ export function scatterColumn(column: u32, ids: usize, values: usize, terms: usi
     const row = load<u32>(metaRow + (<usize>m << 2));
     if (row == 0xffffffff) continue;
     if (row != cur) {
-      if (cur != 0xffffffff) storeCell(column, cur, value, group, term, seen);
+      if (cur != 0xffffffff) storeCell(column, cur, value, reinterpret<f64>(group), reinterpret<f64>(term), seen);
       cur = row;
       const cell = <usize>column * rowCount + <usize>row;
-      seen = load<u8>(outLevel + cell);
+      seen = <u32>load<u8>(outLevel + cell);
       value = seen == 0 ? 0 : load<f64>(outValues + (cell << 3));
-      group = load<f64>(outGroups + (cell << 3));
-      term = load<f64>(outTerms + (cell << 3));
+      group = load<i64>(outGroups + (cell << 3));
+      term = load<i64>(outTerms + (cell << 3));
     }
-    const v = load<f64>(values + (i << 3));
-    const g = load<f64>(metaGroup + (<usize>m << 3));
-    const t = load<f64>(terms + (i << 3));
+    const v = loadNumber<V>(values, i);
+    const g = load<i64>(metaGroup + (<usize>m << 3));
+    const t = reinterpret<i64>(loadNumber<T>(terms, i) + 0.0);
     value += v;
-    const lvl: u8 = v != 0 ? 2 : 1;
-    if (lvl > seen) {
-      seen = lvl;
-      group = g;
-      term = t;
-    } else if (lvl == seen && (group != g || term != t)) {
-      group = 0;
-      term = 0;
-    }
+    const lvl: u32 = 1 + <u32>(v != 0);
+    const up = lvl > seen;
+    const clash = (lvl == seen) & ((group != g) | (term != t));
+    group = select<i64>(g, select<i64>(0, group, clash), up);
+    term = select<i64>(t, select<i64>(0, term, clash), up);
+    seen = select<u32>(lvl, seen, up);
   }
-  if (cur != 0xffffffff) storeCell(column, cur, value, group, term, seen);
+  if (cur != 0xffffffff) storeCell(column, cur, value, reinterpret<f64>(group), reinterpret<f64>(term), seen);
   return bad;
 }
 
 // @ts-ignore: decorator
-@inline function storeCell(column: u32, row: u32, value: f64, group: f64, term: f64, seen: u8): void {
+@inline function storeCell(column: u32, row: u32, value: f64, group: f64, term: f64, seen: u32): void {
   const cell = <usize>column * rowCount + <usize>row;
-  store<u8>(outLevel + cell, seen);
+  store<u8>(outLevel + cell, <u8>seen);
   store<f64>(outValues + (cell << 3), value);
   store<f64>(outGroups + (cell << 3), group);
   store<f64>(outTerms + (cell << 3), term);
 }
 
 /**
- * Gives every cell without a member present the row's group (f64[rows]) and term 0, then
- * transposes the three outputs to row-major; read them at resultValues/Groups/Terms.
+ * Transposes the three outputs to row-major, giving every cell without a member present value 0,
+ * the row's group (f64[rows]) and term 0; read them at resultValues/Groups/Terms.
  */
 export function finishPivot(rowGroup: usize): void {
-  for (let c: usize = 0; c < columns; c++) {
-    const base = c * rowCount;
-    for (let r: usize = 0; r < rowCount; r++) {
-      const cell = base + r;
-      if (load<u8>(outLevel + cell) == 0) {
-        store<f64>(outValues + (cell << 3), 0);
-        store<f64>(outGroups + (cell << 3), load<f64>(rowGroup + (r << 3)));
-        store<f64>(outTerms + (cell << 3), 0);
-      }
-    }
-  }
-  transpose(outValues, outSpare);
-  transpose(outGroups, outValues);
-  transpose(outTerms, outGroups);
+  transpose(outValues, outSpare, 0);
+  transpose(outGroups, outValues, rowGroup);
+  transpose(outTerms, outGroups, 0);
 }
 
 export function resultValues(): usize {
@@ -171,15 +201,22 @@ export function resultTerms(): usize {
 
 const BLOCK: usize = 32;
 
-/** Column-major (columns × rows) `src` into row-major (rows × columns) `dst`, in cache blocks. */
-function transpose(src: usize, dst: usize): void {
+/**
+ * Column-major (columns × rows) `src` into row-major (rows × columns) `dst`, in cache blocks.
+ * Cells nobody touched (level 0) become the row's entry of `absent` (f64[rows]), or 0 when
+ * `absent` is 0.
+ */
+function transpose(src: usize, dst: usize, absent: usize): void {
   for (let c0: usize = 0; c0 < columns; c0 += BLOCK) {
     const c1 = min(c0 + BLOCK, columns);
     for (let r0: usize = 0; r0 < rowCount; r0 += BLOCK) {
       const r1 = min(r0 + BLOCK, rowCount);
       for (let r = r0; r < r1; r++) {
+        const fill = absent == 0 ? 0 : load<f64>(absent + (r << 3));
         for (let c = c0; c < c1; c++) {
-          store<f64>(dst + ((r * columns + c) << 3), load<f64>(src + ((c * rowCount + r) << 3)));
+          const cell = c * rowCount + r;
+          const x = load<f64>(src + (cell << 3));
+          store<f64>(dst + ((r * columns + c) << 3), select<f64>(x, fill, load<u8>(outLevel + cell) != 0));
         }
       }
     }
