@@ -34,8 +34,6 @@ export interface MatrixRequest {
 const DENSE_LIMIT = 1 << 20;
 /** Metadata records kept before the first compaction (then twice what survived). */
 const META_COMPACT_MIN = 1 << 16;
-/** Longest accepted sample length (bytes); anything else counts as 0. */
-const MAX_LEN = 0x7fffffff;
 
 export interface SamplerStats {
   /** Observations of unknown or removed routes. */
@@ -74,6 +72,8 @@ export class Sampler {
   private slotOf = new Int32Array(0).fill(-1);
   private kOf = new Uint16Array(0);
   private labelSlotOf: Int32Array[] = [];
+  /** Live route ids too large for the dense arrays (looked up in `routes`). */
+  private readonly sparseIds = new Set<number>();
 
   /** Live routes by id (own slot or folded). */
   private readonly routes = new Map<number, RouteUnit>();
@@ -136,28 +136,27 @@ export class Sampler {
   /** Counts one request of `routeId` (sub-bucket 0 on a K > 1 route). Never throws. */
   observe(routeId: number, op: 0 | 1, keyLen: number, valueLen = 0): void {
     let slot = typeof routeId === "number" ? this.slotOf[routeId] : -1;
-    if (slot === undefined) slot = this.sparseSlot(routeId, 0);
-    if (slot < 0) {
-      this.misses++;
+    if (slot === undefined) slot = this.sparseIds.size === 0 ? -1 : this.sparseSlot(routeId, 0);
+    // Every test here is predictable for valid input; the op picks the counter by index rather
+    // than by branch, since a random read/write mix would mispredict a branch per call.
+    if (slot < 0 || !isOp(op)) {
+      this.countRejected(slot, op);
       return;
     }
-    const bytes = sampleLen(keyLen) + sampleLen(valueLen);
     const c = this.counters.values;
-    const at = slot * this.slotStride;
-    if (op === 1) {
-      c[at + 1]++;
-      c[at + 3] += bytes;
-    } else if (op === 0) {
-      c[at]++;
-      c[at + 2] += bytes;
-    } else {
-      this.invalidSamples++;
-    }
+    const at = slot * this.slotStride + op;
+    c[at]++;
+    c[at + 2] += sampleLen(keyLen) + sampleLen(valueLen);
+  }
+
+  private countRejected(slot: number, op: unknown): void {
+    if (slot < 0) this.misses++;
+    else if (!isOp(op)) this.invalidSamples++;
   }
 
   /** Counts one request of `key` into its sub-bucket (and label slot). Never throws. */
   observeKey(routeId: number, op: 0 | 1, key: Uint8Array, valueLen = 0, label = ""): void {
-    if (typeof routeId !== "number" || !(key instanceof Uint8Array) || (op !== 0 && op !== 1)) {
+    if (typeof routeId !== "number" || !(key instanceof Uint8Array) || !isOp(op)) {
       this.invalidSamples++;
       return;
     }
@@ -186,7 +185,7 @@ export class Sampler {
       c[at]++;
       c[at + 2] += bytes;
     }
-    if (op === 1 && this.hotKeyTracker !== null) this.hotKeyTracker.offer(routeId, li === 0 ? "" : label, key);
+    if (this.hotKeyTracker !== null && op === 1) this.hotKeyTracker.offer(routeId, li === 0 ? "" : label, key);
   }
 
   private sparseSlot(routeId: number, labelIdx: number): number {
@@ -545,7 +544,11 @@ export class Sampler {
   }
 
   private setDense(routeId: number, slot: number, k: number, labelSlots: number[]): void {
-    if (routeId >= DENSE_LIMIT) return;
+    if (routeId >= DENSE_LIMIT) {
+      if (slot < 0) this.sparseIds.delete(routeId);
+      else this.sparseIds.add(routeId);
+      return;
+    }
     if (routeId >= this.slotOf.length) this.growDense(routeId);
     this.slotOf[routeId] = slot;
     this.kOf[routeId] = k;
@@ -984,9 +987,19 @@ export class Sampler {
   }
 }
 
-/** A sample length as counted: non-negative integers below 2^31, anything else 0. */
+/**
+ * A sample length as counted: an integer in [0, 2^31), anything else 0. Branch-free for valid
+ * numbers (`k & ~(k >> 31)` zeroes negatives), since lengths vary call to call.
+ */
 function sampleLen(n: number): number {
-  return typeof n === "number" && n > 0 && n <= MAX_LEN ? Math.floor(n) : 0;
+  let k = typeof n === "number" ? n | 0 : 0;
+  if (k !== n) k = 0;
+  return k & ~(k >> 31);
+}
+
+/** True for op 0 (read) and 1 (write), with one predictable comparison. */
+function isOp(op: unknown): op is 0 | 1 {
+  return typeof op === "number" && op === (op & 1);
 }
 
 function newRoute(routeId: number, start: Key, end: Key, groupId: number): RouteUnit {
