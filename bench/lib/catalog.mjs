@@ -1,0 +1,88 @@
+// Every benchmark variant: where it runs, its unit, the baseline its ratio is taken against
+// (measured in the same run) and the issue's target, if any. Order = table order.
+//
+// `file`: bench/variants/<file>.mjs, spawned as `node [nodeArgs] <file> <name>`.
+// `rounds`: the most rounds it needs (deterministic measurements need one; slow ones three).
+// `extra`: not in the default run (select with --only or --all).
+// `from`: a row derived from another variant's result field (no process of its own).
+// `target.met(row)`: row = { value, ratio, results } (results: every round's child output).
+
+const MB = 1024 * 1024;
+const ratioAtMost = (x) => (row) => row.ratio <= x;
+const ratioAtLeast = (x) => (row) => row.ratio >= x;
+const valueAtMost = (x) => (row) => row.value <= x;
+const noAllocation = (row) => row.value < 1 * MB && row.results.every((r) => r.gcsDuringLoop === 0);
+
+export const CATALOG = [
+  // ---- issue 2: sampler -------------------------------------------------------------------
+  { name: "floor", group: "sampler", file: "sampler", unit: "ns" },
+  { name: "observe-hit", group: "sampler", file: "sampler", unit: "ns", baseline: "floor", target: { text: "≤ 1.5× floor", met: ratioAtMost(1.5) } },
+  { name: "observe-miss", group: "sampler", file: "sampler", unit: "ns", baseline: "floor" },
+  { name: "observe-wasm-call", group: "sampler", file: "sampler", unit: "ns", baseline: "floor" },
+  { name: "map-sampler", group: "sampler", file: "sampler", unit: "ns", baseline: "observe-hit", target: { text: "≥ 1.5× observe-hit", met: ratioAtLeast(1.5) } },
+  { name: "prom-client", group: "sampler", file: "sampler", unit: "ns", baseline: "observe-hit", target: { text: "≥ 20× observe-hit", met: ratioAtLeast(20) } },
+  { name: "observeKey-k1", group: "sampler", file: "sampler", unit: "ns", baseline: "floor" },
+  { name: "observeKey-k16", group: "sampler", file: "sampler", unit: "ns", baseline: "floor", target: { text: "≤ 6× floor", met: ratioAtMost(6) } },
+  { name: "flush-10k-k1", group: "sampler", file: "sampler", unit: "ms", target: { text: "≤ 1 ms", met: valueAtMost(1) } },
+  { name: "flush-10k-k16", group: "sampler", file: "sampler", unit: "ms", target: { text: "≤ 10 ms", met: valueAtMost(10) } },
+  { name: "snapshot-1440", group: "sampler", file: "sampler", unit: "ms", rounds: 3 },
+  { name: "alloc-observe", group: "memory", file: "memory", nodeArgs: ["--expose-gc"], unit: "B", rounds: 1, target: { text: "no allocation", met: noAllocation } },
+  { name: "alloc-observeKey-k1", group: "memory", file: "memory", nodeArgs: ["--expose-gc"], unit: "B", rounds: 1, target: { text: "no allocation", met: noAllocation } },
+  { name: "alloc-observeKey-k16", group: "memory", file: "memory", nodeArgs: ["--expose-gc"], unit: "B", rounds: 1, target: { text: "no allocation", met: noAllocation } },
+  { name: "history-1440x10k", group: "memory", file: "memory", nodeArgs: ["--expose-gc"], unit: "B/cell", rounds: 1, target: { text: "≤ 24 B/cell", met: valueAtMost(24) } },
+  { name: "history-1440x10k-total", group: "memory", unit: "B", from: { variant: "history-1440x10k", field: "totalBytes" } },
+
+  // ---- issue 3: routing and the coordinator -------------------------------------------------
+  { name: "js-bsearch-1k", group: "routing", file: "routing", unit: "ns" },
+  { name: "routeForKey-1k", group: "routing", file: "routing", unit: "ns", baseline: "js-bsearch-1k", target: { text: "≥ 2× faster (≤ 0.5×)", met: ratioAtMost(0.5) } },
+  { name: "js-bsearch-64k", group: "routing", file: "routing", unit: "ns" },
+  { name: "routeForKey-64k", group: "routing", file: "routing", unit: "ns", baseline: "js-bsearch-64k", target: { text: "≥ 2× faster (≤ 0.5×)", met: ratioAtMost(0.5) } },
+  { name: "leaseRead-nosampler", group: "coordinator", file: "coordinator", unit: "ns" },
+  { name: "leaseRead-sampler", group: "coordinator", file: "coordinator", unit: "ns", baseline: "leaseRead-nosampler" },
+
+  // ---- issue 4: matrix ------------------------------------------------------------------------
+  { name: "matrix-js", group: "matrix", file: "matrix", unit: "ms", rounds: 3 },
+  { name: "matrix-wasm", group: "matrix", file: "matrix", unit: "ms", rounds: 3, baseline: "matrix-js", target: { text: "≤ 100 ms", met: valueAtMost(100) } },
+  { name: "matrix-json", group: "matrix", unit: "B", from: { variant: "matrix-wasm", field: "jsonBytes" } },
+  { name: "merge-3", group: "matrix", file: "matrix", unit: "ms", rounds: 3, baseline: "matrix-wasm" },
+  { name: "matrix-e2e", group: "matrix", file: "matrix", unit: "ms", rounds: 3, extra: true, baseline: "matrix-wasm" },
+
+  // ---- issue 5: hot keys ----------------------------------------------------------------------
+  { name: "observeKey-hot-off", group: "hotkeys", file: "hotkeys", unit: "ns" },
+  { name: "observeKey-hot-r16", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "observeKey-hot-off" },
+  { name: "offer-noop", group: "hotkeys", file: "hotkeys", unit: "ns" },
+  { name: "offer-r16", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "offer-noop" },
+  { name: "offer-r64", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "offer-noop", extra: true },
+  { name: "sketch-add", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "offer-noop" },
+  { name: "sketch-wasm", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "sketch-add" },
+  { name: "keystring-latin1", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "offer-noop", extra: true },
+  { name: "keystring-hex", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "offer-noop", extra: true },
+];
+
+/**
+ * The variants to run: all non-extra ones, or (with `only` tokens) every variant whose group
+ * equals a token or whose name contains one; plus, transitively, the baselines and sources of
+ * derived rows they need, so ratios always come from the same run.
+ */
+export function select({ only = [], all = false } = {}) {
+  const byName = new Map(CATALOG.map((v) => [v.name, v]));
+  const wanted = new Set(
+    CATALOG.filter((v) =>
+      only.length === 0 ? all || !v.extra : only.some((t) => v.group === t || v.name === t || v.name.includes(t)),
+    ).map((v) => v.name),
+  );
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const name of [...wanted]) {
+      const v = byName.get(name);
+      for (const need of [v.baseline, v.from?.variant]) {
+        if (need !== undefined && !wanted.has(need)) {
+          wanted.add(need);
+          grew = true;
+        }
+      }
+    }
+  }
+  return CATALOG.filter((v) => wanted.has(v.name));
+}

@@ -1,0 +1,24 @@
+// The child side of "one variant per process": `node bench/variants/<file>.mjs <variant>` runs
+// one variant and prints one JSON line: {value, ...details} or {skipped: reason}.
+
+/** Runs the variant named by argv[2] from `variants` (name → async () => result). */
+export async function runVariant(variants) {
+  const name = process.argv[2];
+  const variant = variants[name];
+  if (variant === undefined) {
+    console.error(`unknown variant ${name}; known: ${Object.keys(variants).join(", ")}`);
+    process.exit(2);
+  }
+  const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const result = await variant();
+  const cpu = process.cpuUsage(cpu0);
+  // Share of the wall time this process was on a CPU: well below 1 means a loaded machine.
+  const cpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
+  process.stdout.write(JSON.stringify({ ...result, cpuShare: +cpuShare.toFixed(3) }) + "\n");
+}
+
+/** A result for a variant that cannot run yet (a feature it measures has not landed). */
+export function skipped(reason) {
+  return { skipped: reason };
+}

@@ -1,0 +1,212 @@
+// Issue 2 — the sampler hot path, flush and snapshot, with the same-run baselines.
+//   node bench/variants/sampler.mjs <variant>     (normally spawned by bench/run.mjs)
+import { runVariant } from "../lib/child.mjs";
+import { importSampler } from "../lib/dist.mjs";
+import { filledSampler, fakeClock, STEP_MS } from "../lib/fixtures.mjs";
+import { msEach, nsPerOp } from "../lib/measure.mjs";
+import { rng } from "../lib/random.mjs";
+import { wasmCounters } from "../lib/wasm-inc.mjs";
+import { boundedRoutes, INPUT_MASK, observeInputs, randomKeys, subBucketKey } from "../lib/workload.mjs";
+
+const ROUTES = 1024;
+const BATCH = 1024;
+
+async function sampler(k = 1, routes = ROUTES, extra = {}) {
+  const { createSampler } = await importSampler();
+  const s = createSampler({ keyBucketsPerRoute: k, maxTrackedRoutes: Math.max(routes, 10_000), ...extra });
+  for (const r of boundedRoutes(routes)) s.registerRoute(r.routeId, r.start, r.end, r.groupId);
+  return s;
+}
+
+/** ns/op of a numeric observe-shaped loop: `step(route, op, keyLen, valueLen)` per input. */
+function observeLoop(step, routeIds, { ops, keyLens, valueLens }) {
+  let j = 0;
+  return nsPerOp(() => {
+    for (let n = 0; n < BATCH; n++) {
+      const i = j++ & INPUT_MASK;
+      step(routeIds[i], ops[i], keyLens[i], valueLens[i]);
+    }
+  }, BATCH);
+}
+
+const variants = {
+  // The floor: the two adds an observe makes (count and bytes of its op) on a 4-counter slot of
+  // a Float64Array, slot = route id, no validation. Same inputs and loop as observe-hit.
+  floor: async () => {
+    const input = observeInputs(ROUTES);
+    const c = new Float64Array(ROUTES * 4);
+    const r = await observeLoop(
+      (route, op, keyLen, valueLen) => {
+        const at = route * 4 + op;
+        c[at]++;
+        c[at + 2] += keyLen + valueLen;
+      },
+      input.routeIds,
+      input,
+    );
+    return { ...r, check: c.reduce((a, b) => a + b, 0) };
+  },
+
+  "observe-hit": async () => {
+    const input = observeInputs(ROUTES);
+    const s = await sampler();
+    const r = await observeLoop((route, op, kl, vl) => s.observe(route, op, kl, vl), input.routeIds, input);
+    return { ...r, misses: s.stats().misses };
+  },
+
+  // Unknown route ids (never registered, beyond the registered ones): counted as misses.
+  "observe-miss": async () => {
+    const input = observeInputs(ROUTES);
+    const unknown = input.routeIds.map((id) => id + 5_000);
+    const s = await sampler();
+    const r = await observeLoop((route, op, kl, vl) => s.observe(route, op, kl, vl), unknown, input);
+    return { ...r, misses: s.stats().misses };
+  },
+
+  // The same two adds done by one call into a tiny Wasm export per observe (slot = route id).
+  "observe-wasm-call": async () => {
+    const input = observeInputs(ROUTES);
+    const w = await wasmCounters(ROUTES);
+    const inc = w.observe;
+    const r = await observeLoop((route, op, kl, vl) => inc(route, op, kl + vl), input.routeIds, input);
+    return { ...r, check: w.values.reduce((a, b) => a + b, 0) };
+  },
+
+  // What a JS developer writes first: a Map of per-route counter objects.
+  "map-sampler": async () => {
+    const input = observeInputs(ROUTES);
+    const routes = new Map();
+    for (let id = 0; id < ROUTES; id++) routes.set(id, { reads: 0, writes: 0, readBytes: 0, writeBytes: 0 });
+    let misses = 0;
+    const r = await observeLoop(
+      (route, op, keyLen, valueLen) => {
+        const c = routes.get(route);
+        if (c === undefined) {
+          misses++;
+          return;
+        }
+        if (op === 1) {
+          c.writes++;
+          c.writeBytes += keyLen + valueLen;
+        } else {
+          c.reads++;
+          c.readBytes += keyLen + valueLen;
+        }
+      },
+      input.routeIds,
+      input,
+    );
+    return { ...r, misses };
+  },
+
+  // What a Node user reaches for: prom-client counters labelled by route and op, in an isolated
+  // registry. Route label strings are pre-built (generous to the baseline).
+  "prom-client": async () => {
+    const { Counter, Registry } = await import("prom-client");
+    const registers = [new Registry()];
+    const labelNames = ["route", "op"];
+    const requests = new Counter({ name: "kv_requests_total", help: "requests", labelNames, registers });
+    const bytes = new Counter({ name: "kv_request_bytes_total", help: "bytes", labelNames, registers });
+    const routeNames = Array.from({ length: ROUTES }, (_, i) => String(i));
+    const opNames = ["read", "write"];
+    const input = observeInputs(ROUTES);
+    return observeLoop(
+      (route, op, keyLen, valueLen) => {
+        requests.labels(routeNames[route], opNames[op]).inc();
+        bytes.labels(routeNames[route], opNames[op]).inc(keyLen + valueLen);
+      },
+      input.routeIds,
+      input,
+    );
+  },
+
+  "observeKey-k1": async () => observeKeyVariant(1),
+  "observeKey-k16": async () => observeKeyVariant(16),
+
+  "flush-10k-k1": async () => flushVariant(1, 40),
+  "flush-10k-k16": async () => flushVariant(16, 15),
+
+  // snapshot() of a full day (1440 columns) of a node with SNAPSHOT_ROUTES active routes: every
+  // row is a deep copy, so the cost is per row; few iterations because one call takes seconds.
+  "snapshot-1440": async () => {
+    const { sampler: s } = await filledSampler({ routes: SNAPSHOT_ROUTES, columns: 1440 });
+    let rows = 0;
+    const r = msEach({
+      warmup: 0, // one call runs for seconds: JIT warm-up is noise in it
+      iterations: 3,
+      prepare: () => {},
+      run: () => {
+        rows = 0;
+        for (const c of s.snapshot()) rows += c.rows.length;
+      },
+    });
+    return { ...r, routes: SNAPSHOT_ROUTES, columns: s.stats().columns, rows, usPerRow: (r.value * 1000) / rows };
+  },
+};
+
+const SNAPSHOT_ROUTES = 128;
+
+/** Rows of the newest column; reads the stored column when possible (a snapshot deep-copies). */
+function lastColumnRows(s) {
+  const history = s.history;
+  if (history && typeof history.columns === "function") {
+    const col = history.columns().at(-1);
+    if (col && typeof col.n === "number") return col.n;
+  }
+  return s.snapshot().at(-1).rows.length;
+}
+
+async function observeKeyVariant(k) {
+  const { keys, routeOf } = randomKeys(ROUTES);
+  const { ops, valueLens } = observeInputs(ROUTES);
+  const s = await sampler(k);
+  let j = 0;
+  const r = await nsPerOp(() => {
+    for (let n = 0; n < BATCH; n++) {
+      const i = j++ & INPUT_MASK;
+      s.observeKey(routeOf[i], ops[i], keys[i], valueLens[i]);
+    }
+  }, BATCH);
+  s.flush();
+  const rows = lastColumnRows(s);
+  return { ...r, rowsInFlush: rows, misses: s.stats().misses };
+}
+
+/**
+ * Flush of 10 000 routes whose counters are all non-zero (at K = 16, all 16 sub-buckets of every
+ * route). Refilling the counters (observe / observeKey through the public API) happens before
+ * each timed flush, outside the timed region. History ring of 8 columns so memory stays flat.
+ */
+async function flushVariant(k, iterations) {
+  const routes = 10_000;
+  const clock = fakeClock();
+  const s = await sampler(k, routes, { historyColumns: 8, stepMs: STEP_MS, now: clock.now });
+  const random = rng(3);
+  const keys = [];
+  for (let route = 0; route < routes; route++) {
+    for (let sub = 0; sub < k; sub++) keys.push({ route, key: subBucketKey(route, sub, k, random) });
+  }
+  const r = msEach({
+    iterations,
+    prepare: () => {
+      if (k === 1) {
+        for (let route = 0; route < routes; route++) {
+          s.observe(route, 0, 20);
+          s.observe(route, 1, 20, 100);
+        }
+      } else {
+        for (const { route, key } of keys) {
+          s.observeKey(route, 0, key);
+          s.observeKey(route, 1, key, 100);
+        }
+      }
+      clock.tick();
+    },
+    run: () => s.flush(),
+  });
+  const lastRows = lastColumnRows(s);
+  if (lastRows !== routes * k) throw new Error(`flush emitted ${lastRows} rows, expected ${routes * k}`);
+  return { ...r, rowsPerFlush: lastRows };
+}
+
+await runVariant(variants);
