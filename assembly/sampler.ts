@@ -13,7 +13,7 @@
 //   counters  cellCap * 32
 //   arena     grows               start/end bytes of ranged slots
 
-import { SUBRANGE_DESC_BYTES, subrangeInit, subrangeIndex } from "./lib/subrange";
+import { SUBRANGE_DESC_BYTES, subrangeInit, subrangeIndexOf } from "./lib/subrange";
 
 const SCRATCH_BYTES: u32 = 65536;
 const OUT_CAP: u32 = 8192;
@@ -91,13 +91,8 @@ export function setSlotRange(slot: u32, startLen: u32, endLen: i32, k: u32): u32
 /** Sub-bucket of the key at scratch[0, keyLen) within `slot`'s range. */
 export function subBucketOf(slot: u32, keyLen: u32): u32 {
   const info = slotInfo + <usize>slot * SLOT_INFO;
-  const keys = info + SUBRANGE_DESC_BYTES;
-  return subrangeIndex(
-    info,
-    <usize>load<u32>(keys), load<u32>(keys, 4),
-    <usize>load<u32>(keys, 8), load<i32>(keys, 12),
-    scratch, keyLen,
-  );
+  // The index reads only the first p bytes of the start key, never the end key.
+  return subrangeIndexOf(info, <usize>load<u32>(info + SUBRANGE_DESC_BYTES), scratch, keyLen);
 }
 
 /**

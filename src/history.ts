@@ -71,9 +71,16 @@ export class ColumnBuilder {
     }
   }
 
-  finish(): StoredColumn {
+  /**
+   * The finished column. `spare` is the buffer of a column the ring just dropped: reused when it
+   * fits without wasting more than half of it, since first-touching fresh pages costs more than
+   * the whole flush on some hosts.
+   */
+  finish(spare: ArrayBuffer | null = null): StoredColumn {
     const { n, capacity } = this;
-    const data = new Uint32Array(n * FIELDS);
+    const bytes = n * FIELDS * 4;
+    const reuse = spare !== null && spare.byteLength >= bytes && spare.byteLength <= 2 * bytes;
+    const data = reuse ? new Uint32Array(spare, 0, n * FIELDS) : new Uint32Array(n * FIELDS);
     for (let f = 0; f < FIELDS; f++) data.set(this.data.subarray(f * capacity, f * capacity + n), f * n);
     let overflow: Map<number, number> | null = null;
     if (this.overflow !== null) {
@@ -129,6 +136,17 @@ export class History {
     const m = this.metas[id];
     if (m === undefined) throw new RangeError(`unknown row meta ${id}`);
     return m;
+  }
+
+  /**
+   * Finishes `b` and appends it. When the ring is full the column about to be dropped lends its
+   * buffer (it is overwritten only now, right before it leaves the ring).
+   */
+  appendFrom(b: ColumnBuilder): StoredColumn {
+    const spare = this.count === this.capacity ? this.ring[this.head]!.data.buffer : null;
+    const col = b.finish(spare as ArrayBuffer | null);
+    this.append(col);
+    return col;
   }
 
   append(col: StoredColumn): void {
@@ -221,7 +239,7 @@ export class History {
     let bytes = 0;
     for (let k = 0; k < this.count; k++) {
       const col = this.ring[(this.head + k) % this.capacity]!;
-      bytes += col.data.byteLength + (col.overflow?.size ?? 0) * 16;
+      bytes += col.data.buffer.byteLength + (col.overflow?.size ?? 0) * 16;
     }
     for (const m of this.metas) if (m) bytes += metaBytes(m);
     return bytes;

@@ -86,7 +86,13 @@ export class Sampler {
   private readonly freeSlots: number[] = [];
   private readonly slotOwner: (Unit | undefined)[];
   private readonly slotLabel: Int32Array;
+  /** Smoothed requests per flush of each slot (half-life one flush), as of flush `slotSeen`. */
   private readonly slotActivity: Float64Array;
+  private readonly slotSeen: Uint32Array;
+  private flushSeq = 0;
+  /** Virtual buckets whose row meta must be rebuilt at the next flush. */
+  private readonly dirtyVirtuals = new Set<VirtualBucket>();
+  private termsDirty = true;
   /** Row meta id of each cell's current bucket; -1 until the cell first drains. */
   private readonly cellMeta: Int32Array;
 
@@ -121,6 +127,7 @@ export class Sampler {
     this.slotOwner = new Array(slots);
     this.slotLabel = new Int32Array(slots);
     this.slotActivity = new Float64Array(slots);
+    this.slotSeen = new Uint32Array(slots);
     this.cellMeta = new Int32Array(slots * this.maxK).fill(-1);
     for (let s = slots - 1; s >= 0; s--) this.freeSlots.push(s);
     this.builder = new ColumnBuilder();
@@ -248,6 +255,7 @@ export class Sampler {
     checkId("term", term);
     if (groupId === 0) throw new RangeError("groupId 0 means 'no group' and is never stamped");
     this.groupTerms.set(groupId, term);
+    this.termsDirty = true;
   }
 
   private addRoute(r: RouteUnit): boolean {
@@ -297,6 +305,7 @@ export class Sampler {
     this.setRange(r);
     this.setDense(r.routeId, r.slots[0], r.k, r.slots.slice(1));
     this.orderDirty = true;
+    this.termsDirty = true;
   }
 
   /** True when removed holder `g` still has counts in a cell overlapping `r`. */
@@ -392,7 +401,8 @@ export class Sampler {
     const right = this.live[pos];
     // No live holder at all (every slot held by removed routes still draining): share a bucket
     // with one of those instead.
-    const pick = left === undefined ? (right ?? this.graced[0]) : right === undefined ? left : right.activity < left.activity ? right : left;
+    const pick =
+      left === undefined ? (right ?? this.graced[0]) : right === undefined ? left : this.activity(right) < this.activity(left) ? right : left;
     this.joinVirtual(this.virtualize(pick), r);
   }
 
@@ -417,8 +427,8 @@ export class Sampler {
       end: n.end,
       metaDirty: true,
       removedAtMs: NaN,
-      activity: n.activity,
     };
+    this.dirtyVirtuals.add(vb);
     this.moveSlotsInto(n, vb);
     this.slotOwner[slot] = vb;
     this.slotLabel[slot] = 0;
@@ -432,6 +442,7 @@ export class Sampler {
       this.live.splice(this.livePosition(vb.start, unitOrderId(vb)), 0, vb);
     }
     this.orderDirty = true;
+    this.termsDirty = true;
     return vb;
   }
 
@@ -456,6 +467,7 @@ export class Sampler {
     vb.removedAtMs = NaN;
     this.live.splice(this.livePosition(vb.start, unitOrderId(vb)), 0, vb);
     this.orderDirty = true;
+    this.termsDirty = true;
   }
 
   /** Adds route `r` to `vb`, then absorbs every holder the grown range now overlaps. */
@@ -474,8 +486,9 @@ export class Sampler {
     const at = this.live.indexOf(vb);
     if (compareStart(start, vb.start) < 0) vb.start = start;
     if (compareEnd(end, vb.end) > 0) vb.end = end;
-    vb.metaDirty = true;
+    this.markDirty(vb);
     this.orderDirty = true;
+    this.termsDirty = true;
     // A grown start can move the bucket in key order.
     if (at >= 0) {
       this.live.splice(at, 1);
@@ -527,7 +540,7 @@ export class Sampler {
   private leaveVirtual(vb: VirtualBucket, r: RouteUnit, now: number): void {
     vb.members.splice(vb.members.indexOf(r), 1);
     vb.departed.push(r);
-    vb.metaDirty = true;
+    this.markDirty(vb);
     if (vb.members.length === 0) {
       vb.removedAtMs = now;
       this.live.splice(this.live.indexOf(vb), 1);
@@ -537,7 +550,23 @@ export class Sampler {
 
   // ---- slots and dense lookup ---------------------------------------------------------------
 
+  private markDirty(vb: VirtualBucket): void {
+    vb.metaDirty = true;
+    this.dirtyVirtuals.add(vb);
+  }
+
+  /** Smoothed requests per flush of a holder: the decayed sum over its slots. */
+  private activity(u: Unit): number {
+    let total = 0;
+    for (const s of u.kind === "route" ? u.slots : [u.slot]) {
+      total += this.slotActivity[s] * 0.5 ** (this.flushSeq - this.slotSeen[s]);
+    }
+    return total;
+  }
+
   private releaseSlot(slot: number): void {
+    this.slotActivity[slot] = 0;
+    this.termsDirty = true;
     this.slotOwner[slot] = undefined;
     this.cellMeta.fill(-1, slot * this.maxK, (slot + 1) * this.maxK);
     this.freeSlots.push(slot);
@@ -721,11 +750,12 @@ export class Sampler {
   flush(): void {
     const at = this.opts.now();
     const windowStartMs = this.lastFlushMs < at ? this.lastFlushMs : at - this.stepMs;
-    this.refreshVirtualMetas();
+    const departedNow = this.refreshVirtualMetas();
     if (this.orderDirty) this.rebuildOrder();
     const b = this.builder.reset(windowStartMs, at, this.orderLen);
     const slotTerm = this.slotTerms();
-    const { cellMeta, slotActivity, maxK } = this;
+    const seq = ++this.flushSeq;
+    const { cellMeta, slotActivity, slotSeen, maxK } = this;
     this.counters.drain(this.orderLen, (idx, val, n) => {
       for (let i = 0; i < n; i++) {
         const cell = idx[i];
@@ -733,14 +763,18 @@ export class Sampler {
         const meta = cellMeta[cell] >= 0 ? cellMeta[cell] : this.cellMetaId(cell);
         const v = i * 4;
         b.add(meta, val[v], val[v + 1], val[v + 2], val[v + 3], slotTerm[slot]);
-        slotActivity[slot] += val[v] + val[v + 1];
+        // Activity decays lazily: a slot is touched only when it drains something.
+        if (slotSeen[slot] !== seq) {
+          slotActivity[slot] *= 0.5 ** (seq - slotSeen[slot]);
+          slotSeen[slot] = seq;
+        }
+        slotActivity[slot] += 0.5 * (val[v] + val[v + 1]);
       }
     });
-    const column = b.finish();
-    this.history.append(column);
+    const column = this.history.appendFrom(b);
     if (this.history.metaCount > this.compactMetasAt) this.compactMetas();
     this.lastFlushMs = at;
-    this.updateActivity();
+    for (const vb of departedNow) this.forgetDeparted(vb);
     this.retireGraced(at);
     this.hotKeyTracker?.publish(at);
     if (this.listeners.size > 0) {
@@ -766,6 +800,8 @@ export class Sampler {
   /** Leader term to stamp on each slot's rows this flush (0 for virtual buckets and group 0). */
   private slotTerms(): Float64Array {
     const terms = (this.slotTermScratch ??= new Float64Array(this.slotOwner.length));
+    if (!this.termsDirty) return terms;
+    this.termsDirty = false;
     const stamp = (u: Unit) => {
       if (u.kind === "virtual") {
         terms[u.slot] = 0;
@@ -779,17 +815,19 @@ export class Sampler {
     return terms;
   }
 
-  /** Virtual buckets whose membership changed get a new row meta (range, members) at next drain. */
-  private refreshVirtualMetas(): void {
-    const visit = (u: Unit) => {
-      if (u.kind !== "virtual" || !u.metaDirty) return;
-      this.cellMeta[u.slot * this.maxK] = -1;
-      u.metaDirty = false;
-      // Departed members stay in the meta of the window they were counted in, then leave it.
-      if (u.departed.length > 0) u.metaDirty = true;
-    };
-    this.live.forEach(visit);
-    this.graced.forEach(visit);
+  /**
+   * Virtual buckets whose membership changed get a new row meta (range, members) at this drain.
+   * Returns those with departed members: they leave the bucket once this flush has counted them.
+   */
+  private refreshVirtualMetas(): VirtualBucket[] {
+    const departed: VirtualBucket[] = [];
+    for (const vb of this.dirtyVirtuals) {
+      this.cellMeta[vb.slot * this.maxK] = -1;
+      vb.metaDirty = false;
+      if (vb.departed.length > 0) departed.push(vb);
+    }
+    this.dirtyVirtuals.clear();
+    return departed;
   }
 
   /** Cells of every slot holder in row order: start key, then route id, then label. */
@@ -849,28 +887,11 @@ export class Sampler {
     };
   }
 
-  /** Smoothed activity per holder (half-life one step), from what the flush drained. */
-  private updateActivity(): void {
-    for (const u of this.live) {
-      let total = 0;
-      const slots = u.kind === "route" ? u.slots : [u.slot];
-      for (const s of slots) {
-        total += this.slotActivity[s];
-        this.slotActivity[s] = 0;
-      }
-      u.activity = 0.5 * u.activity + 0.5 * total;
-    }
-    for (const u of this.live) if (u.kind === "virtual" && u.departed.length > 0) this.forgetDeparted(u);
-    for (const u of this.graced) {
-      for (const s of u.kind === "route" ? u.slots : [u.slot]) this.slotActivity[s] = 0;
-      if (u.kind === "virtual") u.departed = [];
-    }
-  }
-
   /** Departed members were flushed with the bucket; from now on its range is its live members'. */
   private forgetDeparted(vb: VirtualBucket): void {
     vb.departed = [];
-    Object.assign(vb, virtualRange(vb));
+    if (vb.members.length > 0) Object.assign(vb, virtualRange(vb));
+    this.markDirty(vb);
   }
 
   /**
@@ -894,6 +915,7 @@ export class Sampler {
       this.releaseSlot(u.slot);
     }
     this.orderDirty = true;
+    this.termsDirty = true;
   }
 
   /** Frees the slots of holders removed at least a grace window ago (just drained). */
@@ -1003,7 +1025,7 @@ function isOp(op: unknown): op is 0 | 1 {
 }
 
 function newRoute(routeId: number, start: Key, end: Key, groupId: number): RouteUnit {
-  return { kind: "route", routeId, start, end, groupId, k: 1, bounds: null, slots: [], vb: null, removedAtMs: NaN, activity: 0 };
+  return { kind: "route", routeId, start, end, groupId, k: 1, bounds: null, slots: [], vb: null, removedAtMs: NaN, };
 }
 
 interface PendingCell {

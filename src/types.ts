@@ -59,7 +59,8 @@ export interface Column {
  * `metas`; `values[i]` is the series value of that row in the column (possibly 0 when the row was
  * non-zero in another series); `terms[i]` its leader term (0 = not tracked). Values are exact:
  * the history hands out its u32 storage as is, or f64 where a value does not fit in 32 bits.
- * The arrays may be views of history storage: read them, never write.
+ * The arrays may be views of history storage: read them, never write, and only until the next
+ * flush (a full ring recycles the storage of the column it drops).
  */
 export interface SeriesView {
   series: Series;

@@ -19,8 +19,6 @@ export interface RouteUnit {
   vb: VirtualBucket | null;
   /** When the route was removed (ms), NaN while live. */
   removedAtMs: number;
-  /** Smoothed requests per flush; picks which neighbour to fold with. */
-  activity: number;
 }
 
 export interface VirtualBucket {
@@ -38,7 +36,6 @@ export interface VirtualBucket {
   /** The row meta for the slot needs rebuilding (membership changed). */
   metaDirty: boolean;
   removedAtMs: number;
-  activity: number;
 }
 
 export type Unit = RouteUnit | VirtualBucket;

@@ -78,3 +78,24 @@ describe("sampler metadata under route churn", () => {
     expect(meta).toBeGreaterThanOrEqual(2 * routes);
   });
 });
+
+describe("history storage reuse", () => {
+  it("recycles the dropped column's buffer without leaking its rows", () => {
+    const h = new History(2);
+    const ids = [0, 1, 2].map((i) => h.addMeta(meta(i)));
+    const b = new ColumnBuilder();
+    const sizes = [3, 2, 3, 1, 2];
+    sizes.forEach((n, c) => {
+      b.reset(c, c + 1, n);
+      for (let i = 0; i < n; i++) b.add(ids[i], 0, 10 * c + i, 0, 0, 0);
+      h.appendFrom(b);
+    });
+    expect(h.snapshot().map((col) => col.rows.map((r) => [r.bucketId, r.writes]))).toEqual([
+      [["route:0", 30]],
+      [
+        ["route:0", 40],
+        ["route:1", 41],
+      ],
+    ]);
+  });
+});
