@@ -5,8 +5,8 @@ import type { HotKeysResponse } from "../hotkeys/response.js";
 import { mergeHotKeys } from "../hotkeys/merge.js";
 import { shouldFanOut, type HandlerContext } from "./context.js";
 import { fanOut, fanoutBlock, type NodeStatus } from "./fanout.js";
-import { HotKeysQueryError, parseHotKeysQuery, type HotKeysQuery } from "./hotkeys-query.js";
-import { sendError, sendJson } from "./respond.js";
+import { parseHotKeysQuery, type HotKeysQuery } from "./hotkeys-query.js";
+import { parseOrReject, sendError, sendJson } from "./respond.js";
 import { hotKeysShapeProblem } from "./wire-shape.js";
 
 export const HOTKEYS_PATH = "/admin/api/v1/keyviz/hotkeys";
@@ -18,13 +18,8 @@ export async function handleHotKeys(ctx: HandlerContext, req: IncomingMessage, r
   if (sampler === null || sampler.hotKeysEnabled !== true || typeof sampler.hotKeys !== "function") {
     return sendError(res, 503, "hotkeys_disabled", "hot keys are not enabled on this node");
   }
-  let query: HotKeysQuery;
-  try {
-    query = parseHotKeysQuery(url.searchParams);
-  } catch (err) {
-    if (err instanceof HotKeysQueryError) return sendError(res, 400, err.code, err.message);
-    throw err;
-  }
+  const query = parseOrReject(res, () => parseHotKeysQuery(url.searchParams));
+  if (query === undefined) return;
   const fanningOut = shouldFanOut(ctx, req);
   const local = sampler.hotKeys(query.routeId, {
     label: query.label,

@@ -1,10 +1,10 @@
 // GET /admin/api/v1/keyviz/matrix (SPEC §5, §5.1).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MAX_ROWS, parseMatrixQuery, QueryError, type Matrix, type MatrixQuery } from "../wire.js";
+import { MAX_ROWS, parseMatrixQuery, type Matrix } from "../wire.js";
 import { mergeMatrices } from "../merge.js";
 import { shouldFanOut, type HandlerContext } from "./context.js";
 import { fanOut, fanoutBlock, type NodeStatus } from "./fanout.js";
-import { sendError, sendJson } from "./respond.js";
+import { parseOrReject, sendError, sendJson } from "./respond.js";
 import { matrixShapeProblem } from "./wire-shape.js";
 
 export const MATRIX_PATH = "/admin/api/v1/keyviz/matrix";
@@ -12,13 +12,8 @@ export const MATRIX_PATH = "/admin/api/v1/keyviz/matrix";
 export async function handleMatrix(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const sampler = ctx.options.sampler;
   if (sampler === null) return sendError(res, 503, "keyviz_disabled", "key visualizer is not enabled on this node");
-  let query: MatrixQuery;
-  try {
-    query = parseMatrixQuery(url.searchParams);
-  } catch (err) {
-    if (err instanceof QueryError) return sendError(res, 400, err.code, err.message);
-    throw err;
-  }
+  const query = parseOrReject(res, () => parseMatrixQuery(url.searchParams));
+  if (query === undefined) return;
   if (!shouldFanOut(ctx, req)) return sendJson(res, 200, sampler.matrix(query));
 
   // Every node answers at the full row budget and the budget is applied once, after the merge:

@@ -26,3 +26,19 @@ export function sendError(
 ): void {
   sendJson(res, status, { error: code, message }, extraHeaders);
 }
+
+/**
+ * Runs a query parser; when it rejects the query (an error whose `code` is "invalid_query")
+ * answers 400 with that code and message and returns undefined. Other errors propagate.
+ */
+export function parseOrReject<T>(res: ServerResponse, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof Error && (err as { code?: unknown }).code === "invalid_query") {
+      sendError(res, 400, "invalid_query", err.message);
+      return undefined;
+    }
+    throw err;
+  }
+}

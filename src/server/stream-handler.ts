@@ -8,10 +8,10 @@
 // from the sampler when its connection closes, whoever closes it.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Column, Series } from "../types.js";
-import { parseMatrixQuery, QueryError } from "../wire.js";
+import { parseMatrixQuery } from "../wire.js";
 import { columnFrame } from "./column-event.js";
 import type { HandlerContext } from "./context.js";
-import { sendError } from "./respond.js";
+import { parseOrReject, sendError } from "./respond.js";
 
 export const STREAM_PATH = "/admin/api/v1/keyviz/stream";
 
@@ -35,13 +35,8 @@ export class StreamHub {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const { sampler, maxStreamClients } = this.ctx.options;
     if (sampler === null) return sendError(res, 503, "keyviz_disabled", "key visualizer is not enabled on this node");
-    let series: Series;
-    try {
-      series = parseStreamSeries(url.searchParams);
-    } catch (err) {
-      if (err instanceof QueryError) return sendError(res, 400, err.code, err.message);
-      throw err;
-    }
+    const series = parseOrReject(res, () => parseStreamSeries(url.searchParams));
+    if (series === undefined) return;
     if (this.clients.size >= maxStreamClients) {
       return sendError(res, 503, "too_many_streams", `at most ${maxStreamClients} stream clients may be connected`);
     }
