@@ -13,7 +13,7 @@
 //   counters  cellCap * 32
 //   arena     grows               start/end bytes of ranged slots
 
-import { SUBRANGE_DESC_BYTES, subrangeInit, subrangeIndexOf } from "./lib/subrange";
+import { SUBRANGE_DESC_BYTES, subrangeCount, subrangeInit, subrangeIndexOfWindow, subrangePrefixLen } from "./lib/subrange";
 
 const SCRATCH_BYTES: u32 = 65536;
 const OUT_CAP: u32 = 8192;
@@ -88,21 +88,24 @@ export function setSlotRange(slot: u32, startLen: u32, endLen: i32, k: u32): u32
   return subrangeInit(info, at, startLen, at + startLen, endLen, kk);
 }
 
-/** Sub-bucket of the key at scratch[0, keyLen) within `slot`'s range. */
-export function subBucketOf(slot: u32, keyLen: u32): u32 {
-  const info = slotInfo + <usize>slot * SLOT_INFO;
-  // The index reads only the first p bytes of the start key, never the end key.
-  return subrangeIndexOf(info, <usize>load<u32>(info + SUBRANGE_DESC_BYTES), scratch, keyLen);
+/** Length of the common prefix of `slot`'s start and end keys (JS settles keys leaving it). */
+export function slotPrefixLen(slot: u32): u32 {
+  return subrangePrefixLen(slotInfo + <usize>slot * SLOT_INFO);
 }
 
 /**
- * Counts one sample of the key at scratch[0, keyLen) into slot `countSlot`, in the sub-bucket
- * that `rangeSlot`'s range gives it (labelled slots of a route share its unlabelled slot's
- * range). `bytes` is keyLen + max(valueLen, 0) of the whole key, already validated by JS.
+ * Counts one sample into slot `countSlot`, in the sub-bucket that `rangeSlot`'s range gives it
+ * (labelled slots of a route share its unlabelled slot's range). JS hands over what the index
+ * needs instead of the key bytes, which would cost a copy per call: `side` < 0 when the key
+ * sorts below the route's common prefix, > 0 above it, 0 when it shares it, and then the key's
+ * 8-byte window after the prefix as two u32 halves. `bytes` is keyLen + max(valueLen, 0).
  */
-export function observeKey(rangeSlot: u32, countSlot: u32, op: u32, keyLen: u32, bytes: f64): void {
-  const cell = <usize>countSlot * maxK + subBucketOf(rangeSlot, keyLen);
-  const c = counters + (cell << 5) + (<usize>op << 3);
+export function observeWindow(rangeSlot: u32, countSlot: u32, op: u32, side: i32, wHi: u32, wLo: u32, bytes: f64): void {
+  const desc = slotInfo + <usize>rangeSlot * SLOT_INFO;
+  let sub: u32 = 0;
+  if (side > 0) sub = subrangeCount(desc) - 1;
+  else if (side == 0) sub = subrangeIndexOfWindow(desc, (<u64>wHi << 32) | <u64>wLo);
+  const c = counters + ((<usize>countSlot * maxK + sub) << 5) + (<usize>op << 3);
   store<f64>(c, load<f64>(c) + 1.0);
   store<f64>(c, load<f64>(c, 16) + bytes, 16);
 }

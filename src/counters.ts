@@ -15,8 +15,8 @@ interface SamplerExports {
   outCap(): number;
   scratchBytes(): number;
   setSlotRange(slot: number, startLen: number, endLen: number, k: number): number;
-  subBucketOf(slot: number, keyLen: number): number;
-  observeKey(rangeSlot: number, countSlot: number, op: number, keyLen: number, bytes: number): void;
+  slotPrefixLen(slot: number): number;
+  observeWindow(rangeSlot: number, countSlot: number, op: number, side: number, wHi: number, wLo: number, bytes: number): void;
   moveCell(from: number, to: number): void;
   drain(from: number, to: number): number;
   drainResume(): number;
@@ -33,6 +33,9 @@ export class Counters {
   private order!: Uint32Array;
   private readonly wasm: SamplerExports & { memory: WebAssembly.Memory };
   private readonly scratchLen: number;
+  /** Per slot: the common prefix length of its range, and its start key (JS side of the index). */
+  private readonly prefixOf: Int32Array;
+  private readonly startOf: (Uint8Array | null)[];
 
   constructor(
     readonly slots: number,
@@ -43,6 +46,8 @@ export class Counters {
       throw new RangeError(`cannot allocate counters for ${slots} slots × ${maxK} sub-buckets`);
     }
     this.scratchLen = this.wasm.scratchBytes();
+    this.prefixOf = new Int32Array(slots);
+    this.startOf = new Array(slots).fill(null);
     this.refreshViews();
   }
 
@@ -68,28 +73,38 @@ export class Counters {
     const effective = this.wasm.setSlotRange(slot, startLen, end === null ? -1 : end.length, k);
     this.refreshViews();
     if (effective === 0) throw new RangeError("out of memory for route keys");
+    this.prefixOf[slot] = this.wasm.slotPrefixLen(slot);
+    this.startOf[slot] = start;
     return effective;
   }
 
-  private copyKey(key: Uint8Array): number {
-    // Bytes past the scratch size never change a sub-bucket index: route keys are at most half
-    // the scratch, and the index only reads 8 bytes past their common prefix.
-    if (key.length <= this.scratchLen) {
-      this.scratch.set(key);
-      return key.length;
-    }
-    this.scratch.set(key.subarray(0, this.scratchLen));
-    return this.scratchLen;
-  }
-
-  /** Counts one sample of `key` into `countSlot`, sub-bucket by `rangeSlot`'s range (one Wasm call). */
+  /**
+   * Counts one sample of `key` into `countSlot`, sub-bucket by `rangeSlot`'s range: one Wasm
+   * call. Only what the index reads crosses the boundary (which side of the route's common
+   * prefix the key falls, else its 8-byte window after the prefix); copying the key bytes into
+   * Wasm memory would cost more than everything else together.
+   */
   observeKey(rangeSlot: number, countSlot: number, op: number, key: Uint8Array, bytes: number): void {
-    const len = this.copyKey(key);
-    this.wasm.observeKey(rangeSlot, countSlot, op, len, bytes);
-  }
-
-  subBucketOf(slot: number, key: Uint8Array): number {
-    return this.wasm.subBucketOf(slot, this.copyKey(key));
+    const p = this.prefixOf[rangeSlot];
+    const start = this.startOf[rangeSlot];
+    const len = key.length;
+    const n = len < p ? len : p;
+    let side = 0;
+    for (let i = 0; i < n; i++) {
+      const d = key[i] - start![i];
+      if (d !== 0) {
+        side = d;
+        break;
+      }
+    }
+    if (side === 0 && len < p) side = -1; // a proper prefix of the common prefix sorts below the start
+    let hi = 0;
+    let lo = 0;
+    if (side === 0) {
+      for (let i = p; i < p + 4; i++) hi = hi * 256 + (i < len ? key[i] : 0);
+      for (let i = p + 4; i < p + 8; i++) lo = lo * 256 + (i < len ? key[i] : 0);
+    }
+    this.wasm.observeWindow(rangeSlot, countSlot, op, side, hi, lo, bytes);
   }
 
   /** Adds cell `from` into cell `to` and zeroes `from`. */

@@ -124,3 +124,37 @@ describe("sampler properties", () => {
     );
   });
 });
+
+describe("observeKey sub-bucket choice", () => {
+  it("matches the SPEC §3.1 reference for any key, inside the route or not", async () => {
+    const { subBucketIndex, subrangeLayout } = await import("../src/subrange.js");
+    const { compareBytes } = await import("../src/keys.js");
+    const bytesArb = fc.uint8Array({ minLength: 0, maxLength: 12 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(0x00, 0x10, 0x7f, 0xff), { maxLength: 6 }),
+        bytesArb,
+        bytesArb,
+        fc.option(bytesArb, { nil: null }),
+        fc.constantFrom(2, 4, 16, 256),
+        (prefix, a, b, key, k) => {
+          const p = Uint8Array.from(prefix);
+          let start: Uint8Array | null = Uint8Array.from([...p, ...a]);
+          let end: Uint8Array | null = Uint8Array.from([...p, ...b]);
+          if (compareBytes(start, end) > 0) [start, end] = [end, start];
+          if (compareBytes(start, end) === 0) end = null;
+          if (start.length === 0) start = null;
+          const x = key === null ? Uint8Array.from([...p, ...a, 1]) : Uint8Array.from([...p.subarray(0, key.length % (p.length + 1)), ...key]);
+          const { s, tick } = clockedSampler({ keyBucketsPerRoute: k });
+          s.registerRoute(1, start, end);
+          s.observeKey(1, 1, x);
+          tick();
+          s.flush();
+          const [row] = s.snapshot()[0].rows;
+          expect(row.subBucket).toBe(subBucketIndex(subrangeLayout(start, end, k), start, end, x));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});

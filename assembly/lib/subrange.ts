@@ -123,9 +123,20 @@ export function subrangeIndexOf(desc: usize, start: usize, key: usize, keyLen: u
     if (same < n) return load<u8>(key + same) < load<u8>(start + same) ? 0 : k - 1;
     if (keyLen < p) return 0; // a proper prefix of P sorts below S
   }
+  return subrangeIndexOfWindow(desc, subrangeWindow(key, keyLen, p));
+}
+
+/**
+ * The bucket of a key that shares the route's common prefix, from its window `v` = w(x) alone
+ * (the caller has already settled keys that leave the prefix: bucket 0 below, K−1 above).
+ */
+// @ts-ignore: decorator
+@inline
+export function subrangeIndexOfWindow(desc: usize, v: u64): u32 {
+  const k = load<u32>(desc + DESC_K);
+  if (k <= 1) return 0;
   const lo = load<u64>(desc + DESC_LO);
   const span = load<u64>(desc + DESC_SPAN);
-  const v = subrangeWindow(key, keyLen, p);
   if (v <= lo) return 0;
   const d = v - lo;
   if (d >= span) return k - 1;
