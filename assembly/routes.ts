@@ -11,6 +11,8 @@
 
 let tableBase: usize = 0;
 let tableCount: i32 = 0;
+// u64 per route: the big-endian 8-byte window of its start key after the table's common prefix.
+let tableWords: usize = 0;
 let scratchPtr: usize = 0;
 
 /** First byte JS may use for its own layout. */
@@ -31,10 +33,34 @@ export function prepare(base: usize, count: i32): void {
   }
 }
 
-/** Makes the region at `base` the table every later lookup searches. */
-export function publish(base: usize, count: i32): void {
+/** Makes the region at `base` (windows at `words`) the table every later lookup searches. */
+export function publish(base: usize, count: i32, words: usize): void {
   tableBase = base;
   tableCount = count;
+  tableWords = words;
+}
+
+/**
+ * Index of the route holding a key that shares the table's common start prefix, from the key's
+ * 8-byte window after that prefix (high and low halves). Returns −1 when the window equals a
+ * compared start's: bytes past the window decide, and JS runs the full search.
+ */
+export function routeIndexByWindow(wHi: u32, wLo: u32): i32 {
+  const kw = (<u64>wHi << 32) | <u64>wLo;
+  const words = tableWords;
+  let lo = 0;
+  let hi = tableCount;
+  // Invariant: start[lo] <= key < start[hi].
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    const w = load<u64>(words + (<usize>mid << 3));
+    if (w == kw) return -1;
+    // Selects, not a branch: which half a random key falls in is a coin flip per step.
+    const less = w < kw;
+    lo = select<i32>(mid, lo, less);
+    hi = select<i32>(hi, mid, less);
+  }
+  return lo;
 }
 
 /** Index (in start order) of the route holding the `keyLen` bytes JS copied into the scratch. */

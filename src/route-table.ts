@@ -7,7 +7,7 @@
 // or the new one, never a mix. Route ids are never reused: a new id is 1 + the largest id the
 // table has ever held (split takes two consecutive ids, left first; merge takes one).
 import type { Key } from "./types.js";
-import { compareBytes } from "./keys.js";
+import { commonPrefixLength, compareBytes } from "./keys.js";
 import { instantiate } from "./wasm/load.js";
 import { wasmBase64 } from "./wasm/routes.wasm.js";
 
@@ -43,8 +43,9 @@ interface RoutesExports {
   heapBase(): number;
   setScratch(ptr: number): void;
   prepare(base: number, count: number): void;
-  publish(base: number, count: number): void;
+  publish(base: number, count: number, words: number): void;
   routeIndex(keyLen: number): number;
+  routeIndexByWindow(wHi: number, wLo: number): number;
 }
 
 interface Region {
@@ -64,7 +65,15 @@ interface Plan {
   splice: Splice;
 }
 
-interface Staged extends StagedTable {
+interface RegionLayout {
+  base: number;
+  /** Address of the u64 windows of the start keys after `prefix`. */
+  words: number;
+  /** Common prefix of every start key but the first (null) one. */
+  prefix: Uint8Array;
+}
+
+interface Staged extends StagedTable, RegionLayout {
   /** The new list for a replace; undefined for a planned change (applied as a splice). */
   readonly routes: RouteSpec[] | undefined;
   readonly splice: Splice | undefined;
@@ -95,6 +104,8 @@ export class RouteTable {
     { ptr: 0, cap: 0 },
   ];
   private active = -1;
+  /** Common start-key prefix of the published table (see `routeIndexForKey`). */
+  private prefix: Uint8Array = EMPTY;
   private stageToken = 0;
   private list: RouteSpec[] = [];
   private refs: RouteRef[] = [];
@@ -123,9 +134,39 @@ export class RouteTable {
     return this.ver;
   }
 
-  /** Index (in start order) of the route holding `key`. Hot path: one Wasm call, no allocation. */
+  /**
+   * Index (in start order) of the route holding `key`. Hot path: one Wasm call, no allocation.
+   * Every start but the first shares the table's common prefix: a key that leaves it is below or
+   * above them all, and one that keeps it is ordered by its 8-byte window after the prefix, which
+   * JS reads into two u32 halves so no key bytes are copied. Only a window equal to a start's
+   * (the rest of the bytes decide) takes the full search over the copied key.
+   */
   routeIndexForKey(key: Uint8Array): number {
     if (!(key instanceof Uint8Array)) throw new TypeError("key must be a Uint8Array");
+    const len = key.length;
+    const prefix = this.prefix;
+    const p = prefix.length;
+    const n = len < p ? len : p;
+    let side = 0;
+    for (let i = 0; i < n; i++) {
+      const d = key[i] - prefix[i];
+      if (d !== 0) {
+        side = d;
+        break;
+      }
+    }
+    if (side < 0 || (side === 0 && len < p)) return 0;
+    if (side > 0) return this.refs.length - 1;
+    let hi = 0;
+    let lo = 0;
+    for (let i = p; i < p + 4; i++) hi = hi * 256 + (i < len ? key[i] : 0);
+    for (let i = p + 4; i < p + 8; i++) lo = lo * 256 + (i < len ? key[i] : 0);
+    const index = this.wasm.routeIndexByWindow(hi, lo);
+    return index >= 0 ? index : this.searchCopied(key);
+  }
+
+  /** The full search: the key is copied into Wasm memory and compared 8 bytes at a time. */
+  private searchCopied(key: Uint8Array): number {
     const len = key.length;
     if (len + 8 > this.scratch.cap) this.ensureScratch(len + 8);
     this.u8.set(key, this.scratch.ptr);
@@ -224,16 +265,16 @@ export class RouteTable {
     const token = ++this.stageToken;
     if (Array.isArray(next)) {
       const routes = validateRoutes(next);
-      const base = this.writeRegion(region, routes.length, (i) => routes[i]!);
-      return Object.freeze({ size: routes.length, routes, splice: undefined, owner: this, token, region, base }) as Staged;
+      const layout = this.writeRegion(region, routes.length, (i) => routes[i]!);
+      return Object.freeze({ size: routes.length, routes, splice: undefined, owner: this, token, region, ...layout }) as Staged;
     }
     const splice = this.planOf(next as RouteChange).splice;
     const { at, remove, add } = splice;
     const size = this.list.length - remove + add.length;
     const routeAt = (i: number) =>
       i < at ? this.list[i]! : i < at + add.length ? add[i - at]! : this.list[i - add.length + remove]!;
-    const base = this.writeRegion(region, size, routeAt);
-    return Object.freeze({ size, routes: undefined, splice, owner: this, token, region, base }) as Staged;
+    const layout = this.writeRegion(region, size, routeAt);
+    return Object.freeze({ size, routes: undefined, splice, owner: this, token, region, ...layout }) as Staged;
   }
 
   /** Switches lookups to a staged table in one step. */
@@ -244,7 +285,8 @@ export class RouteTable {
     }
     this.stageToken++; // a staged table publishes once
     let maxId = -1;
-    this.wasm.publish(s.base, s.size);
+    this.wasm.publish(s.base, s.size, s.words);
+    this.prefix = s.prefix;
     if (s.splice !== undefined) {
       // Edited in place rather than rebuilt: unchanged routes keep their ref objects, and
       // rebuilding 64 K-entry lists and id maps per split costs tens of milliseconds.
@@ -292,9 +334,11 @@ export class RouteTable {
     return r.start === null ? 0 : this.routeIndexForKey(r.start);
   }
 
-  // Lays out entries then zero-padded key bytes; the Wasm side swaps them into big-endian words.
-  private writeRegion(index: number, count: number, routeAt: (i: number) => RouteSpec): number {
-    let bytes = count * ENTRY_BYTES;
+  // Lays out entries, then zero-padded key bytes (the Wasm side swaps them into big-endian
+  // words), then each start's 8-byte window after the table's common prefix (see `routeIndexForKey`).
+  private writeRegion(index: number, count: number, routeAt: (i: number) => RouteSpec): RegionLayout {
+    const prefix = commonStartPrefix(count, routeAt);
+    let bytes = count * ENTRY_BYTES + count * 8;
     for (let i = 1; i < count; i++) bytes += align8(routeAt(i).start!.length);
     const region = this.regions[index]!;
     if (region.cap < bytes) {
@@ -315,7 +359,13 @@ export class RouteTable {
       words += padded;
     }
     this.wasm.prepare(base, count);
-    return base;
+    const windows = words;
+    for (let i = 1; i < count; i++) {
+      const [hi, lo] = windowAt(routeAt(i).start!, prefix.length);
+      this.u32[(windows >>> 2) + 2 * i] = lo; // little-endian u64: low half first
+      this.u32[(windows >>> 2) + 2 * i + 1] = hi;
+    }
+    return { base, words: windows, prefix };
   }
 
   private ensureScratch(bytes: number): void {
@@ -446,4 +496,22 @@ export function describeKey(key: Key): string {
 
 function align8(n: number): number {
   return (n + 7) & ~7;
+}
+
+/** Longest prefix shared by the start keys of routes 1..count−1 (route 0 starts at null). */
+function commonStartPrefix(count: number, routeAt: (i: number) => RouteSpec): Uint8Array {
+  if (count < 2) return EMPTY;
+  const first = routeAt(1).start!;
+  let n = first.length;
+  for (let i = 2; i < count && n > 0; i++) n = Math.min(n, commonPrefixLength(first, routeAt(i).start!));
+  return first.slice(0, n);
+}
+
+/** The 8 bytes of `key` from `offset`, big-endian, zero-padded, as [high u32, low u32]. */
+function windowAt(key: Uint8Array, offset: number): [number, number] {
+  let hi = 0;
+  let lo = 0;
+  for (let i = offset; i < offset + 4; i++) hi = hi * 256 + (i < key.length ? key[i] : 0);
+  for (let i = offset + 4; i < offset + 8; i++) lo = lo * 256 + (i < key.length ? key[i] : 0);
+  return [hi, lo];
 }
