@@ -48,7 +48,11 @@ export function assertProperAxis(rows: Row[]): void {
     const b = rows[i];
     if (cmpStart(a.start, b.start) > 0) throw new Error(`rows out of order: ${a.bucketId} before ${b.bucketId}`);
     const sameRange = cmpStart(a.start, b.start) === 0 && cmpStart(a.end, b.end) === 0;
-    if (sameRange) continue; // labelled rows of one bucket share its range
+    if (sameRange) {
+      // labelled rows of one bucket share its range; two rows of one label there would overlap
+      if (a.label === b.label || a.routeId !== b.routeId) throw new Error(`rows overlap: ${a.bucketId} and ${b.bucketId}`);
+      continue;
+    }
     if (a.end === null || (b.start !== null && cmp(a.end, b.start) > 0)) {
       throw new Error(`rows overlap: ${a.bucketId} and ${b.bucketId}`);
     }
