@@ -226,8 +226,9 @@ export class Sampler {
       return existing.vb === null;
     }
     const graced = this.gracedById.get(routeId);
-    if (graced !== undefined && sameRange(graced, s, e) && this.overlapping(s, e).length === 0) {
+    if (graced !== undefined && sameRange(graced, s, e) && this.canRevive(graced)) {
       this.revive(graced);
+      this.rehomeGraced(this.graced.filter((g) => this.hasPendingOverlap(g, graced)));
       return true;
     }
     return this.addRoute(newRoute(routeId, s, e, groupId));
@@ -354,6 +355,15 @@ export class Sampler {
     this.values = this.counters.values; // setting a range may grow memory: views are re-made
     r.k = k;
     r.bounds = k > 1 ? subBucketBounds(r.start, r.end, subrangeLayout(r.start, r.end, this.maxK)) : null;
+  }
+
+  /**
+   * A removed route comes back into its old slots only when nothing live overlaps it and every
+   * other removed holder's pending counts under its range fit its sub-buckets exactly.
+   */
+  private canRevive(r: RouteUnit): boolean {
+    if (this.overlapping(r.start, r.end).length > 0) return false;
+    return this.graced.every((g) => g === r || !this.hasPendingOverlap(g, r) || this.fitsExactly(g, r));
   }
 
   private revive(r: RouteUnit): void {
