@@ -84,23 +84,17 @@ function scratchViews(arena: MatrixArena, s: Scratch) {
 }
 type ScratchViews = ReturnType<typeof scratchViews>;
 
-/** Copies a column's values into scratch; returns its `kinds` bit. */
-function copyValues(views: ScratchViews, values: Float64Array | Uint32Array): number {
-  if (values instanceof Uint32Array) {
-    views.valuesU32.set(values);
+/**
+ * Copies one field of a column into scratch in its stored type (a plain memcpy) and returns the
+ * `kinds` bit that tells the kernel it is f64 (`f64Bit`) or 0 for u32.
+ */
+function copyField(u32: Uint32Array, f64: Float64Array, field: Float64Array | Uint32Array, f64Bit: number): number {
+  if (field instanceof Uint32Array) {
+    u32.set(field);
     return 0;
   }
-  views.valuesF64.set(values);
-  return VALUES_F64;
-}
-
-function copyTerms(views: ScratchViews, terms: Float64Array | Uint32Array): number {
-  if (terms instanceof Uint32Array) {
-    views.termsU32.set(terms);
-    return 0;
-  }
-  views.termsF64.set(terms);
-  return TERMS_F64;
+  f64.set(field);
+  return f64Bit;
 }
 
 /** Streams each column through a scratch area of the shared instance. */
@@ -120,7 +114,7 @@ export function wasmKernel(): MatrixKernel {
       for (let c = 0; c < columns.length; c++) {
         const col = columns[c]!;
         views.ids.set(col.metaIds);
-        const kinds = copyValues(views, col.values);
+        const kinds = copyField(views.valuesU32, views.valuesF64, col.values, VALUES_F64);
         if (wasm.scanColumn(c, scratch.ids, scratch.values, col.metaIds.length, kinds) !== 0) throw badIdError(c, metaCount);
       }
       return { totals: arena.f64(totalsPtr, metaCount).slice(), last: arena.u32(lastPtr, metaCount).slice() };
@@ -146,7 +140,7 @@ export function wasmKernel(): MatrixKernel {
       for (let c = 0; c < columns.length; c++) {
         const col = columns[c]!;
         views.ids.set(col.metaIds);
-        const kinds = copyValues(views, col.values) | copyTerms(views, col.terms);
+        const kinds = copyField(views.valuesU32, views.valuesF64, col.values, VALUES_F64) | copyField(views.termsU32, views.termsF64, col.terms, TERMS_F64);
         const n = col.metaIds.length;
         if (wasm.scatterColumn(c, scratch.ids, scratch.values, scratch.terms, n, kinds) !== 0) throw badIdError(c, metaCount);
       }
