@@ -82,7 +82,6 @@ function scratchViews(arena: MatrixArena, s: Scratch) {
     termsF64: arena.f64(s.terms, s.length),
   };
 }
-type ScratchViews = ReturnType<typeof scratchViews>;
 
 /**
  * Copies one field of a column into scratch in its stored type (a plain memcpy) and returns the
