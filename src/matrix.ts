@@ -68,6 +68,7 @@ function buildMatrixWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatr
   const cells = kernel.pivot(columns, { rowOfMeta, groupOfMeta, rowGroup });
 
   const width = columns.length;
+  const constants = new Map<number, readonly number[]>();
   const rows: { start: Key; row: MatrixRow }[] = [];
   for (let r = 0; r < rowCount; r++) {
     const members = buckets.slice(starts[r], starts[r + 1]);
@@ -77,8 +78,8 @@ function buildMatrixWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatr
       row: makeRow(
         members.length === 1 ? headOf(members[0]!.meta) : mergedHead(members),
         toArray(cells.values, at, width),
-        toArray(cells.groups, at, width),
-        toArray(cells.terms, at, width),
+        identityArray(cells.groups, at, width, constants),
+        identityArray(cells.terms, at, width, constants),
       ),
     });
   }
@@ -96,6 +97,26 @@ function toArray(source: Float64Array, at: number, length: number): number[] {
   const out = new Array<number>(length);
   for (let i = 0; i < length; i++) out[i] = source[at + i]!;
   return out;
+}
+
+/**
+ * A row's per-cell group ids or leader terms. These are nearly always one value across the
+ * whole row (a route keeps its group; terms change rarely), so such rows share one frozen array
+ * per value: at 1 024 × 1 440 cells this saves two of the three arrays a row would allocate,
+ * and allocating them was the largest cost of a build. Frozen, so a mutation fails loudly
+ * instead of changing other rows.
+ */
+function identityArray(source: Float64Array, at: number, length: number, constants: Map<number, readonly number[]>): number[] {
+  const first = source[at]!;
+  let constant = true;
+  for (let i = 1; i < length && constant; i++) constant = source[at + i] === first;
+  if (!constant) return toArray(source, at, length);
+  let shared = constants.get(first);
+  if (shared === undefined) {
+    shared = Object.freeze(new Array<number>(length).fill(first));
+    constants.set(first, shared);
+  }
+  return shared as number[];
 }
 
 function checkView(view: SeriesView): void {
