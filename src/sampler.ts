@@ -7,7 +7,7 @@ import { routeBucketId, virtualBucketId } from "./bucket-id.js";
 import { Counters } from "./counters.js";
 import { ColumnBuilder, History, type RowValues } from "./history.js";
 import { rewriteColumn } from "./history-rewrite.js";
-import { apportion, overlapWeights } from "./key-space.js";
+import { overlapShares, splitValues, type PendingCell, type TargetCell } from "./apportion-cells.js";
 import { compareBytes, compareEnd, compareStart } from "./keys.js";
 import { HotKeyTracker } from "./hotkeys/tracker.js";
 import type { HotKeysResponse } from "./hotkeys/response.js";
@@ -17,7 +17,18 @@ import { resolveOptions, slotCapacity, type ResolvedOptions, type SamplerOptions
 import { subBucketBounds, subrangeLayout } from "./subrange.js";
 import { SERIES, type Column, type Key, type RowMeta, type Series } from "./types.js";
 import { MAX_ROWS, type Matrix } from "./wire.js";
-import { unitEnd, unitOrderId, unitStart, virtualRange, type RouteUnit, type Unit, type VirtualBucket } from "./units.js";
+import {
+  insertByStart,
+  newRoute,
+  sameRange,
+  unitEnd,
+  unitOrderId,
+  unitStart,
+  virtualRange,
+  type RouteUnit,
+  type Unit,
+  type VirtualBucket,
+} from "./units.js";
 import { checkFiniteNumber, checkId, checkKey } from "./validate.js";
 
 export type { HotKeysOptions, SamplerOptions } from "./sampler-options.js";
@@ -1038,45 +1049,6 @@ function isOp(op: unknown): op is 0 | 1 {
   return typeof op === "number" && op === (op & 1);
 }
 
-function newRoute(routeId: number, start: Key, end: Key, groupId: number): RouteUnit {
-  return { kind: "route", routeId, start, end, groupId, k: 1, bounds: null, slots: [], vb: null, removedAtMs: NaN, };
-}
-
-interface PendingCell {
-  li: number;
-  start: Key;
-  end: Key;
-  values: RowValues;
-}
-
-interface TargetCell {
-  cell: number;
-  start: Key;
-  end: Key;
-  rank: number;
-  metaId: number;
-}
-
-/** Weights of `targets` for a row `[start, end)`: key-space overlap, all to the first if none measurable. */
-function overlapShares(start: Key, end: Key, targets: { start: Key; end: Key }[]): number[] {
-  const w = targets.map((t) => overlapWeights(start, end, [clip(t, start, end)])[0]);
-  if (w.some((x) => x > 0)) return w;
-  return targets.map((_, i) => (i === 0 ? 1 : 0));
-}
-
-/** `t` clipped to `[start, end)`, so a piece sticking out of the row is measured by its overlap. */
-function clip(t: { start: Key; end: Key }, start: Key, end: Key): { start: Key; end: Key } {
-  return {
-    start: compareStart(t.start, start) < 0 ? start : t.start,
-    end: compareEnd(t.end, end) > 0 ? end : t.end,
-  };
-}
-
-/** Integer shares of four counters, each conserved exactly. */
-function splitValues(values: RowValues, weights: number[]): [number, number, number, number][] {
-  const per = [0, 1, 2, 3].map((f) => apportion(values[f], weights));
-  return weights.map((_, i) => [per[0][i], per[1][i], per[2][i], per[3][i]]);
-}
 
 /** Routes sorted by start must be contiguous and non-overlapping. */
 function checkTiling(name: string, routes: RouteUnit[]): void {
@@ -1092,20 +1064,4 @@ function checkTiling(name: string, routes: RouteUnit[]): void {
       throw new RangeError(`${name}: route ${r.routeId} has start ≥ end`);
     }
   }
-}
-
-function insertByStart(members: RouteUnit[], r: RouteUnit): void {
-  let lo = 0;
-  let hi = members.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (compareStart(members[mid].start, r.start) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  members.splice(lo, 0, r);
-}
-
-function sameRange(r: RouteUnit, start: Key, end: Key): boolean {
-  const eq = (a: Key, b: Key) => (a === null || b === null ? a === b : compareBytes(a, b) === 0);
-  return eq(r.start, start) && eq(r.end, end);
 }

@@ -1,7 +1,7 @@
 // The things that own counter slots: routes (one slot per label, K sub-buckets each) and
 // virtual buckets (several adjacent routes folded into one unlabelled, unsplit slot).
 
-import { compareEnd, compareStart } from "./keys.js";
+import { compareBytes, compareEnd, compareStart } from "./keys.js";
 import type { Key } from "./types.js";
 
 export interface RouteUnit {
@@ -67,4 +67,27 @@ export function unitOrderId(u: Unit): number {
   for (const m of u.members) id = Math.min(id, m.routeId);
   for (const m of u.departed) id = Math.min(id, m.routeId);
   return id;
+}
+
+/** A live route with no slots yet. */
+export function newRoute(routeId: number, start: Key, end: Key, groupId: number): RouteUnit {
+  return { kind: "route", routeId, start, end, groupId, k: 1, bounds: null, slots: [], vb: null, removedAtMs: NaN };
+}
+
+/** Inserts `r` into `members`, kept in start-key order. */
+export function insertByStart(members: RouteUnit[], r: RouteUnit): void {
+  let lo = 0;
+  let hi = members.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareStart(members[mid].start, r.start) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  members.splice(lo, 0, r);
+}
+
+/** True when route `r` covers exactly `[start, end)`. */
+export function sameRange(r: RouteUnit, start: Key, end: Key): boolean {
+  const eq = (a: Key, b: Key) => (a === null || b === null ? a === b : compareBytes(a, b) === 0);
+  return eq(r.start, start) && eq(r.end, end);
 }
