@@ -4,21 +4,19 @@
 // [reads, writes, readBytes, writeBytes]; f64 so JS can bump them through a Float64Array view
 // (exact up to 2^53 per column).
 //
-// Layout (fixed at init; only the route-key arena at the end grows, at registration time):
-//   scratch   SCRATCH_BYTES       keys copied in by JS
-//   slotInfo  slotCap * SLOT_INFO descriptor + where the slot's start/end bytes live
+// Layout, fixed at init (memory never grows afterwards, so JS views stay valid):
+//   scratch   SCRATCH_BYTES       a route's start and end keys, copied in by JS to set its range
+//   slotInfo  slotCap * SLOT_INFO sub-range descriptor of each slot (SPEC §3.1 layout)
 //   order     cellCap * 4         cells in row order (start key, route id, label), drain order
 //   outIdx    OUT_CAP * 4         drained cell indexes
 //   outVal    OUT_CAP * 32        drained counters
 //   counters  cellCap * 32
-//   arena     grows               start/end bytes of ranged slots
 
 import { SUBRANGE_DESC_BYTES, subrangeCount, subrangeInit, subrangeIndexOfWindow, subrangePrefixLen } from "./lib/subrange";
 
 const SCRATCH_BYTES: u32 = 65536;
 const OUT_CAP: u32 = 8192;
-// descriptor, then startPtr u32, startLen u32, endPtr u32, endLen i32
-const SLOT_INFO: u32 = (SUBRANGE_DESC_BYTES + 16 + 7) & ~7;
+const SLOT_INFO: u32 = (SUBRANGE_DESC_BYTES + 7) & ~7;
 
 let slotCap: u32 = 0;
 let maxK: u32 = 1;
@@ -28,7 +26,7 @@ let order: usize = 0;
 let outIdx: usize = 0;
 let outVal: usize = 0;
 let counters: usize = 0;
-let arenaTop: usize = 0;
+let layoutEnd: usize = 0;
 let drainNext: u32 = 0;
 
 function align(p: usize, a: usize): usize {
@@ -54,8 +52,8 @@ export function init(slots: u32, k: u32): u32 {
   outIdx = align(order + cells * 4, 16);
   outVal = align(outIdx + <usize>OUT_CAP * 4, 16);
   counters = align(outVal + <usize>OUT_CAP * 32, 16);
-  arenaTop = align(counters + cells * 32, 16);
-  return reserve(arenaTop) ? 0 : 1;
+  layoutEnd = align(counters + cells * 32, 16);
+  return reserve(layoutEnd) ? 0 : 1;
 }
 
 export function scratchPtr(): usize { return scratch; }
@@ -69,23 +67,14 @@ export function scratchBytes(): u32 { return SCRATCH_BYTES; }
 /**
  * Gives `slot` the key range whose start bytes are at scratch[0, startLen) and end bytes at
  * scratch[startLen, startLen + endLen) (endLen = -1: unbounded), split into up to `k`
- * sub-buckets. Copies the bytes into the arena (may grow memory: JS must refresh its views).
- * Returns the effective number of sub-buckets, or 0 if memory could not grow.
+ * sub-buckets: computes the slot's descriptor. The keys are not kept: the index needs only the
+ * descriptor, and JS settles keys that leave the range's common prefix (see `observeWindow`).
+ * Returns the effective number of sub-buckets.
  */
 export function setSlotRange(slot: u32, startLen: u32, endLen: i32, k: u32): u32 {
-  const bytes = <usize>startLen + (endLen > 0 ? <usize>endLen : 0);
-  const at = arenaTop;
-  if (!reserve(at + bytes)) return 0;
-  memory.copy(at, scratch, bytes);
-  arenaTop = align(at + bytes, 8);
   const info = slotInfo + <usize>slot * SLOT_INFO;
-  const keys = info + SUBRANGE_DESC_BYTES;
-  store<u32>(keys, <u32>at);
-  store<u32>(keys, startLen, 4);
-  store<u32>(keys, <u32>(at + startLen), 8);
-  store<i32>(keys, endLen, 12);
   const kk = k < maxK ? k : maxK;
-  return subrangeInit(info, at, startLen, at + startLen, endLen, kk);
+  return subrangeInit(info, scratch, startLen, scratch + startLen, endLen, kk);
 }
 
 /** Length of the common prefix of `slot`'s start and end keys (JS settles keys leaving it). */
@@ -152,5 +141,5 @@ export function drain(from: u32, to: u32): u32 {
 
 export function drainResume(): u32 { return drainNext; }
 
-/** Bytes of linear memory in use (layout plus key arena). */
-export function usedBytes(): f64 { return <f64>arenaTop; }
+/** Bytes of linear memory the layout uses. */
+export function usedBytes(): f64 { return <f64>layoutEnd; }

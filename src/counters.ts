@@ -48,11 +48,11 @@ export class Counters {
     this.scratchLen = this.wasm.scratchBytes();
     this.prefixOf = new Int32Array(slots);
     this.startOf = new Array(slots).fill(null);
-    this.refreshViews();
+    this.makeViews();
   }
 
-  /** Typed-array views die when memory grows; re-made after every call that may grow it. */
-  private refreshViews(): void {
+  /** Views over the layout; memory is sized once in `init` and never grows afterwards. */
+  private makeViews(): void {
     const buf = this.wasm.memory.buffer;
     const cells = this.slots * this.maxK;
     this.values = new Float64Array(buf, this.wasm.countersPtr(), cells * 4);
@@ -71,8 +71,6 @@ export class Counters {
     this.scratch.set(start ?? EMPTY, 0);
     if (end !== null) this.scratch.set(end, startLen);
     const effective = this.wasm.setSlotRange(slot, startLen, end === null ? -1 : end.length, k);
-    this.refreshViews();
-    if (effective === 0) throw new RangeError("out of memory for route keys");
     this.prefixOf[slot] = this.wasm.slotPrefixLen(slot);
     this.startOf[slot] = start;
     return effective;

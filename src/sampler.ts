@@ -72,8 +72,8 @@ export class Sampler {
 
   private readonly opts: ResolvedOptions;
   private readonly counters: Counters;
-  /** The counters' Float64Array view (cached here: one load less per observe). */
-  private values: Float64Array;
+  /** The counters' Float64Array view (cached here: one load less per observe; memory never grows). */
+  private readonly values: Float64Array;
   private readonly history: History;
   private readonly maxK: number;
   /** Counter stride of one slot in the Float64Array view (maxK cells × 4 counters). */
@@ -363,7 +363,6 @@ export class Sampler {
   private setRange(r: RouteUnit): void {
     if (this.maxK === 1) return;
     const k = this.counters.setRange(r.slots[0], r.start, r.end, this.maxK);
-    this.values = this.counters.values; // setting a range may grow memory: views are re-made
     r.k = k;
     r.bounds = k > 1 ? subBucketBounds(r.start, r.end, subrangeLayout(r.start, r.end, this.maxK)) : null;
   }
