@@ -201,19 +201,50 @@ export class History {
   }
 
   /** Deep copies of the columns in `[fromMs, toMs)`, as Row objects. */
+  /**
+   * Copies of the columns in `[fromMs, toMs)`, as Row objects. Nothing is shared with the
+   * history; rows of one snapshot that describe the same bucket share one copy of its keys and
+   * member list (a day of columns would otherwise copy them once per row).
+   */
   snapshot(fromMs?: number, toMs?: number): Column[] {
+    const copies = new Map<number, RowMeta>();
     return this.columns(fromMs, toMs).map((col) => ({
       windowStartMs: col.windowStartMs,
       atMs: col.atMs,
-      rows: this.rowsOf(col),
+      rows: this.rowsOf(col, copies),
     }));
   }
 
-  rowsOf(col: StoredColumn): Row[] {
+  /** Row objects of one column; `copies` caches metadata copies across calls. */
+  rowsOf(col: StoredColumn, copies = new Map<number, RowMeta>()): Row[] {
     const rows: Row[] = new Array(col.n);
     for (let i = 0; i < col.n; i++) {
-      const [reads, writes, readBytes, writeBytes, leaderTerm] = rowValues(col, i);
-      rows[i] = { ...copyMeta(this.meta(metaIdAt(col, i))), leaderTerm, reads, writes, readBytes, writeBytes };
+      const id = metaIdAt(col, i);
+      let meta = copies.get(id);
+      if (meta === undefined) {
+        meta = copyMeta(this.meta(id));
+        copies.set(id, meta);
+      }
+      // One literal with every field: a spread would build each row through dictionary-mode
+      // transitions, several times slower and heavier on the GC.
+      rows[i] = {
+        bucketId: meta.bucketId,
+        routeId: meta.routeId,
+        label: meta.label,
+        start: meta.start,
+        end: meta.end,
+        aggregate: meta.aggregate,
+        memberRoutes: meta.memberRoutes,
+        memberRoutesTotal: meta.memberRoutesTotal,
+        groupId: meta.groupId,
+        subBucket: meta.subBucket,
+        subBucketCount: meta.subBucketCount,
+        leaderTerm: columnValue(col, F_TERM, i),
+        reads: columnValue(col, 1, i),
+        writes: columnValue(col, 2, i),
+        readBytes: columnValue(col, 3, i),
+        writeBytes: columnValue(col, 4, i),
+      };
     }
     return rows;
   }
