@@ -26,7 +26,6 @@ let order: usize = 0;
 let outIdx: usize = 0;
 let outVal: usize = 0;
 let counters: usize = 0;
-let layoutEnd: usize = 0;
 let drainNext: u32 = 0;
 
 function align(p: usize, a: usize): usize {
@@ -52,8 +51,7 @@ export function init(slots: u32, k: u32): u32 {
   outIdx = align(order + cells * 4, 16);
   outVal = align(outIdx + <usize>OUT_CAP * 4, 16);
   counters = align(outVal + <usize>OUT_CAP * 32, 16);
-  layoutEnd = align(counters + cells * 32, 16);
-  return reserve(layoutEnd) ? 0 : 1;
+  return reserve(align(counters + cells * 32, 16)) ? 0 : 1;
 }
 
 export function scratchPtr(): usize { return scratch; }
@@ -140,6 +138,3 @@ export function drain(from: u32, to: u32): u32 {
 }
 
 export function drainResume(): u32 { return drainNext; }
-
-/** Bytes of linear memory the layout uses. */
-export function usedBytes(): f64 { return <f64>layoutEnd; }

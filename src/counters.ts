@@ -20,7 +20,6 @@ interface SamplerExports {
   moveCell(from: number, to: number): void;
   drain(from: number, to: number): number;
   drainResume(): number;
-  usedBytes(): number;
 }
 
 /** A chunk of drained rows: `idx[i]` is the cell, `val[4i..4i+3]` its four counters. */

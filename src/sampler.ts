@@ -16,14 +16,12 @@ import { rangeContains, rangesOverlap } from "./ranges.js";
 import { resolveOptions, slotCapacity, type ResolvedOptions, type SamplerOptions } from "./sampler-options.js";
 import { subBucketBounds, subrangeLayout } from "./subrange.js";
 import { SERIES, type Column, type Key, type RowMeta, type Series } from "./types.js";
-import { MAX_ROWS, type Matrix } from "./wire.js";
+import { MAX_ROWS, SERIES_MESSAGE, type Matrix } from "./wire.js";
 import {
   insertByStart,
   newRoute,
   sameRange,
-  unitEnd,
   unitOrderId,
-  unitStart,
   virtualRange,
   type RouteUnit,
   type Unit,
@@ -392,9 +390,9 @@ export class Sampler {
     if (i < 0) i = 0;
     for (; i < this.live.length; i++) {
       const u = this.live[i];
-      const us = unitStart(u);
+      const us = u.start;
       if (end !== null && us !== null && compareBytes(us, end) >= 0) break;
-      if (rangesOverlap(us, unitEnd(u), start, end)) out.push(u);
+      if (rangesOverlap(us, u.end, start, end)) out.push(u);
     }
     return out;
   }
@@ -406,7 +404,7 @@ export class Sampler {
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       const u = this.live[mid];
-      const c = compareStart(unitStart(u), start) || unitOrderId(u) - id;
+      const c = compareStart(u.start, start) || unitOrderId(u) - id;
       if (c < 0 || (c === 0 && id < 0)) lo = mid + 1;
       else hi = mid;
     }
@@ -857,7 +855,7 @@ export class Sampler {
   /** Cells of every slot holder in row order: start key, then route id, then label. */
   private rebuildOrder(): void {
     const holders = this.live.concat(this.graced);
-    holders.sort((a, b) => compareStart(unitStart(a), unitStart(b)) || unitOrderId(a) - unitOrderId(b));
+    holders.sort((a, b) => compareStart(a.start, b.start) || unitOrderId(a) - unitOrderId(b));
     const cells: number[] = [];
     for (const u of holders) {
       if (u.kind === "virtual") {
@@ -900,8 +898,8 @@ export class Sampler {
       bucketId: vb.bucketId,
       routeId: null,
       label: "",
-      start: unitStart(vb),
-      end: unitEnd(vb),
+      start: vb.start,
+      end: vb.end,
       aggregate: true,
       memberRoutes: members.slice(0, this.opts.maxMemberRoutesPerSlot).map((m) => m.routeId),
       memberRoutesTotal: members.length,
@@ -967,7 +965,7 @@ export class Sampler {
   /** The heatmap matrix (SPEC §5 wire object) of one series, with the merged row budget. */
   matrix(q: MatrixRequest = {}): Matrix {
     const series = q.series ?? "writes";
-    if (!(SERIES as readonly string[]).includes(series)) throw new RangeError(`series must be one of: ${SERIES.join(", ")}`);
+    if (!(SERIES as readonly string[]).includes(series)) throw new RangeError(SERIES_MESSAGE);
     const fromMs = q.fromMs === undefined || q.fromMs === 0 ? undefined : checkFiniteNumber("fromMs", q.fromMs);
     const toMs = q.toMs === undefined || q.toMs === 0 ? undefined : checkFiniteNumber("toMs", q.toMs);
     const rows = q.rows === undefined ? MAX_ROWS : q.rows;

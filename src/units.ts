@@ -40,14 +40,6 @@ export interface VirtualBucket {
 
 export type Unit = RouteUnit | VirtualBucket;
 
-export function unitStart(u: Unit): Key {
-  return u.start;
-}
-
-export function unitEnd(u: Unit): Key {
-  return u.end;
-}
-
 /** The range spanned by a virtual bucket's members and departed members. */
 export function virtualRange(vb: VirtualBucket): { start: Key; end: Key } {
   const all = vb.members.concat(vb.departed);

@@ -100,6 +100,16 @@ describe("pivot vectors", () => {
     ]);
   });
 
+  it("rows with one group/term across the window share one frozen array; varying ones get their own", () => {
+    const m = build(twoColumns);
+    const [r1, r2, r3] = m.rows;
+    expect(r1.raft_group_ids).toBe(r3.raft_group_ids); // both [7, 7]
+    expect(Object.isFrozen(r1.raft_group_ids)).toBe(true);
+    expect(() => (r1.raft_group_ids as number[]).push(1)).toThrow(TypeError);
+    expect(Object.isFrozen(r2.leader_terms)).toBe(false); // [11, 0] varies
+    expect(r1.values).not.toBe(r3.values);
+  });
+
   it("Wasm and JS kernels agree", () => {
     expect(buildMatrixJs(twoColumns, { rows: 1024, nowMs: NOW })).toEqual(build(twoColumns));
   });
