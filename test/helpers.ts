@@ -1,6 +1,6 @@
 // Small test utilities shared by the sampler tests.
-import { createSampler, type Sampler } from "../src/sampler.js";
-import type { SamplerOptions } from "../src/sampler-options.js";
+import { createSampler, type Sampler } from "../src/sampler/sampler.js";
+import type { SamplerOptions } from "../src/sampler/options.js";
 import type { Column, Key, Row } from "../src/types.js";
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -1,7 +1,8 @@
 // Loads the BUILT package with plain `node` (outside vitest, which resolves modules its own way)
 // and exercises the public entry points once. Run by `npm test` after vitest.
 import assert from "node:assert/strict";
-import { createSampler, Coordinator, MemoryGroup, Op, mergeMatrices } from "keyviz";
+import { createSampler, Coordinator, Op, mergeMatrices } from "keyviz";
+import { MemoryGroup } from "keyviz/testing";
 import { createServer } from "keyviz/server";
 
 const enc = (s) => new TextEncoder().encode(s);

@@ -18,7 +18,7 @@ export function hasDist(relative) {
   return existsSync(fileURLToPath(new URL(relative, distDir)));
 }
 
-/** Imports a module of the built package, e.g. `await importDist("route-table.js")`. */
+/** Imports a module of the built package, e.g. `await importDist("routing/route-table.js")`. */
 export function importDist(relative) {
   return import(new URL(relative, distDir).href);
 }
@@ -29,5 +29,5 @@ export async function importSampler() {
     const entry = await importDist("index.js");
     if (typeof entry.createSampler === "function") return entry;
   }
-  return importDist("sampler.js");
+  return importDist("sampler/sampler.js");
 }

@@ -12,8 +12,8 @@ const GROUPS = 16;
 const BATCH = 256;
 
 async function leaseReads(withSampler) {
-  const { Coordinator } = await importDist("coordinator.js");
-  const { MemoryGroup } = await importDist("memory-group.js");
+  const { Coordinator } = await importDist("routing/coordinator.js");
+  const { MemoryGroup } = await importDist("testing/index.js");
   const groups = new Map();
   for (let g = 1; g <= GROUPS; g++) groups.set(g, new MemoryGroup({ groupId: g, leaseMs: 1e12 }));
   const notes = [];

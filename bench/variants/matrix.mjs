@@ -18,7 +18,7 @@ function total(m) {
 }
 
 async function build(fnName) {
-  const buildFn = (await importDist("matrix.js"))[fnName];
+  const buildFn = (await importDist("matrix/build.js"))[fnName];
   const view = makeView(1);
   let m;
   const r = await msPerCall(() => {
@@ -43,8 +43,8 @@ const variants = {
   // Three nodes, each with its own activity (different seeds): their budgets merge different
   // runs, so the union holds more than 1 024 rows and the merge must re-budget.
   "merge-3": async () => {
-    const { buildMatrix } = await importDist("matrix.js");
-    const { mergeMatrices } = await importDist("merge.js");
+    const { buildMatrix } = await importDist("matrix/build.js");
+    const { mergeMatrices } = await importDist("matrix/merge.js");
     const parts = [1, 2, 3].map((seed) => buildMatrix(makeView(seed), { rows: ROWS, nowMs: NOW }));
     let m;
     const r = await msPerCall(() => {
@@ -57,7 +57,7 @@ const variants = {
   // A matrix request end to end on a sampler filled with the same shape through the public API:
   // sampler.matrix() once it exists, else the two steps it takes (series view, buildMatrix).
   "matrix-e2e": async () => {
-    const { buildMatrix } = await importDist("matrix.js");
+    const { buildMatrix } = await importDist("matrix/build.js");
     const { sampler } = await filledSampler({ routes: MATRIX_ROUTES, columns: MATRIX_COLUMNS });
     const viaSampler = typeof sampler.matrix === "function";
     const run = viaSampler

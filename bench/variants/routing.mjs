@@ -33,7 +33,7 @@ function jsRouter(routes) {
 }
 
 async function wasmRouter(routes) {
-  const { createRouteTable } = await importDist("route-table.js");
+  const { createRouteTable } = await importDist("routing/route-table.js");
   const table = createRouteTable(routes);
   return (key) => table.routeForKey(key);
 }

@@ -17,9 +17,9 @@ import { resolveHotKeyTrackerOptions, type HotKeyTrackerOptions } from "./option
 import { DEFAULT_TOP, clampTop, compareHotKeys, type HotKey, type HotKeysResponse } from "./response.js";
 import { GeometricGaps } from "./sampling.js";
 import { SpaceSavingSketch, hashBytes } from "./space-saving.js";
-import { keyInRange } from "../keys.js";
+import { keyInRange } from "../keys/bytes.js";
 import type { Key } from "../types.js";
-import { encodeKey, rfc3339 } from "../wire.js";
+import { encodeKey, rfc3339 } from "../wire/wire.js";
 
 /** Bounds of one sub-bucket of the route, as the sampler computes them (SPEC §3.1). */
 export interface SubBucketBounds {

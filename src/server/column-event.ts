@@ -1,6 +1,6 @@
 // The `column` event of the live stream: one flushed column, rows non-zero in one series.
 import type { Column, Row, Series } from "../types.js";
-import { encodeKey } from "../wire.js";
+import { encodeKey } from "../wire/wire.js";
 
 export interface ColumnEventRow {
   bucket_id: string;

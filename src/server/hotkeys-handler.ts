@@ -7,7 +7,7 @@ import { shouldFanOut, type HandlerContext } from "./context.js";
 import { fanOut, fanoutBlock, type NodeStatus } from "./fanout.js";
 import { parseHotKeysQuery, type HotKeysQuery } from "./hotkeys-query.js";
 import { parseOrReject, sendError, sendJson } from "./respond.js";
-import { hotKeysShapeProblem } from "./wire-shape.js";
+import { hotKeysShapeProblem } from "../wire/shape.js";
 
 export const HOTKEYS_PATH = "/admin/api/v1/keyviz/hotkeys";
 /** Every node contributes its 256 heaviest keys (the largest sketch) so the merged top is sound. */

@@ -1,11 +1,11 @@
 // GET /admin/api/v1/keyviz/matrix (SPEC §5, §5.1).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MAX_ROWS, parseMatrixQuery, type Matrix } from "../wire.js";
-import { mergeMatrices } from "../merge.js";
+import { MAX_ROWS, parseMatrixQuery, type Matrix } from "../wire/wire.js";
+import { mergeMatrices } from "../matrix/merge.js";
 import { shouldFanOut, type HandlerContext } from "./context.js";
 import { fanOut, fanoutBlock, type NodeStatus } from "./fanout.js";
 import { parseOrReject, sendError, sendJson } from "./respond.js";
-import { matrixShapeProblem } from "./wire-shape.js";
+import { matrixShapeProblem } from "../wire/shape.js";
 
 export const MATRIX_PATH = "/admin/api/v1/keyviz/matrix";
 

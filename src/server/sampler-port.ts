@@ -1,7 +1,7 @@
 // The slice of the sampler the server uses. Kept as an interface so tests can serve a small fake
 // and the server does not depend on how the sampler is built.
 import type { Column } from "../types.js";
-import type { Matrix, MatrixQuery } from "../wire.js";
+import type { Matrix, MatrixQuery } from "../wire/wire.js";
 import type { HotKeysResponse } from "../hotkeys/response.js";
 
 export interface HotKeysRequest {

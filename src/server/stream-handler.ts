@@ -8,7 +8,7 @@
 // from the sampler when its connection closes, whoever closes it.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Column, Series } from "../types.js";
-import { parseMatrixQuery } from "../wire.js";
+import { parseMatrixQuery } from "../wire/wire.js";
 import { columnFrame } from "./column-event.js";
 import type { HandlerContext } from "./context.js";
 import { parseOrReject, sendError } from "./respond.js";

@@ -1,0 +1,43 @@
+// Renders a matrix (SPEC §5 wire object) as a terminal heatmap: one line per row, one character
+// per column, darker = busier. Used by the demo and handy in logs; no colour codes, so it reads
+// the same in any terminal or file.
+
+import { decodeKey, type Matrix } from "../wire/wire.js";
+
+const SHADES = " .:-=+*#%@";
+
+export interface AsciiOptions {
+  /** Columns to show, newest last (default 60). */
+  width?: number;
+  /** Characters of the key label (default 14). */
+  labelWidth?: number;
+}
+
+export function asciiHeatmap(m: Matrix, opts: AsciiOptions = {}): string {
+  const width = opts.width ?? 60;
+  const labelWidth = opts.labelWidth ?? 14;
+  const from = Math.max(0, m.column_unix_ms.length - width);
+  let max = 0;
+  for (const row of m.rows) for (let j = from; j < row.values.length; j++) max = Math.max(max, row.values[j]);
+  const lines = m.rows.map((row) => {
+    let cells = "";
+    let total = 0;
+    for (let j = from; j < row.values.length; j++) {
+      const v = row.values[j];
+      total += v;
+      cells += v === 0 ? " " : SHADES[Math.max(1, Math.ceil((v / max) * (SHADES.length - 1)))];
+    }
+    return `${keyLabel(row.start).padEnd(labelWidth).slice(0, labelWidth)} |${cells.padEnd(Math.min(width, m.column_unix_ms.length))}| ${total}`;
+  });
+  const header = `${m.series}: ${m.rows.length} rows × ${m.column_unix_ms.length} columns, max cell ${max}`;
+  return [header, ...lines].join("\n");
+}
+
+/** Key preview of SPEC §6: "(empty)", printable ASCII as text, else hex of the first bytes. */
+export function keyLabel(b64: string | null): string {
+  const key = decodeKey(b64);
+  if (key === null || key.length === 0) return "(empty)";
+  if (key.every((b) => b >= 0x20 && b <= 0x7e)) return String.fromCharCode(...key);
+  const hex = Array.from(key.subarray(0, 32), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `0x${hex}${key.length > 32 ? "…" : ""}`;
+}

@@ -1,0 +1,306 @@
+// Column history: a ring of flushed columns, stored columnar and sparse.
+//
+// A stored column keeps only its non-zero rows, as six parallel u32 fields in one Uint32Array:
+// [metaId × n | reads × n | writes × n | readBytes × n | writeBytes × n | term × n] — 24 bytes per
+// cell for all four series plus the leader term. A value that does not fit in 32 bits is stored
+// as OVERFLOW and its exact value kept in the column's `overflow` map, so values stay exact
+// without paying 8 bytes per counter for the common case. Row metadata (range, labels, members)
+// lives once per bucket in `metas`, referenced by id.
+
+import type { Column, Row, RowMeta, Series, SeriesView } from "../types.js";
+
+const FIELDS = 6;
+const F_META = 0;
+const F_TERM = 5;
+const OVERFLOW = 0xffffffff;
+const SERIES_FIELD: Record<Series, number> = { reads: 1, writes: 2, read_bytes: 3, write_bytes: 4 };
+
+/** One stored column. `data` holds FIELDS parallel arrays of `n` entries each. */
+export interface StoredColumn {
+  windowStartMs: number;
+  atMs: number;
+  n: number;
+  data: Uint32Array;
+  /** Exact values of fields stored as OVERFLOW, keyed by their index in `data`. */
+  overflow: Map<number, number> | null;
+}
+
+/** Values of one row: reads, writes, readBytes, writeBytes, term. */
+export type RowValues = [number, number, number, number, number];
+
+/**
+ * Builds StoredColumns row by row (rows appended in row order). One builder is reused across
+ * flushes: rows go into a scratch buffer sized for the worst case, then `finish()` copies out
+ * an exact-size column.
+ */
+export class ColumnBuilder {
+  private data = new Uint32Array(0);
+  private overflow: Map<number, number> | null = null;
+  private n = 0;
+  private capacity = 0;
+  private windowStartMs = 0;
+  private atMs = 0;
+
+  reset(windowStartMs: number, atMs: number, capacity: number): this {
+    if (this.data.length < capacity * FIELDS) this.data = new Uint32Array(capacity * FIELDS);
+    this.capacity = capacity;
+    this.windowStartMs = windowStartMs;
+    this.atMs = atMs;
+    this.n = 0;
+    this.overflow = null;
+    return this;
+  }
+
+  add(metaId: number, reads: number, writes: number, readBytes: number, writeBytes: number, term: number): void {
+    const i = this.n++;
+    const cap = this.capacity;
+    this.data[i] = metaId;
+    this.put(cap + i, reads);
+    this.put(2 * cap + i, writes);
+    this.put(3 * cap + i, readBytes);
+    this.put(4 * cap + i, writeBytes);
+    this.put(5 * cap + i, term);
+  }
+
+  private put(at: number, value: number): void {
+    if (value < OVERFLOW) {
+      this.data[at] = value;
+    } else {
+      this.data[at] = OVERFLOW;
+      (this.overflow ??= new Map()).set(at, value);
+    }
+  }
+
+  /**
+   * The finished column. `spare` is the buffer of a column the ring just dropped: reused when it
+   * fits without wasting more than half of it, since first-touching fresh pages costs more than
+   * the whole flush on some hosts.
+   */
+  finish(spare: ArrayBuffer | null = null): StoredColumn {
+    const { n, capacity } = this;
+    const bytes = n * FIELDS * 4;
+    const reuse = spare !== null && spare.byteLength >= bytes && spare.byteLength <= 2 * bytes;
+    const data = reuse ? new Uint32Array(spare, 0, n * FIELDS) : new Uint32Array(n * FIELDS);
+    for (let f = 0; f < FIELDS; f++) data.set(this.data.subarray(f * capacity, f * capacity + n), f * n);
+    let overflow: Map<number, number> | null = null;
+    if (this.overflow !== null) {
+      overflow = new Map();
+      for (const [at, v] of this.overflow) overflow.set(Math.floor(at / capacity) * n + (at % capacity), v);
+    }
+    return { windowStartMs: this.windowStartMs, atMs: this.atMs, n, data, overflow };
+  }
+}
+
+/** Reads field `f` of row `i` of a stored column exactly. */
+export function columnValue(col: StoredColumn, f: number, i: number): number {
+  const at = f * col.n + i;
+  const v = col.data[at];
+  return v === OVERFLOW && col.overflow !== null ? (col.overflow.get(at) ?? v) : v;
+}
+
+/** Row `i` of a column as [reads, writes, readBytes, writeBytes, term]. */
+export function rowValues(col: StoredColumn, i: number): RowValues {
+  return [columnValue(col, 1, i), columnValue(col, 2, i), columnValue(col, 3, i), columnValue(col, 4, i), columnValue(col, F_TERM, i)];
+}
+
+export function metaIdAt(col: StoredColumn, i: number): number {
+  return col.data[F_META * col.n + i];
+}
+
+/** Fixed-capacity ring of columns plus the metadata table they reference. */
+export class History {
+  private readonly ring: (StoredColumn | undefined)[];
+  private head = 0; // index of the oldest column
+  private count = 0;
+  private readonly metas: (RowMeta | undefined)[] = [];
+
+  constructor(readonly capacity: number) {
+    this.ring = new Array(capacity);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Meta ids below this were handed out before now. */
+  get metaCount(): number {
+    return this.metas.length;
+  }
+
+  addMeta(meta: RowMeta): number {
+    this.metas.push(meta);
+    return this.metas.length - 1;
+  }
+
+  meta(id: number): RowMeta {
+    const m = this.metas[id];
+    if (m === undefined) throw new RangeError(`unknown row meta ${id}`);
+    return m;
+  }
+
+  /**
+   * Finishes `b` and appends it. When the ring is full the column about to be dropped lends its
+   * buffer (it is overwritten only now, right before it leaves the ring).
+   */
+  appendFrom(b: ColumnBuilder): StoredColumn {
+    const spare = this.count === this.capacity ? this.ring[this.head]!.data.buffer : null;
+    const col = b.finish(spare as ArrayBuffer | null);
+    this.append(col);
+    return col;
+  }
+
+  append(col: StoredColumn): void {
+    if (this.count < this.capacity) {
+      this.ring[(this.head + this.count) % this.capacity] = col;
+      this.count++;
+    } else {
+      this.ring[this.head] = col;
+      this.head = (this.head + 1) % this.capacity;
+    }
+  }
+
+  /** Columns with `fromMs ≤ atMs < toMs`, oldest first (stored objects: do not mutate). */
+  columns(fromMs?: number, toMs?: number): StoredColumn[] {
+    const out: StoredColumn[] = [];
+    for (let k = 0; k < this.count; k++) {
+      const col = this.ring[(this.head + k) % this.capacity]!;
+      if (fromMs !== undefined && col.atMs < fromMs) continue;
+      if (toMs !== undefined && col.atMs >= toMs) continue;
+      out.push(col);
+    }
+    return out;
+  }
+
+  /**
+   * Drops metadata no stored column and no id in `keep` refers to, renumbering the rest.
+   * Returns the renumbering (old id → new id, -1 when dropped) so owners of ids can follow.
+   */
+  compactMetas(keep: Iterable<number>): Int32Array {
+    const used = new Uint8Array(this.metas.length);
+    for (const id of keep) if (id >= 0) used[id] = 1;
+    for (const col of this.columns()) for (let i = 0; i < col.n; i++) used[col.data[i]] = 1;
+    const remap = new Int32Array(this.metas.length).fill(-1);
+    const kept: RowMeta[] = [];
+    for (let id = 0; id < this.metas.length; id++) {
+      if (used[id] === 0) continue;
+      remap[id] = kept.length;
+      kept.push(this.metas[id]!);
+    }
+    for (const col of this.columns()) for (let i = 0; i < col.n; i++) col.data[i] = remap[col.data[i]];
+    this.metas.length = kept.length;
+    for (let id = 0; id < kept.length; id++) this.metas[id] = kept[id];
+    return remap;
+  }
+
+  /** Replaces every stored column by `fn(column)` (used to re-home rows after split/merge). */
+  rewrite(fn: (col: StoredColumn) => StoredColumn): void {
+    for (let k = 0; k < this.count; k++) {
+      const at = (this.head + k) % this.capacity;
+      this.ring[at] = fn(this.ring[at]!);
+    }
+  }
+
+  /** Deep copies of the columns in `[fromMs, toMs)`, as Row objects. */
+  /**
+   * Copies of the columns in `[fromMs, toMs)`, as Row objects. Nothing is shared with the
+   * history; rows of one snapshot that describe the same bucket share one copy of its keys and
+   * member list (a day of columns would otherwise copy them once per row).
+   */
+  snapshot(fromMs?: number, toMs?: number): Column[] {
+    const copies = new Map<number, RowMeta>();
+    return this.columns(fromMs, toMs).map((col) => ({
+      windowStartMs: col.windowStartMs,
+      atMs: col.atMs,
+      rows: this.rowsOf(col, copies),
+    }));
+  }
+
+  /** Row objects of one column; `copies` caches metadata copies across calls. */
+  rowsOf(col: StoredColumn, copies = new Map<number, RowMeta>()): Row[] {
+    const rows: Row[] = new Array(col.n);
+    for (let i = 0; i < col.n; i++) {
+      const id = metaIdAt(col, i);
+      let meta = copies.get(id);
+      if (meta === undefined) {
+        meta = copyMeta(this.meta(id));
+        copies.set(id, meta);
+      }
+      // One literal with every field: a spread would build each row through dictionary-mode
+      // transitions, several times slower and heavier on the GC.
+      rows[i] = {
+        bucketId: meta.bucketId,
+        routeId: meta.routeId,
+        label: meta.label,
+        start: meta.start,
+        end: meta.end,
+        aggregate: meta.aggregate,
+        memberRoutes: meta.memberRoutes,
+        memberRoutesTotal: meta.memberRoutesTotal,
+        groupId: meta.groupId,
+        subBucket: meta.subBucket,
+        subBucketCount: meta.subBucketCount,
+        leaderTerm: columnValue(col, F_TERM, i),
+        reads: columnValue(col, 1, i),
+        writes: columnValue(col, 2, i),
+        readBytes: columnValue(col, 3, i),
+        writeBytes: columnValue(col, 4, i),
+      };
+    }
+    return rows;
+  }
+
+  /**
+   * One series of `[fromMs, toMs)`, columnar: the matrix builder's input. Views of the stored
+   * arrays (no copy) unless a column holds a value past 32 bits, which gets an exact f64 copy.
+   */
+  seriesView(series: Series, fromMs?: number, toMs?: number): SeriesView {
+    const field = SERIES_FIELD[series];
+    const columns = this.columns(fromMs, toMs).map((col) => ({
+      windowStartMs: col.windowStartMs,
+      atMs: col.atMs,
+      metaIds: col.data.subarray(0, col.n),
+      values: exactField(col, field),
+      terms: exactField(col, F_TERM),
+    }));
+    return { series, metas: this.metas as RowMeta[], columns };
+  }
+
+  /** Bytes held by stored columns (cells plus overflow entries) and the metadata table. */
+  memoryBytes(): number {
+    let bytes = 0;
+    for (let k = 0; k < this.count; k++) {
+      const col = this.ring[(this.head + k) % this.capacity]!;
+      bytes += col.data.buffer.byteLength + (col.overflow?.size ?? 0) * 16;
+    }
+    for (const m of this.metas) if (m) bytes += metaBytes(m);
+    return bytes;
+  }
+}
+
+/** Field `f` of a column: the stored u32 view, or an f64 copy with overflowed values restored. */
+function exactField(col: StoredColumn, f: number): Uint32Array | Float64Array {
+  const { n, data, overflow } = col;
+  const stored = data.subarray(f * n, (f + 1) * n);
+  if (overflow === null) return stored;
+  let exact: Float64Array | null = null;
+  for (const [at, v] of overflow) {
+    if (Math.floor(at / n) !== f) continue;
+    exact ??= Float64Array.from(stored);
+    exact[at % n] = v;
+  }
+  return exact ?? stored;
+}
+
+function copyMeta(m: RowMeta): RowMeta {
+  return {
+    ...m,
+    start: m.start === null ? null : m.start.slice(),
+    end: m.end === null ? null : m.end.slice(),
+    memberRoutes: m.memberRoutes.slice(),
+  };
+}
+
+/** Rough size of one metadata record: fixed fields, the id string, keys and member list. */
+function metaBytes(m: RowMeta): number {
+  return 96 + m.bucketId.length * 2 + (m.start?.length ?? 0) + (m.end?.length ?? 0) + m.memberRoutes.length * 8;
+}

@@ -1,0 +1,517 @@
+// The route table: the sorted, gap-free set of key ranges covering the whole key space, with the
+// key → route lookup done by binary search in the `routes` Wasm module (assembly/routes.ts).
+//
+// Atomic updates: a table version lives in its own region of the instance's memory. `stage`
+// validates a new route list and writes it fully into the region the current table does not use;
+// `publish` switches the module to that region in one call. A lookup therefore sees the old table
+// or the new one, never a mix. Route ids are never reused: a new id is 1 + the largest id the
+// table has ever held (split takes two consecutive ids, left first; merge takes one).
+import type { Key } from "../types.js";
+import { commonPrefixLength, compareBytes } from "../keys/bytes.js";
+import { instantiate } from "../wasm/load.js";
+import { wasmBase64 } from "../wasm/routes.wasm.js";
+
+/** One route: the key range `[start, end)` (null start = lowest, null end = unbounded). */
+export interface RouteSpec {
+  routeId: number;
+  start: Key;
+  end: Key;
+  groupId: number;
+}
+
+/** What a lookup returns: cached per route and frozen, so lookups allocate nothing. */
+export interface RouteRef {
+  readonly routeId: number;
+  readonly groupId: number;
+}
+
+/**
+ * A planned split or merge: the range covered by `oldIds` is to be covered by `newRoutes`.
+ * Pass it to `stage` of the table that planned it, before that table changes.
+ */
+export interface RouteChange {
+  readonly oldIds: number[];
+  readonly newRoutes: RouteSpec[];
+}
+
+/** A validated route list written into the spare region, ready to `publish` (opaque). */
+export interface StagedTable {
+  readonly size: number;
+}
+
+interface RoutesExports {
+  heapBase(): number;
+  setScratch(ptr: number): void;
+  prepare(base: number, count: number): void;
+  publish(base: number, count: number, words: number): void;
+  routeIndex(keyLen: number): number;
+  routeIndexByWindow(wHi: number, wLo: number): number;
+}
+
+interface Region {
+  ptr: number;
+  cap: number;
+}
+
+/** How a planned change edits the route list: `remove` routes at index `at` become `add`. */
+interface Splice {
+  at: number;
+  remove: number;
+  add: RouteSpec[];
+}
+
+interface Plan {
+  version: number;
+  splice: Splice;
+}
+
+interface RegionLayout {
+  base: number;
+  /** Address of the u64 windows of the start keys after `prefix`. */
+  words: number;
+  /** Common prefix of every start key but the first (null) one. */
+  prefix: Uint8Array;
+}
+
+interface Staged extends StagedTable, RegionLayout {
+  /** The new list for a replace; undefined for a planned change (applied as a splice). */
+  readonly routes: RouteSpec[] | undefined;
+  readonly splice: Splice | undefined;
+  readonly owner: RouteTable;
+  readonly token: number;
+  readonly region: number;
+  readonly base: number;
+}
+
+const PAGE = 65536;
+const ENTRY_BYTES = 8;
+const INITIAL_SCRATCH = 1024;
+const EMPTY = new Uint8Array(0);
+
+/** Validates `routes` and builds a table over them (see `RouteTable.replace` for the rules). */
+export function createRouteTable(routes: readonly RouteSpec[]): RouteTable {
+  return new RouteTable(routes);
+}
+
+export class RouteTable {
+  private readonly wasm: RoutesExports & { memory: WebAssembly.Memory };
+  private u8: Uint8Array;
+  private u32: Uint32Array;
+  private top: number;
+  private scratch: Region = { ptr: 0, cap: 0 };
+  private readonly regions: Region[] = [
+    { ptr: 0, cap: 0 },
+    { ptr: 0, cap: 0 },
+  ];
+  private active = -1;
+  /** Common start-key prefix of the published table (see `routeIndexForKey`). */
+  private prefix: Uint8Array = EMPTY;
+  private stageToken = 0;
+  private list: RouteSpec[] = [];
+  private refs: RouteRef[] = [];
+  private byId = new Map<number, RouteSpec>();
+  private nextId = 0;
+  private ver = 0;
+  // Splices of planned changes, kept out of RouteChange so planning copies no route lists.
+  private readonly planned = new WeakMap<RouteChange, Plan>();
+
+  constructor(routes: readonly RouteSpec[]) {
+    this.wasm = instantiate<RoutesExports>(wasmBase64);
+    this.u8 = new Uint8Array(this.wasm.memory.buffer);
+    this.u32 = new Uint32Array(this.wasm.memory.buffer);
+    this.top = align8(this.wasm.heapBase());
+    this.ensureScratch(INITIAL_SCRATCH);
+    this.replace(routes);
+  }
+
+  /** Number of routes. */
+  get size(): number {
+    return this.refs.length;
+  }
+
+  /** Increments on every publish; lets owners notice a changed table cheaply. */
+  get version(): number {
+    return this.ver;
+  }
+
+  /**
+   * Index (in start order) of the route holding `key`. Hot path: one Wasm call, no allocation.
+   * Every start but the first shares the table's common prefix: a key that leaves it is below or
+   * above them all, and one that keeps it is ordered by its 8-byte window after the prefix, which
+   * JS reads into two u32 halves so no key bytes are copied. Only a window equal to a start's
+   * (the rest of the bytes decide) takes the full search over the copied key.
+   */
+  routeIndexForKey(key: Uint8Array): number {
+    if (!(key instanceof Uint8Array)) throw new TypeError("key must be a Uint8Array");
+    const len = key.length;
+    const prefix = this.prefix;
+    const p = prefix.length;
+    const n = len < p ? len : p;
+    let side = 0;
+    for (let i = 0; i < n; i++) {
+      const d = key[i] - prefix[i];
+      if (d !== 0) {
+        side = d;
+        break;
+      }
+    }
+    if (side < 0 || (side === 0 && len < p)) return 0;
+    if (side > 0) return this.refs.length - 1;
+    let hi = 0;
+    let lo = 0;
+    for (let i = p; i < p + 4; i++) hi = hi * 256 + (i < len ? key[i] : 0);
+    for (let i = p + 4; i < p + 8; i++) lo = lo * 256 + (i < len ? key[i] : 0);
+    const index = this.wasm.routeIndexByWindow(hi, lo);
+    return index >= 0 ? index : this.searchCopied(key);
+  }
+
+  /** The full search: the key is copied into Wasm memory and compared 8 bytes at a time. */
+  private searchCopied(key: Uint8Array): number {
+    const len = key.length;
+    if (len + 8 > this.scratch.cap) this.ensureScratch(len + 8);
+    this.u8.set(key, this.scratch.ptr);
+    return this.wasm.routeIndex(len);
+  }
+
+  /** The cached `{ routeId, groupId }` of the route at `index` (from `routeIndexForKey`). */
+  routeAt(index: number): RouteRef {
+    const ref = this.refs[index];
+    if (ref === undefined) throw new RangeError(`index must be in [0, ${this.refs.length}), got ${index}`);
+    return ref;
+  }
+
+  /** The route holding `key`, as a cached frozen object. */
+  routeForKey(key: Uint8Array): RouteRef {
+    return this.refs[this.routeIndexForKey(key)]!;
+  }
+
+  /** Copies of every route, in start order. */
+  routes(): RouteSpec[] {
+    return this.list.map(copyRoute);
+  }
+
+  /** A copy of route `routeId`, or undefined. */
+  route(routeId: number): RouteSpec | undefined {
+    const r = this.byId.get(routeId);
+    return r === undefined ? undefined : copyRoute(r);
+  }
+
+  /** The id the next split or merge will use first: 1 + the largest id ever held. */
+  nextRouteId(): number {
+    return this.nextId;
+  }
+
+  /** Validates `routes` and publishes them as the whole table, atomically. */
+  replace(routes: readonly RouteSpec[]): void {
+    this.publish(this.stage(routes));
+  }
+
+  /** Splits `routeId` at `splitKey` into two new routes; returns `[leftId, rightId]`. */
+  split(routeId: number, splitKey: Uint8Array): [number, number] {
+    const change = this.planSplit(routeId, splitKey);
+    this.publish(this.stage(change));
+    return [change.newRoutes[0]!.routeId, change.newRoutes[1]!.routeId];
+  }
+
+  /** Merges adjacent routes `leftId` and `rightId` (same group) into one new route; returns its id. */
+  merge(leftId: number, rightId: number): number {
+    const change = this.planMerge(leftId, rightId);
+    this.publish(this.stage(change));
+    return change.newRoutes[0]!.routeId;
+  }
+
+  /** Describes the split of `routeId` at `splitKey` without changing the table. */
+  planSplit(routeId: number, splitKey: Uint8Array): RouteChange {
+    const i = this.indexOfId(routeId, "routeId");
+    if (!(splitKey instanceof Uint8Array)) throw new TypeError("splitKey must be a Uint8Array");
+    const parent = this.list[i]!;
+    const lowOk = splitKey.length > 0 && (parent.start === null || compareBytes(parent.start, splitKey) < 0);
+    const highOk = parent.end === null || compareBytes(splitKey, parent.end) < 0;
+    if (!lowOk || !highOk) {
+      throw new RangeError(
+        `splitKey ${describeKey(splitKey)} must lie strictly inside route ${routeId} ` +
+          `[${describeKey(parent.start)}, ${describeKey(parent.end)})`,
+      );
+    }
+    const key = splitKey.slice();
+    const left = { routeId: this.nextId, start: parent.start, end: key, groupId: parent.groupId };
+    const right = { routeId: this.nextId + 1, start: key, end: parent.end, groupId: parent.groupId };
+    return this.plan([routeId], { at: i, remove: 1, add: [left, right] });
+  }
+
+  /** Describes the merge of `leftId` with the route right after it, without changing the table. */
+  planMerge(leftId: number, rightId: number): RouteChange {
+    const i = this.indexOfId(leftId, "leftId");
+    const j = this.indexOfId(rightId, "rightId");
+    if (j !== i + 1) throw new RangeError(`route ${rightId} must directly follow route ${leftId} to merge them`);
+    const left = this.list[i]!;
+    const right = this.list[j]!;
+    if (left.groupId !== right.groupId) {
+      throw new RangeError(
+        `routes ${leftId} (group ${left.groupId}) and ${rightId} (group ${right.groupId}) are in different groups`,
+      );
+    }
+    const merged = { routeId: this.nextId, start: left.start, end: right.end, groupId: left.groupId };
+    return this.plan([leftId, rightId], { at: i, remove: 2, add: [merged] });
+  }
+
+  /**
+   * Validates a route list (or takes a change planned on the current table) and writes it into
+   * the spare region without publishing. Only the most recent staged table can be published;
+   * staging again invalidates earlier ones.
+   */
+  stage(next: readonly RouteSpec[] | RouteChange): StagedTable {
+    const region = this.active === 0 ? 1 : 0;
+    const token = ++this.stageToken;
+    if (Array.isArray(next)) {
+      const routes = validateRoutes(next);
+      const layout = this.writeRegion(region, routes.length, (i) => routes[i]!);
+      return Object.freeze({ size: routes.length, routes, splice: undefined, owner: this, token, region, ...layout }) as Staged;
+    }
+    const splice = this.planOf(next as RouteChange).splice;
+    const { at, remove, add } = splice;
+    const size = this.list.length - remove + add.length;
+    const routeAt = (i: number) =>
+      i < at ? this.list[i]! : i < at + add.length ? add[i - at]! : this.list[i - add.length + remove]!;
+    const layout = this.writeRegion(region, size, routeAt);
+    return Object.freeze({ size, routes: undefined, splice, owner: this, token, region, ...layout }) as Staged;
+  }
+
+  /** Switches lookups to a staged table in one step. */
+  publish(staged: StagedTable): void {
+    const s = staged as Staged;
+    if (s.owner !== this || s.token !== this.stageToken) {
+      throw new RangeError("staged must be the most recent table staged on this route table");
+    }
+    this.stageToken++; // a staged table publishes once
+    let maxId = -1;
+    this.wasm.publish(s.base, s.size, s.words);
+    this.prefix = s.prefix;
+    if (s.splice !== undefined) {
+      // Edited in place rather than rebuilt: unchanged routes keep their ref objects, and
+      // rebuilding 64 K-entry lists and id maps per split costs tens of milliseconds.
+      const { at, remove, add } = s.splice;
+      for (let k = 0; k < remove; k++) this.byId.delete(this.list[at + k]!.routeId);
+      for (const r of add) {
+        this.byId.set(r.routeId, r);
+        if (r.routeId > maxId) maxId = r.routeId;
+      }
+      this.list.splice(at, remove, ...add);
+      this.refs.splice(at, remove, ...add.map(refOf));
+    } else {
+      const list = s.routes!;
+      this.list = list;
+      this.refs = list.map(refOf);
+      this.byId = new Map();
+      for (const r of list) {
+        this.byId.set(r.routeId, r);
+        if (r.routeId > maxId) maxId = r.routeId;
+      }
+    }
+    this.active = s.region;
+    this.nextId = Math.max(this.nextId, maxId + 1);
+    this.ver++;
+  }
+
+  private plan(oldIds: number[], splice: Splice): RouteChange {
+    const change = Object.freeze({ oldIds, newRoutes: splice.add.map(copyRoute) });
+    this.planned.set(change, { version: this.ver, splice });
+    return change;
+  }
+
+  private planOf(change: RouteChange): Plan {
+    const plan = this.planned.get(change);
+    if (plan === undefined) throw new TypeError("stage takes a route array or a RouteChange planned by this table");
+    if (plan.version !== this.ver) throw new RangeError("the change was planned on an older version of the table");
+    return plan;
+  }
+
+  private indexOfId(routeId: number, name: string): number {
+    if (typeof routeId !== "number") throw new TypeError(`${name} must be a number`);
+    const r = this.byId.get(routeId);
+    if (r === undefined) throw new RangeError(`${name}: no route ${routeId} in the table`);
+    // The route's own start key finds its index.
+    return r.start === null ? 0 : this.routeIndexForKey(r.start);
+  }
+
+  // Lays out entries, then zero-padded key bytes (the Wasm side swaps them into big-endian
+  // words), then each start's 8-byte window after the table's common prefix (see `routeIndexForKey`).
+  private writeRegion(index: number, count: number, routeAt: (i: number) => RouteSpec): RegionLayout {
+    const prefix = commonStartPrefix(count, routeAt);
+    let bytes = count * ENTRY_BYTES + count * 8;
+    for (let i = 1; i < count; i++) bytes += align8(routeAt(i).start!.length);
+    const region = this.regions[index]!;
+    if (region.cap < bytes) {
+      // The old space of this region is abandoned; doubling bounds the waste.
+      const cap = Math.max(bytes, region.cap * 2);
+      region.ptr = this.alloc(cap);
+      region.cap = cap;
+    }
+    const base = region.ptr;
+    let words = base + count * ENTRY_BYTES;
+    for (let i = 0; i < count; i++) {
+      const start = i === 0 ? EMPTY : routeAt(i).start!;
+      this.u32[(base >>> 2) + 2 * i] = words;
+      this.u32[(base >>> 2) + 2 * i + 1] = start.length;
+      this.u8.set(start, words);
+      const padded = align8(start.length);
+      this.u8.fill(0, words + start.length, words + padded);
+      words += padded;
+    }
+    this.wasm.prepare(base, count);
+    const windows = words;
+    for (let i = 1; i < count; i++) {
+      const [hi, lo] = windowAt(routeAt(i).start!, prefix.length);
+      this.u32[(windows >>> 2) + 2 * i] = lo; // little-endian u64: low half first
+      this.u32[(windows >>> 2) + 2 * i + 1] = hi;
+    }
+    return { base, words: windows, prefix };
+  }
+
+  private ensureScratch(bytes: number): void {
+    const cap = Math.max(align8(bytes), this.scratch.cap * 2);
+    this.scratch = { ptr: this.alloc(cap), cap };
+    this.wasm.setScratch(this.scratch.ptr);
+  }
+
+  // Bump allocation in the instance's memory; growing detaches views, so re-create them.
+  private alloc(bytes: number): number {
+    const ptr = align8(this.top);
+    this.top = ptr + bytes;
+    const memory = this.wasm.memory;
+    if (this.top > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((this.top - memory.buffer.byteLength) / PAGE));
+      this.u8 = new Uint8Array(memory.buffer);
+      this.u32 = new Uint32Array(memory.buffer);
+    }
+    return ptr;
+  }
+}
+
+/**
+ * Checks a route list and returns normalised copies in start order. The list must tile the key
+ * space: first start null, last end null, each end equal to the next start, `start < end`, ids
+ * and groups non-negative safe integers, ids unique. Empty keys are normalised to null.
+ */
+export function validateRoutes(routes: readonly RouteSpec[]): RouteSpec[] {
+  if (!Array.isArray(routes)) throw new TypeError("routes must be an array");
+  if (routes.length === 0) throw new RangeError("routes must not be empty: the table covers the whole key space");
+  const copies = routes.map((r, i) => normaliseRoute(r, i));
+  copyKeysIntoPool(copies);
+  const seen = new Set<number>();
+  for (const r of copies) {
+    if (seen.has(r.routeId)) throw new RangeError(`routes: duplicate routeId ${r.routeId}`);
+    seen.add(r.routeId);
+    if (r.start !== null && r.end !== null && compareBytes(r.start, r.end) >= 0) {
+      throw new RangeError(
+        `route ${r.routeId}: start ${describeKey(r.start)} must be below end ${describeKey(r.end)}`,
+      );
+    }
+  }
+  copies.sort(compareRoutesByStart);
+  const first = copies[0]!;
+  if (first.start !== null) {
+    throw new RangeError(`routes leave a gap below route ${first.routeId}: the first start must be null`);
+  }
+  for (let i = 1; i < copies.length; i++) checkAdjacent(copies[i - 1]!, copies[i]!);
+  const last = copies[copies.length - 1]!;
+  if (last.end !== null) {
+    throw new RangeError(`routes leave a gap above route ${last.routeId}: the last end must be null`);
+  }
+  return copies;
+}
+
+function checkAdjacent(prev: RouteSpec, next: RouteSpec): void {
+  const c = next.start === null || prev.end === null ? 1 : compareBytes(prev.end, next.start);
+  if (c === 0) return;
+  const where = `routes ${prev.routeId} [${describeKey(prev.start)}, ${describeKey(prev.end)}) and ` +
+    `${next.routeId} [${describeKey(next.start)}, ${describeKey(next.end)})`;
+  throw new RangeError(`${where} ${c > 0 ? "overlap" : "leave a gap"}`);
+}
+
+function normaliseRoute(r: RouteSpec, i: number): RouteSpec {
+  if (typeof r !== "object" || r === null) throw new TypeError(`routes[${i}] must be an object`);
+  const routeId = checkId(r.routeId, `routes[${i}].routeId`);
+  const groupId = checkId(r.groupId, `routes[${i}] (route ${routeId}).groupId`);
+  const start = checkKey(r.start, `route ${routeId} start`);
+  const end = checkKey(r.end, `route ${routeId} end`);
+  return { routeId, start, end, groupId };
+}
+
+function checkId(v: unknown, name: string): number {
+  if (typeof v !== "number") throw new TypeError(`${name} must be a number`);
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative safe integer, got ${v}`);
+  return v;
+}
+
+// Copies every key into one buffer, so later changes by the caller cannot reorder the table,
+// without allocating a backing store per key (64 K small copies cost more in GC than in copying).
+function copyKeysIntoPool(routes: RouteSpec[]): void {
+  let bytes = 0;
+  for (const r of routes) bytes += (r.start?.length ?? 0) + (r.end?.length ?? 0);
+  const pool = new Uint8Array(bytes);
+  let at = 0;
+  const copy = (k: Key): Key => {
+    if (k === null) return null;
+    pool.set(k, at);
+    at += k.length;
+    return pool.subarray(at - k.length, at);
+  };
+  for (const r of routes) {
+    r.start = copy(r.start);
+    r.end = copy(r.end);
+  }
+}
+
+function checkKey(v: unknown, name: string): Key {
+  if (v === null || v === undefined) return null;
+  if (!(v instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array or null`);
+  return v.length === 0 ? null : v;
+}
+
+function compareRoutesByStart(a: RouteSpec, b: RouteSpec): number {
+  if (a.start === null || b.start === null) {
+    if (a.start === b.start) return a.routeId - b.routeId;
+    return a.start === null ? -1 : 1;
+  }
+  return compareBytes(a.start, b.start) || a.routeId - b.routeId;
+}
+
+function refOf(r: RouteSpec): RouteRef {
+  return Object.freeze({ routeId: r.routeId, groupId: r.groupId });
+}
+
+function copyRoute(r: RouteSpec): RouteSpec {
+  return { routeId: r.routeId, start: r.start?.slice() ?? null, end: r.end?.slice() ?? null, groupId: r.groupId };
+}
+
+/** Key preview for messages (SPEC §6 rule): printable ASCII as text, else hex. */
+export function describeKey(key: Key): string {
+  if (key === null) return "null";
+  if (key.length === 0) return "(empty)";
+  if (key.every((b) => b >= 0x20 && b <= 0x7e)) return JSON.stringify(String.fromCharCode(...key));
+  const hex = Array.from(key.subarray(0, 32), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `0x${hex}${key.length > 32 ? "…" : ""}`;
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** Longest prefix shared by the start keys of routes 1..count−1 (route 0 starts at null). */
+function commonStartPrefix(count: number, routeAt: (i: number) => RouteSpec): Uint8Array {
+  if (count < 2) return EMPTY;
+  const first = routeAt(1).start!;
+  let n = first.length;
+  for (let i = 2; i < count && n > 0; i++) n = Math.min(n, commonPrefixLength(first, routeAt(i).start!));
+  return first.slice(0, n);
+}
+
+/** The 8 bytes of `key` from `offset`, big-endian, zero-padded, as [high u32, low u32]. */
+function windowAt(key: Uint8Array, offset: number): [number, number] {
+  let hi = 0;
+  let lo = 0;
+  for (let i = offset; i < offset + 4; i++) hi = hi * 256 + (i < key.length ? key[i] : 0);
+  for (let i = offset + 4; i < offset + 8; i++) lo = lo * 256 + (i < key.length ? key[i] : 0);
+  return [hi, lo];
+}

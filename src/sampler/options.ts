@@ -1,0 +1,105 @@
+// Sampler options: defaults and clamps of SPEC §3 ("non-positive options fall back to
+// defaults"), plus the checks that make a bad configuration fail at construction.
+
+import type { HotKeyTrackerOptions } from "../hotkeys/options.js";
+import { checkString, positiveOption } from "../validate.js";
+
+/** Hot keys (SPEC §7): off unless `enabled`; the rest are the tracker's options. */
+export interface HotKeysOptions extends HotKeyTrackerOptions {
+  enabled?: boolean;
+}
+
+export interface SamplerOptions {
+  /** Flush interval in ms (default 60 000). */
+  stepMs?: number;
+  /** Columns kept in history (default 1440, clamped to ≤ 100 000). */
+  historyColumns?: number;
+  /** Routes (and virtual buckets) with their own slot (default 10 000). */
+  maxTrackedRoutes?: number;
+  /** Member route ids listed per virtual bucket (default 256). */
+  maxMemberRoutesPerSlot?: number;
+  /** Sub-buckets per route, K (default 1, max 256). */
+  keyBucketsPerRoute?: number;
+  /** Source labels; `[]` (default) = labels off. */
+  labels?: string[];
+  /** Clock in ms (default `Date.now`). */
+  now?: () => number;
+  /** Per-route top-K write keys; off by default (key bytes are kept in memory when on). */
+  hotKeys?: HotKeysOptions;
+}
+
+export interface ResolvedOptions {
+  stepMs: number;
+  historyColumns: number;
+  maxTrackedRoutes: number;
+  maxMemberRoutesPerSlot: number;
+  keyBucketsPerRoute: number;
+  labels: string[];
+  now: () => number;
+  graceMs: number;
+}
+
+export const DEFAULT_STEP_MS = 60_000;
+export const DEFAULT_HISTORY_COLUMNS = 1440;
+export const MAX_HISTORY_COLUMNS = 100_000;
+export const DEFAULT_MAX_TRACKED_ROUTES = 10_000;
+export const DEFAULT_MAX_MEMBER_ROUTES = 256;
+export const MAX_KEY_BUCKETS = 256;
+export const MAX_LABELS = 64;
+/** Counter memory cap: a wasm32 instance cannot address more than 4 GiB. */
+const MAX_COUNTER_BYTES = 2 ** 31;
+
+export function resolveOptions(opts: SamplerOptions = {}): ResolvedOptions {
+  if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
+  const stepMs = positiveOption("stepMs", opts.stepMs, DEFAULT_STEP_MS);
+  const historyColumns = Math.min(positiveOption("historyColumns", opts.historyColumns, DEFAULT_HISTORY_COLUMNS), MAX_HISTORY_COLUMNS);
+  const maxTrackedRoutes = positiveOption("maxTrackedRoutes", opts.maxTrackedRoutes, DEFAULT_MAX_TRACKED_ROUTES);
+  const maxMemberRoutesPerSlot = positiveOption("maxMemberRoutesPerSlot", opts.maxMemberRoutesPerSlot, DEFAULT_MAX_MEMBER_ROUTES);
+  const keyBucketsPerRoute = positiveOption("keyBucketsPerRoute", opts.keyBucketsPerRoute, 1);
+  if (keyBucketsPerRoute > MAX_KEY_BUCKETS) {
+    throw new RangeError(`keyBucketsPerRoute must be at most ${MAX_KEY_BUCKETS}, got ${keyBucketsPerRoute}`);
+  }
+  const labels = resolveLabels(opts.labels);
+  const now = opts.now ?? Date.now;
+  if (typeof now !== "function") throw new TypeError("now must be a function returning milliseconds");
+  const slots = slotCapacity(maxTrackedRoutes, labels.length);
+  if (slots * keyBucketsPerRoute * 32 > MAX_COUNTER_BYTES) {
+    throw new RangeError(
+      `maxTrackedRoutes × (labels + 1) × keyBucketsPerRoute needs ${slots * keyBucketsPerRoute * 32} bytes of counters, more than ${MAX_COUNTER_BYTES}`,
+    );
+  }
+  return {
+    stepMs,
+    historyColumns,
+    maxTrackedRoutes,
+    maxMemberRoutesPerSlot,
+    keyBucketsPerRoute,
+    labels,
+    now,
+    graceMs: Math.max(5000, 2 * stepMs),
+  };
+}
+
+function resolveLabels(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new TypeError("labels must be an array of strings");
+  if (v.length > MAX_LABELS) throw new RangeError(`labels may hold at most ${MAX_LABELS} entries, got ${v.length}`);
+  const seen = new Set<string>();
+  for (const [i, label] of v.entries()) {
+    checkString(`labels[${i}]`, label);
+    if (label === "") throw new RangeError(`labels[${i}] is empty; the unlabelled slot needs no label`);
+    if (label.includes(":")) throw new RangeError(`labels[${i}] "${label}" contains ':', which bucket ids reserve`);
+    if (seen.has(label)) throw new RangeError(`labels[${i}] "${label}" is a duplicate`);
+    seen.add(label);
+  }
+  return v.slice();
+}
+
+/**
+ * Slots to allocate: every tracked route needs one per label plus the unlabelled one, and
+ * removed routes keep theirs through the grace window, so a headroom of up to 1 024 routes is
+ * reserved for them. When slots run out a new route is folded into a virtual bucket.
+ */
+export function slotCapacity(maxTrackedRoutes: number, labelCount: number): number {
+  return (maxTrackedRoutes + Math.min(maxTrackedRoutes, 1024)) * (labelCount + 1);
+}

@@ -1,0 +1,428 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { Coordinator, type CoordinatorSampler } from "../../src/routing/coordinator.js";
+import { MemoryGroup } from "../../src/testing/index.js";
+import { NotLeaderError, type GroupBackend, type Mutation } from "../../src/routing/group-backend.js";
+import { createRouteTable, type RouteSpec } from "../../src/routing/route-table.js";
+import { createSampler } from "../../src/sampler/sampler.js";
+import { compareBytes, compareEnd, compareStart } from "../../src/keys/bytes.js";
+import type { Column, Key } from "../../src/types.js";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b));
+
+type Call = [method: string, ...args: unknown[]];
+
+/** Implements exactly the sampler methods the coordinator uses, recording every call. */
+class RecordingSampler implements CoordinatorSampler {
+  readonly calls: Call[] = [];
+  onReplace: (() => void) | undefined;
+  registerRoute(routeId: number, start: Key, end: Key, groupId?: number): boolean {
+    this.calls.push(["registerRoute", routeId, start, end, groupId]);
+    return true;
+  }
+  removeRoute(routeId: number): void {
+    this.calls.push(["removeRoute", routeId]);
+  }
+  observeKey(routeId: number, op: 0 | 1, key: Uint8Array, valueLen?: number, label?: string): void {
+    this.calls.push(["observeKey", routeId, op, key, valueLen, label]);
+  }
+  setLeaderTerm(groupId: number, term: number): void {
+    this.calls.push(["setLeaderTerm", groupId, term]);
+  }
+  replaceRoutes(oldIds: number[], newRoutes: RouteSpec[]): void {
+    this.calls.push(["replaceRoutes", oldIds, newRoutes]);
+    this.onReplace?.();
+  }
+  of(method: string): unknown[][] {
+    return this.calls.filter((c) => c[0] === method).map((c) => c.slice(1));
+  }
+  clear(): void {
+    this.calls.length = 0;
+  }
+}
+
+function twoRoutes(): RouteSpec[] {
+  return [
+    { routeId: 1, start: null, end: enc("m"), groupId: 1 },
+    { routeId: 2, start: enc("m"), end: null, groupId: 2 },
+  ];
+}
+
+function setup(sampler: CoordinatorSampler | undefined = new RecordingSampler()) {
+  const g1 = new MemoryGroup({ groupId: 1 });
+  const g2 = new MemoryGroup({ groupId: 2, term: 5 });
+  const groups = new Map<number, GroupBackend>([
+    [1, g1],
+    [2, g2],
+  ]);
+  const c = new Coordinator({ routes: twoRoutes(), groups, sampler });
+  return { c, g1, g2, sampler: sampler as RecordingSampler };
+}
+
+describe("Coordinator observations", () => {
+  it("registers every route and the group terms at construction", () => {
+    const { sampler } = setup();
+    expect(sampler.of("registerRoute")).toEqual([
+      [1, null, enc("m"), 1],
+      [2, enc("m"), null, 2],
+    ]);
+    expect(sampler.of("setLeaderTerm")).toEqual([
+      [1, 1],
+      [2, 5],
+    ]);
+  });
+
+  it("records exactly one read per linearizable and per lease read", async () => {
+    const { c, g1, g2, sampler } = setup();
+    await c.dispatch([
+      { type: "put", key: enc("apple"), value: enc("red") },
+      { type: "put", key: enc("zebra"), value: enc("stripes") },
+    ]);
+    sampler.clear();
+    const k1 = enc("apple");
+    expect(dec(await c.linearizableReadForKey(k1))).toBe("red");
+    expect(sampler.calls).toEqual([["observeKey", 1, 0, k1, 0, undefined]]);
+    sampler.clear();
+    const k2 = enc("zebra");
+    expect(dec(await c.leaseReadForKey(k2))).toBe("stripes");
+    expect(sampler.calls).toEqual([["observeKey", 2, 0, k2, 0, undefined]]);
+    expect(g1.stats.linearizableReads).toBe(1);
+    expect(g2.stats.leaseReads).toBe(1);
+    expect(await c.leaseReadForKey(enc("missing"))).toBeUndefined();
+  });
+
+  it("never observes the three leadership checks", async () => {
+    const { c, g2, sampler } = setup();
+    sampler.clear();
+    expect(c.isLeaderForKey(enc("a"))).toBe(true);
+    await c.verifyLeaderForKey(enc("a"));
+    expect(c.leaderForKey(enc("z"))).toBe("node-2");
+    g2.setLeader(false);
+    expect(c.isLeaderForKey(enc("z"))).toBe(false);
+    expect(c.leaderForKey(enc("z"))).toBeNull();
+    await expect(c.verifyLeaderForKey(enc("z"))).rejects.toBeInstanceOf(NotLeaderError);
+    expect(sampler.calls).toEqual([]);
+  });
+
+  it("records one write per mutation, in the right route, before proposing", async () => {
+    const sampler = new RecordingSampler();
+    const { c, g1, g2 } = setup(sampler);
+    const seenAtPropose: number[] = [];
+    for (const g of [g1, g2]) {
+      const propose = g.propose.bind(g);
+      g.propose = (ms: Mutation[]) => {
+        seenAtPropose.push(sampler.of("observeKey").length);
+        return propose(ms);
+      };
+    }
+    sampler.clear();
+    const muts: Mutation[] = [
+      { type: "put", key: enc("a1"), value: enc("xyz") },
+      { type: "put", key: enc("n1"), value: enc("") },
+      { type: "del", key: enc("b2") },
+      { type: "put", key: enc("z9"), value: new Uint8Array(100) },
+    ];
+    await c.dispatch(muts);
+    expect(sampler.of("observeKey")).toEqual([
+      [1, 1, muts[0]!.key, 3, undefined],
+      [2, 1, muts[1]!.key, 0, undefined],
+      [1, 1, muts[2]!.key, 0, undefined],
+      [2, 1, muts[3]!.key, 100, undefined],
+    ]);
+    expect(seenAtPropose).toEqual([4, 4]); // one proposal per route, after all observations
+    expect(g1.stats.proposals).toBe(1);
+    expect(g2.stats.proposals).toBe(1);
+    expect(dec(g1.peek(enc("a1")))).toBe("xyz");
+    expect(g2.peek(enc("z9"))).toEqual(new Uint8Array(100));
+    expect(g1.peek(enc("z9"))).toBeUndefined();
+    await c.dispatch([{ type: "del", key: enc("a1") }]);
+    expect(g1.peek(enc("a1"))).toBeUndefined();
+    await c.dispatch([]);
+  });
+
+  it("still counts reads and writes whose group check fails", async () => {
+    const { c, g1, g2, sampler } = setup();
+    sampler.clear();
+    g1.failNext("linearizableRead", new Error("boom"));
+    await expect(c.linearizableReadForKey(enc("a"))).rejects.toThrow("boom");
+    g2.setLeader(false);
+    await expect(c.leaseReadForKey(enc("z"))).rejects.toBeInstanceOf(NotLeaderError);
+    await expect(c.dispatch([{ type: "put", key: enc("zz"), value: enc("v") }])).rejects.toBeInstanceOf(NotLeaderError);
+    expect(sampler.of("observeKey").map((o) => o.slice(0, 2))).toEqual([
+      [1, 0],
+      [2, 0],
+      [2, 1],
+    ]);
+  });
+
+  it("labels observations of a withLabel view and shares the table", async () => {
+    const { c, sampler } = setup();
+    const redis = c.withLabel("redis");
+    sampler.clear();
+    const k = enc("q");
+    await redis.leaseReadForKey(k);
+    await redis.dispatch([{ type: "put", key: k, value: enc("v") }]);
+    await c.withLabel("").leaseReadForKey(k);
+    expect(sampler.of("observeKey")).toEqual([
+      [2, 0, k, 0, "redis"],
+      [2, 1, k, 1, "redis"],
+      [2, 0, k, 0, undefined],
+    ]);
+    const [l] = redis.split(2, enc("t"));
+    expect(c.routeForKey(k).routeId).toBe(l);
+    expect(() => c.withLabel("a:b")).toThrow(RangeError);
+    expect(() => c.withLabel(3 as never)).toThrow(TypeError);
+  });
+
+  it("works the same with no sampler", async () => {
+    const { c } = setup(undefined);
+    await c.dispatch([{ type: "put", key: enc("k"), value: enc("v") }]);
+    expect(dec(await c.linearizableReadForKey(enc("k")))).toBe("v");
+    expect(dec(await c.withLabel("x").leaseReadForKey(enc("k")))).toBe("v");
+    const [l, r] = c.split(1, enc("c"));
+    expect(c.merge(l, r)).toBe(5);
+    expect(c.routeForKey(enc("k"))).toEqual({ routeId: 5, groupId: 1 });
+  });
+
+  it("forwards term changes until closed", () => {
+    const { c, g2, sampler } = setup();
+    sampler.clear();
+    expect(g2.bumpTerm()).toBe(6);
+    expect(sampler.calls).toEqual([["setLeaderTerm", 2, 6]]);
+    c.close();
+    g2.bumpTerm();
+    expect(sampler.calls).toHaveLength(1);
+  });
+});
+
+describe("Coordinator errors", () => {
+  it("rejects unknown groups, bad options and bad keys", async () => {
+    const g1 = new MemoryGroup({ groupId: 1 });
+    expect(() => new Coordinator({ routes: twoRoutes(), groups: new Map([[1, g1]]) })).toThrow(
+      /route 2 belongs to group 2, which is not in groups/,
+    );
+    expect(() => new Coordinator({ routes: twoRoutes(), groups: {} as never })).toThrow(TypeError);
+    expect(() => new Coordinator({ routes: twoRoutes(), groups: new Map([[1, {} as never]]) })).toThrow(/implement/);
+    expect(() => new Coordinator({ routes: twoRoutes(), groups: new Map([[1, g1]]), sampler: {} as never })).toThrow(
+      /sampler must implement/,
+    );
+    expect(() => new Coordinator(undefined as never)).toThrow(TypeError);
+    const { c, sampler } = setup();
+    sampler.clear();
+    await expect(c.leaseReadForKey("a" as never)).rejects.toThrow(TypeError);
+    expect(() => c.routeForKey(null as never)).toThrow(TypeError);
+    await expect(c.dispatch([{ type: "put", key: enc("a") } as Mutation])).rejects.toThrow(/mutations\[0\].value/);
+    await expect(
+      c.dispatch([{ type: "put", key: enc("a"), value: enc("1") }, { type: "upsert", key: enc("b") } as never]),
+    ).rejects.toThrow(/mutations\[1\].type/);
+    await expect(c.dispatch("x" as never)).rejects.toThrow(TypeError);
+    expect(sampler.calls).toEqual([]); // nothing observed for rejected input
+    expect(() => c.split(9, enc("a"))).toThrow(/no route 9/);
+    expect(() => c.split(1, enc("z"))).toThrow(/strictly inside/);
+    expect(() => c.merge(2, 1)).toThrow(RangeError);
+  });
+
+  it("a closed coordinator (and its views) refuses every call", async () => {
+    const { c } = setup();
+    const view = c.withLabel("l");
+    c.close();
+    c.close();
+    const k = enc("a");
+    await expect(c.linearizableReadForKey(k)).rejects.toThrow(/closed/);
+    await expect(view.leaseReadForKey(k)).rejects.toThrow(/closed/);
+    await expect(c.dispatch([])).rejects.toThrow(/closed/);
+    await expect(c.verifyLeaderForKey(k)).rejects.toThrow(/closed/);
+    expect(() => c.isLeaderForKey(k)).toThrow(/closed/);
+    expect(() => c.leaderForKey(k)).toThrow(/closed/);
+    expect(() => c.routeForKey(k)).toThrow(/closed/);
+    expect(() => c.split(1, enc("c"))).toThrow(/closed/);
+    expect(() => c.merge(1, 2)).toThrow(/closed/);
+  });
+
+  it("a failed sampler.replaceRoutes leaves the table unchanged", () => {
+    const { c, sampler } = setup();
+    sampler.onReplace = () => {
+      throw new Error("sampler refused");
+    };
+    expect(() => c.split(2, enc("t"))).toThrow("sampler refused");
+    expect(c.routeForKey(enc("u")).routeId).toBe(2);
+    sampler.onReplace = undefined;
+    expect(c.split(2, enc("t"))).toEqual([3, 4]);
+  });
+});
+
+describe("Coordinator split and merge", () => {
+  it("tells the sampler before any request can resolve to the new routes", () => {
+    const { c, sampler } = setup();
+    sampler.clear();
+    const seen: number[] = [];
+    sampler.onReplace = () => seen.push(c.routeForKey(enc("x")).routeId);
+    const [l, r] = c.split(2, enc("t"));
+    expect([l, r]).toEqual([3, 4]);
+    expect(seen).toEqual([2]); // during replaceRoutes the old table still serves
+    expect(sampler.of("replaceRoutes")).toEqual([
+      [
+        [2],
+        [
+          { routeId: 3, start: enc("m"), end: enc("t"), groupId: 2 },
+          { routeId: 4, start: enc("t"), end: null, groupId: 2 },
+        ],
+      ],
+    ]);
+    expect(c.routeForKey(enc("x"))).toEqual({ routeId: 4, groupId: 2 });
+    sampler.clear();
+    expect(c.merge(3, 4)).toBe(5);
+    expect(sampler.of("replaceRoutes")).toEqual([[[3, 4], [{ routeId: 5, start: enc("m"), end: null, groupId: 2 }]]]);
+    expect(seen).toEqual([2, 4]);
+    expect(sampler.of("registerRoute")).toEqual([]); // replaceRoutes registers the new routes
+  });
+
+  it("uses a RouteTable as given and re-registers routes changed behind its back", () => {
+    const table = createRouteTable(twoRoutes());
+    const sampler = new RecordingSampler();
+    const groups = new Map<number, GroupBackend>([
+      [1, new MemoryGroup({ groupId: 1 })],
+      [2, new MemoryGroup({ groupId: 2 })],
+    ]);
+    const c = new Coordinator({ routes: table, groups, sampler });
+    expect(c.table).toBe(table);
+    sampler.clear();
+    table.split(1, enc("f"));
+    expect(c.routeForKey(enc("g"))).toEqual({ routeId: 4, groupId: 1 });
+    expect(sampler.of("registerRoute").map((r) => r[0])).toEqual([3, 4, 2]);
+    table.replace([{ routeId: 9, start: null, end: null, groupId: 7 }]);
+    expect(() => c.routeForKey(enc("g"))).toThrow(/group 7, which is not in groups/);
+  });
+});
+
+describe("MemoryGroup", () => {
+  it("expires and renews its lease, queues failures and validates options", async () => {
+    let now = 1000;
+    const g = new MemoryGroup({ groupId: 3, leaseMs: 50, now: () => now });
+    await g.propose([{ type: "put", key: enc("k"), value: enc("v") }]);
+    expect(g.leaseValid()).toBe(true);
+    now += 60;
+    expect(g.leaseValid()).toBe(false);
+    expect(dec(await g.leaseRead(enc("k")))).toBe("v");
+    expect(g.stats.leaseRenewals).toBe(1);
+    expect(g.leaseValid()).toBe(true);
+    g.expireLease();
+    await g.leaseRead(enc("k"));
+    expect(g.stats.leaseRenewals).toBe(2);
+    g.failNext("propose");
+    g.failNext("propose", new RangeError("second"));
+    await expect(g.propose([])).rejects.toThrow(/injected propose failure/);
+    await expect(g.propose([])).rejects.toThrow("second");
+    await g.propose([]);
+    expect(() => g.failNext("nope" as never)).toThrow(RangeError);
+    const follower = new MemoryGroup({ groupId: 4, leader: false });
+    expect(follower.leaseValid()).toBe(false);
+    await expect(follower.linearizableRead(enc("k"))).rejects.toBeInstanceOf(NotLeaderError);
+    follower.setLeader(true);
+    expect(await follower.linearizableRead(enc("k"))).toBeUndefined();
+    const terms: number[] = [];
+    const off = follower.onTermChange((t) => terms.push(t));
+    follower.bumpTerm();
+    off();
+    follower.bumpTerm();
+    expect(terms).toEqual([2]);
+    expect(follower.term()).toBe(3);
+    expect(() => new MemoryGroup({ groupId: -1 })).toThrow(RangeError);
+    expect(() => new MemoryGroup({ groupId: 1, leaseMs: -5 })).toThrow(RangeError);
+    expect(() => new MemoryGroup({ groupId: 1, leader: "yes" as never })).toThrow(TypeError);
+  });
+});
+
+describe("split/merge continuity with the real sampler", () => {
+  const totals = (cols: Column[]) =>
+    cols.map((col) =>
+      col.rows.reduce(
+        (t, r) => [t[0]! + r.reads, t[1]! + r.writes, t[2]! + r.readBytes, t[3]! + r.writeBytes],
+        [0, 0, 0, 0],
+      ),
+    );
+  // Rows are sorted by start; rows of one label never overlap (a route's labelled and unlabeled
+  // slots share its range by design).
+  const checkAxis = (cols: Column[]) => {
+    for (const col of cols) {
+      for (let i = 1; i < col.rows.length; i++) {
+        expect(compareStart(col.rows[i - 1]!.start, col.rows[i]!.start)).toBeLessThanOrEqual(0);
+      }
+      for (const label of new Set(col.rows.map((r) => r.label))) {
+        const rows = col.rows.filter((r) => r.label === label);
+        for (let i = 1; i < rows.length; i++) {
+          const b = rows[i]!.start;
+          expect(b !== null && compareEnd(rows[i - 1]!.end, b) <= 0).toBe(true);
+        }
+      }
+    }
+  };
+  const suffix = fc.array(fc.constantFrom(0x00, 0x30, 0x61, 0x62, 0x7a, 0xff), { minLength: 1, maxLength: 6 });
+  const action = fc.oneof(
+    fc.record({ kind: fc.constant("read" as const), key: suffix, labelled: fc.boolean() }),
+    fc.record({ kind: fc.constant("write" as const), key: suffix, len: fc.nat({ max: 50 }), labelled: fc.boolean() }),
+    fc.record({ kind: fc.constant("flush" as const) }),
+    fc.record({ kind: fc.constant("split" as const), pick: fc.nat(), key: suffix }),
+    fc.record({ kind: fc.constant("merge" as const), pick: fc.nat() }),
+  );
+
+  it("conserves every column's totals and keeps rows sorted and non-overlapping", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(1, 4), fc.array(action, { maxLength: 60 }), async (k, actions) => {
+        let now = 1_000_000;
+        const sampler = createSampler({ stepMs: 1000, keyBucketsPerRoute: k, labels: ["redis"], now: () => now });
+        const groups = new Map<number, GroupBackend>([[1, new MemoryGroup({ groupId: 1 })]]);
+        const c = new Coordinator({ routes: [{ routeId: 1, start: null, end: null, groupId: 1 }], groups, sampler });
+        const redis = c.withLabel("redis");
+        const expected: number[][] = []; // per flushed column: reads, writes, readBytes, writeBytes
+        let pending = [0, 0, 0, 0];
+        const prefix = enc("tenant/42/");
+        const keyOf = (s: number[]) => Uint8Array.from([...prefix, ...s]);
+        for (const a of actions) {
+          now += 7;
+          if (a.kind === "read" || a.kind === "write") {
+            const key = keyOf(a.key);
+            const via = a.labelled ? redis : c;
+            if (a.kind === "read") {
+              await via.leaseReadForKey(key);
+              pending = [pending[0]! + 1, pending[1]!, pending[2]! + key.length, pending[3]!];
+            } else {
+              await via.dispatch([{ type: "put", key, value: new Uint8Array(a.len) }]);
+              pending = [pending[0]!, pending[1]! + 1, pending[2]!, pending[3]! + key.length + a.len];
+            }
+          } else if (a.kind === "flush") {
+            now += 1000;
+            sampler.flush();
+            expected.push(pending);
+            pending = [0, 0, 0, 0];
+          } else {
+            const before = totals(sampler.snapshot());
+            const routes = c.table.routes();
+            if (a.kind === "split") {
+              const r = routes[a.pick % routes.length]!;
+              const key = keyOf(a.key);
+              const inside = (r.start === null || compareBytes(r.start, key) < 0) && (r.end === null || compareBytes(key, r.end) < 0);
+              if (!inside) continue;
+              c.split(r.routeId, key);
+            } else {
+              if (routes.length < 2) continue;
+              const i = a.pick % (routes.length - 1);
+              c.merge(routes[i]!.routeId, routes[i + 1]!.routeId);
+            }
+            expect(totals(sampler.snapshot())).toEqual(before);
+          }
+        }
+        now += 1000;
+        sampler.flush();
+        expected.push(pending);
+        const cols = sampler.snapshot();
+        expect(totals(cols)).toEqual(expected);
+        checkAxis(cols);
+        expect(sampler.stats().misses).toBe(0);
+        c.close();
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

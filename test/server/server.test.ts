@@ -1,0 +1,256 @@
+// HTTP front: routing, query rules and messages of SPEC §5, auth, listen rules, request limits.
+import { describe, expect, it } from "vitest";
+import { createServer } from "../../src/server/index.js";
+import { isLoopbackHost } from "../../src/server/loopback.js";
+import { emptyMatrix, FakeSampler, request, startServer } from "./fixtures.js";
+
+const MATRIX = "/admin/api/v1/keyviz/matrix";
+
+function expectNoCors(headers: Record<string, unknown>): void {
+  for (const name of Object.keys(headers)) expect(name.startsWith("access-control-")).toBe(false);
+}
+
+describe("matrix endpoint: query rules through HTTP", () => {
+  it("passes defaults to the sampler and returns its matrix with no-store", async () => {
+    const sampler = new FakeSampler();
+    const { url } = await startServer({ sampler });
+    const r = await request(url + MATRIX);
+    expect(r.status).toBe(200);
+    expect(r.headers["cache-control"]).toBe("no-store");
+    expect(r.headers["content-type"]).toMatch(/^application\/json/);
+    expect(r.json).toEqual(emptyMatrix("writes"));
+    expect(sampler.matrixCalls).toEqual([{ series: "writes", rows: 1024 }]);
+  });
+
+  it.each([
+    ["series=reads", { series: "reads", rows: 1024 }],
+    ["series=read_bytes", { series: "read_bytes", rows: 1024 }],
+    ["series=write_bytes", { series: "write_bytes", rows: 1024 }],
+    ["series=", { series: "writes", rows: 1024 }],
+    ["rows=10", { series: "writes", rows: 10 }],
+    ["rows=0", { series: "writes", rows: 1024 }],
+    ["rows=-3", { series: "writes", rows: 1024 }],
+    ["rows=1025", { series: "writes", rows: 1024 }],
+    ["rows=1024", { series: "writes", rows: 1024 }],
+    ["from_unix_ms=0&to_unix_ms=0", { series: "writes", rows: 1024 }],
+    ["from_unix_ms=1000&to_unix_ms=2000", { series: "writes", rows: 1024, fromMs: 1000, toMs: 2000 }],
+    ["from_unix_ms=5000&to_unix_ms=10", { series: "writes", rows: 1024, fromMs: 5000, toMs: 10 }],
+  ])("%s → sampler query %j", async (qs, expected) => {
+    const sampler = new FakeSampler();
+    const { url } = await startServer({ sampler });
+    const r = await request(`${url}${MATRIX}?${qs}`);
+    expect(r.status).toBe(200);
+    expect(sampler.matrixCalls).toEqual([expected]);
+  });
+
+  it.each([
+    ["series=bogus", "series must be one of: reads, writes, read_bytes, write_bytes"],
+    ["series=WRITES", "series must be one of: reads, writes, read_bytes, write_bytes"],
+    ["from_unix_ms=abc", "from_unix_ms must be an integer (unix milliseconds)"],
+    ["from_unix_ms=1.5", "from_unix_ms must be an integer (unix milliseconds)"],
+    ["to_unix_ms=1e3", "to_unix_ms must be an integer (unix milliseconds)"],
+    ["to_unix_ms=%201", "to_unix_ms must be an integer (unix milliseconds)"],
+    ["rows=ten", "rows must be an integer"],
+    ["rows=1.0", "rows must be an integer"],
+  ])("%s → 400 invalid_query %j", async (qs, message) => {
+    const sampler = new FakeSampler();
+    const { url } = await startServer({ sampler });
+    const r = await request(`${url}${MATRIX}?${qs}`);
+    expect(r.status).toBe(400);
+    expect(r.headers["cache-control"]).toBe("no-store");
+    expect(r.json).toEqual({ error: "invalid_query", message });
+    expect(sampler.matrixCalls).toEqual([]);
+  });
+
+  it("503 keyviz_disabled without a sampler", async () => {
+    const { url } = await startServer({ sampler: null });
+    const r = await request(url + MATRIX);
+    expect(r.status).toBe(503);
+    expect(r.json.error).toBe("keyviz_disabled");
+    expect(r.headers["cache-control"]).toBe("no-store");
+  });
+
+  it("500 internal_error without details when the sampler throws", async () => {
+    const sampler = new FakeSampler();
+    sampler.matrixResult = () => {
+      throw new Error("secret detail");
+    };
+    const { url } = await startServer({ sampler });
+    const r = await request(url + MATRIX);
+    expect(r.status).toBe(500);
+    expect(r.json).toEqual({ error: "internal_error", message: "internal server error" });
+  });
+
+  it("HEAD answers headers only", async () => {
+    const { url } = await startServer({ sampler: new FakeSampler() });
+    const r = await request(url + MATRIX, { method: "HEAD" });
+    expect(r.status).toBe(200);
+    expect(r.text).toBe("");
+    expect(r.headers["cache-control"]).toBe("no-store");
+  });
+});
+
+describe("routing and request limits", () => {
+  it.each(["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])("%s → 405 method_not_allowed \"only GET\"", async (method) => {
+    const { url } = await startServer({ sampler: new FakeSampler() });
+    const r = await request(url + MATRIX, { method });
+    expect(r.status).toBe(405);
+    expect(r.json).toEqual({ error: "method_not_allowed", message: "only GET" });
+    expect(r.headers.allow).toBe("GET, HEAD");
+    expect(r.headers["cache-control"]).toBe("no-store");
+  });
+
+  it.each(["/admin/api/v1/keyviz/nope", "/admin/api/v1/keyviz/matrix/", "/admin/api/v1/keyviz", "/admin/api/", "/", "/index.html", "//x/healthz"])(
+    "%s → 404 unknown_endpoint",
+    async (path) => {
+      const { url } = await startServer({ sampler: new FakeSampler() });
+      const r = await request(url + path);
+      expect(r.status).toBe(404);
+      expect(r.json.error).toBe("unknown_endpoint");
+      expect(r.headers["cache-control"]).toBe("no-store");
+    },
+  );
+
+  it("/healthz → 200 {ok:true}, even with a token and no sampler", async () => {
+    const { url } = await startServer({ sampler: null, token: "s3cret" });
+    const r = await request(url + "/healthz");
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ ok: true });
+  });
+
+  it("a request with a body is refused with 413 and the connection closed", async () => {
+    const sampler = new FakeSampler();
+    const { url } = await startServer({ sampler });
+    const withLength = await request(url + MATRIX, { body: "hello" });
+    expect(withLength.status).toBe(413);
+    expect(withLength.json.error).toBe("body_not_allowed");
+    expect(withLength.headers.connection).toBe("close");
+    const chunked = await request(url + MATRIX, { chunked: true, body: "hello" });
+    expect(chunked.status).toBe(413);
+    expect(sampler.matrixCalls).toEqual([]);
+    const empty = await request(url + MATRIX, { headers: { "Content-Length": "0" } });
+    expect(empty.status).toBe(200);
+  });
+
+  it("a request target over the bound → 414", async () => {
+    const { url } = await startServer({ sampler: new FakeSampler(), maxUrlBytes: 1024 });
+    const ok = await request(`${url}${MATRIX}?pad=${"a".repeat(900)}`);
+    expect(ok.status).toBe(200);
+    const r = await request(`${url}${MATRIX}?pad=${"a".repeat(1100)}`);
+    expect(r.status).toBe(414);
+    expect(r.json.error).toBe("uri_too_long");
+  });
+
+  it("the default URL bound is 8 KiB", async () => {
+    const { url } = await startServer({ sampler: new FakeSampler() });
+    expect((await request(`${url}${MATRIX}?pad=${"a".repeat(8000)}`)).status).toBe(200);
+    expect((await request(`${url}${MATRIX}?pad=${"a".repeat(8200)}`)).status).toBe(414);
+  });
+
+  it("never sends CORS headers, even to a cross-origin request", async () => {
+    const { url } = await startServer({ sampler: new FakeSampler() });
+    const headers = { Origin: "http://evil.example" };
+    expectNoCors((await request(url + MATRIX, { headers })).headers);
+    expectNoCors((await request(url + MATRIX, { method: "OPTIONS", headers })).headers);
+    expectNoCors((await request(url + "/healthz", { headers })).headers);
+  });
+});
+
+describe("auth", () => {
+  const token = "s3cret-token";
+  it.each([
+    ["no header", undefined],
+    ["wrong token", "Bearer nope"],
+    ["token prefix", "Bearer s3cret"],
+    ["token plus suffix", "Bearer s3cret-token2"],
+    ["basic scheme", "Basic s3cret-token"],
+    ["bare token", "s3cret-token"],
+    ["empty bearer", "Bearer "],
+  ])("%s → 401 unauthenticated on every API path", async (_name, authorization) => {
+    const sampler = new FakeSampler();
+    const { url } = await startServer({ sampler, token });
+    const headers: Record<string, string> = authorization === undefined ? {} : { Authorization: authorization };
+    for (const path of [MATRIX, "/admin/api/v1/keyviz/hotkeys?route_id=1", "/admin/api/v1/keyviz/stream", "/admin/api/v1/keyviz/nope"]) {
+      const r = await request(url + path, { headers });
+      expect(r.status).toBe(401);
+      expect(r.json.error).toBe("unauthenticated");
+      expect(r.headers["www-authenticate"]).toMatch(/^Bearer/);
+      expect(r.headers["cache-control"]).toBe("no-store");
+    }
+    expect(sampler.matrixCalls).toEqual([]);
+  });
+
+  it("the right token is accepted (scheme case-insensitive)", async () => {
+    const { url } = await startServer({ sampler: new FakeSampler(), token });
+    expect((await request(url + MATRIX, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await request(url + MATRIX, { headers: { Authorization: `bearer ${token}` } })).status).toBe(200);
+  });
+
+  it("without a token every API request is open", async () => {
+    const { url } = await startServer({ sampler: new FakeSampler() });
+    expect((await request(url + MATRIX, { headers: { Authorization: "Bearer whatever" } })).status).toBe(200);
+  });
+});
+
+describe("listen rules", () => {
+  it("defaults to 127.0.0.1 and a free port", async () => {
+    const server = createServer({ sampler: new FakeSampler() });
+    try {
+      const { host, port } = await server.listen();
+      expect(host).toBe("127.0.0.1");
+      expect(port).toBeGreaterThan(0);
+      expect(server.url).toBe(`http://127.0.0.1:${port}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each(["0.0.0.0", "::", "10.1.2.3", "example.com"])("refuses non-loopback host %s without a token", async (host) => {
+    const server = createServer({ sampler: new FakeSampler(), host });
+    await expect(server.listen()).rejects.toThrow(/refusing to listen on non-loopback host .* without a token/);
+    await server.close();
+  });
+
+  it("rejects a port in use with a clear error", async () => {
+    const { server: first } = await startServer({ sampler: new FakeSampler() });
+    const port = Number(new URL(first.url).port);
+    const second = createServer({ sampler: new FakeSampler(), port });
+    await expect(second.listen()).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
+    await second.close();
+  });
+
+  it("url throws before listen", () => {
+    expect(() => createServer({}).url).toThrow(/after listen/);
+  });
+
+  it("close() can be called twice and frees the port", async () => {
+    const server = createServer({ sampler: new FakeSampler() });
+    const { port } = await server.listen();
+    await server.close();
+    await server.close();
+    const again = createServer({ sampler: new FakeSampler(), port });
+    await again.listen();
+    await again.close();
+  });
+
+  it("loopback classification", () => {
+    for (const h of ["127.0.0.1", "127.8.9.10", "localhost", "LOCALHOST", "::1", "[::1]", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1"]) {
+      expect(isLoopbackHost(h), h).toBe(true);
+    }
+    for (const h of ["0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "::ffff:10.0.0.1", "localhost.example.com", "example.com", "1.127.0.0"]) {
+      expect(isLoopbackHost(h), h).toBe(false);
+    }
+  });
+
+  it("validates options, naming the bad one", () => {
+    expect(() => createServer({ port: 70000 })).toThrow(RangeError);
+    expect(() => createServer({ port: 1.5 })).toThrow(/port must be an integer/);
+    expect(() => createServer({ token: "" })).toThrow(/token/);
+    expect(() => createServer({ token: "has space" })).toThrow(/token/);
+    expect(() => createServer({ peers: ["ftp://x"] })).toThrow(/peers\[0\]/);
+    expect(() => createServer({ peers: ["not a url"] })).toThrow(/peers\[0\]/);
+    expect(() => createServer({ peers: ["http://x/?a=1"] })).toThrow(/peers\[0\]/);
+    expect(() => createServer({ fanoutTimeoutMs: 0 })).toThrow(/fanoutTimeoutMs/);
+    expect(() => createServer({ sampler: {} as never })).toThrow(/sampler/);
+  });
+});
