@@ -13,6 +13,10 @@ export type { CoordinatorOptions, CoordinatorSampler } from "./routing/coordinat
 export type { GroupBackend, Mutation } from "./routing/group-backend.js";
 export { NotLeaderError } from "./routing/group-backend.js";
 
+export { openHistory } from "./history/replay.js";
+export type { Replay, ReplayMatrixRequest, ReplayRoute } from "./history/replay.js";
+export { HistoryFormatError } from "./history/format-error.js";
+
 export { buildMatrix } from "./matrix/build.js";
 export { mergeMatrices } from "./matrix/merge.js";
 export { decodeKey, encodeKey, MAX_ROWS, parseMatrixQuery, QueryError } from "./wire/wire.js";

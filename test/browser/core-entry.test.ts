@@ -61,4 +61,33 @@ describe("core entry in chromium", () => {
     expect(result).toEqual({ rows: 2, sum: 100 });
     await page.close();
   });
+
+  it("opens a .kvz export and replays the same matrix as the sampler that wrote it", async () => {
+    const { createSampler } = await import("../../src/index.js");
+    const { exportBytes } = await import("../../src/history/export.js");
+    const enc = (s: string) => new TextEncoder().encode(s);
+    let now = 1_000_000;
+    const s = createSampler({ stepMs: 1000, now: () => now, keyBucketsPerRoute: 4, labels: ["x"] });
+    s.registerRoute(1, null, enc("m"), 1);
+    s.registerRoute(2, enc("m"), null, 2);
+    s.setLeaderTerm(1, 5);
+    for (let c = 0; c < 4; c++) {
+      for (let i = 0; i < 50; i++) s.observeKey(i % 3 === 0 ? 1 : 2, (i % 2) as 0 | 1, enc("k" + i * c), 10, i % 5 === 0 ? "x" : "");
+      now += 1000;
+      s.flush();
+    }
+    const bytes = exportBytes((s as unknown as { history: Parameters<typeof exportBytes>[0] }).history, s.stepMs, {}, now);
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    const replayed = await page.evaluate(`(async () => {
+      const kv = await import("${base}/dist/index.js");
+      const r = kv.openHistory(Uint8Array.from(${JSON.stringify(Array.from(bytes))}));
+      const m = r.matrix({ series: "read_bytes", rows: 3 });
+      let rejected = "";
+      try { kv.openHistory(Uint8Array.from([0x89, 0x4b])); } catch (e) { rejected = e.name + " " + e.offset; }
+      return { m: { ...m, generated_at: "" }, columns: r.columns.length, rejected };
+    })()`);
+    expect(replayed).toEqual({ m: { ...s.matrix({ series: "read_bytes", rows: 3 }), generated_at: "" }, columns: 4, rejected: "HistoryFormatError 2" });
+    await page.close();
+  });
 });

@@ -1,0 +1,226 @@
+// The COLUMN block of `.kvz`: one flushed column, stored columnar. Meta ids are delta-coded (or
+// "same as the previous column"); each series is a run of varints, skipped entirely when all
+// zero; byte series are stored as residuals from count × the column's mean bytes per operation
+// (a read adds its key length, so read bytes track reads closely); leader terms are stored once
+// per (group, column) with per-row exceptions. See docs/format.md for the byte layout.
+
+import { ByteReader, ByteWriter } from "./bytes-io.js";
+import { COLUMN_FLAGS_KNOWN, ColumnFlag } from "./kvz-format.js";
+
+/** One column in file terms: meta ids of the file, the four series and the leader terms. */
+export interface ColumnData {
+  windowStartMs: number;
+  atMs: number;
+  n: number;
+  metaIds: Uint32Array;
+  /** reads, writes, read_bytes, write_bytes; each of length ≥ n. */
+  values: Float64Array[];
+  terms: Float64Array;
+}
+
+/** Products count × mean above this could lose exactness in f64: the mean is not used then. */
+const EXACT_LIMIT = 2 ** 52;
+
+/** Writes COLUMN payloads; remembers the previous column's ids for the SameIds flag. */
+export class ColumnWriter {
+  private prevIds = new Uint32Array(0);
+  private prevN = -1;
+
+  constructor(private readonly groupOf: (metaId: number) => number) {}
+
+  payload(c: ColumnData, w: ByteWriter): void {
+    const { n, metaIds, values, terms } = c;
+    w.varint(c.atMs);
+    w.svarint(c.atMs - c.windowStartMs);
+    w.varint(n);
+    const same = n === this.prevN && sameIds(metaIds, this.prevIds, n);
+    let flags = same ? ColumnFlag.SameIds : 0;
+    for (let s = 0; s < 4; s++) if (anyNonZero(values[s], n)) flags |= 1 << (ColumnFlag.SeriesShift + s);
+    w.varint(flags);
+    if (!same) {
+      let prev = -1;
+      for (let i = 0; i < n; i++) {
+        w.svarint(metaIds[i] - prev - 1);
+        prev = metaIds[i];
+      }
+      if (this.prevIds.length < n) this.prevIds = new Uint32Array(Math.max(n, 2 * this.prevIds.length));
+      this.prevIds.set(metaIds.subarray(0, n));
+      this.prevN = n;
+    }
+    for (let s = 0; s < 2; s++) if (flags & (1 << (ColumnFlag.SeriesShift + s))) writeCounts(w, values[s], n);
+    for (let s = 2; s < 4; s++) if (flags & (1 << (ColumnFlag.SeriesShift + s))) writeBytesSeries(w, values[s], values[s - 2], n);
+    this.writeTerms(w, metaIds, terms, n);
+  }
+
+  private writeTerms(w: ByteWriter, metaIds: Uint32Array, terms: Float64Array, n: number): void {
+    // The term of a group is the one its first row carries; rows that differ are exceptions.
+    const groupTerm = new Map<number, number>();
+    const exceptions: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const g = this.groupOf(metaIds[i]);
+      const t = groupTerm.get(g);
+      if (t === undefined) groupTerm.set(g, terms[i]);
+      else if (t !== terms[i]) exceptions.push(i);
+    }
+    const groups = [...groupTerm.entries()].filter(([, t]) => t !== 0).sort((a, b) => a[0] - b[0]);
+    w.varint(groups.length);
+    let prevGroup = 0;
+    for (const [g, t] of groups) {
+      w.varint(g - prevGroup);
+      w.varint(t);
+      prevGroup = g;
+    }
+    w.varint(exceptions.length);
+    let prevRow = -1;
+    for (const i of exceptions) {
+      w.varint(i - prevRow - 1);
+      w.varint(terms[i]);
+      prevRow = i;
+    }
+  }
+}
+
+function sameIds(a: Uint32Array, b: Uint32Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function anyNonZero(v: Float64Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (v[i] !== 0) return true;
+  return false;
+}
+
+function writeCounts(w: ByteWriter, v: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) w.varint(v[i]);
+}
+
+/** Mean bytes per operation of the column (rounded), or 0 when using it could be inexact. */
+function meanPerOp(bytes: Float64Array, counts: Float64Array, n: number): number {
+  let b = 0;
+  let c = 0;
+  let maxCount = 0;
+  for (let i = 0; i < n; i++) {
+    b += bytes[i];
+    c += counts[i];
+    if (counts[i] > maxCount) maxCount = counts[i];
+  }
+  if (c === 0 || b >= EXACT_LIMIT || c >= EXACT_LIMIT) return 0;
+  const mean = Math.round(b / c);
+  return maxCount * mean < EXACT_LIMIT ? mean : 0;
+}
+
+function writeBytesSeries(w: ByteWriter, bytes: Float64Array, counts: Float64Array, n: number): void {
+  const mean = meanPerOp(bytes, counts, n);
+  w.varint(mean);
+  for (let i = 0; i < n; i++) w.svarint(bytes[i] - counts[i] * mean);
+}
+
+/** Scratch arrays a ColumnReader fills, grown as needed. */
+export class ColumnScratch {
+  metaIds = new Uint32Array(0);
+  values: Float64Array[] = [0, 1, 2, 3].map(() => new Float64Array(0));
+  terms = new Float64Array(0);
+
+  ensure(n: number): void {
+    if (this.terms.length >= n) return;
+    const size = Math.max(n, 2 * this.terms.length);
+    const ids = new Uint32Array(size);
+    ids.set(this.metaIds);
+    this.metaIds = ids;
+    this.values = this.values.map(() => new Float64Array(size));
+    this.terms = new Float64Array(size);
+  }
+}
+
+/** Reads COLUMN payloads into one scratch (valid until the next read). */
+export class ColumnReader {
+  private readonly s = new ColumnScratch();
+  private prevN = -1;
+
+  /**
+   * Parses one COLUMN payload. `metaCount` bounds the meta ids; `groupOf` gives a meta's group.
+   * On success the previous-ids state advances; on failure it is unchanged (the scratch is not).
+   */
+  read(r: ByteReader, metaCount: number, groupOf: (metaId: number) => number): ColumnData {
+    const atMs = r.varint();
+    const widthAt = r.pos;
+    const windowStartMs = atMs - r.svarint();
+    if (!Number.isSafeInteger(windowStartMs)) r.fail("window start is out of range", widthAt);
+    const n = r.count("row count");
+    const flagsAt = r.pos;
+    const flags = r.varint();
+    if ((flags & ~COLUMN_FLAGS_KNOWN) !== 0) r.fail(`column has unknown flags ${flags}`, flagsAt);
+    const s = this.s;
+    // Ids of the previous column live at the front of the scratch; a new list is read after
+    // them and moved to the front only once the whole block is valid.
+    const same = (flags & ColumnFlag.SameIds) !== 0;
+    if (same && n !== this.prevN) r.fail(`column repeats the previous column's ids but has ${n} rows, not ${this.prevN}`, flagsAt);
+    s.ensure(same ? n : Math.max(this.prevN, 0) + n);
+    const idsAt = same ? 0 : Math.max(this.prevN, 0);
+    if (!same) {
+      let prev = -1;
+      for (let i = 0; i < n; i++) {
+        const at = r.pos;
+        const id = prev + 1 + r.svarint();
+        if (id < 0 || id >= metaCount) r.fail(`meta id ${id} is out of range (${metaCount} metas declared)`, at);
+        s.metaIds[idsAt + i] = id;
+        prev = id;
+      }
+    }
+    const ids = s.metaIds.subarray(idsAt, idsAt + n);
+    const present = (k: number) => (flags & (1 << (ColumnFlag.SeriesShift + k))) !== 0;
+    for (let k = 0; k < 2; k++) readCounts(r, s.values[k], n, present(k));
+    for (let k = 2; k < 4; k++) readBytesSeries(r, s.values[k], s.values[k - 2], n, present(k));
+    readTerms(r, ids, s.terms, n, groupOf);
+    r.expectEnd();
+    if (!same) {
+      s.metaIds.copyWithin(0, idsAt, idsAt + n);
+      this.prevN = n;
+    }
+    return { windowStartMs, atMs, n, metaIds: s.metaIds.subarray(0, n), values: s.values, terms: s.terms };
+  }
+}
+
+function readCounts(r: ByteReader, out: Float64Array, n: number, present: boolean): void {
+  if (!present) {
+    out.fill(0, 0, n);
+    return;
+  }
+  for (let i = 0; i < n; i++) out[i] = r.varint();
+}
+
+function readBytesSeries(r: ByteReader, out: Float64Array, counts: Float64Array, n: number, present: boolean): void {
+  if (!present) {
+    out.fill(0, 0, n);
+    return;
+  }
+  const mean = r.varint();
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const v = r.svarint() + counts[i] * mean;
+    if (!Number.isSafeInteger(v) || v < 0) r.fail(`byte count ${v} is not a non-negative safe integer`, at);
+    out[i] = v;
+  }
+}
+
+function readTerms(r: ByteReader, ids: Uint32Array, out: Float64Array, n: number, groupOf: (metaId: number) => number): void {
+  const groupTerm = new Map<number, number>();
+  const groups = r.count("group count", 2);
+  let g = 0;
+  for (let i = 0; i < groups; i++) {
+    const at = r.pos;
+    const step = r.varint();
+    if (i > 0 && step === 0) r.fail("groups must be listed in ascending order", at);
+    g += step;
+    groupTerm.set(g, r.varint());
+  }
+  for (let i = 0; i < n; i++) out[i] = groupTerm.get(groupOf(ids[i])) ?? 0;
+  const exceptions = r.count("term exception count", 2);
+  let row = -1;
+  for (let i = 0; i < exceptions; i++) {
+    const at = r.pos;
+    row += 1 + r.varint();
+    if (row >= n) r.fail(`term exception row ${row} is out of range (${n} rows)`, at);
+    out[row] = r.varint();
+  }
+}
