@@ -17,35 +17,37 @@ function keyString(k: Uint8Array): string {
   return s;
 }
 
+/** Ids for values in order of first appearance, and the values new since the last `drain()`. */
+class Interner<T> {
+  private readonly ids = new Map<string, number>();
+  private fresh: T[] = [];
+
+  constructor(private readonly keyOf: (v: T) => string) {}
+
+  id(v: T): number {
+    const k = this.keyOf(v);
+    let id = this.ids.get(k);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(k, id);
+      this.fresh.push(v);
+    }
+    return id;
+  }
+
+  drain(): T[] {
+    const out = this.fresh;
+    this.fresh = [];
+    return out;
+  }
+}
+
 /** Interns keys and strings for one file and writes DICT payloads. */
 export class DictWriter {
-  private readonly keys = new Map<string, number>();
-  private readonly strings = new Map<string, number>();
-  private newKeys: Uint8Array[] = [];
-  private newStrings: string[] = [];
+  private readonly keys = new Interner<Uint8Array>(keyString);
+  private readonly strings = new Interner<string>((s) => s);
   /** Metas written so far (the next meta's id). */
   metaCount = 0;
-
-  private keyId(k: Uint8Array): number {
-    const s = keyString(k);
-    let id = this.keys.get(s);
-    if (id === undefined) {
-      id = this.keys.size;
-      this.keys.set(s, id);
-      this.newKeys.push(k);
-    }
-    return id;
-  }
-
-  private stringId(s: string): number {
-    let id = this.strings.get(s);
-    if (id === undefined) {
-      id = this.strings.size;
-      this.strings.set(s, id);
-      this.newStrings.push(s);
-    }
-    return id;
-  }
 
   /** The DICT payload declaring `metas` (ids metaCount, metaCount + 1, …). */
   payload(metas: readonly RowMeta[]): Uint8Array {
@@ -53,21 +55,17 @@ export class DictWriter {
     for (const m of metas) this.record(records, m);
     this.metaCount += metas.length;
     const out = new ByteWriter(records.length + 64);
-    out.varint(this.newKeys.length);
-    for (const k of this.newKeys) {
-      out.varint(k.length);
-      out.bytes(k);
-    }
-    out.varint(this.newStrings.length);
-    for (const s of this.newStrings) {
-      const b = utf8.encode(s);
-      out.varint(b.length);
-      out.bytes(b);
+    const keys = this.keys.drain();
+    const strings = this.strings.drain().map((s) => utf8.encode(s));
+    for (const list of [keys, strings]) {
+      out.varint(list.length);
+      for (const b of list) {
+        out.varint(b.length);
+        out.bytes(b);
+      }
     }
     out.varint(metas.length);
     out.bytes(records.view());
-    this.newKeys = [];
-    this.newStrings = [];
     return out.finish();
   }
 
@@ -83,10 +81,10 @@ export class DictWriter {
     if (!plainMembers) flags |= MetaFlag.ExplicitMembers;
     w.varint(flags);
     if (m.routeId !== null) w.varint(m.routeId);
-    w.varint(m.label === "" ? 0 : this.stringId(m.label) + 1);
-    if (m.start !== null) w.varint(this.keyId(m.start));
-    if (m.end !== null) w.varint(this.keyId(m.end));
-    if (!derived) w.varint(this.stringId(m.bucketId));
+    w.varint(m.label === "" ? 0 : this.strings.id(m.label) + 1);
+    if (m.start !== null) w.varint(this.keys.id(m.start));
+    if (m.end !== null) w.varint(this.keys.id(m.end));
+    if (!derived) w.varint(this.strings.id(m.bucketId));
     if (!plainMembers) {
       w.varint(m.memberRoutes.length);
       let prev = 0;
