@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 const RELEASE = { optimizeLevel: 3, shrinkLevel: 0, converge: true, runtime: "stub", noAssert: true, use: ["abort="] };
 
-/** The compiled binary of `source` (cached). */
+/** The compiled binary of `source` (cached).
+ * @returns {Promise<Uint8Array<ArrayBuffer>>} */
 export async function compileCached(name, source) {
   const hash = createHash("sha256").update(source + JSON.stringify(RELEASE)).digest("hex").slice(0, 16);
   const dir = new URL("../out/", import.meta.url);
@@ -17,10 +18,11 @@ export async function compileCached(name, source) {
   if (out.error || out.binary === null) throw new Error(`asc failed for ${name}: ${out.stderr.toString()}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(file, out.binary);
-  return out.binary;
+  return /** @type {Uint8Array<ArrayBuffer>} asc's output never lives in shared memory */ (out.binary);
 }
 
-/** A fresh instance of a cached module (no imports: built with `--use abort=`). */
+/** A fresh instance of a cached module (no imports: built with `--use abort=`).
+ * @returns {Promise<any>} its exports, untyped: each caller knows its own module's shape */
 export async function instantiateCached(name, source) {
   return new WebAssembly.Instance(new WebAssembly.Module(await compileCached(name, source)), {}).exports;
 }

@@ -21,6 +21,7 @@ export function clockNs() {
 if (CLOCK === "cpu") {
   const wallHrtime = process.hrtime;
   // hrtime([prev]) contract: [seconds, nanoseconds], or the difference from `prev`.
+  /** @param {[number, number]} [prev] @returns {[number, number]} */
   const cpuHrtime = (prev) => {
     const ns = clockNs();
     let s = Math.floor(ns / 1e9);

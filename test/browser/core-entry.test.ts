@@ -1,46 +1,47 @@
-// The core entry runs in a real browser: Debian chromium loads the built dist/ as plain ES
-// modules from a loopback server and drives a sampler, its Wasm counters and the Wasm matrix.
-import { createServer, type Server } from "node:http";
+// The core entry runs in a real browser: Chromium (see find-chromium.ts) loads the built dist/ as
+// plain ES modules from a loopback server and drives a sampler, its Wasm counters and the Wasm matrix.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumPath, launchChromium } from "./find-chromium.js";
 
 const root = join(import.meta.dirname, "..", "..");
 let server: Server;
 let browser: Browser;
 let base = "";
+const executablePath = chromiumPath();
 
-beforeAll(async () => {
-  server = createServer(async (req, res) => {
-    const path = normalize(new URL(req.url ?? "/", "http://x").pathname);
-    if (!path.startsWith("/dist/")) {
-      res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>keyviz</title>");
-      return;
-    }
-    try {
-      const body = await readFile(join(root, path));
-      const type = extname(path) === ".js" ? "text/javascript" : "application/octet-stream";
-      res.writeHead(200, { "content-type": type }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
+async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = normalize(new URL(req.url ?? "/", "http://x").pathname);
+  if (!path.startsWith("/dist/")) {
+    res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>keyviz</title>");
+    return;
+  }
+  try {
+    const body = await readFile(join(root, path));
+    const type = extname(path) === ".js" ? "text/javascript" : "application/octet-stream";
+    res.writeHead(200, { "content-type": type }).end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+}
+
+describe.skipIf(executablePath === null)("core entry in chromium", () => {
+  beforeAll(async () => {
+    server = createServer((req, res) => void serve(req, res));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const addr = server.address();
+    base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+    browser = await launchChromium(executablePath!);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const addr = server.address();
-  base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
   });
-});
 
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-});
-
-describe("core entry in chromium", () => {
   it("counts, flushes and builds a matrix with the same Wasm core", async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { Key } from "../../src/types.js";
 import { compareBytes, keyInRange } from "../../src/keys/bytes.js";
-import { subBucketBounds, subBucketIndex, subrangeLayout, type SubrangeLayout } from "../../src/keys/subrange.js";
+import { subBucketBounds, subBucketIndex, subrangeLayout } from "../../src/keys/subrange.js";
 import { instantiate } from "../../src/wasm/load.js";
 import { wasmBase64 } from "../wasm/subrange.wasm.js";
 

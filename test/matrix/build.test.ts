@@ -37,7 +37,7 @@ function col(atMs: number, cells: [number, number, number][]) {
   };
 }
 
-function view(metas: RowMeta[], columns: ReturnType<typeof col>[], series: Series = "writes"): SeriesView {
+function view(metas: RowMeta[], columns: SeriesView["columns"], series: Series = "writes"): SeriesView {
   return { series, metas, columns };
 }
 
