@@ -37,7 +37,8 @@ export default tseslint.config(
       "@typescript-eslint/await-thenable": "error",
       "@typescript-eslint/only-throw-error": "error",
       // Equality and control flow.
-      eqeqeq: ["error", "always"],
+      // `x != null` (null or undefined) is the one loose comparison worth keeping.
+      eqeqeq: ["error", "always", { null: "ignore" }],
       "no-fallthrough": "error",
       "default-case-last": "error",
       "no-self-compare": "error",

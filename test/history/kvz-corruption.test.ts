@@ -41,7 +41,7 @@ function rejection(bytes: Uint8Array): HistoryFormatError {
     openHistory(bytes);
   } catch (err) {
     if (err instanceof HistoryFormatError) return err;
-    throw new Error(`not a HistoryFormatError: ${String(err)}`);
+    throw new Error(`not a HistoryFormatError: ${String(err)}`, { cause: err });
   }
   throw new Error("accepted");
 }
