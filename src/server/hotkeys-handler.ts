@@ -13,13 +13,15 @@ export const HOTKEYS_PATH = "/admin/api/v1/keyviz/hotkeys";
 /** Every node contributes its 256 heaviest keys (the largest sketch) so the merged top is sound. */
 export const PEER_TOP = 256;
 
-export async function handleHotKeys(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+/** Answers the request; resolves with the number of keys sent (0 for an error answer), for the audit line. */
+export async function handleHotKeys(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<number> {
   const sampler = ctx.options.sampler;
   if (sampler === null || sampler.hotKeysEnabled !== true || typeof sampler.hotKeys !== "function") {
-    return sendError(res, 503, "hotkeys_disabled", "hot keys are not enabled on this node");
+    sendError(res, 503, "hotkeys_disabled", "hot keys are not enabled on this node");
+    return 0;
   }
   const query = parseOrReject(res, () => parseHotKeysQuery(url.searchParams));
-  if (query === undefined) return;
+  if (query === undefined) return 0;
   const fanningOut = shouldFanOut(ctx, req);
   const local = sampler.hotKeys(query.routeId, {
     label: query.label,
@@ -28,12 +30,13 @@ export async function handleHotKeys(ctx: HandlerContext, req: IncomingMessage, r
   });
   if (!fanningOut) {
     if (local === null) return sendNoSnapshot(res, query);
-    return sendJson(res, 200, local);
+    sendJson(res, 200, local);
+    return local.keys.length;
   }
 
   const params = new URLSearchParams(url.searchParams);
   params.set("top", String(PEER_TOP));
-  const peers = await fanOut(ctx.transport, HOTKEYS_PATH, params);
+  const peers = await fanOut(ctx.hotKeysTransport, HOTKEYS_PATH, params);
   const responses: HotKeysResponse[] = local === null ? [] : [local];
   const nodes: NodeStatus[] = [{ node: ctx.selfName(), ok: true }];
   for (const { peer, reply } of peers) {
@@ -51,13 +54,17 @@ export async function handleHotKeys(ctx: HandlerContext, req: IncomingMessage, r
     responses.push(reply.body as HotKeysResponse);
     nodes.push({ node: peer, ok: true });
   }
+  ctx.observeFanout(nodes);
   const fanout = fanoutBlock(nodes);
   if (responses.length === 0) return sendNoSnapshot(res, query, fanout);
-  sendJson(res, 200, { ...mergeHotKeys(responses, query.top), fanout });
+  const merged = mergeHotKeys(responses, query.top);
+  sendJson(res, 200, { ...merged, fanout });
+  return merged.keys.length;
 }
 
-function sendNoSnapshot(res: ServerResponse, query: HotKeysQuery, fanout?: ReturnType<typeof fanoutBlock>): void {
+function sendNoSnapshot(res: ServerResponse, query: HotKeysQuery, fanout?: ReturnType<typeof fanoutBlock>): number {
   const scope = query.label === undefined ? "" : ` label ${JSON.stringify(query.label)}`;
   const message = `no hot-key snapshot for route ${query.routeId}${scope} (none published yet, or the route is not tracked)`;
   sendJson(res, 404, fanout === undefined ? { error: "no_snapshot", message } : { error: "no_snapshot", message, fanout });
+  return 0;
 }

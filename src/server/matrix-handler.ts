@@ -37,6 +37,7 @@ export async function handleMatrix(ctx: HandlerContext, req: IncomingMessage, re
     matrices.push(reply.body as Matrix);
     nodes.push({ node: peer, ok: true });
   }
+  ctx.observeFanout(nodes);
   const merged: Matrix = { ...mergeMatrices(matrices, { rows: query.rows }), fanout: fanoutBlock(nodes) };
   sendJson(res, 200, merged);
 }

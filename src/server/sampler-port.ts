@@ -18,4 +18,21 @@ export interface SamplerPort {
   hotKeysEnabled?: boolean;
   /** Wire object of SPEC §7, or `null` when no snapshot exists. */
   hotKeys?(routeId: number, opts: HotKeysRequest): HotKeysResponse | null;
+  /** Health figures for `/metrics`; every field optional (see metrics.ts for the names used). */
+  stats?(): SamplerHealth;
+}
+
+/** The `stats()` fields `/metrics` exposes when present. */
+export interface SamplerHealth {
+  observations?: number;
+  misses?: number;
+  invalidSamples?: number;
+  droppedSamples?: number;
+  flushes?: number;
+  lastFlushDurationMs?: number;
+  columns?: number;
+  trackedRoutes?: number;
+  virtualBuckets?: number;
+  memoryBytes?: number;
+  storageErrors?: number;
 }

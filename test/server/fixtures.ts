@@ -4,6 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach } from "vitest";
 import { createServer, type KeyvizServer, type ServerOptions } from "../../src/server/index.js";
+import { silentLogger } from "../../src/logger.js";
 import type { Column, Row } from "../../src/types.js";
 import type { Matrix, MatrixQuery } from "../../src/wire/wire.js";
 import type { HotKeysResponse } from "../../src/hotkeys/response.js";
@@ -67,7 +68,7 @@ afterEach(async () => {
 
 /** Starts a keyviz server on 127.0.0.1 (closed after the test). */
 export async function startServer(opts: ServerOptions): Promise<{ server: KeyvizServer; url: string }> {
-  const server = createServer({ host: "127.0.0.1", ...opts });
+  const server = createServer({ host: "127.0.0.1", logger: silentLogger, ...opts });
   running.push(server);
   await server.listen();
   return { server, url: server.url };
@@ -149,10 +150,11 @@ export class SseReader {
   private req!: http.ClientRequest;
   closed = false;
 
-  static open(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
+  /** `localAddress`: another loopback source address (127.0.0.x) to look like another client. */
+  static open(url: string, headers: Record<string, string> = {}, localAddress?: string): Promise<SseReader> {
     const reader = new SseReader();
     return new Promise((resolve, reject) => {
-      reader.req = http.get(url, { headers, agent: false }, (res) => {
+      reader.req = http.get(url, { headers, agent: false, localAddress }, (res) => {
         reader.status = res.statusCode ?? 0;
         reader.headers = res.headers;
         res.setEncoding("utf8");

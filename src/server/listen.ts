@@ -1,0 +1,66 @@
+// Binding: the listen rules (non-loopback needs a token) and the node:http / node:https choice.
+import http from "node:http";
+import https from "node:https";
+import { isLoopbackHost } from "./loopback.js";
+
+export type NodeServer = http.Server | https.Server;
+
+/** Generic socket bounds: a request's head and body must arrive in time; a silent socket is closed. */
+const HEADERS_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const IDLE_SOCKET_TIMEOUT_MS = 120_000;
+
+/** An HTTP server, or HTTPS with `tls` (PEM key and certificate). */
+export function createNodeServer(
+  tls: { key: string | Buffer; cert: string | Buffer } | undefined,
+  listener: http.RequestListener,
+): NodeServer {
+  let server: NodeServer;
+  if (tls === undefined) server = http.createServer(listener);
+  else {
+    try {
+      server = https.createServer({ key: tls.key, cert: tls.cert }, listener);
+    } catch (err) {
+      throw new TypeError(`createServer: tls key/cert could not be loaded: ${(err as Error).message}`);
+    }
+  }
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  // A connection with no traffic either way for this long is closed (a client that stopped
+  // reading a response it asked for holds no socket forever). Streams opt out: they have their
+  // own stall rule.
+  server.timeout = IDLE_SOCKET_TIMEOUT_MS;
+  return server;
+}
+
+export function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export function listen(server: NodeServer, host: string, port: number, hasToken: boolean): Promise<{ host: string; port: number }> {
+  if (!isLoopbackHost(host) && !hasToken) {
+    return Promise.reject(
+      new Error(
+        `keyviz server: refusing to listen on non-loopback host ${host} without a token; ` +
+          "set the token option (every API request then needs Authorization: Bearer <token>) or listen on 127.0.0.1",
+      ),
+    );
+  }
+  if (server.listening) return Promise.reject(new Error("keyviz server: already listening"));
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      server.off("listening", onListening);
+      if (err.code === "EADDRINUSE") reject(new Error(`keyviz server: port ${port} on ${host} is already in use`));
+      else reject(new Error(`keyviz server: cannot listen on ${hostPort(host, port)}: ${err.message}`));
+    };
+    const onListening = (): void => {
+      server.off("error", onError);
+      const addr = server.address();
+      if (addr === null || typeof addr === "string") return reject(new Error("keyviz server: unexpected listen address"));
+      resolve({ host: addr.address, port: addr.port });
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
+}
