@@ -21,7 +21,7 @@ export function createNodeServer(
     try {
       server = https.createServer({ key: tls.key, cert: tls.cert }, listener);
     } catch (err) {
-      throw new TypeError(`createServer: tls key/cert could not be loaded: ${(err as Error).message}`);
+      throw new TypeError(`createServer: tls key/cert could not be loaded: ${(err as Error).message}`, { cause: err });
     }
   }
   server.headersTimeout = HEADERS_TIMEOUT_MS;

@@ -63,15 +63,15 @@ describe("auth slow-down over HTTP", () => {
     const { url } = await startServer({ sampler: new FakeSampler(), token, authFailureDelayMs: 150 });
     const wrong = { Authorization: "Bearer wrong" };
     for (let i = 0; i < 5; i++) expect((await request(url + MATRIX, { headers: wrong })).status).toBe(401);
-    let t0 = Date.now();
     expect((await request(url + MATRIX, { headers: wrong })).status).toBe(401); // 6th failure: no delay yet (5 free)
-    t0 = Date.now();
+    let t0 = Date.now();
     const right = await request(url + MATRIX, { headers: { Authorization: `Bearer ${token}` } });
     expect(right.status).toBe(200);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
     // The success cleared the record: the next attempt is immediate again.
     t0 = Date.now();
     expect((await request(url + MATRIX, { headers: wrong })).status).toBe(401);
+    expect(Date.now() - t0).toBeLessThan(140);
   });
 
   it("requests without credentials never count", async () => {
