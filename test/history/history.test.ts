@@ -76,7 +76,8 @@ describe("sampler metadata under route churn", () => {
     const meta = (s as unknown as { history: History }).history.metaCount;
     expect(meta).toBeLessThan(70_000);
     expect(meta).toBeGreaterThanOrEqual(2 * routes);
-  });
+    // 80 000 registrations: ~5 s alone on 2 cores, far more on a loaded machine; the bound is behaviour, not speed.
+  }, 120_000);
 });
 
 describe("history storage reuse", () => {
