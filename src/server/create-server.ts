@@ -18,6 +18,7 @@ import { createPipeline, type Route } from "./request-pipeline.js";
 import { sendError } from "./respond.js";
 import { SessionStore } from "./session.js";
 import { STREAM_PATH, StreamHub } from "./stream-handler.js";
+import { viewerRoutes } from "./static-handler.js";
 
 export { API_PREFIX, HEALTH_PATH } from "./request-pipeline.js";
 
@@ -76,6 +77,7 @@ export function createServer(options: ServerOptions): KeyvizServer {
     [HOTKEYS_PATH, { protected: true, hotKeys: true, handle: (req, res, url) => handleHotKeys(ctx, req, res, url) }],
     [STREAM_PATH, { protected: true, handle: (req, res, url) => streams.handle(req, res, url) }],
     [METRICS_PATH, { protected: true, handle: metrics }],
+    ...viewerRoutes(),
   ]);
   const pipeline = createPipeline({
     options: opts,

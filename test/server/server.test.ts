@@ -100,7 +100,7 @@ describe("routing and request limits", () => {
     expect(r.headers["cache-control"]).toBe("no-store");
   });
 
-  it.each(["/admin/api/v1/keyviz/nope", "/admin/api/v1/keyviz/matrix/", "/admin/api/v1/keyviz", "/admin/api/", "/", "/index.html", "//x/healthz"])(
+  it.each(["/admin/api/v1/keyviz/nope", "/admin/api/v1/keyviz/matrix/", "/admin/api/v1/keyviz", "/admin/api/", "/index.htm", "/viewer.js/", "//x/healthz"])(
     "%s → 404 unknown_endpoint",
     async (path) => {
       const { url } = await startServer({ sampler: new FakeSampler() });

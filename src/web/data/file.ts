@@ -1,0 +1,53 @@
+// File mode: a recorded `.kvz` history opened in the browser with the core's `openHistory` (the
+// same Wasm matrix code as the server), behind the few members the page uses.
+import { openHistory } from "../../history/replay.js";
+import type { Series } from "../../types.js";
+import type { Matrix } from "../../wire/wire.js";
+import { gridFromMatrix, type Grid } from "./grid.js";
+
+/** What the page needs of a `Replay` (the core's `openHistory(bytes)` result). */
+export interface ReplaySource {
+  readonly stepMs: number;
+  readonly columns: readonly { atMs: number; windowStartMs: number }[];
+  readonly fromMs: number;
+  readonly toMs: number;
+  matrix(q?: { series?: Series; fromMs?: number; toMs?: number; rows?: number; stepMs?: number }): Matrix;
+}
+
+/** Opens a recording; throws (HistoryFormatError) with a message naming the offset and the fault. */
+export function openRecording(bytes: Uint8Array): ReplaySource {
+  return openHistory(bytes);
+}
+
+/** The grid of a recording, re-aggregated to `rows` and `stepMs` (0 = the recorded step) in Wasm. */
+export function recordingGrid(replay: ReplaySource, series: Series, rows: number, stepMs: number): Grid {
+  const q: { series: Series; rows: number; stepMs?: number } = { series, rows };
+  if (stepMs > 0 && stepMs !== replay.stepMs) q.stepMs = stepMs;
+  return gridFromMatrix(replay.matrix(q));
+}
+
+/** Re-aggregation steps offered for a recording: its own step and round multiples of it. */
+export function stepChoices(baseMs: number): number[] {
+  const out = [baseMs];
+  for (const m of [2, 5, 10, 15, 30, 60, 120, 300, 600, 1440]) {
+    const s = baseMs * m;
+    if (s <= 86_400_000 * 7) out.push(s);
+  }
+  return out;
+}
+
+/** Reads a dropped or picked file. */
+export async function fileBytes(file: Blob): Promise<Uint8Array> {
+  return new Uint8Array(await file.arrayBuffer());
+}
+
+/** Bytes inlined into a self-contained page (`<script id="keyviz-data" type="application/octet-stream">` base64). */
+export function inlinedRecording(): Uint8Array | null {
+  const el = document.getElementById("keyviz-data");
+  const text = el?.textContent?.trim() ?? "";
+  if (text === "") return null;
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}

@@ -1,0 +1,111 @@
+// The plot: heatmap canvas with its axes, sums and legend, drawn from one frame. Also maps
+// pointer positions to cells and cell ranges to overlay rectangles.
+import { columnSums, maxAbs, rowSums, type Grid, type GridWindow } from "../data/grid.js";
+import { drawKeyAxis, drawLegend, drawSums, drawTimeAxis } from "../render/axes.js";
+import { paintHeatmap } from "../render/heatmap.js";
+import { divergingLut, sequentialLut } from "../render/palette.js";
+import { makeScale, type ColourScale } from "../render/scale.js";
+import type { Palette, Scale } from "../state.js";
+import { byId } from "./dom.js";
+
+export interface Frame {
+  grid: Grid;
+  window: GridWindow;
+  diverging: boolean;
+  scale: Scale;
+  brightness: number;
+  palette: Palette;
+  /** Replay: columns at or after this index are not yet shown. */
+  reveal?: number;
+}
+
+export class PlotView {
+  readonly heat = byId<HTMLCanvasElement>("heat");
+  private readonly wrap = byId("heat-wrap");
+  private readonly keyAxis = byId<HTMLCanvasElement>("key-axis");
+  private readonly timeAxis = byId<HTMLCanvasElement>("time-axis");
+  private readonly rowSumsCanvas = byId<HTMLCanvasElement>("row-sums");
+  private readonly colSumsCanvas = byId<HTMLCanvasElement>("col-sums");
+  private readonly legend = byId<HTMLCanvasElement>("legend");
+  private readonly legendCaption = byId("legend-caption");
+  private image: ImageData | null = null;
+  frame: Frame | null = null;
+  colourScale: ColourScale | null = null;
+  /** Milliseconds of the last heatmap paint (pixel fill + putImageData). */
+  lastPaintMs = 0;
+  /** Maximum |value| in the window of the last frame. */
+  max = 0;
+
+  draw(frame: Frame): void {
+    this.frame = frame;
+    const { grid, window: w } = frame;
+    const stride = grid.times.length;
+    this.max = maxAbs(grid.values, stride, { ...w, c1: Math.min(w.c1, frame.reveal ?? w.c1) });
+    const scale = makeScale(frame.scale, frame.diverging, this.max, frame.brightness);
+    this.colourScale = scale;
+    const lut = frame.diverging ? divergingLut() : sequentialLut(frame.palette);
+    this.paint(frame, scale, lut);
+    drawKeyAxis(this.keyAxis, grid.rows, w.r0, w.r1);
+    drawTimeAxis(this.timeAxis, grid.times, w.c0, w.c1);
+    const shown = { ...w, c1: Math.max(w.c0, Math.min(w.c1, frame.reveal ?? w.c1)) };
+    const rs = rowSums(grid.values, stride, shown);
+    const cs = columnSums(grid.values, stride, w);
+    if (frame.reveal !== undefined) cs.fill(0, Math.max(0, frame.reveal - w.c0));
+    drawSums(this.rowSumsCanvas, rs, true, frame.diverging);
+    drawSums(this.colSumsCanvas, cs, false, frame.diverging);
+    drawLegend(this.legend, lut, scale);
+    this.legendCaption.textContent = `${frame.diverging ? "A − B, " : ""}${frame.scale} scale${frame.brightness !== 1 ? `, ×${frame.brightness}` : ""}`;
+  }
+
+  /** Repaints only the heatmap (replay steps, where axes and scale are unchanged). */
+  repaint(reveal: number): void {
+    if (this.frame === null || this.colourScale === null) return;
+    this.frame = { ...this.frame, reveal };
+    const lut = this.frame.diverging ? divergingLut() : sequentialLut(this.frame.palette);
+    this.paint(this.frame, this.colourScale, lut);
+  }
+
+  private paint(frame: Frame, scale: ColourScale, lut: Uint32Array): void {
+    const dpr = Math.min(window.devicePixelRatio || 1, 3);
+    const width = Math.max(1, Math.round(this.heat.clientWidth * dpr));
+    const height = Math.max(1, Math.round(this.heat.clientHeight * dpr));
+    if (this.heat.width !== width || this.heat.height !== height) {
+      this.heat.width = width;
+      this.heat.height = height;
+    }
+    const ctx = this.heat.getContext("2d")!;
+    const t0 = performance.now();
+    if (this.image === null || this.image.width !== width || this.image.height !== height) this.image = ctx.createImageData(width, height);
+    const pixels = new Uint32Array(this.image.data.buffer);
+    const w = frame.window;
+    const layer = { values: frame.grid.values, stride: frame.grid.times.length, ...w, conflicts: frame.grid.conflicts };
+    paintHeatmap(pixels, width, height, frame.reveal === undefined ? layer : { ...layer, reveal: frame.reveal }, scale, lut);
+    ctx.putImageData(this.image, 0, 0);
+    this.lastPaintMs = performance.now() - t0;
+  }
+
+  /** The cell under a client position, as absolute grid indices; `null` outside. */
+  cellAt(clientX: number, clientY: number): { r: number; c: number } | null {
+    const f = this.frame;
+    if (f === null) return null;
+    const box = this.heat.getBoundingClientRect();
+    const fx = (clientX - box.left) / box.width;
+    const fy = (clientY - box.top) / box.height;
+    if (fx < 0 || fy < 0 || fx >= 1 || fy >= 1) return null;
+    const { r0, r1, c0, c1 } = f.window;
+    if (r1 <= r0 || c1 <= c0) return null;
+    return { r: r0 + Math.floor(fy * (r1 - r0)), c: c0 + Math.floor(fx * (c1 - c0)) };
+  }
+
+  /** CSS box (relative to the heatmap) of cells [r0, r1) × [c0, c1). */
+  boxOf(r0: number, r1: number, c0: number, c1: number): { left: number; top: number; width: number; height: number } {
+    const w = this.frame!.window;
+    const cw = this.heat.clientWidth / Math.max(1, w.c1 - w.c0);
+    const rh = this.heat.clientHeight / Math.max(1, w.r1 - w.r0);
+    return { left: (c0 - w.c0) * cw, top: (r0 - w.r0) * rh, width: (c1 - c0) * cw, height: (r1 - r0) * rh };
+  }
+
+  get element(): HTMLElement {
+    return this.wrap;
+  }
+}

@@ -1,0 +1,223 @@
+// The viewer in a real Chromium against real keyviz servers on 127.0.0.1 (fixture.ts): what it
+// draws is read back from the canvas pixels, never taken from the page's own bookkeeping.
+// One browser for the whole file; screenshots go to test-artifacts/.
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumPath, launchChromium } from "../browser/find-chromium.js";
+import { openHistory } from "../../src/history/replay.js";
+import { keyOf, READ_AFTER, READ_BEFORE, ROUTES, startNode, STEP_MS, WRITE_BAND, type Node } from "./fixture.js";
+import { cellPoint, luminance, rowColours, shot, waitForShape, watchedPage, type Rgba } from "./page.js";
+
+const executablePath = chromiumPath();
+const COLUMNS = 60;
+const viewerFile = pathToFileURL(join(import.meta.dirname, "..", "..", "dist", "web", "viewer.html")).href;
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const band = (colours: Rgba[], [lo, hi]: readonly [number, number]): number[] => colours.slice(lo, hi + 1).map(luminance);
+const outside = (colours: Rgba[], ...bands: (readonly [number, number])[]): number[] =>
+  colours.filter((_, i) => !bands.some(([lo, hi]) => i >= lo && i <= hi)).map(luminance);
+
+describe.skipIf(executablePath === null)("viewer page in chromium", () => {
+  let browser: Browser;
+  let node: Node;
+
+  beforeAll(async () => {
+    [browser, node] = await Promise.all([launchChromium(executablePath!), startNode(COLUMNS)]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await node?.close();
+  });
+
+  it("shows the live heatmap with the hot band where the writes went, and switching series changes it", async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(`${node.url}/`);
+    await waitForShape(page, ROUTES, COLUMNS);
+    const writes = await rowColours(page, null);
+    expect(writes.every((c) => c.a > 0)).toBe(true); // every route had some writes: no empty row
+    expect(mean(band(writes, WRITE_BAND))).toBeGreaterThan(2 * mean(outside(writes, WRITE_BAND)));
+    await shot(page, "live-writes");
+
+    await page.selectOption("#series", "reads");
+    await page.waitForFunction(() => location.hash.includes("series=reads"));
+    await page.waitForFunction(() => document.querySelector(".summary")?.textContent?.includes("reads"));
+    const reads = await rowColours(page, null);
+    expect(mean(band(reads, READ_BEFORE))).toBeGreaterThan(2 * mean(outside(reads, READ_BEFORE, READ_AFTER)));
+    expect(mean(band(reads, READ_AFTER))).toBeGreaterThan(2 * mean(outside(reads, READ_BEFORE, READ_AFTER)));
+    expect(mean(band(reads, WRITE_BAND))).toBeLessThan(mean(band(writes, WRITE_BAND)) / 2);
+    await shot(page, "live-reads");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("hover names the bucket under the pointer with its exact value; a click pins it with its hot keys", async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(`${node.url}/`);
+    await waitForShape(page, ROUTES, COLUMNS);
+    const route = 24;
+    const column = 41;
+    const p = await cellPoint(page, route, column);
+    await page.mouse.move(p.x, p.y);
+    const tip = page.locator("#hover");
+    await tip.waitFor({ state: "visible" });
+    const text = await tip.innerText();
+    expect(text).toContain(`route:${route + 1}`);
+    expect(text).toContain(`start\n${keyOf(route)}`);
+    expect(text).toContain(`end\n${keyOf(route + 1)}`);
+    expect(text).toContain(`writes\n${400 + ((column * 7 + route) % 50)}`); // the fixture's count for that cell
+    await shot(page, "hover");
+
+    await page.mouse.click(p.x, p.y);
+    const card = page.locator("#pins .card").first();
+    await card.waitFor();
+    await page.waitForFunction(() => document.querySelector("#pins .hotkeys table") !== null);
+    expect(await card.innerText()).toMatch(new RegExp(`${keyOf(route)}/user\\d`));
+    await shot(page, "pinned-hotkeys");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("brush zoom narrows both axes, Back restores them, and the keyboard does the same", async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(`${node.url}/`);
+    await waitForShape(page, ROUTES, COLUMNS);
+    const from = await cellPoint(page, 10, 5);
+    const to = await cellPoint(page, 30, 20);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 3 });
+    await page.mouse.move(to.x, to.y, { steps: 3 });
+    await page.mouse.up();
+    await waitForShape(page, 21, 16);
+    expect(page.url()).toMatch(/[#&]t=\d+\.\d+/);
+    expect(page.url()).toMatch(/[#&]k=/);
+    const zoomed = await rowColours(page, null);
+    // Rows 10..30 are shown: the write band (20..27) sits at view rows 10..17.
+    expect(mean(band(zoomed, [10, 17]))).toBeGreaterThan(2 * mean([...band(zoomed, [0, 9]), ...band(zoomed, [18, 20])]));
+    await shot(page, "zoomed");
+    await page.click("#back");
+    await waitForShape(page, ROUTES, COLUMNS);
+
+    // Keyboard: focus the heatmap, move the cursor, select with Shift, Enter zooms, Backspace returns.
+    await page.focus("#heat");
+    await page.keyboard.press("ArrowDown");
+    for (let i = 0; i < 3; i++) await page.keyboard.press("Shift+ArrowDown");
+    for (let i = 0; i < 4; i++) await page.keyboard.press("Shift+ArrowLeft");
+    await page.keyboard.press("Enter");
+    await waitForShape(page, 4, 5);
+    await page.keyboard.press("Backspace");
+    await waitForShape(page, ROUTES, COLUMNS);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("the URL carries the whole view: a new page opened on it shows the same", async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(`${node.url}/`);
+    await waitForShape(page, ROUTES, COLUMNS);
+    await page.selectOption("#series", "reads");
+    await page.fill("#rows", "32");
+    await page.press("#rows", "Enter");
+    await waitForShape(page, 32, COLUMNS);
+    await page.selectOption("#scale", "linear");
+    await page.selectOption("#palette", "reference");
+    await page.fill("#brightness", "1");
+    const from = await cellPoint(page, 2, 10);
+    const to = await cellPoint(page, 20, 40);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 4 });
+    await page.mouse.up();
+    await waitForShape(page, 19, 31);
+    const url = page.url();
+    const before = await rowColours(page, null);
+
+    const second = await watchedPage(browser);
+    await second.page.goto(url);
+    await waitForShape(second.page, 19, 31);
+    expect(await second.page.inputValue("#series")).toBe("reads");
+    expect(await second.page.inputValue("#rows")).toBe("32");
+    expect(await second.page.inputValue("#scale")).toBe("linear");
+    expect(await second.page.inputValue("#palette")).toBe("reference");
+    expect(await second.page.inputValue("#brightness")).toBe("1");
+    expect(second.page.url()).toBe(url);
+    expect(await rowColours(second.page, null)).toEqual(before);
+    expect([...errors, ...second.errors]).toEqual([]);
+    await second.page.close();
+    await page.close();
+  });
+
+  it("the difference view of two windows shows where the reads moved", async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(`${node.url}/#series=reads&view=diff`);
+    await waitForShape(page, ROUTES, COLUMNS / 2);
+    // Default windows: B = first half (reads on 8..11), A = second half (reads on 48..51).
+    const colours = await rowColours(page, null);
+    const orange = (c: Rgba): boolean => c.a > 200 && c.r > c.b + 60;
+    const purple = (c: Rgba): boolean => c.a > 200 && c.b > c.r + 30 && c.b > c.g;
+    expect(colours.slice(READ_AFTER[0], READ_AFTER[1] + 1).every(orange)).toBe(true);
+    expect(colours.slice(READ_BEFORE[0], READ_BEFORE[1] + 1).every(purple)).toBe(true);
+    expect(colours.filter((c, i) => (orange(c) || purple(c)) && !(i >= READ_BEFORE[0] && i <= READ_BEFORE[1]) && !(i >= READ_AFTER[0] && i <= READ_AFTER[1]))).toEqual([]);
+    expect(await page.isVisible("#diff-bar")).toBe(true);
+    expect(page.url()).toMatch(/[#&]a=\d+\.\d+&bw=\d+\.\d+/);
+    await shot(page, "difference");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a recording opened from disk (file://) replays in the browser with no request to any server", async () => {
+    const file = node.exportFile();
+    const { page, errors, requests } = await watchedPage(browser);
+    await page.goto(viewerFile);
+    await page.setInputFiles("#file", { name: "recording.kvz", mimeType: "application/octet-stream", buffer: Buffer.from(file) });
+    await waitForShape(page, ROUTES, COLUMNS);
+    expect(await page.isVisible("#replay")).toBe(true);
+    const writes = await rowColours(page, null);
+    expect(mean(band(writes, WRITE_BAND))).toBeGreaterThan(2 * mean(outside(writes, WRITE_BAND)));
+
+    // Scrub to column 10: later columns are not drawn yet.
+    await page.fill("#timeline", "10");
+    const early = await rowColours(page, 30);
+    expect(early.every((c) => c.a === 0)).toBe(true);
+    expect((await rowColours(page, 10)).every((c) => c.a > 0)).toBe(true);
+    // Play at 1000×: one recorded minute per 60 ms; the cursor moves on.
+    await page.selectOption("#speed", "1000");
+    await page.click("#play");
+    await page.waitForFunction(() => Number((document.getElementById("timeline") as HTMLInputElement).value) >= 14);
+    await page.click("#play");
+    await shot(page, "replay");
+
+    // Re-bucket in the browser: 8 rows, 5-minute steps.
+    await page.fill("#rows", "8");
+    await page.press("#rows", "Enter");
+    await page.selectOption("#step", String(5 * STEP_MS));
+    await page.fill("#timeline", "11");
+    const expected = openHistory(file).matrix({ series: "writes", rows: 8, stepMs: 5 * STEP_MS });
+    await waitForShape(page, 8, expected.column_unix_ms.length);
+    expect(expected.column_unix_ms.length).toBeLessThan(COLUMNS / 4);
+    await shot(page, "replay-rebucketed");
+    expect(requests.filter((u) => !u.startsWith("file:") && !u.startsWith("data:"))).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a new flushed column arrives over the stream without a reload", async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(`${node.url}/`);
+    await waitForShape(page, ROUTES, COLUMNS);
+    await page.waitForSelector(".live-dot.open");
+    const navigations: string[] = [];
+    page.on("framenavigated", (f) => navigations.push(f.url()));
+    node.flush([40, 45]);
+    await waitForShape(page, ROUTES, COLUMNS + 1);
+    const last = await rowColours(page, COLUMNS);
+    expect(mean(band(last, [40, 45]))).toBeGreaterThan(2 * mean(outside(last, [40, 45])));
+    expect(navigations).toEqual([]);
+    await shot(page, "stream");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
