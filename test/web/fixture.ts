@@ -6,7 +6,7 @@
 import { createSampler, type Sampler } from "../../src/sampler/sampler.js";
 import { createServer, type KeyvizServer } from "../../src/server/create-server.js";
 import type { ServerOptions } from "../../src/server/options.js";
-import { exportChunks } from "../../src/history/export.js";
+import { exportBytes } from "../../src/history/export.js";
 import { historyOf } from "../history/history-file.js";
 
 export const ROUTES = 64;
@@ -68,15 +68,6 @@ export async function startNode(columns: number, server: Partial<ServerOptions> 
     close: async () => {
       await srv.close();
     },
-    exportFile: () => {
-      const chunks = [...exportChunks(historyOf(sampler), STEP_MS, {}, now)];
-      const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
-      let at = 0;
-      for (const c of chunks) {
-        out.set(c, at);
-        at += c.length;
-      }
-      return out;
-    },
+    exportFile: () => exportBytes(historyOf(sampler), STEP_MS, {}, now),
   };
 }
