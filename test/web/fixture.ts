@@ -34,7 +34,7 @@ export interface Node {
 
 const inBand = (i: number, band: readonly [number, number]): boolean => i >= band[0] && i <= band[1];
 
-export async function startNode(columns: number, server: Partial<ServerOptions> = {}): Promise<Node> {
+export async function startNode(columns: number, server: Partial<ServerOptions> = {}, writeScale = 1): Promise<Node> {
   let now = T0 - STEP_MS;
   const sampler = createSampler({ stepMs: STEP_MS, now: () => now, hotKeys: { enabled: true, sampleRate: 1 } });
   for (let i = 0; i < ROUTES; i++) sampler.registerRoute(i + 1, i === 0 ? null : enc(keyOf(i)), i === ROUTES - 1 ? null : enc(keyOf(i + 1)), 1 + (i % 4));
@@ -44,7 +44,7 @@ export async function startNode(columns: number, server: Partial<ServerOptions> 
     const firstHalf = column < columns / 2;
     for (let i = 0; i < ROUTES; i++) {
       const key = enc(`${keyOf(i)}/user${column % 7}`);
-      const writes = inBand(i, hotWrites) ? 400 + ((column * 7 + i) % 50) : 2 + ((i + column) % 3);
+      const writes = writeScale * (inBand(i, hotWrites) ? 400 + ((column * 7 + i) % 50) : 2 + ((i + column) % 3));
       for (let n = 0; n < writes; n++) sampler.observeKey(i + 1, 1, key, 16);
       const readBand = firstHalf ? READ_BEFORE : READ_AFTER;
       const reads = inBand(i, readBand) ? 900 : 1 + ((i * 3 + column) % 4);

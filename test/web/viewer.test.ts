@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumPath, launchChromium } from "../browser/find-chromium.js";
+import { createServer } from "../../src/server/create-server.js";
 import { openHistory } from "../../src/history/replay.js";
 import { keyOf, READ_AFTER, READ_BEFORE, ROUTES, startNode, STEP_MS, WRITE_BAND, type Node } from "./fixture.js";
 import { cellPoint, luminance, rowColours, shot, waitForShape, watchedPage, type Rgba } from "./page.js";
@@ -202,6 +203,81 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     expect(requests.filter((u) => !u.startsWith("file:") && !u.startsWith("data:"))).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it("drills into a merged row's hot keys through its member routes", async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(`${node.url}/#rows=8`);
+    await waitForShape(page, 8, COLUMNS);
+    // With 8 rows the cold ranges are merged; the first row is a `merged:` row.
+    const p = await cellPoint(page, 0, COLUMNS - 1);
+    await page.mouse.click(p.x, p.y);
+    const card = page.locator("#pins .card").first();
+    await card.waitFor();
+    expect(await card.locator(".title").innerText()).toMatch(/^merged:route:1\.\.route:\d+$/);
+    await page.waitForFunction(() => document.querySelector("#pins .hotkeys table") !== null);
+    const text = await card.innerText();
+    expect(text).toMatch(/\d+ of \d+ routes had a snapshot/);
+    expect(text).toMatch(new RegExp(`${keyOf(0)}/user\\d`));
+    await shot(page, "merged-hotkeys");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a fan-out with a failed peer shows the banner, and cells the nodes disagree on are hatched", async () => {
+    const peer = await startNode(4, {}, 2); // same routes and times, twice the writes: every write cell conflicts
+    const front = createServer({ sampler: peer.sampler, port: 0, peers: [node.url, "http://127.0.0.1:9"], fanoutTimeoutMs: 1000 });
+    await front.listen();
+    try {
+      const { page, errors } = await watchedPage(browser);
+      await page.goto(`${front.url}/`);
+      await waitForShape(page, ROUTES, COLUMNS);
+      const banner = page.locator("#banner");
+      await banner.waitFor({ state: "visible" });
+      expect(await banner.innerText()).toContain("2 of 3 nodes responded");
+      expect(await banner.innerText()).toContain("http://127.0.0.1:9");
+      const hatched = await page.evaluate(() => {
+        const c = document.getElementById("heat") as HTMLCanvasElement;
+        const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] === 255 && d[i + 1] === 255 && d[i + 2] === 255 && d[i + 3] === 230) n++;
+        return n / (d.length / 4);
+      });
+      // The peer only has the first 4 columns: those (and only those) conflict, 2 of every 6 pixels striped.
+      expect(hatched).toBeGreaterThan(0.2 * (4 / COLUMNS));
+      expect(hatched).toBeLessThan(0.4 * (4 / COLUMNS));
+      await shot(page, "fanout-degraded");
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await front.close();
+      await peer.close();
+    }
+  });
+
+  it("on a token-protected server the page signs in with the session flow, never with the token in a URL", async () => {
+    const secured = createServer({ sampler: node.sampler, port: 0, token: "s3cret-token" });
+    await secured.listen();
+    try {
+      const { page, errors, requests } = await watchedPage(browser, { allowStatus: [401] });
+      await page.goto(`${secured.url}/`);
+      await page.locator("#login").waitFor({ state: "visible" });
+      await page.fill("#access-key", "keyviz");
+      await page.fill("#secret-key", "wrong");
+      await page.click("#login-form button[type=submit]");
+      await page.waitForFunction(() => document.getElementById("login-message")?.textContent?.startsWith("Wrong"));
+      await shot(page, "login");
+      await page.fill("#secret-key", "s3cret-token");
+      await page.click("#login-form button[type=submit]");
+      await waitForShape(page, ROUTES, null);
+      await page.waitForSelector(".live-dot.open"); // the stream authenticates with the cookie too
+      expect(await page.isVisible("#login")).toBe(false);
+      expect([page.url(), ...requests].filter((u) => u.includes("s3cret"))).toEqual([]);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await secured.close();
+    }
   });
 
   it("a new flushed column arrives over the stream without a reload", async () => {
