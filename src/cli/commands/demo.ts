@@ -1,0 +1,121 @@
+// `keyviz demo` (what `npm start` runs): the demo store under the demo workload, sampled at a 1 s
+// step, with the viewer and the API on loopback, a one-line live status and a clean Ctrl-C.
+import { createSampler, type Sampler } from "../../sampler/sampler.js";
+import { createServer, type KeyvizServer } from "../../server/index.js";
+import { asciiHeatmap } from "../ascii-heatmap.js";
+import { CliError, intFlag, type Command, type Parsed } from "../command.js";
+import { DemoBalancer } from "../demo-balancer.js";
+import { createDemoStore, DEMO_SAMPLER_OPTIONS } from "../demo-store.js";
+import { CAPACITY, DemoWorkload } from "../demo-workload.js";
+
+export const DEFAULT_PORT = 8080;
+/** Traffic is sent in slices this long, so it is spread over each step. */
+const SLICE_MS = 100;
+
+export const demoCommand: Command = {
+  name: "demo",
+  summary: "Run a sharded in-memory store under a workload that shows what a key visualizer is for, with the live viewer.",
+  flags: {
+    port: { type: "string", arg: "N", help: `HTTP port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)` },
+    "step-ms": { type: "string", arg: "N", help: "flush interval in ms: one heatmap column per step (default 1000)" },
+    rate: { type: "string", arg: "N", help: "requests per second before retries (default 10000)" },
+    duration: { type: "string", arg: "S", help: "stop after S seconds (default: run until Ctrl-C)" },
+    terminal: { type: "boolean", help: "also draw the heatmap in the terminal at every step" },
+  },
+  run: (parsed) => runDemo(parsed),
+};
+
+async function runDemo(parsed: Parsed): Promise<number> {
+  const port = intFlag(parsed, "port", DEFAULT_PORT, 0, 65535);
+  const stepMs = intFlag(parsed, "step-ms", 1000, 100, 3_600_000);
+  const rate = intFlag(parsed, "rate", 10_000, 1, 1_000_000);
+  const duration = intFlag(parsed, "duration", 0, 1, 86_400 * 365);
+  const terminal = parsed.values.terminal === true;
+
+  const sampler = createSampler({ ...DEMO_SAMPLER_OPTIONS, stepMs });
+  const coordinator = createDemoStore(sampler);
+  const server = createServer({ sampler, port });
+  const url = await listenOrExplain(server, port);
+  const out = process.stdout;
+  const log = (line: string) => out.write(`${out.isTTY ? "\r\x1b[K" : ""}keyviz demo: ${line}\n`);
+  log(`viewer and API at ${url} (Ctrl-C to stop)`);
+
+  const workload = new DemoWorkload(coordinator, { rate });
+  const balancer = new DemoBalancer(coordinator, (CAPACITY * rate * stepMs) / 1000, log);
+  const offFlush = sampler.onFlush((column) => {
+    balancer.onColumn(column);
+    const ops = column.rows.reduce((sum, r) => sum + r.reads + r.writes, 0) / (stepMs / 1000);
+    const status = `${Math.round(ops)} ops/s, ${coordinator.table.size} routes, ${sampler.stats().columns} columns, ${balancer.splits} splits, ${balancer.merges} merges`;
+    if (terminal) out.write(`\x1b[2J\x1b[H${asciiHeatmap(sampler.matrix({ series: "reads", rows: 32 }), { width: 60, labelWidth: 14 })}\n\n`);
+    if (out.isTTY) out.write(`\r\x1b[K${status}`);
+    else if (terminal || sampler.stats().columns % 10 === 0) out.write(`${status}\n`);
+  });
+  sampler.start();
+  const driver = drive(workload);
+
+  await stopSignal(duration * 1000);
+  await driver.stop();
+  offFlush();
+  await shutdown(sampler, server);
+  coordinator.close();
+  if (out.isTTY) out.write("\n");
+  log(`stopped after ${sampler.stats().columns} columns, ${workload.sent} requests`);
+  return 0;
+}
+
+/** Listens; a taken port is one line saying what to do. */
+async function listenOrExplain(server: KeyvizServer, port: number): Promise<string> {
+  try {
+    const addr = await server.listen();
+    return `http://${addr.host}:${addr.port}/`;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (/already in use/.test(message)) {
+      throw new CliError(`port ${port} on 127.0.0.1 is in use; stop what holds it or pick another with --port N (0 = any free port)`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Sends the workload's slices back to back until stopped; slices never overlap. */
+function drive(workload: DemoWorkload): { stop(): Promise<void> } {
+  let stopped = false;
+  let last = Date.now();
+  const loop = (async () => {
+    while (!stopped) {
+      await new Promise((resolve) => setTimeout(resolve, SLICE_MS));
+      const now = Date.now();
+      await workload.run(last, now);
+      last = now;
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+function stopSignal(durationMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      clearTimeout(timer);
+      resolve();
+    };
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
+    const timer = durationMs > 0 ? setTimeout(done, durationMs) : undefined;
+  });
+}
+
+/** Flushes the last partial column, then releases the sampler (and its storage when it has one). */
+async function shutdown(sampler: Sampler, server: KeyvizServer): Promise<void> {
+  sampler.stop();
+  sampler.flush();
+  await server.close();
+  const closable = sampler as Sampler & { close?: () => void };
+  closable.close?.();
+}
