@@ -135,7 +135,7 @@ export class DemoWorkload {
       const key = Math.round(centre + this.gaussian() * HOTSPOT_SIGMA);
       return { write: r() < 0.3, key: Math.min(KEYSPACE - 1, Math.max(0, key)), valueLen: 32 + Math.floor(r() * 64) };
     }
-    if ((u -= MIX.tenant) < 0) {
+    if (u < MIX.tenant) {
       return { write: r() < 0.5, key: TENANT[0] + Math.floor(r() * (TENANT[1] - TENANT[0])), valueLen: 64 };
     }
     return { write: r() < 0.2, key: Math.floor(r() * KEYSPACE), valueLen: Math.floor(r() * 200) };

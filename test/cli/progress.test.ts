@@ -25,9 +25,11 @@ describe("progressBar", () => {
     p.update(5);
     p.done();
     expect(writes).toHaveLength(4);
-    expect(writes[0]).toMatch(/^\rrecording \[#*-+\] 10% eta \d+s\x1b\[K$/);
-    expect(writes[1]).toMatch(/\] 50% eta 1s/);
-    expect(writes[2]).toMatch(/^\rrecording \[#+\] 100%\x1b\[K$/);
-    expect(writes[3]).toBe("\n");
+    // "\r" returns to the line start, ESC [K clears the rest of the line.
+    const lines = writes.map((w) => w.replaceAll("\u001b[K", "<clear>"));
+    expect(lines[0]).toMatch(/^\rrecording \[#*-+\] 10% eta \d+s<clear>$/);
+    expect(lines[1]).toMatch(/\] 50% eta 1s/);
+    expect(lines[2]).toMatch(/^\rrecording \[#+\] 100%<clear>$/);
+    expect(lines[3]).toBe("\n");
   });
 });

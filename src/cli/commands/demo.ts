@@ -79,10 +79,10 @@ async function listenOrExplain(server: KeyvizServer, port: number): Promise<stri
 
 /** Sends the workload's slices back to back until stopped; slices never overlap. */
 function drive(workload: DemoWorkload): { stop(): Promise<void> } {
-  let stopped = false;
+  const state = { stopped: false };
   let last = Date.now();
   const loop = (async () => {
-    while (!stopped) {
+    while (!state.stopped) {
       await new Promise((resolve) => setTimeout(resolve, SLICE_MS));
       const now = Date.now();
       await workload.run(last, now);
@@ -91,7 +91,7 @@ function drive(workload: DemoWorkload): { stop(): Promise<void> } {
   })();
   return {
     async stop() {
-      stopped = true;
+      state.stopped = true;
       await loop;
     },
   };
