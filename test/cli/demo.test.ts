@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.js";
 
 describe("keyviz demo", () => {
-  it("serves a matrix with rows within seconds, splits and merges, and exits 0 on SIGINT", async () => {
+  it("serves the viewer at / and a matrix with rows within seconds, splits and merges, and exits 0 on SIGINT", async () => {
     const run = runCli(["demo", "--port", "0", "--step-ms", "200", "--rate", "2000"]);
     const [, url] = await run.waitFor(/viewer and API at (http:\/\/127\.0\.0\.1:\d+\/)/);
     let rows = 0;
@@ -15,6 +15,10 @@ describe("keyviz demo", () => {
       rows = m.rows.length;
     }
     expect(rows).toBeGreaterThan(64);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await page.text()).toMatch(/<canvas/);
     // The hot tenant's route is over capacity from the start: 8 columns later it is split, and
     // the store then has more routes than it started with, so the coldest pair merges.
     await run.waitFor(/split route 42 .* into 65 and 66/);
