@@ -115,7 +115,7 @@ async function main() {
   }
   if (selected.length === 0) throw new Error(`no variant matches --only ${opts.only.join(",")}`);
   const dist = resolveDist(opts);
-  if (!existsSync(`${dist}/sampler.js`)) {
+  if (!existsSync(`${dist}/sampler/sampler.js`)) {
     throw new Error(`no built package at ${dist} (run \`npm run build\`, or pass --build for a private build)`);
   }
   // Bench-only Wasm modules are compiled once here, not inside timed processes.

@@ -44,8 +44,12 @@ export const CATALOG = [
   { name: "matrix-js", group: "matrix", file: "matrix", unit: "ms", rounds: 3 },
   { name: "matrix-wasm", group: "matrix", file: "matrix", unit: "ms", rounds: 3, baseline: "matrix-js", target: { text: "≤ 100 ms", met: valueAtMost(100) } },
   { name: "matrix-json", group: "matrix", unit: "B", from: { variant: "matrix-wasm", field: "jsonBytes" } },
-  { name: "merge-3", group: "matrix", file: "matrix", unit: "ms", rounds: 3, baseline: "matrix-wasm" },
-  { name: "matrix-e2e", group: "matrix", file: "matrix", unit: "ms", rounds: 3, extra: true, baseline: "matrix-wasm" },
+  { name: "merge-3", group: "matrix", file: "matrix", unit: "ms", rounds: 3, baseline: "matrix-wasm", target: { text: "≤ 150 ms", met: valueAtMost(150) } },
+  // ---- issue 14: the read side end to end ------------------------------------------------------
+  { name: "sum-u32", group: "matrix", file: "matrix", unit: "ms", rounds: 3 },
+  { name: "matrix-e2e", group: "matrix", file: "matrix", unit: "ms", rounds: 3, baseline: "sum-u32", target: { text: "≤ 2.5× sum-u32", met: ratioAtMost(2.5) } },
+  { name: "matrix-http-stringify", group: "matrix", file: "matrix", unit: "ms", rounds: 3 },
+  { name: "matrix-http", group: "matrix", file: "matrix", unit: "ms", rounds: 3, baseline: "matrix-http-stringify", target: { text: "≤ 120 ms", met: valueAtMost(120) } },
 
   // ---- issue 5: hot keys ----------------------------------------------------------------------
   { name: "observeKey-hot-off", group: "hotkeys", file: "hotkeys", unit: "ns" },

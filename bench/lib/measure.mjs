@@ -90,6 +90,21 @@ export function msPerCall(fn, { minCalls = 3, maxCalls = 20, budgetMs = 2500 } =
   return { value: median(times), min: Math.min(...times), max: Math.max(...times), samples: times.length };
 }
 
+/** `msPerCall` for an asynchronous `fn` (e.g. an HTTP request end to end). */
+export async function msPerCallAsync(fn, { minCalls = 3, maxCalls = 20, budgetMs = 2500 } = {}) {
+  await fn();
+  const times = [];
+  let spent = 0;
+  while (times.length < minCalls || (spent < budgetMs && times.length < maxCalls)) {
+    const t0 = clockNs();
+    await fn();
+    const ms = (clockNs() - t0) / 1e6;
+    times.push(ms);
+    spent += ms;
+  }
+  return { value: median(times), min: Math.min(...times), max: Math.max(...times), samples: times.length };
+}
+
 function runBench(bench, opsPerCall, scale) {
   return new Promise((resolve, reject) => {
     bench.on("complete", () => {

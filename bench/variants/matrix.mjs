@@ -1,12 +1,15 @@
 // Issue 4 — the heatmap matrix: 1440 columns × 10 000 routes down to 1 024 rows, in Wasm and in
 // the pure-JS build of the same algorithm, the JSON response size, the fan-out merge of 3 nodes,
-// and (extra) a matrix request end to end from a sampler filled through observe + flush.
+// a matrix request end to end from a sampler filled through observe + flush (sampler.matrix(),
+// and GET /matrix over loopback, streamed or through JSON.stringify), and the plain-JS floor they
+// are compared with (one pass summing as many stored u32 values as the history holds).
 //   node bench/variants/matrix.mjs <variant>
+import http from "node:http";
 import { runVariant } from "../lib/child.mjs";
 import { importDist } from "../lib/dist.mjs";
 import { filledSampler } from "../lib/fixtures.mjs";
 import { makeView, MATRIX_COLUMNS, MATRIX_ROUTES } from "../lib/matrix-view.mjs";
-import { msPerCall } from "../lib/measure.mjs";
+import { msPerCall, msPerCallAsync } from "../lib/measure.mjs";
 
 const ROWS = 1024;
 const NOW = Date.UTC(2025, 0, 2);
@@ -71,5 +74,59 @@ const variants = {
     return { ...r, path: viaSampler ? "sampler.matrix()" : "history.seriesView + buildMatrix", rows: m.rows.length };
   },
 };
+
+/** Drains one GET on a fresh connection; resolves with the status and body size. */
+function fetchBytes(url) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let bytes = 0;
+        res.on("data", (c) => (bytes += c.length));
+        res.on("end", () => resolve({ status: res.statusCode, bytes }));
+        res.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}
+
+/**
+ * GET /matrix end to end on 127.0.0.1 (build + serialise + send + receive, client and server in
+ * this process, so the CPU clock counts both). `port` picks what the server sees: the sampler
+ * itself (its matrixTable() is written and streamed) or only its matrix() (JSON.stringify).
+ */
+async function httpMatrix(port) {
+  const { createServer } = await importDist("server/index.js");
+  const { sampler } = await filledSampler({ routes: MATRIX_ROUTES, columns: MATRIX_COLUMNS });
+  const server = createServer({ sampler: port(sampler), host: "127.0.0.1", port: 0 });
+  await server.listen();
+  const url = `${server.url}/admin/api/v1/keyviz/matrix?series=writes&rows=${ROWS}`;
+  let last;
+  try {
+    const r = await msPerCallAsync(async () => {
+      last = await fetchBytes(url);
+      if (last.status !== 200) throw new Error(`GET /matrix answered ${last.status}`);
+    });
+    return { ...r, bodyBytes: last.bytes, streamed: typeof port(sampler).matrixTable === "function" };
+  } finally {
+    await server.close();
+  }
+}
+
+Object.assign(variants, {
+  // The floor of any pass over the stored history: sum a Uint32Array holding as many values as
+  // the matrix-e2e history stores (1 440 columns × 10 000 routes).
+  "sum-u32": () => {
+    const values = Uint32Array.from({ length: MATRIX_COLUMNS * MATRIX_ROUTES }, (_, i) => Math.imul(i, 0x9e3779b1) >>> 20);
+    let sum = 0;
+    const r = msPerCall(() => {
+      let s = 0;
+      for (let i = 0; i < values.length; i++) s += values[i];
+      sum = s;
+    });
+    return { ...r, values: values.length, sum };
+  },
+  "matrix-http": () => httpMatrix((s) => s),
+  "matrix-http-stringify": () => httpMatrix((s) => ({ matrix: (q) => s.matrix(q), onFlush: (l) => s.onFlush(l) })),
+});
 
 await runVariant(variants);

@@ -10,7 +10,8 @@ import { compareEnd } from "../keys/bytes.js";
 import { jsKernel, NO_ROW, releaseWasmKernel, wasmKernel, type MatrixKernel } from "./kernels.js";
 import { checkRowBudget, mergedBucketId, sortRows, unionRoutes } from "./row-budget.js";
 import { SERIES, type Key, type RowMeta, type SeriesView } from "../types.js";
-import { encodeKey, makeRow, MAX_MEMBER_ROUTE_IDS, rfc3339, type Matrix, type MatrixRow, type RowHead } from "../wire/wire.js";
+import { encodeKey, MAX_MEMBER_ROUTE_IDS, rfc3339, type Matrix, type RowHead } from "../wire/wire.js";
+import { toWireMatrix, type MatrixTable } from "./table.js";
 
 export interface BuildMatrixOptions {
   /** Row budget (a positive integer; the HTTP API clamps to MAX_ROWS). */
@@ -33,8 +34,17 @@ interface Bucket {
 
 /** Pivots a series view into the wire matrix, with the merged row budget, in Wasm. */
 export function buildMatrix(view: SeriesView, opts: BuildMatrixOptions): Matrix {
+  return toWireMatrix(buildMatrixTable(view, opts));
+}
+
+/**
+ * The same matrix as a MatrixTable (row heads + typed cell arrays), for writing its JSON without
+ * building number[] rows. The cell arrays are views of buffers the next build reuses: read them
+ * (or write the JSON) before building another matrix.
+ */
+export function buildMatrixTable(view: SeriesView, opts: BuildMatrixOptions): MatrixTable {
   try {
-    return buildMatrixWith(wasmKernel(), view, opts);
+    return buildWith(wasmKernel(), view, opts);
   } finally {
     releaseWasmKernel();
   }
@@ -42,10 +52,10 @@ export function buildMatrix(view: SeriesView, opts: BuildMatrixOptions): Matrix 
 
 /** The same build in plain JS: a baseline for benchmarks and an oracle for tests. */
 export function buildMatrixJs(view: SeriesView, opts: BuildMatrixOptions): Matrix {
-  return buildMatrixWith(jsKernel(), view, opts);
+  return toWireMatrix(buildWith(jsKernel(), view, opts));
 }
 
-function buildMatrixWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatrixOptions): Matrix {
+function buildWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatrixOptions): MatrixTable {
   checkView(view);
   checkOptions(opts);
   const columns = selectColumns(view, opts.fromMs, opts.toMs);
@@ -67,56 +77,23 @@ function buildMatrixWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatr
   const groupOfMeta = Float64Array.from(view.metas, (m) => m.groupId + 0);
   const cells = kernel.pivot(columns, { rowOfMeta, groupOfMeta, rowGroup });
 
-  const width = columns.length;
-  const constants = new Map<number, readonly number[]>();
-  const rows: { start: Key; row: MatrixRow }[] = [];
+  const rows: { start: Key; head: RowHead; cellRow: number }[] = [];
   for (let r = 0; r < rowCount; r++) {
     const members = buckets.slice(starts[r], starts[r + 1]);
-    const at = r * width;
-    rows.push({
-      start: members[0]!.meta.start,
-      row: makeRow(
-        members.length === 1 ? headOf(members[0]!.meta) : mergedHead(members),
-        toArray(cells.values, at, width),
-        identityArray(cells.groups, at, width, constants),
-        identityArray(cells.terms, at, width, constants),
-      ),
-    });
+    rows.push({ start: members[0]!.meta.start, head: members.length === 1 ? headOf(members[0]!.meta) : mergedHead(members), cellRow: r });
   }
-  sortRows(rows, (r) => r.start, (r) => r.row.bucket_id);
+  sortRows(rows, (r) => r.start, (r) => r.head.bucket_id);
   return {
-    column_unix_ms: columns.map((c) => c.atMs),
-    rows: rows.map((r) => r.row),
     series: view.series,
     generated_at: rfc3339(opts.nowMs ?? Date.now()),
+    column_unix_ms: columns.map((c) => c.atMs),
+    heads: rows.map((r) => r.head),
+    cellRow: Uint32Array.from(rows, (r) => r.cellRow),
+    values: cells.values,
+    groups: cells.groups,
+    terms: cells.terms,
+    conflicts: null,
   };
-}
-
-// A plain indexed loop: ~10× faster than Array.from(typed.subarray(...)) on V8.
-function toArray(source: Float64Array, at: number, length: number): number[] {
-  const out = new Array<number>(length);
-  for (let i = 0; i < length; i++) out[i] = source[at + i]!;
-  return out;
-}
-
-/**
- * A row's per-cell group ids or leader terms. These are nearly always one value across the
- * whole row (a route keeps its group; terms change rarely), so such rows share one frozen array
- * per value: at 1 024 × 1 440 cells this saves two of the three arrays a row would allocate,
- * and allocating them was the largest cost of a build. Frozen, so a mutation fails loudly
- * instead of changing other rows.
- */
-function identityArray(source: Float64Array, at: number, length: number, constants: Map<number, readonly number[]>): number[] {
-  const first = source[at]!;
-  let constant = true;
-  for (let i = 1; i < length && constant; i++) constant = source[at + i] === first;
-  if (!constant) return toArray(source, at, length);
-  let shared = constants.get(first);
-  if (shared === undefined) {
-    shared = Object.freeze(new Array<number>(length).fill(first));
-    constants.set(first, shared);
-  }
-  return shared as number[];
 }
 
 function checkView(view: SeriesView): void {

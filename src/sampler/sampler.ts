@@ -11,7 +11,8 @@ import { overlapShares, splitValues, type PendingCell, type TargetCell } from ".
 import { compareBytes, compareEnd, compareStart } from "../keys/bytes.js";
 import { HotKeyTracker } from "../hotkeys/tracker.js";
 import type { HotKeysResponse } from "../hotkeys/response.js";
-import { buildMatrix } from "../matrix/build.js";
+import { buildMatrixTable } from "../matrix/build.js";
+import { toWireMatrix, type MatrixTable } from "../matrix/table.js";
 import { rangeContains, rangesOverlap } from "../keys/ranges.js";
 import { resolveOptions, slotCapacity, type ResolvedOptions, type SamplerOptions } from "./options.js";
 import { subBucketBounds, subrangeLayout } from "../keys/subrange.js";
@@ -964,12 +965,20 @@ export class Sampler {
 
   /** The heatmap matrix (SPEC §5 wire object) of one series, with the merged row budget. */
   matrix(q: MatrixRequest = {}): Matrix {
+    return toWireMatrix(this.matrixTable(q));
+  }
+
+  /**
+   * The same matrix with its cells in typed arrays (what the server writes as JSON directly).
+   * The cell arrays are reused by the next matrix build: read them before building another.
+   */
+  matrixTable(q: MatrixRequest = {}): MatrixTable {
     const series = q.series ?? "writes";
     if (!(SERIES as readonly string[]).includes(series)) throw new RangeError(SERIES_MESSAGE);
     const fromMs = q.fromMs === undefined || q.fromMs === 0 ? undefined : checkFiniteNumber("fromMs", q.fromMs);
     const toMs = q.toMs === undefined || q.toMs === 0 ? undefined : checkFiniteNumber("toMs", q.toMs);
     const rows = q.rows === undefined ? MAX_ROWS : q.rows;
-    return buildMatrix(this.history.seriesView(series, fromMs, toMs), { rows, fromMs, toMs, nowMs: this.opts.now() });
+    return buildMatrixTable(this.history.seriesView(series, fromMs, toMs), { rows, fromMs, toMs, nowMs: this.opts.now() });
   }
 
   get hotKeysEnabled(): boolean {

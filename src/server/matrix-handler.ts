@@ -4,7 +4,7 @@ import { MAX_ROWS, parseMatrixQuery, type Matrix } from "../wire/wire.js";
 import { mergeMatrices } from "../matrix/merge.js";
 import { shouldFanOut, type HandlerContext } from "./context.js";
 import { fanOut, fanoutBlock, type NodeStatus } from "./fanout.js";
-import { parseOrReject, sendError, sendJson } from "./respond.js";
+import { parseOrReject, sendError, sendJson, sendMatrixTable } from "./respond.js";
 import { matrixShapeProblem } from "../wire/shape.js";
 
 export const MATRIX_PATH = "/admin/api/v1/keyviz/matrix";
@@ -14,7 +14,10 @@ export async function handleMatrix(ctx: HandlerContext, req: IncomingMessage, re
   if (sampler === null) return sendError(res, 503, "keyviz_disabled", "key visualizer is not enabled on this node");
   const query = parseOrReject(res, () => parseMatrixQuery(url.searchParams));
   if (query === undefined) return;
-  if (!shouldFanOut(ctx, req)) return sendJson(res, 200, sampler.matrix(query));
+  if (!shouldFanOut(ctx, req)) {
+    if (sampler.matrixTable !== undefined) return sendMatrixTable(res, sampler.matrixTable(query));
+    return sendJson(res, 200, sampler.matrix(query));
+  }
 
   // Every node answers at the full row budget and the budget is applied once, after the merge:
   // nodes budgeting on their own would fold different ranges whose merged rows could overlap.

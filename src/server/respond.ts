@@ -2,6 +2,8 @@
 // (matrices and hot keys are live data and may carry key bytes), and no CORS header is ever set:
 // the API is same-origin only.
 import type { ServerResponse } from "node:http";
+import { writeMatrixJson } from "../matrix/json-writer.js";
+import type { MatrixTable } from "../matrix/table.js";
 
 /** Writes `body` as JSON with the given status. HEAD requests get the headers only (node:http). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders?: Record<string, string>): void {
@@ -14,6 +16,22 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ext
     ...extraHeaders,
   });
   res.end(text);
+}
+
+/**
+ * Writes a matrix as JSON, formatted from its typed cells and sent in chunks as they fill
+ * (chunked transfer encoding: the length is known only at the end). The same bytes as
+ * `sendJson(res, 200, toWireMatrix(table))`, without the number[] rows and the 10 MB string.
+ * Synchronous: the table's cells may be views of buffers the next build reuses.
+ */
+export function sendMatrixTable(res: ServerResponse, table: MatrixTable): void {
+  res.writeHead(200, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+  });
+  writeMatrixJson(table, (chunk) => res.write(chunk));
+  res.end();
 }
 
 /** Writes the error envelope `{"error": code, "message": text}` of SPEC §5. */

@@ -3,6 +3,7 @@
 import type { Column } from "../types.js";
 import type { Matrix, MatrixQuery } from "../wire/wire.js";
 import type { HotKeysResponse } from "../hotkeys/response.js";
+import type { MatrixTable } from "../matrix/table.js";
 
 export interface HotKeysRequest {
   label?: string;
@@ -13,6 +14,11 @@ export interface HotKeysRequest {
 export interface SamplerPort {
   /** This node's matrix (wire object of SPEC §5); `fromMs`/`toMs` absent = unbounded. */
   matrix(q: MatrixQuery): Matrix;
+  /**
+   * The same matrix as a MatrixTable (typed cells): when present, the server writes the JSON
+   * straight from it and streams it instead of stringifying `matrix()`.
+   */
+  matrixTable?(q: MatrixQuery): MatrixTable;
   /** Subscribes to flushed columns; returns the unsubscribe function. */
   onFlush(listener: (column: Column) => void): () => void;
   hotKeysEnabled?: boolean;
