@@ -100,7 +100,7 @@ async function httpMatrix(port) {
   const server = createServer({ sampler: port(sampler), host: "127.0.0.1", port: 0 });
   await server.listen();
   const url = `${server.url}/admin/api/v1/keyviz/matrix?series=writes&rows=${ROWS}`;
-  let last;
+  let last = { status: 0, bytes: 0 };
   try {
     const r = await msPerCallAsync(async () => {
       last = await fetchBytes(url);
