@@ -182,14 +182,8 @@ export function writeMatrixJson(table: MatrixTable, sink: ChunkSink): number {
 /** Everything `writeMatrixJson` writes, in one array (tests, benchmarks, small matrices). */
 export function matrixJsonBytes(table: MatrixTable): Uint8Array {
   const chunks: Uint8Array[] = [];
-  const total = writeMatrixJson(table, (c) => chunks.push(c));
-  const out = new Uint8Array(total);
-  let p = 0;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
+  writeMatrixJson(table, (c) => chunks.push(c));
+  return concat(chunks);
 }
 
 /** The row fields before `values`, in makeRow's order and with its omission rules. */
