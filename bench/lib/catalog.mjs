@@ -20,12 +20,13 @@ export const CATALOG = [
   { name: "observe-miss", group: "sampler", file: "sampler", unit: "ns", baseline: "floor" },
   { name: "observe-wasm-call", group: "sampler", file: "sampler", unit: "ns", baseline: "floor" },
   { name: "map-sampler", group: "sampler", file: "sampler", unit: "ns", baseline: "observe-hit", target: { text: "≥ 1.5× observe-hit", met: ratioAtLeast(1.5) } },
+  { name: "map-sampler-fast", group: "sampler", file: "sampler", unit: "ns", baseline: "observe-hit", target: { text: "≥ 1.6× observe-hit", met: ratioAtLeast(1.6) } },
   { name: "prom-client", group: "sampler", file: "sampler", unit: "ns", baseline: "observe-hit", target: { text: "≥ 20× observe-hit", met: ratioAtLeast(20) } },
-  { name: "observeKey-k1", group: "sampler", file: "sampler", unit: "ns", baseline: "floor" },
-  { name: "observeKey-k16", group: "sampler", file: "sampler", unit: "ns", baseline: "floor", target: { text: "≤ 6× floor", met: ratioAtMost(6) } },
+  { name: "observeKey-k1", group: "sampler", file: "sampler", unit: "ns", baseline: "floor", target: { text: "≤ 8 ns", met: valueAtMost(8) } },
+  { name: "observeKey-k16", group: "sampler", file: "sampler", unit: "ns", baseline: "floor", target: { text: "≤ 8× floor", met: ratioAtMost(8) } },
   { name: "flush-10k-k1", group: "sampler", file: "sampler", unit: "ms", target: { text: "≤ 1 ms", met: valueAtMost(1) } },
   { name: "flush-10k-k16", group: "sampler", file: "sampler", unit: "ms", target: { text: "≤ 10 ms", met: valueAtMost(10) } },
-  { name: "snapshot-1440", group: "sampler", file: "sampler", unit: "ms", rounds: 3 },
+  { name: "snapshot-1440", group: "sampler", file: "sampler", unit: "ms", rounds: 3, target: { text: "≤ 50 ms", met: valueAtMost(50) } },
   { name: "alloc-observe", group: "memory", file: "memory", nodeArgs: ["--expose-gc"], unit: "B", rounds: 1, target: { text: "no allocation", met: noAllocation } },
   { name: "alloc-observeKey-k1", group: "memory", file: "memory", nodeArgs: ["--expose-gc"], unit: "B", rounds: 1, target: { text: "no allocation", met: noAllocation } },
   { name: "alloc-observeKey-k16", group: "memory", file: "memory", nodeArgs: ["--expose-gc"], unit: "B", rounds: 1, target: { text: "no allocation", met: noAllocation } },
@@ -38,7 +39,7 @@ export const CATALOG = [
   { name: "js-bsearch-64k", group: "routing", file: "routing", unit: "ns" },
   { name: "routeForKey-64k", group: "routing", file: "routing", unit: "ns", baseline: "js-bsearch-64k", target: { text: "≥ 2× faster (≤ 0.5×)", met: ratioAtMost(0.5) } },
   { name: "leaseRead-nosampler", group: "coordinator", file: "coordinator", unit: "ns" },
-  { name: "leaseRead-sampler", group: "coordinator", file: "coordinator", unit: "ns", baseline: "leaseRead-nosampler" },
+  { name: "leaseRead-sampler", group: "coordinator", file: "coordinator", unit: "ns", baseline: "leaseRead-nosampler", target: { text: "≤ 1.05×", met: ratioAtMost(1.05) } },
 
   // ---- issue 4: matrix ------------------------------------------------------------------------
   { name: "matrix-js", group: "matrix", file: "matrix", unit: "ms", rounds: 3 },
@@ -53,7 +54,7 @@ export const CATALOG = [
 
   // ---- issue 5: hot keys ----------------------------------------------------------------------
   { name: "observeKey-hot-off", group: "hotkeys", file: "hotkeys", unit: "ns" },
-  { name: "observeKey-hot-r16", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "observeKey-hot-off" },
+  { name: "observeKey-hot-r16", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "observeKey-hot-off", target: { text: "≤ 1.5×", met: ratioAtMost(1.5) } },
   { name: "offer-noop", group: "hotkeys", file: "hotkeys", unit: "ns" },
   { name: "offer-r16", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "offer-noop" },
   { name: "offer-r64", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "offer-noop", extra: true },
