@@ -62,6 +62,13 @@ export const CATALOG = [
   { name: "sketch-wasm", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "sketch-add" },
   { name: "keystring-latin1", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "offer-noop", extra: true },
   { name: "keystring-hex", group: "hotkeys", file: "hotkeys", unit: "ns", baseline: "offer-noop", extra: true },
+
+  // ---- issue 12: viewer (headless Chromium) ----------------------------------------------------
+  { name: "render-fillrect", group: "viewer", file: "viewer", unit: "ms", rounds: 1 },
+  { name: "render-putimage", group: "viewer", file: "viewer", unit: "ms", rounds: 3, baseline: "render-fillrect", target: { text: "≤ 16 ms", met: valueAtMost(16) } },
+  { name: "replay-full-repaint", group: "viewer", file: "viewer", unit: "col/s", rounds: 3 },
+  { name: "replay-columns", group: "viewer", file: "viewer", unit: "col/s", rounds: 3, baseline: "replay-full-repaint", target: { text: "≥ 1 000 col/s", met: (row) => row.value >= 1000 } },
+  { name: "replay-load-24hx10k", group: "viewer", file: "viewer", unit: "ms", rounds: 3, target: { text: "≤ 1 s", met: valueAtMost(1000) } },
 ];
 
 /**

@@ -32,17 +32,14 @@ export class App {
   private fetching = 0;
   private pending: ColumnEvent[] = [];
   private urlTimer: ReturnType<typeof setTimeout> | undefined;
+  private renderTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly plot = new PlotView();
   private readonly pins = new Pins();
   private readonly login = new LoginForm();
   private readonly hover = byId("hover");
   private readonly controls: Controls;
   private readonly replayBar = new ReplayBar({
-    cursor: (i) => {
-      this.state.cursorMs = this.grid?.times[i];
-      this.render();
-      this.writeUrl(true);
-    },
+    cursor: (i) => this.moveCursor(i),
     speed: (speed) => this.update({ speed }, "url"),
   });
   private readonly interaction = new Interaction(this.plot, {
@@ -271,6 +268,27 @@ export class App {
     this.setEmpty(empty ? (diverging ? "Windows A and B share no columns." : "No data yet: drive some traffic; columns appear as the sampler flushes.") : null);
     this.renderBanner(g);
     this.renderSummary();
+  }
+
+  /**
+   * Replay cursor: a step forward paints only the new columns at once, and the rest of the frame
+   * (sums, summary) follows at most every 250 ms; anything else is a full draw.
+   */
+  private moveCursor(i: number): void {
+    const g = this.shown;
+    this.state.cursorMs = this.grid?.times[i];
+    this.writeUrl(true);
+    const reveal = g === null || this.state.view === "diff" ? -1 : g.times.findIndex((t) => t > this.state.cursorMs!);
+    const w = this.plot.frame?.window;
+    if (reveal >= 0 && w !== undefined && this.plot.advance(reveal)) {
+      this.showReplayCursor(reveal, w.c0, w.c1);
+      this.renderTimer ??= setTimeout(() => {
+        this.renderTimer = undefined;
+        this.render();
+      }, 250);
+      return;
+    }
+    this.render();
   }
 
   private showReplayCursor(reveal: number | undefined, c0: number, c1: number): void {

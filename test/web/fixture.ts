@@ -7,6 +7,7 @@ import { createSampler, type Sampler } from "../../src/sampler/sampler.js";
 import { createServer, type KeyvizServer } from "../../src/server/create-server.js";
 import type { ServerOptions } from "../../src/server/options.js";
 import { exportBytes } from "../../src/history/export.js";
+import { silentLogger } from "../../src/logger.js";
 import { historyOf } from "../history/history-file.js";
 
 export const ROUTES = 64;
@@ -57,7 +58,7 @@ export async function startNode(columns: number, server: Partial<ServerOptions> 
     return now;
   };
   for (let c = 0; c < columns; c++) flush();
-  const srv = createServer({ sampler, port: 0, ...server });
+  const srv = createServer({ sampler, port: 0, logger: silentLogger, ...server });
   await srv.listen();
   return {
     sampler,

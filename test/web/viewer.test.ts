@@ -7,6 +7,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumPath, launchChromium } from "../browser/find-chromium.js";
 import { createServer } from "../../src/server/create-server.js";
+import { silentLogger } from "../../src/logger.js";
 import { openHistory } from "../../src/history/replay.js";
 import { keyOf, READ_AFTER, READ_BEFORE, ROUTES, startNode, STEP_MS, WRITE_BAND, type Node } from "./fixture.js";
 import { cellPoint, luminance, rowColours, shot, waitForShape, watchedPage, type Rgba } from "./page.js";
@@ -226,7 +227,7 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
 
   it("a fan-out with a failed peer shows the banner, and cells the nodes disagree on are hatched", async () => {
     const peer = await startNode(4, {}, 2); // same routes and times, twice the writes: every write cell conflicts
-    const front = createServer({ sampler: peer.sampler, port: 0, peers: [node.url, "http://127.0.0.1:9"], fanoutTimeoutMs: 1000 });
+    const front = createServer({ sampler: peer.sampler, port: 0, logger: silentLogger, peers: [node.url, "http://127.0.0.1:9"], fanoutTimeoutMs: 1000 });
     await front.listen();
     try {
       const { page, errors } = await watchedPage(browser);
@@ -256,7 +257,7 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
   });
 
   it("on a token-protected server the page signs in with the session flow, never with the token in a URL", async () => {
-    const secured = createServer({ sampler: node.sampler, port: 0, token: "s3cret-token" });
+    const secured = createServer({ sampler: node.sampler, port: 0, logger: silentLogger, token: "s3cret-token" });
     await secured.listen();
     try {
       const { page, errors, requests } = await watchedPage(browser, { allowStatus: [401] });

@@ -2,7 +2,7 @@
 // pointer positions to cells and cell ranges to overlay rectangles.
 import { columnSums, maxAbs, rowSums, type Grid, type GridWindow } from "../data/grid.js";
 import { drawKeyAxis, drawLegend, drawSums, drawTimeAxis } from "../render/axes.js";
-import { paintHeatmap } from "../render/heatmap.js";
+import { paintHeatmap, pixelSpan } from "../render/heatmap.js";
 import { divergingLut, sequentialLut } from "../render/palette.js";
 import { makeScale, type ColourScale } from "../render/scale.js";
 import type { Palette, Scale } from "../state.js";
@@ -29,6 +29,7 @@ export class PlotView {
   private readonly legend = byId<HTMLCanvasElement>("legend");
   private readonly legendCaption = byId("legend-caption");
   private image: ImageData | null = null;
+  private lut: Uint32Array | null = null;
   frame: Frame | null = null;
   colourScale: ColourScale | null = null;
   /** Milliseconds of the last heatmap paint (pixel fill + putImageData). */
@@ -40,7 +41,8 @@ export class PlotView {
     this.frame = frame;
     const { grid, window: w } = frame;
     const stride = grid.times.length;
-    this.max = maxAbs(grid.values, stride, { ...w, c1: Math.min(w.c1, frame.reveal ?? w.c1) });
+    // The whole window sets the scale, revealed or not: colours stay put while a replay plays.
+    this.max = maxAbs(grid.values, stride, w);
     const scale = makeScale(frame.scale, frame.diverging, this.max, frame.brightness);
     this.colourScale = scale;
     const lut = frame.diverging ? divergingLut() : sequentialLut(frame.palette);
@@ -57,15 +59,30 @@ export class PlotView {
     this.legendCaption.textContent = `${frame.diverging ? "A − B, " : ""}${frame.scale} scale${frame.brightness !== 1 ? `, ×${frame.brightness}` : ""}`;
   }
 
-  /** Repaints only the heatmap (replay steps, where axes and scale are unchanged). */
-  repaint(reveal: number): void {
-    if (this.frame === null || this.colourScale === null) return;
-    this.frame = { ...this.frame, reveal };
-    const lut = this.frame.diverging ? divergingLut() : sequentialLut(this.frame.palette);
-    this.paint(this.frame, this.colourScale, lut);
+  /**
+   * A replay step forward: paints only the pixel columns of the newly revealed cells (axes, scale
+   * and sums stay as drawn). Returns false when a full draw is needed instead.
+   */
+  advance(reveal: number): boolean {
+    const f = this.frame;
+    if (f === null || f.reveal === undefined || this.colourScale === null || this.image === null || this.lut === null) return false;
+    const w = f.window;
+    const from = Math.max(f.reveal, w.c0);
+    const to = Math.min(reveal, w.c1);
+    if (reveal < f.reveal || this.image.width !== this.heat.width || this.image.height !== this.heat.height) return false;
+    this.frame = { ...f, reveal };
+    if (to <= from) return true;
+    const [x0, x1] = pixelSpan(from - w.c0, to - w.c0, w.c1 - w.c0, this.image.width);
+    const t0 = performance.now();
+    const layer = { values: f.grid.values, stride: f.grid.times.length, ...w, conflicts: f.grid.conflicts, reveal };
+    paintHeatmap(new Uint32Array(this.image.data.buffer), this.image.width, this.image.height, layer, this.colourScale, this.lut, x0, x1);
+    this.heat.getContext("2d")!.putImageData(this.image, 0, 0, x0, 0, x1 - x0, this.image.height);
+    this.lastPaintMs = performance.now() - t0;
+    return true;
   }
 
   private paint(frame: Frame, scale: ColourScale, lut: Uint32Array): void {
+    this.lut = lut;
     const dpr = Math.min(window.devicePixelRatio || 1, 3);
     const width = Math.max(1, Math.round(this.heat.clientWidth * dpr));
     const height = Math.max(1, Math.round(this.heat.clientHeight * dpr));
