@@ -19,8 +19,10 @@ export { HistoryFormatError } from "./history/format-error.js";
 
 export { buildMatrix } from "./matrix/build.js";
 export { mergeMatrices } from "./matrix/merge.js";
-export { decodeKey, encodeKey, MAX_ROWS, parseMatrixQuery, QueryError } from "./wire/wire.js";
-export type { FanoutStatus, Matrix, MatrixQuery, MatrixRow } from "./wire/wire.js";
+export { decodeKey, encodeKey, hotKeysProblem, matrixProblem, MAX_ROWS, parseMatrixQuery } from "./wire/wire.js";
+export type { FanoutStatus, IncomingMatrix, IncomingRow, Matrix, MatrixQuery, MatrixRow } from "./wire/wire.js";
+export { ERROR_STATUS, KeyvizError, QueryError, type ErrorCode } from "./errors.js";
+export type { Logger } from "./logger.js";
 export { mergeHotKeys } from "./hotkeys/merge.js";
 export type { HotKey, HotKeysResponse } from "./hotkeys/response.js";
 export { asciiHeatmap, keyLabel } from "./cli/ascii-heatmap.js";

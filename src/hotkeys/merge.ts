@@ -1,18 +1,22 @@
 // Fan-out merge of hot-keys responses from several nodes (SPEC §7, issue 5). Each node's counts
 // are already scaled by its own sample rate, so they add up directly.
 
+import { validateHotKeys } from "../wire/validate.js";
 import { clampTop, compareHotKeys, type HotKey, type HotKeysResponse } from "./response.js";
 
 /**
  * Merges the responses of the nodes that had a snapshot: counts summed per `key_b64`, keys sorted
  * by count descending then `key_b64` ascending and cut to `top` (clamped to 1024); `sample_rate`
  * and `snapshot_at` are the max, `sampled_n`, `dropped_samples`, `skipped_long_keys` and
- * `error_bound` the sum, `degraded` the OR. Route, label and sub-bucket come from the first
- * response. Throws RangeError for an empty list (no node had a snapshot: the caller's 404).
+ * `error_bound` the sum (each floored), `degraded` the OR. Route, label and sub-bucket come from the first
+ * response. Throws RangeError for an empty list (no node had a snapshot: the caller's 404) and
+ * TypeError for a response the validator rejects (src/wire/validate.ts: e.g. a count that is not
+ * an unsigned integer, a key that is not base64).
  */
 export function mergeHotKeys(responses: readonly HotKeysResponse[], top: number): HotKeysResponse {
   if (!Array.isArray(responses)) throw new TypeError("responses must be an array");
   if (responses.length === 0) throw new RangeError("responses must not be empty");
+  responses.forEach((r, i) => validateHotKeys(r, `responses[${i}]`));
   const limit = clampTop(top);
 
   const counts = new Map<string, number>();
@@ -35,7 +39,7 @@ export function mergeHotKeys(responses: readonly HotKeysResponse[], top: number)
     sampledN += r.sampled_n;
     dropped += r.dropped_samples;
     skipped += r.skipped_long_keys;
-    errorBound += r.error_bound;
+    errorBound += Math.floor(r.error_bound); // older keyviz nodes sent a fraction; the wire wants an integer
     degraded ||= r.degraded;
   }
 

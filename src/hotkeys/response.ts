@@ -28,7 +28,7 @@ export interface HotKeysResponse {
   skipped_long_keys: number;
   /** `dropped_samples > 0 || skipped_long_keys > 0`. */
   degraded: boolean;
-  /** R × N / m: the most any reported count can exceed the key's (scaled) sampled frequency. */
+  /** floor(R × N / m), an integer: the most any reported count can exceed the key's (scaled) sampled frequency. */
   error_bound: number;
   /** When the snapshot was published (RFC 3339 UTC); the max over nodes after a merge. */
   snapshot_at: string;

@@ -198,7 +198,8 @@ export class HotKeyTracker {
       dropped_samples: snapshot.dropped,
       skipped_long_keys: snapshot.skipped,
       degraded: snapshot.dropped > 0 || snapshot.skipped > 0,
-      error_bound: (this.sampleRate * snapshot.sampledN) / this.perRoute,
+      // An unsigned integer on the wire, as in the reference: floor(R × N / m).
+      error_bound: Math.floor((this.sampleRate * snapshot.sampledN) / this.perRoute),
       snapshot_at: rfc3339(snapshot.atMs),
     };
   }

@@ -3,7 +3,8 @@
 import { compareEnd } from "../keys/bytes.js";
 import { mergedBucketId, planRowGroups, checkRowBudget, sortRows, routeIdOf, unionRoutes, type MemberRoutes } from "./row-budget.js";
 import type { Series } from "../types.js";
-import { decodeKey, encodeKey, makeRow, MAX_ROWS, rfc3339, validateMatrix, type Matrix, type MatrixRow } from "../wire/wire.js";
+import { decodeKey, encodeKey, makeRow, MAX_ROWS, rfc3339, validateMatrix, type IncomingMatrix, type IncomingRow, type Matrix, type MatrixRow } from "../wire/wire.js";
+import { prepareInput, type InputRow, type MergeInput } from "./merge-input.js";
 
 export interface MergeOptions {
   /** Row budget after the merge (default MAX_ROWS). */
@@ -14,13 +15,13 @@ export interface MergeOptions {
 
 /** One node's contribution to a merged row: its row and, per merged column, its column or -1. */
 interface Source {
-  row: MatrixRow;
+  row: InputRow;
   columnOf: Int32Array;
 }
 
 /** A row of the merged matrix before the budget. */
 interface MergedRow {
-  head: MatrixRow;
+  head: IncomingRow;
   values: Float64Array;
   groups: Float64Array;
   terms: Float64Array;
@@ -33,21 +34,30 @@ interface MergedRow {
 
 /**
  * Merges node matrices (series and row metadata from the first node that has them). Columns are
- * the sorted union of timestamps; rows are keyed by `bucket_id`; cells follow §5.1 (see
- * `mergeCell`). Then the merged row budget and the start-key order are re-applied. The result
- * has no `fanout` block: the caller adds it. Throws TypeError on a malformed input (check each
- * peer body with `validateMatrix` first to drop only the bad peer) and RangeError on a bad budget.
+ * the sorted union of timestamps (a timestamp a node sent twice is summed within that node
+ * first); rows are keyed by `bucket_id`; cells follow §5.1 (see `mergeCell`), a missing or short
+ * identity array counting as identity unknown. Then the merged row budget and the start-key
+ * order are re-applied. The result has no `fanout` block: the caller adds it. Throws TypeError
+ * on a malformed input (check each peer body with `matrixProblem` first to drop only the bad
+ * peer) and RangeError on a bad budget.
  */
-export function mergeMatrices(matrices: Matrix[], opts: MergeOptions = {}): Matrix {
+export function mergeMatrices(matrices: readonly IncomingMatrix[], opts: MergeOptions = {}): Matrix {
   if (!Array.isArray(matrices) || matrices.length === 0) {
     throw new RangeError("matrices must be a non-empty array of matrices");
   }
   matrices.forEach((m, i) => validateMatrix(m, `matrices[${i}]`));
+  return mergeCheckedMatrices(matrices, opts);
+}
+
+/** `mergeMatrices` for inputs already checked by the validator (src/wire/validate.ts). */
+export function mergeCheckedMatrices(matrices: readonly IncomingMatrix[], opts: MergeOptions = {}): Matrix {
+  if (matrices.length === 0) throw new RangeError("matrices must be a non-empty array of matrices");
   const rows = opts.rows ?? MAX_ROWS;
   checkRowBudget(rows);
   const series = matrices[0]!.series;
-  const columns = unionColumns(matrices);
-  const grouped = collectSources(matrices, columns);
+  const inputs = matrices.map(prepareInput);
+  const columns = unionColumns(inputs);
+  const grouped = collectSources(inputs, columns);
   const slab = (sharedSlab ??= new CellSlab());
   slab.reserve(grouped.length + 1, columns.length); // + 1: scratch row of the budget
   const merged = grouped.map((sources, i) => mergeRow(sources, slab.row(i), series));
@@ -57,21 +67,21 @@ export function mergeMatrices(matrices: Matrix[], opts: MergeOptions = {}): Matr
   return { column_unix_ms: columns, rows: out, series, generated_at: rfc3339(opts.nowMs ?? Date.now()) };
 }
 
-function unionColumns(matrices: Matrix[]): number[] {
+function unionColumns(inputs: MergeInput[]): number[] {
   const all = new Set<number>();
-  for (const m of matrices) for (const t of m.column_unix_ms) all.add(t);
+  for (const m of inputs) for (const t of m.columns) all.add(t);
   return [...all].sort((a, b) => a - b);
 }
 
-function collectSources(matrices: Matrix[], columns: number[]): Source[][] {
+function collectSources(inputs: MergeInput[], columns: number[]): Source[][] {
   const position = new Map<number, number>(columns.map((t, i) => [t, i]));
   const byId = new Map<string, Source[]>();
-  for (const m of matrices) {
+  for (const m of inputs) {
     const columnOf = new Int32Array(columns.length).fill(-1);
-    m.column_unix_ms.forEach((t, j) => (columnOf[position.get(t)!] = j));
+    m.columns.forEach((t, j) => (columnOf[position.get(t)!] = j)); // unique per input: nothing overwritten
     for (const row of m.rows) {
-      let list = byId.get(row.bucket_id);
-      if (list === undefined) byId.set(row.bucket_id, (list = []));
+      let list = byId.get(row.head.bucket_id);
+      if (list === undefined) byId.set(row.head.bucket_id, (list = []));
       list.push({ row, columnOf });
     }
   }
@@ -94,8 +104,8 @@ export interface CellContribution {
  * summed; otherwise the max is taken, conflicting when two non-zero values differ. An input cell
  * already flagged conflicting stays conflicting.
  * Identity of the result (not in the SPEC): the non-zero contribution with the highest term (then
- * the larger value, then the earlier node); with no non-zero contribution, the first
- * contribution's; with none at all, (row group, 0).
+ * the larger value, then the earlier node); 0/0 when no contribution is non-zero (a cell where
+ * nothing was counted carries no identity, as a cell with no row does, SPEC §5).
  */
 class CellMerger implements CellContribution {
   value = 0;
@@ -127,7 +137,7 @@ class CellMerger implements CellContribution {
     if (conflict) this.anyConflict = true;
   }
 
-  resolve(additive: boolean, rowGroup: number): void {
+  resolve(additive: boolean): void {
     const { values, groups, terms, count } = this;
     let best = -1;
     let nonZero = 0;
@@ -147,8 +157,7 @@ class CellMerger implements CellContribution {
       if (groups[i] === 0 || terms[i] === 0) identified = false;
       if (best < 0 || terms[i]! > terms[best]! || (terms[i] === terms[best] && v > values[best]!)) best = i;
     }
-    if (best < 0 && count > 0) best = 0;
-    this.group = best < 0 ? rowGroup : groups[best]!;
+    this.group = best < 0 ? 0 : groups[best]!;
     this.term = best < 0 ? 0 : terms[best]!;
     this.conflict = this.anyConflict;
     if (additive || nonZero <= 1) {
@@ -185,10 +194,10 @@ class CellMerger implements CellContribution {
 }
 
 /** One cell of §5.1 from a list of contributions (see CellMerger for the rules). */
-export function mergeCell(contributions: readonly CellContribution[], additive: boolean, rowGroup = 0): CellContribution {
+export function mergeCell(contributions: readonly CellContribution[], additive: boolean): CellContribution {
   const cell = new CellMerger(contributions.length);
   for (const c of contributions) cell.add(c.value, c.group, c.term, c.conflict);
-  cell.resolve(additive, rowGroup);
+  cell.resolve(additive);
   return { value: cell.value, group: cell.group, term: cell.term, conflict: cell.conflict };
 }
 
@@ -238,40 +247,40 @@ const KEEP_SLAB_CELLS = 8 << 20;
 let sharedSlab: CellSlab | undefined;
 
 function mergeRow(sources: Source[], cells: RowCells, series: Series): MergedRow {
-  const head = sources[0]!.row;
-  const rowGroup = head.raft_group_ids.find((g) => g !== 0) ?? 0;
+  const head = sources[0]!.row.head;
   const width = cells.values.length;
   const out: MergedRow = { head, ...cells, total: 0, start: decodeKey(head.start), end: decodeKey(head.end) };
-  if (sources.length === 1) copySource(sources[0]!, out, rowGroup);
-  else mergeSources(sources, out, series === "reads" || series === "read_bytes", rowGroup);
+  if (sources.length === 1) copySource(sources[0]!, out);
+  else mergeSources(sources, out, series === "reads" || series === "read_bytes");
   for (let j = 0; j < width; j++) out.total += out.values[j]!;
   return out;
 }
 
-/** A row only one node has: its cells, moved to the merged columns (others quiet). */
-function copySource({ row, columnOf }: Source, out: MergedRow, rowGroup: number): void {
+/**
+ * A row only one node has: its cells, moved to the merged columns. A cell that counted nothing
+ * (absent, or 0) carries identity 0/0 like every zero cell of a merge.
+ */
+function copySource({ row, columnOf }: Source, out: MergedRow): void {
   for (let j = 0; j < columnOf.length; j++) {
     const at = columnOf[j]!;
-    const present = at >= 0;
-    out.values[j] = present ? row.values[at]! : 0;
-    out.groups[j] = present ? row.raft_group_ids[at]! : rowGroup;
-    out.terms[j] = present ? row.leader_terms[at]! : 0;
-    out.conflicts[j] = present && row.conflicts?.[at] === true ? 1 : 0;
+    const v = at >= 0 ? row.values[at]! : 0;
+    out.values[j] = v;
+    out.groups[j] = v !== 0 ? row.groups[at]! : 0;
+    out.terms[j] = v !== 0 ? row.terms[at]! : 0;
+    out.conflicts[j] = at >= 0 && row.conflicts?.[at] === true ? 1 : 0;
   }
 }
 
-function mergeSources(sources: Source[], out: MergedRow, additive: boolean, rowGroup: number): void {
+function mergeSources(sources: Source[], out: MergedRow, additive: boolean): void {
   const k = sources.length;
   const columnOf = sources.map((s) => s.columnOf);
   const values = sources.map((s) => s.row.values);
-  const groups = sources.map((s) => s.row.raft_group_ids);
-  const terms = sources.map((s) => s.row.leader_terms);
+  const groups = sources.map((s) => s.row.groups);
+  const terms = sources.map((s) => s.row.terms);
   const conflicts = sources.map((s) => s.row.conflicts);
   const cell = new CellMerger(k);
   for (let j = 0; j < out.values.length; j++) {
     // Fast path, the common case: at most one node counted something in this cell.
-    let first = -1;
-    let firstAt = -1;
     let hit = -1;
     let hitAt = -1;
     let nonZero = 0;
@@ -279,10 +288,6 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean, rowG
     for (let s = 0; s < k; s++) {
       const at = columnOf[s]![j]!;
       if (at < 0) continue;
-      if (first < 0) {
-        first = s;
-        firstAt = at;
-      }
       if (values[s]![at] !== 0 && nonZero++ === 0) {
         hit = s;
         hitAt = at;
@@ -290,11 +295,10 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean, rowG
       if (conflicts[s]?.[at] === true) conflictIn = true;
     }
     if (nonZero <= 1) {
-      const s = hit >= 0 ? hit : first;
-      const at = hit >= 0 ? hitAt : firstAt;
-      out.values[j] = s >= 0 ? values[s]![at]! : 0;
-      out.groups[j] = s >= 0 ? groups[s]![at]! : rowGroup;
-      out.terms[j] = s >= 0 ? terms[s]![at]! : 0;
+      // One non-zero contribution: its value and identity; none: 0 with identity 0/0.
+      out.values[j] = hit >= 0 ? values[hit]![hitAt]! : 0;
+      out.groups[j] = hit >= 0 ? groups[hit]![hitAt]! : 0;
+      out.terms[j] = hit >= 0 ? terms[hit]![hitAt]! : 0;
       out.conflicts[j] = conflictIn ? 1 : 0;
       continue;
     }
@@ -303,7 +307,7 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean, rowG
       const at = columnOf[s]![j]!;
       if (at >= 0) cell.add(values[s]![at]!, groups[s]![at]!, terms[s]![at]!, conflicts[s]?.[at] === true);
     }
-    cell.resolve(additive, rowGroup);
+    cell.resolve(additive);
     out.values[j] = cell.value;
     out.groups[j] = cell.group;
     out.terms[j] = cell.term;

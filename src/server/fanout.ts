@@ -2,6 +2,8 @@
 // `fanout.nodes` list is stable (self first, then peers as configured, SPEC §5.1).
 import type http from "node:http";
 import type https from "node:https";
+import { logSafely } from "../logger.js";
+import type { HandlerContext } from "./context.js";
 import { callPeer, type PeerReply } from "./peer-client.js";
 
 export interface FanoutTransport {
@@ -46,4 +48,16 @@ export interface NodeStatus {
 /** The `fanout` block: `responded` counts nodes with `ok: true`, `expected` all nodes. */
 export function fanoutBlock(nodes: NodeStatus[]): { nodes: NodeStatus[]; responded: number; expected: number } {
   return { nodes, responded: nodes.filter((n) => n.ok).length, expected: nodes.length };
+}
+
+/**
+ * Closes a fan-out: reports the node list to the metrics and logs one warning per failed peer
+ * (a failed peer never fails the request, so the log is where an operator learns of it).
+ */
+export function settleFanout(ctx: HandlerContext, endpoint: string, nodes: NodeStatus[]): ReturnType<typeof fanoutBlock> {
+  ctx.observeFanout(nodes);
+  for (const n of nodes) {
+    if (!n.ok) logSafely(ctx.options.logger, "warn", "keyviz fan-out: peer failed", { endpoint, node: n.node, error: n.error });
+  }
+  return fanoutBlock(nodes);
 }

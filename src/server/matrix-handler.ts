@@ -1,18 +1,18 @@
 // GET /admin/api/v1/keyviz/matrix (SPEC §5, §5.1).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MAX_ROWS, parseMatrixQuery, type Matrix } from "../wire/wire.js";
-import { mergeMatrices } from "../matrix/merge.js";
+import { MAX_ROWS, matrixProblem, parseMatrixQuery, type IncomingMatrix, type Matrix } from "../wire/wire.js";
+import { mergeCheckedMatrices } from "../matrix/merge.js";
 import { shouldFanOut, type HandlerContext } from "./context.js";
-import { fanOut, fanoutBlock, type NodeStatus } from "./fanout.js";
-import { parseOrReject, sendError, sendJson, sendMatrixTable } from "./respond.js";
-import { matrixShapeProblem } from "../wire/shape.js";
+import { fanOut, settleFanout, type NodeStatus } from "./fanout.js";
+import { answerKeyvizErrors, sendError, sendJson, sendMatrixTable } from "./respond.js";
 
 export const MATRIX_PATH = "/admin/api/v1/keyviz/matrix";
+export const KEYVIZ_DISABLED_MESSAGE = "key visualizer sampler is not configured on this node";
 
 export async function handleMatrix(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const sampler = ctx.options.sampler;
-  if (sampler === null) return sendError(res, 503, "keyviz_disabled", "key visualizer is not enabled on this node");
-  const query = parseOrReject(res, () => parseMatrixQuery(url.searchParams));
+  if (sampler === null) return sendError(res, 503, "keyviz_disabled", KEYVIZ_DISABLED_MESSAGE);
+  const query = answerKeyvizErrors(res, () => parseMatrixQuery(url.searchParams));
   if (query === undefined) return;
   if (!shouldFanOut(ctx, req)) {
     if (sampler.matrixTable !== undefined) return sendMatrixTable(res, sampler.matrixTable(query));
@@ -25,22 +25,24 @@ export async function handleMatrix(ctx: HandlerContext, req: IncomingMessage, re
   const peerParams = new URLSearchParams(url.searchParams);
   peerParams.set("rows", String(MAX_ROWS));
   const peers = await fanOut(ctx.transport, MATRIX_PATH, peerParams);
-  const matrices: Matrix[] = [local];
+  const matrices: IncomingMatrix[] = [local];
   const nodes: NodeStatus[] = [{ node: ctx.selfName(), ok: true }];
   for (const { peer, reply } of peers) {
     if (!reply.ok) {
       nodes.push({ node: peer, ok: false, error: reply.error });
       continue;
     }
-    const problem = matrixShapeProblem(reply.body, query.series);
+    // Everything a peer sends is validated completely here: a peer the merge could not take
+    // is a failed node, never a failed request.
+    const problem = matrixProblem(reply.body, query.series);
     if (problem !== null) {
       nodes.push({ node: peer, ok: false, error: `malformed response: ${problem}` });
       continue;
     }
-    matrices.push(reply.body as Matrix);
+    matrices.push(reply.body as IncomingMatrix);
     nodes.push({ node: peer, ok: true });
   }
-  ctx.observeFanout(nodes);
-  const merged: Matrix = { ...mergeMatrices(matrices, { rows: query.rows }), fanout: fanoutBlock(nodes) };
+  const fanout = settleFanout(ctx, MATRIX_PATH, nodes);
+  const merged: Matrix = { ...mergeCheckedMatrices(matrices, { rows: query.rows }), fanout };
   sendJson(res, 200, merged);
 }

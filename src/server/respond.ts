@@ -4,6 +4,7 @@
 import type { ServerResponse } from "node:http";
 import { writeMatrixJson } from "../matrix/json-writer.js";
 import type { MatrixTable } from "../matrix/table.js";
+import { KeyvizError, type ErrorCode, type StatusOf } from "../errors.js";
 
 /** Writes `body` as JSON with the given status. HEAD requests get the headers only (node:http). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders?: Record<string, string>): void {
@@ -34,29 +35,37 @@ export function sendMatrixTable(res: ServerResponse, table: MatrixTable): void {
   res.end();
 }
 
-/** Writes the error envelope `{"error": code, "message": text}` of SPEC §5. */
-export function sendError(
+/**
+ * Writes the error envelope `{"error": code, "message": text}` of SPEC §5. `code` must be in the
+ * catalogue (src/errors.ts) and `status` must be the one the catalogue gives it: both are checked
+ * by the compiler, so a call site reads like the docs table and cannot drift from it.
+ */
+export function sendError<C extends ErrorCode>(
   res: ServerResponse,
-  status: number,
-  code: string,
+  status: NoInfer<StatusOf<C>>,
+  code: C,
   message: string,
   extraHeaders?: Record<string, string>,
 ): void {
   sendJson(res, status, { error: code, message }, extraHeaders);
 }
 
+/** Answers a catalogue error thrown by a parser, the sampler or a handler. */
+export function sendKeyvizError(res: ServerResponse, err: KeyvizError, body?: Record<string, unknown>): void {
+  sendJson(res, err.status, { error: err.code, message: err.message, ...body });
+}
+
 /**
- * Runs a query parser; when it rejects the query (an error whose `code` is "invalid_query")
- * answers 400 with that code and message and returns undefined. Other errors propagate.
+ * Runs `fn`; when it throws a KeyvizError (a broken query rule, a window outside the snapshot …)
+ * answers with that error's status, code and message and returns undefined. Other errors
+ * propagate (the server answers 500 and logs them).
  */
-export function parseOrReject<T>(res: ServerResponse, parse: () => T): T | undefined {
+export function answerKeyvizErrors<T>(res: ServerResponse, fn: () => T): T | undefined {
   try {
-    return parse();
+    return fn();
   } catch (err) {
-    if (err instanceof Error && (err as { code?: unknown }).code === "invalid_query") {
-      sendError(res, 400, "invalid_query", err.message);
-      return undefined;
-    }
-    throw err;
+    if (!(err instanceof KeyvizError)) throw err;
+    sendKeyvizError(res, err);
+    return undefined;
   }
 }

@@ -22,6 +22,10 @@ export interface SamplerPort {
   /** Subscribes to flushed columns; returns the unsubscribe function. */
   onFlush(listener: (column: Column) => void): () => void;
   hotKeysEnabled?: boolean;
+  /** Configured source labels; the hot-keys endpoint answers 400 for any other label (absent: not checked). */
+  readonly labels?: readonly string[];
+  /** Column step; the hot-keys time window is checked against `[snapshot_at − stepMs, snapshot_at]`. */
+  readonly stepMs?: number;
   /** Wire object of SPEC §7, or `null` when no snapshot exists. */
   hotKeys?(routeId: number, opts: HotKeysRequest): HotKeysResponse | null;
   /** Health figures for `/metrics`; every field optional (see metrics.ts for the names used). */

@@ -17,7 +17,8 @@ import { parseMatrixQuery } from "../wire/wire.js";
 import { columnFrame } from "./column-event.js";
 import { clientAddress } from "./client-address.js";
 import type { HandlerContext } from "./context.js";
-import { parseOrReject, sendError } from "./respond.js";
+import { KEYVIZ_DISABLED_MESSAGE } from "./matrix-handler.js";
+import { answerKeyvizErrors, sendError } from "./respond.js";
 
 export const STREAM_PATH = "/admin/api/v1/keyviz/stream";
 
@@ -47,8 +48,8 @@ export class StreamHub {
 
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const { sampler } = this.ctx.options;
-    if (sampler === null) return sendError(res, 503, "keyviz_disabled", "key visualizer is not enabled on this node");
-    const series = parseOrReject(res, () => parseStreamSeries(url.searchParams));
+    if (sampler === null) return sendError(res, 503, "keyviz_disabled", KEYVIZ_DISABLED_MESSAGE);
+    const series = answerKeyvizErrors(res, () => parseStreamSeries(url.searchParams));
     if (series === undefined) return;
     const address = clientAddress(req, this.ctx.options);
     const refusal = this.admission(address);

@@ -34,7 +34,7 @@ describe("mergeHotKeys", () => {
       sampled_n: 10,
       dropped_samples: 1,
       degraded: true,
-      error_bound: 2.5,
+      error_bound: 2,
       snapshot_at: "2024-05-01T12:01:00.000Z",
     });
     const b = response({
@@ -47,7 +47,7 @@ describe("mergeHotKeys", () => {
       sampled_n: 5,
       skipped_long_keys: 2,
       degraded: true,
-      error_bound: 2.5,
+      error_bound: 3,
       snapshot_at: "2024-05-01T12:00:30.000Z",
     });
     expect(mergeHotKeys([a, b], 3)).toEqual({
@@ -86,11 +86,15 @@ describe("mergeHotKeys", () => {
     expect(mergeHotKeys([one], 8)).toEqual(one);
   });
 
+  it("error_bound stays an unsigned integer: an older node's fractional bound is floored before summing", () => {
+    expect(mergeHotKeys([response({ error_bound: 2.5 }), response({ error_bound: 1.75 })], 5).error_bound).toBe(3);
+  });
+
   it("validates its arguments and clamps top to 1024", () => {
     expect(() => mergeHotKeys([], 20)).toThrow(RangeError);
     expect(() => mergeHotKeys([response({})], 0)).toThrow(/top/);
     expect(() => mergeHotKeys([response({})], 2.5)).toThrow(TypeError);
-    const many = Array.from({ length: 1500 }, (_, i) => ({ key_b64: `k${String(i).padStart(4, "0")}`, count: 1 }));
+    const many = Array.from({ length: 1500 }, (_, i) => ({ key_b64: btoa(`k${String(i).padStart(4, "0")}`), count: 1 }));
     expect(mergeHotKeys([response({ keys: many })], 5000).keys).toHaveLength(1024);
   });
 

@@ -61,7 +61,7 @@ describe("§5.1 merge vectors", () => {
   it("mergeCell directly: distinct (group, term) identities are summed", () => {
     const c = (value: number, group: number, term: number) => ({ value, group, term, conflict: false });
     expect(mergeCell([c(30, 7, 42), c(30, 7, 42), c(50, 8, 42)], false)).toMatchObject({ value: 80, conflict: false });
-    expect(mergeCell([], false, 5)).toEqual({ value: 0, group: 5, term: 0, conflict: false });
+    expect(mergeCell([], false)).toEqual({ value: 0, group: 0, term: 0, conflict: false });
     expect(mergeCell([{ ...c(1, 7, 1), conflict: true }], false).conflict).toBe(true);
   });
 });
@@ -94,7 +94,7 @@ describe("mergeCell property", () => {
 });
 
 describe("mergeMatrices", () => {
-  it("columns are the sorted union; absent cells are 0; metadata and series from the first", () => {
+  it("columns are the sorted union; absent and zero cells are 0 with identity 0/0; metadata and series from the first", () => {
     const a = matrix([1000, 3000], [row("route:1", null, [1, 3], [7, 7], [1, 1], { end: "Yg==" })]);
     const b = matrix([2000, 3000], [row("route:1", null, [2, 4], [7, 7], [2, 2], { end: "eg==" }), row("route:2", "Yg==", [5, 0], [9, 9], [1, 0])], "reads");
     const m = mergeMatrices([a, b], { nowMs: NOW });
@@ -104,7 +104,7 @@ describe("mergeMatrices", () => {
     expect("fanout" in m).toBe(false);
     expect(m.rows).toEqual([
       row("route:1", null, [1, 2, 7], [7, 7, 7], [1, 2, 2], { end: "Yg==" }),
-      row("route:2", "Yg==", [0, 5, 0], [9, 9, 9], [0, 1, 0]),
+      row("route:2", "Yg==", [0, 5, 0], [0, 9, 0], [0, 1, 0]),
     ]);
   });
 
@@ -136,6 +136,27 @@ describe("mergeMatrices", () => {
     expect(mergeMatrices([a, b], { rows: 1 }).rows[0]).toMatchObject({ conflict: true, conflicts: [true, false], values: [56, 2] });
   });
 
+  it("a timestamp a node sent twice (its clock went back) is summed, never dropped, from any source", () => {
+    // Issue 10 item 1: columns [11000, 9000, 9000] used to lose the first 9000 column's counts.
+    const a = matrix([11000, 9000, 9000], [row("route:1", null, [4, 7, 5], [7, 7, 7], [2, 2, 3])]);
+    const b = matrix([9000, 11000], [row("route:1", null, [0, 7], [0, 7], [0, 3])], "writes");
+    const m = mergeMatrices([a, b]);
+    expect(m.column_unix_ms).toEqual([9000, 11000]);
+    // 9000: 7 + 5 on node a (distinct windows), identity of the highest term; 11000: 4@(7,2) + 7@(7,3) → 11.
+    expect(m.rows[0]).toMatchObject({ values: [12, 11], raft_group_ids: [7, 7], leader_terms: [3, 3] });
+    const reads = mergeMatrices([matrix([5, 5, 5], [row("route:1", null, [1, 2, 3], [0, 0, 0], [0, 0, 0])], "reads")]);
+    expect(reads.column_unix_ms).toEqual([5]);
+    expect(reads.rows[0]!.values).toEqual([6]);
+  });
+
+  it("rows without identity arrays, or with short ones, merge with identity 0 for the missing cells (max-merge for writes)", () => {
+    const a = matrix([1, 2], [row("route:1", null, [30, 8], [7, 7], [42, 42])]);
+    const old = matrix([1, 2], [{ bucket_id: "route:1", start: null, end: null, aggregate: false, route_count: 1, values: [50, 8] } as MatrixRow]);
+    const short = matrix([1, 2], [row("route:1", null, [0, 8], [7], [42])]);
+    const m = mergeMatrices([a, old, short]);
+    expect(m.rows[0]).toMatchObject({ values: [50, 8], conflicts: [true, false], raft_group_ids: [7, 7], leader_terms: [42, 42] });
+  });
+
   it("validates its arguments", () => {
     expect(() => mergeMatrices([])).toThrow(RangeError);
     expect(() => mergeMatrices([{} as Matrix])).toThrow(TypeError);
@@ -147,6 +168,12 @@ describe("mergeMatrices", () => {
 const enc = (s: string) => new TextEncoder().encode(s);
 function metaOf(i: number, bounds: (string | null)[]): RowMeta {
   return { bucketId: `route:${i}`, routeId: i, label: "", start: bounds[i] === null ? null : enc(bounds[i]!), end: bounds[i + 1] === null ? null : enc(bounds[i + 1]!), aggregate: false, memberRoutes: [i], memberRoutesTotal: 1, groupId: 1, subBucket: 0, subBucketCount: 1 };
+}
+
+/** A merged cell that counted nothing carries identity 0/0 (issue 9 item 4); a single node's may not. */
+function withoutZeroIdentity(m: Matrix): Matrix {
+  const zeroed = (r: MatrixRow, a: number[]) => a.map((x, j) => (r.values[j] === 0 ? 0 : x));
+  return { ...m, rows: m.rows.map((r) => ({ ...r, raft_group_ids: zeroed(r, r.raft_group_ids), leader_terms: zeroed(r, r.leader_terms) })) };
 }
 
 describe("merge properties", () => {
@@ -178,7 +205,7 @@ describe("merge properties", () => {
           const whole: SeriesView = { ...viewFor(0), columns: viewFor(0).columns.map((c, j) => ({ ...c, values: Float64Array.from(c.metaIds, (i) => grid[j]![i]!) })) };
           const parts = Array.from({ length: nodes }, (_, n) => buildMatrix(viewFor(n), { rows: 1024 }));
           const merged = mergeMatrices(parts, { rows: budget, nowMs: NOW });
-          const expected = buildMatrix(whole, { rows: budget, nowMs: NOW });
+          const expected = withoutZeroIdentity(buildMatrix(whole, { rows: budget, nowMs: NOW }));
           expect(merged).toEqual(expected);
         },
       ),

@@ -164,7 +164,7 @@ describe("matrix fan-out", () => {
     expect(nodes[1]!.ok).toBe(false);
     expect(nodes[1]!.error).toMatch(/ECONNREFUSED/);
     expect(nodes[2]).toEqual({ node: notJson.url, ok: false, error: "invalid JSON response" });
-    expect(nodes[3]).toEqual({ node: wrongShape.url, ok: false, error: "malformed response: column_unix_ms is not an array of numbers" });
+    expect(nodes[3]).toEqual({ node: wrongShape.url, ok: false, error: "malformed response: column_unix_ms must be an array" });
     expect(nodes[4]).toEqual({ node: wrongSeries.url, ok: false, error: 'malformed response: response series is "reads", expected writes' });
     expect(nodes[5]).toEqual({ node: good.url, ok: true });
     expect(r.json.fanout).toMatchObject({ responded: 2, expected: 6 });

@@ -57,19 +57,24 @@ describe("hotkeys endpoint: query rules", () => {
   it.each([
     ["", "route_id is required"],
     ["route_id=", "route_id is required"],
-    ["route_id=abc", "route_id must be a non-negative integer"],
-    ["route_id=-1", "route_id must be a non-negative integer"],
-    ["route_id=1.5", "route_id must be a non-negative integer"],
-    ["route_id=99999999999999999999", "route_id must be a non-negative integer"],
+    ["route_id=abc", "route_id must be an unsigned 64-bit integer"],
+    ["route_id=-1", "route_id must be an unsigned 64-bit integer"],
+    ["route_id=%2B1", "route_id must be an unsigned 64-bit integer"],
+    ["route_id=1.5", "route_id must be an unsigned 64-bit integer"],
+    ["route_id=18446744073709551616", "route_id must be an unsigned 64-bit integer"],
     ["route_id=1&sub_bucket=x", "sub_bucket must be a non-negative integer"],
     ["route_id=1&sub_bucket=-2", "sub_bucket must be a non-negative integer"],
-    ["route_id=1&series=reads", "series must be writes (hot keys track writes only)"],
-    ["route_id=1&series=bogus", "series must be writes (hot keys track writes only)"],
-    ["route_id=1&top=abc", "top must be an integer"],
-    ["route_id=1&top=0", "top must be between 1 and 1024"],
-    ["route_id=1&top=-4", "top must be between 1 and 1024"],
-    ["route_id=1&label=a:b", "label must not contain ':'"],
-  ])("%j → 400 invalid_query %j", async (qs, message) => {
+    ["route_id=1&series=reads", "series: v1 supports only 'writes' (design §5)"],
+    ["route_id=1&series=bogus", "series: v1 supports only 'writes' (design §5)"],
+    ["route_id=1&top=abc", "top must be a positive integer"],
+    ["route_id=1&top=0", "top must be a positive integer"],
+    ["route_id=1&top=-4", "top must be a positive integer"],
+    ["route_id=1&from_unix_ms=x", "from_unix_ms must be an integer (unix milliseconds)"],
+    ["route_id=1&to_unix_ms=1.5", "to_unix_ms must be an integer (unix milliseconds)"],
+    ["route_id=1&from_unix_ms=2000&to_unix_ms=1000", "from_unix_ms must be <= to_unix_ms"],
+    ["route_id=1&bucket_id=route:1", "bucket_id names the row on its own: give either bucket_id or route_id (with label, sub_bucket)"],
+    ["bucket_id=range:1", "bucket_id must be route:<id>[:<label>][#<sub>], merged:… or virtual:…"],
+  ])("%j → 400 invalid_query %j (the reference's messages)", async (qs, message) => {
     const sampler = hotSampler(snapshot([]));
     const { url } = await startServer({ sampler });
     const r = await request(`${url}${HOTKEYS}?${qs}`);
@@ -82,18 +87,22 @@ describe("hotkeys endpoint: query rules", () => {
     const { url } = await startServer({ sampler: hotSampler(null) });
     const r = await request(`${url}${HOTKEYS}?route_id=3&label=x`);
     expect(r.status).toBe(404);
-    expect(r.json.error).toBe("no_snapshot");
-    expect(r.json.message).toMatch(/route 3 label "x"/);
+    expect(r.json).toEqual({
+      error: "no_snapshot",
+      message: "no hot-keys snapshot is available for this route yet (it may be an aggregate, or no traffic has flushed since the feature was enabled)",
+    });
   });
 
-  it("503 hotkeys_disabled when off or without a sampler", async () => {
-    const off = new FakeSampler();
-    for (const sampler of [off, null]) {
-      const { url } = await startServer({ sampler });
-      const r = await request(`${url}${HOTKEYS}?route_id=1`);
-      expect(r.status).toBe(503);
-      expect(r.json.error).toBe("hotkeys_disabled");
-    }
+  it("503 keyviz_disabled without a sampler, 503 hotkeys_disabled with hot keys off (as the reference)", async () => {
+    const none = await startServer({ sampler: null });
+    expect((await request(`${none.url}${HOTKEYS}?route_id=1`)).json).toEqual({
+      error: "keyviz_disabled",
+      message: "key visualizer sampler is not configured on this node",
+    });
+    const off = await startServer({ sampler: new FakeSampler() });
+    const r = await request(`${off.url}${HOTKEYS}?route_id=1`);
+    expect(r.status).toBe(503);
+    expect(r.json.error).toBe("hotkeys_disabled");
   });
 
   it("requires the token when one is set", async () => {
@@ -184,6 +193,6 @@ describe("hotkeys fan-out", () => {
     const { url } = await startServer({ sampler: hotSampler(snapshot([["a", 16]])), peers: [raw.url] });
     const r = await request(`${url}${HOTKEYS}?route_id=7`);
     expect(r.status).toBe(200);
-    expect(r.json.fanout.nodes[1]).toEqual({ node: raw.url, ok: false, error: "malformed response: keys is not an array" });
+    expect(r.json.fanout.nodes[1]).toEqual({ node: raw.url, ok: false, error: 'malformed response: series must be "writes"' });
   });
 });
