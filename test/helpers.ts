@@ -1,7 +1,8 @@
-// Small test utilities shared by the sampler tests.
+// Small test utilities shared by the sampler, wire and server tests.
 import { createSampler, type Sampler } from "../src/sampler/sampler.js";
 import type { SamplerOptions } from "../src/sampler/options.js";
 import type { Column, Key, Row } from "../src/types.js";
+import type { HotKeysResponse } from "../src/hotkeys/response.js";
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);
@@ -57,4 +58,22 @@ export function assertProperAxis(rows: Row[]): void {
       throw new Error(`rows overlap: ${a.bucketId} and ${b.bucketId}`);
     }
   }
+}
+
+/** A hot-keys answer (SPEC §7) of route 7 with `keys` as [text key, count] pairs. */
+export function hotKeysAnswer(keys: [string, number][], extra: Partial<HotKeysResponse> = {}): HotKeysResponse {
+  return {
+    route_id: 7,
+    series: "writes",
+    keys: keys.map(([k, count]) => ({ key_b64: Buffer.from(k).toString("base64"), count })),
+    approximate: true,
+    sample_rate: 16,
+    sampled_n: 10,
+    dropped_samples: 0,
+    skipped_long_keys: 0,
+    degraded: false,
+    error_bound: 2,
+    snapshot_at: "2026-01-01T00:00:00.000Z",
+    ...extra,
+  };
 }

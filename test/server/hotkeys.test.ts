@@ -1,26 +1,11 @@
 // GET /admin/api/v1/keyviz/hotkeys: query rules, error cases and fan-out (SPEC §7, issue 5).
 import { describe, expect, it } from "vitest";
 import type { HotKeysResponse } from "../../src/hotkeys/response.js";
+import { hotKeysAnswer as snapshot } from "../helpers.js";
 import { FakeSampler, request, startRawServer, startServer } from "./fixtures.js";
 
 const HOTKEYS = "/admin/api/v1/keyviz/hotkeys";
 
-function snapshot(keys: [string, number][], extra: Partial<HotKeysResponse> = {}): HotKeysResponse {
-  return {
-    route_id: 7,
-    series: "writes",
-    keys: keys.map(([k, count]) => ({ key_b64: Buffer.from(k).toString("base64"), count })),
-    approximate: true,
-    sample_rate: 16,
-    sampled_n: 10,
-    dropped_samples: 0,
-    skipped_long_keys: 0,
-    degraded: false,
-    error_bound: 2.5,
-    snapshot_at: "2026-01-01T00:00:00.000Z",
-    ...extra,
-  };
-}
 
 function hotSampler(result: HotKeysResponse | null): FakeSampler {
   const s = new FakeSampler();

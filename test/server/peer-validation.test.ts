@@ -2,7 +2,7 @@
 // a bad peer is a failed node in the `fanout` block and the answer is 200 with the other nodes'
 // data — never a 500. Peers here are real loopback servers.
 import { describe, expect, it } from "vitest";
-import type { HotKeysResponse } from "../../src/hotkeys/response.js";
+import { hotKeysAnswer as hotKeys } from "../helpers.js";
 import type { Logger } from "../../src/logger.js";
 import { FakeSampler, matrixOf, request, startRawServer, startServer } from "./fixtures.js";
 
@@ -107,22 +107,6 @@ describe("matrix fan-out: a bad peer is a failed node, never a failed request", 
   });
 });
 
-function hotKeys(keys: [string, number][], extra: Partial<HotKeysResponse> = {}): HotKeysResponse {
-  return {
-    route_id: 7,
-    series: "writes",
-    keys: keys.map(([k, count]) => ({ key_b64: Buffer.from(k).toString("base64"), count })),
-    approximate: true,
-    sample_rate: 16,
-    sampled_n: 10,
-    dropped_samples: 0,
-    skipped_long_keys: 0,
-    degraded: false,
-    error_bound: 2,
-    snapshot_at: "2026-01-01T00:00:00.000Z",
-    ...extra,
-  };
-}
 
 describe("hot-keys fan-out: peer answers are validated", () => {
   it.each<[string, string, string]>([

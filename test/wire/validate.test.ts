@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { mergeHotKeys } from "../../src/hotkeys/merge.js";
 import { mergeCheckedMatrices, mergeMatrices } from "../../src/matrix/merge.js";
+import { hotKeysAnswer } from "../helpers.js";
 import { hotKeysProblem, matrixProblem, validateHotKeys, validateMatrix } from "../../src/wire/wire.js";
 
 const goodMatrix = () => ({
@@ -25,19 +26,8 @@ const goodMatrix = () => ({
   ],
 });
 
-const goodHotKeys = () => ({
-  route_id: 7,
-  series: "writes",
-  keys: [{ key_b64: "YQ==", count: 32 } as Record<string, unknown>],
-  approximate: true,
-  sample_rate: 16,
-  sampled_n: 10,
-  dropped_samples: 0,
-  skipped_long_keys: 0,
-  degraded: false,
-  error_bound: 2,
-  snapshot_at: "2026-01-01T00:00:00.000Z",
-});
+/** A valid answer, loosely typed so a test can spoil any field. */
+const goodHotKeys = () => hotKeysAnswer([["a", 32]]) as unknown as { keys: Record<string, unknown>[] } & Record<string, unknown>;
 
 describe("matrixProblem: a peer matrix is validated completely", () => {
   it("accepts a well-formed matrix, and one of the asked series only", () => {
