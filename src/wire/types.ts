@@ -69,7 +69,7 @@ export interface IncomingMatrix {
   column_unix_ms: number[];
   rows: IncomingRow[];
   series: Series;
-  generated_at?: string;
+  generated_at: string;
 }
 
 /** A parsed matrix query. `fromMs`/`toMs` are absent when unbounded (omitted or 0). */

@@ -62,7 +62,7 @@ export function matrixProblem(value: unknown, series?: Series): string | null {
   if (series !== undefined && value.series !== series) return `response series is ${JSON.stringify(value.series)}, expected ${series}`;
   const columns = arrayProblem(value.column_unix_ms, "column_unix_ms", "an integer (unix milliseconds)", isColumnTime);
   if (columns !== null) return columns;
-  if (value.generated_at !== undefined && typeof value.generated_at !== "string") return "generated_at must be a string";
+  if (typeof value.generated_at !== "string") return "generated_at must be a string";
   if (!Array.isArray(value.rows)) return "rows must be an array";
   const width = (value.column_unix_ms as unknown[]).length;
   for (let i = 0; i < value.rows.length; i++) {

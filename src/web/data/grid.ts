@@ -3,7 +3,7 @@
 // refetch by stream events.
 import { compareBytes } from "../../keys/bytes.js";
 import type { Series } from "../../types.js";
-import { decodeKey, type FanoutStatus, type Matrix, type MatrixRow } from "../../wire/wire.js";
+import { decodeKey, type FanoutStatus, type IncomingMatrix, type IncomingRow } from "../../wire/wire.js";
 import type { ColumnEvent } from "../../server/column-event.js";
 import type { KeyWindow, TimeWindow } from "../state.js";
 
@@ -44,7 +44,12 @@ export interface GridWindow {
   c1: number;
 }
 
-function gridRow(r: MatrixRow): GridRow {
+/** An identity array parallel to `values` (older nodes omit it or send it short: missing = 0). */
+function fullIdentity(a: number[] | undefined, width: number): number[] {
+  return a !== undefined && a.length === width ? a : Array.from({ length: width }, (_, j) => a?.[j] ?? 0);
+}
+
+function gridRow(r: IncomingRow): GridRow {
   const row: GridRow = {
     bucketId: r.bucket_id,
     start: r.start,
@@ -54,15 +59,15 @@ function gridRow(r: MatrixRow): GridRow {
     aggregate: r.aggregate,
     routeIdsTruncated: r.route_ids_truncated === true,
     routeCount: r.route_count,
-    groups: r.raft_group_ids,
-    terms: r.leader_terms,
+    groups: fullIdentity(r.raft_group_ids, r.values.length),
+    terms: fullIdentity(r.leader_terms, r.values.length),
   };
   if (r.label !== undefined) row.label = r.label;
   if (r.route_ids !== undefined) row.routeIds = r.route_ids;
   return row;
 }
 
-export function gridFromMatrix(m: Matrix): Grid {
+export function gridFromMatrix(m: IncomingMatrix & { fanout?: FanoutStatus }): Grid {
   const width = m.column_unix_ms.length;
   const values = new Float64Array(m.rows.length * width);
   let conflicts: Uint8Array | null = null;

@@ -4,7 +4,7 @@
 import { keyLabel } from "../../cli/ascii-heatmap.js";
 import { mergeHotKeys } from "../../hotkeys/merge.js";
 import type { HotKeysResponse } from "../../hotkeys/response.js";
-import { isHotKeysResponse } from "../../wire/shape.js";
+import { hotKeysProblem } from "../../wire/validate.js";
 import { getJson, HttpError } from "../data/api.js";
 import type { GridRow } from "../data/grid.js";
 import { formatCount } from "../render/scale.js";
@@ -42,7 +42,7 @@ export async function loadHotKeys(row: GridRow): Promise<{ response: HotKeysResp
   for (const t of targets) {
     try {
       const body = await getJson("/keyviz/hotkeys", { route_id: t.routeId, label: t.label, sub_bucket: t.sub, top: TOP });
-      if (isHotKeysResponse(body)) answers.push(body);
+      if (hotKeysProblem(body) === null) answers.push(body as HotKeysResponse);
     } catch (e) {
       if (e instanceof HttpError && e.code === "no_snapshot") continue;
       if (e instanceof HttpError && e.code === "hotkeys_disabled") return { note: "hot keys are off on this server" };
