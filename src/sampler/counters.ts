@@ -1,6 +1,11 @@
 // The sampler's view of its Wasm instance: counters shared through a Float64Array, the route
 // ranges used for sub-bucket indexing, and the drain. Everything here is numeric; route
-// lifecycle and metadata live in sampler.ts.
+// lifecycle and metadata live in the other sampler modules.
+//
+// This is the only file that knows the counter layout: a "slot" is one (route, label) or one
+// virtual bucket, a "cell" is one sub-bucket of a slot (cell = slot × maxSubBuckets + sub), and
+// a cell holds four f64 counters at [4·cell, 4·cell + 4): reads, writes, readBytes, writeBytes.
+// Everyone else addresses cells through the methods below.
 
 import { instantiate } from "../wasm/load.js";
 import { wasmBase64 } from "../wasm/sampler.wasm.js";
@@ -22,12 +27,20 @@ interface SamplerExports {
   drainResume(): number;
 }
 
-/** A chunk of drained rows: `idx[i]` is the cell, `val[4i..4i+3]` its four counters. */
-export type DrainSink = (idx: Uint32Array, val: Float64Array, n: number) => void;
+/** One drained non-zero cell and its four counters. */
+export type DrainSink = (cell: number, reads: number, writes: number, readBytes: number, writeBytes: number) => void;
+
+/** The four counters of one cell: reads, writes, readBytes, writeBytes. */
+export type CellValues = [number, number, number, number];
+
+/** Counters per cell. */
+const FIELDS = 4;
 
 export class Counters {
   /** Counter view: cell c occupies [4c, 4c + 4) as reads, writes, readBytes, writeBytes. */
-  values!: Float64Array;
+  private values!: Float64Array;
+  /** Counters of one slot (all its sub-buckets). */
+  private readonly slotStride: number;
   private scratch!: Uint8Array;
   private order!: Uint32Array;
   private readonly wasm: SamplerExports & { memory: WebAssembly.Memory };
@@ -38,12 +51,13 @@ export class Counters {
 
   constructor(
     readonly slots: number,
-    readonly maxK: number,
+    readonly maxSubBuckets: number,
   ) {
     this.wasm = instantiate<SamplerExports>(wasmBase64);
-    if (this.wasm.init(slots, maxK) !== 0) {
-      throw new RangeError(`cannot allocate counters for ${slots} slots × ${maxK} sub-buckets`);
+    if (this.wasm.init(slots, maxSubBuckets) !== 0) {
+      throw new RangeError(`cannot allocate counters for ${slots} slots × ${maxSubBuckets} sub-buckets`);
     }
+    this.slotStride = maxSubBuckets * FIELDS;
     this.scratchLen = this.wasm.scratchBytes();
     this.prefixOf = new Int32Array(slots);
     this.startOf = new Array(slots).fill(null);
@@ -53,8 +67,8 @@ export class Counters {
   /** Views over the layout; memory is sized once in `init` and never grows afterwards. */
   private makeViews(): void {
     const buf = this.wasm.memory.buffer;
-    const cells = this.slots * this.maxK;
-    this.values = new Float64Array(buf, this.wasm.countersPtr(), cells * 4);
+    const cells = this.slots * this.maxSubBuckets;
+    this.values = new Float64Array(buf, this.wasm.countersPtr(), cells * FIELDS);
     this.scratch = new Uint8Array(buf, this.wasm.scratchPtr(), this.scratchLen);
     this.order = new Uint32Array(buf, this.wasm.orderPtr(), cells);
   }
@@ -104,6 +118,60 @@ export class Counters {
     this.wasm.observeWindow(rangeSlot, countSlot, op, side, hi, lo, bytes);
   }
 
+  /** Total cells: every slot's sub-buckets. */
+  get cellCount(): number {
+    return this.slots * this.maxSubBuckets;
+  }
+
+  /** The cell of sub-bucket `sub` of `slot`. */
+  cell(slot: number, sub: number): number {
+    return slot * this.maxSubBuckets + sub;
+  }
+
+  /** The slot a cell belongs to. */
+  slotOfCell(cell: number): number {
+    return (cell / this.maxSubBuckets) | 0;
+  }
+
+  /** The sub-bucket index of a cell within its slot. */
+  subOfCell(cell: number): number {
+    return cell % this.maxSubBuckets;
+  }
+
+  /**
+   * Counts one request (op 0 = read, 1 = write) of `bytes` into sub-bucket 0 of `slot`. The op
+   * picks the counter by index rather than by branch: a random read/write mix would mispredict.
+   */
+  count(slot: number, op: 0 | 1, bytes: number): void {
+    const c = this.values;
+    const at = slot * this.slotStride + op;
+    c[at]++;
+    c[at + 2] += bytes;
+  }
+
+  /** True when any counter of `cell` is non-zero (counts wait to be drained). */
+  busy(cell: number): boolean {
+    const v = this.values;
+    const at = cell * FIELDS;
+    return v[at] + v[at + 1] + v[at + 2] + v[at + 3] > 0;
+  }
+
+  /** Reads and zeroes the counters of `cell`. */
+  take(cell: number): CellValues {
+    const v = this.values;
+    const at = cell * FIELDS;
+    const out: CellValues = [v[at], v[at + 1], v[at + 2], v[at + 3]];
+    v.fill(0, at, at + FIELDS);
+    return out;
+  }
+
+  /** Adds `values` (reads, writes, readBytes, writeBytes) to the counters of `cell`. */
+  add(cell: number, values: readonly number[]): void {
+    const v = this.values;
+    const at = cell * FIELDS;
+    for (let f = 0; f < FIELDS; f++) v[at + f] += values[f];
+  }
+
   /** Adds cell `from` into cell `to` and zeroes `from`. */
   moveCell(from: number, to: number): void {
     this.wasm.moveCell(from, to);
@@ -116,18 +184,17 @@ export class Counters {
   }
 
   /**
-   * Drains the first `count` cells of the drain order, skipping all-zero cells. Rows come out in
-   * chunks: `sink(idx, val, n)` gets n cell indexes and their counters (4 per row), valid only
-   * during the call.
+   * Drains the first `count` cells of the drain order, skipping all-zero cells: `sink` gets each
+   * drained cell with its counters, in drain order. Wasm drains in chunks of its output buffer.
    */
   drain(count: number, sink: DrainSink): void {
     const buf = this.wasm.memory.buffer;
     const outIdx = new Uint32Array(buf, this.wasm.outIdxPtr(), this.wasm.outCap());
-    const outVal = new Float64Array(buf, this.wasm.outValPtr(), this.wasm.outCap() * 4);
+    const outVal = new Float64Array(buf, this.wasm.outValPtr(), this.wasm.outCap() * FIELDS);
     let from = 0;
     while (from < count) {
       const n = this.wasm.drain(from, count);
-      sink(outIdx, outVal, n);
+      for (let i = 0, v = 0; i < n; i++, v += FIELDS) sink(outIdx[i], outVal[v], outVal[v + 1], outVal[v + 2], outVal[v + 3]);
       from = this.wasm.drainResume();
     }
   }

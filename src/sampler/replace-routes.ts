@@ -1,0 +1,125 @@
+// Split/merge continuity: the key range of some routes is now covered by others. The new routes
+// are registered, and the old routes' pending counts and their rows in every stored column are
+// re-homed onto the new ones in proportion to key-space overlap, so totals never change.
+
+import { compareBytes, compareStart } from "../keys/bytes.js";
+import { rangeContains, rangesOverlap } from "../keys/ranges.js";
+import type { History, RowValues } from "../history/history.js";
+import { rewriteColumn } from "../history/rewrite.js";
+import type { Key } from "../types.js";
+import { checkId, checkKey } from "../validate.js";
+import { overlapShares, splitValues } from "./apportion-cells.js";
+import { newRoute, type RouteHolder } from "./holders.js";
+import type { RouteLifecycle } from "./lifecycle.js";
+import type { Rehoming } from "./rehome.js";
+import type { HolderRegistry } from "./registry.js";
+import type { RowMetas } from "./row-metas.js";
+
+/** A route replacing others: its id, range and replication group. */
+export interface NewRoute {
+  routeId: number;
+  start: Key;
+  end: Key;
+  groupId?: number;
+}
+
+export interface ReplaceContext {
+  registry: HolderRegistry;
+  lifecycle: RouteLifecycle;
+  rehoming: Rehoming;
+  metas: RowMetas;
+  history: History;
+  /** Label index of a label name (0 = unlabelled). */
+  labelIndex: (label: string) => number;
+  labelCount: number;
+  maxRouteKeyBytes: number;
+  nowMs: number;
+}
+
+/** See `Sampler.replaceRoutes`. */
+export function replaceRoutes(ctx: ReplaceContext, oldIds: number[], newRoutes: NewRoute[]): void {
+  const { rehoming, history } = ctx;
+  const { olds, fresh } = checkReplacement(ctx, oldIds, newRoutes);
+  const oldSet = new Set(olds.map((r) => r.routeId));
+  const span = { start: olds[0].start, end: olds[olds.length - 1].end };
+  const oldMetasBelow = history.metaCount;
+  const pending = olds.flatMap((r) => (r.vb === null ? rehoming.takePending(r) : []));
+  for (const r of olds) ctx.lifecycle.remove(r.routeId, ctx.nowMs);
+  for (const r of fresh) ctx.lifecycle.add(r);
+  rehoming.distribute(pending, fresh);
+  const isOld = (metaId: number) => {
+    if (metaId >= oldMetasBelow) return false;
+    const m = history.meta(metaId);
+    return m.routeId !== null && !m.aggregate && oldSet.has(m.routeId) && rangeContains(span.start, span.end, m.start, m.end);
+  };
+  const targetRank = new Map<number, number>();
+  const targetsByLabel = Array.from({ length: ctx.labelCount + 1 }, (_, li) => rehoming.targetCells(fresh, li));
+  for (const list of targetsByLabel) {
+    for (const t of list) {
+      t.metaId = ctx.metas.idOf(t.cell);
+      targetRank.set(t.metaId, t.rank);
+    }
+  }
+  history.rewrite((col) =>
+    rewriteColumn(
+      col,
+      isOld,
+      (metaId, values) => {
+        const m = history.meta(metaId);
+        const targets = targetsByLabel[ctx.labelIndex(m.label)].filter((t) => rangesOverlap(t.start, t.end, m.start, m.end));
+        const shares = splitValues(values, overlapShares(m.start, m.end, targets));
+        return targets.map((t, i) => ({
+          metaId: t.metaId,
+          values: [...shares[i], history.meta(t.metaId).groupId === m.groupId ? values[4] : 0] as RowValues,
+        }));
+      },
+      (metaId) => targetRank.get(metaId) ?? 0,
+    ),
+  );
+}
+
+function checkReplacement(ctx: ReplaceContext, oldIds: number[], newRoutes: NewRoute[]): { olds: RouteHolder[]; fresh: RouteHolder[] } {
+  if (!Array.isArray(oldIds) || oldIds.length === 0) throw new TypeError("oldIds must be a non-empty array of route ids");
+  if (!Array.isArray(newRoutes) || newRoutes.length === 0) throw new TypeError("newRoutes must be a non-empty array");
+  const olds = oldIds.map((id, i) => {
+    checkId(`oldIds[${i}]`, id);
+    const r = ctx.registry.route(id);
+    if (r === undefined) throw new RangeError(`oldIds[${i}]: route ${id} is not registered`);
+    return r;
+  });
+  const fresh = newRoutes.map((n, i) => {
+    if (typeof n !== "object" || n === null) throw new TypeError(`newRoutes[${i}] must be an object`);
+    const id = checkId(`newRoutes[${i}].routeId`, n.routeId);
+    const start = checkKey(`newRoutes[${i}].start`, n.start, ctx.maxRouteKeyBytes);
+    const end = checkKey(`newRoutes[${i}].end`, n.end, ctx.maxRouteKeyBytes);
+    const group = checkId(`newRoutes[${i}].groupId`, n.groupId ?? 0);
+    if (ctx.registry.route(id) !== undefined && !oldIds.includes(id)) throw new RangeError(`newRoutes[${i}]: route ${id} is already registered`);
+    return newRoute(id, start, end, group);
+  });
+  const byStart = (a: RouteHolder, b: RouteHolder) => compareStart(a.start, b.start);
+  olds.sort(byStart);
+  fresh.sort(byStart);
+  checkTiling("oldIds", olds);
+  checkTiling("newRoutes", fresh);
+  const same = (a: Key, b: Key) => (a === null || b === null ? a === b : compareBytes(a, b) === 0);
+  if (!same(olds[0].start, fresh[0].start) || !same(olds[olds.length - 1].end, fresh[fresh.length - 1].end)) {
+    throw new RangeError("newRoutes must cover exactly the range of oldIds");
+  }
+  return { olds, fresh };
+}
+
+/** Routes sorted by start must be contiguous and non-overlapping. */
+function checkTiling(name: string, routes: RouteHolder[]): void {
+  for (let i = 1; i < routes.length; i++) {
+    const prev = routes[i - 1].end;
+    const start = routes[i].start;
+    if (prev === null || start === null || compareBytes(prev, start) !== 0) {
+      throw new RangeError(`${name}: routes ${routes[i - 1].routeId} and ${routes[i].routeId} are not contiguous`);
+    }
+  }
+  for (const r of routes) {
+    if (r.start !== null && r.end !== null && compareBytes(r.start, r.end) >= 0) {
+      throw new RangeError(`${name}: route ${r.routeId} has start ≥ end`);
+    }
+  }
+}
