@@ -9,13 +9,20 @@
 //   slotInfo  slotCap * SLOT_INFO sub-range descriptor of each slot (SPEC §3.1 layout)
 //   order     cellCap * 4         cells in row order (start key, route id, label), drain order
 //   outIdx    OUT_CAP * 4         drained cell indexes
-//   outVal    OUT_CAP * 32        drained counters
+//   outVal    4 * OUT_FIELD_BYTES drained counters, one f64 array per counter (reads, writes,
+//                                 readBytes, writeBytes; OUT_CAP each) so JS reads row i of
+//                                 each at index i and never needs the counter layout
 //   counters  cellCap * 32
 
 import { SUBRANGE_DESC_BYTES, subrangeCount, subrangeInit, subrangeIndexOfWindow, subrangePrefixLen } from "./lib/subrange";
 
 const SCRATCH_BYTES: u32 = 65536;
 const OUT_CAP: u32 = 8192;
+/**
+ * Distance between the output arrays of two counters: padded past OUT_CAP f64s so the four
+ * arrays are not a multiple of 4 KiB apart (row i of each would alias in the L1 cache).
+ */
+const OUT_FIELD_BYTES: usize = <usize>OUT_CAP * 8 + 192;
 const SLOT_INFO: u32 = (SUBRANGE_DESC_BYTES + 7) & ~7;
 
 let slotCap: u32 = 0;
@@ -50,7 +57,7 @@ export function init(slots: u32, k: u32): u32 {
   order = align(slotInfo + <usize>slots * SLOT_INFO, 16);
   outIdx = align(order + cells * 4, 16);
   outVal = align(outIdx + <usize>OUT_CAP * 4, 16);
-  counters = align(outVal + <usize>OUT_CAP * 32, 16);
+  counters = align(outVal + 4 * OUT_FIELD_BYTES, 16);
   return reserve(align(counters + cells * 32, 16)) ? 0 : 1;
 }
 
@@ -60,6 +67,7 @@ export function outIdxPtr(): usize { return outIdx; }
 export function outValPtr(): usize { return outVal; }
 export function countersPtr(): usize { return counters; }
 export function outCap(): u32 { return OUT_CAP; }
+export function outFieldBytes(): u32 { return <u32>OUT_FIELD_BYTES; }
 export function scratchBytes(): u32 { return SCRATCH_BYTES; }
 
 /**
@@ -110,7 +118,7 @@ export function moveCell(from: u32, to: u32): void {
 
 /**
  * Drains cells order[from, to) in that order: every cell with a non-zero counter is copied to
- * the output (index + four counters) and zeroed. Stops when the output is full; the position to
+ * the output (index, and each counter into its own array) and zeroed. Stops when the output is full; the position to
  * resume from is `drainResume()`. Returns the number of rows written.
  */
 export function drain(from: u32, to: u32): u32 {
@@ -124,9 +132,11 @@ export function drain(from: u32, to: u32): u32 {
     const b = v128.load(c, 16);
     if (v128.any_true(v128.or(a, b))) {
       store<u32>(outIdx + (<usize>n << 2), cell);
-      const o = outVal + (<usize>n << 5);
-      v128.store(o, a);
-      v128.store(o, b, 16);
+      const o = outVal + (<usize>n << 3);
+      store<f64>(o, f64x2.extract_lane(a, 0));
+      store<f64>(o, f64x2.extract_lane(a, 1), OUT_FIELD_BYTES);
+      store<f64>(o, f64x2.extract_lane(b, 0), 2 * OUT_FIELD_BYTES);
+      store<f64>(o, f64x2.extract_lane(b, 1), 3 * OUT_FIELD_BYTES);
       v128.store(c, zero);
       v128.store(c, zero, 16);
       n++;

@@ -18,6 +18,7 @@ interface SamplerExports {
   outValPtr(): number;
   countersPtr(): number;
   outCap(): number;
+  outFieldBytes(): number;
   scratchBytes(): number;
   setSlotRange(slot: number, startLen: number, endLen: number, k: number): number;
   slotPrefixLen(slot: number): number;
@@ -27,8 +28,17 @@ interface SamplerExports {
   drainResume(): number;
 }
 
-/** One drained non-zero cell and its four counters. */
-export type DrainSink = (cell: number, reads: number, writes: number, readBytes: number, writeBytes: number) => void;
+/** A chunk of drained rows: row i is cell `cells[i]` with counters `reads[i]`, `writes[i]`, … */
+export interface DrainedRows {
+  cells: Uint32Array;
+  reads: Float64Array;
+  writes: Float64Array;
+  readBytes: Float64Array;
+  writeBytes: Float64Array;
+}
+
+/** Receives each chunk of drained rows (`n` of them), valid only during the call. */
+export type DrainSink = (rows: DrainedRows, n: number) => void;
 
 /** The four counters of one cell: reads, writes, readBytes, writeBytes. */
 export type CellValues = [number, number, number, number];
@@ -42,6 +52,15 @@ export class Counters {
   /** Counters of one slot (all its sub-buckets). */
   private readonly slotStride: number;
   private scratch!: Uint8Array;
+  private drained!: DrainedRows;
+  /**
+   * Counts one request (op 0 = read, 1 = write) of `bytes` into sub-bucket 0 of `slot`. The op
+   * picks the counter by index rather than by branch: a random read/write mix would mispredict.
+   * A closure over the view (memory never grows, so the view stays valid) rather than a method:
+   * the hot path keeps it in a field, one load less per observe than a call through
+   * `this.counters` (measured ~0.5 ns, 10% of an observe).
+   */
+  readonly count: (slot: number, op: 0 | 1, bytes: number) => void;
   private order!: Uint32Array;
   private readonly wasm: SamplerExports & { memory: WebAssembly.Memory };
   private readonly scratchLen: number;
@@ -62,6 +81,13 @@ export class Counters {
     this.prefixOf = new Int32Array(slots);
     this.startOf = new Array(slots).fill(null);
     this.makeViews();
+    const values = this.values;
+    const stride = this.slotStride;
+    this.count = (slot, op, bytes) => {
+      const at = slot * stride + op;
+      values[at]++;
+      values[at + 2] += bytes;
+    };
   }
 
   /** Views over the layout; memory is sized once in `init` and never grows afterwards. */
@@ -71,6 +97,15 @@ export class Counters {
     this.values = new Float64Array(buf, this.wasm.countersPtr(), cells * FIELDS);
     this.scratch = new Uint8Array(buf, this.wasm.scratchPtr(), this.scratchLen);
     this.order = new Uint32Array(buf, this.wasm.orderPtr(), cells);
+    const cap = this.wasm.outCap();
+    const field = (f: number) => new Float64Array(buf, this.wasm.outValPtr() + f * this.wasm.outFieldBytes(), cap);
+    this.drained = {
+      cells: new Uint32Array(buf, this.wasm.outIdxPtr(), cap),
+      reads: field(0),
+      writes: field(1),
+      readBytes: field(2),
+      writeBytes: field(3),
+    };
   }
 
   /** Longest route key accepted: start and end must both fit in the scratch area. */
@@ -138,17 +173,6 @@ export class Counters {
     return cell % this.maxSubBuckets;
   }
 
-  /**
-   * Counts one request (op 0 = read, 1 = write) of `bytes` into sub-bucket 0 of `slot`. The op
-   * picks the counter by index rather than by branch: a random read/write mix would mispredict.
-   */
-  count(slot: number, op: 0 | 1, bytes: number): void {
-    const c = this.values;
-    const at = slot * this.slotStride + op;
-    c[at]++;
-    c[at + 2] += bytes;
-  }
-
   /** True when any counter of `cell` is non-zero (counts wait to be drained). */
   busy(cell: number): boolean {
     const v = this.values;
@@ -184,17 +208,14 @@ export class Counters {
   }
 
   /**
-   * Drains the first `count` cells of the drain order, skipping all-zero cells: `sink` gets each
-   * drained cell with its counters, in drain order. Wasm drains in chunks of its output buffer.
+   * Drains the first `count` cells of the drain order, skipping all-zero cells, in chunks of the
+   * Wasm output buffer: `sink(rows, n)` gets each chunk, in drain order.
    */
   drain(count: number, sink: DrainSink): void {
-    const buf = this.wasm.memory.buffer;
-    const outIdx = new Uint32Array(buf, this.wasm.outIdxPtr(), this.wasm.outCap());
-    const outVal = new Float64Array(buf, this.wasm.outValPtr(), this.wasm.outCap() * FIELDS);
     let from = 0;
     while (from < count) {
       const n = this.wasm.drain(from, count);
-      for (let i = 0, v = 0; i < n; i++, v += FIELDS) sink(outIdx[i], outVal[v], outVal[v + 1], outVal[v + 2], outVal[v + 3]);
+      sink(this.drained, n);
       from = this.wasm.drainResume();
     }
   }

@@ -57,10 +57,13 @@ export class Flusher {
     const b = this.builder.reset(windowStartMs, atMs, this.orderLen);
     const { counters, slots, metas, slotTerm } = this;
     slots.beginFlush();
-    counters.drain(this.orderLen, (cell, reads, writes, readBytes, writeBytes) => {
-      const slot = counters.slotOfCell(cell);
-      b.add(metas.idOf(cell), reads, writes, readBytes, writeBytes, slotTerm[slot]);
-      slots.addActivity(slot, reads + writes);
+    counters.drain(this.orderLen, ({ cells, reads, writes, readBytes, writeBytes }, n) => {
+      for (let i = 0; i < n; i++) {
+        const cell = cells[i];
+        const slot = counters.slotOfCell(cell);
+        b.add(metas.idOf(cell), reads[i], writes[i], readBytes[i], writeBytes[i], slotTerm[slot]);
+        slots.addActivity(slot, reads[i] + writes[i]);
+      }
     });
     const column = this.history.appendFrom(b);
     metas.compactIfLarge();

@@ -68,6 +68,8 @@ export class Sampler {
   private readonly opts: ResolvedOptions;
   private readonly labelIndex = new Map<string, number>();
   private readonly counters: Counters;
+  /** `counters.count`, kept here for the hot path. */
+  private readonly count: Counters["count"];
   private readonly index: RouteIndex;
   private readonly registry: HolderRegistry;
   private readonly metas: RowMetas;
@@ -97,6 +99,7 @@ export class Sampler {
     this.hotKeyTracker = enabled === true ? new HotKeyTracker(trackerOptions) : null;
     const slots = new SlotPool(slotCapacity(o.maxTrackedRoutes, o.labels.length));
     this.counters = new Counters(slots.capacity, o.keyBucketsPerRoute);
+    this.count = this.counters.count;
     this.history = new History(o.historyColumns);
     this.index = new RouteIndex(o.labels.length);
     this.metas = new RowMetas(this.history, this.counters, slots, this.labels, o.maxMemberRoutesPerSlot);
@@ -117,11 +120,16 @@ export class Sampler {
     if (slot === undefined) slot = this.index.sparseIds.size === 0 ? -1 : this.sparseSlot(routeId, 0);
     // Every test here is predictable for valid input.
     if (slot < 0 || !isOp(op)) {
-      if (slot < 0) this.misses++;
-      else this.invalidSamples++;
+      this.countRejected(slot, op);
       return;
     }
-    this.counters.count(slot, op, sampleLen(keyLen) + sampleLen(valueLen));
+    this.count(slot, op, sampleLen(keyLen) + sampleLen(valueLen));
+  }
+
+  /** Out of line: keeps `observe` small enough to inline into its callers. */
+  private countRejected(slot: number, op: unknown): void {
+    if (slot < 0) this.misses++;
+    else if (!isOp(op)) this.invalidSamples++;
   }
 
   /** Counts one request of `key` into its sub-bucket (and label slot). Never throws. */
@@ -148,7 +156,7 @@ export class Sampler {
     }
     const bytes = key.length + sampleLen(valueLen);
     if (k > 1) this.counters.observeKey(rangeSlot, countSlot, op, key, bytes);
-    else this.counters.count(countSlot, op, bytes);
+    else this.count(countSlot, op, bytes);
     if (this.hotKeyTracker !== null && op === 1) this.hotKeyTracker.offer(routeId, li === 0 ? "" : label, key);
   }
 
