@@ -1,19 +1,9 @@
 // createSampler: counts requests per route on the hot path and flushes them into one history
 // column per step (SPEC §3). This class is the facade: it validates arguments, owns the hot
-// path and the timer, and delegates the rest:
-//   counters.ts          the Wasm counters (the only file that knows their layout)
-//   route-index.ts       route id → slot lookup for the hot path
-//   slots.ts             slot allocation and activity
-//   holders.ts           route holders and virtual buckets, each with one lifecycle state
-//   registry.ts          the holders registry (state, key order, change version)
-//   lifecycle.ts         registering and removing routes
-//   virtual-buckets.ts   folding routes into virtual buckets
-//   rehome.ts            moving pending counts onto the holders now covering their keys
-//   replace-routes.ts    split/merge continuity (pending counts and stored history)
-//   row-metas.ts         row metadata per cell
-//   flush.ts             draining into history columns, leader terms
-//   reading.ts           matrix() and hotKeys() queries
-//   samples.ts           hot-path checks of one sample
+// path and the timer, and delegates the rest, one module per concern: counters (Wasm counters,
+// the only file that knows their layout), route-index (hot-path lookup), slots, holders and
+// registry (slot holders, one state each), lifecycle (register/remove), virtual-buckets, rehome
+// and replace-routes (re-homing counts and history), row-metas, flush, reading (queries).
 
 import { History } from "../history/history.js";
 import { HotKeyTracker } from "../hotkeys/tracker.js";
@@ -68,8 +58,7 @@ export class Sampler {
   private readonly opts: ResolvedOptions;
   private readonly labelIndex = new Map<string, number>();
   private readonly counters: Counters;
-  /** `counters.count`, kept here for the hot path. */
-  private readonly count: Counters["count"];
+  private readonly count: Counters["count"]; // counters.count, kept here for the hot path
   private readonly index: RouteIndex;
   private readonly registry: HolderRegistry;
   private readonly metas: RowMetas;
