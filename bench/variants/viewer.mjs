@@ -9,11 +9,14 @@
 //                      reference page's way): the baseline
 //   replay-columns     replay at 1 024 rows: one column revealed per step, painting only the new
 //                      pixel columns (what the page does while playing); columns per second
-//   replay-full-repaint  the same steps repainting the whole frame each time: the baseline
+//   replay-full-repaint  steps repainting the whole frame each time (120 of them, every 12th
+//                      column): the baseline
 //   replay-load-24hx10k  openHistory + matrix(rows 1 024) + the page's grid, of a 24 h × 10 000-route
 //                      export file generated here with the built sampler
 // Every frame is followed by a 1-pixel getImageData in `flushedMs`, which forces Chromium to
 // rasterise the deferred canvas work (fillRect is recorded, not drawn, until then).
+// `mainThreadCpuMsPerUnit`: the page's main-thread CPU time per frame / step / load (CDP
+// ThreadTime), for a machine too loaded for wall times to mean much.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -60,8 +63,12 @@ async function pageBundle() {
   return out.outputFiles[0].text;
 }
 
-/** Runs `fn` (a string of page code returning a promise of the result) in a fresh page. */
-async function inChromium(script, files = {}) {
+/**
+ * Runs `setup`, then `script` (page code returning a promise of the result), in a fresh page.
+ * The main thread's CPU time over `script` (CDP ThreadTime) is added per unit of work
+ * (`result.work`), a figure that a loaded machine does not inflate the way it does wall time.
+ */
+async function inChromium(script, files = {}, setup = "0") {
   const executablePath = findChromium();
   if (executablePath === null) return skipped("no Chromium found (set KEYVIZ_CHROMIUM)");
   const { chromium } = await import("playwright-core");
@@ -75,7 +82,14 @@ async function inChromium(script, files = {}) {
       return route.fulfill({ status: 200, contentType: "text/html", body: `<!doctype html><canvas id="c" width="${COLS}" height="${ROWS}"></canvas><script>${bundle.replace(/<\/script/gi, "<\\/script")}</script>` });
     });
     await page.goto(`${ORIGIN}/`);
-    return await page.evaluate(script);
+    await page.evaluate(setup);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
+    const threadTime = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "ThreadTime")?.value ?? NaN;
+    const before = await threadTime();
+    const result = await page.evaluate(script);
+    const cpuMs = ((await threadTime()) - before) * 1000;
+    return { ...result, mainThreadCpuMsPerUnit: +(cpuMs / (result.work ?? 1)).toFixed(3) };
   } finally {
     await browser.close();
   }
@@ -102,10 +116,11 @@ const SETUP = `
   const layer = { values, stride: COLS, r0: 0, r1: ROWS, c0: 0, c1: COLS, conflicts: null };
   const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
   const flush = () => ctx.getImageData(0, 0, 1, 1);
+  Object.assign(globalThis, { ROWS, COLS, values, max, canvas, ctx, scale, lut, image, pixels, layer, median, flush });
 `;
+const GRID = `(() => { ${SETUP} })()`;
 
 const putImage = `(async () => {
-  ${SETUP}
   const times = [], flushed = [];
   for (let f = 0; f < 18; f++) {
     const t0 = performance.now();
@@ -116,12 +131,11 @@ const putImage = `(async () => {
     const t2 = performance.now();
     if (f >= 3) { times.push(t1 - t0); flushed.push(t2 - t0); }
   }
-  return { value: median(times), flushedMs: median(flushed), frames: times.length, cells: ROWS * COLS };
+  return { value: median(times), flushedMs: median(flushed), frames: times.length, work: 18, cells: ROWS * COLS };
 })()`;
 
 // The reference page's loop: a ramp colour string and one fillRect per non-zero cell.
 const fillRect = `(async () => {
-  ${SETUP}
   const stops = [[0, 0, 0, 0, 0], [0.15, 56, 88, 222, 180], [0.45, 86, 196, 110, 220], [0.75, 240, 200, 60, 235], [1, 220, 50, 50, 245]];
   const ramp = (t) => {
     let i = 1;
@@ -148,15 +162,19 @@ const fillRect = `(async () => {
     const t2 = performance.now();
     if (f >= 1) { times.push(t1 - t0); flushed.push(t2 - t0); }
   }
-  return { value: median(times), flushedMs: median(flushed), frames: times.length, cells: ROWS * COLS };
+  return { value: median(times), flushedMs: median(flushed), frames: times.length, work: 3, cells: ROWS * COLS };
 })()`;
 
 function replay(incremental) {
+  // The full-repaint baseline takes a whole frame per step: 120 steps spread over the day (every
+  // 12th column, so the revealed part grows as in a real replay) measure its rate.
+  const steps = incremental ? COLS : 120;
+  const stride = COLS / steps;
   return `(async () => {
-    ${SETUP}
     pixels.fill(0);
     const t0 = performance.now();
-    for (let c = 1; c <= COLS; c++) {
+    for (let k = 1; k <= ${steps}; k++) {
+      const c = k * ${stride};
       const step = { ...layer, reveal: c };
       if (${incremental}) {
         const [x0, x1] = kv.pixelSpan(c - 1, c, COLS, canvas.width);
@@ -169,7 +187,7 @@ function replay(incremental) {
     }
     flush();
     const ms = performance.now() - t0;
-    return { value: (COLS * 1000) / ms, totalMs: ms, columns: COLS, rows: ROWS };
+    return { value: (${steps} * 1000) / ms, totalMs: ms, steps: ${steps}, work: ${steps}, columns: COLS, rows: ROWS };
   })()`;
 }
 
@@ -208,10 +226,10 @@ const loadFile = `(async () => {
 })()`;
 
 await runVariant({
-  "render-putimage": () => inChromium(putImage),
-  "render-fillrect": () => inChromium(fillRect),
-  "replay-columns": () => inChromium(replay(true)),
-  "replay-full-repaint": () => inChromium(replay(false)),
+  "render-putimage": () => inChromium(putImage, {}, GRID),
+  "render-fillrect": () => inChromium(fillRect, {}, GRID),
+  "replay-columns": () => inChromium(replay(true), {}, GRID),
+  "replay-full-repaint": () => inChromium(replay(false), {}, GRID),
   "replay-load-24hx10k": async () => {
     const file = await dayOfTenThousandRoutes();
     return inChromium(loadFile, { "/day.kvz": Buffer.from(file) });

@@ -297,4 +297,18 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+  it("with manual refresh nothing moves until Refresh is pressed (runs after the stream test: one more column)", async () => {
+    const { page, errors, requests } = await watchedPage(browser);
+    await page.goto(`${node.url}/#refresh=off`);
+    await waitForShape(page, ROUTES, COLUMNS + 1);
+    expect(await page.textContent(".summary")).toContain("manual refresh");
+    node.flush();
+    await page.waitForTimeout(300);
+    expect(await page.getAttribute("#heat", "data-columns")).toBe(String(COLUMNS + 1));
+    expect(requests.filter((u) => u.includes("/stream"))).toEqual([]);
+    await page.click("#reload");
+    await waitForShape(page, ROUTES, COLUMNS + 2);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
