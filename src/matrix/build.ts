@@ -66,13 +66,12 @@ function buildWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatrixOpti
   const rowCount = starts.length - 1;
 
   const rowOfMeta = new Uint32Array(metaCount).fill(NO_ROW);
-  const rowGroup = new Float64Array(rowCount);
   for (let r = 0; r < rowCount; r++) {
-    const members = buckets.slice(starts[r], starts[r + 1]);
-    for (const b of members) for (const m of b.metaIds) rowOfMeta[m] = r;
-    const g = members[0]!.meta.groupId;
-    rowGroup[r] = members.every((b) => b.meta.groupId === g) ? g : 0;
+    for (const b of buckets.slice(starts[r], starts[r + 1])) for (const m of b.metaIds) rowOfMeta[m] = r;
   }
+  // A cell whose bucket has no row in that column (before the route existed, an idle step)
+  // carries no identity: 0/0, as in the reference (SPEC §5), not the route's group.
+  const rowGroup = new Float64Array(rowCount);
   // `+ 0` turns -0 into 0: the Wasm kernel compares identities by bit pattern.
   const groupOfMeta = Float64Array.from(view.metas, (m) => m.groupId + 0);
   const cells = kernel.pivot(columns, { rowOfMeta, groupOfMeta, rowGroup });

@@ -87,7 +87,7 @@ describe("pivot vectors", () => {
     ]),
   ]);
 
-  it("two columns, quiet cells are 0, per-cell group and term", () => {
+  it("two columns, quiet cells are 0, per-cell group and term; a cell with no row in its column carries identity 0/0", () => {
     const m = build(twoColumns);
     expect(m.column_unix_ms).toEqual([60_000, 120_000]);
     expect(m.series).toBe("writes");
@@ -95,16 +95,21 @@ describe("pivot vectors", () => {
     expect(m.fanout).toBeUndefined();
     expect(m.rows).toEqual([
       { bucket_id: "route:1", start: null, end: "Yg==", aggregate: false, route_count: 1, values: [5, 2], raft_group_ids: [7, 7], leader_terms: [3, 4] },
-      { bucket_id: "route:2", start: "Yg==", end: "ZA==", aggregate: false, route_count: 1, values: [7, 0], raft_group_ids: [9, 9], leader_terms: [11, 0] },
-      { bucket_id: "route:3", start: "ZA==", end: null, aggregate: false, route_count: 1, values: [0, 1], raft_group_ids: [7, 7], leader_terms: [0, 0] },
+      { bucket_id: "route:2", start: "Yg==", end: "ZA==", aggregate: false, route_count: 1, values: [7, 0], raft_group_ids: [9, 0], leader_terms: [11, 0] },
+      { bucket_id: "route:3", start: "ZA==", end: null, aggregate: false, route_count: 1, values: [0, 1], raft_group_ids: [0, 7], leader_terms: [0, 0] },
     ]);
   });
 
   it("rows with one group/term across the window share one frozen array; varying ones get their own", () => {
     const m = build(twoColumns);
     const [r1, r2, r3] = m.rows;
-    expect(r1.raft_group_ids).toBe(r3.raft_group_ids); // both [7, 7]
+    expect(r1.raft_group_ids).toEqual([7, 7]);
     expect(Object.isFrozen(r1.raft_group_ids)).toBe(true);
+    expect(r3.leader_terms).toEqual([0, 0]);
+    expect(Object.isFrozen(r3.leader_terms)).toBe(true);
+    const both = build(view(metas, [col(1, [[0, 1, 1], [2, 1, 1]]), col(2, [[0, 1, 1], [2, 1, 1]])]));
+    expect(both.rows[0]!.raft_group_ids).toBe(both.rows[1]!.raft_group_ids); // both [7, 7]: one shared array
+    expect(Object.isFrozen(r3.raft_group_ids)).toBe(false); // [0, 7] varies
     expect(() => (r1.raft_group_ids as number[]).push(1)).toThrow(TypeError);
     expect(Object.isFrozen(r2.leader_terms)).toBe(false); // [11, 0] varies
     expect(r1.values).not.toBe(r3.values);
@@ -170,7 +175,7 @@ describe("pivot vectors", () => {
     const after = meta(4, "a", "m", { groupId: 2 });
     const m = build(view([after, before], [col(1, [[1, 10, 3]]), col(2, [[0, 20, 8]]), col(3, [])]));
     expect(m.rows).toHaveLength(1);
-    expect(m.rows[0]).toMatchObject({ end: "bQ==", values: [10, 20, 0], raft_group_ids: [1, 2, 2], leader_terms: [3, 8, 0] });
+    expect(m.rows[0]).toMatchObject({ end: "bQ==", values: [10, 20, 0], raft_group_ids: [1, 2, 0], leader_terms: [3, 8, 0] });
   });
 
   it("validates its arguments", () => {
@@ -374,7 +379,7 @@ describe("u32 and f64 column storage", () => {
     const v = view(metas, [u32(1000, [[0, 5, 2], [1, 0xffffffff, 9]]), col(2000, [[0, big, 2 ** 33], [1, 1, 9]]), u32(3000, [[1, 3, 10]])]);
     for (const m of [build(v), buildMatrixJs(v, { rows: 1024, nowMs: NOW })]) {
       expect(m.rows.map((r) => [r.values, r.raft_group_ids, r.leader_terms])).toEqual([
-        [[5, big, 0], [3, 3, 3], [2, 2 ** 33, 0]],
+        [[5, big, 0], [3, 3, 0], [2, 2 ** 33, 0]],
         [[0xffffffff, 1, 3], [4, 4, 4], [9, 9, 10]],
       ]);
     }
