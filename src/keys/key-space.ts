@@ -63,9 +63,13 @@ export function apportion(total: number, weights: readonly number[]): number[] {
   const quotas = weights.map((w) => (total * w) / sum);
   const shares = quotas.map(Math.floor);
   let left = total - shares.reduce((a, b) => a + b, 0);
-  // Order by remainder, largest first, lowest index on ties; the float quotas can be off by a
-  // unit near 2^53, so `left` may also be negative (take back from the smallest remainders).
-  const order = quotas.map((_, i) => i).sort((i, j) => quotas[j]! - shares[j]! - (quotas[i]! - shares[i]!) || i - j);
+  // Order by remainder, largest first; on ties the larger weight first (near 2^53 two different
+  // weights can round to one quota, and the larger must not get less), then the lowest index. The
+  // float quotas can be off by a unit there, so `left` may also be negative (take back from the
+  // smallest remainders, smaller weights first).
+  const order = quotas
+    .map((_, i) => i)
+    .sort((i, j) => quotas[j]! - shares[j]! - (quotas[i]! - shares[i]!) || weights[j]! - weights[i]! || i - j);
   for (let k = 0; left > 0; k = (k + 1) % order.length, left--) shares[order[k]!]!++;
   for (let k = order.length - 1; left < 0; k = (k - 1 + order.length) % order.length) {
     const i = order[k]!;

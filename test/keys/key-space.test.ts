@@ -157,6 +157,12 @@ describe("apportion", () => {
       { numRuns: 1000 },
     );
   });
+  it("near 2^53 a larger weight never gets less, even when both quotas round to one float", () => {
+    // Found by the property above (seed -943531845): the tie went to the lower index.
+    const shares = apportion(8055723257389139, [0.9999999999999983, 0.9999999999999984, 0]);
+    expect(shares[1]!).toBeGreaterThanOrEqual(shares[0]!);
+    expect(shares[0]! + shares[1]!).toBe(8055723257389139);
+  });
   it("apportioned over a split conserves the parent's total", () => {
     fc.assert(
       fc.property(rangeWithCuts, fc.nat({ max: 1e9 }), ({ start, end, cuts }, t) => {
