@@ -206,6 +206,27 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     await page.close();
   });
 
+  it("a recording dropped on the page opens like a picked one", async () => {
+    const file = Buffer.from(node.exportFile()).toString("base64");
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(viewerFile);
+    const transfer = await page.evaluateHandle((b64) => {
+      const bin = atob(b64);
+      const bytes = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], "dropped.kvz", { type: "application/octet-stream" }));
+      return dt;
+    }, file);
+    await page.dispatchEvent("body", "dragenter", { dataTransfer: transfer });
+    expect(await page.isVisible("#drop")).toBe(true);
+    await page.dispatchEvent("body", "drop", { dataTransfer: transfer });
+    await waitForShape(page, ROUTES, null);
+    expect(await page.isVisible("#drop")).toBe(false);
+    expect(await page.textContent(".summary")).toContain("dropped.kvz");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("drills into a merged row's hot keys through its member routes", async () => {
     const { page, errors } = await watchedPage(browser);
     await page.goto(`${node.url}/#rows=8`);
@@ -310,5 +331,32 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     await waitForShape(page, ROUTES, COLUMNS + 2);
     expect(errors).toEqual([]);
     await page.close();
+  });
+  it("the stream reconnects after the server restarts and fills in the column it missed", async () => {
+    const first = createServer({ sampler: node.sampler, port: 0, logger: silentLogger });
+    const { port } = await first.listen();
+    let second: ReturnType<typeof createServer> | undefined;
+    try {
+      // While the server is down Chromium logs each refused reconnect; the page itself logs nothing.
+      const { page, errors } = await watchedPage(browser, { allowText: ["ERR_CONNECTION_REFUSED"] });
+      await page.goto(`${first.url}/`);
+      const columns = node.times.length;
+      await waitForShape(page, ROUTES, columns);
+      await page.waitForSelector(".live-dot.open");
+      await first.close();
+      await page.waitForSelector(".live-dot.reconnecting");
+      node.flush(); // flushed while the page is disconnected: no stream can deliver it
+      second = createServer({ sampler: node.sampler, port, logger: silentLogger });
+      await second.listen();
+      await page.waitForSelector(".live-dot.open", { timeout: 15_000 });
+      await waitForShape(page, ROUTES, columns + 1); // the refetch after the gap brought it
+      node.flush();
+      await waitForShape(page, ROUTES, columns + 2); // and the stream is live again
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await first.close();
+      await second?.close();
+    }
   });
 });
