@@ -1,10 +1,18 @@
 // Fan-out merge of matrices from several nodes (SPEC §5.1), then the row budget and the
-// start-key order re-applied (the reference skips both). Wire objects in, wire object out.
+// start-key order re-applied (the reference skips both). Wire objects in; out a wire object, or
+// a MatrixTable for the server to write as JSON directly.
+//
+// Columnar: each node's cells are first copied into typed arrays (one `set` per row array, a
+// native copy), and every per-cell loop then reads and writes Float64Arrays only. Reading the
+// wire rows' number[] directly made each cell access polymorphic (arrays of small integers,
+// doubles and frozen shared identity arrays have different element kinds), which cost several
+// times the merge itself.
 import { compareEnd } from "../keys/bytes.js";
 import { mergedBucketId, planRowGroups, checkRowBudget, sortRows, routeIdOf, unionRoutes, type MemberRoutes } from "./row-budget.js";
 import type { Series } from "../types.js";
-import { decodeKey, encodeKey, makeRow, MAX_ROWS, rfc3339, validateMatrix, type IncomingMatrix, type IncomingRow, type Matrix, type MatrixRow } from "../wire/wire.js";
-import { prepareInput, type InputRow, type MergeInput } from "./merge-input.js";
+import { decodeKey, encodeKey, MAX_ROWS, rfc3339, validateMatrix, type IncomingMatrix, type IncomingRow, type Matrix, type RowHead } from "../wire/wire.js";
+import { prepareInput, type MergeInput } from "./merge-input.js";
+import { toWireMatrix, type MatrixTable } from "./table.js";
 
 export interface MergeOptions {
   /** Row budget after the merge (default MAX_ROWS). */
@@ -13,15 +21,31 @@ export interface MergeOptions {
   nowMs?: number;
 }
 
-/** One node's contribution to a merged row: its row and, per merged column, its column or -1. */
+/** One node's cells in typed arrays: row r's cells at [r·width, (r + 1)·width). */
+interface NodeCells {
+  values: Float64Array;
+  groups: Float64Array;
+  terms: Float64Array;
+  /** null when no row of the node has conflict flags. */
+  conflicts: Uint8Array | null;
+}
+
+/**
+ * One node's contribution to a merged row: its row head, its cells (from `base` in `cells`) and,
+ * per merged column, the node's column or -1.
+ */
 interface Source {
-  row: InputRow;
+  head: IncomingRow;
+  cells: NodeCells;
+  base: number;
   columnOf: Int32Array;
 }
 
 /** A row of the merged matrix before the budget. */
 interface MergedRow {
   head: IncomingRow;
+  /** This row's row in the cell slab. */
+  cellRow: number;
   values: Float64Array;
   groups: Float64Array;
   terms: Float64Array;
@@ -51,6 +75,14 @@ export function mergeMatrices(matrices: readonly IncomingMatrix[], opts: MergeOp
 
 /** `mergeMatrices` for inputs already checked by the validator (src/wire/validate.ts). */
 export function mergeCheckedMatrices(matrices: readonly IncomingMatrix[], opts: MergeOptions = {}): Matrix {
+  return toWireMatrix(mergeCheckedTable(matrices, opts));
+}
+
+/**
+ * The same merge as a MatrixTable (typed cells), for writing the JSON without number[] rows.
+ * Inputs must be checked by the validator. The cell arrays are reused by the next merge.
+ */
+export function mergeCheckedTable(matrices: readonly IncomingMatrix[], opts: MergeOptions = {}): MatrixTable {
   if (matrices.length === 0) throw new RangeError("matrices must be a non-empty array of matrices");
   const rows = opts.rows ?? MAX_ROWS;
   checkRowBudget(rows);
@@ -59,12 +91,21 @@ export function mergeCheckedMatrices(matrices: readonly IncomingMatrix[], opts: 
   const columns = unionColumns(inputs);
   const grouped = collectSources(inputs, columns);
   const slab = (sharedSlab ??= new CellSlab());
-  slab.reserve(grouped.length + 1, columns.length); // + 1: scratch row of the budget
-  const merged = grouped.map((sources, i) => mergeRow(sources, slab.row(i), series));
+  slab.reserve(grouped.length + Math.min(rows, grouped.length), columns.length); // + the budget's merged rows
+  const merged = grouped.map((sources, i) => mergeRow(sources, slab.row(i), i, series));
   sortRows(merged, (r) => r.start, (r) => r.head.bucket_id);
-  const out = applyBudget(merged, rows, slab.row(grouped.length));
+  const out = applyBudget(merged, rows, slab, grouped.length);
+  const table: MatrixTable = {
+    series,
+    generated_at: rfc3339(opts.nowMs ?? Date.now()),
+    column_unix_ms: columns,
+    heads: out.map((r) => r.head),
+    cellRow: Uint32Array.from(out, (r) => r.cellRow),
+    ...slab.arrays(),
+  };
   if (slab.cells > KEEP_SLAB_CELLS) sharedSlab = undefined;
-  return { column_unix_ms: columns, rows: out, series, generated_at: rfc3339(opts.nowMs ?? Date.now()) };
+  releaseNodeSlabs();
+  return table;
 }
 
 function unionColumns(inputs: MergeInput[]): number[] {
@@ -76,16 +117,62 @@ function unionColumns(inputs: MergeInput[]): number[] {
 function collectSources(inputs: MergeInput[], columns: number[]): Source[][] {
   const position = new Map<number, number>(columns.map((t, i) => [t, i]));
   const byId = new Map<string, Source[]>();
-  for (const m of inputs) {
+  inputs.forEach((m, node) => {
     const columnOf = new Int32Array(columns.length).fill(-1);
     m.columns.forEach((t, j) => (columnOf[position.get(t)!] = j)); // unique per input: nothing overwritten
-    for (const row of m.rows) {
+    const cells = nodeCells(m, node);
+    const width = m.columns.length;
+    m.rows.forEach((row, r) => {
       let list = byId.get(row.head.bucket_id);
       if (list === undefined) byId.set(row.head.bucket_id, (list = []));
-      list.push({ row, columnOf });
-    }
-  }
+      list.push({ head: row.head, cells, base: r * width, columnOf });
+    });
+  });
   return [...byId.values()];
+}
+
+// Per node position, the typed arrays its cells were last copied into: reused across merges
+// (first-touching fresh memory costs more than the copy on some hosts), dropped when large.
+const nodeSlabs: NodeCells[] = [];
+
+function releaseNodeSlabs(): void {
+  for (let i = 0; i < nodeSlabs.length; i++) {
+    if (nodeSlabs[i]!.values.length > KEEP_SLAB_CELLS) nodeSlabs.length = i;
+  }
+}
+
+/** Copies node `node`'s cells into its typed arrays. */
+function nodeCells(m: MergeInput, node: number): NodeCells {
+  const width = m.columns.length;
+  const cells = m.rows.length * width;
+  const flagged = m.rows.some((r) => r.conflicts !== undefined);
+  let slab = nodeSlabs[node];
+  if (slab === undefined || slab.values.length < cells) {
+    slab = { values: new Float64Array(cells), groups: new Float64Array(cells), terms: new Float64Array(cells), conflicts: null };
+    nodeSlabs[node] = slab;
+  }
+  if (flagged && (slab.conflicts === null || slab.conflicts.length < cells)) slab.conflicts = new Uint8Array(cells);
+  const out: NodeCells = { ...slab, conflicts: flagged ? slab.conflicts : null };
+  m.rows.forEach((row, r) => {
+    const at = r * width;
+    copyInto(out.values, at, row.values, width);
+    copyInto(out.groups, at, row.groups, width);
+    copyInto(out.terms, at, row.terms, width);
+    if (out.conflicts !== null) {
+      if (row.conflicts === undefined) out.conflicts.fill(0, at, at + width);
+      else copyInto(out.conflicts, at, row.conflicts, width);
+    }
+  });
+  return out;
+}
+
+/** `dst[at .. at+width) = src[0 .. width)` (missing entries 0): a native copy when lengths match. */
+function copyInto(dst: Float64Array | Uint8Array, at: number, src: ArrayLike<number> | ArrayLike<boolean>, width: number): void {
+  if (src.length === width) {
+    dst.set(src as ArrayLike<number>, at);
+    return;
+  }
+  for (let i = 0; i < width; i++) dst[at + i] = i < src.length ? Number(src[i]) : 0;
 }
 
 /** A contribution of one node to one cell, or a merged cell. */
@@ -215,6 +302,7 @@ class CellSlab {
   private terms = new Float64Array(0);
   private conflicts = new Uint8Array(0);
   private width = 0;
+  private rows = 0;
 
   /** Sizes the slab for `rows` × `width` cells (contents unspecified). */
   reserve(rows: number, width: number): void {
@@ -226,6 +314,7 @@ class CellSlab {
       this.conflicts = new Uint8Array(cells);
     }
     this.width = width;
+    this.rows = rows;
   }
 
   row(i: number): RowCells {
@@ -238,6 +327,17 @@ class CellSlab {
     };
   }
 
+  /** The reserved cells as a table's cell arrays (row i at [i·width, (i + 1)·width)). */
+  arrays(): Pick<MatrixTable, "values" | "groups" | "terms" | "conflicts"> {
+    const cells = this.rows * this.width;
+    return {
+      values: this.values.subarray(0, cells),
+      groups: this.groups.subarray(0, cells),
+      terms: this.terms.subarray(0, cells),
+      conflicts: this.conflicts.subarray(0, cells),
+    };
+  }
+
   get cells(): number {
     return this.conflicts.length;
   }
@@ -246,10 +346,22 @@ class CellSlab {
 const KEEP_SLAB_CELLS = 8 << 20;
 let sharedSlab: CellSlab | undefined;
 
-function mergeRow(sources: Source[], cells: RowCells, series: Series): MergedRow {
-  const head = sources[0]!.row.head;
+function mergeRow(sources: Source[], cells: RowCells, cellRow: number, series: Series): MergedRow {
+  const head = sources[0]!.head;
   const width = cells.values.length;
-  const out: MergedRow = { head, ...cells, total: 0, start: decodeKey(head.start), end: decodeKey(head.end) };
+  // One literal with every field (no spread): every MergedRow shares one hidden class, so the
+  // per-cell loops over them stay monomorphic.
+  const out: MergedRow = {
+    head,
+    cellRow,
+    values: cells.values,
+    groups: cells.groups,
+    terms: cells.terms,
+    conflicts: cells.conflicts,
+    total: 0,
+    start: decodeKey(head.start),
+    end: decodeKey(head.end),
+  };
   if (sources.length === 1) copySource(sources[0]!, out);
   else mergeSources(sources, out, series === "reads" || series === "read_bytes");
   for (let j = 0; j < width; j++) out.total += out.values[j]!;
@@ -260,24 +372,29 @@ function mergeRow(sources: Source[], cells: RowCells, series: Series): MergedRow
  * A row only one node has: its cells, moved to the merged columns. A cell that counted nothing
  * (absent, or 0) carries identity 0/0 like every zero cell of a merge.
  */
-function copySource({ row, columnOf }: Source, out: MergedRow): void {
+function copySource({ cells, base, columnOf }: Source, out: MergedRow): void {
+  const { values, groups, terms, conflicts } = cells;
   for (let j = 0; j < columnOf.length; j++) {
     const at = columnOf[j]!;
-    const v = at >= 0 ? row.values[at]! : 0;
+    const v = at >= 0 ? values[base + at]! : 0;
     out.values[j] = v;
-    out.groups[j] = v !== 0 ? row.groups[at]! : 0;
-    out.terms[j] = v !== 0 ? row.terms[at]! : 0;
-    out.conflicts[j] = at >= 0 && row.conflicts?.[at] === true ? 1 : 0;
+    out.groups[j] = v !== 0 ? groups[base + at]! : 0;
+    out.terms[j] = v !== 0 ? terms[base + at]! : 0;
+    out.conflicts[j] = at >= 0 && conflicts !== null ? conflicts[base + at]! : 0;
   }
 }
+
+const NO_FLAGS = new Uint8Array(0);
 
 function mergeSources(sources: Source[], out: MergedRow, additive: boolean): void {
   const k = sources.length;
   const columnOf = sources.map((s) => s.columnOf);
-  const values = sources.map((s) => s.row.values);
-  const groups = sources.map((s) => s.row.groups);
-  const terms = sources.map((s) => s.row.terms);
-  const conflicts = sources.map((s) => s.row.conflicts);
+  const base = sources.map((s) => s.base);
+  const values = sources.map((s) => s.cells.values);
+  const groups = sources.map((s) => s.cells.groups);
+  const terms = sources.map((s) => s.cells.terms);
+  const flagged = sources.map((s) => s.cells.conflicts !== null);
+  const conflicts = sources.map((s) => s.cells.conflicts ?? NO_FLAGS);
   const cell = new CellMerger(k);
   for (let j = 0; j < out.values.length; j++) {
     // Fast path, the common case: at most one node counted something in this cell.
@@ -286,13 +403,14 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
     let nonZero = 0;
     let conflictIn = false;
     for (let s = 0; s < k; s++) {
-      const at = columnOf[s]![j]!;
-      if (at < 0) continue;
+      const col = columnOf[s]![j]!;
+      if (col < 0) continue;
+      const at = base[s]! + col;
       if (values[s]![at] !== 0 && nonZero++ === 0) {
         hit = s;
         hitAt = at;
       }
-      if (conflicts[s]?.[at] === true) conflictIn = true;
+      if (flagged[s] && conflicts[s]![at] === 1) conflictIn = true;
     }
     if (nonZero <= 1) {
       // One non-zero contribution: its value and identity; none: 0 with identity 0/0.
@@ -304,8 +422,10 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
     }
     cell.reset();
     for (let s = 0; s < k; s++) {
-      const at = columnOf[s]![j]!;
-      if (at >= 0) cell.add(values[s]![at]!, groups[s]![at]!, terms[s]![at]!, conflicts[s]?.[at] === true);
+      const col = columnOf[s]![j]!;
+      if (col < 0) continue;
+      const at = base[s]! + col;
+      cell.add(values[s]![at]!, groups[s]![at]!, terms[s]![at]!, flagged[s]! && conflicts[s]![at] === 1);
     }
     cell.resolve(additive);
     out.values[j] = cell.value;
@@ -315,35 +435,35 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
   }
 }
 
-function applyBudget(rows: MergedRow[], budget: number, scratch: RowCells): MatrixRow[] {
+/** An output row: its head and its row in the cell slab. */
+interface OutRow {
+  start: Uint8Array | null;
+  head: RowHead;
+  cellRow: number;
+}
+
+/**
+ * The budget over the merged rows (in start order). A group of one keeps its row; a merged group
+ * is folded into the next free slab row after the `used` merged rows.
+ */
+function applyBudget(rows: MergedRow[], budget: number, slab: CellSlab, used: number): OutRow[] {
   const starts = planRowGroups(Float64Array.from(rows, (r) => r.total), budget);
-  const out: { start: Uint8Array | null; row: MatrixRow }[] = [];
+  const out: OutRow[] = [];
+  let free = used;
   for (let g = 0; g + 1 < starts.length; g++) {
     const members = rows.slice(starts[g], starts[g + 1]);
-    out.push({ start: members[0]!.start, row: members.length === 1 ? keepRow(members[0]!) : foldRows(members, scratch) });
+    if (members.length === 1) {
+      out.push({ start: members[0]!.start, head: members[0]!.head, cellRow: members[0]!.cellRow });
+      continue;
+    }
+    out.push({ start: members[0]!.start, head: foldRows(members, slab.row(free)), cellRow: free });
+    free++;
   }
-  return sortRows(out, (r) => r.start, (r) => r.row.bucket_id).map((r) => r.row);
-}
-
-function toNumbers(a: Float64Array): number[] {
-  const out = new Array<number>(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]!;
-  return out;
-}
-
-function toFlags(a: Uint8Array): boolean[] | undefined {
-  if (a.indexOf(1) < 0) return undefined;
-  const out = new Array<boolean>(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] === 1;
-  return out;
-}
-
-function keepRow(r: MergedRow): MatrixRow {
-  return makeRow(r.head, toNumbers(r.values), toNumbers(r.groups), toNumbers(r.terms), toFlags(r.conflicts));
+  return sortRows(out, (r) => r.start, (r) => r.head.bucket_id);
 }
 
 /** A merged row of the budget: sums per column, conflicts OR-ed, identity as in the pivot. */
-function foldRows(members: MergedRow[], { values, groups, terms, conflicts }: RowCells): MatrixRow {
+function foldRows(members: MergedRow[], { values, groups, terms, conflicts }: RowCells): RowHead {
   const width = values.length;
   values.fill(0);
   conflicts.fill(0);
@@ -367,7 +487,7 @@ function foldRows(members: MergedRow[], { values, groups, terms, conflicts }: Ro
   let end = members[0]!.end;
   for (const m of members) if (compareEnd(m.end, end) > 0) end = m.end;
   const routes = unionRoutes(members.map(memberRoutesOf));
-  const head = {
+  return {
     bucket_id: mergedBucketId(members[0]!.head.bucket_id, members[members.length - 1]!.head.bucket_id),
     start: members[0]!.head.start,
     end: encodeKey(end),
@@ -376,7 +496,6 @@ function foldRows(members: MergedRow[], { values, groups, terms, conflicts }: Ro
     route_ids_truncated: routes.truncated,
     route_count: routes.count,
   };
-  return makeRow(head, toNumbers(values), toNumbers(groups), toNumbers(terms), toFlags(conflicts));
 }
 
 function memberRoutesOf(m: MergedRow): MemberRoutes {

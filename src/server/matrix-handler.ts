@@ -1,7 +1,7 @@
 // GET /admin/api/v1/keyviz/matrix (SPEC §5, §5.1).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MAX_ROWS, matrixProblem, parseMatrixQuery, type IncomingMatrix, type Matrix } from "../wire/wire.js";
-import { mergeCheckedMatrices } from "../matrix/merge.js";
+import { MAX_ROWS, matrixProblem, parseMatrixQuery, type IncomingMatrix } from "../wire/wire.js";
+import { mergeCheckedTable } from "../matrix/merge.js";
 import { shouldFanOut, type HandlerContext } from "./context.js";
 import { fanOut, settleFanout, type NodeStatus } from "./fanout.js";
 import { answerKeyvizErrors, sendError, sendJson, sendMatrixTable } from "./respond.js";
@@ -43,6 +43,8 @@ export async function handleMatrix(ctx: HandlerContext, req: IncomingMessage, re
     nodes.push({ node: peer, ok: true });
   }
   const fanout = settleFanout(ctx, MATRIX_PATH, nodes);
-  const merged: Matrix = { ...mergeCheckedMatrices(matrices, { rows: query.rows }), fanout };
-  sendJson(res, 200, merged);
+  // Written from the merge's typed cells and streamed, like a single node's answer.
+  const merged = mergeCheckedTable(matrices, { rows: query.rows });
+  merged.fanout = fanout;
+  sendMatrixTable(res, merged);
 }

@@ -34,7 +34,20 @@ function isKeyOrNull(v: unknown): boolean {
 
 /** Index of the first element of `a` failing `ok`, -1 when all pass. */
 function firstBad(a: readonly unknown[], ok: (v: unknown) => boolean): number {
+  if (ok === isCount) return firstBadCount(a);
   for (let i = 0; i < a.length; i++) if (!ok(a[i])) return i;
+  return -1;
+}
+
+/**
+ * `firstBad(a, isCount)` with the test inline: per-cell arrays hold millions of counts per
+ * matrix, and a call through the `ok` parameter (several functions reach it) is not inlined.
+ */
+function firstBadCount(a: readonly unknown[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v !== "number" || !(v >= 0 && v <= U64_LIMIT && Math.floor(v) === v)) return i;
+  }
   return -1;
 }
 
