@@ -22,6 +22,7 @@ export const CATALOG = [
   { name: "map-sampler", group: "sampler", file: "sampler", unit: "ns", baseline: "observe-hit", target: { text: "≥ 1.5× observe-hit", met: ratioAtLeast(1.5) } },
   { name: "map-sampler-fast", group: "sampler", file: "sampler", unit: "ns", baseline: "observe-hit", target: { text: "≥ 1.6× observe-hit", met: ratioAtLeast(1.6) } },
   { name: "prom-client", group: "sampler", file: "sampler", unit: "ns", baseline: "observe-hit", target: { text: "≥ 20× observe-hit", met: ratioAtLeast(20) } },
+  { name: "key-touch", group: "sampler", file: "sampler", unit: "ns", baseline: "floor" },
   { name: "observeKey-k1", group: "sampler", file: "sampler", unit: "ns", baseline: "floor", target: { text: "≤ 8 ns", met: valueAtMost(8) } },
   { name: "observeKey-k16", group: "sampler", file: "sampler", unit: "ns", baseline: "floor", target: { text: "≤ 8× floor", met: ratioAtMost(8) } },
   { name: "flush-10k-k1", group: "sampler", file: "sampler", unit: "ms", target: { text: "≤ 1 ms", met: valueAtMost(1) } },

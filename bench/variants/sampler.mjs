@@ -157,6 +157,23 @@ const variants = {
     );
   },
 
+  // The memory floor of any observeKey on this workload: read each key's length and one byte
+  // after its route's common prefix (the keys are 65 536 separate arrays, so a key is usually
+  // not in cache: these two reads are what observeKey cannot avoid).
+  "key-touch": async () => {
+    const { keys, routeOf } = randomKeys(ROUTES);
+    let j = 0;
+    let sink = 0;
+    const r = await nsPerOp(() => {
+      for (let n = 0; n < BATCH; n++) {
+        const i = j++ & INPUT_MASK;
+        const key = keys[i];
+        sink += key.length + key[13] + routeOf[i];
+      }
+    }, BATCH);
+    return { ...r, sink };
+  },
+
   "observeKey-k1": async () => observeKeyVariant(1),
   "observeKey-k16": async () => observeKeyVariant(16),
 
