@@ -1,14 +1,14 @@
 // The demo's traffic: the patterns a key visualizer exists to show, mixed into one request stream
 // over the demo store (demo-store.ts). Phases follow wall-clock time (unix seconds), so a demo
 // restarted on the same history directory continues the same picture:
-//   - zipfian hot keys: 1 000 keys scattered over the key space, rank r read ∝ 1/r^1.1
-//     → thin steady horizontal lines;
+//   - zipfian hot keys: 1 000 keys scattered over the key space, rank r used ∝ 1/r^1.1 (a quarter
+//     of it writes) → thin steady horizontal lines;
 //   - a backfill writing keys in key order, its cursor sweeping the key space every 4 minutes
 //     → a diagonal;
 //   - a hotspot (reads and writes) whose centre swings across the key space every 10 minutes
 //     → a wave;
-//   - a batch job reading the whole key space for 8 s at the start of every minute
-//     → vertical bands;
+//   - a batch job reading and rewriting keys all over the key space for 8 s at the start of every
+//     minute → vertical bands;
 //   - a hot tenant: one key range inside one route, busier than one route can serve
 //     → the hottest row, which the balancer (demo-balancer.ts) splits;
 //   - uniform background reads and writes.
@@ -31,7 +31,7 @@ const RETRIES = 2;
 
 // Shares of `rate`, cumulative (the batch job is extra while it runs).
 const MIX = { zipf: 0.25, backfill: 0.08, hotspot: 0.2, tenant: 0.2, background: 0.27 } as const;
-const BATCH_SHARE = 0.4;
+const BATCH_SHARE = 0.8;
 const BATCH_PERIOD_S = 60;
 const BATCH_LENGTH_S = 8;
 const BACKFILL_SWEEP_S = 240;
@@ -125,7 +125,7 @@ export class DemoWorkload {
   private steadyOp(t: number): Op {
     let u = this.random();
     const r = this.random;
-    if ((u -= MIX.zipf) < 0) return { write: false, key: zipfKey(this.zipfRank()), valueLen: 0 };
+    if ((u -= MIX.zipf) < 0) return { write: r() < 0.25, key: zipfKey(this.zipfRank()), valueLen: 16 };
     if ((u -= MIX.backfill) < 0) {
       const cursor = ((t % BACKFILL_SWEEP_S) / BACKFILL_SWEEP_S) * KEYSPACE;
       return { write: true, key: Math.floor(cursor + r() * 200) % KEYSPACE, valueLen: 100 + Math.floor(r() * 100) };
@@ -142,7 +142,7 @@ export class DemoWorkload {
   }
 
   private batchOp(): Op {
-    return { write: false, key: Math.floor(this.random() * KEYSPACE), valueLen: 0 };
+    return { write: this.random() < 0.5, key: Math.floor(this.random() * KEYSPACE), valueLen: 48 };
   }
 
   private zipfRank(): number {

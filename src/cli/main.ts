@@ -3,8 +3,9 @@
 // one line on stderr with a non-zero exit (2 = wrong usage, 1 = the work failed).
 import { CliError, commandHelp, parseCommand, UsageError, type Command } from "./command.js";
 import { demoCommand } from "./commands/demo.js";
+import { renderCommand } from "./commands/render.js";
 
-const COMMANDS: readonly Command[] = [demoCommand];
+const COMMANDS: readonly Command[] = [demoCommand, renderCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -5,8 +5,10 @@
 import { SERIES, type Series } from "../types.js";
 
 export type Refresh = "live" | "off" | "5s" | "30s";
-export type Scale = "log" | "linear";
-export type Palette = "viridis" | "reference";
+import type { Palette } from "../paint/palette.js";
+import type { Scale } from "../paint/scale.js";
+
+export type { Palette, Scale };
 export type View = "heat" | "diff";
 export type Source = "live" | "file";
 
