@@ -4,8 +4,9 @@
 import { CliError, commandHelp, parseCommand, UsageError, type Command } from "./command.js";
 import { demoCommand } from "./commands/demo.js";
 import { renderCommand } from "./commands/render.js";
+import { serveCommand } from "./commands/serve.js";
 
-const COMMANDS: readonly Command[] = [demoCommand, renderCommand];
+const COMMANDS: readonly Command[] = [demoCommand, serveCommand, renderCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -2,8 +2,9 @@
 // step, with the viewer and the API on loopback, a one-line live status and a clean Ctrl-C.
 import { createSampler, type Sampler } from "../../sampler/sampler.js";
 import { createServer, type KeyvizServer } from "../../server/index.js";
+import { listenOrExplain, stopSignal } from "../serve-loop.js";
 import { asciiHeatmap } from "../ascii-heatmap.js";
-import { CliError, intFlag, type Command, type Parsed } from "../command.js";
+import { intFlag, type Command, type Parsed } from "../command.js";
 import { DemoBalancer } from "../demo-balancer.js";
 import { createDemoStore, DEMO_SAMPLER_OPTIONS } from "../demo-store.js";
 import { CAPACITY, DemoWorkload } from "../demo-workload.js";
@@ -63,20 +64,6 @@ async function runDemo(parsed: Parsed): Promise<number> {
   return 0;
 }
 
-/** Listens; a taken port is one line saying what to do. */
-async function listenOrExplain(server: KeyvizServer, port: number): Promise<string> {
-  try {
-    const addr = await server.listen();
-    return `http://${addr.host}:${addr.port}/`;
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    if (/already in use/.test(message)) {
-      throw new CliError(`port ${port} on 127.0.0.1 is in use; stop what holds it or pick another with --port N (0 = any free port)`, { cause: err });
-    }
-    throw err;
-  }
-}
-
 /** Sends the workload's slices back to back until stopped; slices never overlap. */
 function drive(workload: DemoWorkload): { stop(): Promise<void> } {
   const state = { stopped: false };
@@ -95,20 +82,6 @@ function drive(workload: DemoWorkload): { stop(): Promise<void> } {
       await loop;
     },
   };
-}
-
-function stopSignal(durationMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      clearTimeout(timer);
-      resolve();
-    };
-    process.on("SIGINT", done);
-    process.on("SIGTERM", done);
-    const timer = durationMs > 0 ? setTimeout(done, durationMs) : undefined;
-  });
 }
 
 /** Flushes the last partial column, then releases the sampler (and its storage when it has one). */
