@@ -3,10 +3,12 @@
 // one line on stderr with a non-zero exit (2 = wrong usage, 1 = the work failed).
 import { CliError, commandHelp, parseCommand, UsageError, type Command } from "./command.js";
 import { demoCommand } from "./commands/demo.js";
+import { inspectCommand } from "./commands/inspect.js";
+import { recordCommand } from "./commands/record.js";
 import { renderCommand } from "./commands/render.js";
 import { serveCommand } from "./commands/serve.js";
 
-const COMMANDS: readonly Command[] = [demoCommand, serveCommand, renderCommand];
+const COMMANDS: readonly Command[] = [demoCommand, recordCommand, inspectCommand, serveCommand, renderCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
