@@ -41,7 +41,7 @@ export interface Command {
 /** Usage text of one command. */
 export function commandHelp(cmd: Command): string {
   const lines = [`usage: keyviz ${cmd.name}${cmd.args ? ` ${cmd.args}` : ""}${Object.keys(cmd.flags).length ? " [options]" : ""}`, "", cmd.summary];
-  const entries = Object.entries(cmd.flags).map(([name, f]) => [`--${name}${f.type === "string" ? ` ${f.arg ?? "VALUE"}` : ""}`, f.help]);
+  const entries: [string, string][] = Object.entries(cmd.flags).map(([name, f]) => [`--${name}${f.type === "string" ? ` ${f.arg ?? "VALUE"}` : ""}`, f.help]);
   entries.push(["--help", "show this help"]);
   const width = Math.max(...entries.map(([left]) => left.length));
   lines.push("", "options:", ...entries.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`));

@@ -145,8 +145,8 @@ function readMeta(r: ByteReader, keys: Uint8Array[], strings: string[]): RowMeta
   const routeId = has(MetaFlag.HasRouteId) ? r.varint() : null;
   const labelRef = r.index(strings.length + 1, "label string id + 1");
   const label = labelRef === 0 ? "" : strings[labelRef - 1];
-  const start = has(MetaFlag.StartNull) ? null : keys[r.index(keys.length, "start key id")];
-  const end = has(MetaFlag.EndNull) ? null : keys[r.index(keys.length, "end key id")];
+  const start = has(MetaFlag.StartNull) ? null : keys[r.index(keys.length, "start key id")]!;
+  const end = has(MetaFlag.EndNull) ? null : keys[r.index(keys.length, "end key id")]!;
   const explicitId = has(MetaFlag.ExplicitBucketId) ? strings[r.index(strings.length, "bucket id string id")] : null;
   let memberRoutes: number[];
   let memberRoutesTotal: number;

@@ -65,7 +65,7 @@ export function openHistory(bytes: Uint8Array): Replay {
 
 function storeColumn(b: ColumnBuilder, c: ColumnData): StoredColumn {
   b.reset(c.windowStartMs, c.atMs, c.n);
-  const [reads, writes, readBytes, writeBytes] = c.values;
+  const [reads, writes, readBytes, writeBytes] = [c.values[0]!, c.values[1]!, c.values[2]!, c.values[3]!];
   for (let i = 0; i < c.n; i++) b.add(c.metaIds[i], reads[i], writes[i], readBytes[i], writeBytes[i], c.terms[i]);
   return b.finish();
 }

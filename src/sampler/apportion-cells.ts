@@ -26,7 +26,7 @@ export interface TargetCell {
 
 /** Weights of `targets` for a row `[start, end)`: key-space overlap, all to the first if none measurable. */
 export function overlapShares(start: Key, end: Key, targets: { start: Key; end: Key }[]): number[] {
-  const w = targets.map((t) => overlapWeights(start, end, [clip(t, start, end)])[0]);
+  const w = targets.map((t) => overlapWeights(start, end, [clip(t, start, end)])[0]!);
   if (w.some((x) => x > 0)) return w;
   return targets.map((_, i) => (i === 0 ? 1 : 0));
 }
@@ -42,5 +42,5 @@ function clip(t: { start: Key; end: Key }, start: Key, end: Key): { start: Key; 
 /** Integer shares of four counters, each conserved exactly. */
 export function splitValues(values: RowValues, weights: number[]): [number, number, number, number][] {
   const per = [0, 1, 2, 3].map((f) => apportion(values[f], weights));
-  return weights.map((_, i) => [per[0][i], per[1][i], per[2][i], per[3][i]]);
+  return weights.map((_, i) => [per[0]![i]!, per[1]![i]!, per[2]![i]!, per[3]![i]!]);
 }

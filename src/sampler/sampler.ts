@@ -130,14 +130,15 @@ export class Sampler {
     const li = label === "" ? 0 : (this.labelIndex.get(label) ?? 0);
     const ix = this.index;
     let rangeSlot = ix.slotOf[routeId];
-    let countSlot = rangeSlot;
-    let k = ix.subBucketsOf[routeId];
+    let countSlot: number;
+    let k: number;
     if (rangeSlot === undefined) {
       rangeSlot = this.sparseSlot(routeId, 0);
       countSlot = this.sparseSlot(routeId, li);
       k = this.registry.route(routeId)?.subBucketCount ?? 1;
-    } else if (li > 0 && rangeSlot >= 0) {
-      countSlot = ix.labelSlotOf[li - 1][routeId];
+    } else {
+      countSlot = li > 0 && rangeSlot >= 0 ? ix.labelSlotOf[li - 1]![routeId]! : rangeSlot;
+      k = ix.subBucketsOf[routeId]!;
     }
     if (countSlot < 0) {
       this.misses++;

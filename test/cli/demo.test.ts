@@ -7,7 +7,7 @@ import { runCli } from "./run-cli.js";
 describe("keyviz demo", () => {
   it("serves the viewer at / and a matrix with rows within seconds, splits and merges, and exits 0 on SIGINT", async () => {
     const run = runCli(["demo", "--port", "0", "--step-ms", "200", "--rate", "2000"]);
-    const [, url] = await run.waitFor(/viewer and API at (http:\/\/127\.0\.0\.1:\d+\/)/);
+    const url = (await run.waitFor(/viewer and API at (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
     let rows = 0;
     for (let i = 0; i < 50 && rows === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));

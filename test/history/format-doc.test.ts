@@ -40,7 +40,7 @@ describe("docs/format.md", () => {
   it("shows the encoder's real bytes for its example, and they decode to the documented row", () => {
     const bytes = exampleFile();
     expect(Buffer.from(documentedBytes()).toString("hex")).toBe(Buffer.from(bytes).toString("hex"));
-    const [column] = openHistory(bytes).snapshot();
+    const column = openHistory(bytes).snapshot()[0]!;
     expect(column.windowStartMs).toBe(1_700_000_000_000);
     expect(column.atMs).toBe(1_700_000_060_000);
     expect(column.rows).toHaveLength(1);

@@ -87,7 +87,7 @@ function pick(ranges: Map<number, unknown>, i: number): number {
 function apply(s: Sampler, c: Cmd, ranges: Map<number, { start: Key; end: Key }>): void {
   switch (c.t) {
     case "register": {
-      const r = { start: EDGES[c.at], end: EDGES[c.at + 1] };
+      const r = { start: EDGES[c.at]!, end: EDGES[c.at + 1]! };
       s.registerRoute(c.id, r.start, r.end, 1 + (c.id % 3));
       ranges.set(c.id, r);
       return;

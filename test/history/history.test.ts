@@ -32,7 +32,7 @@ describe("History", () => {
     const col = b.finish();
     expect(col.data.byteLength).toBe(24);
     h.append(col);
-    const [row] = h.snapshot()[0].rows;
+    const row = h.snapshot()[0]!.rows[0]!;
     expect([row.reads, row.writes, row.readBytes, row.leaderTerm]).toEqual([2 ** 40, 1, 2 ** 53 - 1, 2 ** 33]);
     const view = h.seriesView("read_bytes");
     expect(view.columns[0].values[0]).toBe(2 ** 53 - 1);
@@ -45,7 +45,7 @@ describe("History", () => {
     h.append(column(1, [[ids[0], 5]]));
     h.append(column(2, [[ids[2], 6]]));
     h.append(column(3, [[ids[3], 7]])); // drops the column holding meta 0
-    const remap = h.compactMetas([ids[1]]);
+    const remap = h.compactMetas([ids[1]!]);
     expect(Array.from(remap)).toEqual([-1, 0, 1, 2]);
     expect(h.metaCount).toBe(3);
     expect(h.snapshot().map((c) => [c.rows[0].bucketId, c.rows[0].writes])).toEqual([

@@ -145,7 +145,7 @@ describe("sketch key identity", () => {
         expect(new Map(readable(s.entries()).map((e) => [e.key, e.count]))).toEqual(model);
         const keys = s.entries().map((e) => e.key);
         for (let i = 1; i < keys.length; i++) {
-          const [a, b] = [s.entries()[i - 1], s.entries()[i]];
+          const [a, b] = [s.entries()[i - 1]!, s.entries()[i]!];
           expect(a.count > b.count || (a.count === b.count && compareKeyBytes(a.key, b.key) < 0)).toBe(true);
         }
       }),

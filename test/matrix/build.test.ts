@@ -102,7 +102,7 @@ describe("pivot vectors", () => {
 
   it("rows with one group/term across the window share one frozen array; varying ones get their own", () => {
     const m = build(twoColumns);
-    const [r1, r2, r3] = m.rows;
+    const [r1, r2, r3] = [m.rows[0]!, m.rows[1]!, m.rows[2]!];
     expect(r1.raft_group_ids).toEqual([7, 7]);
     expect(Object.isFrozen(r1.raft_group_ids)).toBe(true);
     expect(r3.leader_terms).toEqual([0, 0]);

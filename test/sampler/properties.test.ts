@@ -7,7 +7,7 @@ import type { Key } from "../../src/types.js";
 
 // A fixed partition of the key space: routes are placed on these ranges.
 const EDGES: Key[] = [null, ...["c", "f", "fa", "k", "p", "p\x00", "w"].map((s) => new TextEncoder().encode(s)), null];
-const RANGES = EDGES.slice(0, -1).map((start, i) => ({ start, end: EDGES[i + 1] }));
+const RANGES = EDGES.slice(0, -1).map((start, i) => ({ start, end: EDGES[i + 1]! }));
 
 type Cmd =
   | { t: "register"; id: number; range: number }
@@ -166,7 +166,7 @@ describe("observeKey sub-bucket choice", () => {
           s.observeKey(1, 1, x);
           tick();
           s.flush();
-          const [row] = s.snapshot()[0].rows;
+          const row = s.snapshot()[0]!.rows[0]!;
           expect(row.subBucket).toBe(subBucketIndex(subrangeLayout(start, end, k), start, end, x));
         },
       ),

@@ -46,7 +46,7 @@ describe("registerRoute", () => {
     s.observe(1, Op.Read, 1);
     tick();
     s.flush();
-    const [row] = s.snapshot()[0].rows;
+    const row = s.snapshot()[0]!.rows[0]!;
     expect(row.groupId).toBe(7);
     expect(row.leaderTerm).toBe(3);
     expect(s.stats().trackedRoutes).toBe(1);
@@ -70,7 +70,7 @@ describe("observe", () => {
     s.observe(1, Op.Write, 4, -7); // negative value length counts as 0
     tick();
     s.flush();
-    const [row] = s.snapshot()[0].rows;
+    const row = s.snapshot()[0]!.rows[0]!;
     expect([row.reads, row.writes, row.readBytes, row.writeBytes]).toEqual([2, 2, 106, 18]);
   });
 
@@ -90,7 +90,7 @@ describe("observe", () => {
     expect(() => s.observe(1, 7 as 0, 1)).not.toThrow();
     tick();
     s.flush();
-    const [row] = s.snapshot()[0].rows;
+    const row = s.snapshot()[0]!.rows[0]!;
     expect(row.writes).toBe(weird.length * 2);
     expect(row.writeBytes).toBe(weird.length * 1); // only observeKey's key length counts
     expect(row.reads).toBe(0);
@@ -116,7 +116,7 @@ describe("observe", () => {
     s.observeKey(big, Op.Read, enc("abc"));
     tick();
     s.flush();
-    const [row] = s.snapshot()[0].rows;
+    const row = s.snapshot()[0]!.rows[0]!;
     expect(row.bucketId).toBe(`route:${big}`);
     expect([row.reads, row.writes, row.readBytes, row.writeBytes]).toEqual([1, 1, 3, 4]);
   });

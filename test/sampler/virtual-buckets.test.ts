@@ -78,12 +78,12 @@ describe("virtual buckets", () => {
     s.observe(4, Op.Read, 1); // a miss
     tick();
     s.flush();
-    let [vb] = s.snapshot()[0].rows;
+    let vb = s.snapshot()[0]!.rows[0]!;
     expect(vb.memberRoutes).toEqual([0, 2, 4]); // 4 was a member during this window
     s.observe(0, Op.Read, 1);
     tick();
     s.flush();
-    [vb] = s.snapshot()[1].rows;
+    vb = s.snapshot()[1]!.rows[0]!;
     expect(vb.memberRoutes).toEqual([0, 2]);
     expect(vb.end).toEqual(range(2)[1]);
     expect(s.stats().misses).toBe(1);
