@@ -2,14 +2,15 @@
 // own name, "keyviz", as a user's code does) and exits cleanly; every shell line names an npm
 // script or a `keyviz` command and flags that exist (the CLI tests run those commands).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI } from "./run-cli.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
-// Inside the package, so `import … from "keyviz"` resolves to this package (self-reference).
+// Inside the package, so `import … from "keyviz"` resolves to this package (self-reference);
+// removed after each run (a leftover .mjs there would be linted by the next `npm test`).
 const SCRATCH = join(ROOT, "test-artifacts", "readme");
 
 function blocks(langs: string[]): string[] {
@@ -29,6 +30,7 @@ describe("README", () => {
     const file = join(SCRATCH, `block-${i}.mjs`);
     writeFileSync(file, code);
     const run = spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 20_000 });
+    rmSync(file, { force: true });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
   }, 30_000);
