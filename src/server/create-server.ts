@@ -6,6 +6,7 @@ import https from "node:https";
 import { logSafely } from "../logger.js";
 import { Authenticator } from "./auth.js";
 import { AUTH_THROTTLE_DEFAULTS, AuthThrottle } from "./auth-throttle.js";
+import { ByteBudget } from "./byte-budget.js";
 import { ConnectionLimits } from "./connection-limits.js";
 import type { HandlerContext } from "./context.js";
 import type { FanoutTransport } from "./fanout.js";
@@ -39,7 +40,9 @@ export function createServer(options: ServerOptions): KeyvizServer {
   let bound: { host: string; port: number } | undefined;
   const httpAgent = new http.Agent({ keepAlive: true });
   const httpsAgent = new https.Agent({ keepAlive: true });
+  const peerBudget = new ByteBudget(opts.peerBodyBudgetBytes);
   const transport: FanoutTransport = {
+    budget: peerBudget,
     peers: opts.peers,
     timeoutMs: opts.fanoutTimeoutMs,
     limitBytes: opts.fanoutBodyLimitBytes,
@@ -71,6 +74,7 @@ export function createServer(options: ServerOptions): KeyvizServer {
     overloaded: () => limits.counts.overloaded,
     pipelineOverflows: () => limits.counts.pipelineOverflows,
     sessions: () => sessions.size,
+    peerBodyBytes: () => peerBudget.inUse,
   });
   const routes = new Map<string, Route>([
     [MATRIX_PATH, { protected: true, handle: (req, res, url) => handleMatrix(ctx, req, res, url) }],

@@ -4,6 +4,7 @@ import type http from "node:http";
 import type https from "node:https";
 import { logSafely } from "../logger.js";
 import type { HandlerContext } from "./context.js";
+import type { ByteBudget } from "./byte-budget.js";
 import { callPeer, type PeerReply } from "./peer-client.js";
 
 export interface FanoutTransport {
@@ -13,6 +14,8 @@ export interface FanoutTransport {
   token?: string;
   httpAgent: http.Agent;
   httpsAgent: https.Agent;
+  /** In-flight peer body bytes over all requests of this server. */
+  budget?: ByteBudget;
 }
 
 export interface PeerResult {
@@ -33,6 +36,7 @@ export function fanOut(transport: FanoutTransport, path: string, search: URLSear
         token: transport.token,
         httpAgent: transport.httpAgent,
         httpsAgent: transport.httpsAgent,
+        budget: transport.budget,
       });
       return { peer, reply };
     }),

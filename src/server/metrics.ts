@@ -51,6 +51,7 @@ export interface MetricSources {
   overloaded(): number;
   pipelineOverflows(): number;
   sessions(): number;
+  peerBodyBytes(): number;
 }
 
 export class MetricsText {
@@ -97,6 +98,7 @@ export function renderMetrics(src: MetricSources): string {
     .one("keyviz_process_heap_used_bytes", "gauge", "V8 heap in use.", mem.heapUsed)
     .add("keyviz_peer_failures_total", "counter", "Fan-out calls to a peer that failed (error, timeout, malformed answer).",
       src.peers.map((p) => [{ peer: p }, src.counters.peerFailures.get(p) ?? 0]))
+    .one("keyviz_peer_body_bytes_in_flight", "gauge", "Peer response bytes held by fan-out calls now (bounded by peerBodyBudgetBytes).", src.peerBodyBytes())
     .one("keyviz_stream_clients", "gauge", "Connected live-stream (SSE) clients.", src.streamClients())
     .one("keyviz_stream_clients_dropped_total", "counter", "Stream clients dropped for not reading.", src.streamDrops())
     .one("keyviz_http_connections", "gauge", "Open HTTP connections.", src.connections())

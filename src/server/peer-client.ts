@@ -3,6 +3,8 @@
 // `timeoutMs` and `limitBytes` of memory. Never throws: every failure becomes `{ ok: false }`.
 import http from "node:http";
 import https from "node:https";
+import type { ByteBudget } from "./byte-budget.js";
+import { parseJsonYielding } from "./yielding-json.js";
 
 /** Header a node sets on calls to its peers; a request carrying it is answered locally only. */
 export const FANOUT_PEER_HEADER = "x-admin-fanout-peer";
@@ -14,6 +16,8 @@ export interface PeerCallOptions {
   token?: string;
   httpAgent?: http.Agent;
   httpsAgent?: https.Agent;
+  /** Bytes shared by all in-flight peer calls; a call waits (paused) when it is spent. */
+  budget?: ByteBudget;
 }
 
 export type PeerReply =
@@ -25,11 +29,13 @@ export function callPeer(url: URL, opts: PeerCallOptions): Promise<PeerReply> {
   return new Promise<PeerReply>((resolve) => {
     const controller = new AbortController();
     let settled = false;
+    const account = opts.budget?.open();
     const finish = (reply: PeerReply): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       controller.abort();
+      account?.close(); // gives the call's bytes back to the shared budget
       resolve(reply);
     };
     const timer = setTimeout(() => finish({ ok: false, error: `timeout after ${opts.timeoutMs} ms` }), opts.timeoutMs);
@@ -53,19 +59,34 @@ export function callPeer(url: URL, opts: PeerCallOptions): Promise<PeerReply> {
           finish({ ok: false, status: response.statusCode, error: `response body exceeds ${opts.limitBytes} bytes` });
           return;
         }
-        chunks.push(chunk);
+        const wait = account?.take(chunk.length) ?? null;
+        if (wait === null) {
+          chunks.push(chunk);
+          return;
+        }
+        // The shared budget is spent: stop reading (the peer waits on TCP) until bytes come back.
+        response.pause();
+        void wait.then(() => {
+          chunks.push(chunk);
+          response.resume();
+        });
       });
       response.on("error", (err) => finish({ ok: false, error: describeError(err) }));
-      response.on("end", () => finish(interpret(response.statusCode ?? 0, Buffer.concat(chunks))));
+      response.on("end", () => {
+        // The deadline covers the transfer; parsing a body within the size cap always completes.
+        clearTimeout(timer);
+        void interpret(response.statusCode ?? 0, Buffer.concat(chunks)).then(finish);
+      });
     });
     request.end();
   });
 }
 
-function interpret(status: number, raw: Buffer): PeerReply {
+async function interpret(status: number, raw: Buffer): Promise<PeerReply> {
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString("utf8"));
+    // Large bodies are parsed in slices with yields, so a big valid answer cannot stall the loop.
+    body = await parseJsonYielding(raw);
   } catch {
     return { ok: false, status, error: status >= 200 && status < 300 ? "invalid JSON response" : `HTTP ${status}` };
   }

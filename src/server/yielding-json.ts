@@ -1,0 +1,174 @@
+// JSON.parse for large peer bodies that does not stall the event loop (issue 10.6: one valid
+// 53 MB matrix blocked the loop for 1.3 s inside a single JSON.parse).
+//
+// Small values are still parsed by JSON.parse (fast, and the judge of validity); only containers
+// larger than `sliceBytes` are walked here, element by element, with a yield to the event loop
+// whenever `budgetMs` of work has passed. A matrix is one object whose `rows` array holds rows of
+// tens of KB: the walk splits it into rows and each row is one JSON.parse. The structural walk
+// only looks at ASCII bytes (`"`, `\`, brackets, `,`, `:`, whitespace), so slices never cut a UTF-8
+// sequence, and every primitive and key is parsed by JSON.parse, so the result (and what is
+// rejected) is exactly JSON.parse's — with one exception: containers larger than `sliceBytes`
+// nested more than `maxDepth` deep are refused, which bounds the probing work a hostile body can
+// cause (a matrix nests 3 deep).
+export interface YieldingParseOptions {
+  /** Containers up to this many bytes are parsed in one JSON.parse; default 256 KiB (~2 ms). */
+  sliceBytes?: number;
+  /** Work between two yields; default 8 ms. */
+  budgetMs?: number;
+  /** Large containers nested deeper than this are refused; default 16. */
+  maxDepth?: number;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isWhitespace(b: number | undefined): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+/** Ends a primitive token (number, literal) in a container. */
+function isDelimiter(b: number | undefined): boolean {
+  return b === 0x2c || b === 0x5d || b === 0x7d || isWhitespace(b);
+}
+
+export async function parseJsonYielding(buf: Buffer, opts: YieldingParseOptions = {}): Promise<unknown> {
+  const sliceBytes = opts.sliceBytes ?? 256 * 1024;
+  if (buf.length <= sliceBytes) return JSON.parse(buf.toString("utf8"));
+  const walker = new Walker(buf, sliceBytes, opts.budgetMs ?? 8, opts.maxDepth ?? 16);
+  const value = await walker.value(0);
+  walker.skipWhitespace();
+  if (walker.at < buf.length) throw new SyntaxError(`Unexpected non-whitespace character after JSON at position ${walker.at}`);
+  return value;
+}
+
+class Walker {
+  at = 0;
+  private lastYield = performance.now();
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly sliceBytes: number,
+    private readonly budgetMs: number,
+    private readonly maxDepth: number,
+  ) {}
+
+  skipWhitespace(): void {
+    while (isWhitespace(this.buf[this.at])) this.at++;
+  }
+
+  /** Parses the value at the cursor and moves past it. */
+  async value(depth: number): Promise<unknown> {
+    this.skipWhitespace();
+    const start = this.at;
+    const first = this.buf[start];
+    let end: number;
+    if (first === 0x5b || first === 0x7b) {
+      end = this.containerEnd(start);
+      if (end < 0) return first === 0x5b ? this.array(depth + 1) : this.object(depth + 1);
+    } else if (first === QUOTE) {
+      end = this.stringEnd(start);
+    } else {
+      end = start;
+      while (end < this.buf.length && !isDelimiter(this.buf[end])) end++;
+    }
+    this.at = end;
+    const parsed: unknown = JSON.parse(this.buf.toString("utf8", start, end));
+    await this.maybeYield();
+    return parsed;
+  }
+
+  private async array(depth: number): Promise<unknown[]> {
+    this.checkDepth(depth);
+    const out: unknown[] = [];
+    this.at++; // [
+    this.skipWhitespace();
+    if (this.buf[this.at] === 0x5d) {
+      this.at++;
+      return out;
+    }
+    for (;;) {
+      out.push(await this.value(depth));
+      if (this.separator(0x5d)) return out;
+    }
+  }
+
+  private async object(depth: number): Promise<Record<string, unknown>> {
+    this.checkDepth(depth);
+    const out: Record<string, unknown> = {};
+    this.at++; // {
+    this.skipWhitespace();
+    if (this.buf[this.at] === 0x7d) {
+      this.at++;
+      return out;
+    }
+    for (;;) {
+      this.skipWhitespace();
+      if (this.buf[this.at] !== QUOTE) throw this.unexpected("a property name");
+      const keyEnd = this.stringEnd(this.at);
+      const key = JSON.parse(this.buf.toString("utf8", this.at, keyEnd)) as string;
+      this.at = keyEnd;
+      this.skipWhitespace();
+      if (this.buf[this.at] !== 0x3a) throw this.unexpected("':'");
+      this.at++;
+      const v = await this.value(depth);
+      // defineProperty, as JSON.parse does: a "__proto__" key must stay a plain property.
+      Object.defineProperty(out, key, { value: v, writable: true, enumerable: true, configurable: true });
+      if (this.separator(0x7d)) return out;
+    }
+  }
+
+  /** After an element: true at the closing bracket (consumed), false after a comma. */
+  private separator(close: number): boolean {
+    this.skipWhitespace();
+    const b = this.buf[this.at];
+    this.at++;
+    if (b === close) return true;
+    if (b === 0x2c) return false;
+    this.at--;
+    throw this.unexpected(`',' or '${String.fromCharCode(close)}'`);
+  }
+
+  /** Index after the bracket closing the container at `start`, or -1 when it is longer than a slice. */
+  private containerEnd(start: number): number {
+    const limit = Math.min(this.buf.length, start + this.sliceBytes);
+    let depth = 0;
+    for (let i = start; i < limit; i++) {
+      const b = this.buf[i];
+      if (b === QUOTE) i = this.stringEnd(i) - 1;
+      else if (b === 0x5b || b === 0x7b) depth++;
+      else if (b === 0x5d || b === 0x7d) {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+    }
+    // Unclosed within the whole buffer: let JSON.parse report it.
+    return limit === this.buf.length ? this.buf.length : -1;
+  }
+
+  /** Index after the closing quote of the string starting at `start`. */
+  private stringEnd(start: number): number {
+    let from = start + 1;
+    for (;;) {
+      const q = this.buf.indexOf(QUOTE, from);
+      if (q < 0) throw new SyntaxError(`Unterminated string in JSON at position ${start}`);
+      let backslashes = 0;
+      while (this.buf[q - 1 - backslashes] === BACKSLASH) backslashes++;
+      if (backslashes % 2 === 0) return q + 1;
+      from = q + 1;
+    }
+  }
+
+  private checkDepth(depth: number): void {
+    if (depth > this.maxDepth) throw new SyntaxError(`JSON nests large containers deeper than ${this.maxDepth} levels`);
+  }
+
+  private unexpected(what: string): SyntaxError {
+    return new SyntaxError(`Expected ${what} in JSON at position ${this.at}`);
+  }
+
+  private async maybeYield(): Promise<void> {
+    if (performance.now() - this.lastYield < this.budgetMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
+  }
+}
