@@ -70,6 +70,16 @@ export const CATALOG = [
   { name: "replay-full-repaint", group: "viewer", file: "viewer", unit: "col/s", rounds: 3 },
   { name: "replay-columns", group: "viewer", file: "viewer", unit: "col/s", rounds: 3, baseline: "replay-full-repaint", target: { text: "≥ 1 000 col/s", met: (row) => row.value >= 1000 } },
   { name: "replay-load-24hx10k", group: "viewer", file: "viewer", unit: "ms", rounds: 3, target: { text: "≤ 1 s", met: valueAtMost(1000) } },
+
+  // ---- issue 11: history file, storage, replay ----------------------------------------------
+  { name: "kvz-bytes-per-cell", group: "history", file: "history", unit: "B/cell", rounds: 1, target: { text: "≤ 8 B/cell", met: valueAtMost(8) } },
+  { name: "kvz-vs-json", group: "history", unit: "×", from: { variant: "kvz-bytes-per-cell", field: "jsonRatio" }, target: { text: "< 0.25 of the JSON", met: (row) => row.value < 0.25 } },
+  { name: "kvz-export-24h-10k", group: "history", file: "history", unit: "ms", rounds: 3, target: { text: "≤ 500 ms", met: valueAtMost(500) } },
+  { name: "kvz-open-matrix-24h-10k", group: "history", file: "history", unit: "ms", rounds: 3, target: { text: "≤ 1 000 ms", met: valueAtMost(1000) } },
+  { name: "kvz-append-10k", group: "history", file: "history", unit: "ms", rounds: 3, target: { text: "≤ 1 ms", met: valueAtMost(1) } },
+  { name: "split-1440", group: "history", file: "history", unit: "ms", rounds: 1, target: { text: "≤ 1 ms", met: valueAtMost(1) } },
+  { name: "split-14400", group: "history", file: "history", unit: "ms", rounds: 1, target: { text: "≤ 1 ms", met: valueAtMost(1) } },
+  { name: "kvz-recovery-24h-10k", group: "history", file: "history", unit: "ms", rounds: 1, target: { text: "≤ 2 000 ms", met: valueAtMost(2000) } },
 ];
 
 /**

@@ -43,6 +43,7 @@ export function formatValue(value, unit) {
   if (unit === "col/s") return `${Math.round(value).toLocaleString("en-US")} col/s`;
   if (unit === "B/cell") return `${value.toFixed(2)} B/cell`;
   if (unit === "B") return value >= 1e6 ? `${(value / 1e6).toFixed(1)} MB` : `${Math.round(value).toLocaleString("en-US")} B`;
+  if (unit === "×") return `${value.toFixed(3)}×`;
   return String(value);
 }
 

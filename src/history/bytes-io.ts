@@ -69,6 +69,62 @@ export class ByteWriter {
     this.varint(v >= 0 ? 2 * v : -2 * v - 1);
   }
 
+  /**
+   * Varints of `n` values: `values[i]` (unsigned), or, with `base`, the zigzag of
+   * `values[i] − base[i] × scale`. One capacity check for the run and a one-byte fast path: the
+   * hot loop of a column. Two loops rather than one with a branch per value.
+   */
+  varints(values: ArrayLike<number>, n: number, base: ArrayLike<number> | null = null, scale = 0): void {
+    this.room(n * MAX_VARINT_BYTES);
+    const b = this.buf;
+    let at = this.at;
+    if (base === null) {
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (v < 0x80 && v >= 0 && v === (v | 0)) b[at++] = v;
+        else at = this.slowVarint(v, at);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const d = values[i] - base[i] * scale;
+        const v = d >= 0 ? 2 * d : -2 * d - 1;
+        if (v < 0x80 && v === (v | 0)) b[at++] = v;
+        else at = this.slowVarint(v, at);
+      }
+    }
+    this.at = at;
+  }
+
+  /** Signed deltas (zigzag) of `n` values. */
+  svarints(values: ArrayLike<number>, n: number): void {
+    this.room(n * MAX_VARINT_BYTES);
+    let at = this.at;
+    for (let i = 0; i < n; i++) {
+      const d = values[i];
+      at = this.slowVarint(d >= 0 ? 2 * d : -2 * d - 1, at);
+    }
+    this.at = at;
+  }
+
+  /** Writes one varint at `at` (room already made); returns the offset after it. */
+  private slowVarint(v: number, at: number): number {
+    if (!Number.isSafeInteger(v) || v < 0) {
+      this.at = at;
+      throw new RangeError(`cannot store ${v}: not a safe non-negative integer`);
+    }
+    const b = this.buf;
+    while (v >= TWO_31) {
+      b[at++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    while (v >= 0x80) {
+      b[at++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    b[at++] = v;
+    return at;
+  }
+
   bytes(b: Uint8Array): void {
     this.room(b.length);
     this.buf.set(b, this.at);
@@ -158,6 +214,32 @@ export class ByteReader {
   svarint(): number {
     const z = this.varint();
     return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  /**
+   * `n` varints into `out` (zigzag-decoded when `signed`), each plus `base[i] × scale` when a base
+   * is given; every result must be a safe integer ≥ `min`. The hot loop of a column: one-byte
+   * values take a fast path, longer ones the checked general one.
+   */
+  varints(out: Float64Array, n: number, signed: boolean, base: Float64Array | null, scale: number, min: number, what: string): void {
+    const b = this.buf;
+    const end = this.end;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const start = p;
+      if (p >= end) this.fail("ends inside a varint", start);
+      let z = b[p++];
+      if (z >= 0x80) {
+        this.pos = start;
+        z = this.varint();
+        p = this.pos;
+      }
+      let v = signed ? (z % 2 === 0 ? z / 2 : -(z + 1) / 2) : z;
+      if (base !== null) v += base[i] * scale;
+      if (v < min || !Number.isSafeInteger(v)) this.fail(`${what} ${v} is out of range`, start);
+      out[i] = v;
+    }
+    this.pos = p;
   }
 
   /** A varint that must be below `limit` (a count or an index), else `what` is wrong. */

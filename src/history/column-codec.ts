@@ -13,22 +13,34 @@ export interface ColumnData {
   atMs: number;
   n: number;
   metaIds: Uint32Array;
-  /** reads, writes, read_bytes, write_bytes; each of length ≥ n. */
-  values: Float64Array[];
-  terms: Float64Array;
+  /** reads, writes, read_bytes, write_bytes; each of length ≥ n (exact integers). */
+  values: NumberArray[];
+  terms: NumberArray;
 }
+
+/** What stored columns hold: u32 (the common case) or f64 (values past 32 bits). */
+export type NumberArray = Float64Array | Uint32Array;
 
 /** Products count × mean above this could lose exactness in f64: the mean is not used then. */
 const EXACT_LIMIT = 2 ** 52;
 
-/** Writes COLUMN payloads; remembers the previous column's ids for the SameIds flag. */
+/** Groups of the declared metas: a dense index per meta id, and the group id of each index. */
+export interface GroupIndex {
+  ofMeta: Uint32Array;
+  ids: readonly number[];
+}
+
+/**
+ * Writes COLUMN payloads; remembers the previous column's ids for the SameIds flag. Groups are
+ * known by a dense index per meta, so the per-row term work is array access.
+ */
 export class ColumnWriter {
   private prevIds = new Uint32Array(0);
   private prevN = -1;
+  private termOf = new Float64Array(0);
+  private seen = new Uint8Array(0);
 
-  constructor(private readonly groupOf: (metaId: number) => number) {}
-
-  payload(c: ColumnData, w: ByteWriter): void {
+  payload(c: ColumnData, w: ByteWriter, groups: GroupIndex): void {
     const { n, metaIds, values, terms } = c;
     w.varint(c.atMs);
     w.svarint(c.atMs - c.windowStartMs);
@@ -38,31 +50,53 @@ export class ColumnWriter {
     for (let s = 0; s < 4; s++) if (anyNonZero(values[s], n)) flags |= 1 << (ColumnFlag.SeriesShift + s);
     w.varint(flags);
     if (!same) {
+      const deltas = this.scratchDeltas(n);
       let prev = -1;
       for (let i = 0; i < n; i++) {
-        w.svarint(metaIds[i] - prev - 1);
+        deltas[i] = metaIds[i] - prev - 1;
         prev = metaIds[i];
       }
+      w.svarints(deltas, n);
       if (this.prevIds.length < n) this.prevIds = new Uint32Array(Math.max(n, 2 * this.prevIds.length));
       this.prevIds.set(metaIds.subarray(0, n));
       this.prevN = n;
     }
     for (let s = 0; s < 2; s++) if (flags & (1 << (ColumnFlag.SeriesShift + s))) writeCounts(w, values[s], n);
     for (let s = 2; s < 4; s++) if (flags & (1 << (ColumnFlag.SeriesShift + s))) writeBytesSeries(w, values[s], values[s - 2], n);
-    this.writeTerms(w, metaIds, terms, n);
+    this.writeTerms(w, metaIds, terms, n, groups);
   }
 
-  private writeTerms(w: ByteWriter, metaIds: Uint32Array, terms: Float64Array, n: number): void {
+  private deltas = new Float64Array(0);
+
+  private scratchDeltas(n: number): Float64Array {
+    if (this.deltas.length < n) this.deltas = new Float64Array(Math.max(n, 2 * this.deltas.length));
+    return this.deltas;
+  }
+
+  private writeTerms(w: ByteWriter, metaIds: Uint32Array, terms: NumberArray, n: number, index: GroupIndex): void {
     // The term of a group is the one its first row carries; rows that differ are exceptions.
-    const groupTerm = new Map<number, number>();
+    const groupCount = index.ids.length;
+    const ofMeta = index.ofMeta;
+    if (this.seen.length < groupCount) {
+      this.seen = new Uint8Array(Math.max(groupCount, 2 * this.seen.length));
+      this.termOf = new Float64Array(this.seen.length);
+    }
+    const { seen, termOf } = this;
+    seen.fill(0, 0, groupCount);
+    const present: number[] = [];
     const exceptions: number[] = [];
     for (let i = 0; i < n; i++) {
-      const g = this.groupOf(metaIds[i]);
-      const t = groupTerm.get(g);
-      if (t === undefined) groupTerm.set(g, terms[i]);
-      else if (t !== terms[i]) exceptions.push(i);
+      const g = ofMeta[metaIds[i]];
+      if (seen[g] === 0) {
+        seen[g] = 1;
+        termOf[g] = terms[i];
+        present.push(g);
+      } else if (termOf[g] !== terms[i]) exceptions.push(i);
     }
-    const groups = [...groupTerm.entries()].filter(([, t]) => t !== 0).sort((a, b) => a[0] - b[0]);
+    const groups = present
+      .filter((g) => termOf[g] !== 0)
+      .map((g) => [index.ids[g], termOf[g]] as const)
+      .sort((a, b) => a[0] - b[0]);
     w.varint(groups.length);
     let prevGroup = 0;
     for (const [g, t] of groups) {
@@ -85,17 +119,17 @@ function sameIds(a: Uint32Array, b: Uint32Array, n: number): boolean {
   return true;
 }
 
-function anyNonZero(v: Float64Array, n: number): boolean {
+function anyNonZero(v: NumberArray, n: number): boolean {
   for (let i = 0; i < n; i++) if (v[i] !== 0) return true;
   return false;
 }
 
-function writeCounts(w: ByteWriter, v: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) w.varint(v[i]);
+function writeCounts(w: ByteWriter, v: NumberArray, n: number): void {
+  w.varints(v, n);
 }
 
 /** Mean bytes per operation of the column (rounded), or 0 when using it could be inexact. */
-function meanPerOp(bytes: Float64Array, counts: Float64Array, n: number): number {
+function meanPerOp(bytes: NumberArray, counts: NumberArray, n: number): number {
   let b = 0;
   let c = 0;
   let maxCount = 0;
@@ -109,10 +143,10 @@ function meanPerOp(bytes: Float64Array, counts: Float64Array, n: number): number
   return maxCount * mean < EXACT_LIMIT ? mean : 0;
 }
 
-function writeBytesSeries(w: ByteWriter, bytes: Float64Array, counts: Float64Array, n: number): void {
+function writeBytesSeries(w: ByteWriter, bytes: NumberArray, counts: NumberArray, n: number): void {
   const mean = meanPerOp(bytes, counts, n);
   w.varint(mean);
-  for (let i = 0; i < n; i++) w.svarint(bytes[i] - counts[i] * mean);
+  w.varints(bytes, n, counts, mean);
 }
 
 /** Scratch arrays a ColumnReader fills, grown as needed. */
@@ -136,12 +170,16 @@ export class ColumnScratch {
 export class ColumnReader {
   private readonly s = new ColumnScratch();
   private prevN = -1;
+  private deltas = new Float64Array(0);
+  private termOf = new Float64Array(0);
+  private listed = new Uint8Array(0);
 
   /**
-   * Parses one COLUMN payload. `metaCount` bounds the meta ids; `groupOf` gives a meta's group.
-   * On success the previous-ids state advances; on failure it is unchanged (the scratch is not).
+   * Parses one COLUMN payload. `metaCount` bounds the meta ids; `groupIndexOf[id]` is a meta's
+   * dense group index and `groupIndexById` maps a group id to it. On success the previous-ids
+   * state advances; on failure it is unchanged (the scratch is not).
    */
-  read(r: ByteReader, metaCount: number, groupOf: (metaId: number) => number): ColumnData {
+  read(r: ByteReader, metaCount: number, groupIndexOf: Uint32Array, groupIndexById: ReadonlyMap<number, number>): ColumnData {
     const atMs = r.varint();
     const widthAt = r.pos;
     const windowStartMs = atMs - r.svarint();
@@ -157,21 +195,22 @@ export class ColumnReader {
     if (same && n !== this.prevN) r.fail(`column repeats the previous column's ids but has ${n} rows, not ${this.prevN}`, flagsAt);
     s.ensure(same ? n : Math.max(this.prevN, 0) + n);
     const idsAt = same ? 0 : Math.max(this.prevN, 0);
-    if (!same) {
-      let prev = -1;
-      for (let i = 0; i < n; i++) {
-        const at = r.pos;
-        const id = prev + 1 + r.svarint();
-        if (id < 0 || id >= metaCount) r.fail(`meta id ${id} is out of range (${metaCount} metas declared)`, at);
-        s.metaIds[idsAt + i] = id;
-        prev = id;
-      }
-    }
+    if (!same) this.readIds(r, s.metaIds, idsAt, n, metaCount);
     const ids = s.metaIds.subarray(idsAt, idsAt + n);
     const present = (k: number) => (flags & (1 << (ColumnFlag.SeriesShift + k))) !== 0;
-    for (let k = 0; k < 2; k++) readCounts(r, s.values[k], n, present(k));
-    for (let k = 2; k < 4; k++) readBytesSeries(r, s.values[k], s.values[k - 2], n, present(k));
-    readTerms(r, ids, s.terms, n, groupOf);
+    for (let k = 0; k < 2; k++) {
+      if (present(k)) r.varints(s.values[k], n, false, null, 0, 0, "count");
+      else s.values[k].fill(0, 0, n);
+    }
+    for (let k = 2; k < 4; k++) {
+      if (!present(k)) {
+        s.values[k].fill(0, 0, n);
+        continue;
+      }
+      const mean = r.varint();
+      r.varints(s.values[k], n, true, s.values[k - 2], mean, 0, "byte count");
+    }
+    this.readTerms(r, ids, n, groupIndexOf, groupIndexById);
     r.expectEnd();
     if (!same) {
       s.metaIds.copyWithin(0, idsAt, idsAt + n);
@@ -179,48 +218,53 @@ export class ColumnReader {
     }
     return { windowStartMs, atMs, n, metaIds: s.metaIds.subarray(0, n), values: s.values, terms: s.terms };
   }
-}
 
-function readCounts(r: ByteReader, out: Float64Array, n: number, present: boolean): void {
-  if (!present) {
-    out.fill(0, 0, n);
-    return;
+  private readIds(r: ByteReader, out: Uint32Array, at: number, n: number, metaCount: number): void {
+    if (this.deltas.length < n) this.deltas = new Float64Array(Math.max(n, 2 * this.deltas.length));
+    const start = r.pos;
+    r.varints(this.deltas, n, true, null, 0, -Infinity, "meta id delta");
+    let prev = -1;
+    for (let i = 0; i < n; i++) {
+      const id = prev + 1 + this.deltas[i];
+      if (id < 0 || id >= metaCount) r.fail(`meta id ${id} of row ${i} is out of range (${metaCount} metas declared)`, start);
+      out[at + i] = id;
+      prev = id;
+    }
   }
-  for (let i = 0; i < n; i++) out[i] = r.varint();
-}
 
-function readBytesSeries(r: ByteReader, out: Float64Array, counts: Float64Array, n: number, present: boolean): void {
-  if (!present) {
-    out.fill(0, 0, n);
-    return;
-  }
-  const mean = r.varint();
-  for (let i = 0; i < n; i++) {
-    const at = r.pos;
-    const v = r.svarint() + counts[i] * mean;
-    if (!Number.isSafeInteger(v) || v < 0) r.fail(`byte count ${v} is not a non-negative safe integer`, at);
-    out[i] = v;
-  }
-}
-
-function readTerms(r: ByteReader, ids: Uint32Array, out: Float64Array, n: number, groupOf: (metaId: number) => number): void {
-  const groupTerm = new Map<number, number>();
-  const groups = r.count("group count", 2);
-  let g = 0;
-  for (let i = 0; i < groups; i++) {
-    const at = r.pos;
-    const step = r.varint();
-    if (i > 0 && step === 0) r.fail("groups must be listed in ascending order", at);
-    g += step;
-    groupTerm.set(g, r.varint());
-  }
-  for (let i = 0; i < n; i++) out[i] = groupTerm.get(groupOf(ids[i])) ?? 0;
-  const exceptions = r.count("term exception count", 2);
-  let row = -1;
-  for (let i = 0; i < exceptions; i++) {
-    const at = r.pos;
-    row += 1 + r.varint();
-    if (row >= n) r.fail(`term exception row ${row} is out of range (${n} rows)`, at);
-    out[row] = r.varint();
+  private readTerms(r: ByteReader, ids: Uint32Array, n: number, groupIndexOf: Uint32Array, groupIndexById: ReadonlyMap<number, number>): void {
+    const groups = groupIndexById.size;
+    if (this.listed.length < groups) {
+      this.listed = new Uint8Array(Math.max(groups, 2 * this.listed.length));
+      this.termOf = new Float64Array(this.listed.length);
+    }
+    const { listed, termOf } = this;
+    listed.fill(0, 0, groups);
+    const count = r.count("group count", 2);
+    let g = 0;
+    for (let i = 0; i < count; i++) {
+      const at = r.pos;
+      const step = r.varint();
+      if (i > 0 && step === 0) r.fail("groups must be listed in ascending order", at);
+      g += step;
+      const term = r.varint();
+      const index = groupIndexById.get(g);
+      if (index === undefined) continue; // a group no declared row belongs to: no row takes it
+      listed[index] = 1;
+      termOf[index] = term;
+    }
+    const out = this.s.terms;
+    for (let i = 0; i < n; i++) {
+      const gi = groupIndexOf[ids[i]];
+      out[i] = listed[gi] === 1 ? termOf[gi] : 0;
+    }
+    const exceptions = r.count("term exception count", 2);
+    let row = -1;
+    for (let i = 0; i < exceptions; i++) {
+      const at = r.pos;
+      row += 1 + r.varint();
+      if (row >= n) r.fail(`term exception row ${row} is out of range (${n} rows)`, at);
+      out[row] = r.varint();
+    }
   }
 }

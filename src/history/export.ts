@@ -4,10 +4,10 @@
 // replay resolves ties between metas of one bucket exactly as the live history does.
 
 import type { RowMeta } from "../types.js";
-import type { ColumnData } from "./column-codec.js";
-import { columnValue, metaIdAt, type History, type StoredColumn } from "./history.js";
+import { metaIdAt, type History, type StoredColumn } from "./history.js";
 import { FileKind } from "./kvz-format.js";
 import { KvzWriter } from "./kvz-writer.js";
+import { toColumnData } from "./stored-column.js";
 
 export interface ExportRange {
   /** Keep columns with `atMs ≥ fromMs`; absent or 0 = unbounded. */
@@ -15,8 +15,6 @@ export interface ExportRange {
   /** Keep columns with `atMs < toMs`; absent or 0 = unbounded. */
   toMs?: number;
 }
-
-const F_TERM = 5;
 
 /** Checks an export window: each bound absent, or a finite number (0 = unbounded). */
 export function exportWindow(range: ExportRange = {}): { fromMs?: number; toMs?: number } {
@@ -34,19 +32,27 @@ export function exportWindow(range: ExportRange = {}): { fromMs?: number; toMs?:
 export function* exportChunks(history: History, stepMs: number, range: ExportRange, nowMs: number): Generator<Uint8Array> {
   const { fromMs, toMs } = exportWindow(range);
   const columns = history.columns(fromMs, toMs);
-  const used = usedMetaIds(columns);
-  const fileId = new Map<number, number>();
+  const used = usedMetaIds(columns, history.metaCount);
+  const fileId = new Int32Array(history.metaCount);
   const metas: RowMeta[] = [];
   for (const id of used) {
-    fileId.set(id, metas.length);
+    fileId[id] = metas.length;
     metas.push(history.meta(id));
   }
   const w = new KvzWriter();
   yield w.header();
   yield w.info({ kind: FileKind.Export, stepMs, writtenMs: Math.max(0, Math.floor(nowMs)) });
   yield w.metas(metas);
-  const scratch = new ColumnScratchWriter();
-  for (const col of columns) yield w.column(scratch.fill(col, fileId));
+  // When every meta is used, file ids are the history's own: no per-cell mapping.
+  const identity = used.length === history.metaCount;
+  for (const col of columns) {
+    let ids = col.data.subarray(0, col.n);
+    if (!identity) {
+      ids = new Uint32Array(col.n);
+      for (let i = 0; i < col.n; i++) ids[i] = fileId[metaIdAt(col, i)];
+    }
+    yield w.column(toColumnData(col, ids));
+  }
   yield w.trailer();
 }
 
@@ -62,30 +68,10 @@ export function exportBytes(history: History, stepMs: number, range: ExportRange
   return out;
 }
 
-function usedMetaIds(columns: readonly StoredColumn[]): number[] {
-  const seen = new Set<number>();
-  for (const col of columns) for (let i = 0; i < col.n; i++) seen.add(metaIdAt(col, i));
-  return [...seen].sort((a, b) => a - b);
-}
-
-/** Converts stored columns to the codec's ColumnData, reusing its arrays across columns. */
-class ColumnScratchWriter {
-  private metaIds = new Uint32Array(0);
-  private values: Float64Array[] = [];
-  private terms = new Float64Array(0);
-
-  fill(col: StoredColumn, fileId: Map<number, number>): ColumnData {
-    const n = col.n;
-    if (this.metaIds.length < n) {
-      this.metaIds = new Uint32Array(n);
-      this.values = [0, 1, 2, 3].map(() => new Float64Array(n));
-      this.terms = new Float64Array(n);
-    }
-    for (let i = 0; i < n; i++) {
-      this.metaIds[i] = fileId.get(metaIdAt(col, i))!;
-      for (let f = 0; f < 4; f++) this.values[f][i] = columnValue(col, f + 1, i);
-      this.terms[i] = columnValue(col, F_TERM, i);
-    }
-    return { windowStartMs: col.windowStartMs, atMs: col.atMs, n, metaIds: this.metaIds, values: this.values, terms: this.terms };
-  }
+function usedMetaIds(columns: readonly StoredColumn[], metaCount: number): number[] {
+  const seen = new Uint8Array(metaCount);
+  for (const col of columns) for (let i = 0; i < col.n; i++) seen[col.data[i]] = 1;
+  const out: number[] = [];
+  for (let id = 0; id < metaCount; id++) if (seen[id] === 1) out.push(id);
+  return out;
 }

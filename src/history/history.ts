@@ -91,6 +91,36 @@ export class ColumnBuilder {
   }
 }
 
+/**
+ * A stored column made directly from its fields: meta ids, then reads, writes, read bytes,
+ * write bytes and terms (exact integers). What readers of files use instead of a builder.
+ */
+export function storedColumn(
+  windowStartMs: number,
+  atMs: number,
+  n: number,
+  metaIds: ArrayLike<number>,
+  fields: readonly ArrayLike<number>[],
+): StoredColumn {
+  const data = new Uint32Array(n * FIELDS);
+  let overflow: Map<number, number> | null = null;
+  for (let i = 0; i < n; i++) data[i] = metaIds[i];
+  for (let f = 1; f < FIELDS; f++) {
+    const src = fields[f - 1];
+    const base = f * n;
+    for (let i = 0; i < n; i++) {
+      const v = src[i];
+      if (v < OVERFLOW) {
+        data[base + i] = v;
+      } else {
+        data[base + i] = OVERFLOW;
+        (overflow ??= new Map()).set(base + i, v);
+      }
+    }
+  }
+  return { windowStartMs, atMs, n, data, overflow };
+}
+
 /** Reads field `f` of row `i` of a stored column exactly. */
 export function columnValue(col: StoredColumn, f: number, i: number): number {
   const at = f * col.n + i;
@@ -107,19 +137,43 @@ export function metaIdAt(col: StoredColumn, i: number): number {
   return col.data[F_META * col.n + i];
 }
 
-/** Fixed-capacity ring of columns plus the metadata table they reference. */
+/**
+ * Fixed-capacity ring of columns plus the metadata table they reference.
+ *
+ * Rewrites (split/merge re-homing) are lazy: `rewrite(fn)` only records `fn`, and a column gets
+ * every rewrite recorded after it was appended, in order, the first time it is read. So a split
+ * costs the same whatever the history holds; reading pays once per column, and only for the
+ * columns it reads. Each ring slot remembers how many rewrites its column has had.
+ */
 export class History {
   private readonly ring: (StoredColumn | undefined)[];
+  /** Per ring slot: absolute number of rewrites its column has had applied. */
+  private readonly applied: Float64Array;
   private head = 0; // index of the oldest column
   private count = 0;
   private readonly metas: (RowMeta | undefined)[] = [];
+  /** Rewrites some column has not had yet; `pending[i]` is rewrite number `rewritesBase + i`. */
+  private pending: ((col: StoredColumn) => StoredColumn)[] = [];
+  private rewritesBase = 0;
+  private epoch = 0;
 
   constructor(readonly capacity: number) {
     this.ring = new Array(capacity);
+    this.applied = new Float64Array(capacity);
   }
 
   get length(): number {
     return this.count;
+  }
+
+  /** Changes whenever meta ids are renumbered (compaction): ids of different epochs differ. */
+  get metaEpoch(): number {
+    return this.epoch;
+  }
+
+  /** Time of the oldest stored column (Infinity when empty), without applying pending rewrites. */
+  get oldestAtMs(): number {
+    return this.count === 0 ? Infinity : this.ring[this.head]!.atMs;
   }
 
   /** Meta ids below this were handed out before now. */
@@ -150,12 +204,38 @@ export class History {
   }
 
   append(col: StoredColumn): void {
+    let at: number;
     if (this.count < this.capacity) {
-      this.ring[(this.head + this.count) % this.capacity] = col;
+      at = (this.head + this.count) % this.capacity;
       this.count++;
     } else {
-      this.ring[this.head] = col;
+      at = this.head;
       this.head = (this.head + 1) % this.capacity;
+    }
+    this.ring[at] = col;
+    this.applied[at] = this.rewritesBase + this.pending.length; // born after every recorded rewrite
+    if (this.pending.length > 0) this.forgetAppliedRewrites();
+  }
+
+  /** The column in ring slot `at`, with every recorded rewrite applied. */
+  private current(at: number): StoredColumn {
+    let col = this.ring[at]!;
+    const total = this.rewritesBase + this.pending.length;
+    let done = this.applied[at];
+    if (done === total) return col;
+    for (; done < total; done++) col = this.pending[done - this.rewritesBase](col);
+    this.ring[at] = col;
+    this.applied[at] = total;
+    return col;
+  }
+
+  /** Drops recorded rewrites every stored column has had (an O(columns) scan of numbers). */
+  private forgetAppliedRewrites(): void {
+    let min = this.rewritesBase + this.pending.length;
+    for (let k = 0; k < this.count; k++) min = Math.min(min, this.applied[(this.head + k) % this.capacity]);
+    if (min > this.rewritesBase) {
+      this.pending.splice(0, min - this.rewritesBase);
+      this.rewritesBase = min;
     }
   }
 
@@ -163,11 +243,13 @@ export class History {
   columns(fromMs?: number, toMs?: number): StoredColumn[] {
     const out: StoredColumn[] = [];
     for (let k = 0; k < this.count; k++) {
-      const col = this.ring[(this.head + k) % this.capacity]!;
-      if (fromMs !== undefined && col.atMs < fromMs) continue;
-      if (toMs !== undefined && col.atMs >= toMs) continue;
-      out.push(col);
+      const at = (this.head + k) % this.capacity;
+      const atMs = this.ring[at]!.atMs; // a rewrite never moves a column in time
+      if (fromMs !== undefined && atMs < fromMs) continue;
+      if (toMs !== undefined && atMs >= toMs) continue;
+      out.push(this.current(at));
     }
+    if (this.pending.length > 0 && fromMs === undefined && toMs === undefined) this.forgetAppliedRewrites();
     return out;
   }
 
@@ -178,7 +260,9 @@ export class History {
   compactMetas(keep: Iterable<number>): Int32Array {
     const used = new Uint8Array(this.metas.length);
     for (const id of keep) if (id >= 0) used[id] = 1;
+    // Reading every column applies the recorded rewrites (they refer to meta ids) before ids change.
     for (const col of this.columns()) for (let i = 0; i < col.n; i++) used[col.data[i]] = 1;
+    this.epoch++;
     const remap = new Int32Array(this.metas.length).fill(-1);
     const kept: RowMeta[] = [];
     for (let id = 0; id < this.metas.length; id++) {
@@ -192,12 +276,15 @@ export class History {
     return remap;
   }
 
-  /** Replaces every stored column by `fn(column)` (used to re-home rows after split/merge). */
+  /**
+   * Replaces every column stored now by `fn(column)` (re-homing rows after split/merge) — lazily:
+   * each column gets it the first time it is read, after the rewrites recorded before it. `fn`
+   * must not depend on state that changes later, except meta ids (compaction applies every
+   * recorded rewrite first).
+   */
   rewrite(fn: (col: StoredColumn) => StoredColumn): void {
-    for (let k = 0; k < this.count; k++) {
-      const at = (this.head + k) % this.capacity;
-      this.ring[at] = fn(this.ring[at]!);
-    }
+    if (this.count === 0) return;
+    this.pending.push(fn);
   }
 
   /** Deep copies of the columns in `[fromMs, toMs)`, as Row objects. */
@@ -269,7 +356,7 @@ export class History {
   memoryBytes(): number {
     let bytes = 0;
     for (let k = 0; k < this.count; k++) {
-      const col = this.ring[(this.head + k) % this.capacity]!;
+      const col = this.ring[(this.head + k) % this.capacity]!; // as stored: pending rewrites change little
       bytes += col.data.buffer.byteLength + (col.overflow?.size ?? 0) * 16;
     }
     for (const m of this.metas) if (m) bytes += metaBytes(m);

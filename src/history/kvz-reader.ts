@@ -83,7 +83,9 @@ class FileState {
   ended = false;
   private readonly tables = new DictTables();
   private readonly columnReader = new ColumnReader();
-  private readonly groupOf = (id: number) => this.tables.metas[id].groupId;
+  /** Dense group index of every declared meta, and the index of each group id. */
+  private groupIndexOf = new Uint32Array(256);
+  private readonly groupIndexById = new Map<number, number>();
   private blocks = 0;
   private columns = 0;
 
@@ -119,9 +121,10 @@ class FileState {
       case BlockType.Info:
         return this.readInfo(r);
       case BlockType.Dict:
-        return readDict(r, this.tables);
+        readDict(r, this.tables);
+        return this.indexGroups();
       case BlockType.Column: {
-        const c = this.columnReader.read(r, this.tables.metas.length, this.groupOf);
+        const c = this.columnReader.read(r, this.tables.metas.length, this.groupIndexOf, this.groupIndexById);
         this.columns++;
         this.opts.onColumn(c, this.tables.metas);
         return;
@@ -132,6 +135,28 @@ class FileState {
         if ((type & OPTIONAL_BLOCK) === 0) r.fail(`unknown block type ${type} (not optional: written by a newer minor version?)`);
     }
   }
+
+  /** Extends the dense group index to metas declared by the last DICT. */
+  private indexGroups(): void {
+    const metas = this.tables.metas;
+    if (this.groupIndexOf.length < metas.length) {
+      const grown = new Uint32Array(Math.max(metas.length, 2 * this.groupIndexOf.length));
+      grown.set(this.groupIndexOf);
+      this.groupIndexOf = grown;
+    }
+    for (let id = this.indexedMetas; id < metas.length; id++) {
+      const g = metas[id].groupId;
+      let index = this.groupIndexById.get(g);
+      if (index === undefined) {
+        index = this.groupIndexById.size;
+        this.groupIndexById.set(g, index);
+      }
+      this.groupIndexOf[id] = index;
+    }
+    this.indexedMetas = metas.length;
+  }
+
+  private indexedMetas = 0;
 
   private readInfo(r: ByteReader): void {
     if (this.info !== null) r.fail("a second INFO block");

@@ -23,8 +23,11 @@ export function fileHeader(): Uint8Array {
 
 export class KvzWriter {
   private readonly dict = new DictWriter();
-  private readonly groups: number[] = [];
-  private readonly columnWriter = new ColumnWriter((id) => this.groups[id]);
+  /** Dense group index of every declared meta, and the group id of each index. */
+  private groupIndex = new Uint32Array(256);
+  private readonly groupIds: number[] = [];
+  private readonly groupIndexOf = new Map<number, number>();
+  private readonly columnWriter = new ColumnWriter();
   private readonly out = new ByteWriter(1 << 12);
   private blocks = 0;
   private columns = 0;
@@ -48,17 +51,32 @@ export class KvzWriter {
 
   /** Declares `metas` with the next ids (metaCount, metaCount + 1, …). */
   metas(metas: readonly RowMeta[]): Uint8Array {
-    for (const m of metas) this.groups.push(m.groupId);
+    let id = this.dict.metaCount;
+    if (this.groupIndex.length < id + metas.length) {
+      const grown = new Uint32Array(Math.max(id + metas.length, 2 * this.groupIndex.length));
+      grown.set(this.groupIndex);
+      this.groupIndex = grown;
+    }
+    for (const m of metas) {
+      let g = this.groupIndexOf.get(m.groupId);
+      if (g === undefined) {
+        g = this.groupIds.length;
+        this.groupIds.push(m.groupId);
+        this.groupIndexOf.set(m.groupId, g);
+      }
+      this.groupIndex[id++] = g;
+    }
     const payload = this.dict.payload(metas);
     return this.block(BlockType.Dict, (w) => w.bytes(payload));
   }
 
   column(c: ColumnData): Uint8Array {
+    const declared = this.dict.metaCount;
     for (let i = 0; i < c.n; i++) {
-      if (c.metaIds[i] >= this.dict.metaCount) throw new RangeError(`column at ${c.atMs} uses meta ${c.metaIds[i]} before it was declared`);
+      if (c.metaIds[i] >= declared) throw new RangeError(`column at ${c.atMs} uses meta ${c.metaIds[i]} before it was declared`);
     }
     this.columns++;
-    return this.block(BlockType.Column, (w) => this.columnWriter.payload(c, w));
+    return this.block(BlockType.Column, (w) => this.columnWriter.payload(c, w, { ofMeta: this.groupIndex, ids: this.groupIds }));
   }
 
   trailer(): Uint8Array {

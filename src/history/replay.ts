@@ -2,14 +2,13 @@
 // a live sampler — matrix() through the same builder (Wasm pivot and row budget) over the same
 // History storage, snapshot(), and the column/route lists a timeline needs. Browser-safe.
 
-import { buildMatrix } from "../matrix/build.js";
-import { checkStepMs, rebucketView } from "../matrix/rebucket.js";
-import { SERIES, type Column, type Key, type RowMeta, type Series } from "../types.js";
-import { MAX_ROWS, SERIES_MESSAGE, type Matrix } from "../wire/wire.js";
+import { historyMatrix, type MatrixRequest } from "../matrix/history-matrix.js";
+import type { Column, Key, RowMeta } from "../types.js";
+import type { Matrix } from "../wire/wire.js";
 import { compareEnd, compareStart } from "../keys/bytes.js";
-import type { ColumnData } from "./column-codec.js";
-import { ColumnBuilder, History, type StoredColumn } from "./history.js";
+import { History, type StoredColumn } from "./history.js";
 import { readHistory } from "./kvz-reader.js";
+import { fromColumnData } from "./stored-column.js";
 
 /** A route (or virtual bucket) as the recording saw it, for a timeline. */
 export interface ReplayRoute {
@@ -27,18 +26,8 @@ export interface ReplayRoute {
   lastMs: number;
 }
 
-/** What `Replay.matrix` reads. */
-export interface ReplayMatrixRequest {
-  series?: Series;
-  /** Columns with `atMs ≥ fromMs`; absent or 0 = unbounded. */
-  fromMs?: number;
-  /** Columns with `atMs < toMs`; absent or 0 = unbounded. */
-  toMs?: number;
-  /** Row budget (default 1024). */
-  rows?: number;
-  /** Re-aggregate to this step (ms); at most the recording's step = the columns as recorded. */
-  stepMs?: number;
-}
+/** What `Replay.matrix` reads (the same request as `Sampler.matrix`). */
+export type ReplayMatrixRequest = MatrixRequest;
 
 export interface Replay {
   /** Base step of the sampler that recorded the file. */
@@ -55,38 +44,11 @@ export interface Replay {
 /** Opens an export file; throws HistoryFormatError for anything but a complete, valid file. */
 export function openHistory(bytes: Uint8Array): Replay {
   const stored: StoredColumn[] = [];
-  const builder = new ColumnBuilder();
-  const read = readHistory(bytes, { mode: "export", onColumn: (c) => stored.push(storeColumn(builder, c)) });
+  const read = readHistory(bytes, { mode: "export", onColumn: (c) => stored.push(fromColumnData(c)) });
   const history = new History(Math.max(1, stored.length));
   for (const m of read.metas) history.addMeta(m);
   for (const c of stored) history.append(c);
   return new HistoryReplay(history, read.info.stepMs, read.metas);
-}
-
-function storeColumn(b: ColumnBuilder, c: ColumnData): StoredColumn {
-  b.reset(c.windowStartMs, c.atMs, c.n);
-  const [reads, writes, readBytes, writeBytes] = [c.values[0]!, c.values[1]!, c.values[2]!, c.values[3]!];
-  for (let i = 0; i < c.n; i++) b.add(c.metaIds[i], reads[i], writes[i], readBytes[i], writeBytes[i], c.terms[i]);
-  return b.finish();
-}
-
-/** Normalises a matrix request the way `Sampler.matrix` does (0 or absent bound = unbounded). */
-export function matrixWindow(q: { series?: Series; fromMs?: number; toMs?: number; rows?: number }): {
-  series: Series;
-  fromMs?: number;
-  toMs?: number;
-  rows: number;
-} {
-  if (typeof q !== "object" || q === null) throw new TypeError("matrix request must be an object");
-  const series = q.series ?? "writes";
-  if (!(SERIES as readonly string[]).includes(series)) throw new RangeError(SERIES_MESSAGE);
-  const bound = (name: "fromMs" | "toMs") => {
-    const v = q[name];
-    if (v === undefined || v === 0) return undefined;
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new TypeError(`${name} must be a finite number`);
-    return v;
-  };
-  return { series, fromMs: bound("fromMs"), toMs: bound("toMs"), rows: q.rows === undefined ? MAX_ROWS : q.rows };
 }
 
 class HistoryReplay implements Replay {
@@ -102,19 +64,13 @@ class HistoryReplay implements Replay {
   ) {
     const cols = history.columns();
     this.columns = Object.freeze(cols.map((c) => Object.freeze({ atMs: c.atMs, windowStartMs: c.windowStartMs })));
-    this.fromMs = cols.length === 0 ? 0 : Math.min(...cols.map((c) => c.windowStartMs));
+    this.fromMs = cols.reduce((min, c) => Math.min(min, c.windowStartMs), cols.length === 0 ? 0 : Infinity);
     this.toMs = cols.length === 0 ? 0 : cols[cols.length - 1].atMs;
     this.routes = Object.freeze(routesOf(cols, metas));
   }
 
   matrix(q: ReplayMatrixRequest = {}): Matrix {
-    const { series, fromMs, toMs, rows } = matrixWindow(q);
-    const view = this.history.seriesView(series, fromMs, toMs);
-    if (q.stepMs === undefined || checkStepMs(q.stepMs) <= this.stepMs) {
-      return buildMatrix(view, { rows, fromMs, toMs });
-    }
-    // The window was applied to the recorded times; re-stamped columns are not filtered again.
-    return buildMatrix(rebucketView(view, q.stepMs), { rows });
+    return historyMatrix(this.history, q, { baseStepMs: this.stepMs, nowMs: Date.now() });
   }
 
   snapshot(fromMs?: number, toMs?: number): Column[] {
@@ -127,21 +83,36 @@ class HistoryReplay implements Replay {
 
 /** One entry per route id (or virtual bucket), with its key extent and first/last column. */
 function routesOf(cols: readonly StoredColumn[], metas: readonly RowMeta[]): ReplayRoute[] {
-  const byBucket = new Map<string, ReplayRoute>();
+  // First and last column time of each meta (one pass over the cells, arrays only), then per route.
+  const first = new Float64Array(metas.length).fill(NaN);
+  const last = new Float64Array(metas.length);
   for (const col of cols) {
     for (let i = 0; i < col.n; i++) {
-      const m = metas[col.data[i]];
-      const bucketId = m.routeId !== null && !m.aggregate ? `route:${m.routeId}` : m.bucketId;
-      const r = byBucket.get(bucketId);
-      if (r === undefined) {
-        byBucket.set(bucketId, { bucketId, routeId: m.aggregate ? null : m.routeId, start: m.start, end: m.end, groupId: m.groupId, firstMs: col.atMs, lastMs: col.atMs });
-        continue;
-      }
-      if (compareStart(m.start, r.start) < 0) r.start = m.start;
-      if (compareEnd(m.end, r.end) > 0) r.end = m.end;
-      r.groupId = m.groupId;
-      r.lastMs = col.atMs;
+      const id = col.data[i];
+      if (Number.isNaN(first[id])) first[id] = col.atMs;
+      last[id] = col.atMs;
     }
   }
-  return [...byBucket.values()].sort((a, b) => compareStart(a.start, b.start) || (a.bucketId < b.bucketId ? -1 : a.bucketId > b.bucketId ? 1 : 0));
+  const byBucket = new Map<string, ReplayRoute & { latest: number }>();
+  metas.forEach((m, id) => {
+    if (Number.isNaN(first[id])) return;
+    const bucketId = m.routeId !== null && !m.aggregate ? `route:${m.routeId}` : m.bucketId;
+    const r = byBucket.get(bucketId);
+    if (r === undefined) {
+      const routeId = m.aggregate ? null : m.routeId;
+      byBucket.set(bucketId, { bucketId, routeId, start: m.start, end: m.end, groupId: m.groupId, firstMs: first[id], lastMs: last[id], latest: last[id] });
+      return;
+    }
+    if (compareStart(m.start, r.start) < 0) r.start = m.start;
+    if (compareEnd(m.end, r.end) > 0) r.end = m.end;
+    r.firstMs = Math.min(r.firstMs, first[id]);
+    r.lastMs = Math.max(r.lastMs, last[id]);
+    if (last[id] >= r.latest) {
+      r.latest = last[id];
+      r.groupId = m.groupId;
+    }
+  });
+  return [...byBucket.values()]
+    .map(({ latest: _, ...r }) => ({ ...r, start: r.start?.slice() ?? null, end: r.end?.slice() ?? null }))
+    .sort((a, b) => compareStart(a.start, b.start) || (a.bucketId < b.bucketId ? -1 : a.bucketId > b.bucketId ? 1 : 0));
 }

@@ -10,6 +10,7 @@ import { ByteBudget } from "./byte-budget.js";
 import { ConnectionLimits } from "./connection-limits.js";
 import type { HandlerContext } from "./context.js";
 import type { FanoutTransport } from "./fanout.js";
+import { EXPORT_PATH, handleExport } from "./export-handler.js";
 import { handleHotKeys, HOTKEYS_PATH } from "./hotkeys-handler.js";
 import { createNodeServer, hostPort, listen } from "./listen.js";
 import { handleMatrix, MATRIX_PATH } from "./matrix-handler.js";
@@ -81,6 +82,7 @@ export function createServer(options: ServerOptions): KeyvizServer {
     [HOTKEYS_PATH, { protected: true, hotKeys: true, handle: (req, res, url) => handleHotKeys(ctx, req, res, url) }],
     [STREAM_PATH, { protected: true, handle: (req, res, url) => streams.handle(req, res, url) }],
     [METRICS_PATH, { protected: true, handle: metrics }],
+    [EXPORT_PATH, { protected: true, handle: (req, res, url) => handleExport(ctx, req, res, url) }],
     ...viewerRoutes(),
   ]);
   const pipeline = createPipeline({

@@ -28,6 +28,8 @@ export interface SamplerPort {
   readonly stepMs?: number;
   /** Wire object of SPEC §7, or `null` when no snapshot exists. */
   hotKeys?(routeId: number, opts: HotKeysRequest): HotKeysResponse | null;
+  /** The columns with `fromMs ≤ atMs < toMs` (absent = unbounded) as a `.kvz` export file. */
+  exportHistory?(range: { fromMs?: number; toMs?: number }): Uint8Array;
   /** Health figures for `/metrics`; every field optional (see metrics.ts for the names used). */
   stats?(): SamplerHealth;
 }

@@ -36,8 +36,8 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("huge" as const), id: fc.nat(11) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("term" as const), group: fc.integer({ min: 1, max: 3 }), term: fc.nat(2 ** 40) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("split" as const), id: fc.nat(11), suffix: fc.nat(255), newId: fc.integer({ min: 12, max: 2 ** 40 }) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("merge" as const), left: fc.nat(11), right: fc.nat(11) }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant("split" as const), id: fc.nat(11), suffix: fc.nat(255), newId: fc.integer({ min: 12, max: 2 ** 40 }) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("merge" as const), left: fc.nat(11), right: fc.nat(11) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("flush" as const), advance: fc.nat(3000) }) },
 );
 
@@ -54,7 +54,7 @@ export function historyOf(s: Sampler): History {
 }
 
 /** Runs commands on a fresh sampler; every invalid step is skipped (a RangeError from the API). */
-export function runHistory(h: { cmds: Cmd[]; k: number; labelled: boolean; budget: number }): Sampler {
+export function runHistory(h: { cmds: Cmd[]; k: number; labelled: boolean; budget: number }, afterEach?: (s: Sampler) => void): Sampler {
   const { s, tick } = clockedSampler({
     keyBucketsPerRoute: h.k,
     labels: h.labelled ? ["a", "b"] : [],
@@ -72,6 +72,7 @@ export function runHistory(h: { cmds: Cmd[]; k: number; labelled: boolean; budge
       tick(c.advance + 1);
       s.flush();
     }
+    afterEach?.(s);
   }
   tick(1);
   s.flush();

@@ -1,0 +1,68 @@
+// One writer per storage directory: a lock file holding the owner's pid. A lock left by a process
+// that no longer exists is taken over; a live owner (another process, or another sampler in this
+// one) is a clear error. Taking over writes a new lock file and renames it into place (atomic),
+// then reads it back, so of two processes racing for a stale lock exactly one wins.
+
+import type { StorageFs } from "./storage-fs.js";
+
+export const LOCK_FILE = "keyviz.lock";
+
+/** The directory belongs to another live writer. */
+export class LockHeldError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LockHeldError";
+  }
+}
+
+export class DirLock {
+  private constructor(
+    private readonly fs: StorageFs,
+    private readonly path: string,
+  ) {}
+
+  /** Takes the lock of `dir` or throws naming the live owner. */
+  static acquire(fs: StorageFs, dir: string): DirLock {
+    const path = fs.join(dir, LOCK_FILE);
+    const mine = new TextEncoder().encode(`${fs.pid}\n`);
+    try {
+      const fd = fs.openAppend(path, true);
+      try {
+        fs.write(fd, mine);
+        fs.fsync(fd);
+      } finally {
+        fs.close(fd);
+      }
+      return new DirLock(fs, path);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EEXIST") throw err;
+    }
+    const owner = ownerOf(fs.read(path));
+    if (owner !== null && (owner === fs.pid || fs.processAlive(owner))) {
+      throw new LockHeldError(`keyviz storage: directory ${dir} is in use by process ${owner} (lock file ${path}); one sampler per directory`);
+    }
+    const tmp = `${path}.${fs.pid}.tmp`;
+    const fd = fs.openAppend(tmp);
+    try {
+      fs.truncate(fd, 0);
+      fs.write(fd, mine);
+      fs.fsync(fd);
+    } finally {
+      fs.close(fd);
+    }
+    fs.rename(tmp, path);
+    fs.syncDir(dir);
+    if (ownerOf(fs.read(path)) !== fs.pid) throw new LockHeldError(`keyviz storage: directory ${dir}: another process took over its stale lock first`);
+    return new DirLock(fs, path);
+  }
+
+  release(): void {
+    if (ownerOf(this.fs.read(this.path)) === this.fs.pid) this.fs.unlink(this.path);
+  }
+}
+
+function ownerOf(bytes: Uint8Array | null): number | null {
+  if (bytes === null) return null;
+  const pid = Number(new TextDecoder().decode(bytes).trim());
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+}

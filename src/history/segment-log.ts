@@ -1,0 +1,432 @@
+// History on disk: a directory of `.kvz` segment logs (docs/format.md, kind 0) that every flushed
+// column is appended to, read back at startup.
+//
+// Layout of `dir`: `keyviz.lock` (the owner's pid), `seg-<n>.kvzlog` segments appended in order,
+// and at most one live `base-<n>.kvzlog`: a complete rewrite of the history that supersedes every
+// segment numbered below n. A rewrite (after split/merge re-homing rewrote stored columns, or to
+// recover from a failed write) is written to a `.tmp` file, fsynced and renamed into place, then
+// the superseded segments are deleted — a crash at any point leaves the old or the new state.
+// Each segment declares the metadata its columns use, so any segment reads on its own.
+//
+// Failures while running (disk full, read-only, I/O errors) never throw into the sampler: the
+// history keeps everything in memory, the failure is counted and logged, and the next flush
+// retries with a full rewrite.
+
+import type { RowMeta } from "../types.js";
+import type { Logger } from "../logger.js";
+import { logSafely } from "../logger.js";
+import type { ColumnData } from "./column-codec.js";
+import { DirLock, LockHeldError } from "./dir-lock.js";
+import { HistoryFormatError } from "./format-error.js";
+import type { History, StoredColumn } from "./history.js";
+import { FileKind } from "./kvz-format.js";
+import { readHistory } from "./kvz-reader.js";
+import { KvzWriter } from "./kvz-writer.js";
+import type { StorageFs } from "./storage-fs.js";
+import { copyColumnData, toColumnData } from "./stored-column.js";
+
+export interface StorageStats {
+  dir: string;
+  segments: number;
+  bytes: number;
+  /** Columns read back at startup. */
+  recoveredColumns: number;
+  /** A torn or corrupt tail cut off at startup: where and why. */
+  cutTail: { file: string; offset: number; reason: string } | null;
+  /** Failed writes since startup; while the latest failed, `lastError` says why. */
+  failures: number;
+  lastError: string | null;
+}
+
+/** One recovered column: meta ids index `RecoveredHistory.metas`. */
+export interface RecoveredHistory {
+  metas: RowMeta[];
+  columns: ColumnData[];
+}
+
+/** Resolved storage options (see storage.ts). */
+export interface SegmentLogOptions {
+  dir: string;
+  fsync: "column" | "interval" | "never";
+  maxBytes: number;
+}
+
+export const MIN_SEGMENT_BYTES = 64 * 1024;
+const FSYNC_INTERVAL_MS = 1000;
+const SEGMENT = /^(seg|base)-(\d{10})\.kvzlog$/;
+
+interface Segment {
+  seq: number;
+  name: string;
+  bytes: number;
+  /** Latest column time in it (−∞ when none). */
+  lastAtMs: number;
+}
+
+export class SegmentLog {
+  private segments: Segment[] = [];
+  private fd = -1;
+  private writer: KvzWriter | null = null;
+  /** File meta id of each history meta object written to the current segment. */
+  private written = new Map<RowMeta, number>();
+  private seq = 0;
+  private lastSyncMs = -Infinity;
+  private needsRewrite = false;
+  private closed = false;
+  private readonly statsState: StorageStats;
+  private readonly segmentBytes: number;
+
+  private constructor(
+    private readonly fs: StorageFs,
+    private readonly opts: SegmentLogOptions,
+    private readonly stepMs: number,
+    private readonly logger: Logger,
+    private readonly now: () => number,
+    private readonly lock: DirLock,
+  ) {
+    this.segmentBytes = Math.max(MIN_SEGMENT_BYTES, Math.floor(opts.maxBytes / 8));
+    this.statsState = { dir: opts.dir, segments: 0, bytes: 0, recoveredColumns: 0, cutTail: null, failures: 0, lastError: null };
+  }
+
+  /**
+   * Locks `dir`, reads its history back and opens a fresh segment for appending. Throws (and
+   * holds nothing) when the directory is locked by a live process or cannot be written.
+   */
+  static open(fs: StorageFs, opts: SegmentLogOptions, stepMs: number, logger: Logger, now: () => number): { log: SegmentLog; recovered: RecoveredHistory } {
+    try {
+      fs.mkdirp(opts.dir);
+    } catch (err) {
+      throw startupError(opts.dir, "cannot be created", err);
+    }
+    let lock: DirLock;
+    try {
+      lock = DirLock.acquire(fs, opts.dir);
+    } catch (err) {
+      if (err instanceof LockHeldError) throw err;
+      throw startupError(opts.dir, "is not writable", err);
+    }
+    const log = new SegmentLog(fs, opts, stepMs, logger, now, lock);
+    try {
+      const recovered = log.recover();
+      log.startSegment();
+      return { log, recovered };
+    } catch (err) {
+      log.closeFd();
+      lock.release();
+      if (err instanceof HistoryFormatError) throw err;
+      throw startupError(opts.dir, "cannot be written", err);
+    }
+  }
+
+  stats(): StorageStats {
+    return { ...this.statsState, cutTail: this.statsState.cutTail && { ...this.statsState.cutTail }, segments: this.segments.length, bytes: this.totalBytes() };
+  }
+
+  /** Appends a just-flushed column (the history's newest). Never throws. */
+  append(history: History, col: StoredColumn): void {
+    if (this.closed) return;
+    if (this.needsRewrite) return this.rewrite(history);
+    try {
+      if (this.fd < 0 || this.current().bytes >= this.segmentBytes) this.startSegment();
+      this.writeBlocks(this.columnBlocks(history, col), col.atMs);
+      this.syncIfDue(false);
+      this.retire(history);
+      this.statsState.lastError = null;
+    } catch (err) {
+      this.failed("append", err);
+    }
+  }
+
+  /**
+   * The stored columns changed (split/merge re-homing): the next append rewrites the whole log
+   * instead, once however many changes came before it, so a split itself does no I/O.
+   */
+  requestRewrite(): void {
+    this.needsRewrite = true;
+  }
+
+  /** Replaces the whole log by the current history (new base segment). Never throws. */
+  rewrite(history: History): void {
+    if (this.closed) return;
+    this.closeFd();
+    const seq = ++this.seq;
+    const name = segmentName("base", seq);
+    const tmp = this.path(`${name}.tmp`);
+    try {
+      const fd = this.fs.openAppend(tmp);
+      this.fd = fd;
+      this.fs.truncate(fd, 0);
+      this.beginFile({ seq, name, bytes: 0, lastAtMs: -Infinity });
+      for (const col of history.columns()) this.writeBlocks(this.columnBlocks(history, col), col.atMs);
+      this.fs.fsync(fd);
+      this.fs.rename(tmp, this.path(name));
+      this.fs.syncDir(this.opts.dir);
+      const superseded = this.segments.filter((s) => s.seq < seq);
+      this.segments = this.segments.filter((s) => s.seq >= seq);
+      for (const s of superseded) this.fs.unlink(this.path(s.name));
+      this.fs.syncDir(this.opts.dir);
+      this.lastSyncMs = this.now();
+      this.needsRewrite = false;
+      this.statsState.lastError = null;
+    } catch (err) {
+      this.failed("rewrite", err);
+      // The unfinished file is not part of the log: forget it (recovery would delete it too).
+      this.segments = this.segments.filter((s) => s.seq !== seq);
+      try {
+        this.fs.unlink(tmp);
+      } catch {
+        // Already gone, or the directory refuses changes: recovery removes `.tmp` files.
+      }
+    }
+  }
+
+  /** Syncs and closes the current segment and releases the directory. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      if (this.fd >= 0 && this.opts.fsync !== "never") this.fs.fsync(this.fd);
+    } catch (err) {
+      this.failed("final sync", err);
+    }
+    this.closeFd();
+    this.closed = true;
+    try {
+      this.lock.release();
+    } catch (err) {
+      logSafely(this.logger, "warn", "keyviz storage: could not remove the lock file", { dir: this.opts.dir, error: String(err) });
+    }
+  }
+
+  // ---- writing ------------------------------------------------------------------------------
+
+  private current(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  private path(name: string): string {
+    return this.fs.join(this.opts.dir, name);
+  }
+
+  private startSegment(): void {
+    this.closeFd();
+    const seq = ++this.seq;
+    const name = segmentName("seg", seq);
+    this.fd = this.fs.openAppend(this.path(name), true);
+    this.beginFile({ seq, name, bytes: 0, lastAtMs: -Infinity });
+    if (this.opts.fsync !== "never") this.fs.syncDir(this.opts.dir);
+  }
+
+  /** Writes header and INFO of a new segment file (already open as `this.fd`). */
+  private beginFile(seg: Segment): void {
+    this.segments.push(seg);
+    this.writer = new KvzWriter();
+    this.written = new Map();
+    this.lastEpoch = -1;
+    const w = this.writer;
+    this.writeBlocks([w.header(), w.info({ kind: FileKind.Log, stepMs: this.stepMs, writtenMs: Math.max(0, Math.floor(this.now())) })], -Infinity);
+  }
+
+  /** The DICT (for metadata new to this segment) and COLUMN blocks of one column. */
+  private columnBlocks(history: History, col: StoredColumn): Uint8Array[] {
+    const w = this.writer!;
+    const ids = this.fileIds(history, col);
+    const fresh = this.fresh;
+    this.fresh = [];
+    const blocks = fresh.length > 0 ? [w.metas(fresh)] : [];
+    blocks.push(w.column(toColumnData(col, ids)));
+    return blocks;
+  }
+
+  /** Metas to declare before the column being written. */
+  private fresh: RowMeta[] = [];
+  /** The previous column's history ids (and their metadata epoch) and file ids. */
+  private lastHistoryIds = new Uint32Array(0);
+  private lastFileIds = new Uint32Array(0);
+  private lastEpoch = -1;
+
+  /**
+   * File meta ids of a column's rows, declaring metas new to this segment in `fresh`. A column
+   * with the same rows as the previous one (the common case) reuses its ids without lookups.
+   */
+  private fileIds(history: History, col: StoredColumn): Uint32Array {
+    const n = col.n;
+    const hist = col.data.subarray(0, n);
+    if (this.lastEpoch === history.metaEpoch && this.lastHistoryIds.length === n && sameU32(hist, this.lastHistoryIds)) {
+      return this.lastFileIds;
+    }
+    const w = this.writer!;
+    const ids = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const meta = history.meta(hist[i]);
+      let id = this.written.get(meta);
+      if (id === undefined) {
+        id = w.metaCount + this.fresh.length;
+        this.written.set(meta, id);
+        this.fresh.push(meta);
+      }
+      ids[i] = id;
+    }
+    this.lastHistoryIds = hist.slice();
+    this.lastFileIds = ids;
+    this.lastEpoch = history.metaEpoch;
+    return ids;
+  }
+
+  private writeBlocks(blocks: Uint8Array[], atMs: number): void {
+    const total = blocks.reduce((n, b) => n + b.length, 0);
+    const one = new Uint8Array(total);
+    let at = 0;
+    for (const b of blocks) {
+      one.set(b, at);
+      at += b.length;
+    }
+    this.fs.write(this.fd, one);
+    const seg = this.current();
+    seg.bytes += total;
+    if (atMs > seg.lastAtMs) seg.lastAtMs = atMs;
+  }
+
+  private syncIfDue(force: boolean): void {
+    const mode = this.opts.fsync;
+    if (mode === "never") return;
+    const now = this.now();
+    if (force || mode === "column" || now - this.lastSyncMs >= FSYNC_INTERVAL_MS) {
+      this.fs.fsync(this.fd);
+      this.lastSyncMs = now;
+    }
+  }
+
+  /** Deletes whole segments the history no longer holds, then the oldest past maxBytes. */
+  private retire(history: History): void {
+    const oldest = history.oldestAtMs;
+    while (this.segments.length > 1) {
+      const first = this.segments[0];
+      if (first.lastAtMs >= oldest && this.totalBytes() <= this.opts.maxBytes) break;
+      this.fs.unlink(this.path(first.name));
+      this.segments.shift();
+    }
+  }
+
+  private totalBytes(): number {
+    return this.segments.reduce((n, s) => n + s.bytes, 0);
+  }
+
+  private failed(what: string, err: unknown): void {
+    this.statsState.failures++;
+    this.statsState.lastError = `${what} failed: ${errorText(err)}`;
+    this.needsRewrite = true;
+    this.closeFd();
+    logSafely(this.logger, "error", `keyviz storage: ${what} failed; history is kept in memory and the next flush retries`, {
+      dir: this.opts.dir,
+      error: errorText(err),
+    });
+  }
+
+  private closeFd(): void {
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    try {
+      this.fs.close(fd);
+    } catch {
+      // Closing a handle whose writes failed can fail again; nothing more to do with it.
+    }
+  }
+
+  // ---- recovery -------------------------------------------------------------------------------
+
+  private recover(): RecoveredHistory {
+    const names = this.fs.list(this.opts.dir);
+    for (const n of names) if (n.endsWith(".tmp")) this.fs.unlink(this.path(n)); // unfinished rewrites
+    const found = names
+      .map((name) => ({ name, m: SEGMENT.exec(name) }))
+      .filter((x) => x.m !== null)
+      .map((x) => ({ name: x.name, base: x.m![1] === "base", seq: Number(x.m![2]) }))
+      .sort((a, b) => a.seq - b.seq);
+    const baseSeq = Math.max(0, ...found.filter((f) => f.base).map((f) => f.seq));
+    const metas: RowMeta[] = [];
+    const metaIds = new Map<string, number>();
+    const columns: ColumnData[] = [];
+    for (const f of found) {
+      this.seq = Math.max(this.seq, f.seq);
+      if (f.seq < baseSeq) {
+        this.fs.unlink(this.path(f.name)); // superseded by a completed rewrite
+        continue;
+      }
+      const seg = this.readSegment(f.name, f.seq, metas, metaIds, columns);
+      if (seg !== null) this.segments.push(seg);
+    }
+    this.statsState.recoveredColumns = columns.length;
+    return { metas, columns };
+  }
+
+  private readSegment(name: string, seq: number, metas: RowMeta[], metaIds: Map<string, number>, columns: ColumnData[]): Segment | null {
+    const bytes = this.fs.read(this.path(name)) ?? new Uint8Array(0);
+    const mine: ColumnData[] = [];
+    let lastAtMs = -Infinity;
+    let validEnd = 0;
+    let problem: HistoryFormatError | null;
+    let fileMetas: readonly RowMeta[] = [];
+    try {
+      const r = readHistory(bytes, { mode: "log", onColumn: (c) => mine.push(copyColumnData(c)) });
+      validEnd = r.validEnd;
+      problem = r.tailError;
+      fileMetas = r.metas;
+    } catch (err) {
+      if (!(err instanceof HistoryFormatError)) throw err;
+      problem = err; // the header or INFO itself is torn: nothing in this file is usable
+    }
+    if (problem !== null) {
+      this.statsState.cutTail = { file: name, offset: validEnd, reason: problem.message };
+      logSafely(this.logger, "warn", "keyviz storage: cut a torn or corrupt tail off the history log", { file: name, offset: validEnd, reason: problem.message });
+      if (validEnd === 0) {
+        this.fs.unlink(this.path(name));
+        return null;
+      }
+      const fd = this.fs.openAppend(this.path(name));
+      try {
+        this.fs.truncate(fd, validEnd);
+        this.fs.fsync(fd);
+      } finally {
+        this.fs.close(fd);
+      }
+    }
+    const global = fileMetas.map((m) => internMeta(m, metas, metaIds));
+    for (const c of mine) {
+      for (let i = 0; i < c.n; i++) c.metaIds[i] = global[c.metaIds[i]];
+      columns.push(c);
+      lastAtMs = Math.max(lastAtMs, c.atMs);
+    }
+    return { seq, name, bytes: validEnd, lastAtMs };
+  }
+}
+
+function sameU32(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function segmentName(kind: "seg" | "base", seq: number): string {
+  return `${kind}-${String(seq).padStart(10, "0")}.kvzlog`;
+}
+
+/** One history meta per distinct record, however many segments declared it. */
+function internMeta(m: RowMeta, metas: RowMeta[], ids: Map<string, number>): number {
+  const key = JSON.stringify([m.bucketId, m.routeId, m.label, m.start && [...m.start], m.end && [...m.end], m.aggregate, m.memberRoutes, m.memberRoutesTotal, m.groupId, m.subBucket, m.subBucketCount]);
+  let id = ids.get(key);
+  if (id === undefined) {
+    id = metas.length;
+    metas.push(m);
+    ids.set(key, id);
+  }
+  return id;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return (err as { code?: string }).code ? `${(err as { code?: string }).code}: ${err.message}` : err.message;
+  return String(err);
+}
+
+function startupError(dir: string, what: string, err: unknown): Error {
+  return new Error(`keyviz storage: directory ${dir} ${what} (${errorText(err)})`, { cause: err });
+}

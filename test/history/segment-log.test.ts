@@ -1,0 +1,228 @@
+import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { History } from "../../src/history/history.js";
+import { SegmentLog } from "../../src/history/segment-log.js";
+import { resolveStorage, restoreHistory, type StorageOptions } from "../../src/history/storage.js";
+import type { StorageFs } from "../../src/history/storage-fs.js";
+import { silentLogger, type Logger } from "../../src/logger.js";
+import { clockedSampler, enc } from "../helpers.js";
+import { historyOf } from "./history-file.js";
+import { faultyFs, tempDir } from "./storage-helpers.js";
+
+function open(fs: StorageFs, options: StorageOptions, logger: Logger = silentLogger) {
+  return SegmentLog.open(fs, resolveStorage(options), 1000, logger, () => 5_000_000);
+}
+
+/** A sampler whose flushes are appended to `log`. */
+function recording(k = 2) {
+  const { s, tick } = clockedSampler({ keyBucketsPerRoute: k, labels: ["x"], historyColumns: 50 });
+  s.registerRoute(1, enc("a"), enc("f"), 2);
+  s.registerRoute(2, enc("f"), null, 3);
+  s.setLeaderTerm(2, 11);
+  let n = 0;
+  const step = (log: SegmentLog) => {
+    n++;
+    for (let i = 0; i < n; i++) s.observeKey(1 + (i % 2), (i % 2) as 0 | 1, enc(`b${i}`), i, i % 3 === 0 ? "x" : "");
+    tick();
+    s.flush();
+    const h = historyOf(s);
+    log.append(h, h.columns().at(-1)!);
+  };
+  return { s, step };
+}
+
+function reopened(fs: StorageFs, dir: string, capacity = 50) {
+  const { log, recovered } = open(fs, { dir });
+  const h = new History(capacity);
+  restoreHistory(h, recovered);
+  return { log, h };
+}
+
+function segmentFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith(".kvzlog")).sort();
+}
+
+describe("segment log", () => {
+  it("appends every column and reads the history back exactly", () => {
+    const dir = tempDir();
+    const fs = faultyFs();
+    const { log } = open(fs, { dir });
+    const { s, step } = recording();
+    for (let i = 0; i < 7; i++) step(log);
+    log.close();
+    const { log: again, h } = reopened(fs, dir);
+    expect(h.snapshot()).toEqual(s.snapshot());
+    expect(again.stats()).toMatchObject({ recoveredColumns: 7, cutTail: null, failures: 0 });
+    again.close();
+  });
+
+  it("syncs each column with fsync 'column', never with 'never'", () => {
+    for (const [mode, expected] of [["column", 3], ["never", 0]] as const) {
+      const dir = tempDir();
+      const fs = faultyFs();
+      const { log } = SegmentLog.open(fs, resolveStorage({ dir, fsync: mode }), 1000, silentLogger, () => 0);
+      const { step } = recording();
+      const before = fs.calls.filter((c) => c.startsWith("fsync") && c.includes("seg-")).length;
+      for (let i = 0; i < 3; i++) step(log);
+      expect(fs.calls.filter((c) => c.startsWith("fsync") && c.includes("seg-")).length - before).toBe(expected);
+      log.close();
+    }
+  });
+
+  it("cuts a torn tail at the last valid block, at every cut point, and keeps appending after it", () => {
+    const dir = tempDir();
+    const fs = faultyFs();
+    const { log } = open(fs, { dir });
+    const { s, step } = recording();
+    for (let i = 0; i < 4; i++) step(log);
+    log.close();
+    const [file] = segmentFiles(dir);
+    const full = readFileSync(join(dir, file));
+    const cols = s.snapshot();
+    for (let cut = full.length - 1; cut >= 0; cut -= 7) {
+      writeFileSync(join(dir, file), full.subarray(0, cut));
+      for (const f of segmentFiles(dir)) if (f !== file) truncateSync(join(dir, f), 0);
+      const { log: again, h } = reopened(fs, dir);
+      const got = h.snapshot();
+      // A prefix of the columns, each exact.
+      expect(got).toEqual(cols.slice(0, got.length));
+      const stats = again.stats();
+      expect(stats.cutTail).not.toBeNull();
+      expect(stats.cutTail!.reason).toMatch(/invalid \.kvz history at byte \d+/);
+      again.close();
+    }
+    // After the cut the log takes new columns as usual.
+    writeFileSync(join(dir, file), full.subarray(0, full.length - 3));
+    const { log: cutLog, h: prefix } = reopened(fs, dir);
+    step(cutLog);
+    cutLog.close();
+    const { log: last, h } = reopened(fs, dir);
+    expect(h.snapshot()).toEqual([...prefix.snapshot(), s.snapshot().at(-1)]);
+    last.close();
+  });
+
+  it("reports a corrupt block in the middle and keeps what precedes it", () => {
+    const dir = tempDir();
+    const fs = faultyFs();
+    const { log } = open(fs, { dir });
+    const { s, step } = recording();
+    for (let i = 0; i < 5; i++) step(log);
+    log.close();
+    const [file] = segmentFiles(dir);
+    const bytes = readFileSync(join(dir, file));
+    bytes[Math.floor(bytes.length * 0.6)] ^= 0x20;
+    writeFileSync(join(dir, file), bytes);
+    const { log: again, h } = reopened(fs, dir);
+    const got = h.snapshot();
+    expect(got.length).toBeLessThan(5);
+    expect(got).toEqual(s.snapshot().slice(0, got.length));
+    const cut = again.stats().cutTail!;
+    expect(cut.file).toBe(file);
+    expect(statSync(join(dir, file)).size).toBe(cut.offset); // truncated to the valid prefix
+    again.close();
+  });
+
+  it("one writer per directory: a live owner is an error, a dead owner's lock is taken over", () => {
+    const dir = tempDir();
+    const fs = faultyFs();
+    const { log } = open(fs, { dir });
+    expect(() => open(fs, { dir })).toThrow(/directory .* is in use by process \d+ \(lock file .*keyviz\.lock\)/);
+    const other = faultyFs(() => null, { pid: 4_000_000, processAlive: (pid) => pid !== 999_999 });
+    expect(() => open(other, { dir })).toThrow(/in use by process/);
+    log.close();
+    writeFileSync(join(dir, "keyviz.lock"), "999999\n"); // a crashed owner
+    const { log: taken } = open(other, { dir });
+    expect(readFileSync(join(dir, "keyviz.lock"), "utf8")).toBe("4000000\n");
+    taken.close();
+    expect(readdirSync(dir)).not.toContain("keyviz.lock");
+  });
+
+  it("a read-only or full directory is a clear error at startup", () => {
+    for (const code of ["EROFS", "ENOSPC", "EACCES"]) {
+      const dir = tempDir();
+      const fs = faultyFs((op) => (op === "openAppend" || op === "write" ? code : null));
+      expect(() => open(fs, { dir })).toThrow(new RegExp(`keyviz storage: directory .* is not writable \\(${code}`));
+    }
+    const dir = tempDir();
+    const failSegment = faultyFs((op, p) => (op === "openAppend" && p.includes("seg-") ? "ENOSPC" : null));
+    expect(() => open(failSegment, { dir })).toThrow(/cannot be written \(ENOSPC/);
+    expect(readdirSync(dir)).not.toContain("keyviz.lock"); // released on failure
+  });
+
+  it("keeps going when writes fail: counts, logs, and rewrites everything once the disk recovers", () => {
+    const dir = tempDir();
+    let full = false;
+    const fs = faultyFs((op) => (full && (op === "write" || op === "openAppend") ? "ENOSPC" : null));
+    const logged: string[] = [];
+    const logger = { info() {}, warn() {}, error: (m: string) => void logged.push(m) };
+    const { log } = open(fs, { dir }, logger);
+    const { s, step } = recording();
+    step(log);
+    full = true;
+    step(log);
+    step(log);
+    const st = log.stats();
+    expect(st.failures).toBe(2);
+    expect(st.lastError).toMatch(/ENOSPC/);
+    expect(logged[0]).toMatch(/keyviz storage: append failed; history is kept in memory and the next flush retries/);
+    full = false;
+    step(log);
+    expect(log.stats().lastError).toBeNull();
+    log.close();
+    const { log: again, h } = reopened(fs, dir);
+    expect(h.snapshot()).toEqual(s.snapshot());
+    expect(segmentFiles(dir)).toEqual([expect.stringMatching(/^base-\d+\.kvzlog$/), expect.stringMatching(/^seg-\d+\.kvzlog$/)]);
+    again.close();
+  });
+
+  it("a rewrite that crashes before its rename leaves the old state; after it, the new", () => {
+    const dir = tempDir();
+    const { log } = open(faultyFs(), { dir });
+    const { s, step } = recording();
+    for (let i = 0; i < 3; i++) step(log);
+    const before = s.snapshot();
+    // Crash before the rename: the process dies, its .tmp file stays behind.
+    let crash = true;
+    const dying = faultyFs((op) => (crash && op === "rename" ? "EIO" : null));
+    Object.assign(log, { fs: dying });
+    log.rewrite(historyOf(s));
+    log.close();
+    crash = false;
+    let { log: again, h } = reopened(faultyFs(), dir);
+    expect(h.snapshot()).toEqual(before);
+    expect(readdirSync(dir).some((f) => f.endsWith(".tmp"))).toBe(false);
+    // Crash after the rename, before deleting the superseded segments: they are ignored (and removed).
+    const keepOld = faultyFs((op, p) => (op === "unlink" && p.includes("seg-") ? "EIO" : null));
+    Object.assign(again, { fs: keepOld });
+    again.rewrite(historyOf(s));
+    again.close();
+    expect(segmentFiles(dir).filter((f) => f.startsWith("seg-")).length).toBeGreaterThan(0);
+    ({ log: again, h } = reopened(faultyFs(), dir));
+    expect(h.snapshot()).toEqual(before);
+    expect(segmentFiles(dir).filter((f) => f.startsWith("seg-"))).toHaveLength(1); // the new append segment only
+    again.close();
+  });
+
+  it("stays within maxBytes by dropping the oldest segments", () => {
+    const dir = tempDir();
+    const { log } = open(faultyFs(), { dir, maxBytes: 192 * 1024 });
+    const { s, tick } = clockedSampler({ maxTrackedRoutes: 1000, historyColumns: 1000 });
+    for (let r = 0; r < 1000; r++) s.registerRoute(r, enc(`k${String(r).padStart(4, "0")}`), enc(`k${String(r + 1).padStart(4, "0")}`));
+    for (let c = 0; c < 80; c++) {
+      for (let r = 0; r < 1000; r++) s.observe(r, 1, 10, (r * 7919 + c * 104729) % 5000);
+      tick();
+      s.flush();
+      const h = historyOf(s);
+      log.append(h, h.columns().at(-1)!);
+    }
+    const st = log.stats();
+    expect(st.segments).toBeGreaterThan(1);
+    // Bounded: at most maxBytes plus the segment being filled.
+    expect(st.bytes).toBeLessThanOrEqual(192 * 1024 + 64 * 1024);
+    expect(st.bytes).toBeGreaterThan(192 * 1024 - 64 * 1024);
+    expect(segmentFiles(dir)).toHaveLength(st.segments);
+    expect(segmentFiles(dir)[0]).not.toBe("seg-0000000001.kvzlog"); // the oldest went first
+    log.close();
+  });
+});
