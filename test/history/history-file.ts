@@ -4,7 +4,7 @@ import fc from "fast-check";
 import type { Sampler } from "../../src/sampler/sampler.js";
 import type { History } from "../../src/history/history.js";
 import { clockedSampler } from "../helpers.js";
-import type { Key } from "../../src/types.js";
+import type { Key, RowMeta } from "../../src/types.js";
 
 const te = new TextEncoder();
 const EDGES: Key[] = [null, ...["c", "f", "fa", "k", "p", "p\x00", "w"].map((s) => te.encode(s)), null];
@@ -46,6 +46,21 @@ export const historyArb = fc.record({
   k: fc.constantFrom(1, 2, 4),
   labelled: fc.boolean(),
   budget: fc.integer({ min: 1, max: 4 }),
+});
+
+/** The metadata of a plain route `id` (no range, label or group). */
+export const plainMeta = (id: number): RowMeta => ({
+  bucketId: `route:${id}`,
+  routeId: id,
+  label: "",
+  start: null,
+  end: null,
+  aggregate: false,
+  memberRoutes: [id],
+  memberRoutesTotal: 1,
+  groupId: 0,
+  subBucket: 0,
+  subBucketCount: 1,
 });
 
 /** The sampler's stored history (internal). */

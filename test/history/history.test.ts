@@ -1,21 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ColumnBuilder, History } from "../../src/history/history.js";
-import type { RowMeta } from "../../src/types.js";
 import { clockedSampler, enc } from "../helpers.js";
-
-const meta = (id: number): RowMeta => ({
-  bucketId: `route:${id}`,
-  routeId: id,
-  label: "",
-  start: null,
-  end: null,
-  aggregate: false,
-  memberRoutes: [id],
-  memberRoutesTotal: 1,
-  groupId: 0,
-  subBucket: 0,
-  subBucketCount: 1,
-});
+import { plainMeta as meta } from "./history-file.js";
 
 function column(at: number, rows: [number, number][]) {
   const b = new ColumnBuilder().reset(at - 1, at, rows.length);

@@ -1,22 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ColumnBuilder, History, type StoredColumn } from "../../src/history/history.js";
-import type { RowMeta } from "../../src/types.js";
-import { historyArb, runHistory } from "./history-file.js";
-
-const meta = (id: number): RowMeta => ({
-  bucketId: `route:${id}`,
-  routeId: id,
-  label: "",
-  start: null,
-  end: null,
-  aggregate: false,
-  memberRoutes: [id],
-  memberRoutesTotal: 1,
-  groupId: 0,
-  subBucket: 0,
-  subBucketCount: 1,
-});
+import { historyArb, plainMeta as meta, runHistory } from "./history-file.js";
 
 function column(at: number, id: number, writes: number): StoredColumn {
   const b = new ColumnBuilder().reset(at - 1, at, 1);
