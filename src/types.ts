@@ -47,6 +47,16 @@ export interface Row extends RowMeta {
   writeBytes: number;
 }
 
+/** Which hot keys to read (SPEC §7): a label, a sub-bucket index, and how many. */
+export interface HotKeysRequest {
+  /** Source label; `""` (default) is the unlabelled slot. */
+  label?: string;
+  /** Only keys inside this sub-bucket of the route. */
+  subBucket?: number;
+  /** Keys to return (default 20). */
+  top?: number;
+}
+
 /** One flushed time column: counters drained for the window `(windowStartMs, atMs]`. */
 export interface Column {
   windowStartMs: number;

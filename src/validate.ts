@@ -9,11 +9,21 @@ export function checkId(name: string, v: unknown): number {
   return v;
 }
 
-export function checkKey(name: string, v: unknown, maxBytes: number): Key {
+/**
+ * A key argument: `null`/`undefined` and the empty key become `null`; anything else must be a
+ * Uint8Array of at most `maxBytes`. Never copies: a caller that keeps the key copies it
+ * (`copyKey`), so that later changes by its owner cannot reach in.
+ */
+export function checkKey(name: string, v: unknown, maxBytes = Infinity): Key {
   if (v === null || v === undefined) return null;
   if (!(v instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array or null`);
   if (v.length > maxBytes) throw new RangeError(`${name} is ${v.length} bytes, more than the ${maxBytes} allowed`);
-  return v.length === 0 ? null : v.slice();
+  return v.length === 0 ? null : v;
+}
+
+/** A private copy of a key (null stays null). */
+export function copyKey(k: Key): Key {
+  return k === null ? null : k.slice();
 }
 
 export function checkString(name: string, v: unknown): string {

@@ -2,6 +2,7 @@
 // per column, darker = busier. Used by the demo and handy in logs; no colour codes, so it reads
 // the same in any terminal or file.
 
+import { previewKey } from "../keys/preview.js";
 import { decodeKey, type Matrix } from "../wire/wire.js";
 
 const SHADES = " .:-=+*#%@";
@@ -33,11 +34,7 @@ export function asciiHeatmap(m: Matrix, opts: AsciiOptions = {}): string {
   return [header, ...lines].join("\n");
 }
 
-/** Key preview of SPEC §6: "(empty)", printable ASCII as text, else hex of the first bytes. */
+/** Key preview of SPEC §6 of a wire (base64) key. */
 export function keyLabel(b64: string | null): string {
-  const key = decodeKey(b64);
-  if (key === null || key.length === 0) return "(empty)";
-  if (key.every((b) => b >= 0x20 && b <= 0x7e)) return String.fromCharCode(...key);
-  const hex = Array.from(key.subarray(0, 32), (b) => b.toString(16).padStart(2, "0")).join("");
-  return `0x${hex}${key.length > 32 ? "…" : ""}`;
+  return previewKey(decodeKey(b64));
 }

@@ -18,6 +18,8 @@
 // equal minimum count the one updated least recently is evicted. `entries()` lists by count
 // descending, then key bytes ascending. Both rules are deterministic for a given input sequence.
 
+import { compareBytes } from "../keys/bytes.js";
+
 /** One tracked key of a sketch and its Space-Saving count. */
 export interface SketchEntry {
   /** A fresh copy of the key. */
@@ -244,13 +246,6 @@ function equalBytes(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: numb
   return true;
 }
 
-/** Unsigned byte order; a proper prefix sorts first. */
-export function compareKeyBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = a.length < b.length ? a.length : b.length;
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
-
 function byCountThenKey(a: SketchEntry, b: SketchEntry): number {
-  return a.count !== b.count ? b.count - a.count : compareKeyBytes(a.key, b.key);
+  return a.count !== b.count ? b.count - a.count : compareBytes(a.key, b.key);
 }

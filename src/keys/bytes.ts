@@ -28,19 +28,6 @@ export function compareEnd(a: Key, b: Key): number {
   return compareBytes(a, b);
 }
 
-/** An empty start means the lowest key, spelled `null`. */
-export function normalizeStart(k: Key): Key {
-  return k === null || k.length === 0 ? null : k;
-}
-
-/**
- * An empty end is treated as unbounded, spelled `null`: no non-empty range ends at the empty key,
- * and the wire format already encodes an unbounded end as `null` ("empty/unbounded").
- */
-export function normalizeEnd(k: Key): Key {
-  return k === null || k.length === 0 ? null : k;
-}
-
 /** True when `start ≤ key < end` (null start = lowest, null or empty end = unbounded). */
 export function keyInRange(key: Uint8Array, start: Key, end: Key): boolean {
   if (start !== null && start.length > 0 && compareBytes(key, start) < 0) return false;

@@ -8,8 +8,8 @@
 // history row redistributed over new routes lines up with how sub-buckets would have split it.
 import type { Key } from "../types.js";
 import { commonPrefixLength, compareBytes } from "./bytes.js";
-
-const U64_MAX = (1n << 64n) - 1n;
+import { checkKey } from "../validate.js";
+import { U64_MAX, windowValue } from "./window.js";
 const NO_BYTES = new Uint8Array(0);
 
 /**
@@ -19,19 +19,19 @@ const NO_BYTES = new Uint8Array(0);
  * S and E differ only past the 8-byte window), the piece containing `start` gets everything.
  */
 export function overlapWeights(start: Key, end: Key, pieces: readonly { start: Key; end: Key }[]): number[] {
-  const s = checkKey(start, "start") ?? NO_BYTES;
-  const e = checkKey(end, "end");
+  const s = checkKey("start", start) ?? NO_BYTES;
+  const e = checkKey("end", end);
   if (e !== null && compareBytes(s, e) >= 0) throw new RangeError("start must be below end");
   const bounds = checkPieces(pieces);
   const p = e === null ? 0 : commonPrefixLength(s, e);
-  const lo = windowAt(s, p);
-  const hi = e === null ? U64_MAX : windowAt(e, p);
+  const lo = windowValue(s, p);
+  const hi = e === null ? U64_MAX : windowValue(e, p);
   if (hi <= lo) return bounds.map((piece) => (containsStart(piece, s) ? 1 : 0));
   const span = hi - lo;
   const position = (x: Uint8Array): bigint => {
     if (compareBytes(x, s) <= 0) return lo;
     if (e !== null && compareBytes(x, e) >= 0) return hi;
-    const v = windowAt(x, p);
+    const v = windowValue(x, p);
     return v < lo ? lo : v > hi ? hi : v;
   };
   return bounds.map((piece) => {
@@ -81,26 +81,9 @@ export function apportion(total: number, weights: readonly number[]): number[] {
   return shares;
 }
 
-/** The 8 bytes of `key` from `offset`, big-endian, zero-padded past its end (SPEC §3.1 w()). */
-function windowAt(key: Uint8Array, offset: number): bigint {
-  let hiWord = 0;
-  let loWord = 0;
-  for (let i = 0; i < 4; i++) {
-    hiWord = hiWord * 256 + (key[offset + i] ?? 0);
-    loWord = loWord * 256 + (key[offset + 4 + i] ?? 0);
-  }
-  return (BigInt(hiWord) << 32n) | BigInt(loWord);
-}
-
 function containsStart(piece: { start: Key; end: Key }, s: Uint8Array): boolean {
   const afterStart = piece.start === null || compareBytes(piece.start, s) <= 0;
   return afterStart && (piece.end === null || compareBytes(s, piece.end) < 0);
-}
-
-function checkKey(key: Key, name: string): Key {
-  if (key === null) return null;
-  if (!(key instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array or null`);
-  return key.length === 0 ? null : key;
 }
 
 // Normalised copies of the bounds (empty start = lowest, empty end = unbounded, both `null`).
@@ -108,7 +91,7 @@ function checkPieces(pieces: readonly { start: Key; end: Key }[]): { start: Key;
   if (!Array.isArray(pieces)) throw new TypeError("pieces must be an array");
   const bounds = pieces.map((piece, i) => {
     if (typeof piece !== "object" || piece === null) throw new TypeError(`pieces[${i}] must be an object`);
-    return { start: checkKey(piece.start, `pieces[${i}].start`), end: checkKey(piece.end, `pieces[${i}].end`) };
+    return { start: checkKey(`pieces[${i}].start`, piece.start), end: checkKey(`pieces[${i}].end`, piece.end) };
   });
   for (let i = 1; i < bounds.length; i++) {
     const prevEnd = bounds[i - 1]!.end;

@@ -3,11 +3,7 @@
 // must agree with `subBucketIndex` key for key (the tests check that).
 import type { Key } from "../types.js";
 import { commonPrefixLength, compareBytes } from "./bytes.js";
-
-/** Bytes of a key read past the common prefix (SPEC: W = 8). */
-export const SUBRANGE_WINDOW_BYTES = 8;
-
-const U64_MAX = (1n << 64n) - 1n;
+import { U64_MAX, WINDOW_BYTES, windowValue } from "./window.js";
 
 /** How a route `[S, E)` is divided into sub-buckets. */
 export interface SubrangeLayout {
@@ -23,17 +19,6 @@ export interface SubrangeLayout {
   span: bigint;
   /** True when E is finite. */
   bounded: boolean;
-}
-
-/** w(x) at `offset`: the 8 bytes of `key` from there, big-endian, zero-padded past its end. */
-export function windowValue(key: Key, offset: number): bigint {
-  let v = 0n;
-  for (let i = 0; i < SUBRANGE_WINDOW_BYTES; i++) {
-    const at = offset + i;
-    const byte = key !== null && at < key.length ? key[at]! : 0;
-    v = (v << 8n) | BigInt(byte);
-  }
-  return v;
 }
 
 function isUnbounded(end: Key): boolean {
@@ -75,7 +60,7 @@ function edgeKey(start: Key, layout: SubrangeLayout, i: number): Uint8Array {
   const p = layout.prefixLen;
   let v = subBucketEdgeValue(layout, i);
   // The edge is > lo ≥ 0, so at least one window byte survives trimming: never the empty key.
-  let len = SUBRANGE_WINDOW_BYTES;
+  let len = WINDOW_BYTES;
   while ((v & 0xffn) === 0n) {
     v >>= 8n;
     len--;

@@ -8,6 +8,9 @@
 // table has ever held (split takes two consecutive ids, left first; merge takes one).
 import type { Key } from "../types.js";
 import { commonPrefixLength, compareBytes } from "../keys/bytes.js";
+import { previewKey } from "../keys/preview.js";
+import { prefixSide, windowHigh, windowLow } from "../keys/window.js";
+import { checkId, checkKey } from "../validate.js";
 import { instantiate } from "../wasm/load.js";
 import { wasmBase64 } from "../wasm/routes.wasm.js";
 
@@ -143,24 +146,12 @@ export class RouteTable {
    */
   routeIndexForKey(key: Uint8Array): number {
     if (!(key instanceof Uint8Array)) throw new TypeError("key must be a Uint8Array");
-    const len = key.length;
-    const prefix = this.prefix;
-    const p = prefix.length;
-    const n = len < p ? len : p;
-    let side = 0;
-    for (let i = 0; i < n; i++) {
-      const d = key[i] - prefix[i];
-      if (d !== 0) {
-        side = d;
-        break;
-      }
-    }
-    if (side < 0 || (side === 0 && len < p)) return 0;
+    const p = this.prefix.length;
+    const side = prefixSide(key, this.prefix, p);
+    if (side < 0) return 0;
     if (side > 0) return this.refs.length - 1;
-    let hi = 0;
-    let lo = 0;
-    for (let i = p; i < p + 4; i++) hi = hi * 256 + (i < len ? key[i] : 0);
-    for (let i = p + 4; i < p + 8; i++) lo = lo * 256 + (i < len ? key[i] : 0);
+    const hi = windowHigh(key, p);
+    const lo = windowLow(key, p);
     const index = this.wasm.routeIndexByWindow(hi, lo);
     return index >= 0 ? index : this.searchCopied(key);
   }
@@ -229,8 +220,8 @@ export class RouteTable {
     const highOk = parent.end === null || compareBytes(splitKey, parent.end) < 0;
     if (!lowOk || !highOk) {
       throw new RangeError(
-        `splitKey ${describeKey(splitKey)} must lie strictly inside route ${routeId} ` +
-          `[${describeKey(parent.start)}, ${describeKey(parent.end)})`,
+        `splitKey ${previewKey(splitKey)} must lie strictly inside route ${routeId} ` +
+          `[${previewKey(parent.start)}, ${previewKey(parent.end)})`,
       );
     }
     const key = splitKey.slice();
@@ -361,9 +352,9 @@ export class RouteTable {
     this.wasm.prepare(base, count);
     const windows = words;
     for (let i = 1; i < count; i++) {
-      const [hi, lo] = windowAt(routeAt(i).start!, prefix.length);
-      this.u32[(windows >>> 2) + 2 * i] = lo; // little-endian u64: low half first
-      this.u32[(windows >>> 2) + 2 * i + 1] = hi;
+      const start = routeAt(i).start!;
+      this.u32[(windows >>> 2) + 2 * i] = windowLow(start, prefix.length); // little-endian u64: low half first
+      this.u32[(windows >>> 2) + 2 * i + 1] = windowHigh(start, prefix.length);
     }
     return { base, words: windows, prefix };
   }
@@ -404,7 +395,7 @@ export function validateRoutes(routes: readonly RouteSpec[]): RouteSpec[] {
     seen.add(r.routeId);
     if (r.start !== null && r.end !== null && compareBytes(r.start, r.end) >= 0) {
       throw new RangeError(
-        `route ${r.routeId}: start ${describeKey(r.start)} must be below end ${describeKey(r.end)}`,
+        `route ${r.routeId}: start ${previewKey(r.start)} must be below end ${previewKey(r.end)}`,
       );
     }
   }
@@ -424,24 +415,18 @@ export function validateRoutes(routes: readonly RouteSpec[]): RouteSpec[] {
 function checkAdjacent(prev: RouteSpec, next: RouteSpec): void {
   const c = next.start === null || prev.end === null ? 1 : compareBytes(prev.end, next.start);
   if (c === 0) return;
-  const where = `routes ${prev.routeId} [${describeKey(prev.start)}, ${describeKey(prev.end)}) and ` +
-    `${next.routeId} [${describeKey(next.start)}, ${describeKey(next.end)})`;
+  const where = `routes ${prev.routeId} [${previewKey(prev.start)}, ${previewKey(prev.end)}) and ` +
+    `${next.routeId} [${previewKey(next.start)}, ${previewKey(next.end)})`;
   throw new RangeError(`${where} ${c > 0 ? "overlap" : "leave a gap"}`);
 }
 
 function normaliseRoute(r: RouteSpec, i: number): RouteSpec {
   if (typeof r !== "object" || r === null) throw new TypeError(`routes[${i}] must be an object`);
-  const routeId = checkId(r.routeId, `routes[${i}].routeId`);
-  const groupId = checkId(r.groupId, `routes[${i}] (route ${routeId}).groupId`);
-  const start = checkKey(r.start, `route ${routeId} start`);
-  const end = checkKey(r.end, `route ${routeId} end`);
+  const routeId = checkId(`routes[${i}].routeId`, r.routeId);
+  const groupId = checkId(`routes[${i}] (route ${routeId}).groupId`, r.groupId);
+  const start = checkKey(`route ${routeId} start`, r.start);
+  const end = checkKey(`route ${routeId} end`, r.end);
   return { routeId, start, end, groupId };
-}
-
-function checkId(v: unknown, name: string): number {
-  if (typeof v !== "number") throw new TypeError(`${name} must be a number`);
-  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative safe integer, got ${v}`);
-  return v;
 }
 
 // Copies every key into one buffer, so later changes by the caller cannot reorder the table,
@@ -463,12 +448,6 @@ function copyKeysIntoPool(routes: RouteSpec[]): void {
   }
 }
 
-function checkKey(v: unknown, name: string): Key {
-  if (v === null || v === undefined) return null;
-  if (!(v instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array or null`);
-  return v.length === 0 ? null : v;
-}
-
 function compareRoutesByStart(a: RouteSpec, b: RouteSpec): number {
   if (a.start === null || b.start === null) {
     if (a.start === b.start) return a.routeId - b.routeId;
@@ -485,15 +464,6 @@ function copyRoute(r: RouteSpec): RouteSpec {
   return { routeId: r.routeId, start: r.start?.slice() ?? null, end: r.end?.slice() ?? null, groupId: r.groupId };
 }
 
-/** Key preview for messages (SPEC §6 rule): printable ASCII as text, else hex. */
-export function describeKey(key: Key): string {
-  if (key === null) return "null";
-  if (key.length === 0) return "(empty)";
-  if (key.every((b) => b >= 0x20 && b <= 0x7e)) return JSON.stringify(String.fromCharCode(...key));
-  const hex = Array.from(key.subarray(0, 32), (b) => b.toString(16).padStart(2, "0")).join("");
-  return `0x${hex}${key.length > 32 ? "…" : ""}`;
-}
-
 function align8(n: number): number {
   return (n + 7) & ~7;
 }
@@ -507,11 +477,3 @@ function commonStartPrefix(count: number, routeAt: (i: number) => RouteSpec): Ui
   return first.slice(0, n);
 }
 
-/** The 8 bytes of `key` from `offset`, big-endian, zero-padded, as [high u32, low u32]. */
-function windowAt(key: Uint8Array, offset: number): [number, number] {
-  let hi = 0;
-  let lo = 0;
-  for (let i = offset; i < offset + 4; i++) hi = hi * 256 + (i < key.length ? key[i] : 0);
-  for (let i = offset + 4; i < offset + 8; i++) lo = lo * 256 + (i < key.length ? key[i] : 0);
-  return [hi, lo];
-}

@@ -9,6 +9,7 @@
 
 import { instantiate } from "../wasm/load.js";
 import { wasmBase64 } from "../wasm/sampler.wasm.js";
+import { prefixSide, windowHigh, windowLow } from "../keys/window.js";
 
 interface SamplerExports {
   init(slots: number, k: number): number;
@@ -132,24 +133,9 @@ export class Counters {
    */
   observeKey(rangeSlot: number, countSlot: number, op: number, key: Uint8Array, bytes: number): void {
     const p = this.prefixOf[rangeSlot];
-    const start = this.startOf[rangeSlot];
-    const len = key.length;
-    const n = len < p ? len : p;
-    let side = 0;
-    for (let i = 0; i < n; i++) {
-      const d = key[i] - start![i];
-      if (d !== 0) {
-        side = d;
-        break;
-      }
-    }
-    if (side === 0 && len < p) side = -1; // a proper prefix of the common prefix sorts below the start
-    let hi = 0;
-    let lo = 0;
-    if (side === 0) {
-      for (let i = p; i < p + 4; i++) hi = hi * 256 + (i < len ? key[i] : 0);
-      for (let i = p + 4; i < p + 8; i++) lo = lo * 256 + (i < len ? key[i] : 0);
-    }
+    const side = p === 0 ? 0 : prefixSide(key, this.startOf[rangeSlot]!, p);
+    const hi = side === 0 ? windowHigh(key, p) : 0;
+    const lo = side === 0 ? windowLow(key, p) : 0;
     this.wasm.observeWindow(rangeSlot, countSlot, op, side, hi, lo, bytes);
   }
 

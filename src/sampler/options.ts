@@ -28,7 +28,7 @@ export interface SamplerOptions {
   hotKeys?: HotKeysOptions;
 }
 
-export interface ResolvedOptions {
+export interface ResolvedSamplerOptions {
   stepMs: number;
   historyColumns: number;
   maxTrackedRoutes: number;
@@ -49,7 +49,7 @@ export const MAX_LABELS = 64;
 /** Counter memory cap: a wasm32 instance cannot address more than 4 GiB. */
 const MAX_COUNTER_BYTES = 2 ** 31;
 
-export function resolveOptions(opts: SamplerOptions = {}): ResolvedOptions {
+export function resolveOptions(opts: SamplerOptions = {}): ResolvedSamplerOptions {
   if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
   const stepMs = positiveOption("stepMs", opts.stepMs, DEFAULT_STEP_MS);
   const historyColumns = Math.min(positiveOption("historyColumns", opts.historyColumns, DEFAULT_HISTORY_COLUMNS), MAX_HISTORY_COLUMNS);

@@ -6,7 +6,7 @@ import type { HotKeysResponse } from "../hotkeys/response.js";
 import type { HotKeyTracker } from "../hotkeys/tracker.js";
 import { buildMatrixTable } from "../matrix/build.js";
 import type { MatrixTable } from "../matrix/table.js";
-import { SERIES, type Key, type Series } from "../types.js";
+import { SERIES, type HotKeysRequest, type Key, type Series } from "../types.js";
 import { checkFiniteNumber, checkId } from "../validate.js";
 import { MAX_ROWS, SERIES_MESSAGE } from "../wire/wire.js";
 import type { HolderRegistry } from "./registry.js";
@@ -17,13 +17,6 @@ export interface MatrixRequest {
   fromMs?: number;
   toMs?: number;
   rows?: number;
-}
-
-/** Which hot keys `hotKeys()` returns: a label, a sub-bucket, and how many. */
-export interface HotKeysRequest {
-  label?: string;
-  subBucket?: number;
-  top?: number;
 }
 
 /** The heatmap matrix (SPEC §5) of one series, with the merged row budget, cells in typed arrays. */

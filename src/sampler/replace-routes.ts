@@ -7,7 +7,7 @@ import { rangeContains, rangesOverlap } from "../keys/ranges.js";
 import type { History, RowValues } from "../history/history.js";
 import { rewriteColumn } from "../history/rewrite.js";
 import type { Key } from "../types.js";
-import { checkId, checkKey } from "../validate.js";
+import { checkId, checkKey, copyKey } from "../validate.js";
 import { overlapShares, splitValues } from "./apportion-cells.js";
 import { newRoute, type RouteHolder } from "./holders.js";
 import type { RouteLifecycle } from "./lifecycle.js";
@@ -90,8 +90,8 @@ function checkReplacement(ctx: ReplaceContext, oldIds: number[], newRoutes: NewR
   const fresh = newRoutes.map((n, i) => {
     if (typeof n !== "object" || n === null) throw new TypeError(`newRoutes[${i}] must be an object`);
     const id = checkId(`newRoutes[${i}].routeId`, n.routeId);
-    const start = checkKey(`newRoutes[${i}].start`, n.start, ctx.maxRouteKeyBytes);
-    const end = checkKey(`newRoutes[${i}].end`, n.end, ctx.maxRouteKeyBytes);
+    const start = copyKey(checkKey(`newRoutes[${i}].start`, n.start, ctx.maxRouteKeyBytes));
+    const end = copyKey(checkKey(`newRoutes[${i}].end`, n.end, ctx.maxRouteKeyBytes));
     const group = checkId(`newRoutes[${i}].groupId`, n.groupId ?? 0);
     if (ctx.registry.route(id) !== undefined && !oldIds.includes(id)) throw new RangeError(`newRoutes[${i}]: route ${id} is already registered`);
     return newRoute(id, start, end, group);

@@ -9,15 +9,15 @@ import { History } from "../history/history.js";
 import { HotKeyTracker } from "../hotkeys/tracker.js";
 import type { HotKeysResponse } from "../hotkeys/response.js";
 import { compareBytes } from "../keys/bytes.js";
-import type { Column, Key } from "../types.js";
-import { checkFiniteNumber, checkId, checkKey } from "../validate.js";
+import type { Column, HotKeysRequest, Key } from "../types.js";
+import { checkFiniteNumber, checkId, checkKey, copyKey } from "../validate.js";
 import type { Matrix } from "../wire/wire.js";
 import { toWireMatrix, type MatrixTable } from "../matrix/table.js";
 import { Counters } from "./counters.js";
 import { Flusher, GroupTerms } from "./flush.js";
 import { RouteLifecycle } from "./lifecycle.js";
-import { resolveOptions, slotCapacity, type ResolvedOptions, type SamplerOptions } from "./options.js";
-import { readHotKeys, readMatrixTable, type HotKeysRequest, type MatrixRequest } from "./reading.js";
+import { resolveOptions, slotCapacity, type ResolvedSamplerOptions, type SamplerOptions } from "./options.js";
+import { readHotKeys, readMatrixTable, type MatrixRequest } from "./reading.js";
 import { HolderRegistry } from "./registry.js";
 import { Rehoming } from "./rehome.js";
 import { replaceRoutes, type NewRoute } from "./replace-routes.js";
@@ -29,7 +29,7 @@ import { VirtualBuckets } from "./virtual-buckets.js";
 
 export type { HotKeysOptions, SamplerOptions } from "./options.js";
 export type { NewRoute } from "./replace-routes.js";
-export type { HotKeysRequest, MatrixRequest } from "./reading.js";
+export type { MatrixRequest } from "./reading.js";
 
 export interface SamplerStats {
   /** Observations of unknown or removed routes. */
@@ -55,7 +55,7 @@ export class Sampler {
   readonly historyColumns: number;
   readonly labels: readonly string[];
 
-  private readonly opts: ResolvedOptions;
+  private readonly opts: ResolvedSamplerOptions;
   private readonly labelIndex = new Map<string, number>();
   private readonly counters: Counters;
   private readonly count: Counters["count"]; // counters.count, kept here for the hot path
@@ -165,8 +165,8 @@ export class Sampler {
    */
   registerRoute(routeId: number, start: Key = null, end: Key = null, groupId = 0): boolean {
     checkId("routeId", routeId);
-    const s = checkKey("start", start, this.counters.maxRouteKeyBytes);
-    const e = checkKey("end", end, this.counters.maxRouteKeyBytes);
+    const s = copyKey(checkKey("start", start, this.counters.maxRouteKeyBytes));
+    const e = copyKey(checkKey("end", end, this.counters.maxRouteKeyBytes));
     checkId("groupId", groupId);
     if (s !== null && e !== null && compareBytes(s, e) >= 0) {
       throw new RangeError(`route ${routeId}: start must sort below end`);

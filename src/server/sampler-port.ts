@@ -1,15 +1,11 @@
 // The slice of the sampler the server uses. Kept as an interface so tests can serve a small fake
 // and the server does not depend on how the sampler is built.
-import type { Column } from "../types.js";
+import type { Column, HotKeysRequest } from "../types.js";
 import type { Matrix, MatrixQuery } from "../wire/wire.js";
 import type { HotKeysResponse } from "../hotkeys/response.js";
 import type { MatrixTable } from "../matrix/table.js";
 
-export interface HotKeysRequest {
-  label?: string;
-  subBucket?: number;
-  top?: number;
-}
+export type { HotKeysRequest };
 
 export interface SamplerPort {
   /** This node's matrix (wire object of SPEC §5); `fromMs`/`toMs` absent = unbounded. */

@@ -1,5 +1,7 @@
 // Wire bucket ids (SPEC §5): `route:<id>[:<label>][#<sub>]` and `virtual:<id>`.
 
+import { U64_MAX } from "../keys/window.js";
+
 export function routeBucketId(routeId: number, label: string, sub: number, subCount: number): string {
   let id = `route:${routeId}`;
   if (label !== "") id += `:${label}`;
@@ -7,9 +9,7 @@ export function routeBucketId(routeId: number, label: string, sub: number, subCo
   return id;
 }
 
-const MAX_U64 = (1n << 64n) - 1n;
-
 /** Synthetic id of the n-th virtual bucket: counts down from 2^64 − 1, never a real route id. */
 export function virtualBucketId(n: number): string {
-  return `virtual:${(MAX_U64 - BigInt(n)).toString()}`;
+  return `virtual:${(U64_MAX - BigInt(n)).toString()}`;
 }

@@ -6,6 +6,7 @@
 import { QueryError } from "../errors.js";
 import { SERIES, type Series } from "../types.js";
 import { MAX_ROWS, type MatrixQuery } from "./types.js";
+import { U64_MAX } from "../keys/window.js";
 
 export const SERIES_MESSAGE = "series must be one of: reads, writes, read_bytes, write_bytes";
 
@@ -13,7 +14,6 @@ const SIGNED = /^[+-]?[0-9]+$/;
 const UNSIGNED = /^[0-9]+$/;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
-const UINT64_MAX = (1n << 64n) - 1n;
 
 /** A signed 64-bit decimal integer, or `undefined` when `text` is not one. */
 export function parseInt64(text: string): bigint | undefined {
@@ -26,7 +26,7 @@ export function parseInt64(text: string): bigint | undefined {
 export function parseUint64(text: string): bigint | undefined {
   if (!UNSIGNED.test(text)) return undefined;
   const v = BigInt(text);
-  return v > UINT64_MAX ? undefined : v;
+  return v > U64_MAX ? undefined : v;
 }
 
 /**

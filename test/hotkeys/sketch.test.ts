@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { SpaceSavingSketch, compareKeyBytes, hashBytes, type SketchEntry } from "../../src/hotkeys/space-saving.js";
+import { SpaceSavingSketch, hashBytes, type SketchEntry } from "../../src/hotkeys/space-saving.js";
+import { compareBytes } from "../../src/keys/bytes.js";
 
 // Keys are written as latin1 strings in these tests (one char per byte).
 const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -146,7 +147,7 @@ describe("sketch key identity", () => {
         const keys = s.entries().map((e) => e.key);
         for (let i = 1; i < keys.length; i++) {
           const [a, b] = [s.entries()[i - 1]!, s.entries()[i]!];
-          expect(a.count > b.count || (a.count === b.count && compareKeyBytes(a.key, b.key) < 0)).toBe(true);
+          expect(a.count > b.count || (a.count === b.count && compareBytes(a.key, b.key) < 0)).toBe(true);
         }
       }),
       { numRuns: 300 },

@@ -6,8 +6,6 @@ import {
   compareEnd,
   compareStart,
   keyInRange,
-  normalizeEnd,
-  normalizeStart,
 } from "../../src/keys/bytes.js";
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
@@ -42,15 +40,6 @@ describe("bound comparisons", () => {
     expect(compareEnd(bytes(), null)).toBe(0);
     expect(compareEnd(bytes(1), null)).toBeLessThan(0);
     expect(compareEnd(bytes(1), bytes(2))).toBeLessThan(0);
-  });
-
-  it("normalizes empty bounds to null and keeps others", () => {
-    const k = bytes(7);
-    expect(normalizeStart(bytes())).toBeNull();
-    expect(normalizeStart(null)).toBeNull();
-    expect(normalizeStart(k)).toBe(k);
-    expect(normalizeEnd(bytes())).toBeNull();
-    expect(normalizeEnd(k)).toBe(k);
   });
 });
 

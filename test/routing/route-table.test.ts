@@ -86,7 +86,7 @@ describe("createRouteTable validation", () => {
         { routeId: 4, start: m, end: a, groupId: 1 },
         { routeId: 5, start: a, end: null, groupId: 1 },
       ]),
-    ).toThrow(/route 4: start "m" must be below end "a"/);
+    ).toThrow(/route 4: start m must be below end a$/);
     expect(() => createRouteTable([])).toThrow(RangeError);
     expect(() => createRouteTable("x" as never)).toThrow(TypeError);
     expect(() => createRouteTable([{ routeId: "1", start: null, end: null, groupId: 1 } as never])).toThrow(TypeError);
