@@ -2,6 +2,7 @@
 // defaults"), plus the checks that make a bad configuration fail at construction.
 
 import type { HotKeyTrackerOptions } from "../hotkeys/options.js";
+import { checkLogger, type Logger } from "../logger.js";
 import { checkString, positiveOption } from "../validate.js";
 
 /** Hot keys (SPEC §7): off unless `enabled`; the rest are the tracker's options. */
@@ -10,7 +11,7 @@ export interface HotKeysOptions extends HotKeyTrackerOptions {
 }
 
 export interface SamplerOptions {
-  /** Flush interval in ms (default 60 000). */
+  /** Flush interval in ms: an integer ≥ 1 (default 60 000). */
   stepMs?: number;
   /** Columns kept in history (default 1440, clamped to ≤ 100 000). */
   historyColumns?: number;
@@ -18,12 +19,17 @@ export interface SamplerOptions {
   maxTrackedRoutes?: number;
   /** Member route ids listed per virtual bucket (default 256). */
   maxMemberRoutesPerSlot?: number;
-  /** Sub-buckets per route, K (default 1, max 256). */
+  /** Sub-buckets per route, K (default 1, clamped to ≤ 256). */
   keyBucketsPerRoute?: number;
   /** Source labels; `[]` (default) = labels off. */
   labels?: string[];
-  /** Clock in ms (default `Date.now`). */
+  /**
+   * Clock in ms (default `Date.now`). Column times are kept strictly increasing and finite
+   * whatever it returns (see docs/design.md, "Clock").
+   */
   now?: () => number;
+  /** Where failing `onFlush` listeners and timer flushes are reported (default: stderr). */
+  logger?: Logger;
   /** Per-route top-K write keys; off by default (key bytes are kept in memory when on). */
   hotKeys?: HotKeysOptions;
 }
@@ -36,6 +42,7 @@ export interface ResolvedSamplerOptions {
   keyBucketsPerRoute: number;
   labels: string[];
   now: () => number;
+  logger: Logger;
   graceMs: number;
 }
 
@@ -52,14 +59,12 @@ const MAX_COUNTER_BYTES = 2 ** 31;
 export function resolveOptions(opts: SamplerOptions = {}): ResolvedSamplerOptions {
   if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
   const stepMs = positiveOption("stepMs", opts.stepMs, DEFAULT_STEP_MS);
-  const historyColumns = Math.min(positiveOption("historyColumns", opts.historyColumns, DEFAULT_HISTORY_COLUMNS), MAX_HISTORY_COLUMNS);
+  const historyColumns = positiveOption("historyColumns", opts.historyColumns, DEFAULT_HISTORY_COLUMNS, MAX_HISTORY_COLUMNS);
   const maxTrackedRoutes = positiveOption("maxTrackedRoutes", opts.maxTrackedRoutes, DEFAULT_MAX_TRACKED_ROUTES);
   const maxMemberRoutesPerSlot = positiveOption("maxMemberRoutesPerSlot", opts.maxMemberRoutesPerSlot, DEFAULT_MAX_MEMBER_ROUTES);
-  const keyBucketsPerRoute = positiveOption("keyBucketsPerRoute", opts.keyBucketsPerRoute, 1);
-  if (keyBucketsPerRoute > MAX_KEY_BUCKETS) {
-    throw new RangeError(`keyBucketsPerRoute must be at most ${MAX_KEY_BUCKETS}, got ${keyBucketsPerRoute}`);
-  }
+  const keyBucketsPerRoute = positiveOption("keyBucketsPerRoute", opts.keyBucketsPerRoute, 1, MAX_KEY_BUCKETS);
   const labels = resolveLabels(opts.labels);
+  const logger = checkLogger(opts.logger);
   const now = opts.now ?? Date.now;
   if (typeof now !== "function") throw new TypeError("now must be a function returning milliseconds");
   const slots = slotCapacity(maxTrackedRoutes, labels.length);
@@ -76,6 +81,7 @@ export function resolveOptions(opts: SamplerOptions = {}): ResolvedSamplerOption
     keyBucketsPerRoute,
     labels,
     now,
+    logger,
     graceMs: Math.max(5000, 2 * stepMs),
   };
 }

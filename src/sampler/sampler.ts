@@ -13,6 +13,8 @@ import type { Column, HotKeysRequest, Key } from "../types.js";
 import { checkFiniteNumber, checkId, checkKey, copyKey } from "../validate.js";
 import type { Matrix } from "../wire/wire.js";
 import { toWireMatrix, type MatrixTable } from "../matrix/table.js";
+import { logSafely } from "../logger.js";
+import { ColumnClock } from "./clock.js";
 import { Counters } from "./counters.js";
 import { Flusher, GroupTerms } from "./flush.js";
 import { RouteLifecycle } from "./lifecycle.js";
@@ -25,6 +27,7 @@ import { RouteIndex } from "./route-index.js";
 import { RowMetas } from "./row-metas.js";
 import { isOp, sampleLen } from "./samples.js";
 import { SlotPool } from "./slots.js";
+import { AlignedTimer, errorMessage } from "./timer.js";
 import { VirtualBuckets } from "./virtual-buckets.js";
 
 export type { HotKeysOptions, SamplerOptions } from "./options.js";
@@ -44,6 +47,8 @@ export interface SamplerStats {
   columns: number;
   /** Counter memory plus stored history. */
   memoryBytes: number;
+  /** Flushes whose clock was not after the previous column (back, still, not finite): stepped by 1 ms. */
+  clockAnomalies: number;
 }
 
 export function createSampler(options?: SamplerOptions): Sampler {
@@ -70,10 +75,10 @@ export class Sampler {
   private readonly terms = new GroupTerms();
   private readonly hotKeyTracker: HotKeyTracker | null;
   private readonly listeners = new Set<(column: Column) => void>();
-  private lastFlushMs: number;
+  private readonly clock: ColumnClock;
+  private readonly timer: AlignedTimer;
   private misses = 0;
   private invalidSamples = 0;
-  private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options?: SamplerOptions) {
     const o = resolveOptions(options);
@@ -98,10 +103,9 @@ export class Sampler {
     const limits = { maxTrackedRoutes: o.maxTrackedRoutes, labelSlots: o.labels.length + 1 };
     this.lifecycle = new RouteLifecycle(this.registry, slots, this.virtuals, this.rehoming, this.hotKeyTracker, limits);
     this.flusher = new Flusher(this.counters, slots, this.registry, this.virtuals, this.metas, this.history, this.terms);
-    this.lastFlushMs = o.now();
+    this.clock = new ColumnClock(o.now, o.stepMs);
+    this.timer = new AlignedTimer(o.stepMs, o.now, () => this.flush(), o.logger);
   }
-
-  // ---- hot path -------------------------------------------------------------------------
 
   /** Counts one request of `routeId` (sub-bucket 0 on a K > 1 route). Never throws. */
   observe(routeId: number, op: 0 | 1, keyLen: number, valueLen = 0): void {
@@ -157,8 +161,6 @@ export class Sampler {
     return r.vb !== null ? r.vb.slot : r.slots[labelIdx];
   }
 
-  // ---- route lifecycle ------------------------------------------------------------------
-
   /**
    * Registers a route `[start, end)`. Idempotent. Returns true when the route has its own slot,
    * false when it was folded into a virtual bucket (budget full, or its range lies inside one).
@@ -177,7 +179,7 @@ export class Sampler {
   /** Stops counting `routeId`; counts observed before still flush (grace window: max(5 s, 2 × step)). */
   removeRoute(routeId: number): void {
     checkId("routeId", routeId);
-    this.lifecycle.remove(routeId, this.opts.now());
+    this.lifecycle.remove(routeId, this.clock.read());
   }
 
   /** Stamps rows of `groupId` flushed from now on with `term`. */
@@ -206,30 +208,31 @@ export class Sampler {
         labelIndex: (label) => this.labelIndex.get(label) ?? 0,
         labelCount: this.labels.length,
         maxRouteKeyBytes: this.counters.maxRouteKeyBytes,
-        nowMs: this.opts.now(),
+        nowMs: this.clock.read(),
       },
       oldIds,
       newRoutes,
     );
   }
 
-  // ---- flush ----------------------------------------------------------------------------------
-
-  /** Drains every slot into one new history column for `(previous flush, now]`. */
+  /**
+   * Drains every slot into one new history column for `(previous flush, now]`. Column times are
+   * strictly increasing and finite whatever the clock says (see clock.ts).
+   */
   flush(): void {
-    const at = this.opts.now();
-    const windowStartMs = this.lastFlushMs < at ? this.lastFlushMs : at - this.stepMs;
-    const column = this.flusher.flush(windowStartMs, at);
-    this.lastFlushMs = at;
-    this.registry.reclaimExpired(at, this.opts.graceMs);
-    this.hotKeyTracker?.publish(at);
+    const { windowStartMs, atMs } = this.clock.nextColumn();
+    this.lifecycle.settlePending();
+    const column = this.flusher.flush(windowStartMs, atMs);
+    this.registry.reclaimExpired(atMs, this.opts.graceMs);
+    this.hotKeyTracker?.publish(atMs);
     if (this.listeners.size === 0) return;
-    const published: Column = { windowStartMs, atMs: at, rows: this.history.rowsOf(column) };
+    const published: Column = { windowStartMs, atMs, rows: this.history.rowsOf(column) };
     for (const listener of this.listeners) {
       try {
         listener(published);
-      } catch {
-        // A failing listener must not break the flush or the other listeners.
+      } catch (e) {
+        // A failing listener must not break the flush or the other listeners: it is reported.
+        logSafely(this.opts.logger, "error", `sampler: onFlush listener failed: ${errorMessage(e)}`);
       }
     }
   }
@@ -240,8 +243,6 @@ export class Sampler {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-
-  // ---- reading ---------------------------------------------------------------------------------
 
   /** Deep copies of the columns with `fromMs ≤ atMs < toMs`, oldest first. */
   snapshot(fromMs?: number, toMs?: number): Column[] {
@@ -260,7 +261,7 @@ export class Sampler {
    * The cell arrays are reused by the next matrix build: read them before building another.
    */
   matrixTable(q: MatrixRequest = {}): MatrixTable {
-    return readMatrixTable(this.history, q, this.opts.now());
+    return readMatrixTable(this.history, q, this.clock.read());
   }
 
   get hotKeysEnabled(): boolean {
@@ -281,21 +282,16 @@ export class Sampler {
       virtualBuckets,
       columns: this.history.length,
       memoryBytes: this.counters.memoryBytes() + this.history.memoryBytes(),
+      clockAnomalies: this.clock.anomalies,
     };
   }
 
-  // ---- timer -------------------------------------------------------------------------------------
-
-  /** Flushes every `stepMs` until `stop()`; the timer never keeps a Node process alive. */
+  /** Flushes at every multiple of `stepMs` of the clock until `stop()`; never keeps Node alive. */
   start(): void {
-    if (this.timer !== null) return;
-    this.timer = setInterval(() => this.flush(), this.stepMs);
-    (this.timer as { unref?: () => void }).unref?.();
+    this.timer.start();
   }
 
   stop(): void {
-    if (this.timer === null) return;
-    clearInterval(this.timer);
-    this.timer = null;
+    this.timer.stop();
   }
 }

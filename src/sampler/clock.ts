@@ -1,0 +1,41 @@
+// Column times from an untrusted clock. Every flushed column gets a finite time strictly after
+// the previous column's: a clock that went back, stood still or returned a non-finite value is
+// stepped to the previous column's time + 1 ms, and counted. The fan-out merge, the history and
+// every reader rely on column times increasing; a wrong clock must not corrupt them.
+
+export class ColumnClock {
+  /** Flushes whose clock reading was not after the previous column (or not finite). */
+  anomalies = 0;
+  /** Time of the last column; -Infinity before the first. */
+  private lastAtMs = -Infinity;
+  /** End of the last window (construction time before the first flush). */
+  private lastFlushMs: number;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly stepMs: number,
+  ) {
+    this.lastFlushMs = this.read();
+  }
+
+  /** The clock, or the last column's time when it returns something that is not a finite number. */
+  read(): number {
+    const t = this.now();
+    if (typeof t === "number" && Number.isFinite(t)) return t;
+    return Number.isFinite(this.lastAtMs) ? this.lastAtMs : 0;
+  }
+
+  /** The window `(windowStartMs, atMs]` of the next column; call once per flush. */
+  nextColumn(): { windowStartMs: number; atMs: number } {
+    const t = this.now();
+    let atMs = t;
+    if (typeof t !== "number" || !Number.isFinite(t) || t <= this.lastAtMs) {
+      this.anomalies++;
+      atMs = Number.isFinite(this.lastAtMs) ? this.lastAtMs + 1 : Number.isFinite(this.lastFlushMs) ? this.lastFlushMs : 0;
+    }
+    const windowStartMs = this.lastFlushMs < atMs ? this.lastFlushMs : atMs - this.stepMs;
+    this.lastAtMs = atMs;
+    this.lastFlushMs = atMs;
+    return { windowStartMs, atMs };
+  }
+}

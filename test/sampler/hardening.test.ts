@@ -1,0 +1,183 @@
+// Issues 9 and 10, sampler side: a wrong clock, bad options, failing callbacks and a route
+// re-registered with another group. Each test reproduces the problem it guards against.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createSampler, Op } from "../../src/index.js";
+import type { Logger } from "../../src/logger.js";
+import { clockedSampler, enc, totals } from "../helpers.js";
+
+function spyLogger(): Logger & { errors: string[] } {
+  const errors: string[] = [];
+  return { errors, info() {}, warn() {}, error: (m: string) => void errors.push(m) };
+}
+
+describe("clock (issue 10.1)", () => {
+  it("keeps column times strictly increasing and finite when the clock goes back, stands still or is NaN", () => {
+    let t = 11_000;
+    const s = createSampler({ stepMs: 1000, now: () => t });
+    s.registerRoute(1, null, null);
+    const times = [11_000, 9_000, 9_000, NaN, Infinity, 12_000];
+    for (const at of times) {
+      t = at;
+      s.observe(1, Op.Write, 1);
+      s.flush();
+    }
+    const cols = s.snapshot();
+    const ats = cols.map((c) => c.atMs);
+    expect(ats).toEqual([11_000, 11_001, 11_002, 11_003, 11_004, 12_000]);
+    for (const c of cols) expect(Number.isFinite(c.windowStartMs) && c.windowStartMs < c.atMs).toBe(true);
+    expect(s.stats().clockAnomalies).toBe(4);
+    expect(totals(cols).writes).toBe(6);
+    t = NaN;
+    const m = s.matrix();
+    expect(m.column_unix_ms).toEqual(ats);
+    expect(m.rows[0]!.values.reduce((a, b) => a + b, 0)).toBe(6);
+  });
+
+  it("start() flushes at multiples of stepMs of the clock, not stepMs after start", () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(5_250);
+    const s = createSampler({ stepMs: 1000 });
+    s.registerRoute(1, null, null);
+    s.start();
+    vi.advanceTimersByTime(749);
+    expect(s.stats().columns).toBe(0);
+    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(1000);
+    s.stop();
+    expect(s.snapshot().map((c) => c.atMs)).toEqual([6_000, 7_000]);
+  });
+  afterEach(() => void vi.useRealTimers());
+});
+
+describe("options (issue 10.2)", () => {
+  it("rejects fractions with a RangeError naming the option", () => {
+    for (const name of ["stepMs", "historyColumns", "keyBucketsPerRoute", "maxTrackedRoutes", "maxMemberRoutesPerSlot"]) {
+      expect(() => createSampler({ [name]: 0.5 + 1 })).toThrow(RangeError);
+      expect(() => createSampler({ [name]: 1.5 })).toThrow(new RegExp(`^${name} must be an integer`));
+    }
+  });
+
+  it("falls back to defaults for non-positive values, clamps above the maximum, takes any stepMs ≥ 1", () => {
+    expect(createSampler({ stepMs: -0.5 }).stepMs).toBe(60_000);
+    expect(createSampler({ stepMs: 1 }).stepMs).toBe(1);
+    expect(createSampler({ historyColumns: 1e9, maxTrackedRoutes: 4 }).historyColumns).toBe(100_000);
+    const { s, tick } = clockedSampler({ keyBucketsPerRoute: 100_000, maxTrackedRoutes: 2 });
+    s.registerRoute(1, null, null);
+    s.observeKey(1, Op.Write, enc("k"));
+    tick();
+    s.flush();
+    expect(s.snapshot()[0]!.rows[0]!.subBucketCount).toBe(256);
+  });
+});
+
+describe("logger (issue 10.3)", () => {
+  afterEach(() => void vi.useRealTimers());
+
+  it("reports a throwing onFlush listener and still calls the others and later flushes", () => {
+    const logger = spyLogger();
+    const { s, tick } = clockedSampler({ logger });
+    s.registerRoute(1, null, null);
+    const seen: number[] = [];
+    s.onFlush(() => {
+      throw new Error("listener broke");
+    });
+    s.onFlush((c) => void seen.push(c.atMs));
+    tick();
+    s.flush();
+    tick();
+    s.flush();
+    expect(seen).toHaveLength(2);
+    expect(logger.errors).toHaveLength(2);
+    expect(logger.errors[0]).toMatch(/onFlush listener failed: listener broke/);
+  });
+
+  it("reports a failing timer flush and keeps flushing", () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(10_000);
+    const logger = spyLogger();
+    let fail = false;
+    const s = createSampler({
+      stepMs: 1000,
+      logger,
+      now: () => {
+        if (fail) throw new Error("clock broke");
+        return Date.now();
+      },
+    });
+    s.start();
+    fail = true;
+    vi.advanceTimersByTime(1000);
+    fail = false;
+    vi.advanceTimersByTime(1000);
+    s.stop();
+    expect(logger.errors.some((m) => /timer flush failed: clock broke/.test(m))).toBe(true);
+    expect(s.stats().columns).toBe(1);
+  });
+
+  it("rejects a logger without the three methods", () => {
+    expect(() => createSampler({ logger: {} as Logger })).toThrow(TypeError);
+  });
+});
+
+describe("routes (issue 9)", () => {
+  it("9.5: re-registering inside the grace window with another group takes the new group and its term", () => {
+    const { s, tick } = clockedSampler({ stepMs: 1000 });
+    s.setLeaderTerm(7, 3);
+    s.setLeaderTerm(8, 5);
+    s.registerRoute(1, null, enc("m"), 7);
+    s.observe(1, Op.Write, 1);
+    s.removeRoute(1);
+    expect(s.registerRoute(1, null, enc("m"), 8)).toBe(true);
+    s.observe(1, Op.Write, 1);
+    tick();
+    s.flush();
+    tick(10_000);
+    s.observe(1, Op.Write, 1);
+    s.flush();
+    const rows = s.snapshot().flatMap((c) => c.rows);
+    expect(rows.map((r) => [r.bucketId, r.groupId, r.leaderTerm, r.writes])).toEqual([
+      ["route:1", 8, 5, 2],
+      ["route:1", 8, 5, 1],
+    ]);
+  });
+
+  it("9.9: setLeaderTerm(0, t) throws a RangeError", () => {
+    expect(() => createSampler().setLeaderTerm(0, 1)).toThrow(RangeError);
+  });
+});
+
+describe("hand split (issue 9.8)", () => {
+  it("remove-then-register over pending counts gives the pieces their own slots and re-homes the counts exactly", () => {
+    const { s, tick } = clockedSampler({ stepMs: 1000 });
+    s.registerRoute(1, enc("a"), enc("c"));
+    for (let i = 0; i < 10; i++) s.observe(1, Op.Write, 4);
+    s.removeRoute(1);
+    expect(s.registerRoute(2, enc("a"), enc("b"))).toBe(true);
+    expect(s.registerRoute(3, enc("b"), enc("c"))).toBe(true);
+    s.observe(2, Op.Write, 1);
+    tick();
+    s.flush();
+    const rows = s.snapshot()[0]!.rows;
+    expect(rows.every((r) => !r.aggregate)).toBe(true);
+    expect(rows.map((r) => r.bucketId)).toEqual(["route:2", "route:3"]);
+    expect(rows.reduce((a, r) => a + r.writes, 0)).toBe(11);
+    expect(rows.reduce((a, r) => a + r.writeBytes, 0)).toBe(41);
+    expect(s.stats()).toMatchObject({ trackedRoutes: 2, virtualBuckets: 0 });
+    tick();
+    s.observe(3, Op.Write, 1);
+    s.flush();
+    expect(s.snapshot()[1]!.rows.map((r) => [r.bucketId, r.writes])).toEqual([["route:3", 1]]);
+  });
+
+  it("folds into a virtual bucket only when the new routes cover the pending counts in part", () => {
+    const { s, tick } = clockedSampler({ stepMs: 1000 });
+    s.registerRoute(1, enc("a"), enc("c"));
+    s.observe(1, Op.Write, 4);
+    s.removeRoute(1);
+    expect(s.registerRoute(2, enc("a"), enc("b"))).toBe(true);
+    tick();
+    s.flush();
+    const rows = s.snapshot()[0]!.rows;
+    expect(rows.map((r) => [r.aggregate, r.writes])).toEqual([[true, 1]]);
+  });
+});
