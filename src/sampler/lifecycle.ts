@@ -67,9 +67,13 @@ export class RouteLifecycle {
       this.virtuals.join(hits[0] as VirtualBucket, r);
       return false;
     }
-    // Over pending counts of a removed holder that the route cannot take exactly (a split by
-    // hand: remove, then register the pieces): the route gets its own slots all the same, and
-    // the counts are settled at the next flush, when the other pieces are likely registered too.
+    // Over pending counts of a removed holder that the route cannot take exactly: count both in
+    // one bucket spanning them, so no count lands outside its row and rows never overlap.
+    const conflict = this.registry.graced.find((g) => this.rehoming.hasPendingOverlap(g, r) && !this.rehoming.fitsExactly(g, r));
+    if (conflict !== undefined) {
+      this.virtuals.join(this.virtuals.virtualize(conflict), r);
+      return false;
+    }
     const { labelSlots, maxTrackedRoutes } = this.limits;
     if (this.slots.freeCount < labelSlots) this.registry.reclaimIdle(labelSlots);
     if (this.registry.live.length >= maxTrackedRoutes || this.slots.freeCount < labelSlots) {
@@ -77,27 +81,10 @@ export class RouteLifecycle {
       return false;
     }
     this.registry.giveSlots(r);
-    // Pending counts of removed holders that fit its sub-buckets exactly: take them now, so they
-    // can never be counted twice or drain as an overlapping row (the others settle at the flush).
-    this.rehoming.rehomeGraced(this.rehoming.gracedUnder(r).filter((g) => this.rehoming.fitsExactly(g, r)));
+    // Pending counts of removed holders under this range fit its sub-buckets exactly: take them
+    // now, so they can never be counted twice or drain as an overlapping row.
+    this.rehoming.rehomeGraced(this.rehoming.gracedUnder(r));
     return true;
-  }
-
-  /**
-   * Before a drain: pending counts of removed holders under live routes (left by a hand split)
-   * move onto the live holders covering them, by key-space overlap with exact totals, as
-   * `replaceRoutes` does. When live holders cover them only in part, the remainder would have no
-   * row of its own that does not overlap another: then, as before, the removed holder and the
-   * routes over it are folded into one virtual bucket.
-   */
-  settlePending(): void {
-    for (const g of this.registry.graced.slice()) {
-      if (g.state !== "graced") continue; // folded by an earlier step of this loop
-      const over = this.registry.overlapping(g.start, g.end);
-      if (over.length === 0 || !this.registry.hasPendingIn(g, g.start, g.end)) continue;
-      if (this.rehoming.covers(over, g)) this.rehoming.distribute(this.rehoming.takePending(g), over);
-      else this.virtuals.foldOver(g);
-    }
   }
 
   /**

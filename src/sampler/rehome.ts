@@ -9,20 +9,6 @@ import { overlapShares, splitValues, type PendingCell, type TargetCell } from ".
 import type { Holder, RouteHolder } from "./holders.js";
 import type { HolderCell, HolderRegistry } from "./registry.js";
 import type { SlotPool } from "./slots.js";
-import { compareBytes, compareStart } from "../keys/bytes.js";
-import type { Key } from "../types.js";
-
-/** True when `[start, end)` lies within the union of `ranges` (in start order). */
-function coveredBy(ranges: readonly { start: Key; end: Key }[], start: Key, end: Key): boolean {
-  let at: Key = start; // the lowest key not yet known to be covered (null = the lowest of all)
-  for (const r of ranges) {
-    if (compareStart(r.start, at) > 0) return false; // a gap before this range
-    if (r.end === null) return true;
-    if (compareStart(r.end, at) > 0) at = r.end;
-    if (end !== null && compareBytes(r.end, end) >= 0) return true;
-  }
-  return false;
-}
 
 export class Rehoming {
   constructor(
@@ -49,11 +35,6 @@ export class Rehoming {
           !rangesOverlap(c.start, c.end, r.start, r.end) ||
           pieces.some((p) => rangeContains(p.start, p.end, c.start, c.end)),
       );
-  }
-
-  /** True when the ranges of `holders` (live, in key order) leave no gap in any busy cell of `g`. */
-  covers(holders: readonly Holder[], g: Holder): boolean {
-    return this.registry.cells(g).every((c) => !this.counters.busy(c.cell) || coveredBy(holders, c.start, c.end));
   }
 
   /** Graced holders with pending counts under route `r`. */

@@ -221,7 +221,6 @@ export class Sampler {
    */
   flush(): void {
     const { windowStartMs, atMs } = this.clock.nextColumn();
-    this.lifecycle.settlePending();
     const column = this.flusher.flush(windowStartMs, atMs);
     this.registry.reclaimExpired(atMs, this.opts.graceMs);
     this.hotKeyTracker?.publish(atMs);

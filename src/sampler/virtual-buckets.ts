@@ -95,11 +95,6 @@ export class VirtualBuckets {
     this.absorbOverlaps(vb);
   }
 
-  /** Folds graced holder `g` and every holder its range overlaps into one virtual bucket. */
-  foldOver(g: Holder): void {
-    this.absorbOverlaps(this.virtualize(g));
-  }
-
   /** Live route `r` of `vb` was removed: it departs, its counts stay in the slot until drained. */
   leave(vb: VirtualBucket, r: RouteHolder, nowMs: number): void {
     vb.members.splice(vb.members.indexOf(r), 1);

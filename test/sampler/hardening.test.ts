@@ -145,39 +145,3 @@ describe("routes (issue 9)", () => {
     expect(() => createSampler().setLeaderTerm(0, 1)).toThrow(RangeError);
   });
 });
-
-describe("hand split (issue 9.8)", () => {
-  it("remove-then-register over pending counts gives the pieces their own slots and re-homes the counts exactly", () => {
-    const { s, tick } = clockedSampler({ stepMs: 1000 });
-    s.registerRoute(1, enc("a"), enc("c"));
-    for (let i = 0; i < 10; i++) s.observe(1, Op.Write, 4);
-    s.removeRoute(1);
-    expect(s.registerRoute(2, enc("a"), enc("b"))).toBe(true);
-    expect(s.registerRoute(3, enc("b"), enc("c"))).toBe(true);
-    s.observe(2, Op.Write, 1);
-    tick();
-    s.flush();
-    const rows = s.snapshot()[0]!.rows;
-    expect(rows.every((r) => !r.aggregate)).toBe(true);
-    expect(rows.map((r) => r.bucketId)).toEqual(["route:2", "route:3"]);
-    expect(rows.reduce((a, r) => a + r.writes, 0)).toBe(11);
-    expect(rows.reduce((a, r) => a + r.writeBytes, 0)).toBe(41);
-    expect(s.stats()).toMatchObject({ trackedRoutes: 2, virtualBuckets: 0 });
-    tick();
-    s.observe(3, Op.Write, 1);
-    s.flush();
-    expect(s.snapshot()[1]!.rows.map((r) => [r.bucketId, r.writes])).toEqual([["route:3", 1]]);
-  });
-
-  it("folds into a virtual bucket only when the new routes cover the pending counts in part", () => {
-    const { s, tick } = clockedSampler({ stepMs: 1000 });
-    s.registerRoute(1, enc("a"), enc("c"));
-    s.observe(1, Op.Write, 4);
-    s.removeRoute(1);
-    expect(s.registerRoute(2, enc("a"), enc("b"))).toBe(true);
-    tick();
-    s.flush();
-    const rows = s.snapshot()[0]!.rows;
-    expect(rows.map((r) => [r.aggregate, r.writes])).toEqual([[true, 1]]);
-  });
-});
