@@ -1,24 +1,17 @@
 // `keyviz record` writes a valid, reproducible recording of the demo (its split and merge
 // included); `keyviz inspect` describes it; both answer misuse with one line.
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openHistory } from "../../src/history/replay.js";
-import { COLUMNS, demoRecording, END_MS, RECORD_ARGS } from "./recording.js";
+import { COLUMNS, useDemoRecording, END_MS, RECORD_ARGS } from "./recording.js";
 import { runCli } from "./run-cli.js";
 
-let dir: string;
-let file: string;
-let bytes: Uint8Array;
-
-beforeAll(async () => {
-  ({ dir, file, bytes } = await demoRecording());
-}, 60_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const recording = useDemoRecording();
 
 describe("keyviz record", () => {
   it("records the demo's columns, with the hot route split and two cold routes merged", () => {
-    const replay = openHistory(bytes);
+    const replay = openHistory(recording.bytes);
     expect(replay.columns).toHaveLength(COLUMNS);
     expect(replay.toMs).toBe(END_MS);
     expect(replay.stepMs).toBe(1000);
@@ -29,10 +22,10 @@ describe("keyviz record", () => {
   });
 
   it("gives the same recording for the same seed and end time", async () => {
-    const again = join(dir, "again.kvz");
+    const again = join(recording.dir, "again.kvz");
     const run = await runCli(["record", ...RECORD_ARGS, "--out", again]).done;
     expect(run.code).toBe(0);
-    const a = openHistory(bytes).snapshot();
+    const a = openHistory(recording.bytes).snapshot();
     const b = openHistory(new Uint8Array(readFileSync(again))).snapshot();
     expect(b).toEqual(a);
   }, 30_000);
@@ -40,19 +33,19 @@ describe("keyviz record", () => {
 
 describe("keyviz inspect", () => {
   it("prints the format, span, routes, columns and size per cell", async () => {
-    const { code, stdout } = await runCli(["inspect", file]).done;
+    const { code, stdout } = await runCli(["inspect", recording.file]).done;
     expect(code).toBe(0);
-    const cells = openHistory(bytes).snapshot().reduce((n, c) => n + c.rows.length, 0);
+    const cells = openHistory(recording.bytes).snapshot().reduce((n, c) => n + c.rows.length, 0);
     expect(stdout).toBe(
       [
-        file,
+        recording.file,
         "  format   .kvz 1.0",
         "  step     1000 ms",
         `  span     ${new Date(END_MS - COLUMNS * 1000).toISOString()} .. ${new Date(END_MS).toISOString()} (${COLUMNS} s)`,
         `  columns  ${COLUMNS}`,
-        `  routes   ${openHistory(bytes).routes.length}`,
+        `  routes   ${openHistory(recording.bytes).routes.length}`,
         `  cells    ${cells} (one row of one column, all four series)`,
-        `  size     ${bytes.length} bytes, ${(bytes.length / cells).toFixed(2)} bytes per cell`,
+        `  size     ${recording.bytes.length} bytes, ${(recording.bytes.length / cells).toFixed(2)} bytes per cell`,
         "",
       ].join("\n"),
     );
@@ -62,12 +55,12 @@ describe("keyviz inspect", () => {
 describe("record and inspect misuse", () => {
   it("answers each with one line and the right exit code", async () => {
     const cases: [string[], number, RegExp][] = [
-      [["record", "--out", join(dir, "x.kvz")], 2, /^keyviz: record: --seconds N is required\n$/],
+      [["record", "--out", join(recording.dir, "x.kvz")], 2, /^keyviz: record: --seconds N is required\n$/],
       [["record", "--seconds", "5"], 2, /^keyviz: record: --out FILE is required\n$/],
-      [["record", "--seconds", "0", "--out", join(dir, "x.kvz")], 2, /^keyviz: --seconds must be an integer in 1\.\.604800, got "0"\n$/],
-      [["record", "--seconds", "1", "--out", join(dir, "missing", "x.kvz")], 1, /^keyviz: cannot write .*x\.kvz: .*no such file or directory.*\n$/],
+      [["record", "--seconds", "0", "--out", join(recording.dir, "x.kvz")], 2, /^keyviz: --seconds must be an integer in 1\.\.604800, got "0"\n$/],
+      [["record", "--seconds", "1", "--out", join(recording.dir, "missing", "x.kvz")], 1, /^keyviz: cannot write .*x\.kvz: .*no such file or directory.*\n$/],
       [["inspect"], 2, /^keyviz: inspect: missing FILE\.kvz/],
-      [["inspect", join(dir, "nope.kvz")], 1, /^keyviz: cannot read .*nope\.kvz: no such file\n$/],
+      [["inspect", join(recording.dir, "nope.kvz")], 1, /^keyviz: cannot read .*nope\.kvz: no such file\n$/],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args).done));
     results.forEach((r, i) => {

@@ -1,7 +1,7 @@
 // `keyviz render`: a PNG that decodes back to the demo's picture (the hot tenant's band is the
 // brightest), an HTML page that shows the heatmap opened from disk in Chromium with no request to
 // any server, and one clear line for every way the command can be misused or fail.
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import pngjs from "pngjs";
@@ -13,17 +13,10 @@ import { openHistory } from "../../src/history/replay.js";
 import { decodeKey, type Matrix } from "../../src/wire/wire.js";
 import { chromiumPath, launchChromium } from "../browser/find-chromium.js";
 import { rowColours, shot, waitForShape, watchedPage } from "../web/page.js";
-import { COLUMNS, demoRecording } from "./recording.js";
+import { COLUMNS, useDemoRecording } from "./recording.js";
 import { runCli } from "./run-cli.js";
 
-let dir: string;
-let file: string;
-let bytes: Uint8Array;
-
-beforeAll(async () => {
-  ({ dir, file, bytes } = await demoRecording());
-}, 60_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const recording = useDemoRecording();
 
 /** Indices of the matrix rows whose key range overlaps the hot tenant's keys. */
 function tenantRows(m: Matrix): number[] {
@@ -40,11 +33,11 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe("keyviz render", () => {
   it("writes a PNG whose brightest band is the hot tenant's key range", async () => {
-    const out = join(dir, "heatmap.png");
-    const run = await runCli(["render", file, "--out", out, "--series", "writes"]).done;
+    const out = join(recording.dir, "heatmap.png");
+    const run = await runCli(["render", recording.file, "--out", out, "--series", "writes"]).done;
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    const m = openHistory(bytes).matrix({ series: "writes" });
+    const m = openHistory(recording.bytes).matrix({ series: "writes" });
     expect(run.stdout).toBe(`keyviz render: wrote ${out} (1200×${m.rows.length * Math.floor(600 / m.rows.length)}, ${m.rows.length} rows × ${COLUMNS} columns of writes)\n`);
 
     const png = pngjs.PNG.sync.read(Buffer.from(await import("node:fs").then((fs) => fs.readFileSync(out))));
@@ -78,8 +71,8 @@ describe("keyviz render", () => {
     afterAll(async () => browser?.close());
 
     it("shows the heatmap when opened from disk, with the hot band, and asks no server", async () => {
-      const out = join(dir, "heatmap.html");
-      const run = await runCli(["render", file, "--out", out, "--rows", "64"]).done;
+      const out = join(recording.dir, "heatmap.html");
+      const run = await runCli(["render", recording.file, "--out", out, "--rows", "64"]).done;
       expect(run.stderr).toBe("");
       expect(run.code).toBe(0);
       const { page, errors, requests } = await watchedPage(browser);
@@ -87,7 +80,7 @@ describe("keyviz render", () => {
       await waitForShape(page, 64, COLUMNS);
       expect(page.url()).toMatch(/#.*rows=64/);
       const colours = (await rowColours(page, null)).map((c) => (c.a / 255) * (0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b));
-      const m = openHistory(bytes).matrix({ series: "writes", rows: 64 });
+      const m = openHistory(recording.bytes).matrix({ series: "writes", rows: 64 });
       const hot = tenantRows(m);
       expect(hot).toContain(colours.indexOf(Math.max(...colours)));
       await shot(page, "render-html");
@@ -98,21 +91,21 @@ describe("keyviz render", () => {
   });
 
   it("answers every misuse and failure with one line", async () => {
-    const corrupt = join(dir, "corrupt.kvz");
-    const cut = bytes.slice(0, bytes.length - 7);
+    const corrupt = join(recording.dir, "corrupt.kvz");
+    const cut = recording.bytes.slice(0, recording.bytes.length - 7);
     writeFileSync(corrupt, cut);
     const cases: [string[], number, RegExp][] = [
       [["render"], 2, /^keyviz: render: missing FILE\.kvz/],
-      [["render", file], 2, /^keyviz: render: --out FILE is required/],
-      [["render", file, "--out", join(dir, "x.gif")], 2, /^keyviz: render: --out must end in \.png or \.html/],
-      [["render", file, "--out", join(dir, "x.png"), "--series", "deletes"], 2, /^keyviz: --series must be one of: reads, writes, read_bytes, write_bytes; got "deletes"/],
-      [["render", file, "--out", join(dir, "x.png"), "--rows", "0"], 2, /^keyviz: --rows must be an integer in 1\.\.1024/],
-      [["render", file, "--out", join(dir, "x.png"), "--from", "yesterday"], 2, /^keyviz: --from must be unix milliseconds or an ISO 8601 time/],
-      [["render", join(dir, "missing.kvz"), "--out", join(dir, "x.png")], 1, /^keyviz: cannot read .*missing\.kvz: no such file/],
-      [["render", dir, "--out", join(dir, "x.png")], 1, /^keyviz: cannot read .*: it is a directory/],
-      [["render", corrupt, "--out", join(dir, "x.png")], 1, /^keyviz: .*corrupt\.kvz is not a valid \.kvz recording: .*at byte \d+/],
-      [["render", file, "--out", join(dir, "no-such-dir", "x.png")], 1, /^keyviz: cannot write .*x\.png: /],
-      [["render", file, "--out", join(dir, "x.png"), "--from", "2030-01-01T00:00:00Z"], 1, /^keyviz: .*demo\.kvz: no columns in the chosen window/],
+      [["render", recording.file], 2, /^keyviz: render: --out FILE is required/],
+      [["render", recording.file, "--out", join(recording.dir, "x.gif")], 2, /^keyviz: render: --out must end in \.png or \.html/],
+      [["render", recording.file, "--out", join(recording.dir, "x.png"), "--series", "deletes"], 2, /^keyviz: --series must be one of: reads, writes, read_bytes, write_bytes; got "deletes"/],
+      [["render", recording.file, "--out", join(recording.dir, "x.png"), "--rows", "0"], 2, /^keyviz: --rows must be an integer in 1\.\.1024/],
+      [["render", recording.file, "--out", join(recording.dir, "x.png"), "--from", "yesterday"], 2, /^keyviz: --from must be unix milliseconds or an ISO 8601 time/],
+      [["render", join(recording.dir, "missing.kvz"), "--out", join(recording.dir, "x.png")], 1, /^keyviz: cannot read .*missing\.kvz: no such file/],
+      [["render", recording.dir, "--out", join(recording.dir, "x.png")], 1, /^keyviz: cannot read .*: it is a directory/],
+      [["render", corrupt, "--out", join(recording.dir, "x.png")], 1, /^keyviz: .*corrupt\.kvz is not a valid \.kvz recording: .*at byte \d+/],
+      [["render", recording.file, "--out", join(recording.dir, "no-such-dir", "x.png")], 1, /^keyviz: cannot write .*x\.png: /],
+      [["render", recording.file, "--out", join(recording.dir, "x.png"), "--from", "2030-01-01T00:00:00Z"], 1, /^keyviz: .*demo\.kvz: no columns in the chosen window/],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args).done));
     results.forEach((r, i) => {
