@@ -18,6 +18,11 @@ export class ColumnClock {
     this.lastFlushMs = this.read();
   }
 
+  /** Columns recovered from storage end at `atMs`: the next column comes after it. */
+  resumeAfter(atMs: number): void {
+    if (atMs > this.lastAtMs) this.lastAtMs = atMs;
+  }
+
   /** The clock, or the last column's time when it returns something that is not a finite number. */
   read(): number {
     const t = this.now();

@@ -1,6 +1,7 @@
 // Sampler options: defaults and clamps of SPEC §3 ("non-positive options fall back to
 // defaults"), plus the checks that make a bad configuration fail at construction.
 
+import type { StorageOptions } from "../history/storage.js";
 import type { HotKeyTrackerOptions } from "../hotkeys/options.js";
 import { checkLogger, type Logger } from "../logger.js";
 import { checkString, positiveOption } from "../validate.js";
@@ -28,10 +29,12 @@ export interface SamplerOptions {
    * whatever it returns (see docs/design.md, "Clock").
    */
   now?: () => number;
-  /** Where failing `onFlush` listeners and timer flushes are reported (default: stderr). */
+  /** Where failing `onFlush` listeners, timer flushes and storage problems are reported (default: stderr). */
   logger?: Logger;
   /** Per-route top-K write keys; off by default (key bytes are kept in memory when on). */
   hotKeys?: HotKeysOptions;
+  /** History on disk (Node only): appended every flush, read back at construction. Off by default. */
+  storage?: StorageOptions;
 }
 
 export interface ResolvedSamplerOptions {

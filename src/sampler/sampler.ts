@@ -1,10 +1,11 @@
 // createSampler: counts requests per route on the hot path and flushes them into one history
-// column per step (SPEC §3). This class is the facade: it validates arguments, owns the hot
-// path and the timer, and delegates the rest, one module per concern: counters (Wasm counters,
-// the only file that knows their layout), route-index (hot-path lookup), slots, holders and
-// registry (slot holders, one state each), lifecycle (register/remove), virtual-buckets, rehome
-// and replace-routes (re-homing counts and history), row-metas, flush, reading (queries).
+// column per step (SPEC §3). This class is the facade: it validates arguments, owns the hot path
+// and the timer, and delegates the rest, one module per concern: counters (Wasm counters, the only
+// file that knows their layout), route-index (hot-path lookup), slots, holders and registry (slot
+// holders, one state each), lifecycle (register/remove), virtual-buckets, rehome and replace-routes
+// (re-homing), row-metas, flush, reading (queries), persistence (storage on disk, export files).
 
+import type { ExportRange } from "../history/export.js";
 import { History } from "../history/history.js";
 import { HotKeyTracker } from "../hotkeys/tracker.js";
 import type { HotKeysResponse } from "../hotkeys/response.js";
@@ -24,32 +25,18 @@ import { HolderRegistry } from "./registry.js";
 import { Rehoming } from "./rehome.js";
 import { replaceRoutes, type NewRoute } from "./replace-routes.js";
 import { RouteIndex } from "./route-index.js";
+import { Persistence } from "./persistence.js";
 import { RowMetas } from "./row-metas.js";
 import { isOp, sampleLen } from "./samples.js";
 import { SlotPool } from "./slots.js";
+import type { SamplerStats } from "./stats.js";
 import { AlignedTimer, errorMessage } from "./timer.js";
 import { VirtualBuckets } from "./virtual-buckets.js";
 
 export type { HotKeysOptions, SamplerOptions } from "./options.js";
 export type { NewRoute } from "./replace-routes.js";
 export type { MatrixRequest } from "./reading.js";
-
-export interface SamplerStats {
-  /** Observations of unknown or removed routes. */
-  misses: number;
-  /** Observations with an op other than 0/1 or a key that is not a Uint8Array. */
-  invalidSamples: number;
-  /** Live routes with their own slot. */
-  trackedRoutes: number;
-  /** Live virtual buckets. */
-  virtualBuckets: number;
-  /** Columns in history. */
-  columns: number;
-  /** Counter memory plus stored history. */
-  memoryBytes: number;
-  /** Flushes whose clock was not after the previous column (back, still, not finite): stepped by 1 ms. */
-  clockAnomalies: number;
-}
+export type { SamplerStats } from "./stats.js";
 
 export function createSampler(options?: SamplerOptions): Sampler {
   return new Sampler(options);
@@ -77,6 +64,8 @@ export class Sampler {
   private readonly listeners = new Set<(column: Column) => void>();
   private readonly clock: ColumnClock;
   private readonly timer: AlignedTimer;
+  private readonly persistence: Persistence;
+  private closed = false;
   private misses = 0;
   private invalidSamples = 0;
 
@@ -104,6 +93,9 @@ export class Sampler {
     this.lifecycle = new RouteLifecycle(this.registry, slots, this.virtuals, this.rehoming, this.hotKeyTracker, limits);
     this.flusher = new Flusher(this.counters, slots, this.registry, this.virtuals, this.metas, this.history, this.terms);
     this.clock = new ColumnClock(o.now, o.stepMs);
+    this.persistence = new Persistence(options?.storage, this.history, o.stepMs, o);
+    this.virtuals.skipIds(this.persistence.virtualIdsUsed);
+    this.clock.resumeAfter(this.persistence.lastAtMs);
     this.timer = new AlignedTimer(o.stepMs, o.now, () => this.flush(), o.logger);
   }
 
@@ -191,11 +183,10 @@ export class Sampler {
   }
 
   /**
-   * The key range covered by `oldIds` is now covered by `newRoutes` (a split, a merge, or any
-   * re-partition of that range). New routes are registered; pending counts of the old routes
-   * and their rows in every stored column are re-homed onto the new routes in proportion to
-   * key-space overlap (the SPEC §3.1 w() measure, largest-remainder integers), so every
-   * column's totals are unchanged and rows before and after line up on the key axis.
+   * The key range of `oldIds` is now covered by `newRoutes` (split, merge, any re-partition). New
+   * routes are registered; pending counts and stored rows of the old routes are re-homed onto the
+   * new ones by key-space overlap (SPEC §3.1 w(), largest-remainder integers; stored columns
+   * lazily, history.ts), so every column's totals are unchanged and rows line up on the key axis.
    */
   replaceRoutes(oldIds: number[], newRoutes: NewRoute[]): void {
     replaceRoutes(
@@ -213,15 +204,14 @@ export class Sampler {
       oldIds,
       newRoutes,
     );
+    this.persistence.rehomed();
   }
 
-  /**
-   * Drains every slot into one new history column for `(previous flush, now]`. Column times are
-   * strictly increasing and finite whatever the clock says (see clock.ts).
-   */
+  /** Drains every slot into one new column for `(previous flush, now]`; times strictly increase (clock.ts). */
   flush(): void {
     const { windowStartMs, atMs } = this.clock.nextColumn();
     const column = this.flusher.flush(windowStartMs, atMs);
+    this.persistence.appended(column);
     this.registry.reclaimExpired(atMs, this.opts.graceMs);
     this.hotKeyTracker?.publish(atMs);
     if (this.listeners.size === 0) return;
@@ -255,12 +245,14 @@ export class Sampler {
     return toWireMatrix(this.matrixTable(q));
   }
 
-  /**
-   * The same matrix with its cells in typed arrays (what the server writes as JSON directly).
-   * The cell arrays are reused by the next matrix build: read them before building another.
-   */
+  /** The same matrix, cells in typed arrays (what the server writes); reused by the next build. */
   matrixTable(q: MatrixRequest = {}): MatrixTable {
     return readMatrixTable(this.history, q, this.clock.read());
+  }
+
+  /** The columns with `fromMs ≤ atMs < toMs` (absent or 0 = unbounded) as a `.kvz` file. */
+  exportHistory(range: ExportRange = {}): Uint8Array {
+    return this.persistence.exportHistory(range, this.clock.read());
   }
 
   get hotKeysEnabled(): boolean {
@@ -282,6 +274,7 @@ export class Sampler {
       columns: this.history.length,
       memoryBytes: this.counters.memoryBytes() + this.history.memoryBytes(),
       clockAnomalies: this.clock.anomalies,
+      ...this.persistence.stats(),
     };
   }
 
@@ -292,5 +285,14 @@ export class Sampler {
 
   stop(): void {
     this.timer.stop();
+  }
+
+  /** Stops the timer, flushes, syncs the storage and releases its directory. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stop();
+    this.flush();
+    this.persistence.close();
   }
 }

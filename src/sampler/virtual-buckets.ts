@@ -23,6 +23,11 @@ export class VirtualBuckets {
     private readonly metas: RowMetas,
   ) {}
 
+  /** Starts synthetic ids after `n` already used (recovered history still names them). */
+  skipIds(n: number): void {
+    if (n > this.created) this.created = n;
+  }
+
   /** Live virtual buckets. */
   get liveCount(): number {
     let n = 0;

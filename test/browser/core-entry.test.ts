@@ -65,7 +65,6 @@ describe.skipIf(executablePath === null)("core entry in chromium", () => {
 
   it("opens a .kvz export and replays the same matrix as the sampler that wrote it", async () => {
     const { createSampler } = await import("../../src/index.js");
-    const { exportBytes } = await import("../../src/history/export.js");
     const enc = (s: string) => new TextEncoder().encode(s);
     let now = 1_000_000;
     const s = createSampler({ stepMs: 1000, now: () => now, keyBucketsPerRoute: 4, labels: ["x"] });
@@ -77,7 +76,7 @@ describe.skipIf(executablePath === null)("core entry in chromium", () => {
       now += 1000;
       s.flush();
     }
-    const bytes = exportBytes((s as unknown as { history: Parameters<typeof exportBytes>[0] }).history, s.stepMs, {}, now);
+    const bytes = s.exportHistory();
     const page = await browser.newPage();
     await page.goto(`${base}/`);
     const replayed = await page.evaluate(`(async () => {
@@ -86,9 +85,14 @@ describe.skipIf(executablePath === null)("core entry in chromium", () => {
       const m = r.matrix({ series: "read_bytes", rows: 3 });
       let rejected = "";
       try { kv.openHistory(Uint8Array.from([0x89, 0x4b])); } catch (e) { rejected = e.name + " " + e.offset; }
-      return { m: { ...m, generated_at: "" }, columns: r.columns.length, rejected };
+      let storage = "";
+      try { kv.createSampler({ storage: { dir: "/tmp/x" } }); } catch (e) { storage = e.name + ": " + e.message; }
+      return { m: { ...m, generated_at: "" }, columns: r.columns.length, rejected, storage };
     })()`);
-    expect(replayed).toEqual({ m: { ...s.matrix({ series: "read_bytes", rows: 3 }), generated_at: "" }, columns: 4, rejected: "HistoryFormatError 2" });
+    expect(replayed).toEqual({ m: { ...s.matrix({ series: "read_bytes", rows: 3 }), generated_at: "" }, columns: 4,
+      rejected: "HistoryFormatError 2",
+      storage: expect.stringMatching(/^TypeError: storage needs Node\.js .* not available in browsers/),
+    });
     await page.close();
   });
 });

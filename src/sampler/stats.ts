@@ -1,0 +1,24 @@
+// What `sampler.stats()` reports (one shape, documented here rather than in the facade).
+
+import type { StorageStats } from "../history/segment-log.js";
+
+export interface SamplerStats {
+  /** Observations of unknown or removed routes. */
+  misses: number;
+  /** Observations with an op other than 0/1 or a key that is not a Uint8Array. */
+  invalidSamples: number;
+  /** Live routes with their own slot. */
+  trackedRoutes: number;
+  /** Live virtual buckets. */
+  virtualBuckets: number;
+  /** Columns in history. */
+  columns: number;
+  /** Counter memory plus stored history. */
+  memoryBytes: number;
+  /** Flushes whose clock was not after the previous column (back, still, not finite): stepped by 1 ms. */
+  clockAnomalies: number;
+  /** History storage on disk (`storage` option), or null when off. */
+  storage: StorageStats | null;
+  /** Failed storage writes since startup; absent without storage (nothing to fail). */
+  storageErrors?: number;
+}
