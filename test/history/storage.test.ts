@@ -78,6 +78,24 @@ describe("sampler storage", () => {
     b.s.close();
   });
 
+  it("a restart whose clock is behind the recovered columns still appends after them", () => {
+    const dir = tempDir();
+    const a = clocked({ storage: { dir } });
+    routes(a.s);
+    traffic(a.s, 0);
+    a.flush();
+    a.s.close();
+    const last = a.s.snapshot().at(-1)!.atMs;
+    const b = clocked({ storage: { dir } }, last - 50_000);
+    routes(b.s);
+    traffic(b.s, 1);
+    b.flush();
+    const times = b.s.snapshot().map((c) => c.atMs);
+    expect(times.at(-1)).toBe(last + 1);
+    expect(b.s.stats().clockAnomalies).toBe(1);
+    b.s.close();
+  });
+
   it("never reuses a recovered virtual bucket id", () => {
     const dir = tempDir();
     const a = clocked({ maxTrackedRoutes: 1, storage: { dir } });
