@@ -1,12 +1,29 @@
 // `keyviz demo` as `npm start` runs it: the built command serves the API with a live matrix within
 // seconds, splits the overloaded route, and stops cleanly on Ctrl-C (SIGINT).
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
-import { describe, expect, it } from "vitest";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.js";
+
+// Every run gets its own history folder (the default one is shared by every demo on the machine).
+const dirs: string[] = [];
+function historyDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "keyviz-demo-test-"));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+async function columnsServed(url: string): Promise<number> {
+  const m = (await (await fetch(`${url}admin/api/v1/keyviz/matrix?series=reads`)).json()) as { column_unix_ms: number[] };
+  return m.column_unix_ms.length;
+}
 
 describe("keyviz demo", () => {
   it("serves the viewer at / and a matrix with rows within seconds, splits and merges, and exits 0 on SIGINT", async () => {
-    const run = runCli(["demo", "--port", "0", "--step-ms", "200", "--rate", "2000"]);
+    const run = runCli(["demo", "--port", "0", "--step-ms", "200", "--rate", "2000", "--dir", historyDir()]);
     const url = (await run.waitFor(/viewer and API at (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
     let rows = 0;
     for (let i = 0; i < 50 && rows === 0; i++) {
@@ -35,7 +52,7 @@ describe("keyviz demo", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const { code, stdout, stderr } = await runCli(["demo", "--port", String(port)]).done;
+      const { code, stdout, stderr } = await runCli(["demo", "--port", String(port), "--dir", historyDir()]).done;
       expect(code).toBe(1);
       expect(stdout).toBe("");
       expect(stderr).toBe(`keyviz: port ${port} on 127.0.0.1 is in use; stop what holds it or pick another with --port N (0 = any free port)\n`);
@@ -43,4 +60,30 @@ describe("keyviz demo", () => {
       blocker.close();
     }
   }, 15_000);
+
+  it("keeps its history in --dir: a restart continues it, a second demo on the same folder is one line", async () => {
+    const dir = historyDir();
+    const args = ["demo", "--port", "0", "--step-ms", "200", "--rate", "500", "--dir", dir];
+    const first = runCli(args);
+    const url1 = (await first.waitFor(/viewer and API at (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
+    await first.waitFor(new RegExp(`history in ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n`));
+    for (let i = 0; i < 50 && (await columnsServed(url1)) < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    const busy = await runCli(args).done;
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toMatch(/^keyviz: cannot keep the demo's history: directory .* is in use by process \d+.*; pick another with --dir DIR\n$/);
+    first.child.kill("SIGINT");
+    const stopped = await first.done;
+    expect(stopped.code).toBe(0);
+    const before = Number(/stopped after (\d+) columns/.exec(stopped.stdout)![1]);
+    expect(before).toBeGreaterThanOrEqual(3);
+
+    const second = runCli(args);
+    const url2 = (await second.waitFor(/viewer and API at (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
+    await second.waitFor(new RegExp(`\\(continuing ${before} columns\\)`));
+    expect(await columnsServed(url2)).toBeGreaterThanOrEqual(before);
+    second.child.kill("SIGINT");
+    const again = await second.done;
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe("");
+  }, 30_000);
 });

@@ -1,6 +1,6 @@
 // `keyviz record` writes a valid, reproducible recording of the demo (its split and merge
 // included); `keyviz inspect` describes it; both answer misuse with one line.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openHistory } from "../../src/history/replay.js";
@@ -28,27 +28,47 @@ describe("keyviz record", () => {
     const a = openHistory(recording.bytes).snapshot();
     const b = openHistory(new Uint8Array(readFileSync(again))).snapshot();
     expect(b).toEqual(a);
+    expect(new Uint8Array(readFileSync(again))).toEqual(recording.bytes); // written at the simulated end time
   }, 30_000);
 });
 
 describe("keyviz inspect", () => {
-  it("prints the format, span, routes, columns and size per cell", async () => {
+  it("prints the format, when written, span, routes, columns, rows, cells and size per cell", async () => {
     const { code, stdout } = await runCli(["inspect", recording.file]).done;
     expect(code).toBe(0);
-    const cells = openHistory(recording.bytes).snapshot().reduce((n, c) => n + c.rows.length, 0);
-    expect(stdout).toBe(
+    const replay = openHistory(recording.bytes);
+    const cells = replay.snapshot().reduce((n, c) => n + c.rows.length, 0);
+    const virtual = replay.routes.filter((r) => r.routeId === null).length;
+    const lines = stdout.split("\n");
+    // Row descriptions: metadata records of the file (a bucket gets a new one when its range or members change).
+    expect(lines[7]).toMatch(/^ {2}rows {7}\d+ distinct row descriptions$/);
+    expect(Number(/\d+/.exec(lines[7]!)![0])).toBeGreaterThanOrEqual(replay.routes.length);
+    lines[7] = "(rows)";
+    expect(lines.join("\n")).toBe(
       [
         recording.file,
-        "  format   .kvz 1.0",
-        "  step     1000 ms",
-        `  span     ${new Date(END_MS - COLUMNS * 1000).toISOString()} .. ${new Date(END_MS).toISOString()} (${COLUMNS} s)`,
-        `  columns  ${COLUMNS}`,
-        `  routes   ${openHistory(recording.bytes).routes.length}`,
-        `  cells    ${cells} (one row of one column, all four series)`,
-        `  size     ${recording.bytes.length} bytes, ${(recording.bytes.length / cells).toFixed(2)} bytes per cell`,
+        "  format     .kvz 1.0 (export)",
+        `  written    ${new Date(END_MS).toISOString()}`,
+        "  step       1000 ms",
+        `  span       ${new Date(END_MS - COLUMNS * 1000).toISOString()} .. ${new Date(END_MS).toISOString()} (${COLUMNS} s)`,
+        `  columns    ${COLUMNS}`,
+        `  routes     ${replay.routes.length - virtual}${virtual > 0 ? ` (+ ${virtual} virtual buckets)` : ""}`,
+        "(rows)",
+        `  cells      ${cells}`,
+        `  size       ${recording.bytes.length} bytes, ${(recording.bytes.length / cells).toFixed(2)} bytes per stored cell`,
         "",
       ].join("\n"),
     );
+  });
+
+  it("rejects a damaged recording in one line naming the offset", async () => {
+    const damaged = join(recording.dir, "damaged.kvz");
+    const bytes = recording.bytes.slice();
+    bytes[bytes.length - 3] ^= 0xff;
+    writeFileSync(damaged, bytes);
+    const { code, stdout, stderr } = await runCli(["inspect", damaged]).done;
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+    expect(stderr).toMatch(/^keyviz: .*damaged\.kvz is not a valid \.kvz recording: invalid \.kvz history at byte \d+: checksum mismatch.*\n$/);
   });
 });
 

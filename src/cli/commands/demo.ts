@@ -1,15 +1,21 @@
 // `keyviz demo` (what `npm start` runs): the demo store under the demo workload, sampled at a 1 s
-// step, with the viewer and the API on loopback, a one-line live status and a clean Ctrl-C.
+// step, with the viewer and the API on loopback, a one-line live status and a clean Ctrl-C. History
+// is kept on disk (--dir, default one fixed folder under the OS temp dir), so a restart continues.
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HistoryFormatError } from "../../history/format-error.js";
 import { createSampler, type Sampler } from "../../sampler/sampler.js";
 import { createServer, type KeyvizServer } from "../../server/index.js";
 import { listenOrExplain, stopSignal } from "../serve-loop.js";
 import { asciiHeatmap } from "../ascii-heatmap.js";
-import { intFlag, type Command, type Parsed } from "../command.js";
+import { CliError, intFlag, stringFlag, type Command, type Parsed } from "../command.js";
 import { DemoBalancer } from "../demo-balancer.js";
 import { createDemoStore, DEMO_SAMPLER_OPTIONS } from "../demo-store.js";
 import { CAPACITY, DemoWorkload } from "../demo-workload.js";
 
 export const DEFAULT_PORT = 8080;
+/** Where the demo keeps its history unless told otherwise: the same folder every run. */
+export const DEFAULT_DEMO_DIR = join(tmpdir(), "keyviz-demo");
 /** Traffic is sent in slices this long, so it is spread over each step. */
 const SLICE_MS = 100;
 
@@ -21,6 +27,7 @@ export const demoCommand: Command = {
     "step-ms": { type: "string", arg: "N", help: "flush interval in ms: one heatmap column per step (default 1000)" },
     rate: { type: "string", arg: "N", help: "requests per second before retries (default 10000)" },
     duration: { type: "string", arg: "S", help: "stop after S seconds (default: run until Ctrl-C)" },
+    dir: { type: "string", arg: "DIR", help: `where the history is stored; a restart continues it (default ${DEFAULT_DEMO_DIR})` },
     terminal: { type: "boolean", help: "also draw the heatmap in the terminal at every step" },
   },
   run: (parsed) => runDemo(parsed),
@@ -32,14 +39,17 @@ async function runDemo(parsed: Parsed): Promise<number> {
   const rate = intFlag(parsed, "rate", 10_000, 1, 1_000_000);
   const duration = intFlag(parsed, "duration", 0, 1, 86_400 * 365);
   const terminal = parsed.values.terminal === true;
+  const dir = stringFlag(parsed, "dir", DEFAULT_DEMO_DIR)!;
 
-  const sampler = createSampler({ ...DEMO_SAMPLER_OPTIONS, stepMs });
+  const sampler = openSampler(stepMs, dir);
   const coordinator = createDemoStore(sampler);
   const server = createServer({ sampler, port });
   const url = await listenOrExplain(server, port);
   const out = process.stdout;
   const log = (line: string) => out.write(`${out.isTTY ? "\r\x1b[K" : ""}keyviz demo: ${line}\n`);
   log(`viewer and API at ${url} (Ctrl-C to stop)`);
+  const recovered = sampler.stats().storage?.recoveredColumns ?? 0;
+  log(`history in ${dir}${recovered > 0 ? ` (continuing ${recovered} columns)` : ""}`);
 
   const workload = new DemoWorkload(coordinator, { rate });
   const balancer = new DemoBalancer(coordinator, (CAPACITY * rate * stepMs) / 1000, log);
@@ -84,11 +94,19 @@ function drive(workload: DemoWorkload): { stop(): Promise<void> } {
   };
 }
 
-/** Flushes the last partial column, then releases the sampler (and its storage when it has one). */
+/** The demo's sampler with its history in `dir`; a directory it cannot use is one line. */
+function openSampler(stepMs: number, dir: string): Sampler {
+  try {
+    return createSampler({ ...DEMO_SAMPLER_OPTIONS, stepMs, storage: { dir, fsync: "interval" } });
+  } catch (err) {
+    const why = err instanceof HistoryFormatError ? `${dir} holds a damaged history: ${err.message}` : (err as Error).message.replace(/^keyviz storage: /, "");
+    throw new CliError(`cannot keep the demo's history: ${why}; pick another with --dir DIR`, { cause: err });
+  }
+}
+
+/** Stops the timer, closes the server, then flushes the last partial column and releases the directory. */
 async function shutdown(sampler: Sampler, server: KeyvizServer): Promise<void> {
   sampler.stop();
-  sampler.flush();
   await server.close();
-  const closable = sampler as Sampler & { close?: () => void };
-  closable.close?.();
+  sampler.close();
 }

@@ -2,7 +2,6 @@
 // simulated time, written as a `.kvz` export file. A progress bar shows on a terminal.
 import { writeFile } from "node:fs/promises";
 import { CliError, intFlag, stringFlag, UsageError, type Command, type Parsed } from "../command.js";
-import { exportColumns } from "../columns-export.js";
 import { simulateDemo } from "../demo-recording.js";
 import { progressBar } from "../progress.js";
 
@@ -33,7 +32,7 @@ async function runRecord(parsed: Parsed): Promise<number> {
   const bar = progressBar(`recording ${steps} columns`, steps);
   const sampler = await simulateDemo({ steps, stepMs, rate, seed, endMs, onStep: (done) => bar.update(done) });
   bar.done();
-  const file = exportColumns(sampler.snapshot(), stepMs, Date.now());
+  const file = sampler.exportHistory();
   try {
     await writeFile(out, file);
   } catch (err) {
