@@ -1,7 +1,8 @@
 // The numeric core of the matrix build, behind one interface with two implementations: the
 // `matrix` Wasm module (what the library uses) and plain JS (the benchmark baseline and a test
 // oracle). Both run the same algorithm; see assembly/lib/matrix-pivot.ts for the cell rules.
-import { MatrixArena } from "../wasm/matrix.js";
+import type { WasmArena } from "../wasm/arena.js";
+import { matrixModule, releaseMatrixModule, TERMS_F64, VALUES_F64 } from "../wasm/matrix.js";
 import { planRowGroups } from "./row-budget.js";
 
 /** One history column as the kernels read it. */
@@ -45,20 +46,10 @@ function badIdError(column: number, metaCount: number): RangeError {
   return new RangeError(`view.columns[${column}].metaIds has an id outside metas (length ${metaCount})`);
 }
 
-// One instance serves every build (builds are synchronous): its memory, once grown, is reused,
-// which matters because first-touching fresh pages cost more than the whole pivot on some hosts.
-// A build that needed more than this keeps nothing afterwards.
-const KEEP_ARENA_BYTES = 256 << 20;
-let shared: MatrixArena | undefined;
-
-/** Drops the shared instance if a build grew it past KEEP_ARENA_BYTES. */
+/** Drops the shared matrix instance if a build grew it past its keep limit. */
 export function releaseWasmKernel(): void {
-  if (shared !== undefined && shared.memoryBytes > KEEP_ARENA_BYTES) shared = undefined;
+  releaseMatrixModule();
 }
-
-// `kinds` bits of the Wasm scan/scatter (assembly/lib/matrix-pivot.ts): which inputs are f64.
-const VALUES_F64 = 1;
-const TERMS_F64 = 2;
 
 /** One column's scratch slots: meta ids, and values/terms sized for f64 (u32 uses half). */
 interface Scratch {
@@ -73,7 +64,7 @@ interface Scratch {
  * and terms each get a u32 and an f64 view of the same bytes: a column is copied in its own
  * element type (a memcpy), never converted.
  */
-function scratchViews(arena: MatrixArena, s: Scratch) {
+function scratchViews(arena: WasmArena, s: Scratch) {
   return {
     ids: arena.u32(s.ids, s.length),
     valuesU32: arena.u32(s.values, s.length),
@@ -98,9 +89,9 @@ function copyField(u32: Uint32Array, f64: Float64Array, field: Float64Array | Ui
 
 /** Streams each column through a scratch area of the shared instance. */
 export function wasmKernel(): MatrixKernel {
-  const arena = (shared ??= new MatrixArena());
+  // One instance serves every build (builds are synchronous; see src/wasm/matrix.ts).
+  const { wasm, arena } = matrixModule();
   arena.reset();
-  const wasm = arena.wasm;
   let scratch: Scratch = { ids: 0, values: 0, terms: 0, length: 0 };
   return {
     scan(columns, metaCount) {
@@ -155,6 +146,8 @@ export function wasmKernel(): MatrixKernel {
 
 // Like the Wasm kernel, the JS kernel reuses its output buffers across builds (fair baseline:
 // neither pays for first-touching fresh memory on every build). Views are valid until the next build.
+// Same keep limit as the Wasm instance's (src/wasm/matrix.ts).
+const KEEP_JS_BYTES = 256 << 20;
 let jsShared: { values: Float64Array; groups: Float64Array; terms: Float64Array; level: Uint8Array } | undefined;
 
 function jsBuffers(cells: number) {
@@ -164,7 +157,7 @@ function jsBuffers(cells: number) {
   const { values, groups, terms, level } = jsShared;
   const out = { values: values.subarray(0, cells), groups: groups.subarray(0, cells), terms: terms.subarray(0, cells), level: level.subarray(0, cells) };
   out.level.fill(0);
-  if (cells * 8 > KEEP_ARENA_BYTES) jsShared = undefined;
+  if (cells * 8 > KEEP_JS_BYTES) jsShared = undefined;
   return out;
 }
 

@@ -3,12 +3,9 @@
 // greedy plan runs in the `matrix` Wasm module (heap + linked list, O(n log n)); this file also
 // holds the rules for what a merged row is made of, shared by the pivot and the fan-out merge.
 import { compareStart } from "../keys/bytes.js";
-import { MatrixArena } from "../wasm/matrix.js";
+import { matrixModule, releaseMatrixModule } from "../wasm/matrix.js";
 import type { Key } from "../types.js";
 import { MAX_MEMBER_ROUTE_IDS } from "../wire/wire.js";
-
-const KEEP_PLANNER_BYTES = 16 << 20;
-let planner: MatrixArena | undefined;
 
 /** Throws unless `rows` is a positive integer. */
 export function checkRowBudget(rows: number, name = "rows"): void {
@@ -25,16 +22,20 @@ export function planRowGroups(totals: Float64Array, budget: number): Uint32Array
   checkRowBudget(budget, "budget");
   const n = totals.length;
   if (n <= budget) return Uint32Array.from({ length: n + 1 }, (_, i) => i);
-  const arena = (planner ??= new MatrixArena());
-  arena.reset();
-  const totalsPtr = arena.alloc(n * 8);
-  const scratchPtr = arena.alloc(arena.wasm.planScratchBytes(n));
-  const startsPtr = arena.alloc((n + 1) * 4);
-  arena.f64(totalsPtr, n).set(totals);
-  const count = arena.wasm.planMerge(n, totalsPtr, budget, scratchPtr, startsPtr);
-  const starts = arena.u32(startsPtr, count + 1).slice();
-  if (arena.memoryBytes > KEEP_PLANNER_BYTES) planner = undefined; // let a one-off giant plan be freed
-  return starts;
+  // Inside a matrix build this borrows space above the build's buffers and gives it back.
+  const { wasm, arena } = matrixModule();
+  const mark = arena.mark();
+  try {
+    const totalsPtr = arena.alloc(n * 8);
+    const scratchPtr = arena.alloc(wasm.planScratchBytes(n));
+    const startsPtr = arena.alloc((n + 1) * 4);
+    arena.f64(totalsPtr, n).set(totals);
+    const count = wasm.planMerge(n, totalsPtr, budget, scratchPtr, startsPtr);
+    return arena.u32(startsPtr, count + 1).slice();
+  } finally {
+    arena.release(mark);
+    releaseMatrixModule(); // a build holding the module keeps its own reference
+  }
 }
 
 /** The member routes of one row: ids listed (possibly capped) and the true count. */

@@ -11,8 +11,8 @@ import { commonPrefixLength, compareBytes } from "../keys/bytes.js";
 import { previewKey } from "../keys/preview.js";
 import { prefixSide, windowHigh, windowLow } from "../keys/window.js";
 import { checkId, checkKey } from "../validate.js";
-import { instantiate } from "../wasm/load.js";
-import { wasmBase64 } from "../wasm/routes.wasm.js";
+import { WasmArena } from "../wasm/arena.js";
+import { instantiateRoutes, type RoutesExports } from "../wasm/routes.wasm.js";
 
 /** One route: the key range `[start, end)` (null start = lowest, null end = unbounded). */
 export interface RouteSpec {
@@ -40,15 +40,6 @@ export interface RouteChange {
 /** A validated route list written into the spare region, ready to `publish` (opaque). */
 export interface StagedTable {
   readonly size: number;
-}
-
-interface RoutesExports {
-  heapBase(): number;
-  setScratch(ptr: number): void;
-  prepare(base: number, count: number): void;
-  publish(base: number, count: number, words: number): void;
-  routeIndex(keyLen: number): number;
-  routeIndexByWindow(wHi: number, wLo: number): number;
 }
 
 interface Region {
@@ -86,7 +77,6 @@ interface Staged extends StagedTable, RegionLayout {
   readonly base: number;
 }
 
-const PAGE = 65536;
 const ENTRY_BYTES = 8;
 const INITIAL_SCRATCH = 1024;
 const EMPTY = new Uint8Array(0);
@@ -97,10 +87,10 @@ export function createRouteTable(routes: readonly RouteSpec[]): RouteTable {
 }
 
 export class RouteTable {
-  private readonly wasm: RoutesExports & { memory: WebAssembly.Memory };
+  private readonly wasm: RoutesExports;
+  private readonly arena: WasmArena;
   private u8: Uint8Array;
   private u32: Uint32Array;
-  private top: number;
   private scratch: Region = { ptr: 0, cap: 0 };
   private readonly regions: Region[] = [
     { ptr: 0, cap: 0 },
@@ -119,10 +109,10 @@ export class RouteTable {
   private readonly planned = new WeakMap<RouteChange, Plan>();
 
   constructor(routes: readonly RouteSpec[]) {
-    this.wasm = instantiate<RoutesExports>(wasmBase64);
-    this.u8 = new Uint8Array(this.wasm.memory.buffer);
-    this.u32 = new Uint32Array(this.wasm.memory.buffer);
-    this.top = align8(this.wasm.heapBase());
+    this.wasm = instantiateRoutes();
+    this.arena = new WasmArena(this.wasm.memory, align8(this.wasm.heapBase()));
+    this.u8 = new Uint8Array(this.arena.buffer);
+    this.u32 = new Uint32Array(this.arena.buffer);
     this.ensureScratch(INITIAL_SCRATCH);
     this.replace(routes);
   }
@@ -365,15 +355,12 @@ export class RouteTable {
     this.wasm.setScratch(this.scratch.ptr);
   }
 
-  // Bump allocation in the instance's memory; growing detaches views, so re-create them.
+  // Growing the memory detaches the views: re-make them.
   private alloc(bytes: number): number {
-    const ptr = align8(this.top);
-    this.top = ptr + bytes;
-    const memory = this.wasm.memory;
-    if (this.top > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((this.top - memory.buffer.byteLength) / PAGE));
-      this.u8 = new Uint8Array(memory.buffer);
-      this.u32 = new Uint32Array(memory.buffer);
+    const ptr = this.arena.alloc(bytes);
+    if (this.u8.buffer !== this.arena.buffer) {
+      this.u8 = new Uint8Array(this.arena.buffer);
+      this.u32 = new Uint32Array(this.arena.buffer);
     }
     return ptr;
   }

@@ -7,27 +7,8 @@
 // a cell holds four f64 counters at [4·cell, 4·cell + 4): reads, writes, readBytes, writeBytes.
 // Everyone else addresses cells through the methods below.
 
-import { instantiate } from "../wasm/load.js";
-import { wasmBase64 } from "../wasm/sampler.wasm.js";
+import { instantiateSampler, type SamplerExports } from "../wasm/sampler.wasm.js";
 import { prefixSide, windowHigh, windowLow } from "../keys/window.js";
-
-interface SamplerExports {
-  init(slots: number, k: number): number;
-  scratchPtr(): number;
-  orderPtr(): number;
-  outIdxPtr(): number;
-  outValPtr(): number;
-  countersPtr(): number;
-  outCap(): number;
-  outFieldBytes(): number;
-  scratchBytes(): number;
-  setSlotRange(slot: number, startLen: number, endLen: number, k: number): number;
-  slotPrefixLen(slot: number): number;
-  observeWindow(rangeSlot: number, countSlot: number, op: number, side: number, wHi: number, wLo: number, bytes: number): void;
-  moveCell(from: number, to: number): void;
-  drain(from: number, to: number): number;
-  drainResume(): number;
-}
 
 /** A chunk of drained rows: row i is cell `cells[i]` with counters `reads[i]`, `writes[i]`, … */
 export interface DrainedRows {
@@ -63,7 +44,7 @@ export class Counters {
    */
   readonly count: (slot: number, op: 0 | 1, bytes: number) => void;
   private order!: Uint32Array;
-  private readonly wasm: SamplerExports & { memory: WebAssembly.Memory };
+  private readonly wasm: SamplerExports;
   private readonly scratchLen: number;
   /** Per slot: the common prefix length of its range, and its start key (JS side of the index). */
   private readonly prefixOf: Int32Array;
@@ -73,7 +54,7 @@ export class Counters {
     readonly slots: number,
     readonly maxSubBuckets: number,
   ) {
-    this.wasm = instantiate<SamplerExports>(wasmBase64);
+    this.wasm = instantiateSampler();
     if (this.wasm.init(slots, maxSubBuckets) !== 0) {
       throw new RangeError(`cannot allocate counters for ${slots} slots × ${maxSubBuckets} sub-buckets`);
     }

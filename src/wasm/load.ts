@@ -11,12 +11,12 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-/** Instantiates an embedded module; `T` names its numeric exports. */
-export function instantiate<T>(wasmBase64: string): T & { memory: WebAssembly.Memory } {
+/** Instantiates an embedded module; `T` is its generated export interface (see scripts/build-wasm.mjs). */
+export function instantiate<T extends { readonly memory: WebAssembly.Memory }>(wasmBase64: string): T {
   let module = compiled.get(wasmBase64);
   if (module === undefined) {
     module = new WebAssembly.Module(decodeBase64(wasmBase64) as BufferSource);
     compiled.set(wasmBase64, module);
   }
-  return new WebAssembly.Instance(module, {}).exports as unknown as T & { memory: WebAssembly.Memory };
+  return new WebAssembly.Instance(module, {}).exports as unknown as T;
 }

@@ -3,25 +3,14 @@ import fc from "fast-check";
 import type { Key } from "../../src/types.js";
 import { compareBytes, keyInRange } from "../../src/keys/bytes.js";
 import { subBucketBounds, subBucketIndex, subrangeLayout } from "../../src/keys/subrange.js";
-import { instantiate } from "../../src/wasm/load.js";
-import { wasmBase64 } from "../wasm/subrange.wasm.js";
-
-interface SubrangeWasm {
-  scratch(): number;
-  subrangeInit(desc: number, start: number, startLen: number, end: number, endLen: number, k: number): number;
-  subrangeIndex(desc: number, start: number, startLen: number, end: number, endLen: number, key: number, keyLen: number): number;
-  subrangeIndexFast(desc: number, start: number, key: number, keyLen: number): number;
-  descCount(desc: number): number;
-  descPrefixLen(desc: number): number;
-  SUBRANGE_DESC_BYTES: WebAssembly.Global;
-}
+import { instantiateSubrange } from "../wasm/subrange.wasm.js";
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 const u8 = (k: Key) => k ?? new Uint8Array(0);
 
 /** Drives the Wasm implementation for one route at a time through its scratch buffer. */
 class WasmRoute {
-  private static wasm = instantiate<SubrangeWasm>(wasmBase64);
+  private static wasm = instantiateSubrange();
   private readonly base = WasmRoute.wasm.scratch();
   private readonly desc = this.base;
   private readonly startPtr = this.base + 64;

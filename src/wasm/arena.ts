@@ -1,0 +1,68 @@
+// The one bump allocator over a Wasm instance's memory, for modules whose memory JS lays out
+// (matrix, routes; the sampler module sizes its own memory once in `init`). Allocation is a
+// pointer bump; the memory grows on demand (none of these callers is a hot path), and growing
+// detaches every earlier typed-array view, so views are made after a phase's last `alloc`, or
+// re-made when `buffer` changes. `mark`/`release` let a nested phase (the row-budget plan inside
+// a matrix build) borrow space on top of its caller's without disturbing it.
+
+const PAGE = 65536;
+/** Linear memory is addressed with u32 pointers: stay below 4 GiB. */
+const MAX_BYTES = 0xffff0000;
+
+export class WasmArena {
+  private top: number;
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly base: number,
+  ) {
+    this.top = base;
+  }
+
+  /** Forgets every allocation (the memory keeps its size). */
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** The current top, to `release` back to after a nested phase. */
+  mark(): number {
+    return this.top;
+  }
+
+  /** Frees everything allocated since `mark`. */
+  release(mark: number): void {
+    if (mark < this.base || mark > this.top) throw new RangeError(`arena release to ${mark} outside [${this.base}, ${this.top}]`);
+    this.top = mark;
+  }
+
+  /** Reserves `bytes` (16-byte aligned start) and grows the memory to cover them; returns the pointer. */
+  alloc(bytes: number): number {
+    const ptr = this.top;
+    const top = ptr + Math.ceil(bytes / 16) * 16;
+    const have = this.memory.buffer.byteLength;
+    if (top > have) {
+      if (top > MAX_BYTES) throw new RangeError(`needs ${top} bytes of Wasm memory (limit 4 GiB)`);
+      this.memory.grow(Math.ceil((top - have) / PAGE));
+    }
+    this.top = top;
+    return ptr;
+  }
+
+  /** The memory's current buffer (changes when an `alloc` grows it). */
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
+  /** Bytes of linear memory currently held. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  f64(ptr: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, ptr, length);
+  }
+
+  u32(ptr: number, length: number): Uint32Array {
+    return new Uint32Array(this.memory.buffer, ptr, length);
+  }
+}
