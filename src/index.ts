@@ -26,4 +26,5 @@ export { ERROR_STATUS, KeyvizError, QueryError, type ErrorCode } from "./errors.
 export type { Logger } from "./logger.js";
 export { mergeHotKeys } from "./hotkeys/merge.js";
 export type { HotKey, HotKeysResponse } from "./hotkeys/response.js";
-export { asciiHeatmap, keyLabel } from "./cli/ascii-heatmap.js";
+export { asciiHeatmap } from "./cli/ascii-heatmap.js";
+export { keyLabel } from "./wire/encoding.js";

@@ -2,8 +2,8 @@
 // per column, darker = busier. Used by the demo and handy in logs; no colour codes, so it reads
 // the same in any terminal or file.
 
-import { previewKey } from "../keys/preview.js";
-import { decodeKey, type Matrix } from "../wire/wire.js";
+import { keyLabel } from "../wire/encoding.js";
+import type { Matrix } from "../wire/wire.js";
 
 const SHADES = " .:-=+*#%@";
 
@@ -32,9 +32,4 @@ export function asciiHeatmap(m: Matrix, opts: AsciiOptions = {}): string {
   });
   const header = `${m.series}: ${m.rows.length} rows × ${m.column_unix_ms.length} columns, max cell ${max}`;
   return [header, ...lines].join("\n");
-}
-
-/** Key preview of SPEC §6 of a wire (base64) key. */
-export function keyLabel(b64: string | null): string {
-  return previewKey(decodeKey(b64));
 }

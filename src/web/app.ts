@@ -6,7 +6,7 @@ import { appendColumn, resolveWindow, type Grid } from "./data/grid.js";
 import { HttpError } from "./data/api.js";
 import { fetchGrid, openStream, type StreamState } from "./data/live.js";
 import type { ColumnEvent } from "../server/column-event.js";
-import { formatCount } from "./render/scale.js";
+import { formatCount } from "../paint/scale.js";
 import { decodeState, encodeState, type ViewState } from "./state.js";
 import { describeCell } from "./ui/detail.js";
 import { bindControls, syncControls, type Controls } from "./ui/controls.js";

@@ -1,5 +1,7 @@
 // Scalar encodings of the wire (SPEC §5): keys as standard base64 with padding, times as
 // RFC 3339 UTC. Browser-safe: btoa/atob, no Buffer.
+import { previewKey } from "../keys/preview.js";
+
 
 /** Standard base64 with padding, nothing else (no URL alphabet, blanks or missing padding). */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -37,4 +39,9 @@ export function decodeKey(text: string | null): Uint8Array | null {
 export function rfc3339(ms: number): string {
   if (!Number.isFinite(ms)) throw new RangeError(`ms must be a finite number, got ${ms}`);
   return new Date(ms).toISOString();
+}
+
+/** Key preview of SPEC §6 of a wire (base64) key. */
+export function keyLabel(b64: string | null): string {
+  return previewKey(decodeKey(b64));
 }

@@ -1,10 +1,10 @@
 // The heatmap's surroundings: time axis (below), key axis (left), sums along both axes (right
 // and top) and the legend. Canvas 2D text and bars; the cost is per pixel line, not per cell.
-import { keyLabel as keyPreview } from "../../cli/ascii-heatmap.js";
+import { keyLabel as keyPreview } from "../../wire/encoding.js";
 import type { GridRow } from "../data/grid.js";
-import { spans } from "./heatmap.js";
-import { cssColour } from "./palette.js";
-import { formatCount, valueAt, type ColourScale } from "./scale.js";
+import { spans } from "../../paint/heatmap.js";
+import { cssColour } from "../../paint/palette.js";
+import { formatCount, valueAt, type ColourScale } from "../../paint/scale.js";
 
 const INK = "#c9d1d9";
 const MUTED = "#8b949e";

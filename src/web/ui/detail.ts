@@ -1,10 +1,10 @@
 // What the page says about one cell: shared by the hover tooltip and pinned cards (SPEC §6:
 // bucket id, start/end preview, route count, total, route ids; plus time, value and identity).
-import { keyLabel } from "../../cli/ascii-heatmap.js";
+import { keyLabel } from "../../wire/encoding.js";
 import type { DiffGrid } from "../data/diff.js";
 import type { Grid } from "../data/grid.js";
 import { formatTime } from "../render/axes.js";
-import { formatCount } from "../render/scale.js";
+import { formatCount } from "../../paint/scale.js";
 
 export interface CellDetail {
   title: string;

@@ -1,13 +1,13 @@
 // Pinned cells: cards in the side panel whose text can be selected and copied, each with the hot
 // keys of its row (live mode). A `merged:` or `virtual:` row asks every listed member route and
 // merges the answers, as the fan-out does across nodes.
-import { keyLabel } from "../../cli/ascii-heatmap.js";
+import { keyLabel } from "../../wire/encoding.js";
 import { mergeHotKeys } from "../../hotkeys/merge.js";
 import type { HotKeysResponse } from "../../hotkeys/response.js";
 import { hotKeysProblem } from "../../wire/validate.js";
 import { getJson, HttpError } from "../data/api.js";
 import type { GridRow } from "../data/grid.js";
-import { formatCount } from "../render/scale.js";
+import { formatCount } from "../../paint/scale.js";
 import { detailText, type CellDetail } from "./detail.js";
 import { byId, h, kvList } from "./dom.js";
 

@@ -2,9 +2,9 @@
 // pointer positions to cells and cell ranges to overlay rectangles.
 import { columnSums, maxAbs, rowSums, type Grid, type GridWindow } from "../data/grid.js";
 import { drawKeyAxis, drawLegend, drawSums, drawTimeAxis } from "../render/axes.js";
-import { paintHeatmap, pixelSpan } from "../render/heatmap.js";
-import { divergingLut, sequentialLut } from "../render/palette.js";
-import { makeScale, type ColourScale } from "../render/scale.js";
+import { paintHeatmap, pixelSpan } from "../../paint/heatmap.js";
+import { divergingLut, sequentialLut } from "../../paint/palette.js";
+import { makeScale, type ColourScale } from "../../paint/scale.js";
 import type { Palette, Scale } from "../state.js";
 import { byId } from "./dom.js";
 

@@ -2,9 +2,9 @@
 // replay step painting exactly what a full paint would.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { paintHeatmap, pixelSpan, type HeatLayer } from "../../src/web/render/heatmap.js";
-import { sequentialLut, divergingLut } from "../../src/web/render/palette.js";
-import { colourIndex, fastLog2p1, makeScale } from "../../src/web/render/scale.js";
+import { paintHeatmap, pixelSpan, type HeatLayer } from "../../src/paint/heatmap.js";
+import { sequentialLut, divergingLut } from "../../src/paint/palette.js";
+import { colourIndex, fastLog2p1, makeScale } from "../../src/paint/scale.js";
 
 function layerOf(values: number[][], conflicts?: number[][]): HeatLayer {
   const rows = values.length;
