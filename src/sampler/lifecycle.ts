@@ -40,7 +40,7 @@ export class RouteLifecycle {
     const graced = this.registry.gracedRoute(routeId);
     if (graced !== undefined && sameRange(graced, start, end) && graced.groupId === groupId && this.canRevive(graced)) {
       this.registry.revive(graced);
-      this.rehoming.rehomeGraced(this.rehoming.gracedUnder(graced));
+      this.rehoming.takeExactFits(graced);
       return true;
     }
     return this.add(newRoute(routeId, start, end, groupId));
@@ -67,32 +67,49 @@ export class RouteLifecycle {
       this.virtuals.join(hits[0] as VirtualBucket, r);
       return false;
     }
-    // Over pending counts of a removed holder that the route cannot take exactly: count both in
-    // one bucket spanning them, so no count lands outside its row and rows never overlap.
-    const conflict = this.registry.graced.find((g) => this.rehoming.hasPendingOverlap(g, r) && !this.rehoming.fitsExactly(g, r));
-    if (conflict !== undefined) {
-      this.virtuals.join(this.virtuals.virtualize(conflict), r);
-      return false;
-    }
     const { labelSlots, maxTrackedRoutes } = this.limits;
     if (this.slots.freeCount < labelSlots) this.registry.reclaimIdle(labelSlots);
     if (this.registry.live.length >= maxTrackedRoutes || this.slots.freeCount < labelSlots) {
       this.virtuals.foldWithNeighbour(r);
       return false;
     }
+    // Over pending counts of removed routes (a split or merge by hand) the route still gets its
+    // own slots: `false` means only "no room". What it cannot take exactly now is settled at
+    // the next flush, when the other pieces are registered too (settlePending).
     this.registry.giveSlots(r);
-    // Pending counts of removed holders under this range fit its sub-buckets exactly: take them
-    // now, so they can never be counted twice or drain as an overlapping row.
-    this.rehoming.rehomeGraced(this.rehoming.gracedUnder(r));
+    this.rehoming.takeExactFits(r);
     return true;
   }
 
   /**
-   * A removed route comes back into its old slots only when nothing live overlaps it and every
-   * other removed holder's pending counts under its range fit its sub-buckets exactly.
+   * Before a drain: removed routes' pending counts that live routes now cover move onto them
+   * (by key-space overlap, exact totals). Counts covered only in part (a piece was never
+   * registered, or was removed again) cannot be drawn in a row of their own without overlapping
+   * another: they and the routes over them share one virtual bucket for this flush.
    */
+  settlePending(): void {
+    if (this.registry.graced.length === 0) return;
+    // (a holder folded by an earlier step of this loop is no longer listed as graced)
+    for (const g of this.rehoming.settleGraced()) if (this.registry.graced.includes(g)) this.virtuals.foldOver(g);
+  }
+
+  /**
+   * After a drain: buckets formed by `settlePending` give their routes their own slots back
+   * when there is room (else they stay folded, as any route over the budget, and retry later).
+   */
+  dissolveSettled(): void {
+    const { labelSlots, maxTrackedRoutes } = this.limits;
+    for (const vb of this.virtuals.settledBuckets()) {
+      const needed = vb.members.length * labelSlots;
+      if (this.registry.live.length - 1 + vb.members.length > maxTrackedRoutes) continue;
+      if (this.slots.freeCount + 1 < needed) this.registry.reclaimIdle(needed - 1);
+      if (this.slots.freeCount + 1 < needed) continue;
+      for (const m of this.virtuals.dissolve(vb)) this.registry.giveSlots(m);
+    }
+  }
+
+  /** A removed route comes back into its old slots only when nothing live overlaps it. */
   private canRevive(r: RouteHolder): boolean {
-    if (this.registry.overlapping(r.start, r.end).length > 0) return false;
-    return this.registry.graced.every((g) => g === r || !this.rehoming.hasPendingOverlap(g, r) || this.rehoming.fitsExactly(g, r));
+    return this.registry.overlapping(r.start, r.end).length === 0;
   }
 }

@@ -2,13 +2,26 @@
 // cells move onto the live holders that now cover those keys, split in proportion to key-space
 // overlap (SPEC §3.1 w()) as whole numbers whose sums are exact.
 
+import { compareBytes, compareStart } from "../keys/bytes.js";
 import { rangeContains, rangesOverlap } from "../keys/ranges.js";
-import { subBucketBounds, subrangeLayout } from "../keys/subrange.js";
+import type { Key } from "../types.js";
 import type { Counters } from "./counters.js";
 import { overlapShares, splitValues, type PendingCell, type TargetCell } from "./apportion-cells.js";
 import type { Holder, RouteHolder } from "./holders.js";
 import type { HolderCell, HolderRegistry } from "./registry.js";
 import type { SlotPool } from "./slots.js";
+
+/** True when `[start, end)` lies within the union of `ranges` (in start order, not overlapping). */
+function coveredBy(ranges: readonly { start: Key; end: Key }[], start: Key, end: Key): boolean {
+  let at: Key = start; // the lowest key not yet known to be covered (null = the lowest of all)
+  for (const r of ranges) {
+    if (compareStart(r.start, at) > 0) return false; // a gap before this range
+    if (r.end === null) return true;
+    if (end !== null && compareBytes(r.end, end) >= 0) return true;
+    at = r.end;
+  }
+  return false;
+}
 
 export class Rehoming {
   constructor(
@@ -17,38 +30,45 @@ export class Rehoming {
     private readonly slots: SlotPool,
   ) {}
 
-  /** True when holder `g` still has counts in a cell overlapping route `r`. */
-  hasPendingOverlap(g: Holder, r: RouteHolder): boolean {
-    return this.registry.hasPendingIn(g, r.start, r.end);
-  }
-
-  /** True when every busy cell of `g` overlapping `r` lies inside a single sub-bucket of `r`. */
-  fitsExactly(g: Holder, r: RouteHolder): boolean {
-    const { maxSubBuckets } = this.counters;
-    const layout = maxSubBuckets > 1 ? subrangeLayout(r.start, r.end, maxSubBuckets) : null;
-    const pieces = layout !== null && layout.k > 1 ? subBucketBounds(r.start, r.end, layout) : [{ start: r.start, end: r.end }];
-    return this.registry
-      .cells(g)
-      .every(
-        (c) =>
-          !this.counters.busy(c.cell) ||
-          !rangesOverlap(c.start, c.end, r.start, r.end) ||
-          pieces.some((p) => rangeContains(p.start, p.end, c.start, c.end)),
-      );
-  }
-
-  /** Graced holders with pending counts under route `r`. */
-  gracedUnder(r: RouteHolder): Holder[] {
-    return this.registry.graced.filter((g) => this.hasPendingOverlap(g, r));
-  }
-
-  /** Moves pending counts of graced holders onto the live holders that now cover their keys. */
-  rehomeGraced(holders: readonly Holder[]): void {
-    for (const h of holders) {
-      const over = this.registry.overlapping(h.start, h.end);
-      const covered = (c: HolderCell) => over.some((o) => rangesOverlap(o.start, o.end, c.start, c.end));
-      if (over.length > 0) this.distribute(this.takePending(h, covered), over);
+  /**
+   * Pending counts of removed holders that lie inside one sub-bucket of new route `r` are its
+   * own for sure: they move there now (nothing to apportion, and they can never be counted
+   * twice or drain as a row overlapping `r`'s).
+   */
+  takeExactFits(r: RouteHolder): void {
+    const pieces = this.subBuckets(r);
+    const inside = (c: HolderCell) => pieces.some((p) => rangeContains(p.start, p.end, c.start, c.end));
+    for (const g of this.registry.graced) {
+      if (g !== r && this.registry.hasPendingIn(g, r.start, r.end)) this.distribute(this.takePending(g, inside), [r]);
     }
+  }
+
+  /**
+   * Pending counts of removed holders that live holders now cover entirely (a split or merge
+   * by hand: remove, then register the pieces) move onto them, in proportion to key-space
+   * overlap with exact totals, as `replaceRoutes` does. Returns the removed holders that still
+   * have pending counts while their range overlaps a live holder or another removed holder
+   * with pending counts: their rows would overlap or interleave with those, so they have to
+   * share a row (the drain orders holders by start, then draws each one's rows).
+   */
+  settleGraced(): Holder[] {
+    const { registry } = this;
+    const graced = registry.graced;
+    for (const g of graced) {
+      const covered = (c: HolderCell) => coveredBy(registry.overlapping(c.start, c.end), c.start, c.end);
+      const pending = this.takePending(g, covered);
+      if (pending.length > 0) this.distribute(pending, registry.overlapping(g.start, g.end));
+    }
+    const waiting = graced.filter((g) => registry.hasPendingIn(g, null, null));
+    return waiting.filter(
+      (g) =>
+        registry.overlapping(g.start, g.end).length > 0 || waiting.some((o) => o !== g && rangesOverlap(o.start, o.end, g.start, g.end)),
+    );
+  }
+
+  /** The key ranges of route `r`'s sub-buckets (its whole range when it has one). */
+  private subBuckets(r: RouteHolder): { start: Key; end: Key }[] {
+    return r.bounds ?? [{ start: r.start, end: r.end }];
   }
 
   /** Reads and zeroes the busy cells of `h` (those `wanted`): what they counted, per label and range. */

@@ -210,8 +210,10 @@ export class Sampler {
   /** Drains every slot into one new column for `(previous flush, now]`; times strictly increase (clock.ts). */
   flush(): void {
     const { windowStartMs, atMs } = this.clock.nextColumn();
+    this.lifecycle.settlePending();
     const column = this.flusher.flush(windowStartMs, atMs);
     this.persistence.appended(column);
+    this.lifecycle.dissolveSettled();
     this.registry.reclaimExpired(atMs, this.opts.graceMs);
     this.hotKeyTracker?.publish(atMs);
     if (this.listeners.size === 0) return;

@@ -5,6 +5,7 @@
 
 import { virtualBucketId } from "../wire/bucket-id.js";
 import { compareEnd, compareStart } from "../keys/bytes.js";
+import { rangesOverlap } from "../keys/ranges.js";
 import type { Key } from "../types.js";
 import type { Counters } from "./counters.js";
 import { insertByStart, virtualRange, type Holder, type RouteHolder, type VirtualBucket } from "./holders.js";
@@ -16,6 +17,11 @@ export class VirtualBuckets {
   private created = 0;
   /** Buckets whose row meta (range, members) must be rebuilt at the next flush. */
   private readonly changed = new Set<VirtualBucket>();
+  /**
+   * Buckets formed only to settle removed routes' pending counts (`foldOver`): after their
+   * flush their routes get their own slots back as soon as there is room, so none stays.
+   */
+  private readonly settlingSet = new Set<VirtualBucket>();
 
   constructor(
     private readonly registry: HolderRegistry,
@@ -100,6 +106,43 @@ export class VirtualBuckets {
     this.absorbOverlaps(vb);
   }
 
+  /**
+   * Removed holder `g` has pending counts that live routes (or other removed holders' counts)
+   * overlap without covering them exactly: fold it and everything it overlaps into one bucket
+   * for this flush, so no count lands outside its row and rows never overlap.
+   */
+  foldOver(g: Holder): VirtualBucket {
+    const vb = this.virtualize(g);
+    this.settlingSet.add(vb);
+    this.absorbOverlaps(vb);
+    return vb;
+  }
+
+  /** Settling buckets that were flushed (no departed member left) and still fold routes. */
+  settledBuckets(): VirtualBucket[] {
+    const out: VirtualBucket[] = [];
+    for (const vb of this.settlingSet) {
+      if (vb.state === "reclaimed") this.settlingSet.delete(vb);
+      else if (vb.state === "live" && vb.departed.length === 0) out.push(vb);
+    }
+    return out;
+  }
+
+  /**
+   * Settled bucket `vb` goes: its slot is free (just drained, so empty). The caller gives its
+   * members their own slots; returns them.
+   */
+  dissolve(vb: VirtualBucket): RouteHolder[] {
+    this.settlingSet.delete(vb);
+    this.changed.delete(vb);
+    this.registry.unlist(vb);
+    this.registry.releaseSlot(vb.slot);
+    this.registry.markReclaimed(vb);
+    const members = vb.members;
+    vb.members = [];
+    return members;
+  }
+
   /** Live route `r` of `vb` was removed: it departs, its counts stay in the slot until drained. */
   leave(vb: VirtualBucket, r: RouteHolder, nowMs: number): void {
     vb.members.splice(vb.members.indexOf(r), 1);
@@ -167,13 +210,14 @@ export class VirtualBuckets {
 
   /**
    * Folds into `vb` every live holder its range overlaps and every graced holder with pending
-   * counts there, until nothing overlaps: a bucket's row must never overlap another row.
+   * counts whose range overlaps it, until nothing overlaps: a bucket's row must never overlap
+   * another row, nor sit between the rows of a holder that starts before it.
    */
   private absorbOverlaps(vb: VirtualBucket): void {
     for (;;) {
       const other =
         this.registry.overlapping(vb.start, vb.end).find((h) => h !== vb) ??
-        this.registry.graced.find((g) => g !== vb && this.registry.hasPendingIn(g, vb.start, vb.end));
+        this.registry.graced.find((g) => g !== vb && rangesOverlap(g.start, g.end, vb.start, vb.end) && this.registry.hasPendingIn(g, null, null));
       if (other === undefined) return;
       this.absorb(vb, other);
     }

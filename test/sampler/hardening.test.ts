@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createSampler, Op } from "../../src/index.js";
 import type { Logger } from "../../src/logger.js";
-import { clockedSampler, enc, totals } from "../helpers.js";
+import { assertProperAxis, clockedSampler, enc, totals } from "../helpers.js";
 
 function spyLogger(): Logger & { errors: string[] } {
   const errors: string[] = [];
@@ -143,5 +143,100 @@ describe("routes (issue 9)", () => {
 
   it("9.9: setLeaderTerm(0, t) throws a RangeError", () => {
     expect(() => createSampler().setLeaderTerm(0, 1)).toThrow(RangeError);
+  });
+});
+
+describe("remove-then-register over pending counts (issue 9.8)", () => {
+  const rowsOf = (s: ReturnType<typeof clockedSampler>["s"], i: number) => s.snapshot()[i]!.rows;
+  const sum = (rows: { writes: number; writeBytes: number }[]) => [
+    rows.reduce((a, r) => a + r.writes, 0),
+    rows.reduce((a, r) => a + r.writeBytes, 0),
+  ];
+
+  it("a split by hand registers each piece individually (true) and re-homes the pending counts exactly", () => {
+    const { s, tick } = clockedSampler({ stepMs: 1000 });
+    s.registerRoute(1, enc("a"), enc("c"));
+    for (let i = 0; i < 10; i++) s.observe(1, Op.Write, 4); // 10 writes, 40 bytes, pending
+    s.removeRoute(1);
+    expect(s.registerRoute(2, enc("a"), enc("b"))).toBe(true);
+    expect(s.registerRoute(3, enc("b"), enc("c"))).toBe(true);
+    s.observe(2, Op.Write, 1);
+    tick();
+    s.flush();
+    const rows = rowsOf(s, 0);
+    assertProperAxis(rows);
+    expect(rows.every((r) => !r.aggregate)).toBe(true);
+    expect(rows.map((r) => r.bucketId)).toEqual(["route:2", "route:3"]);
+    expect(sum(rows)).toEqual([11, 41]);
+    expect(s.stats()).toMatchObject({ trackedRoutes: 2, virtualBuckets: 0 });
+    tick();
+    s.observe(3, Op.Write, 1);
+    s.flush();
+    expect(rowsOf(s, 1).map((r) => [r.bucketId, r.writes])).toEqual([["route:3", 1]]);
+  });
+
+  it("a merge by hand (remove two, register one over both) re-homes both pending counts, labels kept", () => {
+    const { s, tick } = clockedSampler({ stepMs: 1000, labels: ["x"], keyBucketsPerRoute: 4 });
+    s.registerRoute(1, enc("a"), enc("b"));
+    s.registerRoute(2, enc("b"), enc("c"));
+    s.observeKey(1, Op.Write, enc("a1"), 0, "x");
+    s.observeKey(2, Op.Write, enc("b1"), 0);
+    s.removeRoute(1);
+    s.removeRoute(2);
+    expect(s.registerRoute(3, enc("a"), enc("c"))).toBe(true);
+    tick();
+    s.flush();
+    const rows = rowsOf(s, 0);
+    assertProperAxis(rows);
+    expect(rows.every((r) => r.routeId === 3 && !r.aggregate)).toBe(true);
+    expect(sum(rows.filter((r) => r.label === "x"))).toEqual([1, 2]);
+    expect(sum(rows.filter((r) => r.label === ""))).toEqual([1, 2]);
+    expect(s.stats()).toMatchObject({ trackedRoutes: 1, virtualBuckets: 0 });
+  });
+
+  it("returns false only when there is no room", () => {
+    const { s } = clockedSampler({ stepMs: 1000, maxTrackedRoutes: 2 });
+    s.registerRoute(1, enc("a"), enc("c"));
+    s.observe(1, Op.Write, 4);
+    s.removeRoute(1);
+    expect(s.registerRoute(2, enc("a"), enc("b"))).toBe(true);
+    expect(s.registerRoute(3, enc("b"), enc("c"))).toBe(true);
+    expect(s.registerRoute(4, enc("c"), enc("d"))).toBe(false); // the budget of 2 is full
+  });
+
+  it("pieces covering the pending counts in part share one row for that step only, then count alone again", () => {
+    const { s, tick } = clockedSampler({ stepMs: 1000 });
+    s.registerRoute(1, enc("a"), enc("c"));
+    s.observe(1, Op.Write, 4);
+    s.removeRoute(1);
+    expect(s.registerRoute(2, enc("a"), enc("b"))).toBe(true); // [b, c) is never registered
+    s.observe(2, Op.Write, 1);
+    tick();
+    s.flush();
+    const first = rowsOf(s, 0);
+    assertProperAxis(first);
+    expect(first.map((r) => [r.aggregate, r.writes, r.writeBytes])).toEqual([[true, 2, 5]]);
+    expect(s.stats()).toMatchObject({ trackedRoutes: 1, virtualBuckets: 0 });
+    s.observe(2, Op.Write, 1);
+    tick();
+    s.flush();
+    expect(rowsOf(s, 1).map((r) => [r.bucketId, r.writes])).toEqual([["route:2", 1]]);
+  });
+
+  it("a piece removed again before the flush: its counts and the first route's share one row, then the bucket goes", () => {
+    const { s, tick } = clockedSampler({ stepMs: 1000 });
+    s.registerRoute(1, enc("a"), enc("c"));
+    s.observe(1, Op.Write, 4);
+    s.removeRoute(1);
+    s.registerRoute(2, enc("a"), enc("b"));
+    s.observe(2, Op.Write, 1);
+    s.removeRoute(2);
+    tick();
+    s.flush();
+    const rows = rowsOf(s, 0);
+    assertProperAxis(rows);
+    expect(sum(rows)).toEqual([2, 5]);
+    expect(s.stats()).toMatchObject({ trackedRoutes: 0, virtualBuckets: 0 });
+    expect(s.registerRoute(3, enc("a"), enc("c"))).toBe(true);
   });
 });
