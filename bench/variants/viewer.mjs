@@ -44,9 +44,9 @@ function findChromium() {
 
 async function pageBundle() {
   const contents = [
-    'export { paintHeatmap, pixelSpan } from "./src/web/render/heatmap.ts";',
-    'export { makeScale } from "./src/web/render/scale.ts";',
-    'export { sequentialLut } from "./src/web/render/palette.ts";',
+    'export { paintHeatmap, pixelSpan } from "./src/paint/heatmap.ts";',
+    'export { makeScale } from "./src/paint/scale.ts";',
+    'export { sequentialLut } from "./src/paint/palette.ts";',
     'export { gridFromMatrix } from "./src/web/data/grid.ts";',
     'export { openHistory } from "./src/history/replay.ts";',
   ].join("\n");
