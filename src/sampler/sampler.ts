@@ -261,9 +261,13 @@ export class Sampler {
     return this.hotKeyTracker !== null;
   }
 
-  /** The latest published hot keys of a route (SPEC §7 wire object), or `null` when there is none. */
+  /**
+   * The latest published hot keys of a route (SPEC §7 wire object), or `null` when there is none
+   * (or hot keys are off: see `hotKeysEnabled`). Throws QueryError (code `invalid_query`, the HTTP
+   * endpoint's message) for a label not in `labels` or a `subBucket` the route does not have.
+   */
   hotKeys(routeId: number, opts: HotKeysRequest = {}): HotKeysResponse | null {
-    return readHotKeys(this.hotKeyTracker, this.registry, routeId, opts);
+    return readHotKeys(this.hotKeyTracker, this.registry, this.labels, routeId, opts);
   }
 
   stats(): SamplerStats {

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { KeyvizError, QueryError } from "../errors.js";
 import type { HotKeysResponse } from "../hotkeys/response.js";
 import { mergeHotKeys } from "../hotkeys/merge.js";
+import { checkHotKeysLabel, SUB_BUCKET_OUT_OF_RANGE } from "../hotkeys/query-rules.js";
 import { hotKeysProblem } from "../wire/wire.js";
 import { shouldFanOut, type HandlerContext } from "./context.js";
 import { fanOut, settleFanout, type fanoutBlock, type NodeStatus } from "./fanout.js";
@@ -27,7 +28,7 @@ export const NO_SNAPSHOT_MESSAGE =
 export const NO_SNAPSHOT_IN_CLUSTER_MESSAGE = "no hot-keys snapshot is available for this route on any node in the cluster";
 export const OUT_OF_WINDOW_MESSAGE =
   "requested time window does not overlap the current snapshot; v1 returns only the current keyvizStep window";
-export const SUB_BUCKET_OUT_OF_RANGE = "sub_bucket is out of range for this route";
+export { SUB_BUCKET_OUT_OF_RANGE };
 
 type HotKeysSampler = SamplerPort & Required<Pick<SamplerPort, "hotKeys">>;
 
@@ -110,10 +111,7 @@ function localAnswer(sampler: HotKeysSampler, q: HotKeysParams, fanningOut: bool
 
 /** The labels accepted are the sampler's configured labels (a sampler port that does not list them accepts any). */
 function checkLabel(sampler: SamplerPort, label: string | undefined): void {
-  const labels = sampler.labels;
-  if (label === undefined || labels === undefined || labels.includes(label)) return;
-  const known = labels.length === 0 ? "this sampler has no labels" : `labels: ${labels.join(", ")}`;
-  throw new QueryError(`label ${JSON.stringify(label)} is not configured (${known})`);
+  if (sampler.labels !== undefined) checkHotKeysLabel(sampler.labels, label);
 }
 
 /**

@@ -50,9 +50,28 @@ describe("sampler hot keys", () => {
       Buffer.from([0x16]).toString("base64"),
     ]);
     expect(s.hotKeys(1, { subBucket: 1 })!.sub_bucket).toBe(1);
-    expect(s.hotKeys(1, { subBucket: 9 })).toBeNull();
     s.removeRoute(1);
     expect(s.hotKeys(1)).toBeNull();
+  });
+
+  it("tell no snapshot (null), a sub-bucket out of range and an unknown label apart, with the HTTP errors", () => {
+    const { s, tick } = clockedSampler({ keyBucketsPerRoute: 4, labels: ["redis"], hotKeys: { enabled: true, sampleRate: 1 } });
+    s.registerRoute(1, bytes(0x00), bytes(0x40));
+    s.registerRoute(2, bytes(0x40), bytes(0x80));
+    s.observeKey(1, Op.Write, bytes(0x05));
+    const outOfRange = { name: "QueryError", code: "invalid_query", status: 400, message: "sub_bucket is out of range for this route" };
+    expect(s.hotKeys(1, { subBucket: 9 })).toBeNull(); // nothing published yet: no snapshot comes first
+    tick();
+    s.flush();
+    expect(s.hotKeys(1, { subBucket: 3 })!.keys).toEqual([]);
+    expect(() => s.hotKeys(1, { subBucket: 4 })).toThrow(expect.objectContaining(outOfRange));
+    expect(s.hotKeys(2, { subBucket: 9 })).toBeNull(); // no snapshot of route 2
+    expect(s.hotKeys(3)).toBeNull(); // no such route
+    expect(() => s.hotKeys(1, { label: "sql" })).toThrow(
+      expect.objectContaining({ code: "invalid_query", message: 'label "sql" is not configured (labels: redis)' }),
+    );
+    expect(s.hotKeys(1, { label: "redis" })).toBeNull(); // a configured label without writes: no snapshot
+    expect(() => s.hotKeys(1, { subBucket: 1.5 })).toThrow(RangeError);
   });
 
   it("validate options and arguments", () => {
