@@ -108,6 +108,7 @@ export class HotKeyTracker {
   private readonly arena: Uint8Array;
   private arenaUsed = 0;
   private queued = 0;
+  private droppedTotal = 0;
   private drainScheduled = false;
   private readonly drainTask = (): void => {
     this.drainScheduled = false;
@@ -153,15 +154,26 @@ export class HotKeyTracker {
     if (typeof nowMs !== "number" || !Number.isFinite(nowMs)) throw new TypeError(`nowMs must be a finite number, got ${String(nowMs)}`);
     this.drain();
     for (const labels of this.routes.values()) {
-      for (const state of labels.values()) state.publish(nowMs);
+      for (const state of labels.values()) {
+        this.droppedTotal += state.dropped; // summed here, off the hot path
+        state.publish(nowMs);
+      }
     }
+  }
+
+  /** Samples dropped because the queue was full, since creation (as of the last publish or release). */
+  get droppedSamples(): number {
+    return this.droppedTotal;
   }
 
   /** Forgets a removed route: its sketches, snapshots and any samples still queued for it. */
   release(routeId: number): void {
     const labels = this.routes.get(routeId);
     if (labels === undefined) return;
-    for (const state of labels.values()) state.released = true;
+    for (const state of labels.values()) {
+      state.released = true;
+      this.droppedTotal += state.dropped;
+    }
     this.routes.delete(routeId);
   }
 

@@ -36,6 +36,8 @@ export class Flusher {
   private readonly slotTerm: Float64Array;
   private termsAt = -1;
   private termsVersionAt = -1;
+  /** Requests (reads + writes) drained by every flush so far: the counted observations. */
+  drainedRequests = 0;
 
   constructor(
     private readonly counters: Counters,
@@ -57,14 +59,19 @@ export class Flusher {
     const b = this.builder.reset(windowStartMs, atMs, this.orderLen);
     const { counters, slots, metas, slotTerm } = this;
     slots.beginFlush();
+    let drained = 0;
     counters.drain(this.orderLen, ({ cells, reads, writes, readBytes, writeBytes }, n) => {
       for (let i = 0; i < n; i++) {
         const cell = cells[i];
         const slot = counters.slotOfCell(cell);
+        const requests = reads[i] + writes[i];
         b.add(metas.idOf(cell), reads[i], writes[i], readBytes[i], writeBytes[i], slotTerm[slot]);
-        slots.addActivity(slot, reads[i] + writes[i]);
+        slots.addActivity(slot, requests);
+        drained += requests;
       }
     });
+    // Counted here, not in observe: the hot path stays one counter increment.
+    this.drainedRequests += drained;
     const column = this.history.appendFrom(b);
     metas.compactIfLarge();
     for (const vb of departed) this.virtuals.forgetDeparted(vb);

@@ -68,6 +68,8 @@ export class Sampler {
   private closed = false;
   private misses = 0;
   private invalidSamples = 0;
+  private flushes = 0;
+  private lastFlushDurationMs = 0;
 
   constructor(options?: SamplerOptions) {
     const o = resolveOptions(options);
@@ -209,6 +211,7 @@ export class Sampler {
 
   /** Drains every slot into one new column for `(previous flush, now]`; times strictly increase (clock.ts). */
   flush(): void {
+    const started = performance.now();
     const { windowStartMs, atMs } = this.clock.nextColumn();
     this.lifecycle.settlePending();
     const column = this.flusher.flush(windowStartMs, atMs);
@@ -216,6 +219,8 @@ export class Sampler {
     this.lifecycle.dissolveSettled();
     this.registry.reclaimExpired(atMs, this.opts.graceMs);
     this.hotKeyTracker?.publish(atMs);
+    this.flushes++;
+    this.lastFlushDurationMs = performance.now() - started;
     if (this.listeners.size === 0) return;
     const published: Column = { windowStartMs, atMs, rows: this.history.rowsOf(column) };
     for (const listener of this.listeners) {
@@ -273,6 +278,7 @@ export class Sampler {
   stats(): SamplerStats {
     const virtualBuckets = this.virtuals.liveCount;
     return {
+      observations: this.flusher.drainedRequests + this.misses + this.invalidSamples,
       misses: this.misses,
       invalidSamples: this.invalidSamples,
       trackedRoutes: this.registry.live.length - virtualBuckets,
@@ -280,6 +286,9 @@ export class Sampler {
       columns: this.history.length,
       memoryBytes: this.counters.memoryBytes() + this.history.memoryBytes(),
       clockAnomalies: this.clock.anomalies,
+      droppedSamples: this.hotKeyTracker?.droppedSamples ?? 0,
+      flushes: this.flushes,
+      lastFlushDurationMs: this.lastFlushDurationMs,
       ...this.persistence.stats(),
     };
   }

@@ -3,10 +3,25 @@
 import type { StorageStats } from "../history/segment-log.js";
 
 export interface SamplerStats {
+  /**
+   * Every `observe`/`observeKey` call: the requests counted (summed when a flush drains them,
+   * so the ones still pending appear at the next flush), plus misses and invalid samples.
+   */
+  observations: number;
   /** Observations of unknown or removed routes. */
   misses: number;
   /** Observations with an op other than 0/1 or a key that is not a Uint8Array. */
   invalidSamples: number;
+  /**
+   * Hot-key samples dropped because the hot-key queue was full (SPEC §7 `dropped_samples`,
+   * summed over routes; added up when a flush publishes them). Counting itself never drops a
+   * sample: 0 with hot keys off.
+   */
+  droppedSamples: number;
+  /** Flushes (columns appended) since creation. */
+  flushes: number;
+  /** Wall time of the last flush in milliseconds, `onFlush` listeners excluded (0 before the first). */
+  lastFlushDurationMs: number;
   /** Live routes with their own slot. */
   trackedRoutes: number;
   /** Live virtual buckets. */

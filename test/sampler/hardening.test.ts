@@ -240,3 +240,31 @@ describe("remove-then-register over pending counts (issue 9.8)", () => {
     expect(s.registerRoute(3, enc("a"), enc("c"))).toBe(true);
   });
 });
+
+describe("stats for /metrics (issue 10, reporting)", () => {
+  it("reports observations (counted + misses + invalid), dropped hot-key samples, flushes and the last flush duration", () => {
+    const { s, tick } = clockedSampler({ stepMs: 1000, keyBucketsPerRoute: 4, hotKeys: { enabled: true, sampleRate: 1, queueSize: 1 } });
+    expect(s.stats()).toMatchObject({ observations: 0, droppedSamples: 0, flushes: 0, lastFlushDurationMs: 0 });
+    s.registerRoute(1, enc("a"), enc("c"));
+    s.observe(1, Op.Read, 3);
+    s.observeKey(1, Op.Write, enc("a1")); // queued for the hot-key sketch
+    s.observeKey(1, Op.Write, enc("b1")); // the queue of 1 is full: this hot-key sample is dropped
+    s.observe(9, Op.Write, 1); // miss
+    s.observe(1, 7 as never, 1); // invalid
+    expect(s.stats()).toMatchObject({ observations: 2, misses: 1, invalidSamples: 1 }); // counted ones appear at the flush
+    tick();
+    s.flush();
+    const st = s.stats();
+    expect(st).toMatchObject({ observations: 5, droppedSamples: 1, flushes: 1 });
+    expect(s.hotKeys(1)!.dropped_samples).toBe(1);
+    expect(Number.isFinite(st.lastFlushDurationMs) && st.lastFlushDurationMs >= 0).toBe(true);
+    // a hand split re-homes pending counts: each observation is still counted once
+    s.observe(1, Op.Write, 1);
+    s.removeRoute(1);
+    s.registerRoute(2, enc("a"), enc("b"));
+    s.registerRoute(3, enc("b"), enc("c"));
+    tick();
+    s.flush();
+    expect(s.stats()).toMatchObject({ observations: 6, flushes: 2, droppedSamples: 1 });
+  });
+});

@@ -61,6 +61,23 @@ describe("GET /metrics", () => {
     stream.close();
   });
 
+  it("exposes a real sampler's observations, dropped samples, flushes and flush duration", async () => {
+    let t = 1000;
+    const sampler = createSampler({ stepMs: 1000, now: () => t, hotKeys: { enabled: true, sampleRate: 1, queueSize: 1 } });
+    sampler.registerRoute(1, null, null);
+    sampler.observeKey(1, 1, new Uint8Array([1]));
+    sampler.observeKey(1, 1, new Uint8Array([2])); // hot-key queue of 1 full: dropped
+    sampler.observe(42, 0, 1); // a miss
+    t += 1000;
+    sampler.flush();
+    const { url } = await startServer({ sampler });
+    const m = parseExposition((await request(url + "/metrics")).text);
+    expect(m.get("keyviz_observations_total")).toBe(3);
+    expect(m.get("keyviz_dropped_samples_total")).toBe(1);
+    expect(m.get("keyviz_flushes_total")).toBe(1);
+    expect(m.get("keyviz_last_flush_duration_seconds")).toBeGreaterThanOrEqual(0);
+  });
+
   it("omits what the sampler does not report (no storage → no storage errors)", async () => {
     const sampler = createSampler({ stepMs: 1000, now: () => 1000 });
     sampler.observe(42, 0, 1); // no such route: a miss
