@@ -1,4 +1,5 @@
-// Column history: a ring of flushed columns, stored columnar and sparse.
+// Column history: a ring of flushed columns, stored columnar and sparse, and coarser tiers.
+// (Past 400 lines: the ring, the lazy rewrites and the hand-off to tiers share one bookkeeping.)
 //
 // A stored column keeps only its non-zero rows, as six parallel u32 fields in one Uint32Array:
 // [metaId × n | reads × n | writes × n | readBytes × n | writeBytes × n | term × n] — 24 bytes per
@@ -8,6 +9,7 @@
 // lives once per bucket in `metas`, referenced by id.
 
 import type { Column, Row, RowMeta, Series, SeriesView } from "../types.js";
+import { TierChain, type TierEntry, type TierSpec } from "./tiers.js";
 
 const FIELDS = 6;
 const F_META = 0;
@@ -144,6 +146,9 @@ export function metaIdAt(col: StoredColumn, i: number): number {
  * every rewrite recorded after it was appended, in order, the first time it is read. So a split
  * costs the same whatever the history holds; reading pays once per column, and only for the
  * columns it reads. Each ring slot remembers how many rewrites its column has had.
+ *
+ * With tiers (tiers.ts), a column leaving the full ring goes on to the coarser tiers instead of
+ * being dropped; reads see the tiers' columns (older, wider) before the ring's.
  */
 export class History {
   private readonly ring: (StoredColumn | undefined)[];
@@ -156,14 +161,24 @@ export class History {
   private pending: ((col: StoredColumn) => StoredColumn)[] = [];
   private rewritesBase = 0;
   private epoch = 0;
+  /** Coarser tiers above the ring; null without tiers. */
+  readonly tiers: TierChain | null = null;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    tiers: readonly TierSpec[] = [],
+  ) {
     this.ring = new Array(capacity);
     this.applied = new Float64Array(capacity);
+    if (tiers.length > 0) {
+      const host = { current: (e: TierEntry) => this.currentEntry(e), rewritesTotal: () => this.rewritesBase + this.pending.length, meta: (id: number) => this.meta(id) };
+      this.tiers = new TierChain(tiers, host);
+    }
   }
 
+  /** Columns held: the ring's and every tier's. */
   get length(): number {
-    return this.count;
+    return this.count + (this.tiers?.length ?? 0);
   }
 
   /** Changes whenever meta ids are renumbered (compaction): ids of different epochs differ. */
@@ -173,6 +188,13 @@ export class History {
 
   /** Time of the oldest stored column (Infinity when empty), without applying pending rewrites. */
   get oldestAtMs(): number {
+    const tiered = this.tiers?.entries()[0];
+    if (tiered !== undefined) return tiered.col.atMs;
+    return this.count === 0 ? Infinity : this.ring[this.head]!.atMs;
+  }
+
+  /** Time of the oldest column of the ring (the base tier); Infinity when empty. */
+  get ringOldestAtMs(): number {
     return this.count === 0 ? Infinity : this.ring[this.head]!.atMs;
   }
 
@@ -197,7 +219,8 @@ export class History {
    * buffer (it is overwritten only now, right before it leaves the ring).
    */
   appendFrom(b: ColumnBuilder): StoredColumn {
-    const spare = this.count === this.capacity ? this.ring[this.head]!.data.buffer : null;
+    // With tiers the leaving column lives on (its buffer is not free).
+    const spare = this.count === this.capacity && this.tiers === null ? this.ring[this.head]!.data.buffer : null;
     const col = b.finish(spare as ArrayBuffer | null);
     this.append(col);
     return col;
@@ -210,6 +233,7 @@ export class History {
       this.count++;
     } else {
       at = this.head;
+      if (this.tiers !== null) this.tiers.age({ col: this.ring[at]!, applied: this.applied[at] });
       this.head = (this.head + 1) % this.capacity;
     }
     this.ring[at] = col;
@@ -229,10 +253,18 @@ export class History {
     return col;
   }
 
+  /** A tier's column with every recorded rewrite applied. */
+  private currentEntry(e: TierEntry): StoredColumn {
+    const total = this.rewritesBase + this.pending.length;
+    for (; e.applied < total; e.applied++) e.col = this.pending[e.applied - this.rewritesBase](e.col);
+    return e.col;
+  }
+
   /** Drops recorded rewrites every stored column has had (an O(columns) scan of numbers). */
   private forgetAppliedRewrites(): void {
     let min = this.rewritesBase + this.pending.length;
     for (let k = 0; k < this.count; k++) min = Math.min(min, this.applied[(this.head + k) % this.capacity]);
+    if (this.tiers !== null) for (const e of this.tiers.entries()) min = Math.min(min, e.applied);
     if (min > this.rewritesBase) {
       this.pending.splice(0, min - this.rewritesBase);
       this.rewritesBase = min;
@@ -242,6 +274,13 @@ export class History {
   /** Columns with `fromMs ≤ atMs < toMs`, oldest first (stored objects: do not mutate). */
   columns(fromMs?: number, toMs?: number): StoredColumn[] {
     const out: StoredColumn[] = [];
+    if (this.tiers !== null) {
+      for (const e of this.tiers.entries()) {
+        if (fromMs !== undefined && e.col.atMs < fromMs) continue;
+        if (toMs !== undefined && e.col.atMs >= toMs) continue;
+        out.push(this.currentEntry(e));
+      }
+    }
     for (let k = 0; k < this.count; k++) {
       const at = (this.head + k) % this.capacity;
       const atMs = this.ring[at]!.atMs; // a rewrite never moves a column in time
@@ -283,11 +322,10 @@ export class History {
    * recorded rewrite first).
    */
   rewrite(fn: (col: StoredColumn) => StoredColumn): void {
-    if (this.count === 0) return;
+    if (this.length === 0) return;
     this.pending.push(fn);
   }
 
-  /** Deep copies of the columns in `[fromMs, toMs)`, as Row objects. */
   /**
    * Copies of the columns in `[fromMs, toMs)`, as Row objects. Nothing is shared with the
    * history; rows of one snapshot that describe the same bucket share one copy of its keys and
@@ -355,10 +393,9 @@ export class History {
   /** Bytes held by stored columns (cells plus overflow entries) and the metadata table. */
   memoryBytes(): number {
     let bytes = 0;
-    for (let k = 0; k < this.count; k++) {
-      const col = this.ring[(this.head + k) % this.capacity]!; // as stored: pending rewrites change little
-      bytes += col.data.buffer.byteLength + (col.overflow?.size ?? 0) * 16;
-    }
+    const cols: StoredColumn[] = this.tiers?.entries().map((e) => e.col) ?? [];
+    for (let k = 0; k < this.count; k++) cols.push(this.ring[(this.head + k) % this.capacity]!); // as stored
+    for (const col of cols) bytes += col.data.buffer.byteLength + (col.overflow?.size ?? 0) * 16;
     for (const m of this.metas) if (m) bytes += metaBytes(m);
     return bytes;
   }

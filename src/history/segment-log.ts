@@ -131,6 +131,7 @@ export class SegmentLog {
       this.writeBlocks(this.columnBlocks(history, col), col.atMs);
       this.syncIfDue(false);
       this.retire(history);
+      if (this.agedIntoTiers(history)) this.needsRewrite = true;
       this.statsState.lastError = null;
     } catch (err) {
       this.failed("append", err);
@@ -305,6 +306,19 @@ export class SegmentLog {
       this.fs.unlink(this.path(first.name));
       this.segments.shift();
     }
+  }
+
+  /**
+   * With tiers, segments whose columns all left the ring hold data the tiers keep merged: once
+   * they are a quarter of the log, the next append rewrites it (tier columns included), so the
+   * log stays near the size of what memory holds.
+   */
+  private agedIntoTiers(history: History): boolean {
+    if (history.tiers === null) return false;
+    const ringOldest = history.ringOldestAtMs;
+    let aged = 0;
+    for (const s of this.segments) if (s.lastAtMs < ringOldest) aged += s.bytes;
+    return aged > 0 && aged * 4 >= this.totalBytes();
   }
 
   private totalBytes(): number {

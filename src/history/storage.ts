@@ -57,11 +57,14 @@ export function openStorage(
   return { log, virtualIdsUsed: virtualIdsUsed(recovered) };
 }
 
-/** Fills a fresh history with recovered columns (the newest `capacity` stay in its ring). */
+/**
+ * Fills a fresh history with recovered columns (the newest `capacity` stay in its ring; with
+ * tiers, older ones age into the tiers as they did when they were flushed).
+ */
 export function restoreHistory(history: History, recovered: RecoveredHistory): void {
   if (history.metaCount !== 0 || history.length !== 0) throw new Error("restoreHistory needs an empty history");
   for (const m of recovered.metas) history.addMeta(m);
-  const keep = recovered.columns.slice(-history.capacity);
+  const keep = history.tiers === null ? recovered.columns.slice(-history.capacity) : recovered.columns;
   for (const c of keep) history.append(fromColumnData(c));
 }
 

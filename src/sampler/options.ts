@@ -2,6 +2,8 @@
 // defaults"), plus the checks that make a bad configuration fail at construction.
 
 import type { StorageOptions } from "../history/storage.js";
+import { resolveTiers } from "../history/tier-options.js";
+import type { TierSpec } from "../history/tiers.js";
 import type { HotKeyTrackerOptions } from "../hotkeys/options.js";
 import { checkLogger, type Logger } from "../logger.js";
 import { checkString, positiveOption } from "../validate.js";
@@ -35,6 +37,12 @@ export interface SamplerOptions {
   hotKeys?: HotKeysOptions;
   /** History on disk (Node only): appended every flush, read back at construction. Off by default. */
   storage?: StorageOptions;
+  /**
+   * Coarser tiers after the base tier (`stepMs` × `historyColumns`), each step a multiple of the
+   * one before: columns ageing out of a tier are merged into the next. Default: none, or with
+   * `storage` 10 × step for 7 × the base span and 60 × step for 90 × (history/tier-options.ts).
+   */
+  tiers?: TierSpec[];
 }
 
 export interface ResolvedSamplerOptions {
@@ -47,6 +55,7 @@ export interface ResolvedSamplerOptions {
   now: () => number;
   logger: Logger;
   graceMs: number;
+  tiers: TierSpec[];
 }
 
 export const DEFAULT_STEP_MS = 60_000;
@@ -86,6 +95,7 @@ export function resolveOptions(opts: SamplerOptions = {}): ResolvedSamplerOption
     now,
     logger,
     graceMs: Math.max(5000, 2 * stepMs),
+    tiers: resolveTiers(opts.tiers, { stepMs, historyColumns }, opts.storage !== undefined),
   };
 }
 

@@ -85,7 +85,7 @@ export class Sampler {
     const slots = new SlotPool(slotCapacity(o.maxTrackedRoutes, o.labels.length));
     this.counters = new Counters(slots.capacity, o.keyBucketsPerRoute);
     this.count = this.counters.count;
-    this.history = new History(o.historyColumns);
+    this.history = new History(o.historyColumns, o.tiers);
     this.index = new RouteIndex(o.labels.length);
     this.metas = new RowMetas(this.history, this.counters, slots, this.labels, o.maxMemberRoutesPerSlot);
     this.registry = new HolderRegistry(this.counters, slots, this.metas, this.index, o.labels.length + 1);
