@@ -74,6 +74,8 @@ export const CATALOG = [
   // ---- issue 11: history file, storage, replay ----------------------------------------------
   { name: "kvz-bytes-per-cell", group: "history", file: "history", unit: "B/cell", rounds: 1, target: { text: "≤ 8 B/cell", met: valueAtMost(8) } },
   { name: "kvz-vs-json", group: "history", unit: "×", from: { variant: "kvz-bytes-per-cell", field: "jsonRatio" }, target: { text: "< 0.25 of the JSON", met: (row) => row.value < 0.25 } },
+  { name: "kvz-vs-json-1024", group: "history", unit: "×", from: { variant: "kvz-bytes-per-cell", field: "jsonRatio1024" } },
+  { name: "tier-merge-10k", group: "history", file: "history", unit: "ms", rounds: 3 },
   { name: "kvz-export-24h-10k", group: "history", file: "history", unit: "ms", rounds: 3, target: { text: "≤ 500 ms", met: valueAtMost(500) } },
   { name: "kvz-open-matrix-24h-10k", group: "history", file: "history", unit: "ms", rounds: 3, target: { text: "≤ 1 000 ms", met: valueAtMost(1000) } },
   { name: "kvz-append-10k", group: "history", file: "history", unit: "ms", rounds: 3, target: { text: "≤ 1 ms", met: valueAtMost(1) } },

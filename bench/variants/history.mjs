@@ -102,12 +102,42 @@ const variants = {
   "split-1440": () => splitCost(1440),
   "split-14400": () => splitCost(14_400),
 
+  // Against the four series' matrix() JSON of the same span: with a row budget that folds nothing
+  // (one row per bucket: the JSON then carries what the file carries, jsonRatio) and with the
+  // default budget of 1 024 rows (which merges ~8 000 buckets into 1 024 rows, jsonRatio1024).
   "kvz-bytes-per-cell": async () => {
     const s = await issueWorkload();
     const bytes = s.exportHistory();
-    const cells = s.snapshot().reduce((n, c) => n + c.rows.length, 0);
-    const jsonBytes = SERIES.reduce((n, series) => n + Buffer.byteLength(JSON.stringify(s.matrix({ series }))), 0);
-    return { value: bytes.length / cells, fileBytes: bytes.length, cells, jsonBytes, jsonRatio: bytes.length / jsonBytes };
+    const snap = s.snapshot();
+    const cells = snap.reduce((n, c) => n + c.rows.length, 0);
+    const buckets = new Set(snap.flatMap((c) => c.rows.map((r) => r.bucketId))).size;
+    const json = (rows) => SERIES.reduce((n, series) => n + Buffer.byteLength(JSON.stringify(s.matrix({ series, rows }))), 0);
+    const jsonBytes = json(buckets);
+    const jsonBytes1024 = json(1024);
+    return { value: bytes.length / cells, fileBytes: bytes.length, cells, buckets, jsonBytes, jsonRatio: bytes.length / jsonBytes, jsonBytes1024, jsonRatio1024: bytes.length / jsonBytes1024 };
+  },
+
+  // A flush that merges ten base columns of 10 000 busy routes into one tier column, against the
+  // flushes that do not merge (same sampler, same columns).
+  "tier-merge-10k": async () => {
+    const { createSampler } = await importSampler();
+    const clock = fakeClock();
+    const s = createSampler({ stepMs: STEP_MS, historyColumns: 10, tiers: [{ stepMs: 10 * STEP_MS, columns: 100 }], maxTrackedRoutes: 10_000, now: clock.now });
+    for (const r of boundedRoutes(10_000, 16)) s.registerRoute(r.routeId, r.start, r.end, r.groupId);
+    const merging = [];
+    const plain = [];
+    for (let c = 0; c < 120; c++) {
+      fillColumn(s, c);
+      clock.tick();
+      const before = s.stats().columns;
+      const t0 = clockNs();
+      s.flush();
+      const ms = (clockNs() - t0) / 1e6;
+      if (c < 20) continue;
+      // The ring is full: a flush that merged left fewer columns (10 waiting became 1).
+      (s.stats().columns < before + 1 ? merging : plain).push(ms);
+    }
+    return { value: median(merging) - median(plain), mergingFlushMs: median(merging), plainFlushMs: median(plain), merges: merging.length, columns: s.stats().columns };
   },
 
   "kvz-export-24h-10k": async () => {
