@@ -26,7 +26,7 @@ export interface SamplerStats {
   trackedRoutes: number;
   /** Live virtual buckets. */
   virtualBuckets: number;
-  /** Columns in history. */
+  /** Columns in history (the base tier's and every coarser tier's). */
   columns: number;
   /** Counter memory plus stored history. */
   memoryBytes: number;
