@@ -32,9 +32,22 @@ function isKeyOrNull(v: unknown): boolean {
   return v === null || (typeof v === "string" && isBase64Key(v));
 }
 
+/**
+ * Frozen arrays already found to hold only counts. A frozen array cannot change, so one check
+ * holds forever; the matrix builder shares one frozen identity array among every row with the
+ * same group id or term (toWireMatrix), so a merge of local matrices checks each once instead
+ * of once per row (two of the three per-cell arrays of most rows).
+ */
+const frozenCounts = new WeakSet<readonly unknown[]>();
+
 /** Index of the first element of `a` failing `ok`, -1 when all pass. */
 function firstBad(a: readonly unknown[], ok: (v: unknown) => boolean): number {
-  if (ok === isCount) return firstBadCount(a);
+  if (ok === isCount) {
+    if (frozenCounts.has(a)) return -1;
+    const bad = firstBadCount(a);
+    if (bad < 0 && Object.isFrozen(a)) frozenCounts.add(a);
+    return bad;
+  }
   for (let i = 0; i < a.length; i++) if (!ok(a[i])) return i;
   return -1;
 }

@@ -1,0 +1,84 @@
+// The row budget re-applied after the fan-out merge (the reference skips it): the least active
+// adjacent merged rows folded into aggregate rows, then the start-key order.
+import { compareEnd } from "../keys/bytes.js";
+import { encodeKey, type RowHead } from "../wire/wire.js";
+import { mergedBucketId, planRowGroups, routeIdOf, sortRows, unionRoutes, type MemberRoutes } from "./row-budget.js";
+import type { CellSlab, RowCells } from "./cell-slab.js";
+import type { MergedRow } from "./merge-rows.js";
+
+/** An output row: its head and its row in the cell slab. */
+export interface OutRow {
+  start: Uint8Array | null;
+  head: RowHead;
+  cellRow: number;
+}
+
+/**
+ * The budget over the merged rows (in start order). A group of one keeps its row; a merged group
+ * is folded into the next free slab row after the `used` merged rows.
+ */
+export function applyBudget(rows: MergedRow[], budget: number, slab: CellSlab, used: number): OutRow[] {
+  const starts = planRowGroups(
+    Float64Array.from(rows, (r) => r.total),
+    budget,
+  );
+  const out: OutRow[] = [];
+  let free = used;
+  for (let g = 0; g + 1 < starts.length; g++) {
+    const members = rows.slice(starts[g], starts[g + 1]);
+    if (members.length === 1) {
+      out.push({ start: members[0]!.start, head: members[0]!.head, cellRow: members[0]!.cellRow });
+      continue;
+    }
+    out.push({ start: members[0]!.start, head: foldRows(members, slab.row(free)), cellRow: free });
+    free++;
+  }
+  return sortRows(
+    out,
+    (r) => r.start,
+    (r) => r.head.bucket_id,
+  );
+}
+
+/** A merged row of the budget: sums per column, conflicts OR-ed, identity as in the pivot. */
+function foldRows(members: MergedRow[], { values, groups, terms, conflicts }: RowCells): RowHead {
+  const width = values.length;
+  values.fill(0);
+  conflicts.fill(0);
+  for (let j = 0; j < width; j++) {
+    let level = 0; // 1: only zero-valued contributors so far, 2: some non-zero
+    for (const m of members) {
+      const v = m.values[j]!;
+      values[j] += v;
+      conflicts[j] |= m.conflicts[j]!;
+      const lvl = v !== 0 ? 2 : 1;
+      if (lvl > level) {
+        level = lvl;
+        groups[j] = m.groups[j]!;
+        terms[j] = m.terms[j]!;
+      } else if (lvl === level && (groups[j] !== m.groups[j] || terms[j] !== m.terms[j])) {
+        groups[j] = 0;
+        terms[j] = 0;
+      }
+    }
+  }
+  let end = members[0]!.end;
+  for (const m of members) if (compareEnd(m.end, end) > 0) end = m.end;
+  const routes = unionRoutes(members.map(memberRoutesOf));
+  return {
+    bucket_id: mergedBucketId(members[0]!.head.bucket_id, members[members.length - 1]!.head.bucket_id),
+    start: members[0]!.head.start,
+    end: encodeKey(end),
+    aggregate: true,
+    route_ids: routes.ids,
+    route_ids_truncated: routes.truncated,
+    route_count: routes.count,
+  };
+}
+
+function memberRoutesOf(m: MergedRow): MemberRoutes {
+  const { route_ids, route_count, bucket_id } = m.head;
+  if (route_ids !== undefined) return { ids: route_ids, total: route_count };
+  const id = routeIdOf(bucket_id);
+  return { ids: id === undefined ? [] : [id], total: Math.max(route_count, 1) };
+}

@@ -1,0 +1,151 @@
+// The rows of the fan-out merge before the budget: every node's row of one bucket id merged
+// cell by cell onto the union of columns (SPEC §5.1, rule in merge-cell.ts).
+import { decodeKey, type IncomingRow } from "../wire/wire.js";
+import type { Series } from "../types.js";
+import type { NodeCells, RowCells } from "./cell-slab.js";
+import { CellMerger } from "./merge-cell.js";
+
+/**
+ * One node's contribution to a merged row: its row head, its cells (from `base` in `cells`) and,
+ * per merged column, the node's column or -1.
+ */
+export interface Source {
+  head: IncomingRow;
+  cells: NodeCells;
+  base: number;
+  columnOf: Int32Array;
+}
+
+/** A row of the merged matrix before the budget. */
+export interface MergedRow {
+  head: IncomingRow;
+  /** This row's row in the cell slab. */
+  cellRow: number;
+  values: Float64Array;
+  groups: Float64Array;
+  terms: Float64Array;
+  /** 1 where the cell conflicted. */
+  conflicts: Uint8Array;
+  total: number;
+  start: Uint8Array | null;
+  end: Uint8Array | null;
+}
+
+/** The merged row of one bucket id: its cells in `cells` (slab row `cellRow`) and its total. */
+export function mergeRow(sources: Source[], cells: RowCells, cellRow: number, series: Series): MergedRow {
+  const head = sources[0]!.head;
+  const width = cells.values.length;
+  // One literal with every field (no spread): every MergedRow shares one hidden class, so the
+  // per-cell loops over them stay monomorphic.
+  const out: MergedRow = {
+    head,
+    cellRow,
+    values: cells.values,
+    groups: cells.groups,
+    terms: cells.terms,
+    conflicts: cells.conflicts,
+    total: 0,
+    start: decodeKey(head.start),
+    end: decodeKey(head.end),
+  };
+  if (sources.length === 1) copySource(sources[0]!, out);
+  else mergeSources(sources, out, series === "reads" || series === "read_bytes");
+  for (let j = 0; j < width; j++) out.total += out.values[j]!;
+  return out;
+}
+
+/**
+ * A row only one node has: its cells, moved to the merged columns. A cell that counted nothing
+ * (absent, or 0) carries identity 0/0 like every zero cell of a merge.
+ */
+function copySource({ cells, base, columnOf }: Source, out: MergedRow): void {
+  const { values, groups, terms, conflicts } = cells;
+  for (let j = 0; j < columnOf.length; j++) {
+    const at = columnOf[j]!;
+    const v = at >= 0 ? values[base + at]! : 0;
+    out.values[j] = v;
+    out.groups[j] = v !== 0 ? groups[base + at]! : 0;
+    out.terms[j] = v !== 0 ? terms[base + at]! : 0;
+    out.conflicts[j] = at >= 0 && conflicts !== null ? conflicts[base + at]! : 0;
+  }
+}
+
+const NO_FLAGS = new Uint8Array(0);
+
+function mergeSources(sources: Source[], out: MergedRow, additive: boolean): void {
+  const k = sources.length;
+  const columnOf = sources.map((s) => s.columnOf);
+  const base = sources.map((s) => s.base);
+  const values = sources.map((s) => s.cells.values);
+  const groups = sources.map((s) => s.cells.groups);
+  const terms = sources.map((s) => s.cells.terms);
+  const flagged = sources.map((s) => s.cells.conflicts !== null);
+  const conflicts = sources.map((s) => s.cells.conflicts ?? NO_FLAGS);
+  const cell = new CellMerger(k);
+  for (let j = 0; j < out.values.length; j++) {
+    // One pass computes what CellMerger.resolve would, except the per-identity sum of writes
+    // whose contributions all carry an identity and more than one distinct identity (the only
+    // case that needs them all at once). With one identity that sum is the max, and a conflict
+    // exactly when the values differ: what the max rule below gives.
+    let nonZero = 0;
+    let sum = 0;
+    let max = 0;
+    let first = 0;
+    let differ = false;
+    let identified = true;
+    let conflictIn = false;
+    let bestV = 0;
+    let bestG = 0;
+    let bestT = 0;
+    let firstG = 0;
+    let firstT = 0;
+    let identities = false; // more than one (group, term) among the non-zero contributions
+    for (let s = 0; s < k; s++) {
+      const col = columnOf[s]![j]!;
+      if (col < 0) continue;
+      const at = base[s]! + col;
+      if (flagged[s] && conflicts[s]![at] === 1) conflictIn = true;
+      const v = values[s]![at]!;
+      if (v === 0) continue;
+      const g = groups[s]![at]!;
+      const t = terms[s]![at]!;
+      if (nonZero === 0) {
+        first = v;
+        firstG = g;
+        firstT = t;
+      } else {
+        if (v !== first) differ = true;
+        if (g !== firstG || t !== firstT) identities = true;
+      }
+      if (nonZero === 0 || t > bestT || (t === bestT && v > bestV)) {
+        bestV = v;
+        bestG = g;
+        bestT = t;
+      }
+      nonZero++;
+      sum += v;
+      if (v > max) max = v;
+      if (g === 0 || t === 0) identified = false;
+    }
+    if (nonZero > 1 && !additive && identified && identities) {
+      cell.reset();
+      for (let s = 0; s < k; s++) {
+        const col = columnOf[s]![j]!;
+        if (col < 0) continue;
+        const at = base[s]! + col;
+        cell.add(values[s]![at]!, groups[s]![at]!, terms[s]![at]!, flagged[s]! && conflicts[s]![at] === 1);
+      }
+      cell.resolve(additive);
+      out.values[j] = cell.value;
+      out.groups[j] = cell.group;
+      out.terms[j] = cell.term;
+      out.conflicts[j] = cell.conflict ? 1 : 0;
+      continue;
+    }
+    const byMax = nonZero > 1 && !additive;
+    out.values[j] = byMax ? max : sum;
+    out.groups[j] = bestG;
+    out.terms[j] = bestT;
+    out.conflicts[j] = conflictIn || (byMax && differ) ? 1 : 0;
+  }
+}
