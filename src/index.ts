@@ -3,6 +3,8 @@
 
 export { createSampler, Sampler } from "./sampler/sampler.js";
 export type { HotKeysOptions, MatrixRequest, SamplerOptions, SamplerStats } from "./sampler/sampler.js";
+export { attachSampler, SharedObserver } from "./sampler/shared/observer.js";
+export type { SharedSamplerOptions, WorkerHandle, WorkerMisses } from "./sampler/sampler.js";
 export type { HotKeysRequest } from "./types.js";
 export { Op, SERIES } from "./types.js";
 export type { Column, Key, Row, RowMeta, Series, SeriesView } from "./types.js";

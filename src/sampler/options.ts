@@ -7,6 +7,7 @@ import type { TierSpec } from "../history/tiers.js";
 import type { HotKeyTrackerOptions } from "../hotkeys/options.js";
 import { checkLogger, type Logger } from "../logger.js";
 import { checkString, positiveOption } from "../validate.js";
+import { resolveShared, type ResolvedSharedOptions, type SharedSamplerOptions } from "./shared/owner.js";
 
 /** Hot keys (SPEC §7): off unless `enabled`; the rest are the tracker's options. */
 export interface HotKeysOptions extends HotKeyTrackerOptions {
@@ -43,6 +44,11 @@ export interface SamplerOptions {
    * `storage` 10 × step for 7 × the base span and 60 × step for 90 × (history/tier-options.ts).
    */
   tiers?: TierSpec[];
+  /**
+   * Count from worker threads too: counters workers write live in a shared WebAssembly.Memory
+   * (`sampler.workerHandle()`, `attachSampler(handle)` in the worker). Off by default.
+   */
+  shared?: boolean | SharedSamplerOptions;
 }
 
 export interface ResolvedSamplerOptions {
@@ -56,6 +62,7 @@ export interface ResolvedSamplerOptions {
   logger: Logger;
   graceMs: number;
   tiers: TierSpec[];
+  shared: ResolvedSharedOptions | null;
 }
 
 export const DEFAULT_STEP_MS = 60_000;
@@ -96,6 +103,7 @@ export function resolveOptions(opts: SamplerOptions = {}): ResolvedSamplerOption
     logger,
     graceMs: Math.max(5000, 2 * stepMs),
     tiers: resolveTiers(opts.tiers, { stepMs, historyColumns }, opts.storage !== undefined),
+    shared: resolveShared(opts.shared),
   };
 }
 

@@ -29,6 +29,7 @@ import { Persistence } from "./persistence.js";
 import { RowMetas } from "./row-metas.js";
 import { isOp, sampleLen } from "./samples.js";
 import { SlotPool } from "./slots.js";
+import { SharedCounting, type WorkerHandle, type WorkerMisses } from "./shared/owner.js";
 import type { SamplerStats } from "./stats.js";
 import { AlignedTimer, errorMessage } from "./timer.js";
 import { VirtualBuckets } from "./virtual-buckets.js";
@@ -37,6 +38,7 @@ export type { HotKeysOptions, SamplerOptions } from "./options.js";
 export type { NewRoute } from "./replace-routes.js";
 export type { MatrixRequest } from "./reading.js";
 export type { SamplerStats } from "./stats.js";
+export type { SharedSamplerOptions, WorkerHandle, WorkerMisses } from "./shared/owner.js";
 
 export function createSampler(options?: SamplerOptions): Sampler {
   return new Sampler(options);
@@ -65,6 +67,8 @@ export class Sampler {
   private readonly clock: ColumnClock;
   private readonly timer: AlignedTimer;
   private readonly persistence: Persistence;
+  /** Shared mode only (`shared: true`): worker stripes, harvest, mirrored index. */
+  private readonly shared: SharedCounting | null;
   private closed = false;
   private misses = 0;
   private invalidSamples = 0;
@@ -82,13 +86,16 @@ export class Sampler {
     if (hk !== undefined && (typeof hk !== "object" || hk === null)) throw new TypeError("hotKeys must be an object");
     const { enabled, ...trackerOptions } = hk ?? {};
     this.hotKeyTracker = enabled === true ? new HotKeyTracker(trackerOptions) : null;
-    const slots = new SlotPool(slotCapacity(o.maxTrackedRoutes, o.labels.length));
-    this.counters = new Counters(slots.capacity, o.keyBucketsPerRoute);
+    const slotCount = slotCapacity(o.maxTrackedRoutes, o.labels.length);
+    const shared = (this.shared = o.shared && new SharedCounting(o.shared, slotCount, o.keyBucketsPerRoute, o.labels));
+    const slots = shared?.slots ?? new SlotPool(slotCount);
+    this.counters = shared?.counters ?? new Counters(slots.capacity, o.keyBucketsPerRoute);
     this.count = this.counters.count;
     this.history = new History(o.historyColumns, o.tiers);
-    this.index = new RouteIndex(o.labels.length);
+    this.index = shared?.index ?? new RouteIndex(o.labels.length);
     this.metas = new RowMetas(this.history, this.counters, slots, this.labels, o.maxMemberRoutesPerSlot);
-    this.registry = new HolderRegistry(this.counters, slots, this.metas, this.index, o.labels.length + 1);
+    const registryArgs = [this.counters, slots, this.metas, this.index, o.labels.length + 1] as const;
+    this.registry = shared?.makeRegistry(...registryArgs) ?? new HolderRegistry(...registryArgs);
     this.virtuals = new VirtualBuckets(this.registry, this.counters, this.metas);
     this.rehoming = new Rehoming(this.registry, this.counters, slots);
     const limits = { maxTrackedRoutes: o.maxTrackedRoutes, labelSlots: o.labels.length + 1 };
@@ -167,13 +174,19 @@ export class Sampler {
     if (s !== null && e !== null && compareBytes(s, e) >= 0) {
       throw new RangeError(`route ${routeId}: start must sort below end`);
     }
-    return this.lifecycle.register(routeId, s, e, groupId);
+    this.shared?.checkRouteId("routeId", routeId);
+    try {
+      return this.lifecycle.register(routeId, s, e, groupId);
+    } finally {
+      this.shared?.publish();
+    }
   }
 
   /** Stops counting `routeId`; counts observed before still flush (grace window: max(5 s, 2 × step)). */
   removeRoute(routeId: number): void {
     checkId("routeId", routeId);
     this.lifecycle.remove(routeId, this.clock.read());
+    this.shared?.publish();
   }
 
   /** Stamps rows of `groupId` flushed from now on with `term`. */
@@ -191,6 +204,17 @@ export class Sampler {
    * lazily, history.ts), so every column's totals are unchanged and rows line up on the key axis.
    */
   replaceRoutes(oldIds: number[], newRoutes: NewRoute[]): void {
+    // Shared mode: ids workers can find, and workers' pending counts re-homed with the owner's.
+    this.shared?.checkNewRoutes(newRoutes);
+    this.shared?.harvest();
+    try {
+      this.replaceRoutesNow(oldIds, newRoutes);
+    } finally {
+      this.shared?.publish();
+    }
+  }
+
+  private replaceRoutesNow(oldIds: number[], newRoutes: NewRoute[]): void {
     replaceRoutes(
       {
         registry: this.registry,
@@ -213,11 +237,13 @@ export class Sampler {
   flush(): void {
     const started = performance.now();
     const { windowStartMs, atMs } = this.clock.nextColumn();
+    this.shared?.harvest();
     this.lifecycle.settlePending();
     const column = this.flusher.flush(windowStartMs, atMs);
     this.persistence.appended(column);
     this.lifecycle.dissolveSettled();
     this.registry.reclaimExpired(atMs, this.opts.graceMs);
+    this.shared?.publish();
     this.hotKeyTracker?.publish(atMs);
     this.flushes++;
     this.lastFlushDurationMs = performance.now() - started;
@@ -277,20 +303,37 @@ export class Sampler {
 
   stats(): SamplerStats {
     const virtualBuckets = this.virtuals.liveCount;
+    const misses = this.misses + (this.shared?.missCount ?? 0);
+    const invalidSamples = this.invalidSamples + (this.shared?.invalidSamples ?? 0);
     return {
-      observations: this.flusher.drainedRequests + this.misses + this.invalidSamples,
-      misses: this.misses,
-      invalidSamples: this.invalidSamples,
+      observations: this.flusher.drainedRequests + misses + invalidSamples,
+      misses,
+      invalidSamples,
       trackedRoutes: this.registry.live.length - virtualBuckets,
       virtualBuckets,
       columns: this.history.length,
-      memoryBytes: this.counters.memoryBytes() + this.history.memoryBytes(),
+      memoryBytes: this.counters.memoryBytes() + this.history.memoryBytes() + (this.shared?.memoryBytes ?? 0),
       clockAnomalies: this.clock.anomalies,
       droppedSamples: this.hotKeyTracker?.droppedSamples ?? 0,
       flushes: this.flushes,
       lastFlushDurationMs: this.lastFlushDurationMs,
       ...this.persistence.stats(),
     };
+  }
+
+  /** Shared mode (`shared: true`): a structured-clonable handle for one worker (`attachSampler` there). */
+  workerHandle(): WorkerHandle {
+    return SharedCounting.of(this.shared, "workerHandle").workerHandle();
+  }
+
+  /** Shared mode: the worker of `handle` exited or was terminated (its counts are kept). */
+  releaseWorker(handle: WorkerHandle): void {
+    SharedCounting.of(this.shared, "releaseWorker").releaseWorker(handle);
+  }
+
+  /** Shared mode: what workers sent to unregistered routes (their count is in `stats().misses`). */
+  workerMisses(): WorkerMisses {
+    return { ...SharedCounting.of(this.shared, "workerMisses").misses };
   }
 
   /** Flushes at every multiple of `stepMs` of the clock until `stop()`; never keeps Node alive. */

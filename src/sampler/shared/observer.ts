@@ -1,0 +1,168 @@
+// The worker side of a shared sampler: `attachSampler(handle)` returns an observer with the
+// sampler's `observe` / `observeKey` signatures that counts into this worker's own stripe of
+// the shared memory. Only this thread writes its stripe, so the hot path is plain typed-array
+// increments; the only atomic is one load of the owner's epoch (an acquire: the index entries
+// read after it are at least as new as that epoch). See docs/design.md, "Shared sampler".
+
+import { isOp, sampleLen } from "../samples.js";
+import {
+  ATTACHED,
+  CELL_WORDS,
+  H_EPOCH,
+  RELEASED,
+  RESERVED,
+  W_EPOCH,
+  W_INVALID,
+  W_STATE,
+  WORKER_WORDS,
+  readHandle,
+  type Layout,
+} from "./layout.js";
+import { rangeViews, subBucketOf, type RangeViews } from "./sub-buckets.js";
+
+export type { WorkerHandle } from "./layout.js";
+
+/** How often an idle worker tells the owner it holds no stale index entry (its event loop is free). */
+const IDLE_PUBLISH_MS = 50;
+const EMPTY = new Int32Array(0);
+
+/**
+ * Attaches this thread (a `worker_threads` Worker or a Web Worker) to the shared sampler that
+ * made `handle` (`sampler.workerHandle()`, posted here). One handle, one thread.
+ */
+export function attachSampler(handle: unknown): SharedObserver {
+  const { handle: h, layout } = readHandle(handle);
+  return new SharedObserver(h.memory.buffer, layout, h.stripe, h.labels);
+}
+
+export class SharedObserver {
+  private readonly words: Int32Array;
+  private readonly at: number;
+  /** This worker's counters: cell c at [6c, 6c + 6) (reads, writes, byte totals; layout.ts). */
+  private stripe: Int32Array;
+  /** Route id → slot + 1, per label (index 0 = unlabelled). */
+  private index: Int32Array[];
+  private idx0: Int32Array;
+  private readonly kOf: Int32Array;
+  private readonly slotStride: number;
+  private readonly missAt: number;
+  private readonly ranges: RangeViews;
+  private readonly labelIndex = new Map<string, number>();
+  /** The last epoch published to the owner. */
+  private seen: number;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private detached = false;
+
+  constructor(buffer: ArrayBufferLike, layout: Layout, stripe: number, labels: readonly string[]) {
+    this.words = new Int32Array(buffer);
+    this.at = layout.workers + stripe * WORKER_WORDS;
+    if (Atomics.compareExchange(this.words, this.at + W_STATE, RESERVED, ATTACHED) !== RESERVED) {
+      throw new TypeError(
+        `attachSampler: the handle of stripe ${stripe} is already attached or released (one handle per worker)`,
+      );
+    }
+    this.stripe = new Int32Array(buffer, (layout.stripes + stripe * layout.stripeWords) * 4, layout.stripeWords);
+    this.index = Array.from(
+      { length: layout.labels + 1 },
+      (_, li) => new Int32Array(buffer, (layout.index + li * layout.idLimit) * 4, layout.idLimit),
+    );
+    this.idx0 = this.index[0];
+    this.kOf = new Int32Array(buffer, layout.kOf * 4, layout.slots);
+    this.slotStride = layout.maxK * CELL_WORDS;
+    this.missAt = layout.cells * CELL_WORDS;
+    this.ranges = rangeViews(buffer, layout);
+    labels.forEach((l, i) => this.labelIndex.set(l, i + 1));
+    this.seen = Atomics.load(this.words, H_EPOCH);
+    Atomics.store(this.words, this.at + W_EPOCH, this.seen);
+    // Between tasks no observe is running on this thread: tell the owner we hold nothing stale.
+    this.timer = setInterval(() => this.sync(), IDLE_PUBLISH_MS);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Counts one request of `routeId` (sub-bucket 0 on a K > 1 route). Never throws. */
+  observe(routeId: number, op: 0 | 1, keyLen: number, valueLen = 0): void {
+    const g = Atomics.load(this.words, H_EPOCH);
+    if (g !== this.seen) this.publish(g);
+    const e = typeof routeId === "number" ? this.idx0[routeId] : undefined;
+    const bytes = sampleLen(keyLen) + sampleLen(valueLen);
+    if (e === undefined || e === 0 || !isOp(op)) {
+      this.reject(op, bytes);
+      return;
+    }
+    this.count((e - 1) * this.slotStride + op, bytes);
+  }
+
+  /** Counts one request of `key` into its sub-bucket (and label slot). Never throws. */
+  observeKey(routeId: number, op: 0 | 1, key: Uint8Array, valueLen = 0, label = ""): void {
+    const g = Atomics.load(this.words, H_EPOCH);
+    if (g !== this.seen) this.publish(g);
+    if (typeof routeId !== "number" || !(key instanceof Uint8Array) || !isOp(op)) {
+      this.invalid();
+      return;
+    }
+    const bytes = key.length + sampleLen(valueLen);
+    const li = label === "" ? 0 : (this.labelIndex.get(label) ?? 0);
+    const range = this.idx0[routeId];
+    const slot = li === 0 ? range : this.index[li]![routeId];
+    if (range === undefined || range === 0 || slot === undefined || slot === 0) {
+      this.reject(op, bytes);
+      return;
+    }
+    const k = this.kOf[range - 1]!;
+    const sub = k > 1 ? subBucketOf(this.ranges, range - 1, k, key) : 0;
+    this.count((slot - 1) * this.slotStride + sub * CELL_WORDS + op, bytes);
+  }
+
+  /**
+   * Adds one sample at word `at` (count), `at + 2` and `at + 4` (its bytes: low 16 bits, rest).
+   * Int32Array stores wrap modulo 2^32, which is what the owner's delta arithmetic expects.
+   */
+  private count(at: number, bytes: number): void {
+    const s = this.stripe;
+    s[at] = s[at]! + 1;
+    s[at + 2] = s[at + 2]! + (bytes & 0xffff);
+    if (bytes > 0xffff) s[at + 4] = s[at + 4]! + (bytes >>> 16);
+  }
+
+  /** Out of line: a miss counts into the stripe's miss cell, a bad op as an invalid sample. */
+  private reject(op: unknown, bytes: number): void {
+    if (!isOp(op)) this.invalid();
+    else this.count(this.missAt + op, bytes);
+  }
+
+  private invalid(): void {
+    if (this.detached) return;
+    Atomics.add(this.words, this.at + W_INVALID, 1);
+  }
+
+  /**
+   * Publishes epoch `g`: every observe before this one has finished (this thread runs one at a
+   * time), and this one reads the index after loading `g`. The store is sequentially
+   * consistent, so the counts written before it are visible to an owner that reads `g`.
+   */
+  private publish(g: number): void {
+    this.seen = g;
+    Atomics.store(this.words, this.at + W_EPOCH, g);
+  }
+
+  private sync(): void {
+    const g = Atomics.load(this.words, H_EPOCH);
+    if (g !== this.seen) this.publish(g);
+  }
+
+  /**
+   * This worker stops counting: its stripe no longer holds back slot reuse and can serve another
+   * worker (its counts so far are kept). Later observes are not counted anywhere.
+   */
+  detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.index = this.index.map(() => EMPTY);
+    this.idx0 = EMPTY;
+    // The stripe may serve another worker from now on: this thread must never write it again.
+    this.stripe = new Int32Array(this.stripe.length);
+    Atomics.store(this.words, this.at + W_STATE, RELEASED);
+  }
+}

@@ -1,0 +1,341 @@
+// The owner's side of a shared sampler (`createSampler({ shared: true })`): the shared memory,
+// worker handles, and the harvest that turns every worker stripe's monotonic counters into
+// deltas added to the owner's own (Wasm) counters. See docs/design.md, "Shared sampler", for
+// the memory-ordering argument.
+
+import { checkId } from "../../validate.js";
+import type { Key } from "../../types.js";
+import type { HolderRegistry } from "../registry.js";
+import { Rehoming } from "../rehome.js";
+import { IndexMirror, MirroredRouteIndex } from "./index-mirror.js";
+import {
+  ATTACHED,
+  CELL_WORDS,
+  computeLayout,
+  createSharedMemory,
+  DEFAULT_ID_LIMIT,
+  DEFAULT_MAX_WORKERS,
+  FREE,
+  MAX_ID_LIMIT,
+  MAX_WORKERS,
+  RELEASED,
+  RESERVED,
+  W_EPOCH,
+  W_INVALID,
+  W_STATE,
+  WORKER_WORDS,
+  type Layout,
+  type WorkerHandle,
+} from "./layout.js";
+import { ForwardingCounters, GatedRegistry, GatedSlotPool, type SlotGate } from "./owner-parts.js";
+import { rangeViews } from "./sub-buckets.js";
+
+export type { WorkerHandle } from "./layout.js";
+
+/** The key range and label a cell of a released, unsettled slot counted (where late counts go). */
+interface StrandedCell {
+  cell: number;
+  li: number;
+  start: Key;
+  end: Key;
+}
+
+/** `shared` option of createSampler: `true` for the defaults. */
+export interface SharedSamplerOptions {
+  /** Worker handles that can exist at once (default 8, at most 256): one counter stripe each. */
+  maxWorkers?: number;
+  /** Route ids must be below this in shared mode (default 2^20, at most 2^24). */
+  routeIdLimit?: number;
+}
+
+export interface ResolvedSharedOptions {
+  maxWorkers: number;
+  idLimit: number;
+}
+
+export function resolveShared(v: unknown): ResolvedSharedOptions | null {
+  if (v === undefined || v === false) return null;
+  if (v === true) return { maxWorkers: DEFAULT_MAX_WORKERS, idLimit: DEFAULT_ID_LIMIT };
+  if (typeof v !== "object" || v === null)
+    throw new TypeError("shared must be a boolean or { maxWorkers?, routeIdLimit? }");
+  const o = v as SharedSamplerOptions;
+  const int = (name: string, x: unknown, fallback: number, max: number) => {
+    if (x === undefined) return fallback;
+    if (typeof x !== "number") throw new TypeError(`shared.${name} must be a number`);
+    if (!Number.isInteger(x) || x < 1 || x > max)
+      throw new RangeError(`shared.${name} must be an integer in [1, ${max}], got ${x}`);
+    return x;
+  };
+  return {
+    maxWorkers: int("maxWorkers", o.maxWorkers, DEFAULT_MAX_WORKERS, MAX_WORKERS),
+    idLimit: int("routeIdLimit", o.routeIdLimit, DEFAULT_ID_LIMIT, MAX_ID_LIMIT),
+  };
+}
+
+/** What workers sent to routes that were not registered, summed over every worker. */
+export interface WorkerMisses {
+  reads: number;
+  writes: number;
+  readBytes: number;
+  writeBytes: number;
+}
+
+/** Harvests run at least this often while workers exist (bounds the counters' wrap: design.md). */
+const HARVEST_INTERVAL_MS = 250;
+
+export class SharedCounting implements SlotGate {
+  readonly memory: WebAssembly.Memory;
+  readonly layout: Layout;
+  readonly counters: ForwardingCounters;
+  readonly slots: GatedSlotPool;
+  readonly mirror: IndexMirror;
+  readonly index: MirroredRouteIndex;
+  readonly misses: WorkerMisses = { reads: 0, writes: 0, readBytes: 0, writeBytes: 0 };
+  private readonly words: Int32Array;
+  /** Last value harvested of every stripe word. */
+  private readonly last: Int32Array;
+  /** Smallest epoch published by a live worker at the last harvest; null = no live worker. */
+  private seen: number | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly values = [0, 0, 0, 0];
+  private registry: HolderRegistry | null = null;
+  private rehoming: Rehoming | null = null;
+  /** Released slots, not settled, whose cells forward nowhere: the ranges they counted. */
+  private readonly stranded = new Map<number, StrandedCell[]>();
+  /** Late counts harvested this round for stranded cells. */
+  private late: { c: StrandedCell; values: number[] }[] = [];
+
+  constructor(
+    opts: ResolvedSharedOptions,
+    slotCount: number,
+    maxK: number,
+    private readonly labels: readonly string[],
+  ) {
+    this.layout = computeLayout({
+      maxWorkers: opts.maxWorkers,
+      slots: slotCount,
+      maxK,
+      labels: labels.length,
+      idLimit: opts.idLimit,
+    });
+    this.memory = createSharedMemory(this.layout);
+    const buffer = this.memory.buffer;
+    this.words = new Int32Array(buffer);
+    this.last = new Int32Array(this.layout.maxWorkers * this.layout.stripeWords);
+    this.counters = new ForwardingCounters(slotCount, maxK, rangeViews(buffer, this.layout));
+    this.slots = new GatedSlotPool(slotCount);
+    this.slots.gate = this;
+    this.mirror = new IndexMirror(buffer, this.layout);
+    this.index = new MirroredRouteIndex(labels.length, this.mirror);
+  }
+
+  /** The registry, reclaiming removed holders only once their slots are settled. */
+  makeRegistry(...args: ConstructorParameters<typeof HolderRegistry>): HolderRegistry {
+    const r = new GatedRegistry(...args);
+    r.gate = this;
+    this.registry = r;
+    this.rehoming = new Rehoming(r, this.counters, this.slots);
+    return r;
+  }
+
+  /** The shared part of a sampler, or a TypeError naming the shared-only `method`. */
+  static of(shared: SharedCounting | null, method: string): SharedCounting {
+    if (shared === null) throw new TypeError(`${method}() needs a sampler created with shared: true`);
+    return shared;
+  }
+
+  get missCount(): number {
+    return this.misses.reads + this.misses.writes;
+  }
+
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  settled(slot: number): boolean {
+    return this.mirror.settled(slot, this.seen);
+  }
+
+  freed(slot: number): void {
+    const k = this.layout.maxK;
+    this.counters.forward.fill(-1, slot * k, (slot + 1) * k);
+    this.stranded.delete(slot);
+  }
+
+  /**
+   * `slot` was released before it settled. Cells that moved elsewhere forward their late counts
+   * there; the others remember the range (and label) they counted, so late counts are re-homed
+   * onto the live holders covering it, like a removed route's pending counts.
+   */
+  held(slot: number): void {
+    const owner = this.slots.ownerOf(slot);
+    if (owner === undefined || this.registry === null) return;
+    const li = this.slots.labelOf(slot);
+    const cells = this.registry
+      .cells(owner)
+      .filter((c) => this.counters.slotOfCell(c.cell) === slot && this.counters.forward[c.cell] < 0)
+      .map((c) => ({ cell: c.cell, li, start: c.start, end: c.end }));
+    if (cells.length > 0) this.stranded.set(slot, cells);
+  }
+
+  /** Route ids workers can find: below the id limit (a RangeError names it otherwise). */
+  checkRouteId(name: string, id: unknown): void {
+    if (typeof id === "number" && id >= this.layout.idLimit) {
+      throw new RangeError(
+        `${name} ${id} is not below routeIdLimit ${this.layout.idLimit} (shared samplers index route ids densely)`,
+      );
+    }
+  }
+
+  /** `checkRouteId` of each new route of a `replaceRoutes` (the rest is checked there). */
+  checkNewRoutes(newRoutes: unknown): void {
+    if (!Array.isArray(newRoutes)) return;
+    newRoutes.forEach((n: { routeId?: unknown } | null, i) => this.checkRouteId(`newRoutes[${i}].routeId`, n?.routeId));
+  }
+
+  /** Reserves a stripe for one worker. */
+  workerHandle(): WorkerHandle {
+    const { words, layout } = this;
+    for (let s = 0; s < layout.maxWorkers; s++) {
+      const at = layout.workers + s * WORKER_WORDS;
+      const state = Atomics.load(words, at + W_STATE);
+      if (state !== FREE && state !== RELEASED) continue;
+      const epoch = this.mirror.epoch;
+      Atomics.store(words, at + W_EPOCH, epoch);
+      Atomics.store(words, at + W_STATE, RESERVED);
+      // Conservative until the next harvest: the new worker reads the index as of `epoch` or later.
+      if (this.seen === null || ((epoch - this.seen) | 0) < 0) this.seen = epoch;
+      this.startTimer();
+      return Object.freeze({
+        keyviz: "shared-sampler",
+        memory: this.memory,
+        stripe: s,
+        labels: Object.freeze(this.labels.slice()),
+      });
+    }
+    throw new RangeError(
+      `all ${layout.maxWorkers} worker stripes are in use (raise shared.maxWorkers, or releaseWorker() a worker that exited)`,
+    );
+  }
+
+  /**
+   * The worker of `handle` has exited (or was terminated): its stripe stops holding back slot
+   * reuse, and can serve a new worker. Its counts are kept (harvested as before).
+   */
+  releaseWorker(handle: unknown): void {
+    const h = handle as Partial<WorkerHandle> | null;
+    if (typeof h !== "object" || h === null || h.memory !== this.memory)
+      throw new TypeError("releaseWorker: handle must come from this sampler's workerHandle()");
+    const stripe = checkId("handle.stripe", h.stripe);
+    if (stripe >= this.layout.maxWorkers) throw new TypeError("releaseWorker: handle.stripe is out of range");
+    Atomics.store(this.words, this.layout.workers + stripe * WORKER_WORDS + W_STATE, RELEASED);
+  }
+
+  /** Announces this operation's index changes to workers. */
+  publish(): void {
+    this.mirror.publish();
+  }
+
+  /** Worker handles reserved or attached (not released). */
+  get liveWorkers(): number {
+    let n = 0;
+    for (let s = 0; s < this.layout.maxWorkers; s++) {
+      const state = Atomics.load(this.words, this.layout.workers + s * WORKER_WORDS + W_STATE);
+      if (state === RESERVED || state === ATTACHED) n++;
+    }
+    return n;
+  }
+
+  /** Invalid samples seen by workers (bad op or key). */
+  get invalidSamples(): number {
+    let n = 0;
+    for (let s = 0; s < this.layout.maxWorkers; s++)
+      n += Atomics.load(this.words, this.layout.workers + s * WORKER_WORDS + W_INVALID) >>> 0;
+    return n;
+  }
+
+  /**
+   * Adds every worker count since the last harvest to the owner's counters, then frees the
+   * slots that settled. The workers' epochs are read BEFORE their counters: whatever a worker
+   * wrote before publishing an epoch is in this harvest, so a slot settled by this snapshot has
+   * nothing left to arrive.
+   */
+  harvest(): void {
+    const { layout, words } = this;
+    let seen: number | null = null;
+    const used: number[] = [];
+    for (let s = 0; s < layout.maxWorkers; s++) {
+      const at = layout.workers + s * WORKER_WORDS;
+      const state = Atomics.load(words, at + W_STATE);
+      if (state === FREE) continue;
+      used.push(s);
+      if (state === RELEASED) continue;
+      const e = Atomics.load(words, at + W_EPOCH);
+      if (seen === null || ((e - seen) | 0) < 0) seen = e;
+    }
+    for (const s of used) this.harvestStripe(s);
+    this.rehomeLate();
+    this.seen = seen;
+    this.slots.settleHeld();
+  }
+
+  private harvestStripe(s: number): void {
+    const { layout, words, last, counters } = this;
+    const base = layout.stripes + s * layout.stripeWords;
+    const lastBase = s * layout.stripeWords;
+    const v = this.values;
+    for (let c = 0; c <= layout.cells; c++) {
+      const i = base + c * CELL_WORDS;
+      const j = lastBase + c * CELL_WORDS;
+      let changed = false;
+      for (let f = 0; f < CELL_WORDS; f++) {
+        if (Atomics.load(words, i + f) !== last[j + f]) changed = true;
+      }
+      if (!changed) continue;
+      // Wrapping deltas of each word (see the wrap bound in docs/design.md).
+      const d = (f: number) => {
+        const now = Atomics.load(words, i + f);
+        const delta = (now - last[j + f]) >>> 0;
+        last[j + f] = now;
+        return delta;
+      };
+      v[0] = d(0);
+      v[1] = d(1);
+      v[2] = d(2) + d(4) * 65536;
+      v[3] = d(3) + d(5) * 65536;
+      if (c === layout.cells) this.addMisses(v);
+      else this.addLate(counters.target(c), v);
+    }
+  }
+
+  private addLate(cell: number, v: readonly number[]): void {
+    const stranded = this.stranded.get(this.counters.slotOfCell(cell));
+    const c = stranded?.find((x) => x.cell === cell);
+    if (c === undefined) this.counters.add(cell, v);
+    else this.late.push({ c, values: v.slice() });
+  }
+
+  /** Late counts of stranded cells: onto the live holders over their range, else misses. */
+  private rehomeLate(): void {
+    if (this.late.length === 0) return;
+    for (const { c, values } of this.late) {
+      const over = this.registry!.overlapping(c.start, c.end);
+      if (over.length === 0) this.addMisses(values);
+      else this.rehoming!.distribute([{ li: c.li, start: c.start, end: c.end, values: [values[0]!, values[1]!, values[2]!, values[3]!, 0] }], over);
+    }
+    this.late = [];
+  }
+
+  private addMisses(v: readonly number[]): void {
+    this.misses.reads += v[0];
+    this.misses.writes += v[1];
+    this.misses.readBytes += v[2];
+    this.misses.writeBytes += v[3];
+  }
+
+  private startTimer(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => this.harvest(), HARVEST_INTERVAL_MS);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+}

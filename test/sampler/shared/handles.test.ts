@@ -1,0 +1,69 @@
+// Shared sampler API edges: handle checks, one attachment per handle, options, id limit, and the
+// non-shared sampler refusing the shared-only methods.
+import { describe, expect, it } from "vitest";
+import { attachSampler, createSampler } from "../../../src/index.js";
+
+describe("shared sampler handles", () => {
+  it("bad handles are TypeErrors that say what is wrong", () => {
+    const s = createSampler({ shared: true });
+    const good = s.workerHandle();
+    expect(() => attachSampler(null)).toThrow(/handle must be the object/);
+    expect(() => attachSampler({})).toThrow(TypeError);
+    expect(() => attachSampler({ ...good, keyviz: "x" })).toThrow(/handle.keyviz/);
+    expect(() => attachSampler({ ...good, memory: new WebAssembly.Memory({ initial: 1 }) })).toThrow(/not shared/);
+    expect(() => attachSampler({ ...good, memory: {} })).toThrow(/WebAssembly.Memory/);
+    const alien = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    expect(() => attachSampler({ ...good, memory: alien })).toThrow(/not a keyviz shared sampler memory/);
+    expect(() => attachSampler({ ...good, stripe: 99 })).toThrow(/handle.stripe must be an integer/);
+    expect(() => attachSampler({ ...good, stripe: 1.5 })).toThrow(TypeError);
+    expect(() => attachSampler({ ...good, labels: ["x"] })).toThrow(/does not match/);
+    expect(() => attachSampler({ ...good, labels: "x" })).toThrow(/labels must be an array/);
+    attachSampler(good);
+    expect(() => attachSampler(good)).toThrow(/already attached/);
+    expect(() => s.releaseWorker({ ...good, memory: alien })).toThrow(/this sampler/);
+  });
+
+  it("options and limits", () => {
+    expect(() => createSampler({ shared: 3 as never })).toThrow(TypeError);
+    expect(() => createSampler({ shared: { maxWorkers: 0 } })).toThrow(/shared.maxWorkers/);
+    expect(() => createSampler({ shared: { routeIdLimit: 2 ** 30 } })).toThrow(/shared.routeIdLimit/);
+    const s = createSampler({ shared: { maxWorkers: 2, routeIdLimit: 1000 } });
+    expect(() => s.registerRoute(1000)).toThrow(/not below routeIdLimit 1000/);
+    s.registerRoute(999, new Uint8Array([1]));
+    s.registerRoute(1, null, new Uint8Array([1]));
+    expect(() => s.replaceRoutes([999], [{ routeId: 5000, start: new Uint8Array([1]), end: null }])).toThrow(
+      /newRoutes\[0\].routeId 5000/,
+    );
+    s.workerHandle();
+    const h = s.workerHandle();
+    expect(() => s.workerHandle()).toThrow(/all 2 worker stripes are in use/);
+    s.releaseWorker(h);
+    expect(s.workerHandle().stripe).toBe(h.stripe);
+    const plain = createSampler();
+    expect(() => plain.workerHandle()).toThrow(/shared: true/);
+    expect(() => plain.workerMisses()).toThrow(TypeError);
+  });
+
+  it("the handle survives structured cloning", () => {
+    const s = createSampler({ shared: true, labels: ["a"] });
+    const h = structuredClone(s.workerHandle());
+    const o = attachSampler(h);
+    s.registerRoute(7);
+    o.observe(7, 1, 3, 4);
+    o.observeKey(7, 0, new Uint8Array([1, 2]), 5, "a");
+    o.observe(8, 0, 1);
+    o.observe(7, 2 as never, 1);
+    s.flush();
+    const rows = s.snapshot()[0]!.rows;
+    expect(rows.map((r) => [r.label, r.reads, r.writes, r.readBytes, r.writeBytes])).toEqual([
+      ["", 0, 1, 0, 7],
+      ["a", 1, 0, 7, 0],
+    ]);
+    expect(s.stats()).toMatchObject({ misses: 1, invalidSamples: 1 });
+    expect(s.workerMisses()).toEqual({ reads: 1, writes: 0, readBytes: 1, writeBytes: 0 });
+    o.detach();
+    o.observe(7, 1, 3);
+    s.flush();
+    expect(s.snapshot()[1]?.rows ?? []).toEqual([]);
+  });
+});
