@@ -28,7 +28,7 @@ let n = 0;
 while (Atomics.load(control, 0) === 0) {
   const maxId = Atomics.load(control, 1);
   const id = 1 + (rand() % (maxId + 2)); // sometimes above every registered id: a miss
-  const op = rand() & 1;
+  const op = /** @type {0 | 1} */ (rand() & 1);
   const keyLen = rand() % 40;
   let valueLen = rand() % 3000;
   if (hugeEvery > 0 && rand() % hugeEvery === 0) valueLen = 2 ** 31 - 1 - (rand() % 1000);
