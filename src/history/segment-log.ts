@@ -310,15 +310,17 @@ export class SegmentLog {
 
   /**
    * With tiers, segments whose columns all left the ring hold data the tiers keep merged: once
-   * they are a quarter of the log, the next append rewrites it (tier columns included), so the
-   * log stays near the size of what memory holds.
+   * they are a quarter of the log — or the log nears `maxBytes`, past which the oldest segments
+   * would be deleted — the next append rewrites it (tier columns included), so the log stays
+   * near the size of what memory holds.
    */
   private agedIntoTiers(history: History): boolean {
     if (history.tiers === null) return false;
     const ringOldest = history.ringOldestAtMs;
     let aged = 0;
     for (const s of this.segments) if (s.lastAtMs < ringOldest) aged += s.bytes;
-    return aged > 0 && aged * 4 >= this.totalBytes();
+    const total = this.totalBytes();
+    return aged > 0 && (aged * 4 >= total || total * 4 >= this.opts.maxBytes * 3);
   }
 
   private totalBytes(): number {
