@@ -1,7 +1,37 @@
 // Slow-down after repeated failed authentication (issue 10.10).
-import { describe, expect, it } from "vitest";
-import { AuthThrottle } from "../../src/server/auth-throttle.js";
+//
+// The HTTP tests do not time anything: the server's `pause` is replaced by one the test holds and
+// releases, so they assert how long the server asked to wait and that no answer (not even the
+// right one) comes before the wait is over. The delays themselves are AuthThrottle's (clock
+// injected) and `pause` is a plain timer (its own test, a lower bound only).
+import { describe, expect, it, vi } from "vitest";
+import { AuthThrottle, pause } from "../../src/server/auth-throttle.js";
 import { FakeSampler, request, startServer } from "./fixtures.js";
+
+const held = vi.hoisted(() => ({ asked: [] as number[], waiting: [] as (() => void)[] }));
+vi.mock("../../src/server/auth-throttle.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../src/server/auth-throttle.js")>();
+  return {
+    ...real,
+    realPause: real.pause,
+    pause: (ms: number) => {
+      held.asked.push(ms);
+      return ms <= 0 ? Promise.resolve() : new Promise<void>((resolve) => held.waiting.push(resolve));
+    },
+  };
+});
+
+/** Sends a request and reports whether it was answered yet, while its pause is held. */
+async function heldRequest(send: () => Promise<{ status: number }>): Promise<{ status: number }> {
+  const before = held.waiting.length;
+  let answered = false;
+  const reply = send().then((r) => ((answered = true), r));
+  await vi.waitFor(() => expect(held.waiting.length).toBe(before + 1), { timeout: 10_000 });
+  await new Promise((r) => setImmediate(r));
+  expect(answered).toBe(false); // held: not even the right secret is answered before the wait ends
+  held.waiting.pop()!();
+  return reply;
+}
 
 const MATRIX = "/admin/api/v1/keyviz/matrix";
 const LOGIN = "/admin/api/v1/auth/login";
@@ -58,37 +88,62 @@ describe("AuthThrottle", () => {
   });
 });
 
+describe("pause", () => {
+  it("waits at least the time asked (resolves at once for 0)", async () => {
+    const { realPause } = (await import("../../src/server/auth-throttle.js")) as unknown as { realPause: typeof pause };
+    const t0 = performance.now();
+    await realPause(0);
+    await realPause(30);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(29); // timers never fire early; no upper bound
+  });
+});
+
 describe("auth slow-down over HTTP", () => {
   it("after 5 wrong tokens the next attempts are delayed; the right token is delayed but accepted", async () => {
     const { url } = await startServer({ sampler: new FakeSampler(), token, authFailureDelayMs: 150 });
     const wrong = { Authorization: "Bearer wrong" };
+    held.asked.length = 0;
     for (let i = 0; i < 5; i++) expect((await request(url + MATRIX, { headers: wrong })).status).toBe(401);
     expect((await request(url + MATRIX, { headers: wrong })).status).toBe(401); // 6th failure: no delay yet (5 free)
-    let t0 = Date.now();
-    const right = await request(url + MATRIX, { headers: { Authorization: `Bearer ${token}` } });
+    expect(held.asked).toEqual([0, 0, 0, 0, 0, 0]);
+    const right = await heldRequest(() => request(url + MATRIX, { headers: { Authorization: `Bearer ${token}` } }));
     expect(right.status).toBe(200);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(held.asked.at(-1)).toBe(150);
     // The success cleared the record: the next attempt is immediate again.
-    t0 = Date.now();
     expect((await request(url + MATRIX, { headers: wrong })).status).toBe(401);
-    expect(Date.now() - t0).toBeLessThan(140);
+    expect(held.asked.at(-1)).toBe(0);
   });
 
   it("requests without credentials never count", async () => {
     const { url } = await startServer({ sampler: new FakeSampler(), token, authFailureDelayMs: 5000 });
+    held.asked.length = 0;
     for (let i = 0; i < 20; i++) expect((await request(url + MATRIX)).status).toBe(401);
-    const t0 = Date.now();
+    expect(held.asked).toEqual([]); // no credential: not even admitted through the throttle
     expect((await request(url + MATRIX, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
-    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(held.asked).toEqual([0]);
   });
 
   it("failed logins count, and a correct login after them is delayed, not refused", async () => {
     const { url } = await startServer({ sampler: new FakeSampler(), token, authFailureDelayMs: 150 });
     const login = (secret: string) =>
       request(url + LOGIN, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ access_key: "keyviz", secret_key: secret }) });
+    held.asked.length = 0;
     for (let i = 0; i < 6; i++) expect((await login("guess" + i)).status).toBe(401);
-    const t0 = Date.now();
-    expect((await login(token)).status).toBe(200);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(held.asked).toEqual([0, 0, 0, 0, 0, 0]);
+    expect((await heldRequest(() => login(token))).status).toBe(200);
+    expect(held.asked.at(-1)).toBe(150);
+  });
+
+  it("parallel wrong guesses from one address wait one after another (doubling)", async () => {
+    const { url } = await startServer({ sampler: new FakeSampler(), token, authFailureDelayMs: 150 });
+    const wrong = { Authorization: "Bearer wrong" };
+    for (let i = 0; i < 6; i++) await request(url + MATRIX, { headers: wrong });
+    held.asked.length = 0;
+    const replies = [request(url + MATRIX, { headers: wrong }), request(url + MATRIX, { headers: wrong })];
+    await vi.waitFor(() => expect(held.waiting.length).toBe(2), { timeout: 10_000 });
+    // both reserved their slots before either was checked: the second waits behind the first
+    expect(held.asked).toEqual([150, 300]);
+    for (const release of held.waiting.splice(0)) release();
+    expect((await Promise.all(replies)).map((r) => r.status)).toEqual([401, 401]);
   });
 });
