@@ -4,6 +4,7 @@
 // than KEEP_SLAB_CELLS.
 import type { MatrixTable } from "./table.js";
 import type { MergeInput } from "./merge-input.js";
+import type { Steps } from "./steps.js";
 
 export const KEEP_SLAB_CELLS = 8 << 20;
 
@@ -78,18 +79,18 @@ export interface NodeCells {
   conflicts: Uint8Array | null;
 }
 
-// Per node position, the typed arrays its cells were last copied into: reused across merges
-// (first-touching fresh memory costs more than the copy on some hosts), dropped when large.
-const nodeSlabs: NodeCells[] = [];
-
-export function releaseNodeSlabs(): void {
+/**
+ * Drops `nodeSlabs` (per node position, the typed arrays its cells were last copied into, reused
+ * across merges: first-touching fresh memory costs more than the copy on some hosts) when large.
+ */
+export function releaseNodeSlabs(nodeSlabs: NodeCells[]): void {
   for (let i = 0; i < nodeSlabs.length; i++) {
     if (nodeSlabs[i]!.values.length > KEEP_SLAB_CELLS) nodeSlabs.length = i;
   }
 }
 
-/** Copies node `node`'s cells into its typed arrays. */
-export function nodeCells(m: MergeInput, node: number): NodeCells {
+/** Copies node `node`'s cells into its typed arrays in `nodeSlabs`, yielding after each row. */
+export function* nodeCells(m: MergeInput, node: number, nodeSlabs: NodeCells[]): Steps<NodeCells> {
   const width = m.columns.length;
   const cells = m.rows.length * width;
   const flagged = m.rows.some((r) => r.conflicts !== undefined);
@@ -106,7 +107,8 @@ export function nodeCells(m: MergeInput, node: number): NodeCells {
   if (flagged && (slab.conflicts === null || slab.conflicts.length < cells)) slab.conflicts = new Uint8Array(cells);
   const out: NodeCells = { ...slab, conflicts: flagged ? slab.conflicts : null };
   const shared = new Map<ArrayLike<number>, Float64Array>();
-  m.rows.forEach((row, r) => {
+  for (let r = 0; r < m.rows.length; r++) {
+    const row = m.rows[r]!;
     const at = r * width;
     copyInto(out.values, at, typed(row.values, shared), width);
     copyInto(out.groups, at, typed(row.groups, shared), width);
@@ -115,7 +117,8 @@ export function nodeCells(m: MergeInput, node: number): NodeCells {
       if (row.conflicts === undefined) out.conflicts.fill(0, at, at + width);
       else copyInto(out.conflicts, at, row.conflicts, width);
     }
-  });
+    yield;
+  }
   return out;
 }
 

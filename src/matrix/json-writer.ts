@@ -7,6 +7,7 @@
 // lookup table instead of V8's general double-to-string; rows whose group ids or terms are one
 // value throughout (nearly all) copy one pre-formatted run; the text never exists as a JS string.
 import type { RowHead } from "../wire/wire.js";
+import { runSteps, type Steps } from "./steps.js";
 import { isConstant, type MatrixTable } from "./table.js";
 
 /** Receives each finished chunk; the writer never touches a chunk after handing it over. */
@@ -142,6 +143,11 @@ function put4(buf: Uint8Array, p: number, n: number, len: number): number {
  * number of bytes written. Synchronous: the table's arrays may be views of reused buffers.
  */
 export function writeMatrixJson(table: MatrixTable, sink: ChunkSink): number {
+  return runSteps(matrixJsonSteps(table, sink));
+}
+
+/** `writeMatrixJson` as steps that yield after each row (for writing in time slices). */
+export function* matrixJsonSteps(table: MatrixTable, sink: ChunkSink): Steps<number> {
   const w = new ChunkWriter(sink);
   const width = table.column_unix_ms.length;
   const runs = new Map<number, Uint8Array>();
@@ -165,6 +171,7 @@ export function writeMatrixJson(table: MatrixTable, sink: ChunkSink): number {
     w.text(',"leader_terms":');
     identityList(w, table.terms, at, width, runs);
     w.text("}");
+    yield;
   }
   w.text('],"series":');
   w.string(table.series);

@@ -5,6 +5,7 @@ import { encodeKey, type RowHead } from "../wire/wire.js";
 import { mergedBucketId, planRowGroups, routeIdOf, sortRows, unionRoutes, type MemberRoutes } from "./row-budget.js";
 import type { CellSlab, RowCells } from "./cell-slab.js";
 import type { MergedRow } from "./merge-rows.js";
+import type { Steps } from "./steps.js";
 
 /** An output row: its head and its row in the cell slab. */
 export interface OutRow {
@@ -17,7 +18,7 @@ export interface OutRow {
  * The budget over the merged rows (in start order). A group of one keeps its row; a merged group
  * is folded into the next free slab row after the `used` merged rows.
  */
-export function applyBudget(rows: MergedRow[], budget: number, slab: CellSlab, used: number): OutRow[] {
+export function* applyBudget(rows: MergedRow[], budget: number, slab: CellSlab, used: number): Steps<OutRow[]> {
   const starts = planRowGroups(
     Float64Array.from(rows, (r) => r.total),
     budget,
@@ -32,6 +33,7 @@ export function applyBudget(rows: MergedRow[], budget: number, slab: CellSlab, u
     }
     out.push({ start: members[0]!.start, head: foldRows(members, slab.row(free)), cellRow: free });
     free++;
+    yield; // a folded group is the costly step: a pause point for sliced merges
   }
   return sortRows(
     out,

@@ -14,8 +14,9 @@ import { checkRowBudget, sortRows } from "./row-budget.js";
 import { MAX_ROWS, rfc3339, validateMatrix, type IncomingMatrix, type Matrix } from "../wire/wire.js";
 import { prepareInput, type MergeInput } from "./merge-input.js";
 import { toWireMatrix, type MatrixTable } from "./table.js";
-import { CellSlab, KEEP_SLAB_CELLS, nodeCells, releaseNodeSlabs } from "./cell-slab.js";
-import { mergeRow, type Source } from "./merge-rows.js";
+import { CellSlab, KEEP_SLAB_CELLS, nodeCells, releaseNodeSlabs, type NodeCells } from "./cell-slab.js";
+import { mergeRow, type MergedRow, type Source } from "./merge-rows.js";
+import { runSteps, type Steps } from "./steps.js";
 import { applyBudget } from "./merge-budget.js";
 
 export { mergeCell, type CellContribution } from "./merge-cell.js";
@@ -27,7 +28,21 @@ export interface MergeOptions {
   nowMs?: number;
 }
 
-let sharedSlab: CellSlab | undefined;
+/**
+ * What a merge reuses (cell-slab.ts): the merged cells' slab and, per node position, the arrays
+ * its cells were copied into. Synchronous merges share one set; sliced merges (one at a time,
+ * merge-sliced.ts) another, so a synchronous merge never writes into a paused sliced merge.
+ */
+export interface MergeBuffers {
+  slab: CellSlab | undefined;
+  nodes: NodeCells[];
+}
+
+export function newMergeBuffers(): MergeBuffers {
+  return { slab: undefined, nodes: [] };
+}
+
+const syncBuffers = newMergeBuffers();
 
 /**
  * Merges node matrices (series and row metadata from the first node that has them). Columns are
@@ -56,22 +71,35 @@ export function mergeCheckedMatrices(matrices: readonly IncomingMatrix[], opts: 
  * Inputs must be checked by the validator. The cell arrays are reused by the next merge.
  */
 export function mergeCheckedTable(matrices: readonly IncomingMatrix[], opts: MergeOptions = {}): MatrixTable {
+  return runSteps(mergeTableSteps(matrices, opts, syncBuffers));
+}
+
+/** The merge, yielding after each row (see src/steps.ts), on `buffers`. */
+export function* mergeTableSteps(matrices: readonly IncomingMatrix[], opts: MergeOptions, buffers: MergeBuffers): Steps<MatrixTable> {
   if (matrices.length === 0) throw new RangeError("matrices must be a non-empty array of matrices");
   const rows = opts.rows ?? MAX_ROWS;
   checkRowBudget(rows);
   const series = matrices[0]!.series;
-  const inputs = matrices.map(prepareInput);
+  const inputs: MergeInput[] = [];
+  for (const m of matrices) {
+    inputs.push(prepareInput(m));
+    yield;
+  }
   const columns = unionColumns(inputs);
-  const grouped = collectSources(inputs, columns);
-  const slab = (sharedSlab ??= new CellSlab());
+  const grouped = yield* collectSources(inputs, columns, buffers.nodes);
+  const slab = (buffers.slab ??= new CellSlab());
   slab.reserve(grouped.length + Math.min(rows, grouped.length), columns.length); // + the budget's merged rows
-  const merged = grouped.map((sources, i) => mergeRow(sources, slab.row(i), i, series));
+  const merged: MergedRow[] = [];
+  for (let i = 0; i < grouped.length; i++) {
+    merged.push(mergeRow(grouped[i]!, slab.row(i), i, series));
+    yield;
+  }
   sortRows(
     merged,
     (r) => r.start,
     (r) => r.head.bucket_id,
   );
-  const out = applyBudget(merged, rows, slab, grouped.length);
+  const out = yield* applyBudget(merged, rows, slab, grouped.length);
   const table: MatrixTable = {
     series,
     generated_at: rfc3339(opts.nowMs ?? Date.now()),
@@ -80,8 +108,8 @@ export function mergeCheckedTable(matrices: readonly IncomingMatrix[], opts: Mer
     cellRow: Uint32Array.from(out, (r) => r.cellRow),
     ...slab.arrays(),
   };
-  if (slab.cells > KEEP_SLAB_CELLS) sharedSlab = undefined;
-  releaseNodeSlabs();
+  if (slab.cells > KEEP_SLAB_CELLS) buffers.slab = undefined;
+  releaseNodeSlabs(buffers.nodes);
   return table;
 }
 
@@ -91,19 +119,20 @@ function unionColumns(inputs: MergeInput[]): number[] {
   return [...all].sort((a, b) => a - b);
 }
 
-function collectSources(inputs: MergeInput[], columns: number[]): Source[][] {
+function* collectSources(inputs: MergeInput[], columns: number[], nodeSlabs: NodeCells[]): Steps<Source[][]> {
   const position = new Map<number, number>(columns.map((t, i) => [t, i]));
   const byId = new Map<string, Source[]>();
-  inputs.forEach((m, node) => {
+  for (let node = 0; node < inputs.length; node++) {
+    const m = inputs[node]!;
     const columnOf = new Int32Array(columns.length).fill(-1);
     m.columns.forEach((t, j) => (columnOf[position.get(t)!] = j)); // unique per input: nothing overwritten
-    const cells = nodeCells(m, node);
+    const cells = yield* nodeCells(m, node, nodeSlabs);
     const width = m.columns.length;
     m.rows.forEach((row, r) => {
       let list = byId.get(row.head.bucket_id);
       if (list === undefined) byId.set(row.head.bucket_id, (list = []));
       list.push({ head: row.head, cells, base: r * width, columnOf });
     });
-  });
+  }
   return [...byId.values()];
 }

@@ -1,10 +1,11 @@
 // GET /admin/api/v1/keyviz/matrix (SPEC §5, §5.1).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { MAX_ROWS, matrixProblem, parseMatrixQuery, type IncomingMatrix } from "../wire/wire.js";
-import { mergeCheckedTable } from "../matrix/merge.js";
+import { mergeCheckedTableSliced } from "../matrix/merge-sliced.js";
 import { shouldFanOut, type HandlerContext } from "./context.js";
 import { fanOut, settleFanout, type NodeStatus } from "./fanout.js";
-import { answerKeyvizErrors, sendError, sendJson, sendMatrixTable } from "./respond.js";
+import { FANOUT_SLICING } from "./fanout-slicing.js";
+import { answerKeyvizErrors, sendError, sendJson, sendMatrixTable, sendMatrixTableSliced } from "./respond.js";
 
 export const MATRIX_PATH = "/admin/api/v1/keyviz/matrix";
 export const KEYVIZ_DISABLED_MESSAGE = "key visualizer sampler is not configured on this node";
@@ -43,8 +44,10 @@ export async function handleMatrix(ctx: HandlerContext, req: IncomingMessage, re
     nodes.push({ node: peer, ok: true });
   }
   const fanout = settleFanout(ctx, MATRIX_PATH, nodes);
-  // Written from the merge's typed cells and streamed, like a single node's answer.
-  const merged = mergeCheckedTable(matrices, { rows: query.rows });
-  merged.fanout = fanout;
-  sendMatrixTable(res, merged);
+  // Merged and written from the merge's typed cells in time slices: a merged answer can be tens
+  // of MB, and other clients must not wait for all of it (issue 10.6).
+  await mergeCheckedTableSliced(matrices, { rows: query.rows }, FANOUT_SLICING, async (merged) => {
+    merged.fanout = fanout;
+    await sendMatrixTableSliced(res, merged, FANOUT_SLICING);
+  });
 }

@@ -2,7 +2,8 @@
 // (matrices and hot keys are live data and may carry key bytes), and no CORS header is ever set:
 // the API is same-origin only.
 import type { ServerResponse } from "node:http";
-import { writeMatrixJson } from "../matrix/json-writer.js";
+import { matrixJsonSteps, writeMatrixJson } from "../matrix/json-writer.js";
+import type { Slicing } from "../matrix/merge-sliced.js";
 import type { MatrixTable } from "../matrix/table.js";
 import { KeyvizError, type ErrorCode, type StatusOf } from "../errors.js";
 
@@ -19,6 +20,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ext
   res.end(text);
 }
 
+const MATRIX_HEADERS = {
+  "Content-Type": "application/json; charset=utf-8",
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+};
+
 /**
  * Writes a matrix as JSON, formatted from its typed cells and sent in chunks as they fill
  * (chunked transfer encoding: the length is known only at the end). The same bytes as
@@ -26,12 +33,27 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ext
  * Synchronous: the table's cells may be views of buffers the next build reuses.
  */
 export function sendMatrixTable(res: ServerResponse, table: MatrixTable): void {
-  res.writeHead(200, {
-    "Content-Type": "application/json; charset=utf-8",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-  });
+  res.writeHead(200, MATRIX_HEADERS);
   writeMatrixJson(table, (chunk) => res.write(chunk));
+  res.end();
+}
+
+/**
+ * `sendMatrixTable` for large answers: formatted in time slices (`slicing`), so writing a 50 MB
+ * fan-out answer does not keep other clients waiting. Stops early when the client went away.
+ * The table's cell arrays must stay untouched until the promise resolves.
+ */
+export async function sendMatrixTableSliced(res: ServerResponse, table: MatrixTable, slicing: Slicing): Promise<void> {
+  res.writeHead(200, MATRIX_HEADERS);
+  const steps = matrixJsonSteps(table, (chunk) => res.write(chunk));
+  let since = performance.now();
+  while (!steps.next().done) {
+    if (res.destroyed) return void steps.return(0);
+    if (performance.now() - since >= slicing.sliceMs) {
+      await slicing.pause();
+      since = performance.now();
+    }
+  }
   res.end();
 }
 
