@@ -16,6 +16,7 @@ import { fork } from "node:child_process";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { bigMatrix } from "./lib/big-matrix.mjs";
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -67,19 +68,7 @@ async function parent() {
 }
 
 async function peer(targetMb) {
-  const columns = Math.max(1, Math.round((targetMb * 1e6) / (1024 * 8.2)));
-  const col = Array.from({ length: columns }, (_, j) => 1_700_000_000_000 + j * 60_000);
-  const rows = Array.from({ length: 1024 }, (_, i) => ({
-    bucket_id: `route:${i + 1}`,
-    start: i === 0 ? null : Buffer.from(`k${String(i).padStart(5, "0")}`).toString("base64"),
-    end: i === 1023 ? null : Buffer.from(`k${String(i + 1).padStart(5, "0")}`).toString("base64"),
-    aggregate: false,
-    route_count: 1,
-    values: col.map((_, j) => (i * 7 + j) % 997),
-    raft_group_ids: col.map(() => 1 + (i % 8)),
-    leader_terms: col.map(() => 3),
-  }));
-  const body = Buffer.from(JSON.stringify({ column_unix_ms: col, rows, series: "writes", generated_at: new Date(0).toISOString() }));
+  const body = Buffer.from(JSON.stringify(bigMatrix(targetMb)));
   const srv = http.createServer((_req, res) => {
     res.writeHead(200, { "Content-Type": "application/json", "Content-Length": body.length });
     res.end(body);

@@ -12,6 +12,7 @@
 import { spawnSync } from "node:child_process";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
+import { bigMatrix } from "./lib/big-matrix.mjs";
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -41,23 +42,6 @@ function parent() {
     const rs = results[v];
     console.log(`${v.padEnd(12)} ${String(median(rs.map((x) => x.stallMs))).padStart(16)} ${String(median(rs.map((x) => x.wallMs))).padStart(8)}  ${rs[0].bytes}`);
   }
-}
-
-function bigMatrix(targetMb) {
-  // 1 024 rows (the peer budget of a fan-out) × enough columns to reach the size.
-  const columns = Math.max(1, Math.round((targetMb * 1e6) / (1024 * 8.2)));
-  const col = Array.from({ length: columns }, (_, j) => 1_700_000_000_000 + j * 60_000);
-  const rows = Array.from({ length: 1024 }, (_, i) => ({
-    bucket_id: `route:${i + 1}`,
-    start: i === 0 ? null : Buffer.from(`k${String(i).padStart(5, "0")}`).toString("base64"),
-    end: i === 1023 ? null : Buffer.from(`k${String(i + 1).padStart(5, "0")}`).toString("base64"),
-    aggregate: false,
-    route_count: 1,
-    values: col.map((_, j) => (i * 7 + j) % 997),
-    raft_group_ids: col.map(() => 1 + (i % 8)),
-    leader_terms: col.map(() => 3),
-  }));
-  return { column_unix_ms: col, rows, series: "writes", generated_at: new Date(0).toISOString() };
 }
 
 async function child(variant, targetMb) {
