@@ -73,8 +73,8 @@ async function peer(targetMb) {
     res.writeHead(200, { "Content-Type": "application/json", "Content-Length": body.length });
     res.end(body);
   });
-  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
-  process.send(`http://127.0.0.1:${srv.address().port}`);
+  await new Promise((r) => srv.listen(0, "127.0.0.1", () => r(undefined)));
+  process.send(`http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (srv.address()).port}`);
 }
 
 async function server(dist, peerUrl) {

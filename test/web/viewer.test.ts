@@ -359,4 +359,29 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
       await second?.close();
     }
   });
+
+  it("polling every 5 s and every 30 s fetches the new columns (the page's clock is driven, nothing waits 5 s)", async () => {
+    const { page, errors, requests } = await watchedPage(browser);
+    await page.clock.install(); // fake timers in the page, running at the natural pace until moved
+    await page.goto(`${node.url}/#refresh=5s`);
+    let columns = node.times.length;
+    await waitForShape(page, ROUTES, columns);
+    expect(await page.textContent(".summary")).toContain("polling every 5s");
+    const matrixFetches = () => requests.filter((u) => u.includes("/keyviz/matrix")).length;
+    node.flush();
+    await page.clock.fastForward(5000);
+    await waitForShape(page, ROUTES, ++columns); // the 5 s poll brought the new column
+    await page.selectOption("#refresh", "30s");
+    node.flush();
+    const before = matrixFetches();
+    await page.clock.fastForward(5000); // 5 s is not 30 s: no fetch yet
+    await page.waitForTimeout(200);
+    expect(matrixFetches()).toBe(before);
+    expect(await page.getAttribute("#heat", "data-columns")).toBe(String(columns));
+    await page.clock.fastForward(25_000);
+    await waitForShape(page, ROUTES, columns + 1);
+    expect(requests.filter((u) => u.includes("/stream"))).toEqual([]); // polling, not the stream
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
