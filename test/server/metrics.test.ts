@@ -1,5 +1,8 @@
 // GET /metrics: Prometheus text format (0.0.4), keyviz's own health, same auth as the API.
 import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createSampler } from "../../src/sampler/sampler.js";
 import { MetricsText } from "../../src/server/metrics.js";
 import { eventually, FakeSampler, request, SseReader, startRawServer, startServer } from "./fixtures.js";
@@ -76,6 +79,19 @@ describe("GET /metrics", () => {
     expect(m.get("keyviz_dropped_samples_total")).toBe(1);
     expect(m.get("keyviz_flushes_total")).toBe(1);
     expect(m.get("keyviz_last_flush_duration_seconds")).toBeGreaterThanOrEqual(0);
+  });
+
+  it("exposes storage errors of a real sampler with storage", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keyviz-metrics-"));
+    const sampler = createSampler({ stepMs: 1000, now: () => 1000, storage: { dir } });
+    try {
+      const { url } = await startServer({ sampler });
+      const m = parseExposition((await request(url + "/metrics")).text);
+      expect(m.get("keyviz_storage_errors_total")).toBe(0);
+    } finally {
+      sampler.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("omits what the sampler does not report (no storage → no storage errors)", async () => {
