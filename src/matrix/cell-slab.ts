@@ -4,7 +4,7 @@
 // than KEEP_SLAB_CELLS.
 import type { MatrixTable } from "./table.js";
 import type { MergeInput } from "./merge-input.js";
-import type { Steps } from "./steps.js";
+import type { Steps } from "../steps.js";
 
 export const KEEP_SLAB_CELLS = 8 << 20;
 

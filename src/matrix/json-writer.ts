@@ -7,7 +7,7 @@
 // lookup table instead of V8's general double-to-string; rows whose group ids or terms are one
 // value throughout (nearly all) copy one pre-formatted run; the text never exists as a JS string.
 import type { RowHead } from "../wire/wire.js";
-import { runSteps, type Steps } from "./steps.js";
+import { runSteps, type Steps } from "../steps.js";
 import { isConstant, type MatrixTable } from "./table.js";
 
 /** Receives each finished chunk; the writer never touches a chunk after handing it over. */

@@ -5,7 +5,7 @@ import { encodeKey, type RowHead } from "../wire/wire.js";
 import { mergedBucketId, planRowGroups, routeIdOf, sortRows, unionRoutes, type MemberRoutes } from "./row-budget.js";
 import type { CellSlab, RowCells } from "./cell-slab.js";
 import type { MergedRow } from "./merge-rows.js";
-import type { Steps } from "./steps.js";
+import type { Steps } from "../steps.js";
 
 /** An output row: its head and its row in the cell slab. */
 export interface OutRow {

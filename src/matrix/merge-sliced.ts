@@ -2,7 +2,7 @@
 // the event loop, so merging a 50 MB peer answer does not keep other clients waiting (issue 10.6).
 import type { IncomingMatrix } from "../wire/wire.js";
 import { mergeTableSteps, newMergeBuffers, type MergeOptions } from "./merge.js";
-import { runStepsSliced } from "./steps.js";
+import { runStepsSliced } from "../steps.js";
 import type { MatrixTable } from "./table.js";
 
 export interface Slicing {

@@ -16,7 +16,7 @@ import { prepareInput, type MergeInput } from "./merge-input.js";
 import { toWireMatrix, type MatrixTable } from "./table.js";
 import { CellSlab, KEEP_SLAB_CELLS, nodeCells, releaseNodeSlabs, type NodeCells } from "./cell-slab.js";
 import { mergeRow, type MergedRow, type Source } from "./merge-rows.js";
-import { runSteps, type Steps } from "./steps.js";
+import { runSteps, type Steps } from "../steps.js";
 import { applyBudget } from "./merge-budget.js";
 
 export { mergeCell, type CellContribution } from "./merge-cell.js";

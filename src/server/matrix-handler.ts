@@ -1,6 +1,8 @@
 // GET /admin/api/v1/keyviz/matrix (SPEC §5, §5.1).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MAX_ROWS, matrixProblem, parseMatrixQuery, type IncomingMatrix } from "../wire/wire.js";
+import { MAX_ROWS, parseMatrixQuery, type IncomingMatrix } from "../wire/wire.js";
+import { matrixProblemSteps } from "../wire/validate.js";
+import { runStepsSliced } from "../steps.js";
 import { mergeCheckedTableSliced } from "../matrix/merge-sliced.js";
 import { shouldFanOut, type HandlerContext } from "./context.js";
 import { fanOut, settleFanout, type NodeStatus } from "./fanout.js";
@@ -35,7 +37,7 @@ export async function handleMatrix(ctx: HandlerContext, req: IncomingMessage, re
     }
     // Everything a peer sends is validated completely here: a peer the merge could not take
     // is a failed node, never a failed request.
-    const problem = matrixProblem(reply.body, query.series);
+    const problem = await runStepsSliced(matrixProblemSteps(reply.body, query.series), FANOUT_SLICING.sliceMs, FANOUT_SLICING.pause);
     if (problem !== null) {
       nodes.push({ node: peer, ok: false, error: `malformed response: ${problem}` });
       continue;

@@ -16,6 +16,7 @@ import type { HotKeysResponse } from "../hotkeys/response.js";
 import { SERIES, type Series } from "../types.js";
 import { isBase64Key } from "./encoding.js";
 import type { IncomingMatrix } from "./types.js";
+import { runSteps, type Steps } from "../steps.js";
 
 const U64_LIMIT = 2 ** 64;
 
@@ -83,6 +84,11 @@ const isColumnTime = (v: unknown): boolean => typeof v === "number" && Number.is
  * standard base64`.
  */
 export function matrixProblem(value: unknown, series?: Series): string | null {
+  return runSteps(matrixProblemSteps(value, series));
+}
+
+/** `matrixProblem` as steps that yield after each row (for checking a big peer answer in time slices). */
+export function* matrixProblemSteps(value: unknown, series?: Series): Steps<string | null> {
   if (!isObject(value)) return "response is not a JSON object";
   if (!(SERIES as readonly unknown[]).includes(value.series)) return `series must be one of ${SERIES.join(", ")}`;
   if (series !== undefined && value.series !== series) return `response series is ${JSON.stringify(value.series)}, expected ${series}`;
@@ -94,6 +100,7 @@ export function matrixProblem(value: unknown, series?: Series): string | null {
   for (let i = 0; i < value.rows.length; i++) {
     const problem = rowProblem(value.rows[i], `rows[${i}]`, width);
     if (problem !== null) return problem;
+    yield;
   }
   return null;
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { matrixJsonBytes } from "../../src/matrix/json-writer.js";
 import { mergeCheckedTable } from "../../src/matrix/merge.js";
 import { mergeCheckedTableSliced } from "../../src/matrix/merge-sliced.js";
-import { runSteps, runStepsSliced } from "../../src/matrix/steps.js";
+import { runSteps, runStepsSliced } from "../../src/steps.js";
 import { matrixOf } from "../server/fixtures.js";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

@@ -1,4 +1,4 @@
-// Long matrix work (a fan-out merge, writing a 50 MB answer) written once as a generator that
+// Long work (checking, merging and writing a 50 MB fan-out matrix) written once as a generator that
 // yields between rows, and run either at once (`runSteps`: the library's synchronous calls) or in
 // time slices (`runStepsSliced`: the server, which must keep answering other clients while it
 // works). Browser-safe: the caller supplies how to give the event loop a turn.
