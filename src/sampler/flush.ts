@@ -4,7 +4,7 @@
 
 import { ColumnBuilder, type History, type StoredColumn } from "../history/history.js";
 import { compareStart } from "../keys/bytes.js";
-import type { Counters } from "./counters.js";
+import type { Counters, DrainedRows } from "./counters.js";
 import { holderOrderId, type Holder } from "./holders.js";
 import type { HolderRegistry } from "./registry.js";
 import type { RowMetas } from "./row-metas.js";
@@ -57,26 +57,34 @@ export class Flusher {
     if (this.orderAt !== this.registry.version) this.rebuildOrder();
     this.refreshTerms();
     const b = this.builder.reset(windowStartMs, atMs, this.orderLen);
-    const { counters, slots, metas, slotTerm } = this;
-    slots.beginFlush();
-    let drained = 0;
-    counters.drain(this.orderLen, ({ cells, reads, writes, readBytes, writeBytes }, n) => {
-      for (let i = 0; i < n; i++) {
-        const cell = cells[i];
-        const slot = counters.slotOfCell(cell);
-        const requests = reads[i] + writes[i];
-        b.add(metas.idOf(cell), reads[i], writes[i], readBytes[i], writeBytes[i], slotTerm[slot]);
-        slots.addActivity(slot, requests);
-        drained += requests;
-      }
-    });
-    // Counted here, not in observe: the hot path stays one counter increment.
-    this.drainedRequests += drained;
+    this.slots.beginFlush();
+    this.counters.drain(this.orderLen, this.takeRows);
     const column = this.history.appendFrom(b);
-    metas.compactIfLarge();
+    this.metas.compactIfLarge();
     for (const vb of departed) this.virtuals.forgetDeparted(vb);
     return column;
   }
+
+  /**
+   * The drain sink: one chunk of drained rows into the column being built. One function for the
+   * sampler's life (a closure per flush re-entered its loop cold at every chunk).
+   */
+  private readonly takeRows = ({ cells, reads, writes, readBytes, writeBytes }: DrainedRows, n: number): void => {
+    const { builder: b, metas, slots, slotTerm } = this;
+    const counters = this.counters;
+    let drained = 0;
+    for (let i = 0; i < n; i++) {
+      const cell = cells[i];
+      const slot = counters.slotOfCell(cell);
+      const r = reads[i];
+      const w = writes[i];
+      b.add(metas.idOf(cell), r, w, readBytes[i], writeBytes[i], slotTerm[slot]);
+      slots.addActivity(slot, r + w);
+      drained += r + w;
+    }
+    // Counted here, not in observe: the hot path stays one counter increment.
+    this.drainedRequests += drained;
+  };
 
   /** Cells of every slot holder in row order: start key, then route id, then label. */
   private rebuildOrder(): void {
