@@ -13,7 +13,7 @@ import { compareEnd, compareStart } from "../keys/bytes.js";
 import { apportion, overlapWeights } from "../keys/key-space.js";
 import { rangesOverlap } from "../keys/ranges.js";
 import type { Key, RowMeta } from "../types.js";
-import { ColumnBuilder, metaIdAt, rowValues, type StoredColumn } from "./history.js";
+import { ColumnBuilder, rowValues, type StoredColumn } from "./history.js";
 
 /** One meta's sums in the merge: four series, its highest term, the latest input it appears in. */
 interface Acc {
@@ -22,6 +22,8 @@ interface Acc {
   v: [number, number, number, number];
   term: number;
   last: number;
+  /** Re-homed onto other rows (no row of its own in the merge). */
+  moved: boolean;
 }
 
 /**
@@ -29,23 +31,34 @@ interface Acc {
  * A row's leader term is the highest term among its inputs (terms only grow within a group).
  */
 export function mergeColumns(cols: readonly StoredColumn[], metaOf: (id: number) => RowMeta): StoredColumn {
-  const accs = new Map<number, Acc>();
+  const byId: (Acc | undefined)[] = []; // indexed by meta id
+  const accs: Acc[] = [];
   cols.forEach((col, c) => {
-    for (let i = 0; i < col.n; i++) {
-      const id = metaIdAt(col, i);
+    const { n, data } = col;
+    for (let i = 0; i < n; i++) {
+      const id = data[i];
+      let a = byId[id];
+      if (a === undefined) accs.push((byId[id] = a = { id, meta: metaOf(id), v: [0, 0, 0, 0], term: 0, last: c, moved: false }));
+      a.last = c;
+      if (col.overflow === null) {
+        // The common case: every value is the stored u32 (no per-row array).
+        for (let f = 0; f < 4; f++) a.v[f] += data[(f + 1) * n + i];
+        const term = data[5 * n + i];
+        if (term > a.term) a.term = term;
+        continue;
+      }
       const v = rowValues(col, i);
-      let a = accs.get(id);
-      if (a === undefined) accs.set(id, (a = { id, meta: metaOf(id), v: [0, 0, 0, 0], term: 0, last: c }));
       for (let f = 0; f < 4; f++) a.v[f] += v[f];
       if (v[4] > a.term) a.term = v[4];
-      a.last = c;
     }
   });
-  const kept = settleOverlaps([...accs.values()]);
-  // A lone column whose rows stand apart is its own merge (recovery re-ages tier columns this way).
-  if (cols.length === 1 && kept.length === accs.size) return cols[0];
   // Key order, as the sampler flushes rows; independent of meta ids, which a restart renumbers.
-  kept.sort((x, y) => compareStart(x.meta.start, y.meta.start) || cmpText(x.meta.label, y.meta.label) || cmpText(x.meta.bucketId, y.meta.bucketId) || x.id - y.id);
+  // One sort serves both the overlap sweep (start order within a label) and the output.
+  const sorted = accs.sort((x, y) => compareStart(x.meta.start, y.meta.start) || cmpText(x.meta.label, y.meta.label) || cmpText(x.meta.bucketId, y.meta.bucketId) || x.id - y.id);
+  const moved = settleOverlaps(sorted);
+  // A lone column whose rows stand apart is its own merge (recovery re-ages tier columns this way).
+  if (cols.length === 1 && moved === 0) return cols[0];
+  const kept = moved === 0 ? sorted : sorted.filter((a) => !a.moved);
   const windowStartMs = Math.min(...cols.map((c) => c.windowStartMs));
   const b = new ColumnBuilder().reset(windowStartMs, cols[cols.length - 1].atMs, kept.length);
   for (const a of kept) {
@@ -55,32 +68,32 @@ export function mergeColumns(cols: readonly StoredColumn[], metaOf: (id: number)
 }
 
 /**
- * The rows that stay, with the values of overlapping older rows re-homed onto them. Sorting by
- * start finds clusters of overlapping rows per label in O(n log n); only clusters are settled.
+ * Re-homes the values of overlapping older rows onto the rows that stay (marking the others
+ * `moved`); returns how many moved. `accs` is in start order, so one sweep per label finds the
+ * clusters of overlapping rows in O(n); only clusters are settled.
  */
-function settleOverlaps(accs: Acc[]): Acc[] {
+function settleOverlaps(accs: Acc[]): number {
   const byLane = new Map<string, Acc[]>();
   for (const a of accs) {
     const lane = byLane.get(a.meta.label);
     if (lane === undefined) byLane.set(a.meta.label, [a]);
     else lane.push(a);
   }
-  const out: Acc[] = [];
+  let moved = 0;
   for (const lane of byLane.values()) {
-    lane.sort((x, y) => compareStart(x.meta.start, y.meta.start) || x.id - y.id);
     let cluster: Acc[] = [];
     let clusterEnd: Key = null;
     for (const a of lane) {
       if (cluster.length > 0 && !startsBefore(a.meta.start, clusterEnd)) {
-        settleCluster(cluster, out);
+        moved += settleCluster(cluster);
         cluster = [];
       }
       if (cluster.length === 0 || compareEnd(a.meta.end, clusterEnd) > 0) clusterEnd = a.meta.end;
       cluster.push(a);
     }
-    if (cluster.length > 0) settleCluster(cluster, out);
+    if (cluster.length > 0) moved += settleCluster(cluster);
   }
-  return out;
+  return moved;
 }
 
 function cmpText(a: string, b: string): number {
@@ -93,11 +106,8 @@ function startsBefore(s: Key, e: Key): boolean {
 }
 
 /** Keeps the most recent rows of a cluster that do not overlap each other; re-homes the rest. */
-function settleCluster(cluster: Acc[], out: Acc[]): void {
-  if (cluster.length === 1) {
-    out.push(cluster[0]);
-    return;
-  }
+function settleCluster(cluster: Acc[]): number {
+  if (cluster.length === 1) return 0;
   const byRecency = cluster.slice().sort((x, y) => y.last - x.last || y.id - x.id);
   const kept: Acc[] = [];
   const moved: Acc[] = [];
@@ -105,8 +115,11 @@ function settleCluster(cluster: Acc[], out: Acc[]): void {
     if (kept.some((k) => rangesOverlap(k.meta.start, k.meta.end, a.meta.start, a.meta.end))) moved.push(a);
     else kept.push(a);
   }
-  for (const a of moved) rehome(a, kept.filter((k) => rangesOverlap(k.meta.start, k.meta.end, a.meta.start, a.meta.end)));
-  out.push(...kept);
+  for (const a of moved) {
+    a.moved = true;
+    rehome(a, kept.filter((k) => rangesOverlap(k.meta.start, k.meta.end, a.meta.start, a.meta.end)));
+  }
+  return moved.length;
 }
 
 /** Hands `a`'s values to `targets` (each overlaps it) in proportion to key-space overlap. */
