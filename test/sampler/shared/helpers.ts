@@ -88,6 +88,9 @@ export class Churn {
   routes: LiveRoute[] = [];
   nextId = 1;
   ops = { split: 0, merge: 0, reregister: 0 };
+  log: string[] = [];
+  /** Called with the range of every merge (a count of the old routes may be drawn anywhere in it). */
+  onMerge: (a: number, b: number) => void = () => {};
 
   constructor(
     private readonly sampler: Sampler,
@@ -122,6 +125,7 @@ export class Churn {
       );
       this.routes.splice(i, 1, left, right);
       this.ops.split++;
+      this.log.push(`split ${r.id}[${r.a},${r.b}) -> ${left.id}@${m} ${right.id}`);
     } else if (pick === 1 && i + 1 < this.routes.length) {
       const n = this.routes[i + 1]!;
       const merged = { id: this.nextId++, a: r.a, b: n.b };
@@ -130,11 +134,14 @@ export class Churn {
         [{ routeId: merged.id, start: keyAt(merged.a), end: merged.b >= 65536 ? null : keyAt(merged.b) }],
       );
       this.routes.splice(i, 2, merged);
+      this.onMerge(merged.a, merged.b);
       this.ops.merge++;
+      this.log.push(`merge ${r.id}+${n.id} -> ${merged.id}[${merged.a},${merged.b})`);
     } else {
       this.sampler.removeRoute(r.id);
       this.sampler.registerRoute(r.id, keyAt(r.a), r.b >= 65536 ? null : keyAt(r.b));
       this.ops.reregister++;
+      this.log.push(`rereg ${r.id}`);
     }
     Atomics.store(this.control, 1, this.nextId - 1);
   }
