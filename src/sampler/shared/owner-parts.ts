@@ -21,11 +21,14 @@ export interface SlotGate {
   freed(slot: number): void;
   /** `slot` was released but is not settled: it waits (its owner is still known). */
   held(slot: number): void;
+  /** `cell`'s counts were moved into another cell (its owner is still known). */
+  strand(cell: number): void;
 }
 
 export class ForwardingCounters extends Counters {
   /** Cell that counts of each cell go to (−1 = itself). */
   readonly forward: Int32Array;
+  gate: SlotGate | null = null;
 
   constructor(
     slots: number,
@@ -37,6 +40,7 @@ export class ForwardingCounters extends Counters {
   }
 
   override moveCell(from: number, to: number): void {
+    if (from !== to) this.gate?.strand(from);
     super.moveCell(from, to);
     if (from !== to) this.forward[from] = to;
   }

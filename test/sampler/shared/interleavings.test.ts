@@ -1,8 +1,8 @@
 // Property test over random interleavings of the worker protocol with the owner's operations.
-// A stepped worker performs the three steps of one observe (load and publish the epoch, read the
-// index entry, write the counter words) as separate events, exactly as attachSampler's observer
-// does them in one call, so any owner operation can fall between them (what a preempted worker
-// thread sees). Against a simple model: every series' total is what was sent minus what missed,
+// A stepped worker performs the two steps of one observe (read the index entry, write the
+// counter words) as separate events, exactly as attachSampler's observer does them in one call,
+// so any owner operation can fall between them (what a preempted worker thread sees); between
+// observes it may publish its epoch (what the observer's timer or quiescent() does). Against a simple model: every series' total is what was sent minus what missed,
 // and every count lands in a row overlapping the range of the route it was read for.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -33,7 +33,6 @@ class SteppedWorker {
   private readonly at: number;
   private seen: number;
   pending: Read | null = null;
-  began = false;
 
   constructor(
     handle: WorkerHandle,
@@ -48,14 +47,14 @@ class SteppedWorker {
     Atomics.store(this.words, this.at + W_EPOCH, this.seen);
   }
 
-  /** Step 1 (also what the idle timer does between observes). */
-  begin(): void {
+  /** Between observes only: what the idle timer and quiescent() do. */
+  quiescent(): void {
+    expect(this.pending).toBe(null);
     const g = Atomics.load(this.words, H_EPOCH);
     if (g !== this.seen) {
       this.seen = g;
       Atomics.store(this.words, this.at + W_EPOCH, g);
     }
-    this.began = true;
   }
 
   /** The index entry of `routeId` now (slot + 1, 0 = none). */
@@ -63,14 +62,14 @@ class SteppedWorker {
     return this.words[this.layout.index + routeId]!;
   }
 
-  /** Step 2: the index entry of `routeId` and its slot's sub-bucket count. */
+  /** Step 1: the index entry of `routeId` and its slot's sub-bucket count. */
   read(routeId: number, range: [number, number] | null): void {
     const entry = this.words[this.layout.index + routeId]!;
     const k = entry > 0 ? this.words[this.layout.kOf + entry - 1]! : 0;
     this.pending = { entry, k, range };
   }
 
-  /** Step 3: the counter words (sub-bucket `sub` mod k), or the miss cell. */
+  /** Step 2: the counter words (sub-bucket `sub` mod k), or the miss cell. */
   write(op: 0 | 1, bytes: number, sub: number): Read {
     const p = this.pending!;
     const cell = p.entry > 0 ? (p.entry - 1) * this.layout.maxK + (sub % p.k) : this.layout.cells;
@@ -80,7 +79,6 @@ class SteppedWorker {
     s[at + 2] = s[at + 2]! + (bytes & 0xffff);
     s[at + 4] = s[at + 4]! + (bytes >>> 16);
     this.pending = null;
-    this.began = false;
     return p;
   }
 }
@@ -150,7 +148,7 @@ function run(sampler: Sampler, events: Ev[], seed: number): void {
       sampler.flush();
     } else {
       const w = workers[e.w]!;
-      if (!w.began) w.begin();
+      if (w.pending === null && e.sub === 0) w.quiescent();
       else if (w.pending === null) {
         w.read(e.id, slotRange(w, churn, e.id));
         last.set(w, [e.op, e.bytes, e.sub]);
@@ -167,9 +165,12 @@ function run(sampler: Sampler, events: Ev[], seed: number): void {
     counted[2]! + m.readBytes,
     counted[3]! + m.writeBytes,
   ]).toEqual(sent);
-  // Every row's requests came from observations read for routes overlapping it.
+  // Every route row's requests came from observations read for routes overlapping it. (A
+  // virtual bucket's row may also hold a late count of a member whose departure was already
+  // flushed, after which the bucket's range no longer shows it: docs/design.md, limits.)
   for (const col of sampler.snapshot()) {
     for (const row of col.rows) {
+      if (row.aggregate) continue;
       const possible = landed.filter((p) => p.range !== null && overlaps(row, p.range)).length;
       expect(row.reads + row.writes, `${row.bucketId} after ${churn.log.join(", ")}`).toBeLessThanOrEqual(possible);
     }
