@@ -296,7 +296,7 @@ export class SharedCounting implements SlotGate {
    * published (an Atomics.load per word cost ~5 ns: 1.3 ms per flush with 4 stripes).
    */
   private harvestStripe(s: number): void {
-    const { layout, words, last, counters } = this;
+    const { layout, words, last } = this;
     const base = layout.stripes + s * layout.stripeWords;
     const lastBase = s * layout.stripeWords;
     const v = this.values;
