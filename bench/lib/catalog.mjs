@@ -82,6 +82,17 @@ export const CATALOG = [
   { name: "split-1440", group: "history", file: "history", unit: "ms", rounds: 1, target: { text: "≤ 1 ms", met: valueAtMost(1) } },
   { name: "split-14400", group: "history", file: "history", unit: "ms", rounds: 1, target: { text: "≤ 1 ms", met: valueAtMost(1) } },
   { name: "kvz-recovery-24h-10k", group: "history", file: "history", unit: "ms", rounds: 1, target: { text: "≤ 2 000 ms", met: valueAtMost(2000) } },
+
+  // ---- issue 15: one sampler counted from worker threads (shared memory) -----------------------
+  { name: "observe-single", group: "workers", file: "workers", unit: "ns" },
+  { name: "observe-worker", group: "workers", file: "workers", unit: "ns", baseline: "observe-single", target: { text: "≤ 1.2×", met: ratioAtMost(1.2) } },
+  // Aggregate throughput is wall-clock by nature (two threads): run it when the machine is quiet.
+  { name: "agg-shared-1w", group: "workers", file: "workers", unit: "obs/s" },
+  { name: "agg-shared-2w", group: "workers", file: "workers", unit: "obs/s", baseline: "agg-shared-1w", target: { text: "≥ 1.7× (scaling)", met: ratioAtLeast(1.7) } },
+  { name: "agg-separate-1w", group: "workers", file: "workers", unit: "obs/s", baseline: "agg-shared-1w" },
+  { name: "agg-separate-2w", group: "workers", file: "workers", unit: "obs/s", baseline: "agg-shared-2w" },
+  { name: "flush-plain-10k", group: "workers", file: "workers", unit: "ms" },
+  { name: "flush-shared-4w", group: "workers", file: "workers", unit: "ms", baseline: "flush-plain-10k" },
 ];
 
 /**

@@ -40,6 +40,7 @@ export function formatValue(value, unit) {
   if (value === null) return "—";
   if (unit === "ns") return `${value < 10 ? value.toFixed(2) : value < 1000 ? value.toFixed(1) : Math.round(value).toLocaleString("en-US")} ns`;
   if (unit === "ms") return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
+  if (unit === "obs/s") return `${(value / 1e6).toFixed(1)} M obs/s`;
   if (unit === "col/s") return `${Math.round(value).toLocaleString("en-US")} col/s`;
   if (unit === "B/cell") return `${value.toFixed(2)} B/cell`;
   if (unit === "B") return value >= 1e6 ? `${(value / 1e6).toFixed(1)} MB` : `${Math.round(value).toLocaleString("en-US")} B`;
