@@ -84,7 +84,7 @@ describe("matrix fan-out", () => {
 
   it("a peer slower than the timeout is cut off at the deadline", async () => {
     const raw = await startRawServer((_req, res) => {
-      const t = setTimeout(() => res.end(JSON.stringify(peerMatrix)), 3000);
+      const t = setTimeout(() => res.end(JSON.stringify(peerMatrix)), 60_000);
       res.on("close", () => clearTimeout(t));
     });
     const { url } = await startServer({ sampler: samplerWith(selfMatrix), peers: [raw.url], fanoutTimeoutMs: 200 });
@@ -95,7 +95,7 @@ describe("matrix fan-out", () => {
     expect(r.json.fanout.nodes[1]).toEqual({ node: raw.url, ok: false, error: "timeout after 200 ms" });
     expect(r.json.fanout.responded).toBe(1);
     expect(elapsed).toBeGreaterThanOrEqual(190);
-    expect(elapsed).toBeLessThan(1500);
+    expect(elapsed).toBeLessThan(30_000); // far below the peer's 60 s: the deadline, not the peer, ended it
   });
 
   it("a peer that sends headers then stalls the body also times out", async () => {
@@ -125,13 +125,11 @@ describe("matrix fan-out", () => {
       sampler: samplerWith(selfMatrix),
       peers: [raw.url],
       fanoutBodyLimitBytes: 64 * 1024,
-      fanoutTimeoutMs: 5000,
+      fanoutTimeoutMs: 60_000, // only the cap can end it before this: the error names which did
     });
-    const started = Date.now();
     const r = await request(url + MATRIX);
     expect(r.status).toBe(200);
     expect(r.json.fanout.nodes[1]).toEqual({ node: raw.url, ok: false, error: "response body exceeds 65536 bytes" });
-    expect(Date.now() - started).toBeLessThan(4000);
   });
 
   it("a body exactly at the cap is accepted", async () => {
