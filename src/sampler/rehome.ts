@@ -2,7 +2,7 @@
 // cells move onto the live holders that now cover those keys, split in proportion to key-space
 // overlap (SPEC §3.1 w()) as whole numbers whose sums are exact.
 
-import { compareBytes, compareStart } from "../keys/bytes.js";
+import { compareBytes, compareEnd, compareStart } from "../keys/bytes.js";
 import { rangeContains, rangesOverlap } from "../keys/ranges.js";
 import type { Key } from "../types.js";
 import type { Counters } from "./counters.js";
@@ -21,6 +21,25 @@ function coveredBy(ranges: readonly { start: Key; end: Key }[], start: Key, end:
     at = r.end;
   }
   return false;
+}
+
+/**
+ * Those of `holders` whose range overlaps another's: one sweep in start order (a mass removal
+ * leaves thousands of removed routes waiting; comparing every pair would be quadratic). A holder
+ * starting below the furthest end seen so far overlaps the holder that reached it.
+ */
+function overlappingEachOther(holders: readonly Holder[]): Set<Holder> {
+  const out = new Set<Holder>();
+  const sorted = holders.slice().sort((a, b) => compareStart(a.start, b.start));
+  let reach: Holder | undefined;
+  for (const h of sorted) {
+    if (reach !== undefined && (reach.end === null || compareStart(h.start, reach.end) < 0)) {
+      out.add(h);
+      out.add(reach);
+    }
+    if (reach === undefined || compareEnd(h.end, reach.end) > 0) reach = h;
+  }
+  return out;
 }
 
 export class Rehoming {
@@ -54,16 +73,18 @@ export class Rehoming {
   settleGraced(): Holder[] {
     const { registry } = this;
     const graced = registry.graced;
-    for (const g of graced) {
+    // Only a removed holder whose range meets a live holder or another removed holder can need
+    // settling: the rest (after a mass removal, nearly all) are not even looked into.
+    const nearLive = new Set(graced.filter((g) => registry.overlapping(g.start, g.end).length > 0));
+    const nearGraced = overlappingEachOther(graced);
+    for (const g of nearLive) {
       const covered = (c: HolderCell) => coveredBy(registry.overlapping(c.start, c.end), c.start, c.end);
       const pending = this.takePending(g, covered);
       if (pending.length > 0) this.distribute(pending, registry.overlapping(g.start, g.end));
     }
-    const waiting = graced.filter((g) => registry.hasPendingIn(g, null, null));
-    return waiting.filter(
-      (g) =>
-        registry.overlapping(g.start, g.end).length > 0 || waiting.some((o) => o !== g && rangesOverlap(o.start, o.end, g.start, g.end)),
-    );
+    const waiting = graced.filter((g) => (nearLive.has(g) || nearGraced.has(g)) && registry.hasPendingIn(g, null, null));
+    const clashing = overlappingEachOther(waiting);
+    return waiting.filter((g) => clashing.has(g) || nearLive.has(g));
   }
 
   /** The key ranges of route `r`'s sub-buckets (its whole range when it has one). */
