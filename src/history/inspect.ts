@@ -21,6 +21,8 @@ export interface HistorySummary {
   fromMs: number;
   toMs: number;
   bytesPerCell: number;
+  /** Columns per width (`atMs − windowStartMs`), widest first: more than one with tiers. */
+  widths: { widthMs: number; columns: number }[];
 }
 
 /** Summary of an export file; throws HistoryFormatError like openHistory for a bad one. */
@@ -42,7 +44,14 @@ export function inspectHistory(bytes: Uint8Array): HistorySummary {
     fromMs: replay.fromMs,
     toMs: replay.toMs,
     bytesPerCell: cells === 0 ? 0 : bytes.length / cells,
+    widths: widthsOf(replay.columns),
   };
+}
+
+function widthsOf(columns: readonly { atMs: number; windowStartMs: number }[]): { widthMs: number; columns: number }[] {
+  const count = new Map<number, number>();
+  for (const c of columns) count.set(c.atMs - c.windowStartMs, (count.get(c.atMs - c.windowStartMs) ?? 0) + 1);
+  return [...count].map(([widthMs, n]) => ({ widthMs, columns: n })).sort((a, b) => b.widthMs - a.widthMs);
 }
 
 /** The summary as lines of text for a terminal. */
@@ -53,7 +62,7 @@ export function formatSummary(s: HistorySummary): string {
     `written    ${new Date(s.writtenMs).toISOString()}`,
     `step       ${s.stepMs} ms`,
     `span       ${time(s.fromMs)} .. ${time(s.toMs)} (${((s.toMs - s.fromMs) / 1000).toFixed(0)} s)`,
-    `columns    ${s.columns}`,
+    `columns    ${s.columns}${s.widths.length > 0 ? ` (${s.widths.map((w) => `${w.columns} × ${w.widthMs} ms`).join(", ")})` : ""}`,
     `routes     ${s.routes}${s.virtualBuckets > 0 ? ` (+ ${s.virtualBuckets} virtual buckets)` : ""}`,
     `rows       ${s.metas} distinct row descriptions`,
     `cells      ${s.cells}`,

@@ -51,7 +51,7 @@ describe("keyviz inspect", () => {
         `  written    ${new Date(END_MS).toISOString()}`,
         "  step       1000 ms",
         `  span       ${new Date(END_MS - COLUMNS * 1000).toISOString()} .. ${new Date(END_MS).toISOString()} (${COLUMNS} s)`,
-        `  columns    ${COLUMNS}`,
+        `  columns    ${COLUMNS} (${COLUMNS} × 1000 ms)`,
         `  routes     ${replay.routes.length - virtual}${virtual > 0 ? ` (+ ${virtual} virtual buckets)` : ""}`,
         "(rows)",
         `  cells      ${cells}`,

@@ -33,11 +33,29 @@ describe("inspectHistory", () => {
       fromMs: cols[0].windowStartMs,
       toMs: cols[2].atMs,
       bytesPerCell: bytes.length / cols.reduce((n, c) => n + c.rows.length, 0),
+      widths: [{ widthMs: 1000, columns: 3 }],
     });
     const text = formatSummary(summary);
     expect(text).toMatch(/format {5}\.kvz 1\.0 \(export\)/);
     expect(text).toMatch(/routes {5}1 \(\+ 1 virtual buckets\)/);
     expect(text).toMatch(/bytes per stored cell/);
+    expect(text).toMatch(/columns {4}3 \(3 × 1000 ms\)/);
     expect(() => inspectHistory(bytes.subarray(0, 40))).toThrow(HistoryFormatError);
+  });
+
+  it("counts columns per width: tiers show as wider columns", () => {
+    const { s, tick } = clockedSampler({ historyColumns: 2, tiers: [{ stepMs: 3000, columns: 10 }] });
+    s.registerRoute(1, null, null);
+    for (let c = 0; c < 11; c++) {
+      s.observe(1, 1, 1);
+      tick();
+      s.flush();
+    }
+    const widths = s.snapshot().map((c) => c.atMs - c.windowStartMs);
+    const summary = inspectHistory(s.exportHistory());
+    const expected = [...new Set(widths)].sort((a, b) => b - a).map((w) => ({ widthMs: w, columns: widths.filter((x) => x === w).length }));
+    expect(summary.widths).toEqual(expected);
+    expect(summary.widths[0]).toMatchObject({ widthMs: 3000 });
+    expect(summary.widths.at(-1)).toMatchObject({ widthMs: 1000 });
   });
 });
