@@ -58,7 +58,9 @@ export class Rehoming {
     const pieces = this.subBuckets(r);
     const inside = (c: HolderCell) => pieces.some((p) => rangeContains(p.start, p.end, c.start, c.end));
     for (const g of this.registry.graced) {
-      if (g !== r && this.registry.hasPendingIn(g, r.start, r.end)) this.distribute(this.takePending(g, inside), [r]);
+      // the range test first: it is cheap, and most removed holders lie elsewhere
+      if (g === r || !rangesOverlap(g.start, g.end, r.start, r.end)) continue;
+      if (this.registry.hasPendingIn(g, r.start, r.end)) this.distribute(this.takePending(g, inside), [r]);
     }
   }
 
