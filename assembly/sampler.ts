@@ -58,8 +58,14 @@ export function init(slots: u32, k: u32): u32 {
   outIdx = align(order + cells * 4, 16);
   outVal = align(outIdx + <usize>OUT_CAP * 4, 16);
   counters = align(outVal + 4 * OUT_FIELD_BYTES, 16);
-  return reserve(align(counters + cells * 32, 16)) ? 0 : 1;
+  layoutEnd = align(counters + cells * 32, 16);
+  return reserve(layoutEnd) ? 0 : 1;
 }
+
+let layoutEnd: usize = 0;
+
+/** Bytes of linear memory the layout uses (the memory itself may be larger, see build-wasm). */
+export function usedBytes(): usize { return layoutEnd; }
 
 export function scratchPtr(): usize { return scratch; }
 export function orderPtr(): usize { return order; }

@@ -90,6 +90,17 @@ function bindingSource({ from, to, name, bytes, dts }) {
   ].join("\n");
 }
 
+/**
+ * Initial memory (64 KiB pages) of modules whose memory is laid out once and must not grow
+ * afterwards. Growing a Wasm memory detaches its old ArrayBuffer, and the first detach in a
+ * process turns off a V8-wide assumption ("no ArrayBuffer was ever detached") that lets
+ * optimized code skip a check on every typed-array access: measured +0.7 ns on every observe
+ * (4.58 → 3.92 ns with the memory big enough from the start, and leaseRead +20 ns). 128 pages
+ * (8 MiB, committed only when touched) hold the sampler's layout for the default 10 000 routes
+ * with up to 16 sub-buckets and no labels (108 pages); larger configurations still grow.
+ */
+const INITIAL_PAGES = { sampler: 128 };
+
 let failed = false;
 for (const { from, to } of groups) {
   await mkdir(join(root, to), { recursive: true });
@@ -97,6 +108,7 @@ for (const { from, to } of groups) {
     const outFile = `build/${target}/${from.replace(/\//g, "_")}_${name}.wasm`;
     const ascArgs = [`${from}/${name}.ts`, "--config", "asconfig.json", "--target", target, "--outFile", outFile];
     if (target === "release") ascArgs.push("--bindings", "raw");
+    if (INITIAL_PAGES[name] !== undefined) ascArgs.push("--initialMemory", String(INITIAL_PAGES[name]));
     const { error } = await asc.main(ascArgs, { stdout: process.stdout, stderr: process.stderr });
     if (error) {
       console.error(`asc failed for ${from}/${name}.ts (${target}): ${error.message}`);

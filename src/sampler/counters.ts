@@ -187,8 +187,9 @@ export class Counters {
     }
   }
 
+  /** Bytes of Wasm memory the counters' layout uses (the memory is reserved larger, see build-wasm). */
   memoryBytes(): number {
-    return this.wasm.memory.buffer.byteLength;
+    return this.wasm.usedBytes();
   }
 }
 
