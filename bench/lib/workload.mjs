@@ -44,8 +44,17 @@ export function coveringRoutes(n, groups = 1) {
   }));
 }
 
-/** INPUTS random keys over `routes` routes (uniform), with the route index of each. */
-export function randomKeys(routes, seed = 7) {
+/**
+ * INPUTS random keys over `routes` routes (uniform), with the route index of each.
+ *
+ * `layout` says where the key bytes live. "packed" (default): back to back in 64 KiB buffers,
+ * each key a `subarray` of one, the way a server sees keys it parsed out of request bodies read
+ * from a socket (a few large buffers, and the key just parsed is in cache). "scattered": one
+ * separate array per key whose bytes were moved off-heap (`routeKey` touches `k.buffer`), so
+ * nearly every key read is a cache miss on key data: the layout of the issue-14 figures before
+ * 2026-11-30 23:30, kept as `observeKey-k16-scattered` to show what the layout alone costs.
+ */
+export function randomKeys(routes, seed = 7, layout = "packed") {
   const random = rng(seed);
   const keys = new Array(INPUTS);
   const routeOf = new Int32Array(INPUTS);
@@ -55,7 +64,26 @@ export function randomKeys(routes, seed = 7) {
     keys[i] = routeKey(r, below(random, 2 ** 32), suffix);
     routeOf[i] = r;
   }
-  return { keys, routeOf };
+  return { keys: layout === "packed" ? packKeys(keys) : keys, routeOf };
+}
+
+const REQUEST_BUFFER_BYTES = 64 * 1024;
+
+/** The same keys as subarrays of 64 KiB buffers, back to back in input order. */
+function packKeys(keys) {
+  const out = new Array(keys.length);
+  let buffer = new Uint8Array(REQUEST_BUFFER_BYTES);
+  let used = 0;
+  keys.forEach((k, i) => {
+    if (used + k.length > buffer.length) {
+      buffer = new Uint8Array(REQUEST_BUFFER_BYTES);
+      used = 0;
+    }
+    buffer.set(k, used);
+    out[i] = buffer.subarray(used, used + k.length);
+    used += k.length;
+  });
+  return out;
 }
 
 /** A key of route `route` that lands in sub-bucket `sub` of `k` (offsets split evenly). */

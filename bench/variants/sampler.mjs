@@ -158,8 +158,8 @@ const variants = {
   },
 
   // The memory floor of any observeKey on this workload: read each key's length and one byte
-  // after its route's common prefix (the keys are 65 536 separate arrays, so a key is usually
-  // not in cache: these two reads are what observeKey cannot avoid).
+  // after its route's common prefix (the keys are subarrays of 64 KiB buffers, see randomKeys:
+  // these two reads are what observeKey cannot avoid).
   "key-touch": async () => {
     const { keys, routeOf } = randomKeys(ROUTES);
     let j = 0;
@@ -176,6 +176,7 @@ const variants = {
 
   "observeKey-k1": async () => observeKeyVariant(1),
   "observeKey-k16": async () => observeKeyVariant(16),
+  "observeKey-k16-scattered": async () => observeKeyVariant(16, "scattered"),
 
   "flush-10k-k1": async () => flushVariant(1, 40),
   "flush-10k-k16": async () => flushVariant(16, 15),
@@ -210,8 +211,8 @@ function lastColumnRows(s) {
   return s.snapshot().at(-1).rows.length;
 }
 
-async function observeKeyVariant(k) {
-  const { keys, routeOf } = randomKeys(ROUTES);
+async function observeKeyVariant(k, layout = "packed") {
+  const { keys, routeOf } = randomKeys(ROUTES, 7, layout);
   const { ops, valueLens } = observeInputs(ROUTES);
   const s = await sampler(k);
   let j = 0;
