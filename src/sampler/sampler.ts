@@ -165,6 +165,8 @@ export class Sampler {
   /**
    * Registers a route `[start, end)`. Idempotent. Returns true when the route has its own slot,
    * false when it was folded into a virtual bucket (budget full, or its range lies inside one).
+   * Over a removed route's pending counts (a split or merge by hand) it still gets its own slots;
+   * those counts are re-homed by key-space overlap at the next flush (docs/design.md).
    */
   registerRoute(routeId: number, start: Key = null, end: Key = null, groupId = 0): boolean {
     checkId("routeId", routeId);
