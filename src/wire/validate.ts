@@ -44,9 +44,10 @@ const frozenCounts = new WeakSet<readonly unknown[]>();
 /** Index of the first element of `a` failing `ok`, -1 when all pass. */
 function firstBad(a: readonly unknown[], ok: (v: unknown) => boolean): number {
   if (ok === isCount) {
+    if (!Object.isFrozen(a)) return firstBadCount(a);
     if (frozenCounts.has(a)) return -1;
-    const bad = firstBadCount(a);
-    if (bad < 0 && Object.isFrozen(a)) frozenCounts.add(a);
+    const bad = firstBadFrozenCount(a);
+    if (bad < 0) frozenCounts.add(a);
     return bad;
   }
   for (let i = 0; i < a.length; i++) if (!ok(a[i])) return i;
@@ -58,6 +59,19 @@ function firstBad(a: readonly unknown[], ok: (v: unknown) => boolean): number {
  * matrix, and a call through the `ok` parameter (several functions reach it) is not inlined.
  */
 function firstBadCount(a: readonly unknown[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v !== "number" || !(v >= 0 && v <= U64_LIMIT && Math.floor(v) === v)) return i;
+  }
+  return -1;
+}
+
+/**
+ * `firstBadCount` for frozen arrays, as its own copy: frozen arrays have their own elements
+ * kinds, and reading them through the same loop made that loop's element loads polymorphic for
+ * every array (~6 ns per element instead of ~1.6 for the plain arrays of a matrix).
+ */
+function firstBadFrozenCount(a: readonly unknown[]): number {
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
     if (typeof v !== "number" || !(v >= 0 && v <= U64_LIMIT && Math.floor(v) === v)) return i;
