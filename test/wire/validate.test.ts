@@ -75,6 +75,19 @@ describe("matrixProblem: a peer matrix is validated completely", () => {
     expect(matrixProblem(m)).toBeNull();
   });
 
+  it("frozen count arrays (the builder shares them among rows) are checked like any other, a bad one each time", () => {
+    const m = goodMatrix();
+    const shared = Object.freeze([7, 7]);
+    m.rows[0]!.raft_group_ids = shared as unknown[];
+    m.rows[0]!.values = Object.freeze([1, 2]) as unknown[];
+    expect(matrixProblem(m)).toBeNull();
+    expect(matrixProblem(m)).toBeNull(); // the second check of the same frozen arrays agrees
+    m.rows[0]!.leader_terms = Object.freeze([1, -1]) as unknown[];
+    for (let i = 0; i < 2; i++) expect(matrixProblem(m)).toBe("rows[0].leader_terms[1] must be a term (unsigned integer)");
+    m.rows[0]!.leader_terms = Object.freeze([1, 0.5]) as unknown[];
+    expect(matrixProblem(m)).toBe("rows[0].leader_terms[1] must be a term (unsigned integer)");
+  });
+
   it("rejects what is not an object", () => {
     for (const v of [null, 5, "x", [], undefined]) expect(matrixProblem(v)).toBe("response is not a JSON object");
   });
