@@ -35,6 +35,8 @@ export class IndexMirror {
   /** Points `routeId` at `slot` (sub-bucket count `k`) and label i + 1 at `labelSlots[i]` (or `slot`). */
   set(routeId: number, slot: number, k: number, labelSlots: readonly number[]): void {
     const { layout, words } = this;
+    // The facade refuses such ids (checkRouteId); never write past the index region regardless.
+    if (routeId >= layout.idLimit) return;
     const slots = [slot];
     for (let i = 0; i < layout.labels; i++) slots.push(labelSlots[i] ?? slot);
     // The count first: a worker that reads the new entry must find the new slot's count.
@@ -49,6 +51,7 @@ export class IndexMirror {
   /** `routeId` no longer counts anywhere. */
   clear(routeId: number): void {
     const { layout, words } = this;
+    if (routeId >= layout.idLimit) return;
     for (let li = 0; li <= layout.labels; li++) words[layout.index + li * layout.idLimit + routeId] = 0;
     this.unpoint(routeId);
     this.dirty = true;
