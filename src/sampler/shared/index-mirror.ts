@@ -6,7 +6,7 @@
 // every index write of the operation precedes the epoch that announces it.
 
 import { RouteIndex } from "../route-index.js";
-import { H_EPOCH, type Layout } from "./layout.js";
+import { CELL_WORDS, H_EPOCH, type Layout } from "./layout.js";
 
 export class IndexMirror {
   private readonly words: Int32Array;
@@ -43,7 +43,10 @@ export class IndexMirror {
     words[layout.kOf + slot] = k;
     for (const s of slots) this.pointers[s]++;
     this.unpoint(routeId);
-    for (let li = 0; li < slots.length; li++) words[layout.index + li * layout.idLimit + routeId] = slots[li] + 1;
+    // Entries are the slot's first counter word + 1 (layout.ts), so observe needs no multiply.
+    const stride = layout.maxK * CELL_WORDS;
+    for (let li = 0; li < slots.length; li++)
+      words[layout.index + li * layout.idLimit + routeId] = slots[li] * stride + 1;
     this.pointed.set(routeId, slots);
     this.dirty = true;
   }

@@ -9,7 +9,8 @@
 //   prefix   slots               common-prefix length of each slot's range
 //   edges    slots × (K−1) × 2   interior sub-bucket edges as (high, low) u32 windows   [K > 1]
 //   pbytes   slots × PREFIX_CAP  first bytes of each slot's start key                    [K > 1]
-//   index    (labels+1) × idLimit  route id → slot + 1 per label (0 = not registered)
+//   index    (labels+1) × idLimit  route id → per label, 1 + the stripe word where the slot's
+//                                 counters start (slot × K × CELL_WORDS; 0 = not registered)
 //   stripes  maxWorkers × (cells + 1) × CELL_WORDS  one per worker; the last cell counts misses
 
 /** "kvz1": marks a keyviz shared sampler memory (and its layout version). */
@@ -83,8 +84,9 @@ export function computeLayout(p: LayoutParams): Layout {
   const pbytesWords = p.maxK > 1 ? (p.slots * PREFIX_CAP) / 4 : 0;
   const pbytes = (edges + edgeWords) * 4;
   const index = edges + edgeWords + pbytesWords;
-  const stripes = index + (p.labels + 1) * p.idLimit;
-  const stripeWords = (cells + 1) * CELL_WORDS;
+  const stripes = Math.ceil((index + (p.labels + 1) * p.idLimit) / 16) * 16;
+  // Whole cache lines per stripe (16 words = 64 bytes): two workers never write one line.
+  const stripeWords = Math.ceil(((cells + 1) * CELL_WORDS) / 16) * 16;
   const totalBytes = (stripes + p.maxWorkers * stripeWords) * 4;
   return { ...p, cells, workers, kOf, prefix, edges, pbytes, index, stripes, stripeWords, totalBytes };
 }

@@ -28,6 +28,19 @@ const IDLE_PUBLISH_MS = 50;
 const EMPTY = new Int32Array(0);
 
 /**
+ * Adds one sample at word `at` (count), `at + 2` and `at + 4` (its bytes: whole when at most
+ * 64 KiB, else low 16 bits and the rest). Int32Array stores wrap modulo 2^32, which is what the
+ * owner's delta arithmetic expects.
+ */
+function countInto(s: Int32Array, at: number, bytes: number): void {
+  s[at]!++;
+  if (bytes > 0xffff) {
+    s[at + 2]! += bytes & 0xffff;
+    s[at + 4]! += bytes >>> 16;
+  } else s[at + 2]! += bytes;
+}
+
+/**
  * Attaches this thread (a `worker_threads` Worker or a Web Worker) to the shared sampler that
  * made `handle` (`sampler.workerHandle()`, posted here). One handle, one thread.
  */
@@ -41,7 +54,7 @@ export class SharedObserver {
   private readonly at: number;
   /** This worker's counters: cell c at [6c, 6c + 6) (reads, writes, byte totals; layout.ts). */
   private stripe: Int32Array;
-  /** Route id → slot + 1, per label (index 0 = unlabelled). */
+  /** Route id → 1 + the slot's first stripe word, per label (index 0 = unlabelled; 0 = none). */
   private index: Int32Array[];
   private idx0: Int32Array;
   private readonly kOf: Int32Array;
@@ -72,6 +85,7 @@ export class SharedObserver {
     this.slotStride = layout.maxK * CELL_WORDS;
     this.missAt = layout.cells * CELL_WORDS;
     this.ranges = rangeViews(buffer, layout);
+    this.observe = this.observeWith(this.idx0, this.stripe, this.missAt);
     labels.forEach((l, i) => this.labelIndex.set(l, i + 1));
     this.seen = Atomics.load(this.words, H_EPOCH);
     Atomics.store(this.words, this.at + W_EPOCH, this.seen);
@@ -80,15 +94,25 @@ export class SharedObserver {
     (this.timer as { unref?: () => void }).unref?.();
   }
 
-  /** Counts one request of `routeId` (sub-bucket 0 on a K > 1 route). Never throws. */
-  observe(routeId: number, op: 0 | 1, keyLen: number, valueLen = 0): void {
-    const e = typeof routeId === "number" ? this.idx0[routeId] : undefined;
-    const bytes = sampleLen(keyLen) + sampleLen(valueLen);
-    if (e === undefined || e === 0 || !isOp(op)) {
-      this.reject(op, bytes);
-      return;
-    }
-    this.count((e - 1) * this.slotStride + op, bytes);
+  /**
+   * Counts one request of `routeId` (sub-bucket 0 on a K > 1 route). Never throws. A closure over
+   * the views rather than a method, as the owner's `count`: no field loads per call (measured
+   * 4.5 → 4.1 ns); `detach()` swaps it for a no-op.
+   */
+  observe: (routeId: number, op: 0 | 1, keyLen: number, valueLen?: number) => void;
+
+  private observeWith(idx0: Int32Array, stripe: Int32Array, missAt: number): SharedObserver["observe"] {
+    return (routeId, op, keyLen, valueLen = 0) => {
+      // `| 0`: an id beyond the index (undefined) reads as 0, "not registered": one test for both.
+      const e = typeof routeId === "number" ? idx0[routeId]! | 0 : 0;
+      const bytes = sampleLen(keyLen) + sampleLen(valueLen);
+      if (e === 0 || !isOp(op)) {
+        if (isOp(op)) countInto(stripe, missAt + op, bytes);
+        else this.invalid();
+        return;
+      }
+      countInto(stripe, e - 1 + op, bytes);
+    };
   }
 
   /** Counts one request of `key` into its sub-bucket (and label slot). Never throws. */
@@ -105,22 +129,14 @@ export class SharedObserver {
       this.reject(op, bytes);
       return;
     }
-    const k = this.kOf[range - 1]!;
-    const sub = k > 1 ? subBucketOf(this.ranges, range - 1, k, key) : 0;
-    this.count((slot - 1) * this.slotStride + sub * CELL_WORDS + op, bytes);
+    const rangeSlot = (range - 1) / this.slotStride;
+    const k = this.kOf[rangeSlot]!;
+    const sub = k > 1 ? subBucketOf(this.ranges, rangeSlot, k, key) : 0;
+    this.count(slot - 1 + sub * CELL_WORDS + op, bytes);
   }
 
-  /**
-   * Adds one sample at word `at` (count), `at + 2` and `at + 4` (its bytes: low 16 bits, rest).
-   * Int32Array stores wrap modulo 2^32, which is what the owner's delta arithmetic expects.
-   */
   private count(at: number, bytes: number): void {
-    const s = this.stripe;
-    s[at]!++;
-    if (bytes > 0xffff) {
-      s[at + 2]! += bytes & 0xffff;
-      s[at + 4]! += bytes >>> 16;
-    } else s[at + 2]! += bytes;
+    countInto(this.stripe, at, bytes);
   }
 
   /** Out of line: a miss counts into the stripe's miss cell, a bad op as an invalid sample. */
@@ -159,6 +175,7 @@ export class SharedObserver {
     this.detached = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.observe = () => {};
     this.index = this.index.map(() => EMPTY);
     this.idx0 = EMPTY;
     // The stripe may serve another worker from now on: this thread must never write it again.

@@ -57,7 +57,7 @@ class SteppedWorker {
     }
   }
 
-  /** The index entry of `routeId` now (slot + 1, 0 = none). */
+  /** The index entry of `routeId` now (1 + the slot's first stripe word, 0 = none). */
   peek(routeId: number): number {
     return this.words[this.layout.index + routeId]!;
   }
@@ -65,15 +65,14 @@ class SteppedWorker {
   /** Step 1: the index entry of `routeId` and its slot's sub-bucket count. */
   read(routeId: number, range: [number, number] | null): void {
     const entry = this.words[this.layout.index + routeId]!;
-    const k = entry > 0 ? this.words[this.layout.kOf + entry - 1]! : 0;
+    const k = entry > 0 ? this.words[this.layout.kOf + (entry - 1) / (this.layout.maxK * CELL_WORDS)]! : 0;
     this.pending = { entry, k, range };
   }
 
   /** Step 2: the counter words (sub-bucket `sub` mod k), or the miss cell. */
   write(op: 0 | 1, bytes: number, sub: number): Read {
     const p = this.pending!;
-    const cell = p.entry > 0 ? (p.entry - 1) * this.layout.maxK + (sub % p.k) : this.layout.cells;
-    const at = cell * CELL_WORDS + op;
+    const at = p.entry > 0 ? p.entry - 1 + (sub % p.k) * CELL_WORDS + op : this.layout.cells * CELL_WORDS + op;
     const s = this.stripe;
     s[at] = s[at]! + 1;
     s[at + 2] = s[at + 2]! + (bytes & 0xffff);
