@@ -354,5 +354,6 @@ export class Sampler {
     this.stop();
     this.flush();
     this.persistence.close();
+    this.shared?.close();
   }
 }

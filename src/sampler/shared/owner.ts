@@ -97,6 +97,7 @@ export class SharedCounting implements SlotGate {
   /** Smallest epoch published by a live worker at the last harvest; null = no live worker. */
   private seen: number | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
+  private closed = false;
   private readonly values = [0, 0, 0, 0];
   private registry: HolderRegistry | null = null;
   private rehoming: Rehoming | null = null;
@@ -362,7 +363,15 @@ export class SharedCounting implements SlotGate {
     this.misses.writeBytes += v[3];
   }
 
+  /** The sampler is closed: no more periodic harvests (the last flush harvested everything). */
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.closed = true;
+  }
+
   private startTimer(): void {
+    if (this.closed) return;
     if (this.timer !== null) return;
     this.timer = setInterval(() => this.harvest(), HARVEST_INTERVAL_MS);
     (this.timer as { unref?: () => void }).unref?.();

@@ -61,9 +61,38 @@ describe("shared sampler handles", () => {
     ]);
     expect(s.stats()).toMatchObject({ misses: 1, invalidSamples: 1 });
     expect(s.workerMisses()).toEqual({ reads: 1, writes: 0, readBytes: 1, writeBytes: 0 });
+    o.observe(7, 0, 1);
+    s.close(); // the last flush harvests the worker's counts too
+    expect(
+      s
+        .snapshot()
+        .at(-1)!
+        .rows.map((r) => r.reads),
+    ).toEqual([1]);
     o.detach();
     o.observe(7, 1, 3);
     s.flush();
-    expect(s.snapshot()[1]?.rows ?? []).toEqual([]);
+    expect(s.snapshot()[2]?.rows ?? []).toEqual([]);
+  });
+
+  it("a removed route's slot is reused only after every worker has passed the change (quiescent)", () => {
+    let now = 1_000_000;
+    // Two routes tracked, so four slots (two kept for removed routes draining).
+    const s = createSampler({ shared: true, maxTrackedRoutes: 2, stepMs: 1000, now: () => now });
+    const o = attachSampler(s.workerHandle()); // its event loop never turns in this test
+    const k = (b: number) => new Uint8Array([b]);
+    for (const id of [1, 2, 3, 4]) {
+      expect(s.registerRoute(id, k(id * 10), k(id * 10 + 5))).toBe(true);
+      s.removeRoute(id);
+    }
+    now += 10_000; // past the grace window
+    s.flush();
+    // The worker may still hold an index entry of a removed route: no slot is reclaimed, no room.
+    expect(s.registerRoute(5, k(50), k(55))).toBe(false);
+    s.removeRoute(5);
+    o.quiescent(); // between observes: it has seen every change
+    now += 10_000;
+    s.flush();
+    expect(s.registerRoute(6, k(60), k(65))).toBe(true);
   });
 });
