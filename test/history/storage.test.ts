@@ -136,6 +136,25 @@ describe("sampler storage", () => {
     b.s.close();
   });
 
+  it("turns the default tiers on with storage (older columns kept coarser); tiers: [] keeps only the ring", () => {
+    const run = (tiers?: []) => {
+      const a = clocked({ historyColumns: 3, storage: { dir: tempDir() }, ...(tiers ? { tiers } : {}) });
+      a.s.registerRoute(1, null, null);
+      for (let c = 0; c < 40; c++) {
+        a.s.observe(1, 1, 1);
+        a.flush();
+      }
+      const widths = a.s.snapshot().map((c) => c.atMs - c.windowStartMs);
+      a.s.close();
+      return widths;
+    };
+    // Default: 10 × step for 7 × the base span (3 columns → 30 s of 10 s columns), then 60 × step.
+    const tiered = run();
+    expect(tiered.length).toBeGreaterThan(3);
+    expect(tiered).toContain(10_000);
+    expect(run([])).toEqual([1000, 1000, 1000]);
+  });
+
   it("never reuses a recovered virtual bucket id", () => {
     const dir = tempDir();
     const a = clocked({ maxTrackedRoutes: 1, storage: { dir } });
