@@ -26,7 +26,7 @@ describe("keyviz demo", () => {
     const run = runCli(["demo", "--port", "0", "--step-ms", "200", "--rate", "2000", "--dir", historyDir()]);
     const url = (await run.waitFor(/viewer and API at (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
     let rows = 0;
-    for (let i = 0; i < 50 && rows === 0; i++) {
+    for (let i = 0; i < 200 && rows === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
       const m = (await (await fetch(`${url}admin/api/v1/keyviz/matrix?series=reads`)).json()) as { rows: unknown[] };
       rows = m.rows.length;
@@ -45,7 +45,7 @@ describe("keyviz demo", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toMatch(/stopped after \d+ columns, \d+ requests/);
-  }, 30_000);
+  }, 60_000);
 
   it("says in one line that the port is taken, and exits 1", async () => {
     const blocker = net.createServer();
@@ -67,7 +67,7 @@ describe("keyviz demo", () => {
     const first = runCli(args);
     const url1 = (await first.waitFor(/viewer and API at (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
     await first.waitFor(new RegExp(`history in ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n`));
-    for (let i = 0; i < 50 && (await columnsServed(url1)) < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 200 && (await columnsServed(url1)) < 3; i++) await new Promise((r) => setTimeout(r, 100));
     const busy = await runCli(args).done;
     expect(busy.code).toBe(1);
     expect(busy.stderr).toMatch(/^keyviz: cannot keep the demo's history: directory .* is in use by process \d+.*; pick another with --dir DIR\n$/);
@@ -85,5 +85,5 @@ describe("keyviz demo", () => {
     const again = await second.done;
     expect(again.code).toBe(0);
     expect(again.stderr).toBe("");
-  }, 30_000);
+  }, 60_000);
 });
