@@ -97,7 +97,10 @@ function drive(workload: DemoWorkload): { stop(): Promise<void> } {
 /** The demo's sampler with its history in `dir`; a directory it cannot use is one line. */
 function openSampler(stepMs: number, dir: string): Sampler {
   try {
-    return createSampler({ ...DEMO_SAMPLER_OPTIONS, stepMs, storage: { dir, fsync: "interval" } });
+    // fsync "never": a synchronous fsync on a busy disk stalls the event loop (and with it the
+    // workload) for as long as the disk takes; the demo's data is worth less than a smooth demo.
+    // The OS still writes every column; only an OS crash could lose the last seconds.
+    return createSampler({ ...DEMO_SAMPLER_OPTIONS, stepMs, storage: { dir, fsync: "never" } });
   } catch (err) {
     const why = err instanceof HistoryFormatError ? `${dir} holds a damaged history: ${err.message}` : (err as Error).message.replace(/^keyviz storage: /, "");
     throw new CliError(`cannot keep the demo's history: ${why}; pick another with --dir DIR`, { cause: err });
