@@ -2,8 +2,8 @@
 // word, per label, and each slot's sub-bucket count), and the epoch that tells workers it
 // changed. The mirror also knows, per slot, how many index entries point at it and the epoch
 // from which none did: a slot is settled (no worker can count into it any more) once every live
-// worker has published that epoch. Epochs move only in `publish()`, called once at the end of each owner operation, so
-// every index write of the operation precedes the epoch that announces it.
+// worker has published that epoch. Epochs move only in `publish()`, called once at the end of
+// each owner operation, so every index write of the operation precedes the epoch announcing it.
 
 import { RouteIndex } from "../route-index.js";
 import { CELL_WORDS, H_EPOCH, type Layout } from "./layout.js";
