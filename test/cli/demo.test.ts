@@ -37,9 +37,10 @@ describe("keyviz demo", () => {
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
     expect(await page.text()).toMatch(/<canvas/);
     // The hot tenant's route is over capacity from the start: 8 columns later it is split, and
-    // the store then has more routes than it started with, so the coldest pair merges.
-    await run.waitFor(/split route 42 .* into 65 and 66/);
-    await run.waitFor(/merged cold routes \d+ and \d+ .* into 67/);
+    // the store then has more routes than it started with, so the coldest pair merges. Other
+    // routes may split too, depending on where the wall-clock hotspot is, so the new ids vary.
+    await run.waitFor(/split route 42 .* into \d+ and \d+\n/);
+    await run.waitFor(/merged cold routes \d+ and \d+ .* into \d+\n/);
     run.child.kill("SIGINT");
     const { code, stdout, stderr } = await run.done;
     expect(stderr).toBe("");

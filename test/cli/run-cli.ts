@@ -8,8 +8,11 @@ export interface CliRun {
   child: ChildProcess;
   /** Resolves with the exit code and everything written to stdout and stderr. */
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-  /** Resolves with the first stdout match of `re` (rejects if the process ends first). */
-  waitFor(re: RegExp): Promise<RegExpExecArray>;
+  /**
+   * Resolves with the first stdout match of `re`; rejects, with what the process printed, if it
+   * ends first or prints no match within `timeoutMs` (so a failed wait says what happened instead).
+   */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
@@ -38,9 +41,18 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
   return {
     child,
     done,
-    waitFor: (re) =>
+    waitFor: (re, timeoutMs = 40_000) =>
       new Promise((resolve, reject) => {
-        waiters.push({ re, resolve, reject });
+        const timer = setTimeout(() => {
+          const i = waiters.findIndex((w) => w.re === re);
+          if (i >= 0) waiters.splice(i, 1);
+          reject(new Error(`keyviz printed no match of ${re} within ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`));
+        }, timeoutMs);
+        const settle = <T>(f: (v: T) => void) => (v: T) => {
+          clearTimeout(timer);
+          f(v);
+        };
+        waiters.push({ re, resolve: settle(resolve), reject: settle(reject) });
         check();
       }),
   };
