@@ -3,36 +3,29 @@
 // and the timer, and delegates the rest, one module per concern: counters (Wasm counters, the only
 // file that knows their layout), route-index (hot-path lookup), slots, holders and registry (slot
 // holders, one state each), lifecycle (register/remove), virtual-buckets, rehome and replace-routes
-// (re-homing), row-metas, flush, reading (queries), persistence (storage on disk, export files).
+// (re-homing), row-metas, flush, reading (queries), persistence (storage on disk, export files),
+// stats; components.ts builds and wires them, flush-listeners.ts runs `onFlush` subscribers.
 
 import type { ExportRange } from "../history/export.js";
-import { History } from "../history/history.js";
-import { HotKeyTracker } from "../hotkeys/tracker.js";
+import type { HotKeyTracker } from "../hotkeys/tracker.js";
 import type { HotKeysResponse } from "../hotkeys/response.js";
 import { compareBytes } from "../keys/bytes.js";
 import type { Column, HotKeysRequest, Key } from "../types.js";
 import { checkFiniteNumber, checkId, checkKey, copyKey } from "../validate.js";
 import type { Matrix } from "../wire/wire.js";
 import { toWireMatrix, type MatrixTable } from "../matrix/table.js";
-import { logSafely } from "../logger.js";
-import { ColumnClock } from "./clock.js";
-import { Counters } from "./counters.js";
-import { Flusher, GroupTerms } from "./flush.js";
-import { RouteLifecycle } from "./lifecycle.js";
-import { resolveOptions, slotCapacity, type ResolvedSamplerOptions, type SamplerOptions } from "./options.js";
+import { buildComponents, type SamplerComponents } from "./components.js";
+import type { Counters } from "./counters.js";
+import { FlushListeners } from "./flush-listeners.js";
+import { resolveOptions, type ResolvedSamplerOptions, type SamplerOptions } from "./options.js";
 import { readHotKeys, readMatrixTable, type MatrixRequest } from "./reading.js";
-import { HolderRegistry } from "./registry.js";
-import { Rehoming } from "./rehome.js";
+import type { HolderRegistry } from "./registry.js";
 import { replaceRoutes, type NewRoute } from "./replace-routes.js";
-import { RouteIndex } from "./route-index.js";
-import { Persistence } from "./persistence.js";
-import { RowMetas } from "./row-metas.js";
+import type { RouteIndex } from "./route-index.js";
 import { isOp, sampleLen } from "./samples.js";
-import { SlotPool } from "./slots.js";
 import { SharedCounting, type WorkerHandle, type WorkerMisses } from "./shared/owner.js";
-import type { SamplerStats } from "./stats.js";
-import { AlignedTimer, errorMessage } from "./timer.js";
-import { VirtualBuckets } from "./virtual-buckets.js";
+import { collectStats, type SamplerStats } from "./stats.js";
+import { AlignedTimer } from "./timer.js";
 
 export type { HotKeysOptions, SamplerOptions } from "./options.js";
 export type { NewRoute } from "./replace-routes.js";
@@ -50,25 +43,17 @@ export class Sampler {
   readonly labels: readonly string[];
 
   private readonly opts: ResolvedSamplerOptions;
+  /** Everything but the hot path's own fields, built in components.ts. */
+  private readonly parts: SamplerComponents;
+  // The hot path's fields, copied out of `parts` so `observe` reads one property each.
   private readonly labelIndex = new Map<string, number>();
   private readonly counters: Counters;
-  private readonly count: Counters["count"]; // counters.count, kept here for the hot path
+  private readonly count: Counters["count"];
   private readonly index: RouteIndex;
   private readonly registry: HolderRegistry;
-  private readonly metas: RowMetas;
-  private readonly virtuals: VirtualBuckets;
-  private readonly rehoming: Rehoming;
-  private readonly lifecycle: RouteLifecycle;
-  private readonly flusher: Flusher;
-  private readonly history: History;
-  private readonly terms = new GroupTerms();
   private readonly hotKeyTracker: HotKeyTracker | null;
-  private readonly listeners = new Set<(column: Column) => void>();
-  private readonly clock: ColumnClock;
+  private readonly listeners: FlushListeners;
   private readonly timer: AlignedTimer;
-  private readonly persistence: Persistence;
-  /** Shared mode only (`shared: true`): worker stripes, harvest, mirrored index. */
-  private readonly shared: SharedCounting | null;
   private closed = false;
   private misses = 0;
   private invalidSamples = 0;
@@ -76,35 +61,18 @@ export class Sampler {
   private lastFlushDurationMs = 0;
 
   constructor(options?: SamplerOptions) {
-    const o = resolveOptions(options);
-    this.opts = o;
+    const o = (this.opts = resolveOptions(options));
     this.stepMs = o.stepMs;
     this.historyColumns = o.historyColumns;
     this.labels = Object.freeze(o.labels.slice());
     o.labels.forEach((l, i) => this.labelIndex.set(l, i + 1));
-    const hk = options?.hotKeys;
-    if (hk !== undefined && (typeof hk !== "object" || hk === null)) throw new TypeError("hotKeys must be an object");
-    const { enabled, ...trackerOptions } = hk ?? {};
-    this.hotKeyTracker = enabled === true ? new HotKeyTracker(trackerOptions) : null;
-    const slotCount = slotCapacity(o.maxTrackedRoutes, o.labels.length);
-    const shared = (this.shared = o.shared && new SharedCounting(o.shared, slotCount, o.keyBucketsPerRoute, o.labels));
-    const slots = shared?.slots ?? new SlotPool(slotCount);
-    this.counters = shared?.counters ?? new Counters(slots.capacity, o.keyBucketsPerRoute);
-    this.count = this.counters.count;
-    this.history = new History(o.historyColumns, o.tiers);
-    this.index = shared?.index ?? new RouteIndex(o.labels.length);
-    this.metas = new RowMetas(this.history, this.counters, slots, this.labels, o.maxMemberRoutesPerSlot);
-    const registryArgs = [this.counters, slots, this.metas, this.index, o.labels.length + 1] as const;
-    this.registry = shared?.makeRegistry(...registryArgs) ?? new HolderRegistry(...registryArgs);
-    this.virtuals = new VirtualBuckets(this.registry, this.counters, this.metas);
-    this.rehoming = new Rehoming(this.registry, this.counters, slots);
-    const limits = { maxTrackedRoutes: o.maxTrackedRoutes, labelSlots: o.labels.length + 1 };
-    this.lifecycle = new RouteLifecycle(this.registry, slots, this.virtuals, this.rehoming, this.hotKeyTracker, limits);
-    this.flusher = new Flusher(this.counters, slots, this.registry, this.virtuals, this.metas, this.history, this.terms);
-    this.clock = new ColumnClock(o.now, o.stepMs);
-    this.persistence = new Persistence(options?.storage, this.history, o.stepMs, o);
-    this.virtuals.skipIds(this.persistence.virtualIdsUsed);
-    this.clock.resumeAfter(this.persistence.lastAtMs);
+    const parts = (this.parts = buildComponents(o, options));
+    this.counters = parts.counters;
+    this.count = parts.counters.count;
+    this.index = parts.index;
+    this.registry = parts.registry;
+    this.hotKeyTracker = parts.hotKeyTracker;
+    this.listeners = new FlushListeners(o.logger);
     this.timer = new AlignedTimer(o.stepMs, o.now, () => this.flush(), o.logger);
   }
 
@@ -176,19 +144,19 @@ export class Sampler {
     if (s !== null && e !== null && compareBytes(s, e) >= 0) {
       throw new RangeError(`route ${routeId}: start must sort below end`);
     }
-    this.shared?.checkRouteId("routeId", routeId);
+    this.parts.shared?.checkRouteId("routeId", routeId);
     try {
-      return this.lifecycle.register(routeId, s, e, groupId);
+      return this.parts.lifecycle.register(routeId, s, e, groupId);
     } finally {
-      this.shared?.publish();
+      this.parts.shared?.publish();
     }
   }
 
   /** Stops counting `routeId`; counts observed before still flush (grace window: max(5 s, 2 × step)). */
   removeRoute(routeId: number): void {
     checkId("routeId", routeId);
-    this.lifecycle.remove(routeId, this.clock.read());
-    this.shared?.publish();
+    this.parts.lifecycle.remove(routeId, this.parts.clock.read());
+    this.parts.shared?.publish();
   }
 
   /** Stamps rows of `groupId` flushed from now on with `term`. */
@@ -196,7 +164,7 @@ export class Sampler {
     checkId("groupId", groupId);
     checkId("term", term);
     if (groupId === 0) throw new RangeError("groupId 0 means 'no group' and is never stamped");
-    this.terms.set(groupId, term);
+    this.parts.terms.set(groupId, term);
   }
 
   /**
@@ -207,72 +175,47 @@ export class Sampler {
    */
   replaceRoutes(oldIds: number[], newRoutes: NewRoute[]): void {
     // Shared mode: ids workers can find, and workers' pending counts re-homed with the owner's.
-    this.shared?.checkNewRoutes(newRoutes);
-    this.shared?.harvest();
+    this.parts.shared?.checkNewRoutes(newRoutes);
+    this.parts.shared?.harvest();
     try {
-      this.replaceRoutesNow(oldIds, newRoutes);
+      const labelIndex = (label: string) => this.labelIndex.get(label) ?? 0;
+      const nowMs = this.parts.clock.read();
+      const context = { ...this.parts, labelIndex, labelCount: this.labels.length, maxRouteKeyBytes: this.counters.maxRouteKeyBytes, nowMs };
+      replaceRoutes(context, oldIds, newRoutes);
+      this.parts.persistence.rehomed();
     } finally {
-      this.shared?.publish();
+      this.parts.shared?.publish();
     }
-  }
-
-  private replaceRoutesNow(oldIds: number[], newRoutes: NewRoute[]): void {
-    replaceRoutes(
-      {
-        registry: this.registry,
-        lifecycle: this.lifecycle,
-        rehoming: this.rehoming,
-        metas: this.metas,
-        history: this.history,
-        labelIndex: (label) => this.labelIndex.get(label) ?? 0,
-        labelCount: this.labels.length,
-        maxRouteKeyBytes: this.counters.maxRouteKeyBytes,
-        nowMs: this.clock.read(),
-      },
-      oldIds,
-      newRoutes,
-    );
-    this.persistence.rehomed();
   }
 
   /** Drains every slot into one new column for `(previous flush, now]`; times strictly increase (clock.ts). */
   flush(): void {
     const started = performance.now();
-    const { windowStartMs, atMs } = this.clock.nextColumn();
-    this.shared?.harvest();
-    this.lifecycle.settlePending();
-    const column = this.flusher.flush(windowStartMs, atMs);
-    this.persistence.appended(column);
-    this.lifecycle.dissolveSettled();
+    const { windowStartMs, atMs } = this.parts.clock.nextColumn();
+    this.parts.shared?.harvest();
+    this.parts.lifecycle.settlePending();
+    const column = this.parts.flusher.flush(windowStartMs, atMs);
+    this.parts.persistence.appended(column);
+    this.parts.lifecycle.dissolveSettled();
     this.registry.reclaimExpired(atMs, this.opts.graceMs);
-    this.shared?.publish();
+    this.parts.shared?.publish();
     this.hotKeyTracker?.publish(atMs);
     this.flushes++;
     this.lastFlushDurationMs = performance.now() - started;
     if (this.listeners.size === 0) return;
-    const published: Column = { windowStartMs, atMs, rows: this.history.rowsOf(column) };
-    for (const listener of this.listeners) {
-      try {
-        listener(published);
-      } catch (e) {
-        // A failing listener must not break the flush or the other listeners: it is reported.
-        logSafely(this.opts.logger, "error", `sampler: onFlush listener failed: ${errorMessage(e)}`);
-      }
-    }
+    this.listeners.notify({ windowStartMs, atMs, rows: this.parts.history.rowsOf(column) });
   }
 
   /** Calls `listener` with every flushed column; returns the unsubscribe function. */
   onFlush(listener: (column: Column) => void): () => void {
-    if (typeof listener !== "function") throw new TypeError("listener must be a function");
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Deep copies of the columns with `fromMs ≤ atMs < toMs`, oldest first. */
   snapshot(fromMs?: number, toMs?: number): Column[] {
     if (fromMs !== undefined) checkFiniteNumber("fromMs", fromMs);
     if (toMs !== undefined) checkFiniteNumber("toMs", toMs);
-    return this.history.snapshot(fromMs, toMs);
+    return this.parts.history.snapshot(fromMs, toMs);
   }
 
   /** The heatmap matrix (SPEC §5 wire object) of one series, with the merged row budget. */
@@ -282,12 +225,12 @@ export class Sampler {
 
   /** The same matrix, cells in typed arrays (what the server writes); reused by the next build. */
   matrixTable(q: MatrixRequest = {}): MatrixTable {
-    return readMatrixTable(this.history, q, this.clock.read());
+    return readMatrixTable(this.parts.history, q, this.parts.clock.read());
   }
 
   /** The columns with `fromMs ≤ atMs < toMs` (absent or 0 = unbounded) as a `.kvz` file. */
   exportHistory(range: ExportRange = {}): Uint8Array {
-    return this.persistence.exportHistory(range, this.clock.read());
+    return this.parts.persistence.exportHistory(range, this.parts.clock.read());
   }
 
   get hotKeysEnabled(): boolean {
@@ -304,38 +247,23 @@ export class Sampler {
   }
 
   stats(): SamplerStats {
-    const virtualBuckets = this.virtuals.liveCount;
-    const misses = this.misses + (this.shared?.missCount ?? 0);
-    const invalidSamples = this.invalidSamples + (this.shared?.invalidSamples ?? 0);
-    return {
-      observations: this.flusher.drainedRequests + misses + invalidSamples,
-      misses,
-      invalidSamples,
-      trackedRoutes: this.registry.live.length - virtualBuckets,
-      virtualBuckets,
-      columns: this.history.length,
-      memoryBytes: this.counters.memoryBytes() + this.history.memoryBytes() + (this.shared?.memoryBytes ?? 0),
-      clockAnomalies: this.clock.anomalies,
-      droppedSamples: this.hotKeyTracker?.droppedSamples ?? 0,
-      flushes: this.flushes,
-      lastFlushDurationMs: this.lastFlushDurationMs,
-      ...this.persistence.stats(),
-    };
+    const { misses, invalidSamples, flushes, lastFlushDurationMs } = this;
+    return collectStats(this.parts, { misses, invalidSamples, flushes, lastFlushDurationMs });
   }
 
   /** Shared mode (`shared: true`): a structured-clonable handle for one worker (`attachSampler` there). */
   workerHandle(): WorkerHandle {
-    return SharedCounting.of(this.shared, "workerHandle").workerHandle();
+    return SharedCounting.of(this.parts.shared, "workerHandle").workerHandle();
   }
 
   /** Shared mode: the worker of `handle` exited or was terminated (its counts are kept). */
   releaseWorker(handle: WorkerHandle): void {
-    SharedCounting.of(this.shared, "releaseWorker").releaseWorker(handle);
+    SharedCounting.of(this.parts.shared, "releaseWorker").releaseWorker(handle);
   }
 
   /** Shared mode: what workers sent to unregistered routes (their count is in `stats().misses`). */
   workerMisses(): WorkerMisses {
-    return { ...SharedCounting.of(this.shared, "workerMisses").misses };
+    return { ...SharedCounting.of(this.parts.shared, "workerMisses").misses };
   }
 
   /** Flushes at every multiple of `stepMs` of the clock until `stop()`; never keeps Node alive. */
@@ -353,7 +281,7 @@ export class Sampler {
     this.closed = true;
     this.stop();
     this.flush();
-    this.persistence.close();
-    this.shared?.close();
+    this.parts.persistence.close();
+    this.parts.shared?.close();
   }
 }

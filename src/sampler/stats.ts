@@ -1,6 +1,7 @@
 // What `sampler.stats()` reports (one shape, documented here rather than in the facade).
 
 import type { StorageStats } from "../history/segment-log.js";
+import type { SamplerComponents } from "./components.js";
 
 export interface SamplerStats {
   /**
@@ -36,4 +37,32 @@ export interface SamplerStats {
   storage: StorageStats | null;
   /** Failed storage writes since startup; absent without storage (nothing to fail). */
   storageErrors?: number;
+}
+
+/** What the facade counts itself (the hot path's rejects, and flush timing). */
+export interface FacadeCounts {
+  readonly misses: number;
+  readonly invalidSamples: number;
+  readonly flushes: number;
+  readonly lastFlushDurationMs: number;
+}
+
+export function collectStats(parts: SamplerComponents, own: FacadeCounts): SamplerStats {
+  const virtualBuckets = parts.virtuals.liveCount;
+  const misses = own.misses + (parts.shared?.missCount ?? 0);
+  const invalidSamples = own.invalidSamples + (parts.shared?.invalidSamples ?? 0);
+  return {
+    observations: parts.flusher.drainedRequests + misses + invalidSamples,
+    misses,
+    invalidSamples,
+    trackedRoutes: parts.registry.live.length - virtualBuckets,
+    virtualBuckets,
+    columns: parts.history.length,
+    memoryBytes: parts.counters.memoryBytes() + parts.history.memoryBytes() + (parts.shared?.memoryBytes ?? 0),
+    clockAnomalies: parts.clock.anomalies,
+    droppedSamples: parts.hotKeyTracker?.droppedSamples ?? 0,
+    flushes: own.flushes,
+    lastFlushDurationMs: own.lastFlushDurationMs,
+    ...parts.persistence.stats(),
+  };
 }

@@ -63,9 +63,9 @@ export const plainMeta = (id: number): RowMeta => ({
   subBucketCount: 1,
 });
 
-/** The sampler's stored history (internal). */
+/** The sampler's stored history (internal: one of the parts components.ts builds). */
 export function historyOf(s: Sampler): History {
-  return (s as unknown as { history: History }).history;
+  return (s as unknown as { parts: { history: History } }).parts.history;
 }
 
 /** Runs commands on a fresh sampler; every invalid step is skipped (a RangeError from the API). */

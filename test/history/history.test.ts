@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ColumnBuilder, History } from "../../src/history/history.js";
 import { clockedSampler, enc } from "../helpers.js";
-import { plainMeta as meta } from "./history-file.js";
+import { historyOf, plainMeta as meta } from "./history-file.js";
 
 function column(at: number, rows: [number, number][]) {
   const b = new ColumnBuilder().reset(at - 1, at, rows.length);
@@ -59,7 +59,7 @@ describe("sampler metadata under route churn", () => {
     expect(last.rows).toHaveLength(routes);
     expect(last.rows[0].bucketId).toBe(`route:${79 * routes}`);
     // 80 000 buckets were created; far fewer records survive.
-    const meta = (s as unknown as { history: History }).history.metaCount;
+    const meta = historyOf(s).metaCount;
     expect(meta).toBeLessThan(70_000);
     expect(meta).toBeGreaterThanOrEqual(2 * routes);
     // 80 000 registrations: ~5 s alone on 2 cores, far more on a loaded machine; the bound is behaviour, not speed.

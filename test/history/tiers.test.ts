@@ -10,6 +10,7 @@ import { rangesOverlap } from "../../src/keys/ranges.js";
 import { createSampler } from "../../src/sampler/sampler.js";
 import type { Column, Key, RowMeta } from "../../src/types.js";
 import { clockedSampler, enc } from "../helpers.js";
+import { historyOf } from "./history-file.js";
 
 const SERIES = ["reads", "writes", "readBytes", "writeBytes"] as const;
 const key = (k: number | null): Key => (k === null ? null : Uint8Array.of(k));
@@ -136,7 +137,7 @@ describe("sampler tiers", () => {
         // Merged columns never overlap when merged. (Later, replaceRoutes may add an overlap to any
         // stored column: it re-homes the rows of the routes it replaces, not those of a removed
         // route whose range a new route took over — sampler behaviour, not the merge's.)
-        const history = (s as unknown as { history: History }).history;
+        const history = historyOf(s);
         const mergedOverlaps: string[] = [];
         history.tiers!.onMerged = (_tier, col) => void mergedOverlaps.push(...overlaps({ ...col, rows: history.rowsOf(col) }));
         for (const op of ops) {
