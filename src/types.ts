@@ -82,4 +82,16 @@ export interface SeriesView {
     values: Float64Array | Uint32Array;
     terms: Float64Array | Uint32Array;
   }[];
+  /** Optional figures of exactly these columns, kept by the history: the build then skips its first pass. */
+  summary?: MetaTotals;
+}
+
+/** Per-meta figures of one series over a view's columns (what the matrix build's first pass finds). */
+export interface MetaTotals {
+  /** Number of columns covered: the figures are ignored unless the build reads exactly these. */
+  columnCount: number;
+  /** Sum of the series per meta id. */
+  totals: Float64Array;
+  /** Per meta id, a number that grows with the newest column containing it; 0 = absent. */
+  last: Uint32Array;
 }

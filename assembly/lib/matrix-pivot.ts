@@ -77,11 +77,13 @@ function scan<V>(column: u32, ids: usize, values: usize, n: u32): u32 {
 }
 
 /**
- * Prepares the second pass. Only the level bytes are cleared: a cell's first contribution
- * overwrites value, group and term, and `finishPivot` writes the cells nobody touched, so the
- * three f64 outputs need no clearing (memory is reused across builds).
+ * Prepares the second pass (which may run without the first: the history keeps the first pass's
+ * figures). Only the level bytes are cleared: a cell's first contribution overwrites value, group
+ * and term, and `finishPivot` writes the cells nobody touched, so the three f64 outputs need no
+ * clearing (memory is reused across builds).
  */
 export function setPivot(
+  metas: u32,
   cols: u32,
   rows: u32,
   rowOfMeta: usize,
@@ -92,6 +94,7 @@ export function setPivot(
   level: usize,
   spare: usize,
 ): void {
+  metaCount = metas;
   columns = cols;
   rowCount = rows;
   outSpare = spare;

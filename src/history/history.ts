@@ -9,6 +9,7 @@
 // lives once per bucket in `metas`, referenced by id.
 
 import type { Column, Row, RowMeta, Series, SeriesView } from "../types.js";
+import { MetaSummary } from "./meta-summary.js";
 import { TierChain, type TierEntry, type TierSpec } from "./tiers.js";
 
 const FIELDS = 6;
@@ -163,6 +164,8 @@ export class History {
   private epoch = 0;
   /** Coarser tiers above the ring; null without tiers. */
   readonly tiers: TierChain | null = null;
+  /** Running per-meta totals of the held columns (meta-summary.ts); null with tiers. */
+  private readonly summary: MetaSummary | null = null;
 
   constructor(
     readonly capacity: number,
@@ -173,6 +176,8 @@ export class History {
     if (tiers.length > 0) {
       const host = { current: (e: TierEntry) => this.currentEntry(e), rewritesTotal: () => this.rewritesBase + this.pending.length, meta: (id: number) => this.meta(id) };
       this.tiers = new TierChain(tiers, host);
+    } else {
+      this.summary = new MetaSummary();
     }
   }
 
@@ -220,13 +225,20 @@ export class History {
    */
   appendFrom(b: ColumnBuilder): StoredColumn {
     // With tiers the leaving column lives on (its buffer is not free).
-    const spare = this.count === this.capacity && this.tiers === null ? this.ring[this.head]!.data.buffer : null;
-    const col = b.finish(spare as ArrayBuffer | null);
-    this.append(col);
+    const leaving = this.count === this.capacity && this.tiers === null ? this.ring[this.head]! : null;
+    // The summary forgets the leaving column while its buffer still holds it.
+    if (leaving !== null) this.summary?.remove(leaving, this.metas.length);
+    const col = b.finish(leaving === null ? null : (leaving.data.buffer as ArrayBuffer));
+    this.place(col, leaving !== null);
     return col;
   }
 
   append(col: StoredColumn): void {
+    this.place(col, false);
+  }
+
+  /** Appends `col`; `forgotten`: the summary already dropped the column it displaces. */
+  private place(col: StoredColumn, forgotten: boolean): void {
     let at: number;
     if (this.count < this.capacity) {
       at = (this.head + this.count) % this.capacity;
@@ -234,8 +246,10 @@ export class History {
     } else {
       at = this.head;
       if (this.tiers !== null) this.tiers.age({ col: this.ring[at]!, applied: this.applied[at] });
+      else if (!forgotten) this.summary?.remove(this.ring[at]!, this.metas.length);
       this.head = (this.head + 1) % this.capacity;
     }
+    this.summary?.add(col);
     this.ring[at] = col;
     this.applied[at] = this.rewritesBase + this.pending.length; // born after every recorded rewrite
     if (this.pending.length > 0) this.forgetAppliedRewrites();
@@ -302,6 +316,7 @@ export class History {
     // Reading every column applies the recorded rewrites (they refer to meta ids) before ids change.
     for (const col of this.columns()) for (let i = 0; i < col.n; i++) used[col.data[i]] = 1;
     this.epoch++;
+    this.summary?.invalidate();
     const remap = new Int32Array(this.metas.length).fill(-1);
     const kept: RowMeta[] = [];
     for (let id = 0; id < this.metas.length; id++) {
@@ -324,6 +339,7 @@ export class History {
   rewrite(fn: (col: StoredColumn) => StoredColumn): void {
     if (this.length === 0) return;
     this.pending.push(fn);
+    this.summary?.invalidate();
   }
 
   /**
@@ -380,14 +396,19 @@ export class History {
    */
   seriesView(series: Series, fromMs?: number, toMs?: number): SeriesView {
     const field = SERIES_FIELD[series];
-    const columns = this.columns(fromMs, toMs).map((col) => ({
+    const stored = this.columns(fromMs, toMs);
+    const columns = stored.map((col) => ({
       windowStartMs: col.windowStartMs,
       atMs: col.atMs,
       metaIds: col.data.subarray(0, col.n),
       values: exactField(col, field),
       terms: exactField(col, F_TERM),
     }));
-    return { series, metas: this.metas as RowMeta[], columns };
+    const metas = this.metas as RowMeta[];
+    const summary = this.summary;
+    if (summary === null || fromMs !== undefined || toMs !== undefined) return { series, metas, columns };
+    if (!summary.valid) summary.rebuild(stored); // every held column: reading them applied the rewrites
+    return { series, metas, columns, summary: summary.read(field, metas.length) };
   }
 
   /** Bytes held by stored columns (cells plus overflow entries) and the metadata table. */
@@ -397,7 +418,7 @@ export class History {
     for (let k = 0; k < this.count; k++) cols.push(this.ring[(this.head + k) % this.capacity]!); // as stored
     for (const col of cols) bytes += col.data.buffer.byteLength + (col.overflow?.size ?? 0) * 16;
     for (const m of this.metas) if (m) bytes += metaBytes(m);
-    return bytes;
+    return bytes + (this.summary?.memoryBytes ?? 0);
   }
 }
 

@@ -7,7 +7,7 @@
 // Cells: values add up; identity (group, term) follows the rule in assembly/lib/matrix-pivot.ts.
 // Row budget: src/row-budget.ts. Order: start key ascending (null first), then bucket id.
 import { compareEnd } from "../keys/bytes.js";
-import { jsKernel, NO_ROW, releaseWasmKernel, wasmKernel, type MatrixKernel } from "./kernels.js";
+import { jsKernel, NO_ROW, releaseWasmKernel, wasmKernel, type MatrixKernel, type ScanResult } from "./kernels.js";
 import { checkRowBudget, mergedBucketId, sortRows, unionRoutes } from "./row-budget.js";
 import { SERIES, type Key, type RowMeta, type SeriesView } from "../types.js";
 import { encodeKey, MAX_MEMBER_ROUTE_IDS, rfc3339, type Matrix, type RowHead } from "../wire/wire.js";
@@ -60,7 +60,7 @@ function buildWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatrixOpti
   checkOptions(opts);
   const columns = selectColumns(view, opts.fromMs, opts.toMs);
   const metaCount = view.metas.length;
-  const scan = kernel.scan(columns, metaCount);
+  const scan = summaryOf(view, columns) ?? kernel.scan(columns, metaCount);
   const buckets = collectBuckets(view.metas, scan.totals, scan.last);
   const starts = kernel.plan(Float64Array.from(buckets, (b) => b.total), opts.rows);
   const rowCount = starts.length - 1;
@@ -112,6 +112,10 @@ function checkView(view: SeriesView): void {
       throw new TypeError(`view.columns[${i}]: metaIds, values and terms must have the same length`);
     }
   });
+  const s = view.summary;
+  if (s !== undefined && !(s.totals instanceof Float64Array && s.last instanceof Uint32Array && s.totals.length === view.metas.length && s.last.length === view.metas.length)) {
+    throw new TypeError("view.summary needs totals (Float64Array) and last (Uint32Array), one entry per meta");
+  }
 }
 
 function checkOptions(opts: BuildMatrixOptions): void {
@@ -121,6 +125,16 @@ function checkOptions(opts: BuildMatrixOptions): void {
     const v = opts[name];
     if (v !== undefined && !Number.isFinite(v)) throw new RangeError(`opts.${name} must be a finite number, got ${v}`);
   }
+}
+
+/**
+ * The history's running per-meta figures, when they cover exactly the selected columns: the
+ * build then skips its first pass over the cells.
+ */
+function summaryOf(view: SeriesView, columns: SeriesView["columns"]): ScanResult | undefined {
+  const s = view.summary;
+  if (s === undefined || s.columnCount !== columns.length || columns.length !== view.columns.length) return undefined;
+  return { totals: s.totals, last: s.last };
 }
 
 function inWindow(atMs: number, fromMs = 0, toMs = 0): boolean {

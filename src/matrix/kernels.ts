@@ -92,13 +92,18 @@ export function wasmKernel(): MatrixKernel {
   // One instance serves every build (builds are synchronous; see src/wasm/matrix.ts).
   const { wasm, arena } = matrixModule();
   arena.reset();
-  let scratch: Scratch = { ids: 0, values: 0, terms: 0, length: 0 };
+  let scratch: Scratch | undefined;
+  // One column's scratch, shared by both passes (the pivot may run without a scan).
+  const scratchFor = (columns: readonly KernelColumn[]): Scratch => {
+    if (scratch !== undefined) return scratch;
+    const longest = columns.reduce((max, c) => Math.max(max, c.metaIds.length), 0);
+    return (scratch = { ids: arena.alloc(longest * 4), values: arena.alloc(longest * 8), terms: arena.alloc(longest * 8), length: longest });
+  };
   return {
     scan(columns, metaCount) {
-      const longest = columns.reduce((max, c) => Math.max(max, c.metaIds.length), 0);
       const totalsPtr = arena.alloc(metaCount * 8);
       const lastPtr = arena.alloc(metaCount * 4);
-      scratch = { ids: arena.alloc(longest * 4), values: arena.alloc(longest * 8), terms: arena.alloc(longest * 8), length: longest };
+      const scratch = scratchFor(columns);
       const views = scratchViews(arena, scratch);
       wasm.setScan(metaCount, totalsPtr, lastPtr);
       for (let c = 0; c < columns.length; c++) {
@@ -114,6 +119,7 @@ export function wasmKernel(): MatrixKernel {
       const rows = input.rowGroup.length;
       const cells = rows * columns.length;
       const metaCount = input.rowOfMeta.length;
+      const scratch = scratchFor(columns);
       const rowOfMeta = arena.alloc(metaCount * 4);
       const groupOfMeta = arena.alloc(metaCount * 8);
       const rowGroup = arena.alloc(rows * 8);
@@ -125,7 +131,7 @@ export function wasmKernel(): MatrixKernel {
       arena.u32(rowOfMeta, metaCount).set(input.rowOfMeta);
       arena.f64(groupOfMeta, metaCount).set(input.groupOfMeta);
       arena.f64(rowGroup, rows).set(input.rowGroup);
-      wasm.setPivot(columns.length, rows, rowOfMeta, groupOfMeta, values, groups, terms, level, spare);
+      wasm.setPivot(metaCount, columns.length, rows, rowOfMeta, groupOfMeta, values, groups, terms, level, spare);
       const views = scratchViews(arena, scratch);
       for (let c = 0; c < columns.length; c++) {
         const col = columns[c]!;
