@@ -12,6 +12,8 @@ export type { Column, Key, Row, RowMeta, Series, SeriesView } from "./types.js";
 export { createRouteTable, RouteTable } from "./routing/route-table.js";
 export type { RouteRef, RouteSpec } from "./routing/route-table.js";
 export { Coordinator } from "./routing/coordinator.js";
+export { attachCoordinator, SharedRouter } from "./routing/attach-coordinator.js";
+export type { CoordinatorWorkerHandle } from "./routing/attach-coordinator.js";
 export type { CoordinatorOptions, CoordinatorSampler } from "./routing/coordinator.js";
 export type { GroupBackend, Mutation } from "./routing/group-backend.js";
 export { NotLeaderError } from "./routing/group-backend.js";

@@ -9,6 +9,8 @@
 // id the table has ever held (a split takes two consecutive ids, left first).
 import type { GroupBackend, Mutation } from "./group-backend.js";
 import { RouteTable, type RouteChange, type RouteRef, type RouteSpec } from "./route-table.js";
+import { sharedCountingOf, type WorkerGrace } from "../sampler/shared/owner.js";
+import type { CoordinatorWorkerHandle } from "./attach-coordinator.js";
 
 /** The part of the sampler a coordinator uses (src/sampler.ts implements it). */
 export interface CoordinatorSampler {
@@ -38,6 +40,8 @@ class CoordinatorState {
   groupsByIndex: GroupBackend[] = [];
   syncedVersion = -1;
   readonly unsubscribers: (() => void)[] = [];
+  /** Over a shared sampler: its epochs, and the shared memory workers route keys in. */
+  shared: { grace: WorkerGrace; routes: WebAssembly.Memory } | null = null;
 
   constructor(
     readonly table: RouteTable,
@@ -83,6 +87,21 @@ export class Coordinator {
     this.label = undefined;
     this.state.sync(true);
     if (sampler !== undefined) this.followTerms(sampler);
+    const grace = sharedCountingOf(sampler);
+    // After the routes are registered: a worker finds no route the sampler does not know.
+    if (grace !== null) this.state.shared = { grace, routes: table.shareWithWorkers(grace) };
+  }
+
+  /**
+   * Over a sampler created with `shared: true`: a structured-clonable handle for one worker
+   * thread, where `attachCoordinator(handle)` routes keys through this coordinator's table and
+   * counts them (it reserves one of the sampler's worker stripes, as `sampler.workerHandle()`).
+   */
+  workerHandle(): CoordinatorWorkerHandle {
+    const s = this.state;
+    s.live();
+    if (s.shared === null) throw new TypeError("workerHandle() needs a coordinator over a sampler created with shared: true");
+    return Object.freeze({ keyviz: "shared-coordinator", sampler: s.shared.grace.workerHandle(), routes: s.shared.routes });
   }
 
   /** The route table (shared with labelled views). Change it through the coordinator. */
@@ -180,6 +199,7 @@ export class Coordinator {
     const s = this.state;
     if (s.closed) return;
     s.closed = true;
+    if (s.shared !== null) s.table.stopSharing();
     for (const unsubscribe of s.unsubscribers.splice(0)) unsubscribe();
   }
 

@@ -4,7 +4,8 @@
 // Atomic updates: a table version lives in its own region of the instance's memory. `stage`
 // validates a new route list and writes it fully into the region the current table does not use;
 // `publish` switches the module to that region in one call. A lookup therefore sees the old table
-// or the new one, never a mix. Route ids are never reused: a new id is 1 + the largest id the
+// or the new one, never a mix. Over a shared sampler, every version is also published in shared
+// memory for worker threads (shared-table.ts). Route ids are never reused: a new id is 1 + the largest id the
 // table has ever held (split takes two consecutive ids, left first; merge takes one).
 import type { Key } from "../types.js";
 import { commonPrefixLength, compareBytes } from "../keys/bytes.js";
@@ -13,6 +14,8 @@ import { prefixSide, windowHigh, windowLow } from "../keys/window.js";
 import { checkId, checkKey } from "../validate.js";
 import { WasmArena } from "../wasm/arena.js";
 import { instantiateRoutes, type RoutesExports } from "../wasm/routes.wasm.js";
+import type { WorkerGrace } from "../sampler/shared/owner.js";
+import { SharedTableWriter } from "./shared-table.js";
 
 /** One route: the key range `[start, end)` (null start = lowest, null end = unbounded). */
 export interface RouteSpec {
@@ -107,6 +110,8 @@ export class RouteTable {
   private ver = 0;
   // Splices of planned changes, kept out of RouteChange so planning copies no route lists.
   private readonly planned = new WeakMap<RouteChange, Plan>();
+  /** Every version, also written to shared memory for workers (see `shareWithWorkers`). */
+  private shared: { writer: SharedTableWriter; grace: WorkerGrace } | null = null;
 
   constructor(routes: readonly RouteSpec[]) {
     this.wasm = instantiateRoutes();
@@ -247,6 +252,7 @@ export class RouteTable {
     if (Array.isArray(next)) {
       const routes = validateRoutes(next);
       const layout = this.writeRegion(region, routes.length, (i) => routes[i]!);
+      this.shared?.writer.prepare(routes.length, (i) => routes[i]!, layout.prefix);
       return Object.freeze({ size: routes.length, routes, splice: undefined, owner: this, token, region, ...layout }) as Staged;
     }
     const splice = this.planOf(next as RouteChange).splice;
@@ -255,6 +261,7 @@ export class RouteTable {
     const routeAt = (i: number) =>
       i < at ? this.list[i]! : i < at + add.length ? add[i - at]! : this.list[i - add.length + remove]!;
     const layout = this.writeRegion(region, size, routeAt);
+    this.shared?.writer.prepare(size, routeAt, layout.prefix);
     return Object.freeze({ size, routes: undefined, splice, owner: this, token, region, ...layout }) as Staged;
   }
 
@@ -292,6 +299,30 @@ export class RouteTable {
     this.active = s.region;
     this.nextId = Math.max(this.nextId, maxId + 1);
     this.ver++;
+    this.shared?.writer.publish();
+  }
+
+  /**
+   * From now on every version is also published in shared memory for the workers of a shared
+   * sampler (`grace`: its epochs). Returns the memory (`Coordinator.workerHandle` hands it out).
+   * A table is shared with one sampler at most.
+   */
+  shareWithWorkers(grace: WorkerGrace): WebAssembly.Memory {
+    if (this.shared !== null) {
+      if (this.shared.grace !== grace) throw new RangeError("this route table is already shared with another sampler's workers");
+      return this.shared.writer.memory;
+    }
+    const writer = new SharedTableWriter(grace);
+    this.shared = { writer, grace };
+    writer.prepare(this.list.length, (i) => this.list[i]!, this.prefix);
+    writer.publish();
+    return writer.memory;
+  }
+
+  /** Workers' lookups answer null from now on (their coordinator closed); later versions stay here. */
+  stopSharing(): void {
+    this.shared?.writer.close();
+    this.shared = null;
   }
 
   private plan(oldIds: number[], splice: Splice): RouteChange {

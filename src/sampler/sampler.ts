@@ -23,7 +23,7 @@ import type { HolderRegistry } from "./registry.js";
 import { replaceRoutes, type NewRoute } from "./replace-routes.js";
 import type { RouteIndex } from "./route-index.js";
 import { isOp, sampleLen } from "./samples.js";
-import { SharedCounting, type WorkerHandle, type WorkerMisses } from "./shared/owner.js";
+import { registerShared, SharedCounting, type WorkerHandle, type WorkerMisses } from "./shared/owner.js";
 import { collectStats, type SamplerStats } from "./stats.js";
 import { AlignedTimer } from "./timer.js";
 
@@ -74,6 +74,7 @@ export class Sampler {
     this.hotKeyTracker = parts.hotKeyTracker;
     this.listeners = new FlushListeners(o.logger);
     this.timer = new AlignedTimer(o.stepMs, o.now, () => this.flush(), o.logger);
+    if (parts.shared !== null) registerShared(this, parts.shared); // for a Coordinator over it
   }
 
   /** Counts one request of `routeId` (sub-bucket 0 on a K > 1 route). Never throws. */

@@ -17,6 +17,13 @@ export class IndexMirror {
   /** Slots each mirrored route id points at (label 0 first), to undo them. */
   private readonly pointed = new Map<number, number[]>();
   private dirty = false;
+  /**
+   * Route ids whose clear waits for workers (only once a route table is shared with them, see
+   * `deferClears`): id → the epoch every live worker must have published first (null: not
+   * announced yet, see `seal`).
+   */
+  private readonly deferred = new Map<number, number | null>();
+  private deferring = false;
 
   constructor(
     buffer: ArrayBufferLike,
@@ -42,6 +49,7 @@ export class IndexMirror {
     // The count first: a worker that reads the new entry must find the new slot's count.
     words[layout.kOf + slot] = k;
     for (const s of slots) this.pointers[s]++;
+    this.deferred.delete(routeId);
     this.unpoint(routeId);
     // Entries are the slot's first counter word + 1 (layout.ts), so observe needs no multiply.
     const stride = layout.maxK * CELL_WORDS;
@@ -51,10 +59,41 @@ export class IndexMirror {
     this.dirty = true;
   }
 
-  /** `routeId` no longer counts anywhere. */
+  /** `routeId` no longer counts anywhere (once workers cannot hold it, when deferring). */
   clear(routeId: number): void {
+    if (routeId >= this.layout.idLimit) return;
+    if (this.deferring && this.pointed.has(routeId)) this.deferred.set(routeId, null);
+    else this.clearNow(routeId);
+  }
+
+  /**
+   * From now on a cleared id keeps its entry until every live worker has passed the next
+   * `seal()`: a worker that found the id in an older shared route table may still count it,
+   * and must find its old slot (not a miss). See docs/design.md, "Route lookup in workers".
+   */
+  deferClears(): void {
+    this.deferring = true;
+  }
+
+  /** The ids cleared so far wait for the epoch the next `publish()` announces; returns it. */
+  seal(): number {
+    const next = (this.epoch + 1) | 0;
+    for (const [id, at] of this.deferred) if (at === null) this.deferred.set(id, next);
+    this.dirty = true;
+    return next;
+  }
+
+  /** Clears the deferred ids every live worker has passed (`seen`: their smallest epoch; null = none). */
+  releaseDeferred(seen: number | null): void {
+    for (const [id, at] of this.deferred) {
+      if (at === null || (seen !== null && ((seen - at) | 0) < 0)) continue;
+      this.deferred.delete(id);
+      this.clearNow(id);
+    }
+  }
+
+  private clearNow(routeId: number): void {
     const { layout, words } = this;
-    if (routeId >= layout.idLimit) return;
     for (let li = 0; li <= layout.labels; li++) words[layout.index + li * layout.idLimit + routeId] = 0;
     this.unpoint(routeId);
     this.dirty = true;

@@ -83,7 +83,36 @@ export interface WorkerMisses {
 /** Harvests run at least this often while workers exist (bounds the counters' wrap: design.md). */
 const HARVEST_INTERVAL_MS = 250;
 
-export class SharedCounting implements SlotGate {
+/**
+ * What a route table shared with workers needs from the sampler's epochs (docs/design.md,
+ * "Route lookup in workers"): ids it drops stay counted until no worker can hold them, and its
+ * retired versions are reused only once every worker has passed the epoch announcing the next.
+ */
+export interface WorkerGrace {
+  /** Route ids cleared from the index from now on wait for the workers (IndexMirror.deferClears). */
+  deferClears(): void;
+  /** Announces a table just published (one epoch step); returns the epoch. */
+  announce(): number;
+  /** Whether every live worker has published `epoch` or later. */
+  passed(epoch: number): boolean;
+  /** A handle for one more worker. */
+  workerHandle(): WorkerHandle;
+}
+
+// The shared part of each shared sampler, for a Coordinator created over it (not a public field).
+const sharedOf = new WeakMap<object, SharedCounting>();
+
+/** Remembers that `sampler` counts through `shared` (sampler.ts, once, in shared mode). */
+export function registerShared(sampler: object, shared: SharedCounting): void {
+  sharedOf.set(sampler, shared);
+}
+
+/** The shared part of `sampler` when it was created with `shared`, else null. */
+export function sharedCountingOf(sampler: unknown): WorkerGrace | null {
+  return typeof sampler === "object" && sampler !== null ? (sharedOf.get(sampler) ?? null) : null;
+}
+
+export class SharedCounting implements SlotGate, WorkerGrace {
   readonly memory: WebAssembly.Memory;
   readonly layout: Layout;
   readonly counters: ForwardingCounters;
@@ -273,22 +302,51 @@ export class SharedCounting implements SlotGate {
    * nothing left to arrive.
    */
   harvest(): void {
-    const { layout, words } = this;
-    let seen: number | null = null;
     const used: number[] = [];
-    for (let s = 0; s < layout.maxWorkers; s++) {
-      const at = layout.workers + s * WORKER_WORDS;
-      const state = Atomics.load(words, at + W_STATE);
-      if (state === FREE) continue;
-      used.push(s);
-      if (state === RELEASED) continue;
-      const e = Atomics.load(words, at + W_EPOCH);
-      if (seen === null || ((e - seen) | 0) < 0) seen = e;
-    }
+    const seen = this.minSeenEpoch(used);
     for (const s of used) this.harvestStripe(s);
     this.rehomeLate();
     this.seen = seen;
     this.slots.settleHeld();
+    // Ids a shared route table dropped, once no worker can hold them (announced by the next publish).
+    this.mirror.releaseDeferred(seen);
+  }
+
+  /**
+   * The smallest epoch published by a live (reserved or attached) worker, null when none is
+   * live; `used` collects every stripe not free. Atomics.load of each worker's epoch: whatever a
+   * worker did before publishing it happens before what the caller does next.
+   */
+  minSeenEpoch(used?: number[]): number | null {
+    const { layout, words } = this;
+    let seen: number | null = null;
+    for (let s = 0; s < layout.maxWorkers; s++) {
+      const at = layout.workers + s * WORKER_WORDS;
+      const state = Atomics.load(words, at + W_STATE);
+      if (state === FREE) continue;
+      used?.push(s);
+      if (state === RELEASED) continue;
+      const e = Atomics.load(words, at + W_EPOCH);
+      if (seen === null || ((e - seen) | 0) < 0) seen = e;
+    }
+    return seen;
+  }
+
+  // WorkerGrace: what a route table shared with the workers needs (src/routing/shared-table.ts).
+
+  deferClears(): void {
+    this.mirror.deferClears();
+  }
+
+  announce(): number {
+    const epoch = this.mirror.seal();
+    this.mirror.publish();
+    return epoch;
+  }
+
+  passed(epoch: number): boolean {
+    const seen = this.minSeenEpoch();
+    return seen === null || ((seen - epoch) | 0) >= 0;
   }
 
   /**
