@@ -6,20 +6,13 @@
 // posts "attached", then at stop { tally: [reads, writes, readBytes, writeBytes], keys, ids, nulls }
 //   keys: Uint8Array of answers' keys, each as [len, ...bytes]; ids: Int32Array of route ids.
 import { parentPort, workerData } from "node:worker_threads";
+import { xorshift } from "../sampler/shared/xorshift.mjs";
 import { attachCoordinator } from "../../dist/index.js";
 
 const { handle, seed, maxAnswers } = workerData;
 const control = new Int32Array(workerData.control);
 const router = attachCoordinator(handle);
-let s = seed >>> 0 || 1;
-const rand = () => {
-  s ^= s << 13;
-  s >>>= 0;
-  s ^= s >>> 17;
-  s ^= s << 5;
-  s >>>= 0;
-  return s;
-};
+const rand = xorshift(seed);
 // Bytes near the routes' boundaries (the owner splits at random keys over the same alphabet).
 const ALPHABET = [0, 1, 0x61, 0x62, 0x63, 0xfe, 0xff];
 const keyBuf = new Uint8Array(13);
@@ -35,7 +28,7 @@ while (Atomics.load(control, 0) === 0) {
   const len = rand() % keyBuf.length;
   for (let i = 0; i < len; i++) keyBuf[i] = ALPHABET[rand() % ALPHABET.length];
   const key = keyBuf.subarray(0, len);
-  const op = rand() & 1;
+  const op = /** @type {0 | 1} */ (rand() & 1);
   const valueLen = rand() % 100;
   const ref = router.observeKey(op, key, valueLen, rand() % 4 === 0 ? "bg" : "");
   if (ref === null) nulls++;

@@ -7,21 +7,14 @@
 // The tally of an observe is written after it returns; `pending` marks the one in progress, so
 // a test that terminates this worker knows the single observe whose effect may or may not count.
 import { parentPort, workerData } from "node:worker_threads";
+import { xorshift } from "./xorshift.mjs";
 import { attachSampler } from "../../../dist/index.js";
 
 const { handle, seed, keyed, hugeEvery } = workerData;
 const tally = new Float64Array(workerData.tally);
 const control = new Int32Array(workerData.control);
 const observer = attachSampler(handle);
-let s = seed >>> 0 || 1;
-const rand = () => {
-  s ^= s << 13;
-  s >>>= 0;
-  s ^= s >>> 17;
-  s ^= s << 5;
-  s >>>= 0;
-  return s;
-};
+const rand = xorshift(seed);
 const key = new Uint8Array(6);
 parentPort.postMessage("attached");
 let n = 0;

@@ -147,16 +147,6 @@ export class Churn {
   }
 }
 
-export function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+export { xorshift } from "./xorshift.mjs";
 
 export const tick = (ms = 0) => new Promise<void>((r) => setTimeout(r, ms));
