@@ -27,7 +27,7 @@ export function totals(cols: Column[]): { reads: number; writes: number; readByt
 
 function cmp(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
 }
 
@@ -45,8 +45,8 @@ export function inRange(key: Uint8Array, start: Key, end: Key): boolean {
 /** Asserts rows are sorted by start and that rows of different ranges never overlap. */
 export function assertProperAxis(rows: Row[]): void {
   for (let i = 1; i < rows.length; i++) {
-    const a = rows[i - 1];
-    const b = rows[i];
+    const a = rows[i - 1]!;
+    const b = rows[i]!;
     if (cmpStart(a.start, b.start) > 0) throw new Error(`rows out of order: ${a.bucketId} before ${b.bucketId}`);
     const sameRange = cmpStart(a.start, b.start) === 0 && cmpStart(a.end, b.end) === 0;
     if (sameRange) {

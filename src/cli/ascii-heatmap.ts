@@ -19,12 +19,12 @@ export function asciiHeatmap(m: Matrix, opts: AsciiOptions = {}): string {
   const labelWidth = opts.labelWidth ?? 14;
   const from = Math.max(0, m.column_unix_ms.length - width);
   let max = 0;
-  for (const row of m.rows) for (let j = from; j < row.values.length; j++) max = Math.max(max, row.values[j]);
+  for (const row of m.rows) for (let j = from; j < row.values.length; j++) max = Math.max(max, row.values[j]!);
   const lines = m.rows.map((row) => {
     let cells = "";
     let total = 0;
     for (let j = from; j < row.values.length; j++) {
-      const v = row.values[j];
+      const v = row.values[j]!;
       total += v;
       cells += v === 0 ? " " : SHADES[Math.max(1, Math.ceil((v / max) * (SHADES.length - 1)))];
     }

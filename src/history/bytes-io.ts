@@ -80,13 +80,13 @@ export class ByteWriter {
     let at = this.at;
     if (base === null) {
       for (let i = 0; i < n; i++) {
-        const v = values[i];
+        const v = values[i]!;
         if (v < 0x80 && v >= 0 && v === (v | 0)) b[at++] = v;
         else at = this.slowVarint(v, at);
       }
     } else {
       for (let i = 0; i < n; i++) {
-        const d = values[i] - base[i] * scale;
+        const d = values[i]! - base[i]! * scale;
         const v = d >= 0 ? 2 * d : -2 * d - 1;
         if (v < 0x80 && v === (v | 0)) b[at++] = v;
         else at = this.slowVarint(v, at);
@@ -100,7 +100,7 @@ export class ByteWriter {
     this.room(n * MAX_VARINT_BYTES);
     let at = this.at;
     for (let i = 0; i < n; i++) {
-      const d = values[i];
+      const d = values[i]!;
       at = this.slowVarint(d >= 0 ? 2 * d : -2 * d - 1, at);
     }
     this.at = at;
@@ -159,11 +159,11 @@ export function putU32(b: Uint8Array, at: number, v: number): void {
 }
 
 export function getU32(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 export function getU16(b: Uint8Array, at: number): number {
-  return b[at] | (b[at + 1] << 8);
+  return b[at]! | (b[at + 1]! << 8);
 }
 
 /** Reads one region `[pos, end)` of a buffer; every read past `end` is a HistoryFormatError. */
@@ -190,7 +190,7 @@ export class ByteReader {
 
   u8(): number {
     if (this.pos >= this.end) this.fail("ends inside a field");
-    return this.buf[this.pos++];
+    return this.buf[this.pos++]!;
   }
 
   varint(): number {
@@ -199,7 +199,7 @@ export class ByteReader {
     let scale = 1;
     for (let i = 0; i < MAX_VARINT_BYTES; i++) {
       if (this.pos >= this.end) this.fail("ends inside a varint", start);
-      const b = this.buf[this.pos++];
+      const b = this.buf[this.pos++]!;
       v += (b & 0x7f) * scale;
       if ((b & 0x80) === 0) {
         if (!Number.isSafeInteger(v)) this.fail(`varint ${v} exceeds 2^53 - 1`, start);
@@ -228,14 +228,14 @@ export class ByteReader {
     for (let i = 0; i < n; i++) {
       const start = p;
       if (p >= end) this.fail("ends inside a varint", start);
-      let z = b[p++];
+      let z = b[p++]!;
       if (z >= 0x80) {
         this.pos = start;
         z = this.varint();
         p = this.pos;
       }
       let v = signed ? (z % 2 === 0 ? z / 2 : -(z + 1) / 2) : z;
-      if (base !== null) v += base[i] * scale;
+      if (base !== null) v += base[i]! * scale;
       if (v < min || !Number.isSafeInteger(v)) this.fail(`${what} ${v} is out of range`, start);
       out[i] = v;
     }

@@ -47,22 +47,22 @@ export class ColumnWriter {
     w.varint(n);
     const same = n === this.prevN && sameIds(metaIds, this.prevIds, n);
     let flags = same ? ColumnFlag.SameIds : 0;
-    for (let s = 0; s < 4; s++) if (anyNonZero(values[s], n)) flags |= 1 << (ColumnFlag.SeriesShift + s);
+    for (let s = 0; s < 4; s++) if (anyNonZero(values[s]!, n)) flags |= 1 << (ColumnFlag.SeriesShift + s);
     w.varint(flags);
     if (!same) {
       const deltas = this.scratchDeltas(n);
       let prev = -1;
       for (let i = 0; i < n; i++) {
-        deltas[i] = metaIds[i] - prev - 1;
-        prev = metaIds[i];
+        deltas[i] = metaIds[i]! - prev - 1;
+        prev = metaIds[i]!;
       }
       w.svarints(deltas, n);
       if (this.prevIds.length < n) this.prevIds = new Uint32Array(Math.max(n, 2 * this.prevIds.length));
       this.prevIds.set(metaIds.subarray(0, n));
       this.prevN = n;
     }
-    for (let s = 0; s < 2; s++) if (flags & (1 << (ColumnFlag.SeriesShift + s))) writeCounts(w, values[s], n);
-    for (let s = 2; s < 4; s++) if (flags & (1 << (ColumnFlag.SeriesShift + s))) writeBytesSeries(w, values[s], values[s - 2], n);
+    for (let s = 0; s < 2; s++) if (flags & (1 << (ColumnFlag.SeriesShift + s))) writeCounts(w, values[s]!, n);
+    for (let s = 2; s < 4; s++) if (flags & (1 << (ColumnFlag.SeriesShift + s))) writeBytesSeries(w, values[s]!, values[s - 2]!, n);
     this.writeTerms(w, metaIds, terms, n, groups);
   }
 
@@ -86,16 +86,16 @@ export class ColumnWriter {
     const present: number[] = [];
     const exceptions: number[] = [];
     for (let i = 0; i < n; i++) {
-      const g = ofMeta[metaIds[i]];
+      const g = ofMeta[metaIds[i]!]!;
       if (seen[g] === 0) {
         seen[g] = 1;
-        termOf[g] = terms[i];
+        termOf[g] = terms[i]!;
         present.push(g);
       } else if (termOf[g] !== terms[i]) exceptions.push(i);
     }
     const groups = present
       .filter((g) => termOf[g] !== 0)
-      .map((g) => [index.ids[g], termOf[g]] as const)
+      .map((g) => [index.ids[g]!, termOf[g]!] as const)
       .sort((a, b) => a[0] - b[0]);
     w.varint(groups.length);
     let prevGroup = 0;
@@ -108,7 +108,7 @@ export class ColumnWriter {
     let prevRow = -1;
     for (const i of exceptions) {
       w.varint(i - prevRow - 1);
-      w.varint(terms[i]);
+      w.varint(terms[i]!);
       prevRow = i;
     }
   }
@@ -134,9 +134,9 @@ function meanPerOp(bytes: NumberArray, counts: NumberArray, n: number): number {
   let c = 0;
   let maxCount = 0;
   for (let i = 0; i < n; i++) {
-    b += bytes[i];
-    c += counts[i];
-    if (counts[i] > maxCount) maxCount = counts[i];
+    b += bytes[i]!;
+    c += counts[i]!;
+    if (counts[i]! > maxCount) maxCount = counts[i]!;
   }
   if (c === 0 || b >= EXACT_LIMIT || c >= EXACT_LIMIT) return 0;
   const mean = Math.round(b / c);
@@ -199,16 +199,16 @@ export class ColumnReader {
     const ids = s.metaIds.subarray(idsAt, idsAt + n);
     const present = (k: number) => (flags & (1 << (ColumnFlag.SeriesShift + k))) !== 0;
     for (let k = 0; k < 2; k++) {
-      if (present(k)) r.varints(s.values[k], n, false, null, 0, 0, "count");
-      else s.values[k].fill(0, 0, n);
+      if (present(k)) r.varints(s.values[k]!, n, false, null, 0, 0, "count");
+      else s.values[k]!.fill(0, 0, n);
     }
     for (let k = 2; k < 4; k++) {
       if (!present(k)) {
-        s.values[k].fill(0, 0, n);
+        s.values[k]!.fill(0, 0, n);
         continue;
       }
       const mean = r.varint();
-      r.varints(s.values[k], n, true, s.values[k - 2], mean, 0, "byte count");
+      r.varints(s.values[k]!, n, true, s.values[k - 2]!, mean, 0, "byte count");
     }
     this.readTerms(r, ids, n, groupIndexOf, groupIndexById);
     r.expectEnd();
@@ -225,7 +225,7 @@ export class ColumnReader {
     r.varints(this.deltas, n, true, null, 0, -Infinity, "meta id delta");
     let prev = -1;
     for (let i = 0; i < n; i++) {
-      const id = prev + 1 + this.deltas[i];
+      const id = prev + 1 + this.deltas[i]!;
       if (id < 0 || id >= metaCount) r.fail(`meta id ${id} of row ${i} is out of range (${metaCount} metas declared)`, start);
       out[at + i] = id;
       prev = id;
@@ -255,8 +255,8 @@ export class ColumnReader {
     }
     const out = this.s.terms;
     for (let i = 0; i < n; i++) {
-      const gi = groupIndexOf[ids[i]];
-      out[i] = listed[gi] === 1 ? termOf[gi] : 0;
+      const gi = groupIndexOf[ids[i]!]!;
+      out[i] = listed[gi] === 1 ? termOf[gi]! : 0;
     }
     const exceptions = r.count("term exception count", 2);
     let row = -1;

@@ -18,9 +18,9 @@ function buildTables(): Int32Array {
     t[n] = c;
   }
   for (let n = 0; n < 256; n++) {
-    let c = t[n];
+    let c = t[n]!;
     for (let s = 1; s < 8; s++) {
-      c = t[c & 0xff] ^ (c >>> 8);
+      c = t[c & 0xff]! ^ (c >>> 8);
       t[s * 256 + n] = c;
     }
   }
@@ -33,17 +33,17 @@ export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number
   let c = -1;
   let i = start;
   for (; i + 8 <= end; i += 8) {
-    const lo = (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) ^ c;
+    const lo = (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) ^ c;
     c =
-      t[1792 + (lo & 0xff)] ^
-      t[1536 + ((lo >>> 8) & 0xff)] ^
-      t[1280 + ((lo >>> 16) & 0xff)] ^
-      t[1024 + (lo >>> 24)] ^
-      t[768 + bytes[i + 4]] ^
-      t[512 + bytes[i + 5]] ^
-      t[256 + bytes[i + 6]] ^
-      t[bytes[i + 7]];
+      t[1792 + (lo & 0xff)]! ^
+      t[1536 + ((lo >>> 8) & 0xff)]! ^
+      t[1280 + ((lo >>> 16) & 0xff)]! ^
+      t[1024 + (lo >>> 24)]! ^
+      t[768 + bytes[i + 4]!]! ^
+      t[512 + bytes[i + 5]!]! ^
+      t[256 + bytes[i + 6]!]! ^
+      t[bytes[i + 7]!]!;
   }
-  for (; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  for (; i < end; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }

@@ -49,7 +49,7 @@ export function* exportChunks(history: History, stepMs: number, range: ExportRan
     let ids = col.data.subarray(0, col.n);
     if (!identity) {
       ids = new Uint32Array(col.n);
-      for (let i = 0; i < col.n; i++) ids[i] = fileId[metaIdAt(col, i)];
+      for (let i = 0; i < col.n; i++) ids[i] = fileId[metaIdAt(col, i)]!;
     }
     yield w.column(toColumnData(col, ids));
   }
@@ -70,7 +70,7 @@ export function exportBytes(history: History, stepMs: number, range: ExportRange
 
 function usedMetaIds(columns: readonly StoredColumn[], metaCount: number): number[] {
   const seen = new Uint8Array(metaCount);
-  for (const col of columns) for (let i = 0; i < col.n; i++) seen[col.data[i]] = 1;
+  for (const col of columns) for (let i = 0; i < col.n; i++) seen[col.data[i]!] = 1;
   const out: number[] = [];
   for (let id = 0; id < metaCount; id++) if (seen[id] === 1) out.push(id);
   return out;

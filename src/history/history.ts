@@ -107,12 +107,12 @@ export function storedColumn(
 ): StoredColumn {
   const data = new Uint32Array(n * FIELDS);
   let overflow: Map<number, number> | null = null;
-  for (let i = 0; i < n; i++) data[i] = metaIds[i];
+  for (let i = 0; i < n; i++) data[i] = metaIds[i]!;
   for (let f = 1; f < FIELDS; f++) {
-    const src = fields[f - 1];
+    const src = fields[f - 1]!;
     const base = f * n;
     for (let i = 0; i < n; i++) {
-      const v = src[i];
+      const v = src[i]!;
       if (v < OVERFLOW) {
         data[base + i] = v;
       } else {
@@ -127,7 +127,7 @@ export function storedColumn(
 /** Reads field `f` of row `i` of a stored column exactly. */
 export function columnValue(col: StoredColumn, f: number, i: number): number {
   const at = f * col.n + i;
-  const v = col.data[at];
+  const v = col.data[at]!;
   return v === OVERFLOW && col.overflow !== null ? (col.overflow.get(at) ?? v) : v;
 }
 
@@ -137,7 +137,7 @@ export function rowValues(col: StoredColumn, i: number): RowValues {
 }
 
 export function metaIdAt(col: StoredColumn, i: number): number {
-  return col.data[F_META * col.n + i];
+  return col.data[F_META * col.n + i]!;
 }
 
 /**
@@ -245,7 +245,7 @@ export class History {
       this.count++;
     } else {
       at = this.head;
-      if (this.tiers !== null) this.tiers.age({ col: this.ring[at]!, applied: this.applied[at] });
+      if (this.tiers !== null) this.tiers.age({ col: this.ring[at]!, applied: this.applied[at]! });
       else if (!forgotten) this.summary?.remove(this.ring[at]!, this.metas.length);
       this.head = (this.head + 1) % this.capacity;
     }
@@ -259,9 +259,9 @@ export class History {
   private current(at: number): StoredColumn {
     let col = this.ring[at]!;
     const total = this.rewritesBase + this.pending.length;
-    let done = this.applied[at];
+    let done = this.applied[at]!;
     if (done === total) return col;
-    for (; done < total; done++) col = this.pending[done - this.rewritesBase](col);
+    for (; done < total; done++) col = this.pending[done - this.rewritesBase]!(col);
     this.ring[at] = col;
     this.applied[at] = total;
     return col;
@@ -270,14 +270,14 @@ export class History {
   /** A tier's column with every recorded rewrite applied. */
   private currentEntry(e: TierEntry): StoredColumn {
     const total = this.rewritesBase + this.pending.length;
-    for (; e.applied < total; e.applied++) e.col = this.pending[e.applied - this.rewritesBase](e.col);
+    for (; e.applied < total; e.applied++) e.col = this.pending[e.applied - this.rewritesBase]!(e.col);
     return e.col;
   }
 
   /** Drops recorded rewrites every stored column has had (an O(columns) scan of numbers). */
   private forgetAppliedRewrites(): void {
     let min = this.rewritesBase + this.pending.length;
-    for (let k = 0; k < this.count; k++) min = Math.min(min, this.applied[(this.head + k) % this.capacity]);
+    for (let k = 0; k < this.count; k++) min = Math.min(min, this.applied[(this.head + k) % this.capacity]!);
     if (this.tiers !== null) for (const e of this.tiers.entries()) min = Math.min(min, e.applied);
     if (min > this.rewritesBase) {
       this.pending.splice(0, min - this.rewritesBase);
@@ -314,7 +314,7 @@ export class History {
     const used = new Uint8Array(this.metas.length);
     for (const id of keep) if (id >= 0) used[id] = 1;
     // Reading every column applies the recorded rewrites (they refer to meta ids) before ids change.
-    for (const col of this.columns()) for (let i = 0; i < col.n; i++) used[col.data[i]] = 1;
+    for (const col of this.columns()) for (let i = 0; i < col.n; i++) used[col.data[i]!] = 1;
     this.epoch++;
     this.summary?.invalidate();
     const remap = new Int32Array(this.metas.length).fill(-1);
@@ -324,7 +324,7 @@ export class History {
       remap[id] = kept.length;
       kept.push(this.metas[id]!);
     }
-    for (const col of this.columns()) for (let i = 0; i < col.n; i++) col.data[i] = remap[col.data[i]];
+    for (const col of this.columns()) for (let i = 0; i < col.n; i++) col.data[i] = remap[col.data[i]!]!;
     this.metas.length = kept.length;
     for (let id = 0; id < kept.length; id++) this.metas[id] = kept[id];
     return remap;

@@ -100,7 +100,7 @@ class FileState {
     if (bytes.length - pos < BLOCK_HEAD_BYTES) {
       throw new HistoryFormatError(pos, `truncated: ${bytes.length - pos} bytes left, a block needs at least ${BLOCK_HEAD_BYTES + BLOCK_CRC_BYTES}`);
     }
-    const type = bytes[pos];
+    const type = bytes[pos]!;
     const length = getU32(bytes, pos + 1);
     const payload = pos + BLOCK_HEAD_BYTES;
     const end = payload + length;
@@ -145,7 +145,7 @@ class FileState {
       this.groupIndexOf = grown;
     }
     for (let id = this.indexedMetas; id < metas.length; id++) {
-      const g = metas[id].groupId;
+      const g = metas[id]!.groupId;
       let index = this.groupIndexById.get(g);
       if (index === undefined) {
         index = this.groupIndexById.size;

@@ -13,7 +13,7 @@ const utf8Strict = new TextDecoder("utf-8", { fatal: true });
 /** A key as a Map key: one char per byte. */
 function keyString(k: Uint8Array): string {
   let s = "";
-  for (let i = 0; i < k.length; i++) s += String.fromCharCode(k[i]);
+  for (let i = 0; i < k.length; i++) s += String.fromCharCode(k[i]!);
   return s;
 }
 
@@ -144,10 +144,10 @@ function readMeta(r: ByteReader, keys: Uint8Array[], strings: string[]): RowMeta
   const has = (f: number) => (flags & f) !== 0;
   const routeId = has(MetaFlag.HasRouteId) ? r.varint() : null;
   const labelRef = r.index(strings.length + 1, "label string id + 1");
-  const label = labelRef === 0 ? "" : strings[labelRef - 1];
+  const label = labelRef === 0 ? "" : strings[labelRef - 1]!;
   const start = has(MetaFlag.StartNull) ? null : keys[r.index(keys.length, "start key id")]!;
   const end = has(MetaFlag.EndNull) ? null : keys[r.index(keys.length, "end key id")]!;
-  const explicitId = has(MetaFlag.ExplicitBucketId) ? strings[r.index(strings.length, "bucket id string id")] : null;
+  const explicitId = has(MetaFlag.ExplicitBucketId) ? strings[r.index(strings.length, "bucket id string id")]! : null;
   let memberRoutes: number[];
   let memberRoutesTotal: number;
   if (has(MetaFlag.ExplicitMembers)) {

@@ -107,10 +107,10 @@ export class MetaSummary {
       // On removal the meta stays present (with its newest mark) unless this was its last column.
       if (mark !== 0) last[m] = mark;
       else if (c === 0) last[m] = 0;
-      reads[m] += sign * exact(data, overflow, n + i);
-      writes[m] += sign * exact(data, overflow, 2 * n + i);
-      readBytes[m] += sign * exact(data, overflow, 3 * n + i);
-      writeBytes[m] += sign * exact(data, overflow, 4 * n + i);
+      reads[m]! += sign * exact(data, overflow, n + i);
+      writes[m]! += sign * exact(data, overflow, 2 * n + i);
+      readBytes[m]! += sign * exact(data, overflow, 3 * n + i);
+      writeBytes[m]! += sign * exact(data, overflow, 4 * n + i);
     }
   }
 

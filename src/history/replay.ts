@@ -65,7 +65,7 @@ class HistoryReplay implements Replay {
     const cols = history.columns();
     this.columns = Object.freeze(cols.map((c) => Object.freeze({ atMs: c.atMs, windowStartMs: c.windowStartMs })));
     this.fromMs = cols.reduce((min, c) => Math.min(min, c.windowStartMs), cols.length === 0 ? 0 : Infinity);
-    this.toMs = cols.length === 0 ? 0 : cols[cols.length - 1].atMs;
+    this.toMs = cols.length === 0 ? 0 : cols[cols.length - 1]!.atMs;
     this.routes = Object.freeze(routesOf(cols, metas));
   }
 
@@ -88,7 +88,7 @@ function routesOf(cols: readonly StoredColumn[], metas: readonly RowMeta[]): Rep
   const last = new Float64Array(metas.length);
   for (const col of cols) {
     for (let i = 0; i < col.n; i++) {
-      const id = col.data[i];
+      const id = col.data[i]!;
       if (Number.isNaN(first[id])) first[id] = col.atMs;
       last[id] = col.atMs;
     }
@@ -100,15 +100,15 @@ function routesOf(cols: readonly StoredColumn[], metas: readonly RowMeta[]): Rep
     const r = byBucket.get(bucketId);
     if (r === undefined) {
       const routeId = m.aggregate ? null : m.routeId;
-      byBucket.set(bucketId, { bucketId, routeId, start: m.start, end: m.end, groupId: m.groupId, firstMs: first[id], lastMs: last[id], latest: last[id] });
+      byBucket.set(bucketId, { bucketId, routeId, start: m.start, end: m.end, groupId: m.groupId, firstMs: first[id]!, lastMs: last[id]!, latest: last[id]! });
       return;
     }
     if (compareStart(m.start, r.start) < 0) r.start = m.start;
     if (compareEnd(m.end, r.end) > 0) r.end = m.end;
-    r.firstMs = Math.min(r.firstMs, first[id]);
-    r.lastMs = Math.max(r.lastMs, last[id]);
-    if (last[id] >= r.latest) {
-      r.latest = last[id];
+    r.firstMs = Math.min(r.firstMs, first[id]!);
+    r.lastMs = Math.max(r.lastMs, last[id]!);
+    if (last[id]! >= r.latest) {
+      r.latest = last[id]!;
       r.groupId = m.groupId;
     }
   });

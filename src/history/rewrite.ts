@@ -40,7 +40,7 @@ export function rewriteColumn(
     const v = rowValues(col, i);
     // A target that already has its own row in this column (a virtual bucket) absorbs its share.
     const extra = targets.get(id);
-    if (extra !== undefined) for (let f = 0; f < 4; f++) v[f] += extra[f];
+    if (extra !== undefined) for (let f = 0; f < 4; f++) v[f]! += extra[f]!;
     b.add(id, v[0], v[1], v[2], v[3], v[4]);
   }
   return b.finish();
@@ -58,6 +58,6 @@ function addInto(targets: Map<number, RowValues>, metaId: number, v: RowValues):
     targets.set(metaId, [v[0], v[1], v[2], v[3], v[4]]);
     return;
   }
-  for (let f = 0; f < 4; f++) have[f] += v[f];
+  for (let f = 0; f < 4; f++) have[f]! += v[f]!;
   if (have[4] === 0) have[4] = v[4];
 }

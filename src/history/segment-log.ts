@@ -201,7 +201,7 @@ export class SegmentLog {
   // ---- writing ------------------------------------------------------------------------------
 
   private current(): Segment {
-    return this.segments[this.segments.length - 1];
+    return this.segments[this.segments.length - 1]!;
   }
 
   private path(name: string): string {
@@ -258,7 +258,7 @@ export class SegmentLog {
     const w = this.writer!;
     const ids = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
-      const meta = history.meta(hist[i]);
+      const meta = history.meta(hist[i]!);
       let id = this.written.get(meta);
       if (id === undefined) {
         id = w.metaCount + this.fresh.length;
@@ -301,7 +301,7 @@ export class SegmentLog {
   private retire(history: History): void {
     const oldest = history.oldestAtMs;
     while (this.segments.length > 1) {
-      const first = this.segments[0];
+      const first = this.segments[0]!;
       if (first.lastAtMs >= oldest && this.totalBytes() <= this.opts.maxBytes) break;
       this.fs.unlink(this.path(first.name));
       this.segments.shift();
@@ -409,7 +409,7 @@ export class SegmentLog {
     }
     const global = fileMetas.map((m) => internMeta(m, metas, metaIds));
     for (const c of mine) {
-      for (let i = 0; i < c.n; i++) c.metaIds[i] = global[c.metaIds[i]];
+      for (let i = 0; i < c.n; i++) c.metaIds[i] = global[c.metaIds[i]!]!;
       columns.push(c);
       lastAtMs = Math.max(lastAtMs, c.atMs);
     }

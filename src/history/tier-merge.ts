@@ -36,19 +36,19 @@ export function mergeColumns(cols: readonly StoredColumn[], metaOf: (id: number)
   cols.forEach((col, c) => {
     const { n, data } = col;
     for (let i = 0; i < n; i++) {
-      const id = data[i];
+      const id = data[i]!;
       let a = byId[id];
       if (a === undefined) accs.push((byId[id] = a = { id, meta: metaOf(id), v: [0, 0, 0, 0], term: 0, last: c, moved: false }));
       a.last = c;
       if (col.overflow === null) {
         // The common case: every value is the stored u32 (no per-row array).
-        for (let f = 0; f < 4; f++) a.v[f] += data[(f + 1) * n + i];
-        const term = data[5 * n + i];
+        for (let f = 0; f < 4; f++) a.v[f]! += data[(f + 1) * n + i]!;
+        const term = data[5 * n + i]!;
         if (term > a.term) a.term = term;
         continue;
       }
       const v = rowValues(col, i);
-      for (let f = 0; f < 4; f++) a.v[f] += v[f];
+      for (let f = 0; f < 4; f++) a.v[f]! += v[f]!;
       if (v[4] > a.term) a.term = v[4];
     }
   });
@@ -57,10 +57,10 @@ export function mergeColumns(cols: readonly StoredColumn[], metaOf: (id: number)
   const sorted = accs.sort((x, y) => compareStart(x.meta.start, y.meta.start) || cmpText(x.meta.label, y.meta.label) || cmpText(x.meta.bucketId, y.meta.bucketId) || x.id - y.id);
   const moved = settleOverlaps(sorted);
   // A lone column whose rows stand apart is its own merge (recovery re-ages tier columns this way).
-  if (cols.length === 1 && moved === 0) return cols[0];
+  if (cols.length === 1 && moved === 0) return cols[0]!;
   const kept = moved === 0 ? sorted : sorted.filter((a) => !a.moved);
   const windowStartMs = Math.min(...cols.map((c) => c.windowStartMs));
-  const b = new ColumnBuilder().reset(windowStartMs, cols[cols.length - 1].atMs, kept.length);
+  const b = new ColumnBuilder().reset(windowStartMs, cols[cols.length - 1]!.atMs, kept.length);
   for (const a of kept) {
     if (a.v[0] + a.v[1] + a.v[2] + a.v[3] > 0) b.add(a.id, a.v[0], a.v[1], a.v[2], a.v[3], a.term);
   }
@@ -128,12 +128,12 @@ function rehome(a: Acc, targets: Acc[]): void {
   let weights = targets.map((t) => {
     const s = compareStart(t.meta.start, start) > 0 ? t.meta.start : start;
     const e = compareEnd(t.meta.end, end) < 0 ? t.meta.end : end;
-    return overlapWeights(start, end, [{ start: s, end: e }])[0];
+    return overlapWeights(start, end, [{ start: s, end: e }])[0]!;
   });
   // A range without measure (bounds differing only past the 8-byte window): shares alike.
   if (!weights.some((w) => w > 0)) weights = targets.map(() => 1);
   for (let f = 0; f < 4; f++) {
-    const shares = apportion(a.v[f], weights);
-    targets.forEach((t, i) => (t.v[f] += shares[i]));
+    const shares = apportion(a.v[f]!, weights);
+    targets.forEach((t, i) => (t.v[f]! += shares[i]!));
   }
 }

@@ -77,7 +77,7 @@ export class TierChain {
   /** Every entry, oldest first: the last tier's columns and waiting ones, then the tier below. */
   entries(): TierEntry[] {
     const out: TierEntry[] = [];
-    for (let t = this.levels.length - 1; t >= 0; t--) out.push(...this.levels[t].cols, ...this.levels[t].incoming);
+    for (let t = this.levels.length - 1; t >= 0; t--) out.push(...this.levels[t]!.cols, ...this.levels[t]!.incoming);
     return out;
   }
 
@@ -85,14 +85,14 @@ export class TierChain {
   tierOfEntries(): number[] {
     const out: number[] = [];
     for (let t = this.levels.length - 1; t >= 0; t--) {
-      for (let k = 0; k < this.levels[t].cols.length; k++) out.push(t + 1);
-      for (let k = 0; k < this.levels[t].incoming.length; k++) out.push(t);
+      for (let k = 0; k < this.levels[t]!.cols.length; k++) out.push(t + 1);
+      for (let k = 0; k < this.levels[t]!.incoming.length; k++) out.push(t);
     }
     return out;
   }
 
   private mergeIncoming(t: number): void {
-    const level = this.levels[t];
+    const level = this.levels[t]!;
     const merged = mergeColumns(level.incoming.map((e) => this.host.current(e)), (id) => this.host.meta(id));
     level.incoming = [];
     this.onMerged?.(t + 1, merged);

@@ -34,7 +34,7 @@ export const INLINE_KEY_BYTES = 48;
 /** FNV-1a over `length` bytes of `src` from `offset` (32-bit, as a signed int). */
 export function hashBytes(src: Uint8Array, offset: number, length: number): number {
   let h = 0x811c9dc5 | 0;
-  for (let i = offset, end = offset + length; i < end; i++) h = Math.imul(h ^ src[i], 0x01000193);
+  for (let i = offset, end = offset + length; i < end; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
   return h;
 }
 
@@ -97,12 +97,12 @@ export class SpaceSavingSketch {
     const seq = ++this.seq;
     this.n++;
     let at = hash & this.mask;
-    for (let entry = this.table[at]; entry !== 0; entry = this.table[at]) {
+    for (let entry = this.table[at]!; entry !== 0; entry = this.table[at]!) {
       const slot = entry - 1;
       if (this.hashes[slot] === hash && this.keyEquals(slot, src, offset, length)) {
-        this.order[2 * slot]++;
+        this.order[2 * slot]!++;
         this.order[2 * slot + 1] = seq;
-        this.siftDown(this.position[slot]);
+        this.siftDown(this.position[slot]!);
         return;
       }
       at = (at + 1) & this.mask;
@@ -117,9 +117,9 @@ export class SpaceSavingSketch {
       this.siftUp(slot);
       return;
     }
-    const victim = this.heap[0];
+    const victim = this.heap[0]!;
     this.unlink(victim);
-    this.fill(victim, src, offset, length, hash, this.order[2 * victim] + 1, seq);
+    this.fill(victim, src, offset, length, hash, this.order[2 * victim]! + 1, seq);
     this.link(victim);
     this.siftDown(0);
   }
@@ -127,9 +127,9 @@ export class SpaceSavingSketch {
   /** The count of `key`, or 0 when it is not tracked. */
   countOf(key: Uint8Array): number {
     const hash = hashBytes(key, 0, key.length);
-    for (let at = hash & this.mask, entry = this.table[at]; entry !== 0; at = (at + 1) & this.mask, entry = this.table[at]) {
+    for (let at = hash & this.mask, entry = this.table[at]!; entry !== 0; at = (at + 1) & this.mask, entry = this.table[at]!) {
       const slot = entry - 1;
-      if (this.hashes[slot] === hash && this.keyEquals(slot, key, 0, key.length)) return this.order[2 * slot];
+      if (this.hashes[slot] === hash && this.keyEquals(slot, key, 0, key.length)) return this.order[2 * slot]!;
     }
     return 0;
   }
@@ -137,7 +137,7 @@ export class SpaceSavingSketch {
   /** Tracked keys (copies), count descending then key bytes ascending. */
   entries(): SketchEntry[] {
     const out: SketchEntry[] = [];
-    for (let slot = 0; slot < this.used; slot++) out.push({ key: this.keyOf(slot), count: this.order[2 * slot] });
+    for (let slot = 0; slot < this.used; slot++) out.push({ key: this.keyOf(slot), count: this.order[2 * slot]! });
     return out.sort(byCountThenKey);
   }
 
@@ -151,7 +151,7 @@ export class SpaceSavingSketch {
   }
 
   private keyOf(slot: number): Uint8Array {
-    const length = this.lengths[slot];
+    const length = this.lengths[slot]!;
     if (length > INLINE_KEY_BYTES) return this.longKeys[slot]!.slice();
     const at = slot * INLINE_KEY_BYTES;
     return this.inline.slice(at, at + length);
@@ -169,7 +169,7 @@ export class SpaceSavingSketch {
     } else {
       this.longKeys[slot] = null;
       const at = slot * INLINE_KEY_BYTES;
-      for (let i = 0; i < length; i++) this.inline[at + i] = src[offset + i];
+      for (let i = 0; i < length; i++) this.inline[at + i] = src[offset + i]!;
     }
     this.lengths[slot] = length;
     this.hashes[slot] = hash;
@@ -179,7 +179,7 @@ export class SpaceSavingSketch {
 
   /** Inserts `slot` into the hash table (its key is known to be absent). */
   private link(slot: number): void {
-    let at = this.hashes[slot] & this.mask;
+    let at = this.hashes[slot]! & this.mask;
     while (this.table[at] !== 0) at = (at + 1) & this.mask;
     this.table[at] = slot + 1;
   }
@@ -187,14 +187,14 @@ export class SpaceSavingSketch {
   /** Removes `slot` from the hash table, shifting later probe-run entries back over the hole. */
   private unlink(slot: number): void {
     const mask = this.mask;
-    let hole = this.hashes[slot] & mask;
+    let hole = this.hashes[slot]! & mask;
     while (this.table[hole] !== slot + 1) hole = (hole + 1) & mask;
     for (let at = (hole + 1) & mask; this.table[at] !== 0; at = (at + 1) & mask) {
-      const home = this.hashes[this.table[at] - 1] & mask;
+      const home = this.hashes[this.table[at]! - 1]! & mask;
       // Move the entry into the hole unless its home lies cyclically in (hole, at].
       const stays = hole <= at ? hole < home && home <= at : hole < home || home <= at;
       if (!stays) {
-        this.table[hole] = this.table[at];
+        this.table[hole] = this.table[at]!;
         hole = at;
       }
     }
@@ -203,9 +203,9 @@ export class SpaceSavingSketch {
 
   private less(a: number, b: number): boolean {
     const order = this.order;
-    const ca = order[2 * a];
-    const cb = order[2 * b];
-    return ca < cb || (ca === cb && order[2 * a + 1] < order[2 * b + 1]);
+    const ca = order[2 * a]!;
+    const cb = order[2 * b]!;
+    return ca < cb || (ca === cb && order[2 * a + 1]! < order[2 * b + 1]!);
   }
 
   private place(at: number, slot: number): void {
@@ -214,10 +214,10 @@ export class SpaceSavingSketch {
   }
 
   private siftUp(at: number): void {
-    const slot = this.heap[at];
+    const slot = this.heap[at]!;
     while (at > 0) {
       const parentAt = (at - 1) >> 1;
-      const parent = this.heap[parentAt];
+      const parent = this.heap[parentAt]!;
       if (!this.less(slot, parent)) break;
       this.place(at, parent);
       at = parentAt;
@@ -226,13 +226,13 @@ export class SpaceSavingSketch {
   }
 
   private siftDown(at: number): void {
-    const slot = this.heap[at];
+    const slot = this.heap[at]!;
     const used = this.used;
     for (;;) {
       let childAt = 2 * at + 1;
       if (childAt >= used) break;
-      if (childAt + 1 < used && this.less(this.heap[childAt + 1], this.heap[childAt])) childAt++;
-      const child = this.heap[childAt];
+      if (childAt + 1 < used && this.less(this.heap[childAt + 1]!, this.heap[childAt]!)) childAt++;
+      const child = this.heap[childAt]!;
       if (!this.less(child, slot)) break;
       this.place(at, child);
       at = childAt;

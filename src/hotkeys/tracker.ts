@@ -143,7 +143,7 @@ export class HotKeyTracker {
       const state = states[i]!;
       states[i] = undefined;
       if (state.released) continue;
-      state.add(arena, this.queuedOffsets[i], this.queuedLengths[i]);
+      state.add(arena, this.queuedOffsets[i]!, this.queuedLengths[i]!);
     }
     this.queued = 0;
     this.arenaUsed = 0;
@@ -190,9 +190,9 @@ export class HotKeyTracker {
 
     const keys: HotKey[] = [];
     for (let i = 0; i < snapshot.keys.length; i++) {
-      const key = snapshot.keys[i];
+      const key = snapshot.keys[i]!;
       if (bounds !== undefined && !keyInRange(key, bounds.start, bounds.end)) continue;
-      keys.push({ key_b64: encodeKey(key) ?? "", count: snapshot.counts[i] * this.sampleRate });
+      keys.push({ key_b64: encodeKey(key) ?? "", count: snapshot.counts[i]! * this.sampleRate });
     }
     keys.sort(compareHotKeys);
     if (keys.length > top) keys.length = top;

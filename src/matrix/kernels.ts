@@ -178,7 +178,7 @@ export function jsKernel(): MatrixKernel {
         for (let i = 0; i < metaIds.length; i++) {
           const m = metaIds[i]!;
           if (m >= metaCount) throw badIdError(c, metaCount);
-          totals[m] += values[i]!;
+          totals[m]! += values[i]!;
           last[m] = c + 1;
         }
       });
@@ -239,8 +239,8 @@ export function planRowGroupsJs(totals: Float64Array, budget: number): Uint32Arr
   while (alive > budget && heap.size > 0) {
     const e = heap.pop();
     if (ver[e.a] !== e.va || ver[e.b] !== e.vb || next[e.a] !== e.b) continue;
-    tot[e.a] += tot[e.b]!;
-    ver[e.a]++;
+    tot[e.a]! += tot[e.b]!;
+    ver[e.a]!++;
     ver[e.b] = 0xffffffff;
     const after = next[e.b]!;
     next[e.a] = after;

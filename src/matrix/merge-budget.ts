@@ -51,8 +51,8 @@ function foldRows(members: MergedRow[], { values, groups, terms, conflicts }: Ro
     let level = 0; // 1: only zero-valued contributors so far, 2: some non-zero
     for (const m of members) {
       const v = m.values[j]!;
-      values[j] += v;
-      conflicts[j] |= m.conflicts[j]!;
+      values[j]! += v;
+      conflicts[j]! |= m.conflicts[j]!;
       const lvl = v !== 0 ? 2 : 1;
       if (lvl > level) {
         level = lvl;

@@ -70,7 +70,7 @@ function foldColumns(row: InputRow, target: Int32Array, width: number): InputRow
   for (let j = 0; j < target.length; j++) {
     const to = target[j]!;
     const v = row.values[j]!;
-    values[to] += v;
+    values[to]! += v;
     if (row.conflicts?.[j] === true) conflicts[to] = true;
     if (v === 0) continue;
     const t = row.terms[j]!;

@@ -38,7 +38,7 @@ export function rebucketView(view: SeriesView, stepMs: number): SeriesView {
 }
 
 function mergeColumns(group: ViewColumn[], atMs: number): ViewColumn {
-  let windowStartMs = group[0].windowStartMs;
+  let windowStartMs = group[0]!.windowStartMs;
   let n = 0;
   for (const c of group) {
     n += c.metaIds.length;

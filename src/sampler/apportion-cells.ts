@@ -41,6 +41,6 @@ function clip(t: { start: Key; end: Key }, start: Key, end: Key): { start: Key; 
 
 /** Integer shares of four counters, each conserved exactly. */
 export function splitValues(values: RowValues, weights: number[]): [number, number, number, number][] {
-  const per = [0, 1, 2, 3].map((f) => apportion(values[f], weights));
+  const per = [0, 1, 2, 3].map((f) => apportion(values[f]!, weights));
   return weights.map((_, i) => [per[0]![i]!, per[1]![i]!, per[2]![i]!, per[3]![i]!]);
 }

@@ -67,8 +67,8 @@ export class Counters {
     const stride = this.slotStride;
     this.count = (slot, op, bytes) => {
       const at = slot * stride + op;
-      values[at]++;
-      values[at + 2] += bytes;
+      values[at]!++;
+      values[at + 2]! += bytes;
     };
   }
 
@@ -113,7 +113,7 @@ export class Counters {
    * Wasm memory would cost more than everything else together.
    */
   observeKey(rangeSlot: number, countSlot: number, op: number, key: Uint8Array, bytes: number): void {
-    const p = this.prefixOf[rangeSlot];
+    const p = this.prefixOf[rangeSlot]!;
     const side = p === 0 ? 0 : prefixSide(key, this.startOf[rangeSlot]!, p);
     const hi = side === 0 ? windowHigh(key, p) : 0;
     const lo = side === 0 ? windowLow(key, p) : 0;
@@ -144,14 +144,14 @@ export class Counters {
   busy(cell: number): boolean {
     const v = this.values;
     const at = cell * FIELDS;
-    return v[at] + v[at + 1] + v[at + 2] + v[at + 3] > 0;
+    return v[at]! + v[at + 1]! + v[at + 2]! + v[at + 3]! > 0;
   }
 
   /** Reads and zeroes the counters of `cell`. */
   take(cell: number): CellValues {
     const v = this.values;
     const at = cell * FIELDS;
-    const out: CellValues = [v[at], v[at + 1], v[at + 2], v[at + 3]];
+    const out: CellValues = [v[at]!, v[at + 1]!, v[at + 2]!, v[at + 3]!];
     v.fill(0, at, at + FIELDS);
     return out;
   }
@@ -160,7 +160,7 @@ export class Counters {
   add(cell: number, values: readonly number[]): void {
     const v = this.values;
     const at = cell * FIELDS;
-    for (let f = 0; f < FIELDS; f++) v[at + f] += values[f];
+    for (let f = 0; f < FIELDS; f++) v[at + f]! += values[f]!;
   }
 
   /** Adds cell `from` into cell `to` and zeroes `from`. */

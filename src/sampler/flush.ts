@@ -74,11 +74,11 @@ export class Flusher {
     const counters = this.counters;
     let drained = 0;
     for (let i = 0; i < n; i++) {
-      const cell = cells[i];
+      const cell = cells[i]!;
       const slot = counters.slotOfCell(cell);
-      const r = reads[i];
-      const w = writes[i];
-      b.add(metas.idOf(cell), r, w, readBytes[i], writeBytes[i], slotTerm[slot]);
+      const r = reads[i]!;
+      const w = writes[i]!;
+      b.add(metas.idOf(cell), r, w, readBytes[i]!, writeBytes[i]!, slotTerm[slot]!);
       slots.addActivity(slot, r + w);
       drained += r + w;
     }

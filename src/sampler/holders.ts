@@ -53,8 +53,8 @@ export type Holder = RouteHolder | VirtualBucket;
 /** The range spanned by a virtual bucket's members and departed members. */
 export function virtualRange(vb: VirtualBucket): { start: Key; end: Key } {
   const all = vb.members.concat(vb.departed);
-  let start = all[0].start;
-  let end = all[0].end;
+  let start = all[0]!.start;
+  let end = all[0]!.end;
   for (const m of all) {
     if (compareStart(m.start, start) < 0) start = m.start;
     if (compareEnd(m.end, end) > 0) end = m.end;
@@ -82,7 +82,7 @@ export function insertByStart(members: RouteHolder[], r: RouteHolder): void {
   let hi = members.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (compareStart(members[mid].start, r.start) <= 0) lo = mid + 1;
+    if (compareStart(members[mid]!.start, r.start) <= 0) lo = mid + 1;
     else hi = mid;
   }
   members.splice(lo, 0, r);

@@ -59,7 +59,7 @@ export class HolderRegistry {
   /** The most recently removed graced route with this id (it may still be revived). */
   gracedRoute(routeId: number): RouteHolder | undefined {
     for (let i = this.gracedList.length - 1; i >= 0; i--) {
-      const h = this.gracedList[i];
+      const h = this.gracedList[i]!;
       if (h.kind === "route" && h.routeId === routeId) return h;
     }
     return undefined;
@@ -73,7 +73,7 @@ export class HolderRegistry {
     let i = this.position(start, -1) - 1;
     if (i < 0) i = 0;
     for (; i < this.liveList.length; i++) {
-      const h = this.liveList[i];
+      const h = this.liveList[i]!;
       if (end !== null && h.start !== null && compareBytes(h.start, end) >= 0) break;
       if (rangesOverlap(h.start, h.end, start, end)) out.push(h);
     }
@@ -86,7 +86,7 @@ export class HolderRegistry {
     let hi = this.liveList.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const h = this.liveList[mid];
+      const h = this.liveList[mid]!;
       const c = compareStart(h.start, start) || holderOrderId(h) - id;
       if (c < 0 || (c === 0 && id < 0)) lo = mid + 1;
       else hi = mid;
@@ -133,7 +133,7 @@ export class HolderRegistry {
     for (let li = 0; li < this.labelSlots; li++) r.slots.push(this.slots.take(r, li));
     const { maxSubBuckets } = this.counters;
     if (maxSubBuckets > 1) {
-      const k = this.counters.setRange(r.slots[0], r.start, r.end, maxSubBuckets);
+      const k = this.counters.setRange(r.slots[0]!, r.start, r.end, maxSubBuckets);
       r.subBucketCount = k;
       r.bounds = k > 1 ? subBucketBounds(r.start, r.end, subrangeLayout(r.start, r.end, maxSubBuckets)) : null;
     }
@@ -144,7 +144,7 @@ export class HolderRegistry {
   /** Points the hot-path lookup of live route `r` at where it counts now. */
   point(r: RouteHolder): void {
     if (r.vb !== null) this.index.set(r.routeId, r.vb.slot, 1, []);
-    else this.index.set(r.routeId, r.slots[0], r.subBucketCount, r.slots.slice(1));
+    else this.index.set(r.routeId, r.slots[0]!, r.subBucketCount, r.slots.slice(1));
   }
 
   /** Route `r` stops counting: out of the id index (its slots, if any, are retired separately). */

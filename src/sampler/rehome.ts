@@ -110,7 +110,7 @@ export class Rehoming {
     for (const p of pending) {
       const targets = this.targetCells(holders, p.li).filter((t) => rangesOverlap(t.start, t.end, p.start, p.end));
       const shares = splitValues(p.values, overlapShares(p.start, p.end, targets));
-      targets.forEach((t, i) => this.counters.add(t.cell, shares[i]));
+      targets.forEach((t, i) => this.counters.add(t.cell, shares[i]!));
     }
   }
 
@@ -126,7 +126,7 @@ export class Rehoming {
       }
       for (let sub = 0; sub < r.subBucketCount; sub++) {
         const b = r.bounds?.[sub] ?? r;
-        out.push({ cell: this.counters.cell(r.slots[li], sub), start: b.start, end: b.end, rank: out.length, metaId: -1 });
+        out.push({ cell: this.counters.cell(r.slots[li]!, sub), start: b.start, end: b.end, rank: out.length, metaId: -1 });
       }
     }
     return out;

@@ -41,7 +41,7 @@ export function replaceRoutes(ctx: ReplaceContext, oldIds: number[], newRoutes: 
   const { rehoming, history } = ctx;
   const { olds, fresh } = checkReplacement(ctx, oldIds, newRoutes);
   const oldSet = new Set(olds.map((r) => r.routeId));
-  const span = { start: olds[0].start, end: olds[olds.length - 1].end };
+  const span = { start: olds[0]!.start, end: olds[olds.length - 1]!.end };
   const oldMetasBelow = history.metaCount;
   const pending = olds.flatMap((r) => (r.vb === null ? rehoming.takePending(r) : []));
   for (const r of olds) ctx.lifecycle.remove(r.routeId, ctx.nowMs);
@@ -66,11 +66,11 @@ export function replaceRoutes(ctx: ReplaceContext, oldIds: number[], newRoutes: 
       isOld,
       (metaId, values) => {
         const m = history.meta(metaId);
-        const targets = targetsByLabel[ctx.labelIndex(m.label)].filter((t) => rangesOverlap(t.start, t.end, m.start, m.end));
+        const targets = targetsByLabel[ctx.labelIndex(m.label)]!.filter((t) => rangesOverlap(t.start, t.end, m.start, m.end));
         const shares = splitValues(values, overlapShares(m.start, m.end, targets));
         return targets.map((t, i) => ({
           metaId: t.metaId,
-          values: [...shares[i], history.meta(t.metaId).groupId === m.groupId ? values[4] : 0] as RowValues,
+          values: [...shares[i]!, history.meta(t.metaId).groupId === m.groupId ? values[4] : 0] as RowValues,
         }));
       },
       (metaId) => targetRank.get(metaId) ?? 0,
@@ -102,7 +102,7 @@ function checkReplacement(ctx: ReplaceContext, oldIds: number[], newRoutes: NewR
   checkTiling("oldIds", olds);
   checkTiling("newRoutes", fresh);
   const same = (a: Key, b: Key) => (a === null || b === null ? a === b : compareBytes(a, b) === 0);
-  if (!same(olds[0].start, fresh[0].start) || !same(olds[olds.length - 1].end, fresh[fresh.length - 1].end)) {
+  if (!same(olds[0]!.start, fresh[0]!.start) || !same(olds[olds.length - 1]!.end, fresh[fresh.length - 1]!.end)) {
     throw new RangeError("newRoutes must cover exactly the range of oldIds");
   }
   return { olds, fresh };
@@ -111,10 +111,10 @@ function checkReplacement(ctx: ReplaceContext, oldIds: number[], newRoutes: NewR
 /** Routes sorted by start must be contiguous and non-overlapping. */
 function checkTiling(name: string, routes: RouteHolder[]): void {
   for (let i = 1; i < routes.length; i++) {
-    const prev = routes[i - 1].end;
-    const start = routes[i].start;
+    const prev = routes[i - 1]!.end;
+    const start = routes[i]!.start;
     if (prev === null || start === null || compareBytes(prev, start) !== 0) {
-      throw new RangeError(`${name}: routes ${routes[i - 1].routeId} and ${routes[i].routeId} are not contiguous`);
+      throw new RangeError(`${name}: routes ${routes[i - 1]!.routeId} and ${routes[i]!.routeId} are not contiguous`);
     }
   }
   for (const r of routes) {

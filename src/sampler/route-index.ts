@@ -27,7 +27,7 @@ export class RouteIndex {
     if (routeId >= this.slotOf.length) this.grow(routeId);
     this.slotOf[routeId] = slot;
     this.subBucketsOf[routeId] = subBuckets;
-    for (let i = 0; i < this.labelSlotOf.length; i++) this.labelSlotOf[i][routeId] = labelSlots[i] ?? slot;
+    for (let i = 0; i < this.labelSlotOf.length; i++) this.labelSlotOf[i]![routeId] = labelSlots[i] ?? slot;
   }
 
   /** `routeId` no longer counts anywhere. */

@@ -30,7 +30,7 @@ export class RowMetas {
 
   /** The meta id of `cell`'s bucket, recorded in the history on first use. */
   idOf(cell: number): number {
-    let id = this.ids[cell];
+    let id = this.ids[cell]!;
     if (id < 0) id = this.ids[cell] = this.history.addMeta(this.metaForCell(cell));
     return id;
   }
@@ -49,7 +49,7 @@ export class RowMetas {
     if (this.history.metaCount <= this.compactAt) return;
     const remap = this.history.compactMetas(this.ids);
     const ids = this.ids;
-    for (let i = 0; i < ids.length; i++) if (ids[i] >= 0) ids[i] = remap[ids[i]];
+    for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) ids[i] = remap[ids[i]!]!;
     this.compactAt = Math.max(META_COMPACT_MIN, 2 * this.history.metaCount);
   }
 
@@ -59,7 +59,7 @@ export class RowMetas {
     const owner = this.slots.ownerOf(slot)!;
     if (owner.kind === "virtual") return this.virtualMeta(owner);
     const li = this.slots.labelOf(slot);
-    const label = li === 0 ? "" : this.labels[li - 1];
+    const label = li === 0 ? "" : this.labels[li - 1]!;
     const bounds = owner.bounds?.[sub] ?? { start: owner.start, end: owner.end };
     return {
       bucketId: routeBucketId(owner.routeId, label, sub, owner.subBucketCount),

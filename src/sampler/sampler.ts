@@ -128,7 +128,7 @@ export class Sampler {
   private sparseSlot(routeId: number, labelIdx: number): number {
     const r = this.registry.route(routeId);
     if (r === undefined) return -1;
-    return r.vb !== null ? r.vb.slot : r.slots[labelIdx];
+    return r.vb !== null ? r.vb.slot : r.slots[labelIdx]!;
   }
 
   /**

@@ -50,7 +50,7 @@ export class SlotPool {
 
   /** Label index of the slot (0 = unlabelled). */
   labelOf(slot: number): number {
-    return this.labels[slot];
+    return this.labels[slot]!;
   }
 
   /** Starts a flush: activity recorded from now on belongs to it. */
@@ -62,16 +62,16 @@ export class SlotPool {
   addActivity(slot: number, requests: number): void {
     const seq = this.flushSeq;
     if (this.seen[slot] !== seq) {
-      this.activity[slot] *= 0.5 ** (seq - this.seen[slot]);
+      this.activity[slot]! *= 0.5 ** (seq - this.seen[slot]!);
       this.seen[slot] = seq;
     }
-    this.activity[slot] += 0.5 * requests;
+    this.activity[slot]! += 0.5 * requests;
   }
 
   /** Smoothed requests per flush of a set of slots: the decayed sum. */
   activityOf(slots: readonly number[]): number {
     let total = 0;
-    for (const s of slots) total += this.activity[s] * 0.5 ** (this.flushSeq - this.seen[s]);
+    for (const s of slots) total += this.activity[s]! * 0.5 ** (this.flushSeq - this.seen[s]!);
     return total;
   }
 }

@@ -48,8 +48,8 @@ export class VirtualBuckets {
   foldWithNeighbour(r: RouteHolder): void {
     const live = this.registry.live;
     const pos = this.registry.position(r.start, r.routeId);
-    const left = live[pos - 1];
-    const right = live[pos];
+    const left = live[pos - 1]!;
+    const right = live[pos]!;
     // No live holder at all (every slot held by removed routes still draining): share a bucket
     // with one of those instead.
     const pick =
@@ -73,7 +73,7 @@ export class VirtualBuckets {
       return h;
     }
     const wasLive = h.state === "live";
-    const slot = h.slots[0];
+    const slot = h.slots[0]!;
     const vb: VirtualBucket = {
       kind: "virtual",
       state: "live",

@@ -64,7 +64,7 @@ describe("keyviz inspect", () => {
   it("rejects a damaged recording in one line naming the offset", async () => {
     const damaged = join(recording.dir, "damaged.kvz");
     const bytes = recording.bytes.slice();
-    bytes[bytes.length - 3] ^= 0xff;
+    bytes[bytes.length - 3]! ^= 0xff;
     writeFileSync(damaged, bytes);
     const { code, stdout, stderr } = await runCli(["inspect", damaged]).done;
     expect({ code, stdout }).toEqual({ code: 1, stdout: "" });

@@ -12,7 +12,7 @@ const recording = useDemoRecording();
 describe("keyviz serve", () => {
   it("serves the viewer and the recording's matrix, and stops on SIGINT", async () => {
     const run = runCli(["serve", recording.file, "--port", "0"]);
-    const [, url] = await run.waitFor(/at (http:\/\/127\.0\.0\.1:\d+\/) \(Ctrl-C to stop\)/);
+    const url = (await run.waitFor(/at (http:\/\/127\.0\.0\.1:\d+\/) \(Ctrl-C to stop\)/))[1]!;
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<canvas id="heat"/);

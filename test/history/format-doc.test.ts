@@ -27,9 +27,9 @@ function documentedBytes(): Uint8Array {
   const doc = readFileSync(new URL("../../docs/format.md", import.meta.url), "utf8");
   const block = /<!-- example:start -->\s*```text\n([\s\S]*?)```\s*<!-- example:end -->/.exec(doc);
   if (block === null) throw new Error("docs/format.md has no example block");
-  const hex = block[1]
+  const hex = block[1]!
     .split("\n")
-    .map((line) => line.split("#")[0].split("|").pop()!.trim())
+    .map((line) => line.split("#")[0]!.split("|").pop()!.trim())
     .join(" ")
     .split(/\s+/)
     .filter(Boolean);

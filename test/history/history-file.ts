@@ -97,7 +97,7 @@ export function runHistory(h: { cmds: Cmd[]; k: number; labelled: boolean; budge
 /** The `i`-th live route id (commands address live routes by index, so most of them act). */
 function pick(ranges: Map<number, unknown>, i: number): number {
   const ids = [...ranges.keys()];
-  return ids.length === 0 ? -1 : ids[i % ids.length];
+  return ids.length === 0 ? -1 : ids[i % ids.length]!;
 }
 
 function apply(s: Sampler, c: Cmd, ranges: Map<number, { start: Key; end: Key }>): void {
@@ -163,6 +163,6 @@ function apply(s: Sampler, c: Cmd, ranges: Map<number, { start: Key; end: Key }>
 
 function compare(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
 }

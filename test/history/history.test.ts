@@ -21,20 +21,20 @@ describe("History", () => {
     const row = h.snapshot()[0]!.rows[0]!;
     expect([row.reads, row.writes, row.readBytes, row.leaderTerm]).toEqual([2 ** 40, 1, 2 ** 53 - 1, 2 ** 33]);
     const view = h.seriesView("read_bytes");
-    expect(view.columns[0].values[0]).toBe(2 ** 53 - 1);
-    expect(h.seriesView("writes").columns[0].values).toBeInstanceOf(Uint32Array); // no copy
+    expect(view.columns[0]!.values[0]).toBe(2 ** 53 - 1);
+    expect(h.seriesView("writes").columns[0]!.values).toBeInstanceOf(Uint32Array); // no copy
   });
 
   it("compacts metadata no column or owner refers to, renumbering stored rows", () => {
     const h = new History(2);
     const ids = [0, 1, 2, 3].map((i) => h.addMeta(meta(i)));
-    h.append(column(1, [[ids[0], 5]]));
-    h.append(column(2, [[ids[2], 6]]));
-    h.append(column(3, [[ids[3], 7]])); // drops the column holding meta 0
+    h.append(column(1, [[ids[0]!, 5]]));
+    h.append(column(2, [[ids[2]!, 6]]));
+    h.append(column(3, [[ids[3]!, 7]])); // drops the column holding meta 0
     const remap = h.compactMetas([ids[1]!]);
     expect(Array.from(remap)).toEqual([-1, 0, 1, 2]);
     expect(h.metaCount).toBe(3);
-    expect(h.snapshot().map((c) => [c.rows[0].bucketId, c.rows[0].writes])).toEqual([
+    expect(h.snapshot().map((c) => [c.rows[0]!.bucketId, c.rows[0]!.writes])).toEqual([
       ["route:2", 6],
       ["route:3", 7],
     ]);
@@ -57,7 +57,7 @@ describe("sampler metadata under route churn", () => {
     }
     const last = s.snapshot().at(-1)!;
     expect(last.rows).toHaveLength(routes);
-    expect(last.rows[0].bucketId).toBe(`route:${79 * routes}`);
+    expect(last.rows[0]!.bucketId).toBe(`route:${79 * routes}`);
     // 80 000 buckets were created; far fewer records survive.
     const meta = historyOf(s).metaCount;
     expect(meta).toBeLessThan(70_000);
@@ -74,7 +74,7 @@ describe("history storage reuse", () => {
     const sizes = [3, 2, 3, 1, 2];
     sizes.forEach((n, c) => {
       b.reset(c, c + 1, n);
-      for (let i = 0; i < n; i++) b.add(ids[i], 0, 10 * c + i, 0, 0, 0);
+      for (let i = 0; i < n; i++) b.add(ids[i]!, 0, 10 * c + i, 0, 0, 0);
       h.appendFrom(b);
     });
     expect(h.snapshot().map((col) => col.rows.map((r) => [r.bucketId, r.writes]))).toEqual([

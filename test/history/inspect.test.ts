@@ -30,8 +30,8 @@ describe("inspectHistory", () => {
       metas: expect.any(Number),
       routes: 1,
       virtualBuckets: 1,
-      fromMs: cols[0].windowStartMs,
-      toMs: cols[2].atMs,
+      fromMs: cols[0]!.windowStartMs,
+      toMs: cols[2]!.atMs,
       bytesPerCell: bytes.length / cols.reduce((n, c) => n + c.rows.length, 0),
       widths: [{ widthMs: 1000, columns: 3 }],
     });

@@ -57,7 +57,7 @@ describe(".kvz integrity", () => {
     const bytewise = (b: Uint8Array, start: number) => {
       let c = 0xffffffff;
       for (let i = start; i < b.length; i++) {
-        c ^= b[i];
+        c ^= b[i]!;
         for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
       }
       return (c ^ 0xffffffff) >>> 0;
@@ -81,7 +81,7 @@ describe(".kvz integrity", () => {
       const [start, end] = regions.find(([a, b]) => i >= a && i < b)!;
       for (const mask of [0x01, 0x80, 0xff]) {
         const bad = file.slice();
-        bad[i] ^= mask;
+        bad[i]! ^= mask;
         const err = rejection(bad);
         expect(err.offset).toBeGreaterThanOrEqual(start);
         expect(err.offset).toBeLessThanOrEqual(end);
@@ -95,7 +95,7 @@ describe(".kvz integrity", () => {
       for (let i = start + 5; i < end - 4; i++) {
         for (const mask of [0x01, 0x40, 0xff]) {
           const bad = file.slice();
-          bad[i] ^= mask;
+          bad[i]! ^= mask;
           putU32(bad, end - 4, crc32c(bad, start, end - 4));
           try {
             const replay = openHistory(bad);

@@ -14,7 +14,7 @@ function move(from: number, to: number, calls: number[]) {
   return (col: StoredColumn) => {
     calls.push(col.atMs);
     const b = new ColumnBuilder().reset(col.windowStartMs, col.atMs, col.n);
-    for (let i = 0; i < col.n; i++) b.add(col.data[i] === from ? to : col.data[i], 0, col.data[2 * col.n + i], 0, 0, 0);
+    for (let i = 0; i < col.n; i++) b.add(col.data[i] === from ? to : col.data[i]!, 0, col.data[2 * col.n + i]!, 0, 0, 0);
     return b.finish();
   };
 }
@@ -22,7 +22,7 @@ function move(from: number, to: number, calls: number[]) {
 describe("lazy history rewrites", () => {
   it("record a rewrite in O(1) and apply it, in order, to each column when first read", () => {
     const h = new History(10);
-    const [a, b, c] = [0, 1, 2].map((i) => h.addMeta(meta(i)));
+    const [a, b, c] = [0, 1, 2].map((i) => h.addMeta(meta(i))) as [number, number, number];
     for (let t = 1; t <= 3; t++) h.append(column(t, a, t));
     const first: number[] = [];
     const second: number[] = [];
@@ -33,7 +33,7 @@ describe("lazy history rewrites", () => {
     expect(h.columns(2, 3).map((col) => col.data[0])).toEqual([c]);
     expect(first).toEqual([2]);
     expect(second).toEqual([2]);
-    expect(h.snapshot().map((col) => [col.rows[0].bucketId, col.rows[0].writes])).toEqual([
+    expect(h.snapshot().map((col) => [col.rows[0]!.bucketId, col.rows[0]!.writes])).toEqual([
       ["route:2", 1],
       ["route:2", 2],
       ["route:2", 3],
@@ -46,13 +46,13 @@ describe("lazy history rewrites", () => {
 
   it("apply every recorded rewrite before meta ids are compacted", () => {
     const h = new History(4);
-    const [a, b] = [0, 1].map((i) => h.addMeta(meta(i)));
+    const [a, b] = [0, 1].map((i) => h.addMeta(meta(i))) as [number, number];
     h.append(column(1, a, 5));
     const calls: number[] = [];
     h.rewrite(move(a, b, calls));
     const remap = h.compactMetas([]);
     expect(Array.from(remap)).toEqual([-1, 0]);
-    expect(h.snapshot()[0].rows[0]).toMatchObject({ bucketId: "route:1", writes: 5 });
+    expect(h.snapshot()[0]!.rows[0]).toMatchObject({ bucketId: "route:1", writes: 5 });
     expect(calls).toEqual([1]);
   });
 

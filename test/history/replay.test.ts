@@ -48,14 +48,14 @@ describe("openHistory(export)", () => {
       s.flush();
     }
     const cols = s.snapshot();
-    const bytes = exportBytes(historyOf(s), s.stepMs, { fromMs: cols[1].atMs, toMs: cols[4].atMs }, 0);
+    const bytes = exportBytes(historyOf(s), s.stepMs, { fromMs: cols[1]!.atMs, toMs: cols[4]!.atMs }, 0);
     const replay = openHistory(bytes);
     expect(replay.snapshot()).toEqual(cols.slice(1, 4));
-    expect(replay.fromMs).toBe(cols[1].windowStartMs);
-    expect(replay.toMs).toBe(cols[3].atMs);
+    expect(replay.fromMs).toBe(cols[1]!.windowStartMs);
+    expect(replay.toMs).toBe(cols[3]!.atMs);
     expect(replay.stepMs).toBe(1000);
     expect(replay.routes).toEqual([
-      { bucketId: "route:1", routeId: 1, start: enc("a"), end: enc("m"), groupId: 7, firstMs: cols[1].atMs, lastMs: cols[3].atMs },
+      { bucketId: "route:1", routeId: 1, start: enc("a"), end: enc("m"), groupId: 7, firstMs: cols[1]!.atMs, lastMs: cols[3]!.atMs },
     ]);
   });
 
@@ -78,7 +78,7 @@ describe("openHistory(export)", () => {
     const sum = (m: Matrix, id: string) => m.rows.find((r) => r.bucket_id === id)!.values;
     const groups = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]];
     for (const id of ["route:1", "route:2"]) {
-      expect(sum(coarse, id)).toEqual(groups.map((g) => g.reduce((a, i) => a + sum(fine, id)[i], 0)));
+      expect(sum(coarse, id)).toEqual(groups.map((g) => g.reduce((a, i) => a + sum(fine, id)[i]!, 0)));
     }
     // A term change inside a coarse column leaves its identity unknown (0/0), as the pivot rules say.
     expect(coarse.rows.find((r) => r.bucket_id === "route:1")!.leader_terms).toEqual([3, 0, 4]);

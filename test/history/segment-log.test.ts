@@ -77,7 +77,7 @@ describe("segment log", () => {
     const { s, step } = recording();
     for (let i = 0; i < 4; i++) step(log);
     log.close();
-    const [file] = segmentFiles(dir);
+    const file = segmentFiles(dir)[0]!;
     const full = readFileSync(join(dir, file));
     const cols = s.snapshot();
     for (let cut = full.length - 1; cut >= 0; cut -= 7) {
@@ -109,9 +109,9 @@ describe("segment log", () => {
     const { s, step } = recording();
     for (let i = 0; i < 5; i++) step(log);
     log.close();
-    const [file] = segmentFiles(dir);
+    const file = segmentFiles(dir)[0]!;
     const bytes = readFileSync(join(dir, file));
-    bytes[Math.floor(bytes.length * 0.6)] ^= 0x20;
+    bytes[Math.floor(bytes.length * 0.6)]! ^= 0x20;
     writeFileSync(join(dir, file), bytes);
     const { log: again, h } = reopened(fs, dir);
     const got = h.snapshot();

@@ -74,7 +74,7 @@ describe("sampler storage", () => {
     a.s.close();
     const b = clocked({ storage: { dir } });
     expect(b.s.snapshot()).toEqual(a.s.snapshot());
-    expect(b.s.snapshot()[0].rows.map((r) => r.bucketId)).toContain("route:9");
+    expect(b.s.snapshot()[0]!.rows.map((r) => r.bucketId)).toContain("route:9");
     b.s.close();
   });
 

@@ -52,14 +52,14 @@ function buildCase(c: MergeCase): { metas: RowMeta[]; cols: StoredColumn[] } {
     const chosen: { id: number; v: number[]; term: number }[] = [];
     for (const r of rows) {
       const id = r.m % metas.length;
-      const m = metas[id];
-      if (chosen.some((x) => x.id === id || (metas[x.id].label === m.label && rangesOverlap(metas[x.id].start, metas[x.id].end, m.start, m.end)))) continue;
+      const m = metas[id]!;
+      if (chosen.some((x) => x.id === id || (metas[x.id]!.label === m.label && rangesOverlap(metas[x.id]!.start, metas[x.id]!.end, m.start, m.end)))) continue;
       if (r.v.every((x) => x === 0)) continue;
       chosen.push({ id, v: r.v, term: r.term });
     }
     chosen.sort((x, y) => x.id - y.id);
     const b = new ColumnBuilder().reset(1000 * t, 1000 * (t + 1), chosen.length);
-    for (const x of chosen) b.add(x.id, x.v[0], x.v[1], x.v[2], x.v[3], x.term);
+    for (const x of chosen) b.add(x.id, x.v[0]!, x.v[1]!, x.v[2]!, x.v[3]!, x.term);
     return b.finish();
   });
   return { metas, cols };
@@ -80,7 +80,7 @@ describe("mergeColumns", () => {
         const probe = new History(1);
         for (const m of metas) probe.addMeta(m);
         probe.append(merged);
-        const out = probe.snapshot()[0];
+        const out = probe.snapshot()[0]!;
         // Model 1: totals of every series are the inputs' sums.
         expect(sums(out.rows)).toEqual(sums(inputs.flatMap((col) => col.rows)));
         // Model 2: no two rows of one label overlap.
@@ -98,7 +98,7 @@ describe("mergeColumns", () => {
         }
         // Model 4: every row of the last input keeps its description.
         for (const r of inputs.at(-1)!.rows) expect(out.rows.some((o) => o.bucketId === r.bucketId)).toBe(true);
-        expect(out.windowStartMs).toBe(cols[0].windowStartMs);
+        expect(out.windowStartMs).toBe(cols[0]!.windowStartMs);
         expect(out.atMs).toBe(cols.at(-1)!.atMs);
       }),
       { numRuns: 300 },
@@ -131,7 +131,7 @@ describe("sampler tiers", () => {
         let bounds: (number | null)[] = [null, 60, 120, 180, null];
         let ids = [1, 2, 3, 4];
         let next = 5;
-        const register = () => ids.forEach((id, i) => s.registerRoute(id, key(bounds[i]), key(bounds[i + 1]), 1 + (id % 3)));
+        const register = () => ids.forEach((id, i) => s.registerRoute(id, key(bounds[i]!), key(bounds[i + 1]!), 1 + (id % 3)));
         register();
         const flushed: { atMs: number; sums: number[] }[] = [];
         // Merged columns never overlap when merged. (Later, replaceRoutes may add an overlap to any
@@ -145,7 +145,7 @@ describe("sampler tiers", () => {
             for (let j = 0; j < 12; j++) {
               const kk = (op.seed * 7 + j * 37) % 256;
               const r = bounds.findIndex((b, i) => i > 0 && (b === null || kk < b)) - 1;
-              s.observeKey(ids[r], (j % 2) as 0 | 1, Uint8Array.of(kk, j), j * 3, j % 3 === 0 ? "x" : "");
+              s.observeKey(ids[r]!, (j % 2) as 0 | 1, Uint8Array.of(kk, j), j * 3, j % 3 === 0 ? "x" : "");
             }
           } else if (op.kind === "split") {
             const i = ids.length - 1;
@@ -154,8 +154,8 @@ describe("sampler tiers", () => {
             if (mid < 250) {
               const a = next++;
               const b = next++;
-              s.replaceRoutes([ids[i]], [
-                { routeId: a, start: key(bounds[i]), end: key(mid) },
+              s.replaceRoutes([ids[i]!], [
+                { routeId: a, start: key(bounds[i]!), end: key(mid) },
                 { routeId: b, start: key(mid), end: null },
               ]);
               bounds = [...bounds.slice(0, i + 1), mid, null];
@@ -163,15 +163,15 @@ describe("sampler tiers", () => {
             }
           } else if (op.kind === "merge" && ids.length > 2) {
             const a = next++;
-            s.replaceRoutes([ids[0], ids[1]], [{ routeId: a, start: null, end: key(bounds[2]) }]);
+            s.replaceRoutes([ids[0]!, ids[1]!], [{ routeId: a, start: null, end: key(bounds[2]!) }]);
             bounds = [null, ...bounds.slice(2)];
             ids = [a, ...ids.slice(2)];
           } else if (op.kind === "move") {
             // Re-registration with another range (no re-homing): older columns keep the old rows.
-            const gone = ids[0];
+            const gone = ids[0]!;
             s.removeRoute(gone);
             ids[0] = next++;
-            s.registerRoute(ids[0], null, key(bounds[1]), 2);
+            s.registerRoute(ids[0], null, key(bounds[1]!), 2);
           } else if (op.kind === "flush") {
             for (let n = 0; n < op.n; n++) {
               tick(1000);
@@ -183,20 +183,20 @@ describe("sampler tiers", () => {
           }
         }
         const cols = s.snapshot();
-        for (let i = 1; i < cols.length; i++) expect(cols[i].atMs).toBeGreaterThan(cols[i - 1].atMs);
+        for (let i = 1; i < cols.length; i++) expect(cols[i]!.atMs).toBeGreaterThan(cols[i - 1]!.atMs);
         for (const col of cols) {
           // What was flushed in this column's window, summed: exact whatever re-homing and merging did.
           const inputs = flushed.filter((f) => f.atMs > col.windowStartMs && f.atMs <= col.atMs);
           expect(inputs.length).toBeGreaterThan(0);
-          expect(sums(col.rows)).toEqual(SERIES.map((_, f) => inputs.reduce((n, x) => n + x.sums[f], 0)));
+          expect(sums(col.rows)).toEqual(SERIES.map((_, f) => inputs.reduce((n, x) => n + x.sums[f]!, 0)));
           // A merged column holds one interval of a tier's step (tier 1's intervals nest in tier 2's).
-          if (inputs.length === 2) expect(Math.ceil(inputs[0].atMs / 2000)).toBe(Math.ceil(col.atMs / 2000));
-          expect(Math.ceil(inputs[0].atMs / 6000)).toBe(Math.ceil(col.atMs / 6000));
+          if (inputs.length === 2) expect(Math.ceil(inputs[0]!.atMs / 2000)).toBe(Math.ceil(col.atMs / 2000));
+          expect(Math.ceil(inputs[0]!.atMs / 6000)).toBe(Math.ceil(col.atMs / 6000));
         }
         expect(mergedOverlaps).toEqual([]);
         // Nothing dropped yet (the chain holds 3 + (3 + 2) + (4 + 3) columns): every flush is in some column.
         if (flushed.length <= 3 + 3 * 2 + 4 * 6) {
-          expect(sums(cols.flatMap((c) => c.rows))).toEqual(SERIES.map((_, f) => flushed.reduce((n, x) => n + x.sums[f], 0)));
+          expect(sums(cols.flatMap((c) => c.rows))).toEqual(SERIES.map((_, f) => flushed.reduce((n, x) => n + x.sums[f]!, 0)));
         }
       }),
       { numRuns: 150 },
@@ -260,7 +260,7 @@ describe("sampler tiers", () => {
     const cols = s.snapshot();
     // The oldest columns are gone; what is kept adds up to the flushes it spans.
     const kept = cols.reduce((n, c) => n + c.rows.reduce((a, r) => a + r.writes, 0), 0);
-    expect(kept).toBe((cols.at(-1)!.atMs - cols[0].windowStartMs) / 1000);
+    expect(kept).toBe((cols.at(-1)!.atMs - cols[0]!.windowStartMs) / 1000);
     expect(kept).toBeLessThan(written);
   });
 });

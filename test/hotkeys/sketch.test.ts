@@ -19,7 +19,7 @@ function referenceSpaceSaving(stream: string[], m: number): Map<string, number> 
     } else if (entries.length < m) {
       entries.push({ key, count: 1, stamp: seq });
     } else {
-      let min = entries[0];
+      let min = entries[0]!;
       for (const e of entries) if (e.count < min.count || (e.count === min.count && e.stamp < min.stamp)) min = e;
       min.key = key;
       min.count++;

@@ -52,7 +52,7 @@ describe("HotKeyTracker", () => {
     expect(r.sample_rate).toBe(16);
     expect(r.error_bound).toBe((16 * r.sampled_n) / 8);
     for (const k of r.keys) expect(k.count % 16).toBe(0);
-    expect(r.keys[0].key_b64).toBe(b64("hot"));
+    expect(r.keys[0]!.key_b64).toBe(b64("hot"));
     expect(r.keys.reduce((s, k) => s + k.count, 0)).toBe(16 * r.sampled_n);
   });
 

@@ -111,7 +111,7 @@ describe("attachCoordinator from worker threads", () => {
     expect(wrong.slice(0, 5)).toEqual([]);
     expect(answers).toBeGreaterThan(50_000);
     const sent = [0, 0, 0, 0];
-    for (const r of done) for (let i = 0; i < 4; i++) sent[i] += r.tally[i]!;
+    for (const r of done) for (let i = 0; i < 4; i++) sent[i]! += r.tally[i]!;
     expect(historyTotals(sampler)).toEqual(sent);
     const m = sampler.workerMisses();
     expect([m.reads, m.writes]).toEqual([0, 0]);

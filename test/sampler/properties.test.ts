@@ -170,7 +170,7 @@ describe("sampler properties", () => {
             tick(1);
             s.flush();
             const cols = s.snapshot();
-            const rows = cols[cols.length - 1].rows;
+            const rows = cols[cols.length - 1]!.rows;
             assertProperAxis(rows);
             checkColumn(rows, pending, everFolded, labelled);
             // A bucket formed only to settle a hand split's counts does not stay.

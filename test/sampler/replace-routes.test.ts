@@ -18,18 +18,18 @@ describe("replaceRoutes (split/merge continuity)", () => {
       { routeId: 2, start: enc("c"), end: enc("e"), groupId: 3 },
     ]);
     expect(totals(s.snapshot())).toEqual(before);
-    const past = s.snapshot()[0].rows;
+    const past = s.snapshot()[0]!.rows;
     assertProperAxis(past);
     expect(past.map((r) => [r.bucketId, r.writes])).toEqual([
       ["route:1", 5],
       ["route:2", 5],
       ["route:9", 1],
     ]);
-    expect(past[1].start).toEqual(enc("c"));
+    expect(past[1]!.start).toEqual(enc("c"));
     s.observe(2, Op.Write, 1);
     tick();
     s.flush();
-    const now = s.snapshot()[1].rows;
+    const now = s.snapshot()[1]!.rows;
     assertProperAxis(now);
     expect(now.reduce((a, r) => a + r.writes, 0)).toBe(2);
     expect(now.map((r) => r.bucketId)).toEqual(["route:1", "route:2"].filter((id) => now.some((r) => r.bucketId === id)));
@@ -45,7 +45,7 @@ describe("replaceRoutes (split/merge continuity)", () => {
     tick();
     s.flush();
     s.replaceRoutes([1, 2], [{ routeId: 3, start: null, end: null }]);
-    const rows = s.snapshot()[0].rows;
+    const rows = s.snapshot()[0]!.rows;
     expect(rows.map((r) => [r.bucketId, r.reads, r.readBytes])).toEqual([["route:3", 3, 8]]);
     s.observe(1, Op.Read, 1); // old ids are gone
     expect(s.stats().misses).toBe(1);

@@ -105,7 +105,7 @@ describe("observe", () => {
     tick();
     s.flush();
     expect(s.stats().misses).toBe(2);
-    expect(s.snapshot()[0].rows).toEqual([]);
+    expect(s.snapshot()[0]!.rows).toEqual([]);
   });
 
   it("works for route ids beyond the dense lookup range", () => {
@@ -132,10 +132,10 @@ describe("flush and history", () => {
     s.observe(1, Op.Read, 1);
     tick();
     s.flush();
-    const rows = s.snapshot()[0].rows;
+    const rows = s.snapshot()[0]!.rows;
     expect(rows.map((r) => r.bucketId)).toEqual(["route:1", "route:3"]);
-    expect(rows[0].start).toBeNull();
-    expect(rows[1].end).toBeNull();
+    expect(rows[0]!.start).toBeNull();
+    expect(rows[1]!.end).toBeNull();
   });
 
   it("stamps windows from creation, then from the previous flush, else at − step", () => {
@@ -163,7 +163,7 @@ describe("flush and history", () => {
       s.flush();
     }
     const cols = s.snapshot();
-    expect(cols.map((c) => c.rows[0].readBytes)).toEqual([3, 4, 5]);
+    expect(cols.map((c) => c.rows[0]!.readBytes)).toEqual([3, 4, 5]);
     expect(s.stats().columns).toBe(3);
   });
 
@@ -181,13 +181,13 @@ describe("flush and history", () => {
     expect(s.snapshot(ats[2]).map((c) => c.atMs)).toEqual([ats[2], ats[3]]);
     expect(s.snapshot(undefined, ats[1]).map((c) => c.atMs)).toEqual([ats[0]]);
     const first = s.snapshot();
-    first[0].rows[0].writes = 999;
-    first[0].rows[0].start![0] = 0;
-    first[0].rows[0].memberRoutes.push(5);
+    first[0]!.rows[0]!.writes = 999;
+    first[0]!.rows[0]!.start![0] = 0;
+    first[0]!.rows[0]!.memberRoutes.push(5);
     const again = s.snapshot();
-    expect(again[0].rows[0].writes).toBe(1);
-    expect(again[0].rows[0].start).toEqual(enc("a"));
-    expect(again[0].rows[0].memberRoutes).toEqual([1]);
+    expect(again[0]!.rows[0]!.writes).toBe(1);
+    expect(again[0]!.rows[0]!.start).toEqual(enc("a"));
+    expect(again[0]!.rows[0]!.memberRoutes).toEqual([1]);
     expect(() => s.snapshot("x" as unknown as number)).toThrow(TypeError);
   });
 
@@ -199,7 +199,7 @@ describe("flush and history", () => {
     s.observe(1, Op.Write, 2 ** 31 - 1, 2 ** 31 - 1);
     tick();
     s.flush();
-    expect(s.snapshot()[0].rows[0].writeBytes).toBe(3 * 2 * (2 ** 31 - 1));
+    expect(s.snapshot()[0]!.rows[0]!.writeBytes).toBe(3 * 2 * (2 ** 31 - 1));
   });
 
   it("publishes each flushed column to listeners until they unsubscribe", () => {
@@ -230,7 +230,7 @@ describe("removal and grace", () => {
     s.observe(1, Op.Write, 1);
     tick();
     s.flush();
-    expect(s.snapshot()[0].rows.map((r) => r.writes)).toEqual([1]);
+    expect(s.snapshot()[0]!.rows.map((r) => r.writes)).toEqual([1]);
     expect(s.stats().misses).toBe(1);
     expect(() => s.removeRoute(1)).not.toThrow();
   });
@@ -244,9 +244,9 @@ describe("removal and grace", () => {
     s.observe(1, Op.Write, 1);
     tick();
     s.flush();
-    const rows = s.snapshot()[0].rows;
+    const rows = s.snapshot()[0]!.rows;
     expect(rows).toHaveLength(1);
-    expect(rows[0].writes).toBe(2);
+    expect(rows[0]!.writes).toBe(2);
   });
 
   it("a different route on a removed route's range takes over its pending counts", () => {
@@ -258,7 +258,7 @@ describe("removal and grace", () => {
     s.observe(2, Op.Write, 1);
     tick();
     s.flush();
-    const rows = s.snapshot()[0].rows;
+    const rows = s.snapshot()[0]!.rows;
     assertProperAxis(rows);
     expect(rows.map((r) => [r.bucketId, r.writes])).toEqual([["route:2", 2]]);
   });
@@ -291,7 +291,7 @@ describe("leader terms and labels", () => {
     s.setLeaderTerm(5, 2);
     tick();
     s.flush();
-    const rows = s.snapshot()[0].rows;
+    const rows = s.snapshot()[0]!.rows;
     expect(rows.map((r) => [r.groupId, r.leaderTerm])).toEqual([
       [5, 2],
       [0, 0],
@@ -311,7 +311,7 @@ describe("leader terms and labels", () => {
     s.observeKey(1, Op.Read, enc("a"), 0, "unknown"); // unknown labels count unlabelled
     tick();
     s.flush();
-    const rows = s.snapshot()[0].rows;
+    const rows = s.snapshot()[0]!.rows;
     expect(rows.map((r) => [r.bucketId, r.label, r.reads])).toEqual([
       ["route:1", "", 2],
       ["route:1:redis", "redis", 1],
@@ -325,7 +325,7 @@ describe("leader terms and labels", () => {
     s.observeKey(1, Op.Read, enc("a"), 0, "redis");
     tick();
     s.flush();
-    expect(s.snapshot()[0].rows.map((r) => r.bucketId)).toEqual(["route:1"]);
+    expect(s.snapshot()[0]!.rows.map((r) => r.bucketId)).toEqual(["route:1"]);
   });
 });
 
@@ -336,16 +336,16 @@ describe("sub-range bucketing", () => {
     for (const k of [0x00, 0x0f, 0x10, 0x25, 0x3f]) s.observeKey(1, Op.Write, bytes(k));
     tick();
     s.flush();
-    const rows = s.snapshot()[0].rows;
+    const rows = s.snapshot()[0]!.rows;
     expect(rows.map((r) => [r.bucketId, r.writes])).toEqual([
       ["route:1#0", 2],
       ["route:1#1", 1],
       ["route:1#2", 1],
       ["route:1#3", 1],
     ]);
-    expect(rows[1].start).toEqual(bytes(0x10));
-    expect(rows[0].start).toEqual(bytes(0x00));
-    expect(rows[3].end).toEqual(bytes(0x40));
+    expect(rows[1]!.start).toEqual(bytes(0x10));
+    expect(rows[0]!.start).toEqual(bytes(0x00));
+    expect(rows[3]!.end).toEqual(bytes(0x40));
     expect(rows.every((r) => r.subBucketCount === 4)).toBe(true);
   });
 
@@ -357,7 +357,7 @@ describe("sub-range bucketing", () => {
     s.observe(1, Op.Read, 9);
     tick();
     s.flush();
-    const rows = s.snapshot()[0].rows;
+    const rows = s.snapshot()[0]!.rows;
     expect(rows.map((r) => [r.subBucket, r.reads])).toEqual([
       [0, 2],
       [3, 1],
@@ -371,7 +371,7 @@ describe("sub-range bucketing", () => {
     s.observeKey(1, Op.Read, enc("y"));
     tick();
     s.flush();
-    expect(s.snapshot()[0].rows.map((r) => r.bucketId)).toEqual(["route:1"]);
+    expect(s.snapshot()[0]!.rows.map((r) => r.bucketId)).toEqual(["route:1"]);
   });
 });
 

@@ -19,10 +19,10 @@ describe("virtual buckets", () => {
     s.observe(1, Op.Write, 1);
     tick();
     s.flush();
-    const rows = s.snapshot()[1].rows;
+    const rows = s.snapshot()[1]!.rows;
     assertProperAxis(rows);
     expect(rows.map((r) => r.bucketId)).toEqual(["route:1", "virtual:18446744073709551615"]);
-    const vb = rows[1];
+    const vb = rows[1]!;
     expect(vb.aggregate).toBe(true);
     expect(vb.routeId).toBeNull();
     expect(vb.groupId).toBe(0);
@@ -43,10 +43,10 @@ describe("virtual buckets", () => {
     s.observe(2, Op.Read, 1);
     tick();
     s.flush();
-    const rows = s.snapshot()[0].rows;
+    const rows = s.snapshot()[0]!.rows;
     assertProperAxis(rows);
     expect(rows).toHaveLength(1);
-    expect([rows[0].reads, rows[0].readBytes]).toEqual([2, 6]);
+    expect([rows[0]!.reads, rows[0]!.readBytes]).toEqual([2, 6]);
   });
 
   it("caps listed members but keeps the true count; ids count down from 2^64 − 1", () => {
@@ -55,7 +55,7 @@ describe("virtual buckets", () => {
     for (let i = 0; i < 6; i++) s.observe(i, Op.Write, 1);
     tick();
     s.flush();
-    const rows = s.snapshot()[0].rows;
+    const rows = s.snapshot()[0]!.rows;
     assertProperAxis(rows);
     expect(totals(s.snapshot()).writes).toBe(6);
     const vbs = rows.filter((r) => r.aggregate);

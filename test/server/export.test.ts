@@ -58,9 +58,9 @@ describe("export endpoint", () => {
     const sampler = recordedSampler();
     const cols = sampler.snapshot();
     const { url } = await startServer({ sampler });
-    const q = `?from_unix_ms=${cols[2].atMs}&to_unix_ms=${cols[4].atMs}`;
+    const q = `?from_unix_ms=${cols[2]!.atMs}&to_unix_ms=${cols[4]!.atMs}`;
     const { res, bytes } = await fetchBytes(url + EXPORT + q);
-    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="keyviz-${cols[2].atMs}-${cols[4].atMs}.kvz"`);
+    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="keyviz-${cols[2]!.atMs}-${cols[4]!.atMs}.kvz"`);
     expect(openHistory(bytes).snapshot()).toEqual(cols.slice(2, 4));
     const head = await fetchBytes(url + EXPORT + q, { method: "HEAD" });
     expect(head.res.status).toBe(200);

@@ -48,13 +48,13 @@ export class IndexMirror {
     for (let i = 0; i < layout.labels; i++) slots.push(labelSlots[i] ?? slot);
     // The count first: a worker that reads the new entry must find the new slot's count.
     words[layout.kOf + slot] = k;
-    for (const s of slots) this.pointers[s]++;
+    for (const s of slots) this.pointers[s]!++;
     this.deferred.delete(routeId);
     this.unpoint(routeId);
     // Entries are the slot's first counter word + 1 (layout.ts), so observe needs no multiply.
     const stride = layout.maxK * CELL_WORDS;
     for (let li = 0; li < slots.length; li++)
-      words[layout.index + li * layout.idLimit + routeId] = slots[li] * stride + 1;
+      words[layout.index + li * layout.idLimit + routeId] = slots[li]! * stride + 1;
     this.pointed.set(routeId, slots);
     this.dirty = true;
   }
@@ -105,7 +105,7 @@ export class IndexMirror {
     if (before === undefined) return;
     this.pointed.delete(routeId);
     const next = (this.epoch + 1) | 0;
-    for (const s of before) if (--this.pointers[s] === 0) this.unpointedAt[s] = next;
+    for (const s of before) if (--this.pointers[s]! === 0) this.unpointedAt[s] = next;
   }
 
   /** Announces the index writes since the last call to workers (one epoch step). */
@@ -118,7 +118,7 @@ export class IndexMirror {
   /** True when no index entry points at `slot` and every live worker has seen that (epoch ≥ `seen`). */
   settled(slot: number, seen: number | null): boolean {
     if (this.pointers[slot] !== 0) return false;
-    return seen === null || ((seen - this.unpointedAt[slot]) | 0) >= 0;
+    return seen === null || ((seen - this.unpointedAt[slot]!) | 0) >= 0;
   }
 }
 

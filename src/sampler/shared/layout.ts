@@ -151,11 +151,11 @@ export function readHandle(handle: unknown): { handle: WorkerHandle; layout: Lay
   if (Atomics.load(head, H_MAGIC) !== MAGIC)
     throw new TypeError("attachSampler: handle.memory is not a keyviz shared sampler memory");
   const layout = computeLayout({
-    maxWorkers: head[H_WORKERS],
-    slots: head[H_SLOTS],
-    maxK: head[H_MAX_K],
-    labels: head[H_LABELS],
-    idLimit: head[H_ID_LIMIT],
+    maxWorkers: head[H_WORKERS]!,
+    slots: head[H_SLOTS]!,
+    maxK: head[H_MAX_K]!,
+    labels: head[H_LABELS]!,
+    idLimit: head[H_ID_LIMIT]!,
   });
   if (layout.totalBytes > bytes || layout.labels !== h.labels.length) {
     throw new TypeError("attachSampler: handle.memory does not match its header (corrupt handle)");

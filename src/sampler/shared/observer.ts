@@ -80,7 +80,7 @@ export class SharedObserver {
       { length: layout.labels + 1 },
       (_, li) => new Int32Array(buffer, (layout.index + li * layout.idLimit) * 4, layout.idLimit),
     );
-    this.idx0 = this.index[0];
+    this.idx0 = this.index[0]!;
     this.kOf = new Int32Array(buffer, layout.kOf * 4, layout.slots);
     this.slotStride = layout.maxK * CELL_WORDS;
     this.missAt = layout.cells * CELL_WORDS;

@@ -54,7 +54,7 @@ export class ForwardingCounters extends Counters {
   /** The cell late counts of `cell` belong to: its forward chain's end. */
   target(cell: number): number {
     let c = cell;
-    for (let f = this.forward[c]; f >= 0; f = this.forward[c]) c = f;
+    for (let f = this.forward[c]!; f >= 0; f = this.forward[c]!) c = f;
     return c;
   }
 }

@@ -415,10 +415,10 @@ export class SharedCounting implements SlotGate, WorkerGrace {
   }
 
   private addMisses(v: readonly number[]): void {
-    this.misses.reads += v[0];
-    this.misses.writes += v[1];
-    this.misses.readBytes += v[2];
-    this.misses.writeBytes += v[3];
+    this.misses.reads += v[0]!;
+    this.misses.writes += v[1]!;
+    this.misses.readBytes += v[2]!;
+    this.misses.writeBytes += v[3]!;
   }
 
   /** The sampler is closed: no more periodic harvests (the last flush harvested everything). */

@@ -55,7 +55,7 @@ export function publishRange(v: RangeViews, slot: number, start: Key, end: Key, 
 /** The sub-bucket of `key` in `slot`'s published range of `k` (> 1) sub-buckets. */
 export function subBucketOf(v: RangeViews, slot: number, k: number, key: Uint8Array): number {
   const { layout } = v;
-  const p = v.words[layout.prefix + slot];
+  const p = v.words[layout.prefix + slot]!;
   if (p > 0) {
     // prefixSide against the published start bytes, without a subarray per call.
     const pb = layout.pbytes + slot * PREFIX_CAP;
@@ -76,8 +76,8 @@ export function subBucketOf(v: RangeViews, slot: number, k: number, key: Uint8Ar
   let b = k - 1;
   while (a < b) {
     const m = (a + b) >> 1;
-    const eh = e[at + m * 2];
-    if (eh < hi || (eh === hi && e[at + m * 2 + 1] <= lo)) a = m + 1;
+    const eh = e[at + m * 2]!;
+    if (eh < hi || (eh === hi && e[at + m * 2 + 1]! <= lo)) a = m + 1;
     else b = m;
   }
   return a;

@@ -217,7 +217,7 @@ export function rowSums(values: Float64Array, stride: number, w: GridWindow): Fl
 export function columnSums(values: Float64Array, stride: number, w: GridWindow): Float64Array {
   const out = new Float64Array(w.c1 - w.c0);
   for (let r = w.r0; r < w.r1; r++) {
-    for (let c = w.c0, at = r * stride + c; c < w.c1; c++, at++) out[c - w.c0] += values[at]!;
+    for (let c = w.c0, at = r * stride + c; c < w.c1; c++, at++) out[c - w.c0]! += values[at]!;
   }
   return out;
 }

@@ -53,10 +53,10 @@ export function historyTotals(sampler: Sampler): number[] {
   const t = [0, 0, 0, 0];
   for (const col of sampler.snapshot()) {
     for (const r of col.rows) {
-      t[0] += r.reads;
-      t[1] += r.writes;
-      t[2] += r.readBytes;
-      t[3] += r.writeBytes;
+      t[0]! += r.reads;
+      t[1]! += r.writes;
+      t[2]! += r.readBytes;
+      t[3]! += r.writeBytes;
     }
   }
   return t;
@@ -65,7 +65,7 @@ export function historyTotals(sampler: Sampler): number[] {
 /** Sum of the workers' tallies per series. */
 export function tallyTotals(hammers: readonly Hammer[]): number[] {
   const t = [0, 0, 0, 0];
-  for (const h of hammers) for (let i = 0; i < 4; i++) t[i] += h.tally[i];
+  for (const h of hammers) for (let i = 0; i < 4; i++) t[i]! += h.tally[i]!;
   return t;
 }
 

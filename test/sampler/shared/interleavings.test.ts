@@ -128,8 +128,8 @@ function run(sampler: Sampler, events: Ev[], seed: number): void {
   const landed: Read[] = [];
   const finish = (w: SteppedWorker, op: 0 | 1, bytes: number, sub: number) => {
     const p = w.write(op, bytes, sub);
-    sent[op] += 1;
-    sent[2 + op] += bytes;
+    sent[op]! += 1;
+    sent[2 + op]! += bytes;
     if (p.entry > 0) landed.push(p);
   };
   // A merge re-homes the old routes' stored rows; a later split draws them anywhere in the merged

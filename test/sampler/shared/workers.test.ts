@@ -66,7 +66,7 @@ describe("shared sampler with worker threads", () => {
     const sent = tallyTotals(hammers);
     const counted = historyTotals(sampler);
     const missed = missTotals(sampler);
-    expect(sent[0] + sent[1]).toBeGreaterThan(100_000);
+    expect(sent[0]! + sent[1]!).toBeGreaterThan(100_000);
     expect(counted.map((c, i) => c + missed[i]!)).toEqual(sent);
     expect(missed[0]! + missed[1]!).toBeGreaterThan(0);
     expect(sampler.stats().misses).toBe(missed[0]! + missed[1]!);
