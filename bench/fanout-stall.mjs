@@ -63,7 +63,9 @@ async function parent() {
   console.log("longest-stall-ms  healthz-max-wait-ms  fan-out-wall-ms  answer-bytes  dist");
   for (const [dist, rs] of results) {
     const col = (k, w) => String(median(rs.map((x) => x[k]))).padStart(w);
-    console.log(`${col("stallMs", 16)}  ${col("healthzMaxMs", 19)}  ${col("wallMs", 15)}  ${col("bytes", 12)}  ${dist}`);
+    console.log(
+      `${col("stallMs", 16)}  ${col("healthzMaxMs", 19)}  ${col("wallMs", 15)}  ${col("bytes", 12)}  ${dist}`,
+    );
   }
 }
 
@@ -79,8 +81,16 @@ async function peer(targetMb) {
 
 async function server(dist, peerUrl) {
   const { createServer } = await import(pathToFileURL(path.join(dist, "server/index.js")).href);
-  const sampler = { matrix: (q) => ({ column_unix_ms: [], rows: [], series: q.series, generated_at: new Date(0).toISOString() }), onFlush: () => () => {} };
-  const srv = createServer({ sampler, peers: [peerUrl], fanoutTimeoutMs: 120_000, logger: { info() {}, warn() {}, error() {} } });
+  const sampler = {
+    matrix: (q) => ({ column_unix_ms: [], rows: [], series: q.series, generated_at: new Date(0).toISOString() }),
+    onFlush: () => () => {},
+  };
+  const srv = createServer({
+    sampler,
+    peers: [peerUrl],
+    fanoutTimeoutMs: 120_000,
+    logger: { info() {}, warn() {}, error() {} },
+  });
   const { port } = await srv.listen();
   let last = performance.now();
   let stall = 0;

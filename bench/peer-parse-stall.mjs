@@ -30,7 +30,9 @@ function parent() {
   const results = Object.fromEntries(VARIANTS.map((v) => [v, []]));
   for (let r = 0; r < rounds; r++) {
     for (const v of VARIANTS) {
-      const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", v, "--mb", String(mb)], { encoding: "utf8" });
+      const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", v, "--mb", String(mb)], {
+        encoding: "utf8",
+      });
       if (out.status !== 0) throw new Error(`${v} failed: ${out.stderr}`);
       results[v].push(JSON.parse(out.stdout.trim().split("\n").pop()));
     }
@@ -40,7 +42,9 @@ function parent() {
   console.log("variant      longest-stall-ms  wall-ms  body-bytes");
   for (const v of VARIANTS) {
     const rs = results[v];
-    console.log(`${v.padEnd(12)} ${String(median(rs.map((x) => x.stallMs))).padStart(16)} ${String(median(rs.map((x) => x.wallMs))).padStart(8)}  ${rs[0].bytes}`);
+    console.log(
+      `${v.padEnd(12)} ${String(median(rs.map((x) => x.stallMs))).padStart(16)} ${String(median(rs.map((x) => x.wallMs))).padStart(8)}  ${rs[0].bytes}`,
+    );
   }
 }
 
@@ -56,8 +60,16 @@ async function child(variant, targetMb) {
   let work;
   if (variant === "fan-out") {
     const { createServer } = await import(new URL("server/index.js", dist).href);
-    const sampler = { matrix: (q) => ({ column_unix_ms: [], rows: [], series: q.series, generated_at: new Date(0).toISOString() }), onFlush: () => () => {} };
-    const server = createServer({ sampler, peers: [peerUrl], fanoutTimeoutMs: 60_000, logger: { info() {}, warn() {}, error() {} } });
+    const sampler = {
+      matrix: (q) => ({ column_unix_ms: [], rows: [], series: q.series, generated_at: new Date(0).toISOString() }),
+      onFlush: () => () => {},
+    };
+    const server = createServer({
+      sampler,
+      peers: [peerUrl],
+      fanoutTimeoutMs: 60_000,
+      logger: { info() {}, warn() {}, error() {} },
+    });
     const { port } = await server.listen();
     work = async () => {
       const res = await fetch(`http://127.0.0.1:${port}/admin/api/v1/keyviz/matrix`);

@@ -6,5 +6,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const run = fileURLToPath(new URL("./run.mjs", import.meta.url));
-const child = spawnSync(process.execPath, [run, "--only", "routing,coordinator", ...process.argv.slice(2)], { stdio: "inherit" });
+const child = spawnSync(process.execPath, [run, "--only", "routing,coordinator", ...process.argv.slice(2)], {
+  stdio: "inherit",
+});
 process.exit(child.status ?? 1);

@@ -21,7 +21,16 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { CATALOG, select } from "./lib/catalog.mjs";
-import { formatValue, footnotes, markdownTable, mergeResults, resultsJson, rowsFromResults, summarize, textTable } from "./lib/report.mjs";
+import {
+  formatValue,
+  footnotes,
+  markdownTable,
+  mergeResults,
+  resultsJson,
+  rowsFromResults,
+  summarize,
+  textTable,
+} from "./lib/report.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const CHILD_TIMEOUT_MS = 300_000;
@@ -53,22 +62,40 @@ function parseArgs(argv) {
 /** The dist directory to benchmark, building a private copy first with --build. */
 function resolveDist(opts) {
   if (opts.build) {
-    const wasmMissing = readdirSync(`${root}assembly`).some((f) => f.endsWith(".ts") && !existsSync(`${root}src/wasm/${f.replace(/\.ts$/, ".wasm.ts")}`));
+    const wasmMissing = readdirSync(`${root}assembly`).some(
+      (f) => f.endsWith(".ts") && !existsSync(`${root}src/wasm/${f.replace(/\.ts$/, ".wasm.ts")}`),
+    );
     if (wasmMissing) execFileSync(process.execPath, ["scripts/build-wasm.mjs"], { cwd: root, stdio: "inherit" });
     const out = `${root}bench/out/dist`;
     console.error(`building the package into ${out} …`);
     // tsc exits non-zero on type errors anywhere but still emits; the import check below decides.
-    spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json", "--outDir", out], { cwd: root, stdio: "inherit" });
+    spawnSync(
+      process.execPath,
+      [`${root}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json", "--outDir", out],
+      { cwd: root, stdio: "inherit" },
+    );
     return out;
   }
   return opts.dist ?? `${root}dist`;
 }
 
 function runChild(variant, env) {
-  const args = [...(variant.nodeArgs ?? []), "--max-old-space-size=6144", `${root}bench/variants/${variant.file}.mjs`, variant.name];
-  const child = spawnSync(process.execPath, args, { encoding: "utf8", env, timeout: CHILD_TIMEOUT_MS, maxBuffer: 16 * 2 ** 20 });
+  const args = [
+    ...(variant.nodeArgs ?? []),
+    "--max-old-space-size=6144",
+    `${root}bench/variants/${variant.file}.mjs`,
+    variant.name,
+  ];
+  const child = spawnSync(process.execPath, args, {
+    encoding: "utf8",
+    env,
+    timeout: CHILD_TIMEOUT_MS,
+    maxBuffer: 16 * 2 ** 20,
+  });
   if (child.status !== 0) {
-    const why = child.error ? child.error.message : (child.stderr || `exit ${child.status}`).trim().split("\n").slice(-3).join(" | ");
+    const why = child.error
+      ? child.error.message
+      : (child.stderr || `exit ${child.status}`).trim().split("\n").slice(-3).join(" | ");
     return { error: why };
   }
   try {
@@ -97,7 +124,9 @@ function updateDocs(results) {
     start,
     `Run ${when(runs[0].date)} · Node ${m.node} · ${m.cpu} × ${m.cores} · ` +
       `clock: ${results.settings.clock} · rounds: ${results.settings.rounds} · ` +
-      (partial.length ? `later partial runs: ${partial.join("; ")}` : `load average at start ${m.loadavgAtStart.join(" / ")} · ${results.elapsedSeconds} s`),
+      (partial.length
+        ? `later partial runs: ${partial.join("; ")}`
+        : `load average at start ${m.loadavgAtStart.join(" / ")} · ${results.elapsedSeconds} s`),
     "",
     markdownTable(rows),
     ...(notes.length ? ["", ...notes.map((n) => `- ${n}`)] : []),
@@ -149,17 +178,28 @@ async function main() {
   console.log(`\nkeyviz benchmarks — median of rounds, one process per variant per round (clock: ${opts.clock})`);
   console.log(textTable(rows));
   for (const n of footnotes(rows)) console.log(`  ${n}`);
-  console.log(`\n${Math.round(elapsedS)} s; load average ${loadAtStart.join(" / ")} at start, ${out.machine.loadavg.join(" / ")} at end`);
+  console.log(
+    `\n${Math.round(elapsedS)} s; load average ${loadAtStart.join(" / ")} at start, ${out.machine.loadavg.join(" / ")} at end`,
+  );
 
   const full = opts.only.length === 0;
   mkdirSync(`${root}bench/out`, { recursive: true });
   writeFileSync(`${root}bench/out/last-run.json`, JSON.stringify(out, null, 2) + "\n");
   const published = `${root}bench/results.json`;
   if (full || opts.write) {
-    const merged = full || !existsSync(published) ? out : mergeResults(JSON.parse(readFileSync(published, "utf8")), out, CATALOG.map((v) => v.name));
+    const merged =
+      full || !existsSync(published)
+        ? out
+        : mergeResults(
+            JSON.parse(readFileSync(published, "utf8")),
+            out,
+            CATALOG.map((v) => v.name),
+          );
     writeFileSync(published, JSON.stringify(merged, null, 2) + "\n");
     updateDocs(merged);
-    console.log(`wrote bench/results.json and the table in docs/benchmarks.md${full ? "" : " (merged into the last full run)"}`);
+    console.log(
+      `wrote bench/results.json and the table in docs/benchmarks.md${full ? "" : " (merged into the last full run)"}`,
+    );
   } else {
     console.log("partial run: wrote bench/out/last-run.json (use --write to publish it)");
   }

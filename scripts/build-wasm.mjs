@@ -50,7 +50,8 @@ function interfaceMembers(dts, moduleName) {
       members.push("  /** The module's linear memory. */\n  readonly memory: WebAssembly.Memory;");
       continue;
     }
-    if (!decl.includes("export function ")) throw new Error(`asc bindings for ${moduleName}: unexpected declaration\n${decl}`);
+    if (!decl.includes("export function "))
+      throw new Error(`asc bindings for ${moduleName}: unexpected declaration\n${decl}`);
     const signature = decl.match(/export function (.*);/)[1];
     const params = [...decl.matchAll(/@param (\w+) `(\w+)`/g)].map(([, p, t]) => `${p}: ${t}`);
     const returns = decl.match(/@returns `(\w+)`/)?.[1] ?? "void";
@@ -62,8 +63,9 @@ function interfaceMembers(dts, moduleName) {
 /** Exported constant globals and their values, read from an instance of the binary. */
 function constantsOf(bytes) {
   const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
-  return Object.entries(exports)
-    .flatMap(([name, g]) => (g instanceof WebAssembly.Global ? [`export const ${name} = ${g.value};`] : []));
+  return Object.entries(exports).flatMap(([name, g]) =>
+    g instanceof WebAssembly.Global ? [`export const ${name} = ${g.value};`] : [],
+  );
 }
 
 function bindingSource({ from, to, name, bytes, dts }) {
@@ -79,7 +81,9 @@ function bindingSource({ from, to, name, bytes, dts }) {
     interfaceMembers(dts, name),
     `}`,
     ``,
-    ...(constants.length > 0 ? [`// Constant globals of the module (defined in AS, read from the binary at build time).`, ...constants, ``] : []),
+    ...(constants.length > 0
+      ? [`// Constant globals of the module (defined in AS, read from the binary at build time).`, ...constants, ``]
+      : []),
     `export const wasmBase64 =\n  ${JSON.stringify(Buffer.from(bytes).toString("base64"))};`,
     ``,
     `/** A fresh instance of ${from}/${name}.ts (its own memory; the compiled module is cached). */`,

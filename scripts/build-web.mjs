@@ -38,7 +38,8 @@ function page(slots) {
   let html = template;
   for (const [name, value] of Object.entries(slots)) {
     const marker = `{{${name}}}`;
-    if (html.split(marker).length !== 2) throw new Error(`build-web: slot ${marker} must appear once in src/web/index.html`);
+    if (html.split(marker).length !== 2)
+      throw new Error(`build-web: slot ${marker} must appear once in src/web/index.html`);
     html = html.replace(marker, () => value);
   }
   if (/\{\{\w+\}\}/.test(html)) throw new Error("build-web: unfilled slot in src/web/index.html");
@@ -70,4 +71,6 @@ await Promise.all([
   writeFile(join(out, "favicon.svg"), favicon),
   writeFile(join(out, "viewer.html"), standalone),
 ]);
-console.log(`src/web -> dist/web (viewer.js ${(js.length / 1024).toFixed(0)} KiB, viewer.html ${(standalone.length / 1024).toFixed(0)} KiB, version ${version})`);
+console.log(
+  `src/web -> dist/web (viewer.js ${(js.length / 1024).toFixed(0)} KiB, viewer.html ${(standalone.length / 1024).toFixed(0)} KiB, version ${version})`,
+);

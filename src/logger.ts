@@ -34,7 +34,12 @@ function safeJson(v: unknown): string {
 }
 
 /** Calls `logger[level]`, swallowing anything a broken logger throws (a logger must never take keyviz down). */
-export function logSafely(logger: Logger, level: keyof Logger, message: string, fields?: Record<string, unknown>): void {
+export function logSafely(
+  logger: Logger,
+  level: keyof Logger,
+  message: string,
+  fields?: Record<string, unknown>,
+): void {
   try {
     logger[level](message, fields);
   } catch {
@@ -46,7 +51,13 @@ export function logSafely(logger: Logger, level: keyof Logger, message: string, 
 export function checkLogger(v: unknown, name = "logger"): Logger {
   if (v === undefined) return consoleLogger;
   const l = v as Partial<Logger> | null;
-  if (l === null || typeof l !== "object" || typeof l.info !== "function" || typeof l.warn !== "function" || typeof l.error !== "function")
+  if (
+    l === null ||
+    typeof l !== "object" ||
+    typeof l.info !== "function" ||
+    typeof l.warn !== "function" ||
+    typeof l.error !== "function"
+  )
     throw new TypeError(`${name} must be an object with info, warn and error methods`);
   return l as Logger;
 }

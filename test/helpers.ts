@@ -8,7 +8,11 @@ export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);
 
 /** A sampler on a hand-driven clock. */
-export function clockedSampler(opts: SamplerOptions = {}): { s: Sampler; clock: { now: number }; tick: (ms?: number) => void } {
+export function clockedSampler(opts: SamplerOptions = {}): {
+  s: Sampler;
+  clock: { now: number };
+  tick: (ms?: number) => void;
+} {
   const clock = { now: 1_000_000 };
   const s = createSampler({ stepMs: 1000, ...opts, now: () => clock.now });
   return { s, clock, tick: (ms = 1000) => void (clock.now += ms) };
@@ -16,12 +20,13 @@ export function clockedSampler(opts: SamplerOptions = {}): { s: Sampler; clock: 
 
 export function totals(cols: Column[]): { reads: number; writes: number; readBytes: number; writeBytes: number } {
   const t = { reads: 0, writes: 0, readBytes: 0, writeBytes: 0 };
-  for (const c of cols) for (const r of c.rows) {
-    t.reads += r.reads;
-    t.writes += r.writes;
-    t.readBytes += r.readBytes;
-    t.writeBytes += r.writeBytes;
-  }
+  for (const c of cols)
+    for (const r of c.rows) {
+      t.reads += r.reads;
+      t.writes += r.writes;
+      t.readBytes += r.readBytes;
+      t.writeBytes += r.writeBytes;
+    }
   return t;
 }
 
@@ -51,7 +56,8 @@ export function assertProperAxis(rows: Row[]): void {
     const sameRange = cmpStart(a.start, b.start) === 0 && cmpStart(a.end, b.end) === 0;
     if (sameRange) {
       // labelled rows of one bucket share its range; two rows of one label there would overlap
-      if (a.label === b.label || a.routeId !== b.routeId) throw new Error(`rows overlap: ${a.bucketId} and ${b.bucketId}`);
+      if (a.label === b.label || a.routeId !== b.routeId)
+        throw new Error(`rows overlap: ${a.bucketId} and ${b.bucketId}`);
       continue;
     }
     if (a.end === null || (b.start !== null && cmp(a.end, b.start) > 0)) {

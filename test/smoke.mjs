@@ -12,16 +12,25 @@ const routes = [
   { routeId: 1, start: null, end: enc("m"), groupId: 1 },
   { routeId: 2, start: enc("m"), end: null, groupId: 2 },
 ];
-const groups = new Map([[1, new MemoryGroup({ groupId: 1 })], [2, new MemoryGroup({ groupId: 2 })]]);
+const groups = new Map([
+  [1, new MemoryGroup({ groupId: 1 })],
+  [2, new MemoryGroup({ groupId: 2 })],
+]);
 const c = new Coordinator({ routes, groups, sampler });
-await c.dispatch([{ type: "put", key: enc("apple"), value: enc("1") }, { type: "put", key: enc("zebra"), value: enc("22") }]);
+await c.dispatch([
+  { type: "put", key: enc("apple"), value: enc("1") },
+  { type: "put", key: enc("zebra"), value: enc("22") },
+]);
 assert.deepEqual(await c.leaseReadForKey(enc("apple")), enc("1"));
 sampler.observe(2, Op.Read, 3);
 now += 1000;
 sampler.flush();
 const m = sampler.matrix({ series: "writes" });
 assert.equal(m.column_unix_ms.length, 1);
-assert.equal(m.rows.reduce((a, r) => a + r.values[0], 0), 2);
+assert.equal(
+  m.rows.reduce((a, r) => a + r.values[0], 0),
+  2,
+);
 assert.equal(mergeMatrices([m, m]).rows.length, m.rows.length);
 
 const server = createServer({ sampler, port: 0 });

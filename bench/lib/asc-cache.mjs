@@ -9,7 +9,10 @@ const RELEASE = { optimizeLevel: 3, shrinkLevel: 0, converge: true, runtime: "st
 /** The compiled binary of `source` (cached).
  * @returns {Promise<Uint8Array<ArrayBuffer>>} */
 export async function compileCached(name, source) {
-  const hash = createHash("sha256").update(source + JSON.stringify(RELEASE)).digest("hex").slice(0, 16);
+  const hash = createHash("sha256")
+    .update(source + JSON.stringify(RELEASE))
+    .digest("hex")
+    .slice(0, 16);
   const dir = new URL("../out/", import.meta.url);
   const file = new URL(`${name}-${hash}.wasm`, dir);
   if (existsSync(file)) return readFileSync(file);

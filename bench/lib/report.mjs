@@ -7,9 +7,11 @@ import { median, spread } from "./stats.mjs";
 export function summarize(selected, results) {
   const rows = new Map();
   for (const v of selected) {
-    const runs = v.from ? results.get(v.from.variant) ?? [] : results.get(v.name) ?? [];
+    const runs = v.from ? (results.get(v.from.variant) ?? []) : (results.get(v.name) ?? []);
     const ok = runs.filter((r) => r.error === undefined && r.skipped === undefined);
-    const values = v.from ? ok.map((r) => r[v.from.field]).filter((x) => typeof x === "number") : ok.map((r) => r.value);
+    const values = v.from
+      ? ok.map((r) => r[v.from.field]).filter((x) => typeof x === "number")
+      : ok.map((r) => r.value);
     const row = {
       name: v.name,
       group: v.group,
@@ -38,12 +40,14 @@ export function summarize(selected, results) {
 
 export function formatValue(value, unit) {
   if (value === null) return "—";
-  if (unit === "ns") return `${value < 10 ? value.toFixed(2) : value < 1000 ? value.toFixed(1) : Math.round(value).toLocaleString("en-US")} ns`;
+  if (unit === "ns")
+    return `${value < 10 ? value.toFixed(2) : value < 1000 ? value.toFixed(1) : Math.round(value).toLocaleString("en-US")} ns`;
   if (unit === "ms") return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
   if (unit === "obs/s") return `${(value / 1e6).toFixed(1)} M obs/s`;
   if (unit === "col/s") return `${Math.round(value).toLocaleString("en-US")} col/s`;
   if (unit === "B/cell") return `${value.toFixed(2)} B/cell`;
-  if (unit === "B") return value >= 1e6 ? `${(value / 1e6).toFixed(1)} MB` : `${Math.round(value).toLocaleString("en-US")} B`;
+  if (unit === "B")
+    return value >= 1e6 ? `${(value / 1e6).toFixed(1)} MB` : `${Math.round(value).toLocaleString("en-US")} B`;
   if (unit === "×") return `${value.toFixed(3)}×`;
   return String(value);
 }
@@ -70,7 +74,11 @@ const HEAD = ["variant", "median", "ratio to baseline", "target", "met?"];
 export function textTable(rows) {
   const all = [HEAD, ...rows.map(cells)];
   const widths = HEAD.map((_, c) => Math.max(...all.map((r) => [...r[c]].length)));
-  const line = (r) => r.map((x, c) => (c === 1 ? x.padStart(widths[c]) : x.padEnd(widths[c]))).join("  ").trimEnd();
+  const line = (r) =>
+    r
+      .map((x, c) => (c === 1 ? x.padStart(widths[c]) : x.padEnd(widths[c])))
+      .join("  ")
+      .trimEnd();
   return [line(HEAD), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map((r) => line(cells(r)))].join("\n");
 }
 
@@ -134,7 +142,9 @@ export function resultsJson({ rows, settings, startedAt, loadAtStart, elapsedS }
         },
       ]),
     ),
-    targets: rows.filter((r) => r.target).map((r) => ({ variant: r.name, target: r.target, value: r.value, ratio: r.ratio, met: r.met })),
+    targets: rows
+      .filter((r) => r.target)
+      .map((r) => ({ variant: r.name, target: r.target, value: r.value, ratio: r.ratio, met: r.met })),
   };
 }
 
@@ -146,7 +156,10 @@ export function resultsJson({ rows, settings, startedAt, loadAtStart, elapsedS }
 export function mergeResults(previous, latest, order) {
   const variants = { ...previous.variants, ...latest.variants };
   const sorted = Object.fromEntries(order.filter((n) => n in variants).map((n) => [n, variants[n]]));
-  const runs = [...(previous.runs ?? [{ date: previous.date, settings: previous.settings }]), { date: latest.date, settings: latest.settings }];
+  const runs = [
+    ...(previous.runs ?? [{ date: previous.date, settings: previous.settings }]),
+    { date: latest.date, settings: latest.settings },
+  ];
   return {
     ...latest,
     runs,

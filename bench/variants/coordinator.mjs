@@ -38,7 +38,14 @@ async function leaseReads(withSampler) {
       if ((await c.leaseReadForKey(keys[j++ & INPUT_MASK])) !== undefined) found++;
     }
   }, BATCH);
-  const observed = sampler === undefined ? 0 : (sampler.flush(), sampler.snapshot().at(-1).rows.reduce((a, row) => a + row.reads, 0));
+  const observed =
+    sampler === undefined
+      ? 0
+      : (sampler.flush(),
+        sampler
+          .snapshot()
+          .at(-1)
+          .rows.reduce((a, row) => a + row.reads, 0));
   return { ...r, observedReads: observed, found, ...(notes.length ? { notes } : {}) };
 }
 

@@ -22,7 +22,13 @@ const SERIES = ["reads", "writes", "read_bytes", "write_bytes"];
 async function issueWorkload() {
   const { createSampler } = await importSampler();
   const clock = fakeClock();
-  const s = createSampler({ stepMs: STEP_MS, keyBucketsPerRoute: 4, labels: ["api"], maxTrackedRoutes: 1000, now: clock.now });
+  const s = createSampler({
+    stepMs: STEP_MS,
+    keyBucketsPerRoute: 4,
+    labels: ["api"],
+    maxTrackedRoutes: 1000,
+    now: clock.now,
+  });
   for (const r of boundedRoutes(1000, 16)) s.registerRoute(r.routeId, r.start, r.end, r.groupId);
   for (let g = 1; g <= 16; g++) s.setLeaderTerm(g, 3);
   const random = rng(11);
@@ -49,7 +55,13 @@ function tempDir() {
 async function storedSampler(dir, fsync = "never") {
   const { createSampler } = await importSampler();
   const clock = fakeClock();
-  const s = createSampler({ stepMs: STEP_MS, historyColumns: 1440, maxTrackedRoutes: 10_000, now: clock.now, storage: { dir, fsync, maxBytes: 2 ** 31 } });
+  const s = createSampler({
+    stepMs: STEP_MS,
+    historyColumns: 1440,
+    maxTrackedRoutes: 10_000,
+    now: clock.now,
+    storage: { dir, fsync, maxBytes: 2 ** 31 },
+  });
   for (const r of boundedRoutes(10_000, 16)) s.registerRoute(r.routeId, r.start, r.end, r.groupId);
   for (let g = 1; g <= 16; g++) s.setLeaderTerm(g, 3);
   return { s, clock };
@@ -86,16 +98,26 @@ async function splitCost(columns) {
     const r = routes[100 + i * 37];
     const mid = routeKey(r.routeId, 2 ** 31);
     const t0 = clockNs();
-    s.replaceRoutes([r.routeId], [
-      { routeId: r.routeId, start: r.start, end: mid, groupId: r.groupId },
-      { routeId: 10_000 + i, start: mid, end: r.end, groupId: r.groupId },
-    ]);
+    s.replaceRoutes(
+      [r.routeId],
+      [
+        { routeId: r.routeId, start: r.start, end: mid, groupId: r.groupId },
+        { routeId: 10_000 + i, start: mid, end: r.end, groupId: r.groupId },
+      ],
+    );
     if (i > 0) times.push((clockNs() - t0) / 1e6);
   }
   const t0 = clockNs();
   const cols = s.snapshot().length;
   const readMs = (clockNs() - t0) / 1e6;
-  return { value: median(times), min: Math.min(...times), max: Math.max(...times), samples: times.length, columns: cols, firstSnapshotAfterMs: readMs };
+  return {
+    value: median(times),
+    min: Math.min(...times),
+    max: Math.max(...times),
+    samples: times.length,
+    columns: cols,
+    firstSnapshotAfterMs: readMs,
+  };
 }
 
 const variants = {
@@ -111,10 +133,20 @@ const variants = {
     const snap = s.snapshot();
     const cells = snap.reduce((n, c) => n + c.rows.length, 0);
     const buckets = new Set(snap.flatMap((c) => c.rows.map((r) => r.bucketId))).size;
-    const json = (rows) => SERIES.reduce((n, series) => n + Buffer.byteLength(JSON.stringify(s.matrix({ series, rows }))), 0);
+    const json = (rows) =>
+      SERIES.reduce((n, series) => n + Buffer.byteLength(JSON.stringify(s.matrix({ series, rows }))), 0);
     const jsonBytes = json(buckets);
     const jsonBytes1024 = json(1024);
-    return { value: bytes.length / cells, fileBytes: bytes.length, cells, buckets, jsonBytes, jsonRatio: bytes.length / jsonBytes, jsonBytes1024, jsonRatio1024: bytes.length / jsonBytes1024 };
+    return {
+      value: bytes.length / cells,
+      fileBytes: bytes.length,
+      cells,
+      buckets,
+      jsonBytes,
+      jsonRatio: bytes.length / jsonBytes,
+      jsonBytes1024,
+      jsonRatio1024: bytes.length / jsonBytes1024,
+    };
   },
 
   // A flush that merges ten base columns of 10 000 busy routes into one tier column, against the
@@ -122,7 +154,13 @@ const variants = {
   "tier-merge-10k": async () => {
     const { createSampler } = await importSampler();
     const clock = fakeClock();
-    const s = createSampler({ stepMs: STEP_MS, historyColumns: 10, tiers: [{ stepMs: 10 * STEP_MS, columns: 100 }], maxTrackedRoutes: 10_000, now: clock.now });
+    const s = createSampler({
+      stepMs: STEP_MS,
+      historyColumns: 10,
+      tiers: [{ stepMs: 10 * STEP_MS, columns: 100 }],
+      maxTrackedRoutes: 10_000,
+      now: clock.now,
+    });
     for (const r of boundedRoutes(10_000, 16)) s.registerRoute(r.routeId, r.start, r.end, r.groupId);
     const merging = [];
     const plain = [];
@@ -137,7 +175,13 @@ const variants = {
       // The ring is full: a flush that merged left fewer columns (10 waiting became 1).
       (s.stats().columns < before + 1 ? merging : plain).push(ms);
     }
-    return { value: median(merging) - median(plain), mergingFlushMs: median(merging), plainFlushMs: median(plain), merges: merging.length, columns: s.stats().columns };
+    return {
+      value: median(merging) - median(plain),
+      mergingFlushMs: median(merging),
+      plainFlushMs: median(plain),
+      merges: merging.length,
+      columns: s.stats().columns,
+    };
   },
 
   "kvz-export-24h-10k": async () => {
@@ -177,7 +221,10 @@ const variants = {
       const withStore = [];
       const without = [];
       for (let c = 0; c < 60; c++) {
-        for (const [s, clk, out] of [[stored.s, stored.clock, withStore], [plain, clock, without]]) {
+        for (const [s, clk, out] of [
+          [stored.s, stored.clock, withStore],
+          [plain, clock, without],
+        ]) {
           fillColumn(s, c);
           clk.tick();
           const t0 = clockNs();
@@ -188,7 +235,13 @@ const variants = {
       stored.s.close();
       const a = median(withStore);
       const b = median(without);
-      return { value: a - b, flushWithStorageMs: a, flushWithoutMs: b, samples: withStore.length, bytes: stored.s.stats().storage.bytes };
+      return {
+        value: a - b,
+        flushWithStorageMs: a,
+        flushWithoutMs: b,
+        samples: withStore.length,
+        bytes: stored.s.stats().storage.bytes,
+      };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -209,7 +262,12 @@ const variants = {
       let recovered = 0;
       for (let i = 0; i < 3; i++) {
         const t0 = clockNs();
-        const again = createSampler({ stepMs: STEP_MS, historyColumns: 1440, maxTrackedRoutes: 10_000, storage: { dir, fsync: "never", maxBytes: 2 ** 31 } });
+        const again = createSampler({
+          stepMs: STEP_MS,
+          historyColumns: 1440,
+          maxTrackedRoutes: 10_000,
+          storage: { dir, fsync: "never", maxBytes: 2 ** 31 },
+        });
         times.push((clockNs() - t0) / 1e6);
         recovered = again.stats().columns;
         again.stop();

@@ -20,7 +20,8 @@ const BATCH = 4096;
 async function observeKeyWrites(hotKeys) {
   const { createSampler } = await importSampler();
   const s = createSampler(hotKeys === undefined ? {} : { hotKeys });
-  if (hotKeys !== undefined && s.hotKeysEnabled !== true) return skipped("createSampler({ hotKeys }) is not supported yet");
+  if (hotKeys !== undefined && s.hotKeysEnabled !== true)
+    return skipped("createSampler({ hotKeys }) is not supported yet");
   for (const r of boundedRoutes(ROUTES)) s.registerRoute(r.routeId, r.start, r.end, r.groupId);
   const { keys, routeOf } = zipfKeys(ROUTES);
   let j = 0;

@@ -116,7 +116,10 @@ Object.assign(variants, {
   // The floor of any pass over the stored history: sum a Uint32Array holding as many values as
   // the matrix-e2e history stores (1 440 columns × 10 000 routes).
   "sum-u32": () => {
-    const values = Uint32Array.from({ length: MATRIX_COLUMNS * MATRIX_ROUTES }, (_, i) => Math.imul(i, 0x9e3779b1) >>> 20);
+    const values = Uint32Array.from(
+      { length: MATRIX_COLUMNS * MATRIX_ROUTES },
+      (_, i) => Math.imul(i, 0x9e3779b1) >>> 20,
+    );
     let sum = 0;
     const r = msPerCall(() => {
       let s = 0;

@@ -45,7 +45,13 @@ async function heapGrowth(call) {
   await new Promise((r) => setTimeout(r, 50));
   observer.disconnect();
   const gcsDuringLoop = gcs.filter((e) => e.startTime >= t0 && e.startTime <= t1).length;
-  return { value: Math.max(retained, 0), retainedBytes: retained, rawGrowthBytes: rawGrowth, gcsDuringLoop, calls: CALLS };
+  return {
+    value: Math.max(retained, 0),
+    retainedBytes: retained,
+    rawGrowthBytes: rawGrowth,
+    gcsDuringLoop,
+    calls: CALLS,
+  };
 }
 
 const variants = {

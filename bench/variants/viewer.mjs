@@ -27,7 +27,15 @@ import { importDist, importSampler } from "../lib/dist.mjs";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const ROWS = 1024;
 const COLS = 1440;
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const ORIGIN = "http://bench.invalid";
 
 function findChromium() {
@@ -78,14 +86,20 @@ async function inChromium(script, files = {}, setup = "0") {
     const bundle = await pageBundle();
     await page.route(`${ORIGIN}/**`, (route) => {
       const path = new URL(route.request().url()).pathname;
-      if (path in files) return route.fulfill({ status: 200, contentType: "application/octet-stream", body: files[path] });
-      return route.fulfill({ status: 200, contentType: "text/html", body: `<!doctype html><canvas id="c" width="${COLS}" height="${ROWS}"></canvas><script>${bundle.replace(/<\/script/gi, "<\\/script")}</script>` });
+      if (path in files)
+        return route.fulfill({ status: 200, contentType: "application/octet-stream", body: files[path] });
+      return route.fulfill({
+        status: 200,
+        contentType: "text/html",
+        body: `<!doctype html><canvas id="c" width="${COLS}" height="${ROWS}"></canvas><script>${bundle.replace(/<\/script/gi, "<\\/script")}</script>`,
+      });
     });
     await page.goto(`${ORIGIN}/`);
     await page.evaluate(setup);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
-    const threadTime = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "ThreadTime")?.value ?? NaN;
+    const threadTime = async () =>
+      (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "ThreadTime")?.value ?? NaN;
     const before = await threadTime();
     const result = await page.evaluate(script);
     const cpuMs = ((await threadTime()) - before) * 1000;
@@ -199,9 +213,10 @@ async function dayOfTenThousandRoutes() {
   let now = Date.UTC(2026, 0, 1);
   const s = createSampler({ stepMs: 60_000, now: () => now, maxTrackedRoutes: ROUTES, historyColumns: 1440 });
   const key = (i) => new TextEncoder().encode(`user:${String(i).padStart(6, "0")}`);
-  for (let i = 0; i < ROUTES; i++) s.registerRoute(i + 1, i === 0 ? null : key(i), i === ROUTES - 1 ? null : key(i + 1), 1 + (i % 16));
+  for (let i = 0; i < ROUTES; i++)
+    s.registerRoute(i + 1, i === 0 ? null : key(i), i === ROUTES - 1 ? null : key(i + 1), 1 + (i % 16));
   let seed = 7;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
   for (let c = 0; c < 1440; c++) {
     for (let i = 0; i < ROUTES; i++) {
       const n = Math.floor(rnd() ** 3 * 6);

@@ -40,8 +40,15 @@ export interface Command {
 
 /** Usage text of one command. */
 export function commandHelp(cmd: Command): string {
-  const lines = [`usage: keyviz ${cmd.name}${cmd.args ? ` ${cmd.args}` : ""}${Object.keys(cmd.flags).length ? " [options]" : ""}`, "", cmd.summary];
-  const entries: [string, string][] = Object.entries(cmd.flags).map(([name, f]) => [`--${name}${f.type === "string" ? ` ${f.arg ?? "VALUE"}` : ""}`, f.help]);
+  const lines = [
+    `usage: keyviz ${cmd.name}${cmd.args ? ` ${cmd.args}` : ""}${Object.keys(cmd.flags).length ? " [options]" : ""}`,
+    "",
+    cmd.summary,
+  ];
+  const entries: [string, string][] = Object.entries(cmd.flags).map(([name, f]) => [
+    `--${name}${f.type === "string" ? ` ${f.arg ?? "VALUE"}` : ""}`,
+    f.help,
+  ]);
   entries.push(["--help", "show this help"]);
   const width = Math.max(...entries.map(([left]) => left.length));
   lines.push("", "options:", ...entries.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`));
@@ -51,7 +58,8 @@ export function commandHelp(cmd: Command): string {
 /** Parses `argv` for `cmd`; throws UsageError naming the first problem. */
 export function parseCommand(cmd: Command, argv: string[]): Parsed | "help" {
   const options: NonNullable<ParseArgsConfig["options"]> = { help: { type: "boolean" } };
-  for (const [name, f] of Object.entries(cmd.flags)) options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
+  for (const [name, f] of Object.entries(cmd.flags))
+    options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
   let parsed: Parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as Parsed;
@@ -62,7 +70,10 @@ export function parseCommand(cmd: Command, argv: string[]): Parsed | "help" {
   const { min, max } = cmd.positionals ?? { min: 0, max: 0 };
   const n = parsed.positionals.length;
   if (n < min) throw new UsageError(`${cmd.name}: missing ${cmd.args ?? "argument"} (see keyviz ${cmd.name} --help)`);
-  if (n > max) throw new UsageError(`${cmd.name}: unexpected argument "${parsed.positionals[max]}" (see keyviz ${cmd.name} --help)`);
+  if (n > max)
+    throw new UsageError(
+      `${cmd.name}: unexpected argument "${parsed.positionals[max]}" (see keyviz ${cmd.name} --help)`,
+    );
   return parsed;
 }
 
@@ -78,7 +89,8 @@ export function intFlag(parsed: Parsed, name: string, fallback: number, min: num
   const raw = parsed.values[name];
   if (raw === undefined) return fallback;
   const n = typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got "${String(raw)}"`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer in ${min}..${max}, got "${String(raw)}"`);
   return n;
 }
 
@@ -92,6 +104,7 @@ export function stringFlag(parsed: Parsed, name: string, fallback?: string): str
 export function choiceFlag<T extends string>(parsed: Parsed, name: string, choices: readonly T[], fallback: T): T {
   const raw = stringFlag(parsed, name);
   if (raw === undefined) return fallback;
-  if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`--${name} must be one of: ${choices.join(", ")}; got "${raw}"`);
+  if (!(choices as readonly string[]).includes(raw))
+    throw new UsageError(`--${name} must be one of: ${choices.join(", ")}; got "${raw}"`);
   return raw as T;
 }

@@ -33,7 +33,10 @@ export class DemoBalancer {
     this.recent.push(load);
     if (this.recent.length > WINDOW) this.recent.shift();
     for (const r of this.coordinator.table.routes()) {
-      this.streak.set(r.routeId, (load.get(r.routeId) ?? 0) > this.capacity ? (this.streak.get(r.routeId) ?? 0) + 1 : 0);
+      this.streak.set(
+        r.routeId,
+        (load.get(r.routeId) ?? 0) > this.capacity ? (this.streak.get(r.routeId) ?? 0) + 1 : 0,
+      );
     }
     if (++this.sinceChange < COOLDOWN) return;
     if (this.splitHot(load) || this.mergeCold()) this.sinceChange = 0;
@@ -51,7 +54,9 @@ export class DemoBalancer {
     if (mid <= lo) return false;
     const [left, right] = this.coordinator.split(hot.routeId, keyOf(mid));
     this.splits++;
-    this.log(`split route ${hot.routeId} (over capacity for ${SUSTAIN}+ columns, ${load.get(hot.routeId)} requests in the last) at ${mid} into ${left} and ${right}`);
+    this.log(
+      `split route ${hot.routeId} (over capacity for ${SUSTAIN}+ columns, ${load.get(hot.routeId)} requests in the last) at ${mid} into ${left} and ${right}`,
+    );
     return true;
   }
 
@@ -69,7 +74,9 @@ export class DemoBalancer {
     if (best === undefined || best[2] > (this.capacity * this.recent.length) / 4) return false;
     const merged = this.coordinator.merge(best[0].routeId, best[1].routeId);
     this.merges++;
-    this.log(`merged cold routes ${best[0].routeId} and ${best[1].routeId} (${best[2]} requests in ${this.recent.length} columns) into ${merged}`);
+    this.log(
+      `merged cold routes ${best[0].routeId} and ${best[1].routeId} (${best[2]} requests in ${this.recent.length} columns) into ${merged}`,
+    );
     return true;
   }
 }

@@ -28,7 +28,12 @@ export async function simulateDemo(o: SimulateOptions): Promise<Sampler> {
   const endMs = o.endMs ?? Math.floor(Date.now() / o.stepMs) * o.stepMs;
   let clock = endMs - o.steps * o.stepMs;
   const now = () => clock;
-  const sampler = createSampler({ ...DEMO_SAMPLER_OPTIONS, stepMs: o.stepMs, historyColumns: Math.max(o.steps, 1), now });
+  const sampler = createSampler({
+    ...DEMO_SAMPLER_OPTIONS,
+    stepMs: o.stepMs,
+    historyColumns: Math.max(o.steps, 1),
+    now,
+  });
   const coordinator = createDemoStore(sampler, now);
   const workload = new DemoWorkload(coordinator, { rate: o.rate, seed: o.seed });
   const balancer = new DemoBalancer(coordinator, (CAPACITY * o.rate * o.stepMs) / 1000, o.log ?? (() => {}));

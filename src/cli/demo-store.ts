@@ -62,6 +62,8 @@ export function initialRoutes(): RouteSpec[] {
 
 /** A coordinator over fresh in-memory groups, observed by `sampler`. */
 export function createDemoStore(sampler: Sampler, now?: () => number): Coordinator {
-  const groups = new Map(Array.from({ length: GROUPS }, (_, g) => [g + 1, new MemoryGroup({ groupId: g + 1, now })] as const));
+  const groups = new Map(
+    Array.from({ length: GROUPS }, (_, g) => [g + 1, new MemoryGroup({ groupId: g + 1, now })] as const),
+  );
   return new Coordinator({ routes: initialRoutes(), groups, sampler });
 }

@@ -118,7 +118,9 @@ export class DemoWorkload {
     const via = this.views[this.random() < 1 / 3 ? 0 : 1]!;
     for (let k = 0; k < tries; k++) {
       this.sent++;
-      pending.push(op.write ? via.dispatch([{ type: "put", key, value: new Uint8Array(op.valueLen) }]) : via.leaseReadForKey(key));
+      pending.push(
+        op.write ? via.dispatch([{ type: "put", key, value: new Uint8Array(op.valueLen) }]) : via.leaseReadForKey(key),
+      );
     }
   }
 

@@ -45,7 +45,14 @@ export function heatmapImage(m: Matrix, o: ImageOptions = {}): RgbaImage {
   });
   const pixels = new Uint32Array(width * height);
   const layer = { values, stride: cols, r0: 0, r1: rows, c0: 0, c1: cols, conflicts: null };
-  paintHeatmap(pixels, width, height, layer, makeScale(o.scale ?? "log", false, max, 1), sequentialLut(o.palette ?? "viridis"));
+  paintHeatmap(
+    pixels,
+    width,
+    height,
+    layer,
+    makeScale(o.scale ?? "log", false, max, 1),
+    sequentialLut(o.palette ?? "viridis"),
+  );
   return { width, height, data: overBackground(pixels) };
 }
 

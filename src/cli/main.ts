@@ -31,7 +31,10 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   const cmd = COMMANDS.find((c) => c.name === name);
-  if (cmd === undefined) throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(", ")}; see keyviz --help)`);
+  if (cmd === undefined)
+    throw new UsageError(
+      `unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(", ")}; see keyviz --help)`,
+    );
   const parsed = parseCommand(cmd, rest);
   if (parsed === "help") {
     console.log(commandHelp(cmd));

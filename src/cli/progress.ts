@@ -11,7 +11,12 @@ interface Out {
   write(s: string): boolean;
 }
 
-export function progressBar(label: string, total: number, out: Out = process.stderr, now: () => number = Date.now): Progress {
+export function progressBar(
+  label: string,
+  total: number,
+  out: Out = process.stderr,
+  now: () => number = Date.now,
+): Progress {
   if (out.isTTY !== true || total <= 0) return { update() {}, done() {} };
   let last = -Infinity;
   const started = now();

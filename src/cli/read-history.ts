@@ -11,7 +11,14 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (err as Error).message;
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : code === "EACCES"
+            ? "permission denied"
+            : (err as Error).message;
     throw new CliError(`cannot read ${path}: ${why}`, { cause: err });
   }
 }
@@ -21,7 +28,8 @@ export function openRecordingBytes(path: string, bytes: Uint8Array): Replay {
   try {
     return openHistory(bytes);
   } catch (err) {
-    if (err instanceof HistoryFormatError) throw new CliError(`${path} is not a valid .kvz recording: ${err.message}`, { cause: err });
+    if (err instanceof HistoryFormatError)
+      throw new CliError(`${path} is not a valid .kvz recording: ${err.message}`, { cause: err });
     throw err;
   }
 }

@@ -11,7 +11,10 @@ export async function listenOrExplain(server: KeyvizServer, port: number): Promi
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (/already in use/.test(message)) {
-      throw new CliError(`port ${port} on 127.0.0.1 is in use; stop what holds it or pick another with --port N (0 = any free port)`, { cause: err });
+      throw new CliError(
+        `port ${port} on 127.0.0.1 is in use; stop what holds it or pick another with --port N (0 = any free port)`,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -31,4 +34,3 @@ export function stopSignal(durationMs: number): Promise<void> {
     const timer = durationMs > 0 ? setTimeout(done, durationMs) : undefined;
   });
 }
-

@@ -25,10 +25,12 @@ export async function standalonePage(recording: Uint8Array, view: InitialView): 
     throw new CliError(`the viewer page ${VIEWER_PAGE.pathname} is missing; run npm run build`, { cause: err });
   }
   const parts = template.split(SLOT);
-  if (parts.length !== 2) throw new CliError(`${VIEWER_PAGE.pathname} has no recording slot; rebuild it with npm run build`);
+  if (parts.length !== 2)
+    throw new CliError(`${VIEWER_PAGE.pathname} has no recording slot; rebuild it with npm run build`);
   const fragment = viewFragment(view);
   // Only validated values (a series name, integers) reach the fragment; JSON.stringify quotes it.
-  const init = fragment === "" ? "" : `<script>if (location.hash === "") location.hash = ${JSON.stringify(fragment)};</script>`;
+  const init =
+    fragment === "" ? "" : `<script>if (location.hash === "") location.hash = ${JSON.stringify(fragment)};</script>`;
   const data = `<script id="keyviz-data" type="application/octet-stream">${Buffer.from(recording).toString("base64")}</script>`;
   return parts[0] + init + data + parts[1];
 }
@@ -37,6 +39,7 @@ function viewFragment(v: InitialView): string {
   const p = new URLSearchParams();
   if (v.series !== undefined) p.set("series", v.series);
   if (v.rows !== undefined) p.set("rows", String(v.rows));
-  if (v.fromMs !== undefined || v.toMs !== undefined) p.set("t", `${v.fromMs ?? 0}.${v.toMs ?? Number.MAX_SAFE_INTEGER}`);
+  if (v.fromMs !== undefined || v.toMs !== undefined)
+    p.set("t", `${v.fromMs ?? 0}.${v.toMs ?? Number.MAX_SAFE_INTEGER}`);
   return p.toString();
 }

@@ -221,7 +221,15 @@ export class ByteReader {
    * is given; every result must be a safe integer ≥ `min`. The hot loop of a column: one-byte
    * values take a fast path, longer ones the checked general one.
    */
-  varints(out: Float64Array, n: number, signed: boolean, base: Float64Array | null, scale: number, min: number, what: string): void {
+  varints(
+    out: Float64Array,
+    n: number,
+    signed: boolean,
+    base: Float64Array | null,
+    scale: number,
+    min: number,
+    what: string,
+  ): void {
     const b = this.buf;
     const end = this.end;
     let p = this.pos;
@@ -254,7 +262,8 @@ export class ByteReader {
   count(what: string, minBytes = 1): number {
     const at = this.pos;
     const v = this.varint();
-    if (v * minBytes > this.end - this.pos) this.fail(`${what} ${v} does not fit in the ${this.end - this.pos} bytes left`, at);
+    if (v * minBytes > this.end - this.pos)
+      this.fail(`${what} ${v} does not fit in the ${this.end - this.pos} bytes left`, at);
     return v;
   }
 

@@ -62,7 +62,8 @@ export class ColumnWriter {
       this.prevN = n;
     }
     for (let s = 0; s < 2; s++) if (flags & (1 << (ColumnFlag.SeriesShift + s))) writeCounts(w, values[s]!, n);
-    for (let s = 2; s < 4; s++) if (flags & (1 << (ColumnFlag.SeriesShift + s))) writeBytesSeries(w, values[s]!, values[s - 2]!, n);
+    for (let s = 2; s < 4; s++)
+      if (flags & (1 << (ColumnFlag.SeriesShift + s))) writeBytesSeries(w, values[s]!, values[s - 2]!, n);
     this.writeTerms(w, metaIds, terms, n, groups);
   }
 
@@ -179,7 +180,12 @@ export class ColumnReader {
    * dense group index and `groupIndexById` maps a group id to it. On success the previous-ids
    * state advances; on failure it is unchanged (the scratch is not).
    */
-  read(r: ByteReader, metaCount: number, groupIndexOf: Uint32Array, groupIndexById: ReadonlyMap<number, number>): ColumnData {
+  read(
+    r: ByteReader,
+    metaCount: number,
+    groupIndexOf: Uint32Array,
+    groupIndexById: ReadonlyMap<number, number>,
+  ): ColumnData {
     const atMs = r.varint();
     const widthAt = r.pos;
     const windowStartMs = atMs - r.svarint();
@@ -192,7 +198,8 @@ export class ColumnReader {
     // Ids of the previous column live at the front of the scratch; a new list is read after
     // them and moved to the front only once the whole block is valid.
     const same = (flags & ColumnFlag.SameIds) !== 0;
-    if (same && n !== this.prevN) r.fail(`column repeats the previous column's ids but has ${n} rows, not ${this.prevN}`, flagsAt);
+    if (same && n !== this.prevN)
+      r.fail(`column repeats the previous column's ids but has ${n} rows, not ${this.prevN}`, flagsAt);
     s.ensure(same ? n : Math.max(this.prevN, 0) + n);
     const idsAt = same ? 0 : Math.max(this.prevN, 0);
     if (!same) this.readIds(r, s.metaIds, idsAt, n, metaCount);
@@ -226,13 +233,20 @@ export class ColumnReader {
     let prev = -1;
     for (let i = 0; i < n; i++) {
       const id = prev + 1 + this.deltas[i]!;
-      if (id < 0 || id >= metaCount) r.fail(`meta id ${id} of row ${i} is out of range (${metaCount} metas declared)`, start);
+      if (id < 0 || id >= metaCount)
+        r.fail(`meta id ${id} of row ${i} is out of range (${metaCount} metas declared)`, start);
       out[at + i] = id;
       prev = id;
     }
   }
 
-  private readTerms(r: ByteReader, ids: Uint32Array, n: number, groupIndexOf: Uint32Array, groupIndexById: ReadonlyMap<number, number>): void {
+  private readTerms(
+    r: ByteReader,
+    ids: Uint32Array,
+    n: number,
+    groupIndexOf: Uint32Array,
+    groupIndexById: ReadonlyMap<number, number>,
+  ): void {
     const groups = groupIndexById.size;
     if (this.listed.length < groups) {
       this.listed = new Uint8Array(Math.max(groups, 2 * this.listed.length));

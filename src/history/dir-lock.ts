@@ -39,7 +39,9 @@ export class DirLock {
     }
     const owner = ownerOf(fs.read(path));
     if (owner !== null && (owner === fs.pid || fs.processAlive(owner))) {
-      throw new LockHeldError(`keyviz storage: directory ${dir} is in use by process ${owner} (lock file ${path}); one sampler per directory`);
+      throw new LockHeldError(
+        `keyviz storage: directory ${dir} is in use by process ${owner} (lock file ${path}); one sampler per directory`,
+      );
     }
     const tmp = `${path}.${fs.pid}.tmp`;
     const fd = fs.openAppend(tmp);
@@ -52,7 +54,8 @@ export class DirLock {
     }
     fs.rename(tmp, path);
     fs.syncDir(dir);
-    if (ownerOf(fs.read(path)) !== fs.pid) throw new LockHeldError(`keyviz storage: directory ${dir}: another process took over its stale lock first`);
+    if (ownerOf(fs.read(path)) !== fs.pid)
+      throw new LockHeldError(`keyviz storage: directory ${dir}: another process took over its stale lock first`);
     return new DirLock(fs, path);
   }
 

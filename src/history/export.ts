@@ -29,7 +29,12 @@ export function exportWindow(range: ExportRange = {}): { fromMs?: number; toMs?:
 }
 
 /** The chunks of an export file of `history`'s columns in `range`. */
-export function* exportChunks(history: History, stepMs: number, range: ExportRange, nowMs: number): Generator<Uint8Array> {
+export function* exportChunks(
+  history: History,
+  stepMs: number,
+  range: ExportRange,
+  nowMs: number,
+): Generator<Uint8Array> {
   const { fromMs, toMs } = exportWindow(range);
   const columns = history.columns(fromMs, toMs);
   const used = usedMetaIds(columns, history.metaCount);

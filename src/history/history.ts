@@ -133,7 +133,13 @@ export function columnValue(col: StoredColumn, f: number, i: number): number {
 
 /** Row `i` of a column as [reads, writes, readBytes, writeBytes, term]. */
 export function rowValues(col: StoredColumn, i: number): RowValues {
-  return [columnValue(col, 1, i), columnValue(col, 2, i), columnValue(col, 3, i), columnValue(col, 4, i), columnValue(col, F_TERM, i)];
+  return [
+    columnValue(col, 1, i),
+    columnValue(col, 2, i),
+    columnValue(col, 3, i),
+    columnValue(col, 4, i),
+    columnValue(col, F_TERM, i),
+  ];
 }
 
 export function metaIdAt(col: StoredColumn, i: number): number {
@@ -174,7 +180,11 @@ export class History {
     this.ring = new Array(capacity);
     this.applied = new Float64Array(capacity);
     if (tiers.length > 0) {
-      const host = { current: (e: TierEntry) => this.currentEntry(e), rewritesTotal: () => this.rewritesBase + this.pending.length, meta: (id: number) => this.meta(id) };
+      const host = {
+        current: (e: TierEntry) => this.currentEntry(e),
+        rewritesTotal: () => this.rewritesBase + this.pending.length,
+        meta: (id: number) => this.meta(id),
+      };
       this.tiers = new TierChain(tiers, host);
     } else {
       this.summary = new MetaSummary();

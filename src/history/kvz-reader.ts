@@ -45,17 +45,23 @@ export interface ReadResult {
 export function checkHeader(bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array)) throw new TypeError("history bytes must be a Uint8Array");
   for (let i = 0; i < MAGIC.length; i++) {
-    if (i >= bytes.length) throw new HistoryFormatError(bytes.length, `file ends inside the magic number (${bytes.length} bytes)`);
+    if (i >= bytes.length)
+      throw new HistoryFormatError(bytes.length, `file ends inside the magic number (${bytes.length} bytes)`);
     if (bytes[i] !== MAGIC[i]) throw new HistoryFormatError(i, "not a .kvz history file (bad magic number)");
   }
-  if (bytes.length < HEADER_BYTES) throw new HistoryFormatError(bytes.length, `file ends inside the ${HEADER_BYTES}-byte header`);
+  if (bytes.length < HEADER_BYTES)
+    throw new HistoryFormatError(bytes.length, `file ends inside the ${HEADER_BYTES}-byte header`);
   const major = getU16(bytes, 8);
   const minor = getU16(bytes, 10);
   if (major > MAJOR) {
-    throw new HistoryFormatError(8, `format version ${major}.${minor} is newer than this reader, which reads version ${MAJOR}.x (up to ${MAJOR}.${MINOR})`);
+    throw new HistoryFormatError(
+      8,
+      `format version ${major}.${minor} is newer than this reader, which reads version ${MAJOR}.x (up to ${MAJOR}.${MINOR})`,
+    );
   }
   if (getU32(bytes, 12) !== crc32c(bytes, 0, 12)) throw new HistoryFormatError(12, "header checksum mismatch");
-  if (major < 1) throw new HistoryFormatError(8, `format major version ${major} does not exist (this reader reads ${MAJOR}.x)`);
+  if (major < 1)
+    throw new HistoryFormatError(8, `format major version ${major} does not exist (this reader reads ${MAJOR}.x)`);
 }
 
 export function readHistory(bytes: Uint8Array, opts: ReadOptions): ReadResult {
@@ -66,7 +72,8 @@ export function readHistory(bytes: Uint8Array, opts: ReadOptions): ReadResult {
     try {
       pos = state.block(bytes, pos);
     } catch (err) {
-      if (opts.mode === "log" && err instanceof HistoryFormatError && state.info !== null) return state.result(pos, err);
+      if (opts.mode === "log" && err instanceof HistoryFormatError && state.info !== null)
+        return state.result(pos, err);
       throw err;
     }
   }
@@ -98,14 +105,20 @@ class FileState {
   /** Reads the block at `pos`; returns the offset after it. */
   block(bytes: Uint8Array, pos: number): number {
     if (bytes.length - pos < BLOCK_HEAD_BYTES) {
-      throw new HistoryFormatError(pos, `truncated: ${bytes.length - pos} bytes left, a block needs at least ${BLOCK_HEAD_BYTES + BLOCK_CRC_BYTES}`);
+      throw new HistoryFormatError(
+        pos,
+        `truncated: ${bytes.length - pos} bytes left, a block needs at least ${BLOCK_HEAD_BYTES + BLOCK_CRC_BYTES}`,
+      );
     }
     const type = bytes[pos]!;
     const length = getU32(bytes, pos + 1);
     const payload = pos + BLOCK_HEAD_BYTES;
     const end = payload + length;
     if (length > MAX_BLOCK_PAYLOAD || end + BLOCK_CRC_BYTES > bytes.length) {
-      throw new HistoryFormatError(pos, `truncated or corrupt: block declares ${length} payload bytes, ${Math.max(0, bytes.length - payload - BLOCK_CRC_BYTES)} remain`);
+      throw new HistoryFormatError(
+        pos,
+        `truncated or corrupt: block declares ${length} payload bytes, ${Math.max(0, bytes.length - payload - BLOCK_CRC_BYTES)} remain`,
+      );
     }
     if (getU32(bytes, end) !== crc32c(bytes, pos, end)) {
       throw new HistoryFormatError(pos, `checksum mismatch in the block of type ${type} (${length} payload bytes)`);
@@ -132,7 +145,8 @@ class FileState {
       case BlockType.Trailer:
         return this.readTrailer(r);
       default:
-        if ((type & OPTIONAL_BLOCK) === 0) r.fail(`unknown block type ${type} (not optional: written by a newer minor version?)`);
+        if ((type & OPTIONAL_BLOCK) === 0)
+          r.fail(`unknown block type ${type} (not optional: written by a newer minor version?)`);
     }
   }
 
@@ -169,7 +183,10 @@ class FileState {
     const writtenMs = r.varint();
     r.expectEnd();
     if ((kind === FileKind.Export) !== (this.opts.mode === "export")) {
-      r.fail(kind === FileKind.Export ? "an export file, not a segment log" : "a segment log, not an export file", kindAt);
+      r.fail(
+        kind === FileKind.Export ? "an export file, not a segment log" : "a segment log, not an export file",
+        kindAt,
+      );
     }
     this.info = { kind: kind as FileKind, stepMs, writtenMs };
   }
@@ -186,7 +203,10 @@ class FileState {
     expect(this.tables.metas.length, "metas");
     r.expectEnd();
     if (r.end + BLOCK_CRC_BYTES !== r.buf.length) {
-      throw new HistoryFormatError(r.end + BLOCK_CRC_BYTES, `${r.buf.length - r.end - BLOCK_CRC_BYTES} bytes after the trailer block`);
+      throw new HistoryFormatError(
+        r.end + BLOCK_CRC_BYTES,
+        `${r.buf.length - r.end - BLOCK_CRC_BYTES} bytes after the trailer block`,
+      );
     }
     this.ended = true;
   }

@@ -73,10 +73,13 @@ export class KvzWriter {
   column(c: ColumnData): Uint8Array {
     const declared = this.dict.metaCount;
     for (let i = 0; i < c.n; i++) {
-      if (c.metaIds[i]! >= declared) throw new RangeError(`column at ${c.atMs} uses meta ${c.metaIds[i]} before it was declared`);
+      if (c.metaIds[i]! >= declared)
+        throw new RangeError(`column at ${c.atMs} uses meta ${c.metaIds[i]} before it was declared`);
     }
     this.columns++;
-    return this.block(BlockType.Column, (w) => this.columnWriter.payload(c, w, { ofMeta: this.groupIndex, ids: this.groupIds }));
+    return this.block(BlockType.Column, (w) =>
+      this.columnWriter.payload(c, w, { ofMeta: this.groupIndex, ids: this.groupIds }),
+    );
   }
 
   trailer(): Uint8Array {

@@ -70,8 +70,12 @@ export class DictWriter {
   }
 
   private record(w: ByteWriter, m: RowMeta): void {
-    const derived = m.routeId !== null && !m.aggregate && routeBucketId(m.routeId, m.label, m.subBucket, m.subBucketCount) === m.bucketId;
-    const plainMembers = m.routeId !== null && m.memberRoutesTotal === 1 && m.memberRoutes.length === 1 && m.memberRoutes[0] === m.routeId;
+    const derived =
+      m.routeId !== null &&
+      !m.aggregate &&
+      routeBucketId(m.routeId, m.label, m.subBucket, m.subBucketCount) === m.bucketId;
+    const plainMembers =
+      m.routeId !== null && m.memberRoutesTotal === 1 && m.memberRoutes.length === 1 && m.memberRoutes[0] === m.routeId;
     let flags = 0;
     if (m.aggregate) flags |= MetaFlag.Aggregate;
     if (m.routeId !== null) flags |= MetaFlag.HasRouteId;
@@ -157,7 +161,8 @@ function readMeta(r: ByteReader, keys: Uint8Array[], strings: string[]): RowMeta
     for (let i = 0; i < n; i++) {
       const p = r.pos;
       prev += r.svarint();
-      if (!Number.isSafeInteger(prev) || prev < 0) r.fail(`member route id ${prev} is not a non-negative safe integer`, p);
+      if (!Number.isSafeInteger(prev) || prev < 0)
+        r.fail(`member route id ${prev} is not a non-negative safe integer`, p);
       memberRoutes.push(prev);
     }
     memberRoutesTotal = r.varint();
@@ -170,10 +175,12 @@ function readMeta(r: ByteReader, keys: Uint8Array[], strings: string[]): RowMeta
   const groupId = r.varint();
   const subBucket = r.varint();
   const subBucketCount = r.varint();
-  if (subBucketCount < 1 || subBucket >= subBucketCount) r.fail(`sub-bucket ${subBucket} of ${subBucketCount} is invalid`, at);
+  if (subBucketCount < 1 || subBucket >= subBucketCount)
+    r.fail(`sub-bucket ${subBucket} of ${subBucketCount} is invalid`, at);
   let bucketId: string;
   if (explicitId !== null) bucketId = explicitId;
-  else if (routeId === null || has(MetaFlag.Aggregate)) return r.fail("only a plain route's bucket id can be derived", at);
+  else if (routeId === null || has(MetaFlag.Aggregate))
+    return r.fail("only a plain route's bucket id can be derived", at);
   else bucketId = routeBucketId(routeId, label, subBucket, subBucketCount);
   return {
     bucketId,

@@ -81,7 +81,11 @@ export class MetaSummary {
     }
     this.waiting = [];
     this.ensure(metaCount);
-    return { columnCount: this.applied, totals: this.totals[field - 1]!.subarray(0, metaCount), last: this.last.subarray(0, metaCount) };
+    return {
+      columnCount: this.applied,
+      totals: this.totals[field - 1]!.subarray(0, metaCount),
+      last: this.last.subarray(0, metaCount),
+    };
   }
 
   /** Bytes of the per-meta arrays. */
@@ -98,7 +102,12 @@ export class MetaSummary {
     this.ensure(metaCount);
     const { n, data, overflow } = col;
     const { count, last } = this;
-    const [reads, writes, readBytes, writeBytes] = this.totals as [Float64Array, Float64Array, Float64Array, Float64Array];
+    const [reads, writes, readBytes, writeBytes] = this.totals as [
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+    ];
     for (let i = 0; i < n; i++) {
       const m = data[i]!;
       if (m >= metaCount) continue;

@@ -74,8 +74,12 @@ class HistoryReplay implements Replay {
   }
 
   snapshot(fromMs?: number, toMs?: number): Column[] {
-    for (const [name, v] of [["fromMs", fromMs], ["toMs", toMs]] as const) {
-      if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v))) throw new TypeError(`${name} must be a finite number`);
+    for (const [name, v] of [
+      ["fromMs", fromMs],
+      ["toMs", toMs],
+    ] as const) {
+      if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v)))
+        throw new TypeError(`${name} must be a finite number`);
     }
     return this.history.snapshot(fromMs, toMs);
   }
@@ -100,7 +104,16 @@ function routesOf(cols: readonly StoredColumn[], metas: readonly RowMeta[]): Rep
     const r = byBucket.get(bucketId);
     if (r === undefined) {
       const routeId = m.aggregate ? null : m.routeId;
-      byBucket.set(bucketId, { bucketId, routeId, start: m.start, end: m.end, groupId: m.groupId, firstMs: first[id]!, lastMs: last[id]!, latest: last[id]! });
+      byBucket.set(bucketId, {
+        bucketId,
+        routeId,
+        start: m.start,
+        end: m.end,
+        groupId: m.groupId,
+        firstMs: first[id]!,
+        lastMs: last[id]!,
+        latest: last[id]!,
+      });
       return;
     }
     if (compareStart(m.start, r.start) < 0) r.start = m.start;

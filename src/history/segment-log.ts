@@ -85,14 +85,28 @@ export class SegmentLog {
     private readonly lock: DirLock,
   ) {
     this.segmentBytes = Math.max(MIN_SEGMENT_BYTES, Math.floor(opts.maxBytes / 8));
-    this.statsState = { dir: opts.dir, segments: 0, bytes: 0, recoveredColumns: 0, cutTail: null, failures: 0, lastError: null };
+    this.statsState = {
+      dir: opts.dir,
+      segments: 0,
+      bytes: 0,
+      recoveredColumns: 0,
+      cutTail: null,
+      failures: 0,
+      lastError: null,
+    };
   }
 
   /**
    * Locks `dir`, reads its history back and opens a fresh segment for appending. Throws (and
    * holds nothing) when the directory is locked by a live process or cannot be written.
    */
-  static open(fs: StorageFs, opts: SegmentLogOptions, stepMs: number, logger: Logger, now: () => number): { log: SegmentLog; recovered: RecoveredHistory } {
+  static open(
+    fs: StorageFs,
+    opts: SegmentLogOptions,
+    stepMs: number,
+    logger: Logger,
+    now: () => number,
+  ): { log: SegmentLog; recovered: RecoveredHistory } {
     try {
       fs.mkdirp(opts.dir);
     } catch (err) {
@@ -119,7 +133,12 @@ export class SegmentLog {
   }
 
   stats(): StorageStats {
-    return { ...this.statsState, cutTail: this.statsState.cutTail && { ...this.statsState.cutTail }, segments: this.segments.length, bytes: this.totalBytes() };
+    return {
+      ...this.statsState,
+      cutTail: this.statsState.cutTail && { ...this.statsState.cutTail },
+      segments: this.segments.length,
+      bytes: this.totalBytes(),
+    };
   }
 
   /** Appends a just-flushed column (the history's newest). Never throws. */
@@ -194,7 +213,10 @@ export class SegmentLog {
     try {
       this.lock.release();
     } catch (err) {
-      logSafely(this.logger, "warn", "keyviz storage: could not remove the lock file", { dir: this.opts.dir, error: String(err) });
+      logSafely(this.logger, "warn", "keyviz storage: could not remove the lock file", {
+        dir: this.opts.dir,
+        error: String(err),
+      });
     }
   }
 
@@ -224,7 +246,10 @@ export class SegmentLog {
     this.written = new Map();
     this.lastEpoch = -1;
     const w = this.writer;
-    this.writeBlocks([w.header(), w.info({ kind: FileKind.Log, stepMs: this.stepMs, writtenMs: Math.max(0, Math.floor(this.now())) })], -Infinity);
+    this.writeBlocks(
+      [w.header(), w.info({ kind: FileKind.Log, stepMs: this.stepMs, writtenMs: Math.max(0, Math.floor(this.now())) })],
+      -Infinity,
+    );
   }
 
   /** The DICT (for metadata new to this segment) and COLUMN blocks of one column. */
@@ -252,7 +277,11 @@ export class SegmentLog {
   private fileIds(history: History, col: StoredColumn): Uint32Array {
     const n = col.n;
     const hist = col.data.subarray(0, n);
-    if (this.lastEpoch === history.metaEpoch && this.lastHistoryIds.length === n && sameU32(hist, this.lastHistoryIds)) {
+    if (
+      this.lastEpoch === history.metaEpoch &&
+      this.lastHistoryIds.length === n &&
+      sameU32(hist, this.lastHistoryIds)
+    ) {
       return this.lastFileIds;
     }
     const w = this.writer!;
@@ -332,10 +361,15 @@ export class SegmentLog {
     this.statsState.lastError = `${what} failed: ${errorText(err)}`;
     this.needsRewrite = true;
     this.closeFd();
-    logSafely(this.logger, "error", `keyviz storage: ${what} failed; history is kept in memory and the next flush retries`, {
-      dir: this.opts.dir,
-      error: errorText(err),
-    });
+    logSafely(
+      this.logger,
+      "error",
+      `keyviz storage: ${what} failed; history is kept in memory and the next flush retries`,
+      {
+        dir: this.opts.dir,
+        error: errorText(err),
+      },
+    );
   }
 
   private closeFd(): void {
@@ -376,7 +410,13 @@ export class SegmentLog {
     return { metas, columns };
   }
 
-  private readSegment(name: string, seq: number, metas: RowMeta[], metaIds: Map<string, number>, columns: ColumnData[]): Segment | null {
+  private readSegment(
+    name: string,
+    seq: number,
+    metas: RowMeta[],
+    metaIds: Map<string, number>,
+    columns: ColumnData[],
+  ): Segment | null {
     const bytes = this.fs.read(this.path(name)) ?? new Uint8Array(0);
     const mine: ColumnData[] = [];
     let lastAtMs = -Infinity;
@@ -394,7 +434,11 @@ export class SegmentLog {
     }
     if (problem !== null) {
       this.statsState.cutTail = { file: name, offset: validEnd, reason: problem.message };
-      logSafely(this.logger, "warn", "keyviz storage: cut a torn or corrupt tail off the history log", { file: name, offset: validEnd, reason: problem.message });
+      logSafely(this.logger, "warn", "keyviz storage: cut a torn or corrupt tail off the history log", {
+        file: name,
+        offset: validEnd,
+        reason: problem.message,
+      });
       if (validEnd === 0) {
         this.fs.unlink(this.path(name));
         return null;
@@ -428,7 +472,19 @@ function segmentName(kind: "seg" | "base", seq: number): string {
 
 /** One history meta per distinct record, however many segments declared it. */
 function internMeta(m: RowMeta, metas: RowMeta[], ids: Map<string, number>): number {
-  const key = JSON.stringify([m.bucketId, m.routeId, m.label, m.start && [...m.start], m.end && [...m.end], m.aggregate, m.memberRoutes, m.memberRoutesTotal, m.groupId, m.subBucket, m.subBucketCount]);
+  const key = JSON.stringify([
+    m.bucketId,
+    m.routeId,
+    m.label,
+    m.start && [...m.start],
+    m.end && [...m.end],
+    m.aggregate,
+    m.memberRoutes,
+    m.memberRoutesTotal,
+    m.groupId,
+    m.subBucket,
+    m.subBucketCount,
+  ]);
   let id = ids.get(key);
   if (id === undefined) {
     id = metas.length;
@@ -439,7 +495,8 @@ function internMeta(m: RowMeta, metas: RowMeta[], ids: Map<string, number>): num
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof Error) return (err as { code?: string }).code ? `${(err as { code?: string }).code}: ${err.message}` : err.message;
+  if (err instanceof Error)
+    return (err as { code?: string }).code ? `${(err as { code?: string }).code}: ${err.message}` : err.message;
   return String(err);
 }
 

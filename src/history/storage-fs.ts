@@ -31,10 +31,16 @@ type NodePath = typeof import("node:path");
 
 /** The real file system, or a clear error where there is none (browsers, old Node). */
 export function nodeStorageFs(): StorageFs {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; pid?: number; kill?: (pid: number, sig: number) => void } }).process;
+  const proc = (
+    globalThis as {
+      process?: { getBuiltinModule?: (id: string) => unknown; pid?: number; kill?: (pid: number, sig: number) => void };
+    }
+  ).process;
   const get = proc?.getBuiltinModule;
   if (typeof get !== "function") {
-    throw new TypeError("storage needs Node.js ≥ 20.16 or ≥ 22.3 (process.getBuiltinModule); it is not available in browsers");
+    throw new TypeError(
+      "storage needs Node.js ≥ 20.16 or ≥ 22.3 (process.getBuiltinModule); it is not available in browsers",
+    );
   }
   const fs = get("node:fs") as NodeFs;
   const path = get("node:path") as NodePath;

@@ -35,7 +35,9 @@ export function resolveStorage(v: unknown): Required<StorageOptions> {
   }
   const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
   if (typeof maxBytes !== "number" || !Number.isSafeInteger(maxBytes) || maxBytes < MIN_SEGMENT_BYTES) {
-    throw new RangeError(`storage.maxBytes must be an integer of at least ${MIN_SEGMENT_BYTES}, got ${String(maxBytes)}`);
+    throw new RangeError(
+      `storage.maxBytes must be an integer of at least ${MIN_SEGMENT_BYTES}, got ${String(maxBytes)}`,
+    );
   }
   const fs = o.fs ?? nodeStorageFs();
   return { dir: o.dir, fsync, maxBytes, fs };

@@ -12,7 +12,14 @@ const F_TERM = 5;
  */
 export function toColumnData(col: StoredColumn, ids: Uint32Array): ColumnData {
   const values = [1, 2, 3, 4].map((f) => field(col, f));
-  return { windowStartMs: col.windowStartMs, atMs: col.atMs, n: col.n, metaIds: ids, values, terms: field(col, F_TERM) };
+  return {
+    windowStartMs: col.windowStartMs,
+    atMs: col.atMs,
+    n: col.n,
+    metaIds: ids,
+    values,
+    terms: field(col, F_TERM),
+  };
 }
 
 function field(col: StoredColumn, f: number): NumberArray {

@@ -38,7 +38,8 @@ export function mergeColumns(cols: readonly StoredColumn[], metaOf: (id: number)
     for (let i = 0; i < n; i++) {
       const id = data[i]!;
       let a = byId[id];
-      if (a === undefined) accs.push((byId[id] = a = { id, meta: metaOf(id), v: [0, 0, 0, 0], term: 0, last: c, moved: false }));
+      if (a === undefined)
+        accs.push((byId[id] = a = { id, meta: metaOf(id), v: [0, 0, 0, 0], term: 0, last: c, moved: false }));
       a.last = c;
       if (col.overflow === null) {
         // The common case: every value is the stored u32 (no per-row array).
@@ -54,7 +55,13 @@ export function mergeColumns(cols: readonly StoredColumn[], metaOf: (id: number)
   });
   // Key order, as the sampler flushes rows; independent of meta ids, which a restart renumbers.
   // One sort serves both the overlap sweep (start order within a label) and the output.
-  const sorted = accs.sort((x, y) => compareStart(x.meta.start, y.meta.start) || cmpText(x.meta.label, y.meta.label) || cmpText(x.meta.bucketId, y.meta.bucketId) || x.id - y.id);
+  const sorted = accs.sort(
+    (x, y) =>
+      compareStart(x.meta.start, y.meta.start) ||
+      cmpText(x.meta.label, y.meta.label) ||
+      cmpText(x.meta.bucketId, y.meta.bucketId) ||
+      x.id - y.id,
+  );
   const moved = settleOverlaps(sorted);
   // A lone column whose rows stand apart is its own merge (recovery re-ages tier columns this way).
   if (cols.length === 1 && moved === 0) return cols[0]!;
@@ -117,7 +124,10 @@ function settleCluster(cluster: Acc[]): number {
   }
   for (const a of moved) {
     a.moved = true;
-    rehome(a, kept.filter((k) => rangesOverlap(k.meta.start, k.meta.end, a.meta.start, a.meta.end)));
+    rehome(
+      a,
+      kept.filter((k) => rangesOverlap(k.meta.start, k.meta.end, a.meta.start, a.meta.end)),
+    );
   }
   return moved.length;
 }

@@ -13,7 +13,11 @@ export const MAX_TIERS = 8;
  * at 60 × (base 1 min × 1 440 = 24 h, then 10 min × 1 008 = 7 days, 1 h × 2 160 = 90 days).
  * `[]` turns tiers off.
  */
-export function resolveTiers(v: unknown, base: { stepMs: number; historyColumns: number }, storageOn: boolean): TierSpec[] {
+export function resolveTiers(
+  v: unknown,
+  base: { stepMs: number; historyColumns: number },
+  storageOn: boolean,
+): TierSpec[] {
   if (v === undefined || v === null) return storageOn ? defaultTiers(base) : [];
   if (!Array.isArray(v)) throw new TypeError("tiers must be an array of { stepMs, columns }");
   if (v.length > MAX_TIERS) throw new RangeError(`tiers may list at most ${MAX_TIERS} tiers, got ${v.length}`);
@@ -24,7 +28,8 @@ export function resolveTiers(v: unknown, base: { stepMs: number; historyColumns:
     const step = positiveInteger(`tiers[${i}].stepMs`, stepMs, Number.MAX_SAFE_INTEGER);
     const cols = positiveInteger(`tiers[${i}].columns`, columns, MAX_TIER_COLUMNS);
     const what = i === 0 ? `the base stepMs ${below}` : `tiers[${i - 1}].stepMs ${below}`;
-    if (step <= below || step % below !== 0) throw new RangeError(`tiers[${i}].stepMs must be a multiple (> 1×) of ${what}, got ${step}`);
+    if (step <= below || step % below !== 0)
+      throw new RangeError(`tiers[${i}].stepMs must be a multiple (> 1×) of ${what}, got ${step}`);
     below = step;
     return { stepMs: step, columns: cols };
   });
@@ -32,7 +37,8 @@ export function resolveTiers(v: unknown, base: { stepMs: number; historyColumns:
 
 function positiveInteger(name: string, v: unknown, max: number): number {
   if (typeof v !== "number") throw new TypeError(`${name} must be a number, got ${typeof v}`);
-  if (!Number.isSafeInteger(v) || v < 1 || v > max) throw new RangeError(`${name} must be an integer in 1..${max}, got ${v}`);
+  if (!Number.isSafeInteger(v) || v < 1 || v > max)
+    throw new RangeError(`${name} must be an integer in 1..${max}, got ${v}`);
   return v;
 }
 

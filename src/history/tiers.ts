@@ -93,7 +93,10 @@ export class TierChain {
 
   private mergeIncoming(t: number): void {
     const level = this.levels[t]!;
-    const merged = mergeColumns(level.incoming.map((e) => this.host.current(e)), (id) => this.host.meta(id));
+    const merged = mergeColumns(
+      level.incoming.map((e) => this.host.current(e)),
+      (id) => this.host.meta(id),
+    );
     level.incoming = [];
     this.onMerged?.(t + 1, merged);
     level.cols.push({ col: merged, applied: this.host.rewritesTotal() });

@@ -42,7 +42,8 @@ export const MAX_TOP = 1024;
  * are clamped, like the matrix row budget (callers clamp further to the sketch capacity).
  */
 export function clampTop(top: unknown, name = "top"): number {
-  if (typeof top !== "number" || !Number.isInteger(top)) throw new TypeError(`${name} must be an integer, got ${String(top)}`);
+  if (typeof top !== "number" || !Number.isInteger(top))
+    throw new TypeError(`${name} must be an integer, got ${String(top)}`);
   if (top < 1) throw new RangeError(`${name} must be ≥ 1, got ${top}`);
   return top > MAX_TOP ? MAX_TOP : top;
 }

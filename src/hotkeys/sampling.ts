@@ -11,7 +11,10 @@ export class GeometricGaps {
   private state: number;
   private readonly logKeep: number; // ln(1 − 1/R); 0 when R = 1
 
-  constructor(readonly rate: number, seed: number = DEFAULT_SEED) {
+  constructor(
+    readonly rate: number,
+    seed: number = DEFAULT_SEED,
+  ) {
     this.state = seed >>> 0 || DEFAULT_SEED; // xorshift never leaves 0
     this.logKeep = rate > 1 ? Math.log1p(-1 / rate) : 0;
   }

@@ -127,7 +127,11 @@ export class SpaceSavingSketch {
   /** The count of `key`, or 0 when it is not tracked. */
   countOf(key: Uint8Array): number {
     const hash = hashBytes(key, 0, key.length);
-    for (let at = hash & this.mask, entry = this.table[at]!; entry !== 0; at = (at + 1) & this.mask, entry = this.table[at]!) {
+    for (
+      let at = hash & this.mask, entry = this.table[at]!;
+      entry !== 0;
+      at = (at + 1) & this.mask, entry = this.table[at]!
+    ) {
       const slot = entry - 1;
       if (this.hashes[slot] === hash && this.keyEquals(slot, key, 0, key.length)) return this.order[2 * slot]!;
     }
@@ -163,7 +167,15 @@ export class SpaceSavingSketch {
     return equalBytes(this.inline, slot * INLINE_KEY_BYTES, src, offset, length);
   }
 
-  private fill(slot: number, src: Uint8Array, offset: number, length: number, hash: number, count: number, seq: number): void {
+  private fill(
+    slot: number,
+    src: Uint8Array,
+    offset: number,
+    length: number,
+    hash: number,
+    count: number,
+    seq: number,
+  ): void {
     if (length > INLINE_KEY_BYTES) {
       this.longKeys[slot] = src.slice(offset, offset + length);
     } else {

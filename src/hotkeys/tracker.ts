@@ -151,7 +151,8 @@ export class HotKeyTracker {
 
   /** Publishes every (route, label) sketch as an immutable snapshot stamped `nowMs`, then resets it. */
   publish(nowMs: number): void {
-    if (typeof nowMs !== "number" || !Number.isFinite(nowMs)) throw new TypeError(`nowMs must be a finite number, got ${String(nowMs)}`);
+    if (typeof nowMs !== "number" || !Number.isFinite(nowMs))
+      throw new TypeError(`nowMs must be a finite number, got ${String(nowMs)}`);
     this.drain();
     for (const labels of this.routes.values()) {
       for (const state of labels.values()) {
@@ -260,16 +261,20 @@ export class HotKeyTracker {
 }
 
 function validateRouteId(routeId: unknown): void {
-  if (typeof routeId !== "number" || !Number.isInteger(routeId)) throw new TypeError(`routeId must be an integer, got ${String(routeId)}`);
-  if (routeId < 0 || !Number.isSafeInteger(routeId)) throw new RangeError(`routeId must be a non-negative safe integer, got ${routeId}`);
+  if (typeof routeId !== "number" || !Number.isInteger(routeId))
+    throw new TypeError(`routeId must be an integer, got ${String(routeId)}`);
+  if (routeId < 0 || !Number.isSafeInteger(routeId))
+    throw new RangeError(`routeId must be a non-negative safe integer, got ${routeId}`);
 }
 
 function validBounds(subBucket: SubBucketBounds): SubBucketBounds {
   if (subBucket === null || typeof subBucket !== "object") throw new TypeError("subBucket must be an object");
   const { index, start, end } = subBucket;
-  if (typeof index !== "number" || !Number.isInteger(index)) throw new TypeError(`subBucket.index must be an integer, got ${String(index)}`);
+  if (typeof index !== "number" || !Number.isInteger(index))
+    throw new TypeError(`subBucket.index must be an integer, got ${String(index)}`);
   if (index < 0) throw new RangeError(`subBucket.index must be ≥ 0, got ${index}`);
-  if (start !== null && !(start instanceof Uint8Array)) throw new TypeError("subBucket.start must be a Uint8Array or null");
+  if (start !== null && !(start instanceof Uint8Array))
+    throw new TypeError("subBucket.start must be a Uint8Array or null");
   if (end !== null && !(end instanceof Uint8Array)) throw new TypeError("subBucket.end must be a Uint8Array or null");
   return subBucket;
 }

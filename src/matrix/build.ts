@@ -62,7 +62,10 @@ function buildWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatrixOpti
   const metaCount = view.metas.length;
   const scan = summaryOf(view, columns) ?? kernel.scan(columns, metaCount);
   const buckets = collectBuckets(view.metas, scan.totals, scan.last);
-  const starts = kernel.plan(Float64Array.from(buckets, (b) => b.total), opts.rows);
+  const starts = kernel.plan(
+    Float64Array.from(buckets, (b) => b.total),
+    opts.rows,
+  );
   const rowCount = starts.length - 1;
 
   const rowOfMeta = new Uint32Array(metaCount).fill(NO_ROW);
@@ -79,9 +82,17 @@ function buildWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatrixOpti
   const rows: { start: Key; head: RowHead; cellRow: number }[] = [];
   for (let r = 0; r < rowCount; r++) {
     const members = buckets.slice(starts[r], starts[r + 1]);
-    rows.push({ start: members[0]!.meta.start, head: members.length === 1 ? headOf(members[0]!.meta) : mergedHead(members), cellRow: r });
+    rows.push({
+      start: members[0]!.meta.start,
+      head: members.length === 1 ? headOf(members[0]!.meta) : mergedHead(members),
+      cellRow: r,
+    });
   }
-  sortRows(rows, (r) => r.start, (r) => r.head.bucket_id);
+  sortRows(
+    rows,
+    (r) => r.start,
+    (r) => r.head.bucket_id,
+  );
   return {
     series: view.series,
     generated_at: rfc3339(opts.nowMs ?? Date.now()),
@@ -106,14 +117,24 @@ function checkView(view: SeriesView): void {
   view.columns.forEach((c, i) => {
     const n = c.metaIds?.length;
     if (!(c.metaIds instanceof Uint32Array) || !isNumberArray(c.values) || !isNumberArray(c.terms)) {
-      throw new TypeError(`view.columns[${i}] needs metaIds (Uint32Array), values and terms (Float64Array or Uint32Array)`);
+      throw new TypeError(
+        `view.columns[${i}] needs metaIds (Uint32Array), values and terms (Float64Array or Uint32Array)`,
+      );
     }
     if (c.values.length !== n || c.terms.length !== n) {
       throw new TypeError(`view.columns[${i}]: metaIds, values and terms must have the same length`);
     }
   });
   const s = view.summary;
-  if (s !== undefined && !(s.totals instanceof Float64Array && s.last instanceof Uint32Array && s.totals.length === view.metas.length && s.last.length === view.metas.length)) {
+  if (
+    s !== undefined &&
+    !(
+      s.totals instanceof Float64Array &&
+      s.last instanceof Uint32Array &&
+      s.totals.length === view.metas.length &&
+      s.last.length === view.metas.length
+    )
+  ) {
     throw new TypeError("view.summary needs totals (Float64Array) and last (Uint32Array), one entry per meta");
   }
 }
@@ -163,9 +184,12 @@ function collectBuckets(metas: readonly RowMeta[], totals: Float64Array, last: U
       bucket.meta = meta;
     }
   }
-  return sortRows([...byId.values()], (b) => b.meta.start, (b) => b.meta.bucketId);
+  return sortRows(
+    [...byId.values()],
+    (b) => b.meta.start,
+    (b) => b.meta.bucketId,
+  );
 }
-
 
 function headOf(meta: RowMeta): RowHead {
   const listed = [...meta.memberRoutes].sort((a, b) => a - b);

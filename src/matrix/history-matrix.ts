@@ -22,7 +22,11 @@ export interface MatrixRequest {
 }
 
 /** The matrix as a MatrixTable (typed cells; see table.ts): what the sampler and the server use. */
-export function historyMatrixTable(history: History, q: MatrixRequest, opts: { baseStepMs: number; nowMs: number }): MatrixTable {
+export function historyMatrixTable(
+  history: History,
+  q: MatrixRequest,
+  opts: { baseStepMs: number; nowMs: number },
+): MatrixTable {
   if (typeof q !== "object" || q === null) throw new TypeError("matrix request must be an object");
   const series = q.series ?? "writes";
   if (!(SERIES as readonly string[]).includes(series)) throw new RangeError(SERIES_MESSAGE);

@@ -163,7 +163,8 @@ export function* matrixJsonSteps(table: MatrixTable, sink: ChunkSink): Steps<num
     const conflicts = table.conflicts;
     if (conflicts !== null && conflicts.subarray(at, at + width).indexOf(1) >= 0) {
       w.text(',"conflict":true,"conflicts":[');
-      for (let j = 0; j < width; j++) w.text(conflicts[at + j] === 1 ? (j === 0 ? "true" : ",true") : j === 0 ? "false" : ",false");
+      for (let j = 0; j < width; j++)
+        w.text(conflicts[at + j] === 1 ? (j === 0 ? "true" : ",true") : j === 0 ? "false" : ",false");
       w.text("]");
     }
     w.text(',"raft_group_ids":');
@@ -260,7 +261,13 @@ function cellList(w: ChunkWriter, source: Float64Array, at: number, length: numb
 }
 
 /** A group-id or term list: one pre-formatted run per value when the row is constant. */
-function identityList(w: ChunkWriter, source: Float64Array, at: number, length: number, runs: Map<number, Uint8Array>): void {
+function identityList(
+  w: ChunkWriter,
+  source: Float64Array,
+  at: number,
+  length: number,
+  runs: Map<number, Uint8Array>,
+): void {
   if (length === 0 || !isConstant(source, at, length)) return cellList(w, source, at, length);
   const v = source[at]!;
   let run = runs.get(v);

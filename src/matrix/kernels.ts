@@ -97,7 +97,12 @@ export function wasmKernel(): MatrixKernel {
   const scratchFor = (columns: readonly KernelColumn[]): Scratch => {
     if (scratch !== undefined) return scratch;
     const longest = columns.reduce((max, c) => Math.max(max, c.metaIds.length), 0);
-    return (scratch = { ids: arena.alloc(longest * 4), values: arena.alloc(longest * 8), terms: arena.alloc(longest * 8), length: longest });
+    return (scratch = {
+      ids: arena.alloc(longest * 4),
+      values: arena.alloc(longest * 8),
+      terms: arena.alloc(longest * 8),
+      length: longest,
+    });
   };
   return {
     scan(columns, metaCount) {
@@ -110,7 +115,8 @@ export function wasmKernel(): MatrixKernel {
         const col = columns[c]!;
         views.ids.set(col.metaIds);
         const kinds = copyField(views.valuesU32, views.valuesF64, col.values, VALUES_F64);
-        if (wasm.scanColumn(c, scratch.ids, scratch.values, col.metaIds.length, kinds) !== 0) throw badIdError(c, metaCount);
+        if (wasm.scanColumn(c, scratch.ids, scratch.values, col.metaIds.length, kinds) !== 0)
+          throw badIdError(c, metaCount);
       }
       return { totals: arena.f64(totalsPtr, metaCount).slice(), last: arena.u32(lastPtr, metaCount).slice() };
     },
@@ -136,9 +142,12 @@ export function wasmKernel(): MatrixKernel {
       for (let c = 0; c < columns.length; c++) {
         const col = columns[c]!;
         views.ids.set(col.metaIds);
-        const kinds = copyField(views.valuesU32, views.valuesF64, col.values, VALUES_F64) | copyField(views.termsU32, views.termsF64, col.terms, TERMS_F64);
+        const kinds =
+          copyField(views.valuesU32, views.valuesF64, col.values, VALUES_F64) |
+          copyField(views.termsU32, views.termsF64, col.terms, TERMS_F64);
         const n = col.metaIds.length;
-        if (wasm.scatterColumn(c, scratch.ids, scratch.values, scratch.terms, n, kinds) !== 0) throw badIdError(c, metaCount);
+        if (wasm.scatterColumn(c, scratch.ids, scratch.values, scratch.terms, n, kinds) !== 0)
+          throw badIdError(c, metaCount);
       }
       wasm.finishPivot(rowGroup);
       return {
@@ -158,10 +167,20 @@ let jsShared: { values: Float64Array; groups: Float64Array; terms: Float64Array;
 
 function jsBuffers(cells: number) {
   if (jsShared === undefined || jsShared.level.length < cells) {
-    jsShared = { values: new Float64Array(cells), groups: new Float64Array(cells), terms: new Float64Array(cells), level: new Uint8Array(cells) };
+    jsShared = {
+      values: new Float64Array(cells),
+      groups: new Float64Array(cells),
+      terms: new Float64Array(cells),
+      level: new Uint8Array(cells),
+    };
   }
   const { values, groups, terms, level } = jsShared;
-  const out = { values: values.subarray(0, cells), groups: groups.subarray(0, cells), terms: terms.subarray(0, cells), level: level.subarray(0, cells) };
+  const out = {
+    values: values.subarray(0, cells),
+    groups: groups.subarray(0, cells),
+    terms: terms.subarray(0, cells),
+    level: level.subarray(0, cells),
+  };
   out.level.fill(0);
   if (cells * 8 > KEEP_JS_BYTES) jsShared = undefined;
   return out;

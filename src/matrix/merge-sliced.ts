@@ -28,7 +28,9 @@ export function mergeCheckedTableSliced<T>(
   slicing: Slicing,
   use: (table: MatrixTable) => Promise<T>,
 ): Promise<T> {
-  const run = queue.then(async () => use(await runStepsSliced(mergeTableSteps(matrices, opts, buffers), slicing.sliceMs, slicing.pause)));
+  const run = queue.then(async () =>
+    use(await runStepsSliced(mergeTableSteps(matrices, opts, buffers), slicing.sliceMs, slicing.pause)),
+  );
   queue = run.then(
     () => undefined,
     () => undefined,

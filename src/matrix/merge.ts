@@ -75,7 +75,11 @@ export function mergeCheckedTable(matrices: readonly IncomingMatrix[], opts: Mer
 }
 
 /** The merge, yielding after each row (see src/steps.ts), on `buffers`. */
-export function* mergeTableSteps(matrices: readonly IncomingMatrix[], opts: MergeOptions, buffers: MergeBuffers): Steps<MatrixTable> {
+export function* mergeTableSteps(
+  matrices: readonly IncomingMatrix[],
+  opts: MergeOptions,
+  buffers: MergeBuffers,
+): Steps<MatrixTable> {
   if (matrices.length === 0) throw new RangeError("matrices must be a non-empty array of matrices");
   const rows = opts.rows ?? MAX_ROWS;
   checkRowBudget(rows);

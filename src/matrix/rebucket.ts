@@ -13,7 +13,8 @@ type ViewColumn = SeriesView["columns"][number];
 /** Checks a re-aggregation step: a positive safe integer (ms). */
 export function checkStepMs(stepMs: unknown): number {
   if (typeof stepMs !== "number") throw new TypeError(`stepMs must be a number, got ${typeof stepMs}`);
-  if (!Number.isSafeInteger(stepMs) || stepMs < 1) throw new RangeError(`stepMs must be a positive integer (ms), got ${stepMs}`);
+  if (!Number.isSafeInteger(stepMs) || stepMs < 1)
+    throw new RangeError(`stepMs must be a positive integer (ms), got ${stepMs}`);
   return stepMs;
 }
 

@@ -65,7 +65,12 @@ function toFlags(source: Uint8Array, at: number, length: number): boolean[] | un
  * and allocating them was the largest cost of a build. Frozen, so a mutation fails loudly
  * instead of changing other rows.
  */
-function identityArray(source: Float64Array, at: number, length: number, constants: Map<number, readonly number[]>): number[] {
+function identityArray(
+  source: Float64Array,
+  at: number,
+  length: number,
+  constants: Map<number, readonly number[]>,
+): number[] {
   const first = source[at]!;
   if (!isConstant(source, at, length)) return toArray(source, at, length);
   let shared = constants.get(first);

@@ -97,7 +97,8 @@ export function paintHeatmap(
         // Hot path: colour each cell once, then pixels copy their column's colour.
         for (let c = ca; c < cb; c++) cellColours[c - layer.c0] = lut[level(values[base + c]!)]!;
         cellColours.fill(lut[0]!, Math.max(0, cb - layer.c0));
-        if (cols === width) pixels.set(cellColours.subarray(xFrom, xTo), line + xFrom); // one cell per pixel: a block copy
+        if (cols === width)
+          pixels.set(cellColours.subarray(xFrom, xTo), line + xFrom); // one cell per pixel: a block copy
         else for (let x = xFrom; x < xTo; x++) pixels[line + x] = cellColours[xs.first[x]!]!;
         prevFirst = rf;
         prevLast = rl;

@@ -63,7 +63,7 @@ export function sequentialLut(palette: Palette): Uint32Array {
   for (let i = 1; i < 256; i++) lut[i] = sample(stops, (i - 1) / 254);
   // The reference ramp is transparent at t = 0; a non-zero cell must never vanish, so its first
   // entry gets the faintest visible alpha.
-  if ((lut[1]! >>> 24) === 0) lut[1] = sample(stops, 1 / 254) | (40 << 24);
+  if (lut[1]! >>> 24 === 0) lut[1] = sample(stops, 1 / 254) | (40 << 24);
   return lut;
 }
 

@@ -30,7 +30,15 @@ export interface CoordinatorOptions {
   sampler?: CoordinatorSampler;
 }
 
-const GROUP_METHODS = ["linearizableRead", "leaseRead", "propose", "isLeader", "verifyLeader", "leader", "term"] as const;
+const GROUP_METHODS = [
+  "linearizableRead",
+  "leaseRead",
+  "propose",
+  "isLeader",
+  "verifyLeader",
+  "leader",
+  "term",
+] as const;
 const SAMPLER_METHODS = ["registerRoute", "removeRoute", "observeKey", "setLeaderTerm", "replaceRoutes"] as const;
 
 // State shared by a coordinator and its labelled views.
@@ -100,8 +108,13 @@ export class Coordinator {
   workerHandle(): CoordinatorWorkerHandle {
     const s = this.state;
     s.live();
-    if (s.shared === null) throw new TypeError("workerHandle() needs a coordinator over a sampler created with shared: true");
-    return Object.freeze({ keyviz: "shared-coordinator", sampler: s.shared.grace.workerHandle(), routes: s.shared.routes });
+    if (s.shared === null)
+      throw new TypeError("workerHandle() needs a coordinator over a sampler created with shared: true");
+    return Object.freeze({
+      keyviz: "shared-coordinator",
+      sampler: s.shared.grace.workerHandle(),
+      routes: s.shared.routes,
+    });
   }
 
   /** The route table (shared with labelled views). Change it through the coordinator. */

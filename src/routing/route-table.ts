@@ -253,7 +253,15 @@ export class RouteTable {
       const routes = validateRoutes(next);
       const layout = this.writeRegion(region, routes.length, (i) => routes[i]!);
       this.shared?.writer.prepare(routes.length, (i) => routes[i]!, layout.prefix);
-      return Object.freeze({ size: routes.length, routes, splice: undefined, owner: this, token, region, ...layout }) as Staged;
+      return Object.freeze({
+        size: routes.length,
+        routes,
+        splice: undefined,
+        owner: this,
+        token,
+        region,
+        ...layout,
+      }) as Staged;
     }
     const splice = this.planOf(next as RouteChange).splice;
     const { at, remove, add } = splice;
@@ -309,7 +317,8 @@ export class RouteTable {
    */
   shareWithWorkers(grace: WorkerGrace): WebAssembly.Memory {
     if (this.shared !== null) {
-      if (this.shared.grace !== grace) throw new RangeError("this route table is already shared with another sampler's workers");
+      if (this.shared.grace !== grace)
+        throw new RangeError("this route table is already shared with another sampler's workers");
       return this.shared.writer.memory;
     }
     const writer = new SharedTableWriter(grace);
@@ -412,9 +421,7 @@ export function validateRoutes(routes: readonly RouteSpec[]): RouteSpec[] {
     if (seen.has(r.routeId)) throw new RangeError(`routes: duplicate routeId ${r.routeId}`);
     seen.add(r.routeId);
     if (r.start !== null && r.end !== null && compareBytes(r.start, r.end) >= 0) {
-      throw new RangeError(
-        `route ${r.routeId}: start ${previewKey(r.start)} must be below end ${previewKey(r.end)}`,
-      );
+      throw new RangeError(`route ${r.routeId}: start ${previewKey(r.start)} must be below end ${previewKey(r.end)}`);
     }
   }
   copies.sort(compareRoutesByStart);
@@ -433,7 +440,8 @@ export function validateRoutes(routes: readonly RouteSpec[]): RouteSpec[] {
 function checkAdjacent(prev: RouteSpec, next: RouteSpec): void {
   const c = next.start === null || prev.end === null ? 1 : compareBytes(prev.end, next.start);
   if (c === 0) return;
-  const where = `routes ${prev.routeId} [${previewKey(prev.start)}, ${previewKey(prev.end)}) and ` +
+  const where =
+    `routes ${prev.routeId} [${previewKey(prev.start)}, ${previewKey(prev.end)}) and ` +
     `${next.routeId} [${previewKey(next.start)}, ${previewKey(next.end)})`;
   throw new RangeError(`${where} ${c > 0 ? "overlap" : "leave a gap"}`);
 }
@@ -494,4 +502,3 @@ function commonStartPrefix(count: number, routeAt: (i: number) => RouteSpec): Ui
   for (let i = 2; i < count && n > 0; i++) n = Math.min(n, commonPrefixLength(first, routeAt(i).start!));
   return first.slice(0, n);
 }
-

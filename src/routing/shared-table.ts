@@ -88,7 +88,9 @@ export class SharedTableWriter {
     for (let i = 0; i < count; i++) {
       const r = routeAt(i);
       if (r.routeId > 0x7fffffff || r.groupId > 0x7fffffff)
-        throw new RangeError(`route ${r.routeId} (group ${r.groupId}): a table shared with workers holds ids below 2^31`);
+        throw new RangeError(
+          `route ${r.routeId} (group ${r.groupId}): a table shared with workers holds ids below 2^31`,
+        );
       if (i > 0) bytes += r.start!.length;
     }
     const words = B_ENTRIES + count * ENTRY_WORDS + Math.ceil(bytes / 4);

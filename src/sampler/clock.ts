@@ -36,7 +36,11 @@ export class ColumnClock {
     let atMs = t;
     if (typeof t !== "number" || !Number.isFinite(t) || t <= this.lastAtMs) {
       this.anomalies++;
-      atMs = Number.isFinite(this.lastAtMs) ? this.lastAtMs + 1 : Number.isFinite(this.lastFlushMs) ? this.lastFlushMs : 0;
+      atMs = Number.isFinite(this.lastAtMs)
+        ? this.lastAtMs + 1
+        : Number.isFinite(this.lastFlushMs)
+          ? this.lastFlushMs
+          : 0;
     }
     const windowStartMs = this.lastFlushMs < atMs ? this.lastFlushMs : atMs - this.stepMs;
     this.lastAtMs = atMs;

@@ -59,7 +59,22 @@ export function buildComponents(o: ResolvedSamplerOptions, options: SamplerOptio
   const persistence = new Persistence(options?.storage, history, o.stepMs, o);
   virtuals.skipIds(persistence.virtualIdsUsed);
   clock.resumeAfter(persistence.lastAtMs);
-  return { hotKeyTracker, shared, counters, history, index, metas, registry, virtuals, rehoming, lifecycle, terms, flusher, clock, persistence };
+  return {
+    hotKeyTracker,
+    shared,
+    counters,
+    history,
+    index,
+    metas,
+    registry,
+    virtuals,
+    rehoming,
+    lifecycle,
+    terms,
+    flusher,
+    clock,
+    persistence,
+  };
 }
 
 function hotKeyTrackerOf(options: SamplerOptions | undefined): HotKeyTracker | null {

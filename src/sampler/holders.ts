@@ -73,7 +73,19 @@ export function holderOrderId(h: Holder): number {
 
 /** A route not registered yet: no slots, not in the registry. */
 export function newRoute(routeId: number, start: Key, end: Key, groupId: number): RouteHolder {
-  return { kind: "route", state: "live", routeId, start, end, groupId, subBucketCount: 1, bounds: null, slots: [], vb: null, removedAtMs: NaN };
+  return {
+    kind: "route",
+    state: "live",
+    routeId,
+    start,
+    end,
+    groupId,
+    subBucketCount: 1,
+    bounds: null,
+    slots: [],
+    vb: null,
+    removedAtMs: NaN,
+  };
 }
 
 /** Inserts `r` into `members`, kept in start-key order. */

@@ -78,9 +78,18 @@ const MAX_COUNTER_BYTES = 2 ** 31;
 export function resolveOptions(opts: SamplerOptions = {}): ResolvedSamplerOptions {
   if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
   const stepMs = positiveOption("stepMs", opts.stepMs, DEFAULT_STEP_MS);
-  const historyColumns = positiveOption("historyColumns", opts.historyColumns, DEFAULT_HISTORY_COLUMNS, MAX_HISTORY_COLUMNS);
+  const historyColumns = positiveOption(
+    "historyColumns",
+    opts.historyColumns,
+    DEFAULT_HISTORY_COLUMNS,
+    MAX_HISTORY_COLUMNS,
+  );
   const maxTrackedRoutes = positiveOption("maxTrackedRoutes", opts.maxTrackedRoutes, DEFAULT_MAX_TRACKED_ROUTES);
-  const maxMemberRoutesPerSlot = positiveOption("maxMemberRoutesPerSlot", opts.maxMemberRoutesPerSlot, DEFAULT_MAX_MEMBER_ROUTES);
+  const maxMemberRoutesPerSlot = positiveOption(
+    "maxMemberRoutesPerSlot",
+    opts.maxMemberRoutesPerSlot,
+    DEFAULT_MAX_MEMBER_ROUTES,
+  );
   const keyBucketsPerRoute = positiveOption("keyBucketsPerRoute", opts.keyBucketsPerRoute, 1, MAX_KEY_BUCKETS);
   const labels = resolveLabels(opts.labels);
   const logger = checkLogger(opts.logger);

@@ -52,7 +52,8 @@ export function readHotKeys(
   const whole = tracker.query(routeId, { label: opts.label, top: opts.top });
   if (whole === null || index === undefined) return whole;
   const r = registry.route(routeId);
-  const b = r === undefined ? undefined : (r.bounds?.[index] ?? (index === 0 ? { start: r.start, end: r.end } : undefined));
+  const b =
+    r === undefined ? undefined : (r.bounds?.[index] ?? (index === 0 ? { start: r.start, end: r.end } : undefined));
   if (b === undefined) throw new QueryError(SUB_BUCKET_OUT_OF_RANGE);
   return tracker.query(routeId, { label: opts.label, top: opts.top, subBucket: { index, start: b.start, end: b.end } });
 }

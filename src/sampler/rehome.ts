@@ -84,7 +84,9 @@ export class Rehoming {
       const pending = this.takePending(g, covered);
       if (pending.length > 0) this.distribute(pending, registry.overlapping(g.start, g.end));
     }
-    const waiting = graced.filter((g) => (nearLive.has(g) || nearGraced.has(g)) && registry.hasPendingIn(g, null, null));
+    const waiting = graced.filter(
+      (g) => (nearLive.has(g) || nearGraced.has(g)) && registry.hasPendingIn(g, null, null),
+    );
     const clashing = overlappingEachOther(waiting);
     return waiting.filter((g) => clashing.has(g) || nearLive.has(g));
   }
@@ -121,12 +123,19 @@ export class Rehoming {
       const r = h.kind === "route" && h.vb !== null ? h.vb : h;
       if (r.kind === "virtual") {
         const cell = this.counters.cell(r.slot, 0);
-        if (!out.some((t) => t.cell === cell)) out.push({ cell, start: r.start, end: r.end, rank: out.length, metaId: -1 });
+        if (!out.some((t) => t.cell === cell))
+          out.push({ cell, start: r.start, end: r.end, rank: out.length, metaId: -1 });
         continue;
       }
       for (let sub = 0; sub < r.subBucketCount; sub++) {
         const b = r.bounds?.[sub] ?? r;
-        out.push({ cell: this.counters.cell(r.slots[li]!, sub), start: b.start, end: b.end, rank: out.length, metaId: -1 });
+        out.push({
+          cell: this.counters.cell(r.slots[li]!, sub),
+          start: b.start,
+          end: b.end,
+          rank: out.length,
+          metaId: -1,
+        });
       }
     }
     return out;

@@ -50,7 +50,9 @@ export function replaceRoutes(ctx: ReplaceContext, oldIds: number[], newRoutes: 
   const isOld = (metaId: number) => {
     if (metaId >= oldMetasBelow) return false;
     const m = history.meta(metaId);
-    return m.routeId !== null && !m.aggregate && oldSet.has(m.routeId) && rangeContains(span.start, span.end, m.start, m.end);
+    return (
+      m.routeId !== null && !m.aggregate && oldSet.has(m.routeId) && rangeContains(span.start, span.end, m.start, m.end)
+    );
   };
   const targetRank = new Map<number, number>();
   const targetsByLabel = Array.from({ length: ctx.labelCount + 1 }, (_, li) => rehoming.targetCells(fresh, li));
@@ -66,7 +68,9 @@ export function replaceRoutes(ctx: ReplaceContext, oldIds: number[], newRoutes: 
       isOld,
       (metaId, values) => {
         const m = history.meta(metaId);
-        const targets = targetsByLabel[ctx.labelIndex(m.label)]!.filter((t) => rangesOverlap(t.start, t.end, m.start, m.end));
+        const targets = targetsByLabel[ctx.labelIndex(m.label)]!.filter((t) =>
+          rangesOverlap(t.start, t.end, m.start, m.end),
+        );
         const shares = splitValues(values, overlapShares(m.start, m.end, targets));
         return targets.map((t, i) => ({
           metaId: t.metaId,
@@ -78,8 +82,13 @@ export function replaceRoutes(ctx: ReplaceContext, oldIds: number[], newRoutes: 
   );
 }
 
-function checkReplacement(ctx: ReplaceContext, oldIds: number[], newRoutes: NewRoute[]): { olds: RouteHolder[]; fresh: RouteHolder[] } {
-  if (!Array.isArray(oldIds) || oldIds.length === 0) throw new TypeError("oldIds must be a non-empty array of route ids");
+function checkReplacement(
+  ctx: ReplaceContext,
+  oldIds: number[],
+  newRoutes: NewRoute[],
+): { olds: RouteHolder[]; fresh: RouteHolder[] } {
+  if (!Array.isArray(oldIds) || oldIds.length === 0)
+    throw new TypeError("oldIds must be a non-empty array of route ids");
   if (!Array.isArray(newRoutes) || newRoutes.length === 0) throw new TypeError("newRoutes must be a non-empty array");
   const olds = oldIds.map((id, i) => {
     checkId(`oldIds[${i}]`, id);
@@ -93,7 +102,8 @@ function checkReplacement(ctx: ReplaceContext, oldIds: number[], newRoutes: NewR
     const start = copyKey(checkKey(`newRoutes[${i}].start`, n.start, ctx.maxRouteKeyBytes));
     const end = copyKey(checkKey(`newRoutes[${i}].end`, n.end, ctx.maxRouteKeyBytes));
     const group = checkId(`newRoutes[${i}].groupId`, n.groupId ?? 0);
-    if (ctx.registry.route(id) !== undefined && !oldIds.includes(id)) throw new RangeError(`newRoutes[${i}]: route ${id} is already registered`);
+    if (ctx.registry.route(id) !== undefined && !oldIds.includes(id))
+      throw new RangeError(`newRoutes[${i}]: route ${id} is already registered`);
     return newRoute(id, start, end, group);
   });
   const byStart = (a: RouteHolder, b: RouteHolder) => compareStart(a.start, b.start);

@@ -55,6 +55,8 @@ export class RouteIndex {
     const k = new Uint16Array(size);
     k.set(this.subBucketsOf);
     this.subBucketsOf = k;
-    this.labelSlotOf = Array.from({ length: this.labelCount }, (_, i) => grow(this.labelSlotOf[i] ?? new Int32Array(0)));
+    this.labelSlotOf = Array.from({ length: this.labelCount }, (_, i) =>
+      grow(this.labelSlotOf[i] ?? new Int32Array(0)),
+    );
   }
 }

@@ -181,7 +181,13 @@ export class Sampler {
     try {
       const labelIndex = (label: string) => this.labelIndex.get(label) ?? 0;
       const nowMs = this.parts.clock.read();
-      const context = { ...this.parts, labelIndex, labelCount: this.labels.length, maxRouteKeyBytes: this.counters.maxRouteKeyBytes, nowMs };
+      const context = {
+        ...this.parts,
+        labelIndex,
+        labelCount: this.labels.length,
+        maxRouteKeyBytes: this.counters.maxRouteKeyBytes,
+        nowMs,
+      };
       replaceRoutes(context, oldIds, newRoutes);
       this.parts.persistence.rehomed();
     } finally {

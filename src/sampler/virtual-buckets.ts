@@ -217,7 +217,10 @@ export class VirtualBuckets {
     for (;;) {
       const other =
         this.registry.overlapping(vb.start, vb.end).find((h) => h !== vb) ??
-        this.registry.graced.find((g) => g !== vb && rangesOverlap(g.start, g.end, vb.start, vb.end) && this.registry.hasPendingIn(g, null, null));
+        this.registry.graced.find(
+          (g) =>
+            g !== vb && rangesOverlap(g.start, g.end, vb.start, vb.end) && this.registry.hasPendingIn(g, null, null),
+        );
       if (other === undefined) return;
       this.absorb(vb, other);
     }

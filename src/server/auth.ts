@@ -63,15 +63,24 @@ export class Authenticator {
     if (header !== undefined) {
       const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
       const kind = this.classify(match === null ? "" : match[1]!);
-      if (kind === "hot-keys") return { principal: { who: "hot-keys bearer", hotKeys: true }, wrongSecret: false, presented: true };
+      if (kind === "hot-keys")
+        return { principal: { who: "hot-keys bearer", hotKeys: true }, wrongSecret: false, presented: true };
       if (kind === "api") return { principal: { who: "bearer", hotKeys: false }, wrongSecret: false, presented: true };
       // With no API token a wrong bearer is harmless noise (the API is open); it fails only
       // where a secret was needed, which `allows` decides.
-      return { principal: null, wrongSecret: this.token !== undefined || this.hotKeysToken !== undefined, presented: true };
+      return {
+        principal: null,
+        wrongSecret: this.token !== undefined || this.hotKeysToken !== undefined,
+        presented: true,
+      };
     }
     const session = this.sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (session !== undefined) {
-      return { principal: { who: `session ${session.accessKey}`, hotKeys: session.hotKeys, session }, wrongSecret: false, presented: false };
+      return {
+        principal: { who: `session ${session.accessKey}`, hotKeys: session.hotKeys, session },
+        wrongSecret: false,
+        presented: false,
+      };
     }
     return { principal: null, wrongSecret: false, presented: false };
   }

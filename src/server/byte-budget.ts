@@ -40,7 +40,8 @@ export class ByteBudget {
     const i = this.accounts.indexOf(account);
     if (i < 0) return;
     this.accounts.splice(i, 1);
-    for (let w = this.waiters.length - 1; w >= 0; w--) if (this.waiters[w]!.account === account) this.waiters.splice(w, 1);
+    for (let w = this.waiters.length - 1; w >= 0; w--)
+      if (this.waiters[w]!.account === account) this.waiters.splice(w, 1);
     this.used -= account.held;
     account.held = 0;
     this.grant();
@@ -63,7 +64,8 @@ export class ByteBudget {
     // The oldest call first, wherever it queued; then arrival order while the budget allows.
     const oldest = this.waiters.findIndex((w) => this.isOldest(w.account));
     if (oldest >= 0) this.resolve(oldest);
-    while (this.waiters.length > 0 && (this.fits(this.waiters[0]!.bytes) || this.isOldest(this.waiters[0]!.account))) this.resolve(0);
+    while (this.waiters.length > 0 && (this.fits(this.waiters[0]!.bytes) || this.isOldest(this.waiters[0]!.account)))
+      this.resolve(0);
   }
 
   private resolve(index: number): void {

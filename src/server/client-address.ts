@@ -40,7 +40,10 @@ function normalise(address: string): string {
 function items(header: string | string[] | undefined): string[] {
   if (header === undefined) return [];
   const joined = Array.isArray(header) ? header.join(",") : header;
-  return joined.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return joined
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 function lastListItem(header: string | string[] | undefined): string | undefined {

@@ -98,7 +98,9 @@ export class ConnectionLimits {
     if (this.bufferedBytes() > this.opts.maxBufferedResponseBytes) {
       this.counts.overloaded++;
       res.setHeader("Connection", "close");
-      return sendError(res, 503, "overloaded", "server is overloaded (too many unsent response bytes); retry later", { "Retry-After": "1" });
+      return sendError(res, 503, "overloaded", "server is overloaded (too many unsent response bytes); retry later", {
+        "Retry-After": "1",
+      });
     }
     listener(req, res);
   }

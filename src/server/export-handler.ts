@@ -11,7 +11,12 @@ import { answerKeyvizErrors, sendError } from "./respond.js";
 export const EXPORT_PATH = "/admin/api/v1/keyviz/export";
 const CHUNK_BYTES = 64 * 1024;
 
-export async function handleExport(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleExport(
+  ctx: HandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const sampler = ctx.options.sampler;
   if (sampler === null) return sendError(res, 503, "keyviz_disabled", KEYVIZ_DISABLED_MESSAGE);
   if (typeof sampler.exportHistory !== "function") {

@@ -58,10 +58,15 @@ export function fanoutBlock(nodes: NodeStatus[]): { nodes: NodeStatus[]; respond
  * Closes a fan-out: reports the node list to the metrics and logs one warning per failed peer
  * (a failed peer never fails the request, so the log is where an operator learns of it).
  */
-export function settleFanout(ctx: HandlerContext, endpoint: string, nodes: NodeStatus[]): ReturnType<typeof fanoutBlock> {
+export function settleFanout(
+  ctx: HandlerContext,
+  endpoint: string,
+  nodes: NodeStatus[],
+): ReturnType<typeof fanoutBlock> {
   ctx.observeFanout(nodes);
   for (const n of nodes) {
-    if (!n.ok) logSafely(ctx.options.logger, "warn", "keyviz fan-out: peer failed", { endpoint, node: n.node, error: n.error });
+    if (!n.ok)
+      logSafely(ctx.options.logger, "warn", "keyviz fan-out: peer failed", { endpoint, node: n.node, error: n.error });
   }
   return fanoutBlock(nodes);
 }

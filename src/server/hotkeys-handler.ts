@@ -25,7 +25,8 @@ export const PEER_TOP = 256;
 
 export const NO_SNAPSHOT_MESSAGE =
   "no hot-keys snapshot is available for this route yet (it may be an aggregate, or no traffic has flushed since the feature was enabled)";
-export const NO_SNAPSHOT_IN_CLUSTER_MESSAGE = "no hot-keys snapshot is available for this route on any node in the cluster";
+export const NO_SNAPSHOT_IN_CLUSTER_MESSAGE =
+  "no hot-keys snapshot is available for this route on any node in the cluster";
 export const OUT_OF_WINDOW_MESSAGE =
   "requested time window does not overlap the current snapshot; v1 returns only the current keyvizStep window";
 export { SUB_BUCKET_OUT_OF_RANGE };
@@ -33,14 +34,24 @@ export { SUB_BUCKET_OUT_OF_RANGE };
 type HotKeysSampler = SamplerPort & Required<Pick<SamplerPort, "hotKeys">>;
 
 /** Answers the request; resolves with the number of keys sent (0 for an error answer), for the audit line. */
-export async function handleHotKeys(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<number> {
+export async function handleHotKeys(
+  ctx: HandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<number> {
   const sampler = ctx.options.sampler;
   if (sampler === null) {
     sendError(res, 503, "keyviz_disabled", KEYVIZ_DISABLED_MESSAGE);
     return 0;
   }
   if (sampler.hotKeysEnabled !== true || typeof sampler.hotKeys !== "function") {
-    sendError(res, 503, "hotkeys_disabled", "hot-keys drill-down is not enabled on this node (hotKeys option of createSampler)");
+    sendError(
+      res,
+      503,
+      "hotkeys_disabled",
+      "hot-keys drill-down is not enabled on this node (hotKeys option of createSampler)",
+    );
     return 0;
   }
   const fanningOut = shouldFanOut(ctx, req);
@@ -62,7 +73,8 @@ export async function handleHotKeys(ctx: HandlerContext, req: IncomingMessage, r
   for (const { peer, reply } of peers) {
     if (!reply.ok) {
       // A peer without a snapshot answered correctly; it just has nothing to add.
-      const noSnapshot = reply.status === 404 && (reply.body as { error?: unknown } | undefined)?.error === "no_snapshot";
+      const noSnapshot =
+        reply.status === 404 && (reply.body as { error?: unknown } | undefined)?.error === "no_snapshot";
       nodes.push(noSnapshot ? { node: peer, ok: true } : { node: peer, ok: false, error: reply.error });
       continue;
     }

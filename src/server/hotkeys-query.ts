@@ -30,7 +30,8 @@ export function parseHotKeysQuery(params: URLSearchParams): HotKeysParams {
   out.top = parseTop(get("top"));
   const fromMs = parseTimeBound(params, "from_unix_ms");
   const toMs = parseTimeBound(params, "to_unix_ms");
-  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw new QueryError("from_unix_ms must be <= to_unix_ms");
+  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs)
+    throw new QueryError("from_unix_ms must be <= to_unix_ms");
   if (fromMs !== undefined) out.fromMs = fromMs;
   if (toMs !== undefined) out.toMs = toMs;
   return out;
@@ -40,7 +41,9 @@ export function parseHotKeysQuery(params: URLSearchParams): HotKeysParams {
 function target(routeText: string, bucketId: string, label: string, subText: string): HotKeysParams {
   if (bucketId !== "") {
     if (routeText !== "" || label !== "" || subText !== "") {
-      throw new QueryError("bucket_id names the row on its own: give either bucket_id or route_id (with label, sub_bucket)");
+      throw new QueryError(
+        "bucket_id names the row on its own: give either bucket_id or route_id (with label, sub_bucket)",
+      );
     }
     return fromBucketId(bucketId);
   }
@@ -54,7 +57,11 @@ function target(routeText: string, bucketId: string, label: string, subText: str
 function routeTarget(text: string): HotKeysParams {
   const id = parseUint64(text);
   if (id === undefined) throw new QueryError("route_id must be an unsigned 64-bit integer");
-  return { routeId: id > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(id), routeIdText: id.toString(), top: DEFAULT_TOP };
+  return {
+    routeId: id > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(id),
+    routeIdText: id.toString(),
+    top: DEFAULT_TOP,
+  };
 }
 
 /** `sub_bucket`: a non-negative signed 64-bit integer (larger than any route's count is out of range later). */

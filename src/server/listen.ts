@@ -37,7 +37,12 @@ export function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-export function listen(server: NodeServer, host: string, port: number, hasToken: boolean): Promise<{ host: string; port: number }> {
+export function listen(
+  server: NodeServer,
+  host: string,
+  port: number,
+  hasToken: boolean,
+): Promise<{ host: string; port: number }> {
   if (!isLoopbackHost(host) && !hasToken) {
     return Promise.reject(
       new Error(
@@ -56,7 +61,8 @@ export function listen(server: NodeServer, host: string, port: number, hasToken:
     const onListening = (): void => {
       server.off("error", onError);
       const addr = server.address();
-      if (addr === null || typeof addr === "string") return reject(new Error("keyviz server: unexpected listen address"));
+      if (addr === null || typeof addr === "string")
+        return reject(new Error("keyviz server: unexpected listen address"));
       resolve({ host: addr.address, port: addr.port });
     };
     server.once("error", onError);

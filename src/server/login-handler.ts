@@ -8,7 +8,14 @@ import { pause, type AuthThrottle } from "./auth-throttle.js";
 import { clientAddress, isSecureRequest } from "./client-address.js";
 import { readBody } from "./request-body.js";
 import { sendError, sendJson } from "./respond.js";
-import { clearedCookies, CSRF_HEADER, readCookie, SESSION_COOKIE, sessionCookies, type SessionStore } from "./session.js";
+import {
+  clearedCookies,
+  CSRF_HEADER,
+  readCookie,
+  SESSION_COOKIE,
+  sessionCookies,
+  type SessionStore,
+} from "./session.js";
 import { secretMatches } from "./auth.js";
 import { createHash } from "node:crypto";
 
@@ -46,7 +53,11 @@ export async function handleLogin(ctx: LoginContext, req: IncomingMessage, res: 
   const address = clientAddress(req, ctx);
   await pause(ctx.throttle.admit(address));
   const granted = checkCredentials(ctx, creds.accessKey, creds.secretKey);
-  logSafely(ctx.logger, "info", "keyviz audit: login", { remote: address, access_key: creds.accessKey, ok: granted !== null });
+  logSafely(ctx.logger, "info", "keyviz audit: login", {
+    remote: address,
+    access_key: creds.accessKey,
+    ok: granted !== null,
+  });
   if (granted === null) {
     ctx.throttle.failed(address);
     return sendError(res, 401, "invalid_credentials", "access_key or secret_key is invalid");
@@ -66,10 +77,12 @@ export async function handleLogin(ctx: LoginContext, req: IncomingMessage, res: 
  * CSRF header (the value of the `admin_csrf` cookie), so a cross-site page cannot log a user out.
  */
 export function handleLogout(ctx: LoginContext, req: IncomingMessage, res: ServerResponse): void {
-  if (req.method !== "POST") return sendError(res, 405, "method_not_allowed", "logout requires POST", { Allow: "POST" });
+  if (req.method !== "POST")
+    return sendError(res, 405, "method_not_allowed", "logout requires POST", { Allow: "POST" });
   const id = readCookie(req.headers.cookie, SESSION_COOKIE);
   const session = ctx.sessions.get(id);
-  if (id === undefined || session === undefined) return sendError(res, 401, "unauthenticated", "missing or expired session");
+  if (id === undefined || session === undefined)
+    return sendError(res, 401, "unauthenticated", "missing or expired session");
   const header = req.headers[CSRF_HEADER];
   if (typeof header !== "string" || header.trim() === "") {
     return sendError(res, 403, "csrf_missing", "X-Admin-CSRF header is required for write operations");
@@ -78,7 +91,10 @@ export function handleLogout(ctx: LoginContext, req: IncomingMessage, res: Serve
     return sendError(res, 403, "csrf_mismatch", "CSRF token mismatch");
   }
   ctx.sessions.delete(id);
-  logSafely(ctx.logger, "info", "keyviz audit: logout", { remote: clientAddress(req, ctx), access_key: session.accessKey });
+  logSafely(ctx.logger, "info", "keyviz audit: logout", {
+    remote: clientAddress(req, ctx),
+    access_key: session.accessKey,
+  });
   res.writeHead(204, { "Cache-Control": "no-store", "Set-Cookie": clearedCookies(isSecureRequest(req, ctx)) });
   res.end();
 }
@@ -93,7 +109,8 @@ function parseCredentials(body: Buffer): { accessKey: string; secretKey: string 
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "missing";
   const { access_key: accessKey, secret_key: secretKey } = value as { access_key?: unknown; secret_key?: unknown };
   // Access keys are names people paste with stray spaces; secrets are opaque and kept exactly.
-  if (typeof accessKey !== "string" || typeof secretKey !== "string" || accessKey.trim() === "" || secretKey === "") return "missing";
+  if (typeof accessKey !== "string" || typeof secretKey !== "string" || accessKey.trim() === "" || secretKey === "")
+    return "missing";
   return { accessKey: accessKey.trim(), secretKey };
 }
 

@@ -12,7 +12,12 @@ import { answerKeyvizErrors, sendError, sendJson, sendMatrixTable, sendMatrixTab
 export const MATRIX_PATH = "/admin/api/v1/keyviz/matrix";
 export const KEYVIZ_DISABLED_MESSAGE = "key visualizer sampler is not configured on this node";
 
-export async function handleMatrix(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleMatrix(
+  ctx: HandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const sampler = ctx.options.sampler;
   if (sampler === null) return sendError(res, 503, "keyviz_disabled", KEYVIZ_DISABLED_MESSAGE);
   const query = answerKeyvizErrors(res, () => parseMatrixQuery(url.searchParams));
@@ -37,7 +42,11 @@ export async function handleMatrix(ctx: HandlerContext, req: IncomingMessage, re
     }
     // Everything a peer sends is validated completely here: a peer the merge could not take
     // is a failed node, never a failed request.
-    const problem = await runStepsSliced(matrixProblemSteps(reply.body, query.series), FANOUT_SLICING.sliceMs, FANOUT_SLICING.pause);
+    const problem = await runStepsSliced(
+      matrixProblemSteps(reply.body, query.series),
+      FANOUT_SLICING.sliceMs,
+      FANOUT_SLICING.pause,
+    );
     if (problem !== null) {
       nodes.push({ node: peer, ok: false, error: `malformed response: ${problem}` });
       continue;

@@ -15,17 +15,48 @@ type Kind = "counter" | "gauge";
 
 /** One sampler `stats()` field → one metric (`scale` converts units: ms → s). */
 const SAMPLER_METRICS: readonly { field: string; name: string; kind: Kind; help: string; scale?: number }[] = [
-  { field: "observations", name: "keyviz_observations_total", kind: "counter", help: "Samples observed by the sampler." },
+  {
+    field: "observations",
+    name: "keyviz_observations_total",
+    kind: "counter",
+    help: "Samples observed by the sampler.",
+  },
   { field: "misses", name: "keyviz_misses_total", kind: "counter", help: "Observations of unknown or removed routes." },
-  { field: "invalidSamples", name: "keyviz_invalid_samples_total", kind: "counter", help: "Observations rejected as invalid (bad op or key)." },
-  { field: "droppedSamples", name: "keyviz_dropped_samples_total", kind: "counter", help: "Hot-key samples dropped because the queue was full." },
+  {
+    field: "invalidSamples",
+    name: "keyviz_invalid_samples_total",
+    kind: "counter",
+    help: "Observations rejected as invalid (bad op or key).",
+  },
+  {
+    field: "droppedSamples",
+    name: "keyviz_dropped_samples_total",
+    kind: "counter",
+    help: "Hot-key samples dropped because the queue was full.",
+  },
   { field: "flushes", name: "keyviz_flushes_total", kind: "counter", help: "Columns flushed." },
-  { field: "lastFlushDurationMs", name: "keyviz_last_flush_duration_seconds", kind: "gauge", help: "Duration of the last flush.", scale: 1e-3 },
+  {
+    field: "lastFlushDurationMs",
+    name: "keyviz_last_flush_duration_seconds",
+    kind: "gauge",
+    help: "Duration of the last flush.",
+    scale: 1e-3,
+  },
   { field: "columns", name: "keyviz_history_columns", kind: "gauge", help: "Columns held in history." },
   { field: "trackedRoutes", name: "keyviz_tracked_routes", kind: "gauge", help: "Live routes with their own slot." },
   { field: "virtualBuckets", name: "keyviz_virtual_buckets", kind: "gauge", help: "Live virtual buckets." },
-  { field: "memoryBytes", name: "keyviz_sampler_memory_bytes", kind: "gauge", help: "Counter memory plus stored history." },
-  { field: "storageErrors", name: "keyviz_storage_errors_total", kind: "counter", help: "Failed writes or reads of stored history." },
+  {
+    field: "memoryBytes",
+    name: "keyviz_sampler_memory_bytes",
+    kind: "gauge",
+    help: "Counter memory plus stored history.",
+  },
+  {
+    field: "storageErrors",
+    name: "keyviz_storage_errors_total",
+    kind: "counter",
+    help: "Failed writes or reads of stored history.",
+  },
 ];
 
 /** Counters kept by the server itself. */
@@ -57,7 +88,12 @@ export interface MetricSources {
 export class MetricsText {
   private readonly lines: string[] = [];
 
-  add(name: string, kind: Kind, help: string, samples: readonly [labels: Record<string, string>, value: number][]): this {
+  add(
+    name: string,
+    kind: Kind,
+    help: string,
+    samples: readonly [labels: Record<string, string>, value: number][],
+  ): this {
     this.lines.push(`# HELP ${name} ${help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`, `# TYPE ${name} ${kind}`);
     for (const [labels, value] of samples) this.lines.push(`${name}${formatLabels(labels)} ${formatValue(value)}`);
     return this;
@@ -73,7 +109,9 @@ export class MetricsText {
 }
 
 function formatLabels(labels: Record<string, string>): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`);
+  const parts = Object.entries(labels).map(
+    ([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`,
+  );
   return parts.length === 0 ? "" : `{${parts.join(",")}}`;
 }
 
@@ -87,7 +125,12 @@ function formatValue(v: number): string {
 export function renderMetrics(src: MetricSources): string {
   const out = new MetricsText();
   const stats = readStats(src.sampler);
-  out.one("keyviz_sampler_enabled", "gauge", "1 when a sampler is attached to this server.", src.sampler === null ? 0 : 1);
+  out.one(
+    "keyviz_sampler_enabled",
+    "gauge",
+    "1 when a sampler is attached to this server.",
+    src.sampler === null ? 0 : 1,
+  );
   for (const m of SAMPLER_METRICS) {
     const v = stats[m.field];
     if (typeof v === "number" && Number.isFinite(v)) out.one(m.name, m.kind, m.help, v * (m.scale ?? 1));
@@ -96,16 +139,40 @@ export function renderMetrics(src: MetricSources): string {
   out
     .one("keyviz_process_resident_memory_bytes", "gauge", "Resident set size of the process.", mem.rss)
     .one("keyviz_process_heap_used_bytes", "gauge", "V8 heap in use.", mem.heapUsed)
-    .add("keyviz_peer_failures_total", "counter", "Fan-out calls to a peer that failed (error, timeout, malformed answer).",
-      src.peers.map((p) => [{ peer: p }, src.counters.peerFailures.get(p) ?? 0]))
-    .one("keyviz_peer_body_bytes_in_flight", "gauge", "Peer response bytes held by fan-out calls now (bounded by peerBodyBudgetBytes).", src.peerBodyBytes())
+    .add(
+      "keyviz_peer_failures_total",
+      "counter",
+      "Fan-out calls to a peer that failed (error, timeout, malformed answer).",
+      src.peers.map((p) => [{ peer: p }, src.counters.peerFailures.get(p) ?? 0]),
+    )
+    .one(
+      "keyviz_peer_body_bytes_in_flight",
+      "gauge",
+      "Peer response bytes held by fan-out calls now (bounded by peerBodyBudgetBytes).",
+      src.peerBodyBytes(),
+    )
     .one("keyviz_stream_clients", "gauge", "Connected live-stream (SSE) clients.", src.streamClients())
     .one("keyviz_stream_clients_dropped_total", "counter", "Stream clients dropped for not reading.", src.streamDrops())
     .one("keyviz_http_connections", "gauge", "Open HTTP connections.", src.connections())
-    .one("keyviz_http_buffered_response_bytes", "gauge", "Response bytes not yet taken by the operating system.", src.bufferedResponseBytes())
+    .one(
+      "keyviz_http_buffered_response_bytes",
+      "gauge",
+      "Response bytes not yet taken by the operating system.",
+      src.bufferedResponseBytes(),
+    )
     .one("keyviz_http_overloaded_total", "counter", "Requests answered 503 overloaded.", src.overloaded())
-    .one("keyviz_http_pipeline_overflows_total", "counter", "Connections closed for pipelining too many requests.", src.pipelineOverflows())
-    .one("keyviz_auth_failures_total", "counter", "Requests refused for a wrong bearer token.", src.counters.authFailures)
+    .one(
+      "keyviz_http_pipeline_overflows_total",
+      "counter",
+      "Connections closed for pipelining too many requests.",
+      src.pipelineOverflows(),
+    )
+    .one(
+      "keyviz_auth_failures_total",
+      "counter",
+      "Requests refused for a wrong bearer token.",
+      src.counters.authFailures,
+    )
     .one("keyviz_sessions", "gauge", "Live login sessions.", src.sessions());
   return out.toString();
 }
@@ -123,7 +190,11 @@ function readStats(sampler: SamplerPort | null): Record<string, unknown> {
 export function metricsHandler(src: MetricSources): (req: IncomingMessage, res: ServerResponse) => void {
   return (_req, res) => {
     const text = renderMetrics(src);
-    res.writeHead(200, { "Content-Type": CONTENT_TYPE, "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store" });
+    res.writeHead(200, {
+      "Content-Type": CONTENT_TYPE,
+      "Content-Length": Buffer.byteLength(text),
+      "Cache-Control": "no-store",
+    });
     res.end(text);
   };
 }

@@ -120,10 +120,28 @@ export function resolveOptions(opts: ServerOptions): ResolvedOptions {
     token: resolveToken(opts.token),
     peers: resolvePeers(opts.peers),
     fanoutTimeoutMs: integerIn("fanoutTimeoutMs", opts.fanoutTimeoutMs, DEFAULTS.fanoutTimeoutMs, 1, 2 ** 31 - 1),
-    fanoutBodyLimitBytes: integerIn("fanoutBodyLimitBytes", opts.fanoutBodyLimitBytes, DEFAULTS.fanoutBodyLimitBytes, 1, 2 ** 32),
+    fanoutBodyLimitBytes: integerIn(
+      "fanoutBodyLimitBytes",
+      opts.fanoutBodyLimitBytes,
+      DEFAULTS.fanoutBodyLimitBytes,
+      1,
+      2 ** 32,
+    ),
     nodeName: resolveNodeName(opts.nodeName),
-    streamHeartbeatMs: integerIn("streamHeartbeatMs", opts.streamHeartbeatMs, DEFAULTS.streamHeartbeatMs, 1, 2 ** 31 - 1),
-    streamMaxBufferedBytes: integerIn("streamMaxBufferedBytes", opts.streamMaxBufferedBytes, DEFAULTS.streamMaxBufferedBytes, 1, 2 ** 32),
+    streamHeartbeatMs: integerIn(
+      "streamHeartbeatMs",
+      opts.streamHeartbeatMs,
+      DEFAULTS.streamHeartbeatMs,
+      1,
+      2 ** 31 - 1,
+    ),
+    streamMaxBufferedBytes: integerIn(
+      "streamMaxBufferedBytes",
+      opts.streamMaxBufferedBytes,
+      DEFAULTS.streamMaxBufferedBytes,
+      1,
+      2 ** 32,
+    ),
     maxStreamClients: integerIn("maxStreamClients", opts.maxStreamClients, DEFAULTS.maxStreamClients, 0, 1_000_000),
     maxUrlBytes: integerIn("maxUrlBytes", opts.maxUrlBytes, DEFAULTS.maxUrlBytes, 64, 1024 * 1024),
     logger: checkLogger(opts.logger, "createServer: logger"),
@@ -133,14 +151,44 @@ export function resolveOptions(opts: ServerOptions): ResolvedOptions {
     accessKey: resolveAccessKey(opts.accessKey),
     sessionTtlMs: integerIn("sessionTtlMs", opts.sessionTtlMs, DEFAULTS.sessionTtlMs, 1000, 2 ** 31 - 1),
     hotKeysToken: resolveHotKeysToken(opts.hotKeysToken, opts.token),
-    authFailureDelayMs: integerIn("authFailureDelayMs", opts.authFailureDelayMs, DEFAULTS.authFailureDelayMs, 1, 60_000),
+    authFailureDelayMs: integerIn(
+      "authFailureDelayMs",
+      opts.authFailureDelayMs,
+      DEFAULTS.authFailureDelayMs,
+      1,
+      60_000,
+    ),
     maxConnections: integerIn("maxConnections", opts.maxConnections, DEFAULTS.maxConnections, 1, 1_000_000),
-    maxPipelinedRequests: integerIn("maxPipelinedRequests", opts.maxPipelinedRequests, DEFAULTS.maxPipelinedRequests, 1, 10_000),
-    maxBufferedResponseBytes: integerIn("maxBufferedResponseBytes", opts.maxBufferedResponseBytes, DEFAULTS.maxBufferedResponseBytes, 1024, 2 ** 40),
-    maxStreamsPerAddress: integerIn("maxStreamsPerAddress", opts.maxStreamsPerAddress, DEFAULTS.maxStreamsPerAddress, 1, 1_000_000),
+    maxPipelinedRequests: integerIn(
+      "maxPipelinedRequests",
+      opts.maxPipelinedRequests,
+      DEFAULTS.maxPipelinedRequests,
+      1,
+      10_000,
+    ),
+    maxBufferedResponseBytes: integerIn(
+      "maxBufferedResponseBytes",
+      opts.maxBufferedResponseBytes,
+      DEFAULTS.maxBufferedResponseBytes,
+      1024,
+      2 ** 40,
+    ),
+    maxStreamsPerAddress: integerIn(
+      "maxStreamsPerAddress",
+      opts.maxStreamsPerAddress,
+      DEFAULTS.maxStreamsPerAddress,
+      1,
+      1_000_000,
+    ),
     streamReserve: integerIn("streamReserve", opts.streamReserve, DEFAULTS.streamReserve, 0, 1_000_000),
     streamStallMs: integerIn("streamStallMs", opts.streamStallMs, DEFAULTS.streamStallMs, 100, 2 ** 31 - 1),
-    peerBodyBudgetBytes: integerIn("peerBodyBudgetBytes", opts.peerBodyBudgetBytes, DEFAULTS.peerBodyBudgetBytes, 1024, 2 ** 40),
+    peerBodyBudgetBytes: integerIn(
+      "peerBodyBudgetBytes",
+      opts.peerBodyBudgetBytes,
+      DEFAULTS.peerBodyBudgetBytes,
+      1024,
+      2 ** 40,
+    ),
   };
 }
 
@@ -157,7 +205,9 @@ function resolveAllowedHosts(hosts: unknown): ReadonlySet<string> {
     hosts.map((h, i) => {
       // Names only: the rule compares the Host header's name, whatever the port.
       if (typeof h !== "string" || !/^[a-z0-9.\-_]+$|^[0-9a-f:.]+$/i.test(h)) {
-        throw new TypeError(`createServer: allowedHosts[${i}] must be a host name without port or scheme, got ${String(h)}`);
+        throw new TypeError(
+          `createServer: allowedHosts[${i}] must be a host name without port or scheme, got ${String(h)}`,
+        );
       }
       return h.toLowerCase().replace(/\.$/, "");
     }),
@@ -184,7 +234,8 @@ function resolveAccessKey(key: unknown): string {
 
 function resolveHotKeysToken(hotKeysToken: unknown, token: unknown): string | undefined {
   const resolved = resolveToken(hotKeysToken, "hotKeysToken");
-  if (resolved !== undefined && resolved === token) throw new TypeError("createServer: hotKeysToken must differ from token");
+  if (resolved !== undefined && resolved === token)
+    throw new TypeError("createServer: hotKeysToken must differ from token");
   return resolved;
 }
 
@@ -193,7 +244,8 @@ function integerIn(name: string, value: unknown, fallback: number, min: number, 
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new TypeError(`createServer: ${name} must be an integer, got ${String(value)}`);
   }
-  if (value < min || value > max) throw new RangeError(`createServer: ${name} must be in [${min}, ${max}], got ${value}`);
+  if (value < min || value > max)
+    throw new RangeError(`createServer: ${name} must be in [${min}, ${max}], got ${value}`);
   return value;
 }
 
@@ -208,7 +260,8 @@ function resolveSampler(sampler: unknown): SamplerPort | null {
 
 function resolveHost(host: unknown): string {
   if (host === undefined) return DEFAULTS.host;
-  if (typeof host !== "string" || host.trim() === "") throw new TypeError("createServer: host must be a non-empty string");
+  if (typeof host !== "string" || host.trim() === "")
+    throw new TypeError("createServer: host must be a non-empty string");
   return host;
 }
 
@@ -242,7 +295,9 @@ function resolvePeers(peers: unknown): string[] {
       throw new TypeError(`createServer: peers[${i}] must be an http or https URL: ${peer}`);
     }
     if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
-      throw new TypeError(`createServer: peers[${i}] must be a base URL without query, fragment or credentials: ${peer}`);
+      throw new TypeError(
+        `createServer: peers[${i}] must be a base URL without query, fragment or credentials: ${peer}`,
+      );
     }
     // Kept as configured (minus a trailing slash): it is also the peer's node name.
     return peer.replace(/\/+$/, "");

@@ -21,8 +21,7 @@ export interface PeerCallOptions {
 }
 
 export type PeerReply =
-  | { ok: true; status: number; body: unknown }
-  | { ok: false; status?: number; body?: unknown; error: string };
+  { ok: true; status: number; body: unknown } | { ok: false; status?: number; body?: unknown; error: string };
 
 /** GETs `url` and parses the JSON body. Non-2xx answers are failures carrying status and body. */
 export function callPeer(url: URL, opts: PeerCallOptions): Promise<PeerReply> {
@@ -91,9 +90,10 @@ async function interpret(status: number, raw: Buffer): Promise<PeerReply> {
     return { ok: false, status, error: status >= 200 && status < 300 ? "invalid JSON response" : `HTTP ${status}` };
   }
   if (status >= 200 && status < 300) return { ok: true, status, body };
-  const code = typeof body === "object" && body !== null && typeof (body as { error?: unknown }).error === "string"
-    ? ` ${(body as { error: string }).error}`
-    : "";
+  const code =
+    typeof body === "object" && body !== null && typeof (body as { error?: unknown }).error === "string"
+      ? ` ${(body as { error: string }).error}`
+      : "";
   return { ok: false, status, body, error: `HTTP ${status}${code}` };
 }
 

@@ -55,7 +55,12 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
     }
     if (url === null) return sendError(res, 400, "bad_request", "request target must be an absolute path");
     if (!auth.closed && !hostAllowed(req.headers.host, opts.allowedHosts)) {
-      return sendError(res, 403, "forbidden", "Host header not allowed: a server without a token only answers loopback names and allowedHosts");
+      return sendError(
+        res,
+        403,
+        "forbidden",
+        "Host header not allowed: a server without a token only answers loopback names and allowedHosts",
+      );
     }
     if (url.pathname === HEALTH_PATH) return void (await routeTo(req, res, url, { handle: health, protected: false }));
     if (url.pathname === LOGIN_PATH) return handleLogin(deps.login, req, res);
@@ -80,7 +85,12 @@ async function routeTo(req: IncomingMessage, res: ServerResponse, url: URL, rout
 }
 
 /** The caller's principal (null: open access), or undefined after answering 401. */
-async function authenticate(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, hotKeys: boolean): Promise<Principal | null | undefined> {
+async function authenticate(
+  deps: PipelineDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  hotKeys: boolean,
+): Promise<Principal | null | undefined> {
   const { auth, throttle } = deps;
   const id = auth.identify(req);
   const address = clientAddress(req, deps.options);
@@ -93,15 +103,23 @@ async function authenticate(deps: PipelineDeps, req: IncomingMessage, res: Serve
     throttle.failed(address);
     deps.onAuthFailure();
   }
-  const message = hotKeys && deps.options.hotKeysToken !== undefined
-    ? "hot keys need the hot-keys token (Authorization: Bearer <hotKeysToken>) or a login with it"
-    : "missing or invalid bearer token or session";
+  const message =
+    hotKeys && deps.options.hotKeysToken !== undefined
+      ? "hot keys need the hot-keys token (Authorization: Bearer <hotKeysToken>) or a login with it"
+      : "missing or invalid bearer token or session";
   sendError(res, 401, "unauthenticated", message, { "WWW-Authenticate": 'Bearer realm="keyviz"' });
   return undefined;
 }
 
 /** One line per hot-keys request: who asked, for which route, how many keys left the process. */
-function audit(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal | null, keys: unknown): void {
+function audit(
+  deps: PipelineDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  principal: Principal | null,
+  keys: unknown,
+): void {
   const q = url.searchParams;
   logSafely(deps.options.logger, "info", "keyviz audit: hot keys", {
     who: principal?.who ?? "anonymous",

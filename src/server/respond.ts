@@ -8,7 +8,12 @@ import type { MatrixTable } from "../matrix/table.js";
 import { KeyvizError, type ErrorCode, type StatusOf } from "../errors.js";
 
 /** Writes `body` as JSON with the given status. HEAD requests get the headers only (node:http). */
-export function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders?: Record<string, string>): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  extraHeaders?: Record<string, string>,
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "Content-Type": "application/json; charset=utf-8",

@@ -45,7 +45,12 @@ export class SessionStore {
     this.sweep();
     while (this.sessions.size >= this.opts.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
     const id = randomBytes(32).toString("base64url");
-    const session: Session = { accessKey, hotKeys, csrf: randomBytes(32).toString("base64url"), expiresAtMs: this.now() + this.opts.ttlMs };
+    const session: Session = {
+      accessKey,
+      hotKeys,
+      csrf: randomBytes(32).toString("base64url"),
+      expiresAtMs: this.now() + this.opts.ttlMs,
+    };
     this.sessions.set(digest(id), session);
     return { id, session };
   }
@@ -108,5 +113,12 @@ export function clearedCookies(secure: boolean): string[] {
 }
 
 function cookie(name: string, value: string, lifetime: string, httpOnly: boolean, secure: boolean): string {
-  return [`${name}=${value}`, `Path=${COOKIE_PATH}`, lifetime, ...(httpOnly ? ["HttpOnly"] : []), ...(secure ? ["Secure"] : []), "SameSite=Strict"].join("; ");
+  return [
+    `${name}=${value}`,
+    `Path=${COOKIE_PATH}`,
+    lifetime,
+    ...(httpOnly ? ["HttpOnly"] : []),
+    ...(secure ? ["Secure"] : []),
+    "SameSite=Strict",
+  ].join("; ");
 }

@@ -31,14 +31,22 @@ const PAGE_CSP =
 
 const FILES: Record<string, { file: string; type: string; headers?: Record<string, string> }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8", headers: { "Content-Security-Policy": PAGE_CSP } },
-  "/index.html": { file: "index.html", type: "text/html; charset=utf-8", headers: { "Content-Security-Policy": PAGE_CSP } },
+  "/index.html": {
+    file: "index.html",
+    type: "text/html; charset=utf-8",
+    headers: { "Content-Security-Policy": PAGE_CSP },
+  },
   "/viewer.js": { file: "viewer.js", type: "text/javascript; charset=utf-8" },
   "/viewer.css": { file: "viewer.css", type: "text/css; charset=utf-8" },
   "/favicon.svg": { file: "favicon.svg", type: "image/svg+xml" },
   "/favicon.ico": { file: "favicon.svg", type: "image/svg+xml" },
   // The self-contained page is for opening from disk: offered as a download, never run here
   // (its inline script would need a weaker policy).
-  "/viewer.html": { file: "viewer.html", type: "text/html; charset=utf-8", headers: { "Content-Disposition": 'attachment; filename="keyviz-viewer.html"' } },
+  "/viewer.html": {
+    file: "viewer.html",
+    type: "text/html; charset=utf-8",
+    headers: { "Content-Disposition": 'attachment; filename="keyviz-viewer.html"' },
+  },
 };
 
 export const VIEWER_PATHS: readonly string[] = Object.keys(FILES);
@@ -64,7 +72,8 @@ export function viewerRoutes(dir?: string): [string, Route][] {
   };
   const handler: Handler = (req, res, url) => {
     const asset = load()?.get(url.pathname);
-    if (asset === undefined) return sendError(res, 404, "unknown_endpoint", "the viewer is not built (run npm run build)");
+    if (asset === undefined)
+      return sendError(res, 404, "unknown_endpoint", "the viewer is not built (run npm run build)");
     const immutable = version !== "" && url.searchParams.get("v") === version;
     const headers: Record<string, string> = {
       "Content-Type": asset.type,

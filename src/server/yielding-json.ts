@@ -37,7 +37,8 @@ export async function parseJsonYielding(buf: Buffer, opts: YieldingParseOptions 
   const walker = new Walker(buf, sliceBytes, opts.budgetMs ?? 8, opts.maxDepth ?? 16);
   const value = await walker.value(0);
   walker.skipWhitespace();
-  if (walker.at < buf.length) throw new SyntaxError(`Unexpected non-whitespace character after JSON at position ${walker.at}`);
+  if (walker.at < buf.length)
+    throw new SyntaxError(`Unexpected non-whitespace character after JSON at position ${walker.at}`);
   return value;
 }
 

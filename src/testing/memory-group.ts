@@ -57,9 +57,11 @@ export class MemoryGroup implements GroupBackend {
     if (!Number.isSafeInteger(groupId) || groupId < 0) {
       throw new RangeError(`groupId must be a non-negative safe integer, got ${groupId}`);
     }
-    if (!Number.isSafeInteger(term) || term < 0) throw new RangeError(`term must be a non-negative safe integer, got ${term}`);
+    if (!Number.isSafeInteger(term) || term < 0)
+      throw new RangeError(`term must be a non-negative safe integer, got ${term}`);
     if (typeof leader !== "boolean") throw new TypeError("leader must be a boolean");
-    if (typeof leaseMs !== "number" || !(leaseMs >= 0)) throw new RangeError(`leaseMs must be a number ≥ 0, got ${leaseMs}`);
+    if (typeof leaseMs !== "number" || !(leaseMs >= 0))
+      throw new RangeError(`leaseMs must be a number ≥ 0, got ${leaseMs}`);
     if (typeof now !== "function") throw new TypeError("now must be a function");
     this.groupId = groupId;
     this.nodeId = options.nodeId ?? `node-${groupId}`;

@@ -31,7 +31,8 @@ export class WasmArena {
 
   /** Frees everything allocated since `mark`. */
   release(mark: number): void {
-    if (mark < this.base || mark > this.top) throw new RangeError(`arena release to ${mark} outside [${this.base}, ${this.top}]`);
+    if (mark < this.base || mark > this.top)
+      throw new RangeError(`arena release to ${mark} outside [${this.base}, ${this.top}]`);
     this.top = mark;
   }
 

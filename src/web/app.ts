@@ -66,7 +66,8 @@ export class App {
     window.addEventListener("hashchange", () => {
       if (location.hash.slice(1) === encodeState(this.state)) return;
       const next = decodeState(location.hash);
-      const refetch = next.series !== this.state.series || next.rows !== this.state.rows || next.stepMs !== this.state.stepMs;
+      const refetch =
+        next.series !== this.state.series || next.rows !== this.state.rows || next.stepMs !== this.state.stepMs;
       const resubscribe = next.refresh !== this.state.refresh;
       this.state = { ...next, source: this.state.source };
       syncControls(this.controls, this.state, this.replay);
@@ -84,7 +85,9 @@ export class App {
     if (location.protocol === "file:" || this.state.source === "file") {
       this.state.source = "file";
       syncControls(this.controls, this.state, null);
-      return this.setEmpty(`Open a recorded .kvz file (button above, or drop it on the page) to replay it here.${location.protocol === "file:" ? "" : " Or go back to the live view."}`);
+      return this.setEmpty(
+        `Open a recorded .kvz file (button above, or drop it on the page) to replay it here.${location.protocol === "file:" ? "" : " Or go back to the live view."}`,
+      );
     }
     void this.reload();
   }
@@ -212,7 +215,9 @@ export class App {
     this.fileName = name;
     this.pins.clear();
     this.showMessage(null);
-    const keep = wasFile ? {} : { time: undefined, keys: undefined, diffA: undefined, diffB: undefined, cursorMs: undefined };
+    const keep = wasFile
+      ? {}
+      : { time: undefined, keys: undefined, diffA: undefined, diffB: undefined, cursorMs: undefined };
     this.zoomStack = [];
     this.update({ source: "file", ...keep }, "data");
   }
@@ -223,7 +228,18 @@ export class App {
     this.grid = null;
     this.pins.clear();
     this.zoomStack = [];
-    this.update({ source: "live", time: undefined, keys: undefined, cursorMs: undefined, diffA: undefined, diffB: undefined, stepMs: 0 }, "data");
+    this.update(
+      {
+        source: "live",
+        time: undefined,
+        keys: undefined,
+        cursorMs: undefined,
+        diffA: undefined,
+        diffB: undefined,
+        stepMs: 0,
+      },
+      "data",
+    );
   }
 
   private setDiffHalves(): void {
@@ -258,14 +274,27 @@ export class App {
       reveal = g.times.findIndex((t) => t > this.state.cursorMs!);
       if (reveal < 0) reveal = undefined;
     }
-    const frame = { grid: g, window, diverging, scale: this.state.scale, brightness: this.state.brightness, palette: this.state.palette };
+    const frame = {
+      grid: g,
+      window,
+      diverging,
+      scale: this.state.scale,
+      brightness: this.state.brightness,
+      palette: this.state.palette,
+    };
     this.plot.draw(reveal === undefined ? frame : { ...frame, reveal });
     this.plot.heat.dataset.paintMs = this.plot.lastPaintMs.toFixed(2);
     this.plot.heat.dataset.rows = String(window.r1 - window.r0);
     this.plot.heat.dataset.columns = String(window.c1 - window.c0);
     this.showReplayCursor(reveal, window.c0, window.c1);
     const empty = g.rows.length === 0 || g.times.length === 0;
-    this.setEmpty(empty ? (diverging ? "Windows A and B share no columns." : "No data yet: drive some traffic; columns appear as the sampler flushes.") : null);
+    this.setEmpty(
+      empty
+        ? diverging
+          ? "Windows A and B share no columns."
+          : "No data yet: drive some traffic; columns appear as the sampler flushes."
+        : null,
+    );
     this.renderBanner(g);
     this.renderSummary();
   }
@@ -322,7 +351,11 @@ export class App {
       return;
     }
     const failed = f.nodes.filter((n) => !n.ok).map((n) => h("li", {}, `${n.node}${n.error ? ` — ${n.error}` : ""}`));
-    banner.replaceChildren(h("b", {}, `Cluster view degraded: ${f.responded} of ${f.expected} nodes responded.`), " Load served by the failed nodes is missing from the picture.", h("ul", {}, ...failed));
+    banner.replaceChildren(
+      h("b", {}, `Cluster view degraded: ${f.responded} of ${f.expected} nodes responded.`),
+      " Load served by the failed nodes is missing from the picture.",
+      h("ul", {}, ...failed),
+    );
     banner.hidden = false;
   }
 
@@ -332,19 +365,33 @@ export class App {
     const source =
       this.state.source === "file"
         ? h("span", {}, "Replaying ", h("b", {}, this.fileName || "a recording"), " in the browser")
-        : h("span", {}, h("span", { class: `live-dot ${this.streamState}` }), this.streamState === "off" ? `Live · ${this.state.refresh === "off" ? "manual refresh" : `polling every ${this.state.refresh}`}` : `Live stream: ${this.streamState}`);
+        : h(
+            "span",
+            {},
+            h("span", { class: `live-dot ${this.streamState}` }),
+            this.streamState === "off"
+              ? `Live · ${this.state.refresh === "off" ? "manual refresh" : `polling every ${this.state.refresh}`}`
+              : `Live stream: ${this.streamState}`,
+          );
     const lines: Node[] = [source];
     if (g !== null) {
       const f = this.plot.frame?.window;
       const rows = f ? f.r1 - f.r0 : g.rows.length;
       const cols = f ? f.c1 - f.c0 : g.times.length;
-      lines.push(kvList([
-        ["series", g.series + (this.state.view === "diff" ? " (A − B)" : "")],
-        ["shown", `${rows} of ${g.rows.length} rows × ${cols} of ${g.times.length} columns`],
-        ["max cell", formatCount(this.plot.max)],
-        ["zoom", this.state.time || this.state.keys ? `${this.zoomStack.length} level${this.zoomStack.length === 1 ? "" : "s"} (Back / Reset)` : "none"],
-        ["generated", g.generatedAt.replace("T", " ").replace(/\.\d+Z$/, " UTC")],
-      ]));
+      lines.push(
+        kvList([
+          ["series", g.series + (this.state.view === "diff" ? " (A − B)" : "")],
+          ["shown", `${rows} of ${g.rows.length} rows × ${cols} of ${g.times.length} columns`],
+          ["max cell", formatCount(this.plot.max)],
+          [
+            "zoom",
+            this.state.time || this.state.keys
+              ? `${this.zoomStack.length} level${this.zoomStack.length === 1 ? "" : "s"} (Back / Reset)`
+              : "none",
+          ],
+          ["generated", g.generatedAt.replace("T", " ").replace(/\.\d+Z$/, " UTC")],
+        ]),
+      );
     }
     box.replaceChildren(...lines);
   }

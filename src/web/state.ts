@@ -52,7 +52,18 @@ export const MIN_BRIGHTNESS = 0.25;
 export const MAX_BRIGHTNESS = 16;
 
 export function defaultState(): ViewState {
-  return { source: "live", series: "writes", rows: 1024, refresh: "live", scale: "log", brightness: 1, palette: "viridis", view: "heat", stepMs: 0, speed: 60 };
+  return {
+    source: "live",
+    series: "writes",
+    rows: 1024,
+    refresh: "live",
+    scale: "log",
+    brightness: 1,
+    palette: "viridis",
+    view: "heat",
+    stepMs: 0,
+    speed: 60,
+  };
 }
 
 const SOURCES: readonly Source[] = ["live", "file"];
@@ -99,7 +110,10 @@ export function decodeState(hash: string): ViewState {
     rows: intIn(p.get("rows"), 1, 1024, d.rows),
     refresh: pick(REFRESHES, p.get("refresh"), d.refresh),
     scale: pick(SCALES, p.get("scale"), d.scale),
-    brightness: Number.isFinite(brightness) && brightness >= MIN_BRIGHTNESS && brightness <= MAX_BRIGHTNESS ? brightness : d.brightness,
+    brightness:
+      Number.isFinite(brightness) && brightness >= MIN_BRIGHTNESS && brightness <= MAX_BRIGHTNESS
+        ? brightness
+        : d.brightness,
     palette: pick(PALETTES, p.get("pal"), d.palette),
     view: pick(VIEWS, p.get("view"), d.view),
     stepMs: intIn(p.get("step"), 0, 366 * 86_400_000, d.stepMs),

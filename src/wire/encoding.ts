@@ -2,7 +2,6 @@
 // RFC 3339 UTC. Browser-safe: btoa/atob, no Buffer.
 import { previewKey } from "../keys/preview.js";
 
-
 /** Standard base64 with padding, nothing else (no URL alphabet, blanks or missing padding). */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

@@ -80,7 +80,14 @@ function firstBadFrozenCount(a: readonly unknown[]): number {
 }
 
 /** Why `v` is not an array of `length` (exactly, or at most) items passing `ok`; `item` describes one. */
-function arrayProblem(v: unknown, at: string, item: string, ok: (x: unknown) => boolean, length?: number, upTo = false): string | null {
+function arrayProblem(
+  v: unknown,
+  at: string,
+  item: string,
+  ok: (x: unknown) => boolean,
+  length?: number,
+  upTo = false,
+): string | null {
   if (!Array.isArray(v)) return `${at} must be an array`;
   if (length !== undefined && (upTo ? v.length > length : v.length !== length)) {
     return `${at} must have ${upTo ? "at most " : ""}${length} items (parallel to column_unix_ms), got ${v.length}`;
@@ -105,7 +112,8 @@ export function matrixProblem(value: unknown, series?: Series): string | null {
 export function* matrixProblemSteps(value: unknown, series?: Series): Steps<string | null> {
   if (!isObject(value)) return "response is not a JSON object";
   if (!(SERIES as readonly unknown[]).includes(value.series)) return `series must be one of ${SERIES.join(", ")}`;
-  if (series !== undefined && value.series !== series) return `response series is ${JSON.stringify(value.series)}, expected ${series}`;
+  if (series !== undefined && value.series !== series)
+    return `response series is ${JSON.stringify(value.series)}, expected ${series}`;
   const columns = arrayProblem(value.column_unix_ms, "column_unix_ms", "an integer (unix milliseconds)", isColumnTime);
   if (columns !== null) return columns;
   if (typeof value.generated_at !== "string") return "generated_at must be a string";
@@ -130,7 +138,8 @@ function rowProblem(row: unknown, at: string, width: number): string | null {
     const p = arrayProblem(row.route_ids, `${at}.route_ids`, "a route id (unsigned integer)", isCount);
     if (p !== null) return p;
   }
-  if (row.route_ids_truncated !== undefined && typeof row.route_ids_truncated !== "boolean") return `${at}.route_ids_truncated must be a boolean`;
+  if (row.route_ids_truncated !== undefined && typeof row.route_ids_truncated !== "boolean")
+    return `${at}.route_ids_truncated must be a boolean`;
   if (!isCount(row.route_count) || row.route_count < 1) return `${at}.route_count must be an integer ≥ 1`;
   return (
     arrayProblem(row.values, `${at}.values`, "a count (unsigned integer)", isCount, width) ??
@@ -141,7 +150,14 @@ function rowProblem(row: unknown, at: string, width: number): string | null {
   );
 }
 
-function optionalArray(v: unknown, at: string, item: string, ok: (x: unknown) => boolean, width: number, upTo: boolean): string | null {
+function optionalArray(
+  v: unknown,
+  at: string,
+  item: string,
+  ok: (x: unknown) => boolean,
+  width: number,
+  upTo: boolean,
+): string | null {
   return v === undefined ? null : arrayProblem(v, at, item, ok, width, upTo);
 }
 
@@ -165,9 +181,11 @@ export function hotKeysProblem(value: unknown): string | null {
   for (const field of HOT_KEYS_COUNTS) if (!isCount(value[field])) return `${field} must be an unsigned integer`;
   // Older keyviz nodes sent a fractional error_bound (R × N / m without the floor): still a bound.
   const bound = value.error_bound;
-  if (typeof bound !== "number" || !Number.isFinite(bound) || bound < 0 || bound > U64_LIMIT) return "error_bound must be a non-negative number";
+  if (typeof bound !== "number" || !Number.isFinite(bound) || bound < 0 || bound > U64_LIMIT)
+    return "error_bound must be a non-negative number";
   if (typeof value.degraded !== "boolean") return "degraded must be a boolean";
-  if (typeof value.snapshot_at !== "string" || Number.isNaN(Date.parse(value.snapshot_at))) return "snapshot_at must be an RFC 3339 time";
+  if (typeof value.snapshot_at !== "string" || Number.isNaN(Date.parse(value.snapshot_at)))
+    return "snapshot_at must be an RFC 3339 time";
   if (!Array.isArray(value.keys)) return "keys must be an array";
   for (let i = 0; i < value.keys.length; i++) {
     const k: unknown = value.keys[i];

@@ -72,7 +72,8 @@ describe.skipIf(executablePath === null)("core entry in chromium", () => {
     s.registerRoute(2, enc("m"), null, 2);
     s.setLeaderTerm(1, 5);
     for (let c = 0; c < 4; c++) {
-      for (let i = 0; i < 50; i++) s.observeKey(i % 3 === 0 ? 1 : 2, (i % 2) as 0 | 1, enc("k" + i * c), 10, i % 5 === 0 ? "x" : "");
+      for (let i = 0; i < 50; i++)
+        s.observeKey(i % 3 === 0 ? 1 : 2, (i % 2) as 0 | 1, enc("k" + i * c), 10, i % 5 === 0 ? "x" : "");
       now += 1000;
       s.flush();
     }
@@ -89,7 +90,9 @@ describe.skipIf(executablePath === null)("core entry in chromium", () => {
       try { kv.createSampler({ storage: { dir: "/tmp/x" } }); } catch (e) { storage = e.name + ": " + e.message; }
       return { m: { ...m, generated_at: "" }, columns: r.columns.length, rejected, storage };
     })()`);
-    expect(replayed).toEqual({ m: { ...s.matrix({ series: "read_bytes", rows: 3 }), generated_at: "" }, columns: 4,
+    expect(replayed).toEqual({
+      m: { ...s.matrix({ series: "read_bytes", rows: 3 }), generated_at: "" },
+      columns: 4,
       rejected: "HistoryFormatError 2",
       storage: expect.stringMatching(/^TypeError: storage needs Node\.js .* not available in browsers/),
     });

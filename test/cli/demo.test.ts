@@ -17,7 +17,9 @@ function historyDir(): string {
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 async function columnsServed(url: string): Promise<number> {
-  const m = (await (await fetch(`${url}admin/api/v1/keyviz/matrix?series=reads`)).json()) as { column_unix_ms: number[] };
+  const m = (await (await fetch(`${url}admin/api/v1/keyviz/matrix?series=reads`)).json()) as {
+    column_unix_ms: number[];
+  };
   return m.column_unix_ms.length;
 }
 
@@ -56,7 +58,9 @@ describe("keyviz demo", () => {
       const { code, stdout, stderr } = await runCli(["demo", "--port", String(port), "--dir", historyDir()]).done;
       expect(code).toBe(1);
       expect(stdout).toBe("");
-      expect(stderr).toBe(`keyviz: port ${port} on 127.0.0.1 is in use; stop what holds it or pick another with --port N (0 = any free port)\n`);
+      expect(stderr).toBe(
+        `keyviz: port ${port} on 127.0.0.1 is in use; stop what holds it or pick another with --port N (0 = any free port)\n`,
+      );
     } finally {
       blocker.close();
     }
@@ -71,7 +75,9 @@ describe("keyviz demo", () => {
     for (let i = 0; i < 200 && (await columnsServed(url1)) < 3; i++) await new Promise((r) => setTimeout(r, 100));
     const busy = await runCli(args).done;
     expect(busy.code).toBe(1);
-    expect(busy.stderr).toMatch(/^keyviz: cannot keep the demo's history: directory .* is in use by process \d+.*; pick another with --dir DIR\n$/);
+    expect(busy.stderr).toMatch(
+      /^keyviz: cannot keep the demo's history: directory .* is in use by process \d+.*; pick another with --dir DIR\n$/,
+    );
     first.child.kill("SIGINT");
     const stopped = await first.done;
     expect(stopped.code).toBe(0);

@@ -25,19 +25,28 @@ describe("README", () => {
     expect(blocks(["js", "javascript", "mjs"]).length).toBeGreaterThan(0);
   });
 
-  it.each(blocks(["js", "javascript", "mjs"]).map((code, i) => [i + 1, code] as const))("JavaScript block %i runs", (i, code) => {
-    mkdirSync(SCRATCH, { recursive: true });
-    const file = join(SCRATCH, `block-${i}.mjs`);
-    writeFileSync(file, code);
-    const run = spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 20_000 });
-    rmSync(file, { force: true });
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-  }, 30_000);
+  it.each(blocks(["js", "javascript", "mjs"]).map((code, i) => [i + 1, code] as const))(
+    "JavaScript block %i runs",
+    (i, code) => {
+      mkdirSync(SCRATCH, { recursive: true });
+      const file = join(SCRATCH, `block-${i}.mjs`);
+      writeFileSync(file, code);
+      const run = spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 20_000 });
+      rmSync(file, { force: true });
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+    },
+    30_000,
+  );
 
   it("shell lines use npm scripts and keyviz commands and flags that exist", () => {
-    const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
-    const lines = blocks(["sh", "shell", "bash"]).flatMap((b) => b.split("\n")).map((l) => l.replace(/#.*/, "").trim()).filter(Boolean);
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    ).scripts;
+    const lines = blocks(["sh", "shell", "bash"])
+      .flatMap((b) => b.split("\n"))
+      .map((l) => l.replace(/#.*/, "").trim())
+      .filter(Boolean);
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
       for (const part of line.split("&&").map((p) => p.trim())) {

@@ -68,7 +68,9 @@ describe("keyviz inspect", () => {
     writeFileSync(damaged, bytes);
     const { code, stdout, stderr } = await runCli(["inspect", damaged]).done;
     expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
-    expect(stderr).toMatch(/^keyviz: .*damaged\.kvz is not a valid \.kvz recording: invalid \.kvz history at byte \d+: checksum mismatch.*\n$/);
+    expect(stderr).toMatch(
+      /^keyviz: .*damaged\.kvz is not a valid \.kvz recording: invalid \.kvz history at byte \d+: checksum mismatch.*\n$/,
+    );
   });
 });
 
@@ -77,8 +79,16 @@ describe("record and inspect misuse", () => {
     const cases: [string[], number, RegExp][] = [
       [["record", "--out", join(recording.dir, "x.kvz")], 2, /^keyviz: record: --seconds N is required\n$/],
       [["record", "--seconds", "5"], 2, /^keyviz: record: --out FILE is required\n$/],
-      [["record", "--seconds", "0", "--out", join(recording.dir, "x.kvz")], 2, /^keyviz: --seconds must be an integer in 1\.\.604800, got "0"\n$/],
-      [["record", "--seconds", "1", "--out", join(recording.dir, "missing", "x.kvz")], 1, /^keyviz: cannot write .*x\.kvz: .*no such file or directory.*\n$/],
+      [
+        ["record", "--seconds", "0", "--out", join(recording.dir, "x.kvz")],
+        2,
+        /^keyviz: --seconds must be an integer in 1\.\.604800, got "0"\n$/,
+      ],
+      [
+        ["record", "--seconds", "1", "--out", join(recording.dir, "missing", "x.kvz")],
+        1,
+        /^keyviz: cannot write .*x\.kvz: .*no such file or directory.*\n$/,
+      ],
       [["inspect"], 2, /^keyviz: inspect: missing FILE\.kvz/],
       [["inspect", join(recording.dir, "nope.kvz")], 1, /^keyviz: cannot read .*nope\.kvz: no such file\n$/],
     ];

@@ -38,7 +38,9 @@ describe("keyviz render", () => {
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const m = openHistory(recording.bytes).matrix({ series: "writes" });
-    expect(run.stdout).toBe(`keyviz render: wrote ${out} (1200×${m.rows.length * Math.floor(600 / m.rows.length)}, ${m.rows.length} rows × ${COLUMNS} columns of writes)\n`);
+    expect(run.stdout).toBe(
+      `keyviz render: wrote ${out} (1200×${m.rows.length * Math.floor(600 / m.rows.length)}, ${m.rows.length} rows × ${COLUMNS} columns of writes)\n`,
+    );
 
     const png = pngjs.PNG.sync.read(Buffer.from(await import("node:fs").then((fs) => fs.readFileSync(out))));
     expect(png.width).toBe(1200);
@@ -79,7 +81,9 @@ describe("keyviz render", () => {
       await page.goto(pathToFileURL(out).href);
       await waitForShape(page, 64, COLUMNS);
       expect(page.url()).toMatch(/#.*rows=64/);
-      const colours = (await rowColours(page, null)).map((c) => (c.a / 255) * (0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b));
+      const colours = (await rowColours(page, null)).map(
+        (c) => (c.a / 255) * (0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b),
+      );
       const m = openHistory(recording.bytes).matrix({ series: "writes", rows: 64 });
       const hot = tenantRows(m);
       expect(hot).toContain(colours.indexOf(Math.max(...colours)));
@@ -97,20 +101,61 @@ describe("keyviz render", () => {
     const cases: [string[], number, RegExp][] = [
       [["render"], 2, /^keyviz: render: missing FILE\.kvz/],
       [["render", recording.file], 2, /^keyviz: render: --out FILE is required/],
-      [["render", recording.file, "--out", join(recording.dir, "x.gif")], 2, /^keyviz: render: --out must end in \.png or \.html/],
-      [["render", recording.file, "--out", join(recording.dir, "x.png"), "--series", "deletes"], 2, /^keyviz: --series must be one of: reads, writes, read_bytes, write_bytes; got "deletes"/],
-      [["render", recording.file, "--out", join(recording.dir, "x.png"), "--rows", "0"], 2, /^keyviz: --rows must be an integer in 1\.\.1024/],
-      [["render", recording.file, "--out", join(recording.dir, "x.png"), "--from", "yesterday"], 2, /^keyviz: --from must be unix milliseconds or an ISO 8601 time/],
-      [["render", join(recording.dir, "missing.kvz"), "--out", join(recording.dir, "x.png")], 1, /^keyviz: cannot read .*missing\.kvz: no such file/],
-      [["render", recording.dir, "--out", join(recording.dir, "x.png")], 1, /^keyviz: cannot read .*: it is a directory/],
-      [["render", corrupt, "--out", join(recording.dir, "x.png")], 1, /^keyviz: .*corrupt\.kvz is not a valid \.kvz recording: .*at byte \d+/],
-      [["render", recording.file, "--out", join(recording.dir, "no-such-dir", "x.png")], 1, /^keyviz: cannot write .*x\.png: /],
-      [["render", recording.file, "--out", join(recording.dir, "x.png"), "--from", "2030-01-01T00:00:00Z"], 1, /^keyviz: .*demo\.kvz: no columns in the chosen window/],
+      [
+        ["render", recording.file, "--out", join(recording.dir, "x.gif")],
+        2,
+        /^keyviz: render: --out must end in \.png or \.html/,
+      ],
+      [
+        ["render", recording.file, "--out", join(recording.dir, "x.png"), "--series", "deletes"],
+        2,
+        /^keyviz: --series must be one of: reads, writes, read_bytes, write_bytes; got "deletes"/,
+      ],
+      [
+        ["render", recording.file, "--out", join(recording.dir, "x.png"), "--rows", "0"],
+        2,
+        /^keyviz: --rows must be an integer in 1\.\.1024/,
+      ],
+      [
+        ["render", recording.file, "--out", join(recording.dir, "x.png"), "--from", "yesterday"],
+        2,
+        /^keyviz: --from must be unix milliseconds or an ISO 8601 time/,
+      ],
+      [
+        ["render", join(recording.dir, "missing.kvz"), "--out", join(recording.dir, "x.png")],
+        1,
+        /^keyviz: cannot read .*missing\.kvz: no such file/,
+      ],
+      [
+        ["render", recording.dir, "--out", join(recording.dir, "x.png")],
+        1,
+        /^keyviz: cannot read .*: it is a directory/,
+      ],
+      [
+        ["render", corrupt, "--out", join(recording.dir, "x.png")],
+        1,
+        /^keyviz: .*corrupt\.kvz is not a valid \.kvz recording: .*at byte \d+/,
+      ],
+      [
+        ["render", recording.file, "--out", join(recording.dir, "no-such-dir", "x.png")],
+        1,
+        /^keyviz: cannot write .*x\.png: /,
+      ],
+      [
+        ["render", recording.file, "--out", join(recording.dir, "x.png"), "--from", "2030-01-01T00:00:00Z"],
+        1,
+        /^keyviz: .*demo\.kvz: no columns in the chosen window/,
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args).done));
     results.forEach((r, i) => {
       const [args, code, message] = cases[i]!;
-      expect({ args, code: r.code, stdout: r.stdout, lines: r.stderr.split("\n").length }).toEqual({ args, code, stdout: "", lines: 2 });
+      expect({ args, code: r.code, stdout: r.stdout, lines: r.stderr.split("\n").length }).toEqual({
+        args,
+        code,
+        stdout: "",
+        lines: 2,
+      });
       expect(r.stderr).toMatch(message);
     });
   }, 30_000);

@@ -16,7 +16,11 @@ export interface CliRun {
 }
 
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+  });
   let stdout = "";
   let stderr = "";
   const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void; reject: (e: Error) => void }[] = [];
@@ -34,7 +38,8 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
   child.stderr!.on("data", (c: Buffer) => void (stderr += c.toString()));
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     child.on("close", (code) => {
-      for (const w of waiters.splice(0)) w.reject(new Error(`keyviz exited (${code}) before printing ${w.re}; stdout: ${stdout} stderr: ${stderr}`));
+      for (const w of waiters.splice(0))
+        w.reject(new Error(`keyviz exited (${code}) before printing ${w.re}; stdout: ${stdout} stderr: ${stderr}`));
       resolve({ code, stdout, stderr });
     });
   });
@@ -46,12 +51,16 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
         const timer = setTimeout(() => {
           const i = waiters.findIndex((w) => w.re === re);
           if (i >= 0) waiters.splice(i, 1);
-          reject(new Error(`keyviz printed no match of ${re} within ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`));
+          reject(
+            new Error(`keyviz printed no match of ${re} within ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`),
+          );
         }, timeoutMs);
-        const settle = <T>(f: (v: T) => void) => (v: T) => {
-          clearTimeout(timer);
-          f(v);
-        };
+        const settle =
+          <T>(f: (v: T) => void) =>
+          (v: T) => {
+            clearTimeout(timer);
+            f(v);
+          };
         waiters.push({ re, resolve: settle(resolve), reject: settle(reject) });
         check();
       }),

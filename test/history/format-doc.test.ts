@@ -44,6 +44,14 @@ describe("docs/format.md", () => {
     expect(column.windowStartMs).toBe(1_700_000_000_000);
     expect(column.atMs).toBe(1_700_000_060_000);
     expect(column.rows).toHaveLength(1);
-    expect(column.rows[0]).toMatchObject({ bucketId: "route:1", groupId: 7, leaderTerm: 3, reads: 1, writes: 2, readBytes: 1, writeBytes: 24 });
+    expect(column.rows[0]).toMatchObject({
+      bucketId: "route:1",
+      groupId: 7,
+      leaderTerm: 3,
+      reads: 1,
+      writes: 2,
+      readBytes: 1,
+      writeBytes: 24,
+    });
   });
 });

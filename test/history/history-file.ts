@@ -20,7 +20,10 @@ export type Cmd =
   | { t: "flush"; advance: number };
 
 export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("register" as const), id: fc.nat(11), at: fc.nat(EDGES.length - 2) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant("register" as const), id: fc.nat(11), at: fc.nat(EDGES.length - 2) }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("remove" as const), id: fc.nat(11) }) },
   {
     weight: 8,
@@ -35,8 +38,23 @@ export const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("huge" as const), id: fc.nat(11) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("term" as const), group: fc.integer({ min: 1, max: 3 }), term: fc.nat(2 ** 40) }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant("split" as const), id: fc.nat(11), suffix: fc.nat(255), newId: fc.integer({ min: 12, max: 2 ** 40 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("term" as const),
+      group: fc.integer({ min: 1, max: 3 }),
+      term: fc.nat(2 ** 40),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant("split" as const),
+      id: fc.nat(11),
+      suffix: fc.nat(255),
+      newId: fc.integer({ min: 12, max: 2 ** 40 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("merge" as const), left: fc.nat(11), right: fc.nat(11) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("flush" as const), advance: fc.nat(3000) }) },
 );
@@ -69,7 +87,10 @@ export function historyOf(s: Sampler): History {
 }
 
 /** Runs commands on a fresh sampler; every invalid step is skipped (a RangeError from the API). */
-export function runHistory(h: { cmds: Cmd[]; k: number; labelled: boolean; budget: number }, afterEach?: (s: Sampler) => void): Sampler {
+export function runHistory(
+  h: { cmds: Cmd[]; k: number; labelled: boolean; budget: number },
+  afterEach?: (s: Sampler) => void,
+): Sampler {
   const { s, tick } = clockedSampler({
     keyBucketsPerRoute: h.k,
     labels: h.labelled ? ["a", "b"] : [],
@@ -136,10 +157,13 @@ function apply(s: Sampler, c: Cmd, ranges: Map<number, { start: Key; end: Key }>
       if (r === undefined || ranges.has(c.newId)) return;
       const mid = new Uint8Array([...(r.start ?? []), c.suffix + 1]);
       if (r.end !== null && !(compare(mid, r.end) < 0)) return;
-      s.replaceRoutes([id], [
-        { routeId: id, start: r.start, end: mid, groupId: 1 + (id % 3) },
-        { routeId: c.newId, start: mid, end: r.end, groupId: 1 + (c.newId % 3) },
-      ]);
+      s.replaceRoutes(
+        [id],
+        [
+          { routeId: id, start: r.start, end: mid, groupId: 1 + (id % 3) },
+          { routeId: c.newId, start: mid, end: r.end, groupId: 1 + (c.newId % 3) },
+        ],
+      );
       ranges.set(c.newId, { start: mid, end: r.end });
       ranges.set(id, { start: r.start, end: mid });
       return;
@@ -148,7 +172,9 @@ function apply(s: Sampler, c: Cmd, ranges: Map<number, { start: Key; end: Key }>
       // The route right after the picked one, if adjacent.
       const left = pick(ranges, c.left);
       const a = ranges.get(left);
-      const right = [...ranges.entries()].find(([, r]) => a?.end != null && r.start !== null && compare(a.end, r.start) === 0)?.[0];
+      const right = [...ranges.entries()].find(
+        ([, r]) => a?.end != null && r.start !== null && compare(a.end, r.start) === 0,
+      )?.[0];
       const b = right === undefined ? undefined : ranges.get(right);
       if (a === undefined || b === undefined || right === undefined) return;
       s.replaceRoutes([left, right], [{ routeId: left, start: a.start, end: b.end, groupId: 1 + (left % 3) }]);

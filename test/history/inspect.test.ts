@@ -53,7 +53,9 @@ describe("inspectHistory", () => {
     }
     const widths = s.snapshot().map((c) => c.atMs - c.windowStartMs);
     const summary = inspectHistory(s.exportHistory());
-    const expected = [...new Set(widths)].sort((a, b) => b - a).map((w) => ({ widthMs: w, columns: widths.filter((x) => x === w).length }));
+    const expected = [...new Set(widths)]
+      .sort((a, b) => b - a)
+      .map((w) => ({ widthMs: w, columns: widths.filter((x) => x === w).length }));
     expect(summary.widths).toEqual(expected);
     expect(summary.widths[0]).toMatchObject({ widthMs: 3000 });
     expect(summary.widths.at(-1)).toMatchObject({ widthMs: 1000 });

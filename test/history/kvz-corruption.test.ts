@@ -28,7 +28,7 @@ function smallFile(): Uint8Array {
 function blockRegions(bytes: Uint8Array): [number, number][] {
   const out: [number, number][] = [[0, 16]];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  for (let at = 16; at < bytes.length; ) {
+  for (let at = 16; at < bytes.length;) {
     const end = at + 5 + view.getUint32(at + 1, true) + 4;
     out.push([at, end]);
     at = end;
@@ -137,7 +137,7 @@ describe(".kvz integrity", () => {
   });
 
   it("rejects what is not a .kvz file, and non-bytes", () => {
-    expect(rejection(enc("{\"rows\":[]}")).message).toMatch(/bad magic/);
+    expect(rejection(enc('{"rows":[]}')).message).toMatch(/bad magic/);
     expect(() => openHistory("abc" as unknown as Uint8Array)).toThrow(TypeError);
   });
 

@@ -14,7 +14,8 @@ function move(from: number, to: number, calls: number[]) {
   return (col: StoredColumn) => {
     calls.push(col.atMs);
     const b = new ColumnBuilder().reset(col.windowStartMs, col.atMs, col.n);
-    for (let i = 0; i < col.n; i++) b.add(col.data[i] === from ? to : col.data[i]!, 0, col.data[2 * col.n + i]!, 0, 0, 0);
+    for (let i = 0; i < col.n; i++)
+      b.add(col.data[i] === from ? to : col.data[i]!, 0, col.data[2 * col.n + i]!, 0, 0, 0);
     return b.finish();
   };
 }

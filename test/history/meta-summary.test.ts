@@ -23,14 +23,21 @@ function expectSummaryMatchesScan(view: SeriesView): void {
   }
 }
 
-type Op = { t: "append"; rows: [number, number][] } | { t: "move"; from: number; to: number } | { t: "compact" } | { t: "read" };
+type Op =
+  | { t: "append"; rows: [number, number][] }
+  | { t: "move"; from: number; to: number }
+  | { t: "compact" }
+  | { t: "read" };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc.record({
       t: fc.constant("append" as const),
-      rows: fc.uniqueArray(fc.tuple(fc.nat(7), fc.oneof(fc.nat(9), fc.constant(0), fc.constant(2 ** 33 + 1))), { selector: (r) => r[0], maxLength: 6 }),
+      rows: fc.uniqueArray(fc.tuple(fc.nat(7), fc.oneof(fc.nat(9), fc.constant(0), fc.constant(2 ** 33 + 1))), {
+        selector: (r) => r[0],
+        maxLength: 6,
+      }),
     }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("move" as const), from: fc.nat(7), to: fc.nat(7) }) },

@@ -19,22 +19,26 @@ function windows(cols: Column[]): [number | undefined, number | undefined][] {
 describe("openHistory(export)", () => {
   it("replays a sampler's history exactly: every series, window and row budget, and snapshot()", () => {
     fc.assert(
-      fc.property(historyArb, fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 3 }), (h, budgets) => {
-        const s = runHistory(h);
-        const bytes = exportBytes(historyOf(s), s.stepMs, {}, 0);
-        const replay = openHistory(bytes);
-        const live = s.snapshot();
-        expect(replay.snapshot()).toEqual(live);
-        expect(replay.columns).toEqual(live.map((c) => ({ atMs: c.atMs, windowStartMs: c.windowStartMs })));
-        for (const series of SERIES) {
-          for (const rows of [1024, ...budgets]) {
-            for (const [fromMs, toMs] of windows(live).slice(0, 12)) {
-              const q = { series, rows, fromMs, toMs };
-              expect(withoutTime(replay.matrix(q))).toEqual(withoutTime(s.matrix(q)));
+      fc.property(
+        historyArb,
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 3 }),
+        (h, budgets) => {
+          const s = runHistory(h);
+          const bytes = exportBytes(historyOf(s), s.stepMs, {}, 0);
+          const replay = openHistory(bytes);
+          const live = s.snapshot();
+          expect(replay.snapshot()).toEqual(live);
+          expect(replay.columns).toEqual(live.map((c) => ({ atMs: c.atMs, windowStartMs: c.windowStartMs })));
+          for (const series of SERIES) {
+            for (const rows of [1024, ...budgets]) {
+              for (const [fromMs, toMs] of windows(live).slice(0, 12)) {
+                const q = { series, rows, fromMs, toMs };
+                expect(withoutTime(replay.matrix(q))).toEqual(withoutTime(s.matrix(q)));
+              }
             }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -55,7 +59,15 @@ describe("openHistory(export)", () => {
     expect(replay.toMs).toBe(cols[3]!.atMs);
     expect(replay.stepMs).toBe(1000);
     expect(replay.routes).toEqual([
-      { bucketId: "route:1", routeId: 1, start: enc("a"), end: enc("m"), groupId: 7, firstMs: cols[1]!.atMs, lastMs: cols[3]!.atMs },
+      {
+        bucketId: "route:1",
+        routeId: 1,
+        start: enc("a"),
+        end: enc("m"),
+        groupId: 7,
+        firstMs: cols[1]!.atMs,
+        lastMs: cols[3]!.atMs,
+      },
     ]);
   });
 
@@ -76,7 +88,11 @@ describe("openHistory(export)", () => {
     // Columns at 1 001 000 … 1 010 000 fall into (k·4000 − 4000, k·4000].
     expect(coarse.column_unix_ms).toEqual([1_004_000, 1_008_000, 1_012_000]);
     const sum = (m: Matrix, id: string) => m.rows.find((r) => r.bucket_id === id)!.values;
-    const groups = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]];
+    const groups = [
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ];
     for (const id of ["route:1", "route:2"]) {
       expect(sum(coarse, id)).toEqual(groups.map((g) => g.reduce((a, i) => a + sum(fine, id)[i]!, 0)));
     }

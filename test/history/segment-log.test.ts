@@ -40,7 +40,9 @@ function reopened(fs: StorageFs, dir: string, capacity = 50) {
 }
 
 function segmentFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith(".kvzlog")).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".kvzlog"))
+    .sort();
 }
 
 describe("segment log", () => {
@@ -58,7 +60,10 @@ describe("segment log", () => {
   });
 
   it("syncs each column with fsync 'column', never with 'never'", () => {
-    for (const [mode, expected] of [["column", 3], ["never", 0]] as const) {
+    for (const [mode, expected] of [
+      ["column", 3],
+      ["never", 0],
+    ] as const) {
       const dir = tempDir();
       const fs = faultyFs();
       const { log } = SegmentLog.open(fs, resolveStorage({ dir, fsync: mode }), 1000, silentLogger, () => 0);
@@ -172,7 +177,10 @@ describe("segment log", () => {
     log.close();
     const { log: again, h } = reopened(fs, dir);
     expect(h.snapshot()).toEqual(s.snapshot());
-    expect(segmentFiles(dir)).toEqual([expect.stringMatching(/^base-\d+\.kvzlog$/), expect.stringMatching(/^seg-\d+\.kvzlog$/)]);
+    expect(segmentFiles(dir)).toEqual([
+      expect.stringMatching(/^base-\d+\.kvzlog$/),
+      expect.stringMatching(/^seg-\d+\.kvzlog$/),
+    ]);
     again.close();
   });
 
@@ -208,7 +216,8 @@ describe("segment log", () => {
     const dir = tempDir();
     const { log } = open(faultyFs(), { dir, maxBytes: 192 * 1024 });
     const { s, tick } = clockedSampler({ maxTrackedRoutes: 1000, historyColumns: 1000 });
-    for (let r = 0; r < 1000; r++) s.registerRoute(r, enc(`k${String(r).padStart(4, "0")}`), enc(`k${String(r + 1).padStart(4, "0")}`));
+    for (let r = 0; r < 1000; r++)
+      s.registerRoute(r, enc(`k${String(r).padStart(4, "0")}`), enc(`k${String(r + 1).padStart(4, "0")}`));
     for (let c = 0; c < 80; c++) {
       for (let r = 0; r < 1000; r++) s.observe(r, 1, 10, (r * 7919 + c * 104729) % 5000);
       tick();

@@ -6,10 +6,24 @@ import { join } from "node:path";
 import { afterEach } from "vitest";
 import { nodeStorageFs, type StorageFs } from "../../src/history/storage-fs.js";
 
-export type FsOp = "mkdirp" | "list" | "read" | "openAppend" | "write" | "fsync" | "truncate" | "close" | "rename" | "unlink" | "syncDir";
+export type FsOp =
+  | "mkdirp"
+  | "list"
+  | "read"
+  | "openAppend"
+  | "write"
+  | "fsync"
+  | "truncate"
+  | "close"
+  | "rename"
+  | "unlink"
+  | "syncDir";
 
 /** Real fs; `fault(op, arg)` returning an error code makes that call throw it instead. */
-export function faultyFs(fault: (op: FsOp, arg: string) => string | null = () => null, over: Partial<StorageFs> = {}): StorageFs & { calls: string[] } {
+export function faultyFs(
+  fault: (op: FsOp, arg: string) => string | null = () => null,
+  over: Partial<StorageFs> = {},
+): StorageFs & { calls: string[] } {
   const real = nodeStorageFs();
   const paths = new Map<number, string>();
   const calls: string[] = [];

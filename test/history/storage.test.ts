@@ -19,7 +19,9 @@ function clocked(opts: SamplerOptions, start = 1_000_000) {
 }
 
 function traffic(s: Sampler, c: number): void {
-  for (let r = 1; r <= 4; r++) for (let i = 0; i < r + c; i++) s.observeKey(r, (i % 2) as 0 | 1, enc(`${String.fromCharCode(96 + r * 3)}${i}`), i, i % 4 === 0 ? "x" : "");
+  for (let r = 1; r <= 4; r++)
+    for (let i = 0; i < r + c; i++)
+      s.observeKey(r, (i % 2) as 0 | 1, enc(`${String.fromCharCode(96 + r * 3)}${i}`), i, i % 4 === 0 ? "x" : "");
 }
 
 function routes(s: Sampler): void {
@@ -65,10 +67,13 @@ describe("sampler storage", () => {
       traffic(a.s, c);
       a.flush();
     }
-    a.s.replaceRoutes([2], [
-      { routeId: 2, start: enc("f"), end: enc("i"), groupId: 2 },
-      { routeId: 9, start: enc("i"), end: enc("m"), groupId: 2 },
-    ]);
+    a.s.replaceRoutes(
+      [2],
+      [
+        { routeId: 2, start: enc("f"), end: enc("i"), groupId: 2 },
+        { routeId: 9, start: enc("i"), end: enc("m"), groupId: 2 },
+      ],
+    );
     traffic(a.s, 3);
     a.flush();
     a.s.close();
@@ -104,16 +109,20 @@ describe("sampler storage", () => {
     ];
     const key = (r: number) => enc(`r${String(r).padStart(3, "0")}`);
     const a = clocked({ historyColumns: 5, tiers, storage: { dir, maxBytes: 512 * 1024 } });
-    for (let r = 0; r < 300; r++) a.s.registerRoute(r, r === 0 ? null : key(r), r === 299 ? null : key(r + 1), 1 + (r % 4));
+    for (let r = 0; r < 300; r++)
+      a.s.registerRoute(r, r === 0 ? null : key(r), r === 299 ? null : key(r + 1), 1 + (r % 4));
     let maxBytes = 0;
     let everWritten = 0;
     for (let c = 0; c < 400; c++) {
       for (let r = 0; r < 300; r++) a.s.observe(r, (r + c) % 2 === 0 ? 1 : 0, 8, (r * 7 + c) % 100);
       if (c === 150) {
-        a.s.replaceRoutes([2], [
-          { routeId: 2, start: key(2), end: enc("r002m"), groupId: 2 },
-          { routeId: 1000, start: enc("r002m"), end: key(3), groupId: 2 },
-        ]);
+        a.s.replaceRoutes(
+          [2],
+          [
+            { routeId: 2, start: key(2), end: enc("r002m"), groupId: 2 },
+            { routeId: 1000, start: enc("r002m"), end: key(3), groupId: 2 },
+          ],
+        );
       }
       const was = a.s.stats().storage!.bytes;
       a.flush();
@@ -218,12 +227,16 @@ describe("sampler storage", () => {
     expect(readdirSync(dir)).toEqual([]);
     expect(() => createSampler({ storage: { dir: "" } })).toThrow(/storage.dir must be a non-empty string/);
     expect(() => createSampler({ storage: { dir, fsync: "sometimes" as "never" } })).toThrow(/storage.fsync must be/);
-    expect(() => createSampler({ storage: { dir, maxBytes: 10 } })).toThrow(/storage.maxBytes must be an integer of at least 65536/);
+    expect(() => createSampler({ storage: { dir, maxBytes: 10 } })).toThrow(
+      /storage.maxBytes must be an integer of at least 65536/,
+    );
   });
 
   it("a process killed with SIGKILL while flushing loses no column flush() had returned (fsync 'column')", async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, [new URL("./fixtures/flush-forever.mjs", import.meta.url).pathname, dir], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [new URL("./fixtures/flush-forever.mjs", import.meta.url).pathname, dir], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const reported: [number, number][] = [];
     let buffer = "";
     await new Promise<void>((resolve, reject) => {

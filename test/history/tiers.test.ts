@@ -24,7 +24,8 @@ function overlaps(col: Column): string[] {
   const out: string[] = [];
   col.rows.forEach((a, i) =>
     col.rows.slice(i + 1).forEach((b) => {
-      if (a.label === b.label && rangesOverlap(a.start, a.end, b.start, b.end)) out.push(`${a.bucketId} × ${b.bucketId} at ${col.atMs}`);
+      if (a.label === b.label && rangesOverlap(a.start, a.end, b.start, b.end))
+        out.push(`${a.bucketId} × ${b.bucketId} at ${col.atMs}`);
     }),
   );
   return out;
@@ -33,17 +34,44 @@ function overlaps(col: Column): string[] {
 // ---- mergeColumns against a simple model ------------------------------------------------------
 
 const metaArb = fc
-  .record({ a: fc.integer({ min: 0, max: 12 }), len: fc.integer({ min: 1, max: 8 }), open: fc.boolean(), label: fc.constantFrom("", "x") })
+  .record({
+    a: fc.integer({ min: 0, max: 12 }),
+    len: fc.integer({ min: 1, max: 8 }),
+    open: fc.boolean(),
+    label: fc.constantFrom("", "x"),
+  })
   .map(({ a, len, open, label }): RowMeta => {
     const start = a === 0 ? null : key(a * 10);
     const end = open ? null : key(Math.min(250, a * 10 + len * 10));
-    return { bucketId: `b${a}-${len}`, routeId: a, label, start, end, aggregate: false, memberRoutes: [a], memberRoutesTotal: 1, groupId: 1, subBucket: 0, subBucketCount: 1 };
+    return {
+      bucketId: `b${a}-${len}`,
+      routeId: a,
+      label,
+      start,
+      end,
+      aggregate: false,
+      memberRoutes: [a],
+      memberRoutesTotal: 1,
+      groupId: 1,
+      subBucket: 0,
+      subBucketCount: 1,
+    };
   });
 
 /** Columns of random rows; within one column rows never overlap (as the sampler flushes them). */
 const mergeCaseArb = fc.record({
   metas: fc.array(metaArb, { minLength: 1, maxLength: 10 }),
-  cols: fc.array(fc.array(fc.record({ m: fc.nat(), v: fc.array(fc.nat({ max: 2 ** 33 }), { minLength: 4, maxLength: 4 }), term: fc.nat({ max: 5 }) }), { maxLength: 8 }), { minLength: 1, maxLength: 6 }),
+  cols: fc.array(
+    fc.array(
+      fc.record({
+        m: fc.nat(),
+        v: fc.array(fc.nat({ max: 2 ** 33 }), { minLength: 4, maxLength: 4 }),
+        term: fc.nat({ max: 5 }),
+      }),
+      { maxLength: 8 },
+    ),
+    { minLength: 1, maxLength: 6 },
+  ),
 });
 
 function buildCase(c: MergeCase): { metas: RowMeta[]; cols: StoredColumn[] } {
@@ -53,7 +81,14 @@ function buildCase(c: MergeCase): { metas: RowMeta[]; cols: StoredColumn[] } {
     for (const r of rows) {
       const id = r.m % metas.length;
       const m = metas[id]!;
-      if (chosen.some((x) => x.id === id || (metas[x.id]!.label === m.label && rangesOverlap(metas[x.id]!.start, metas[x.id]!.end, m.start, m.end)))) continue;
+      if (
+        chosen.some(
+          (x) =>
+            x.id === id ||
+            (metas[x.id]!.label === m.label && rangesOverlap(metas[x.id]!.start, metas[x.id]!.end, m.start, m.end)),
+        )
+      )
+        continue;
       if (r.v.every((x) => x === 0)) continue;
       chosen.push({ id, v: r.v, term: r.term });
     }
@@ -90,7 +125,12 @@ describe("mergeColumns", () => {
         const byId = new Map(metas.map((m) => [m.bucketId, m]));
         for (const id of used) {
           const m = byId.get(id)!;
-          const alone = used.every((o) => o === id || byId.get(o)!.label !== m.label || !rangesOverlap(byId.get(o)!.start, byId.get(o)!.end, m.start, m.end));
+          const alone = used.every(
+            (o) =>
+              o === id ||
+              byId.get(o)!.label !== m.label ||
+              !rangesOverlap(byId.get(o)!.start, byId.get(o)!.end, m.start, m.end),
+          );
           if (!alone) continue;
           const mine = inputs.flatMap((col) => col.rows.filter((r) => r.bucketId === id));
           const row = out.rows.find((r) => r.bucketId === id);
@@ -108,7 +148,12 @@ describe("mergeColumns", () => {
 
 // ---- a sampler with tiers, against the model of what each flush counted ----------------------
 
-type Op = { kind: "traffic"; seed: number } | { kind: "split" } | { kind: "merge" } | { kind: "move" } | { kind: "flush"; n: number };
+type Op =
+  | { kind: "traffic"; seed: number }
+  | { kind: "split" }
+  | { kind: "merge" }
+  | { kind: "move" }
+  | { kind: "flush"; n: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("traffic" as const), seed: fc.nat({ max: 1000 }) }) },
@@ -121,84 +166,101 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 describe("sampler tiers", () => {
   it("merge ageing columns exactly, without overlapping rows, within one interval of their tier, and stay bounded", () => {
     fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), (ops, k, labels) => {
-        const tiers = [
-          { stepMs: 2000, columns: 3 },
-          { stepMs: 6000, columns: 4 },
-        ];
-        const { s, tick } = clockedSampler({ historyColumns: 3, tiers, keyBucketsPerRoute: k, labels: labels ? ["x"] : [] });
-        // Routes tile [null, null) over single-byte boundaries; `next` names new routes.
-        let bounds: (number | null)[] = [null, 60, 120, 180, null];
-        let ids = [1, 2, 3, 4];
-        let next = 5;
-        const register = () => ids.forEach((id, i) => s.registerRoute(id, key(bounds[i]!), key(bounds[i + 1]!), 1 + (id % 3)));
-        register();
-        const flushed: { atMs: number; sums: number[] }[] = [];
-        // Merged columns never overlap when merged. (Later, replaceRoutes may add an overlap to any
-        // stored column: it re-homes the rows of the routes it replaces, not those of a removed
-        // route whose range a new route took over — sampler behaviour, not the merge's.)
-        const history = historyOf(s);
-        const mergedOverlaps: string[] = [];
-        history.tiers!.onMerged = (_tier, col) => void mergedOverlaps.push(...overlaps({ ...col, rows: history.rowsOf(col) }));
-        for (const op of ops) {
-          if (op.kind === "traffic") {
-            for (let j = 0; j < 12; j++) {
-              const kk = (op.seed * 7 + j * 37) % 256;
-              const r = bounds.findIndex((b, i) => i > 0 && (b === null || kk < b)) - 1;
-              s.observeKey(ids[r]!, (j % 2) as 0 | 1, Uint8Array.of(kk, j), j * 3, j % 3 === 0 ? "x" : "");
-            }
-          } else if (op.kind === "split") {
-            const i = ids.length - 1;
-            const lo = bounds[i] ?? 0;
-            const mid = lo + 20;
-            if (mid < 250) {
+      fc.property(
+        fc.array(opArb, { maxLength: 60 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        (ops, k, labels) => {
+          const tiers = [
+            { stepMs: 2000, columns: 3 },
+            { stepMs: 6000, columns: 4 },
+          ];
+          const { s, tick } = clockedSampler({
+            historyColumns: 3,
+            tiers,
+            keyBucketsPerRoute: k,
+            labels: labels ? ["x"] : [],
+          });
+          // Routes tile [null, null) over single-byte boundaries; `next` names new routes.
+          let bounds: (number | null)[] = [null, 60, 120, 180, null];
+          let ids = [1, 2, 3, 4];
+          let next = 5;
+          const register = () =>
+            ids.forEach((id, i) => s.registerRoute(id, key(bounds[i]!), key(bounds[i + 1]!), 1 + (id % 3)));
+          register();
+          const flushed: { atMs: number; sums: number[] }[] = [];
+          // Merged columns never overlap when merged. (Later, replaceRoutes may add an overlap to any
+          // stored column: it re-homes the rows of the routes it replaces, not those of a removed
+          // route whose range a new route took over — sampler behaviour, not the merge's.)
+          const history = historyOf(s);
+          const mergedOverlaps: string[] = [];
+          history.tiers!.onMerged = (_tier, col) =>
+            void mergedOverlaps.push(...overlaps({ ...col, rows: history.rowsOf(col) }));
+          for (const op of ops) {
+            if (op.kind === "traffic") {
+              for (let j = 0; j < 12; j++) {
+                const kk = (op.seed * 7 + j * 37) % 256;
+                const r = bounds.findIndex((b, i) => i > 0 && (b === null || kk < b)) - 1;
+                s.observeKey(ids[r]!, (j % 2) as 0 | 1, Uint8Array.of(kk, j), j * 3, j % 3 === 0 ? "x" : "");
+              }
+            } else if (op.kind === "split") {
+              const i = ids.length - 1;
+              const lo = bounds[i] ?? 0;
+              const mid = lo + 20;
+              if (mid < 250) {
+                const a = next++;
+                const b = next++;
+                s.replaceRoutes(
+                  [ids[i]!],
+                  [
+                    { routeId: a, start: key(bounds[i]!), end: key(mid) },
+                    { routeId: b, start: key(mid), end: null },
+                  ],
+                );
+                bounds = [...bounds.slice(0, i + 1), mid, null];
+                ids = [...ids.slice(0, i), a, b];
+              }
+            } else if (op.kind === "merge" && ids.length > 2) {
               const a = next++;
-              const b = next++;
-              s.replaceRoutes([ids[i]!], [
-                { routeId: a, start: key(bounds[i]!), end: key(mid) },
-                { routeId: b, start: key(mid), end: null },
-              ]);
-              bounds = [...bounds.slice(0, i + 1), mid, null];
-              ids = [...ids.slice(0, i), a, b];
-            }
-          } else if (op.kind === "merge" && ids.length > 2) {
-            const a = next++;
-            s.replaceRoutes([ids[0]!, ids[1]!], [{ routeId: a, start: null, end: key(bounds[2]!) }]);
-            bounds = [null, ...bounds.slice(2)];
-            ids = [a, ...ids.slice(2)];
-          } else if (op.kind === "move") {
-            // Re-registration with another range (no re-homing): older columns keep the old rows.
-            const gone = ids[0]!;
-            s.removeRoute(gone);
-            ids[0] = next++;
-            s.registerRoute(ids[0], null, key(bounds[1]!), 2);
-          } else if (op.kind === "flush") {
-            for (let n = 0; n < op.n; n++) {
-              tick(1000);
-              s.flush();
-              const col = s.snapshot().at(-1)!;
-              flushed.push({ atMs: col.atMs, sums: sums(col.rows) });
-              expect(s.stats().columns).toBeLessThanOrEqual(3 + (3 + 2) + (4 + 3));
+              s.replaceRoutes([ids[0]!, ids[1]!], [{ routeId: a, start: null, end: key(bounds[2]!) }]);
+              bounds = [null, ...bounds.slice(2)];
+              ids = [a, ...ids.slice(2)];
+            } else if (op.kind === "move") {
+              // Re-registration with another range (no re-homing): older columns keep the old rows.
+              const gone = ids[0]!;
+              s.removeRoute(gone);
+              ids[0] = next++;
+              s.registerRoute(ids[0], null, key(bounds[1]!), 2);
+            } else if (op.kind === "flush") {
+              for (let n = 0; n < op.n; n++) {
+                tick(1000);
+                s.flush();
+                const col = s.snapshot().at(-1)!;
+                flushed.push({ atMs: col.atMs, sums: sums(col.rows) });
+                expect(s.stats().columns).toBeLessThanOrEqual(3 + (3 + 2) + (4 + 3));
+              }
             }
           }
-        }
-        const cols = s.snapshot();
-        for (let i = 1; i < cols.length; i++) expect(cols[i]!.atMs).toBeGreaterThan(cols[i - 1]!.atMs);
-        for (const col of cols) {
-          // What was flushed in this column's window, summed: exact whatever re-homing and merging did.
-          const inputs = flushed.filter((f) => f.atMs > col.windowStartMs && f.atMs <= col.atMs);
-          expect(inputs.length).toBeGreaterThan(0);
-          expect(sums(col.rows)).toEqual(SERIES.map((_, f) => inputs.reduce((n, x) => n + x.sums[f]!, 0)));
-          // A merged column holds one interval of a tier's step (tier 1's intervals nest in tier 2's).
-          if (inputs.length === 2) expect(Math.ceil(inputs[0]!.atMs / 2000)).toBe(Math.ceil(col.atMs / 2000));
-          expect(Math.ceil(inputs[0]!.atMs / 6000)).toBe(Math.ceil(col.atMs / 6000));
-        }
-        expect(mergedOverlaps).toEqual([]);
-        // Nothing dropped yet (the chain holds 3 + (3 + 2) + (4 + 3) columns): every flush is in some column.
-        if (flushed.length <= 3 + 3 * 2 + 4 * 6) {
-          expect(sums(cols.flatMap((c) => c.rows))).toEqual(SERIES.map((_, f) => flushed.reduce((n, x) => n + x.sums[f]!, 0)));
-        }
-      }),
+          const cols = s.snapshot();
+          for (let i = 1; i < cols.length; i++) expect(cols[i]!.atMs).toBeGreaterThan(cols[i - 1]!.atMs);
+          for (const col of cols) {
+            // What was flushed in this column's window, summed: exact whatever re-homing and merging did.
+            const inputs = flushed.filter((f) => f.atMs > col.windowStartMs && f.atMs <= col.atMs);
+            expect(inputs.length).toBeGreaterThan(0);
+            expect(sums(col.rows)).toEqual(SERIES.map((_, f) => inputs.reduce((n, x) => n + x.sums[f]!, 0)));
+            // A merged column holds one interval of a tier's step (tier 1's intervals nest in tier 2's).
+            if (inputs.length === 2) expect(Math.ceil(inputs[0]!.atMs / 2000)).toBe(Math.ceil(col.atMs / 2000));
+            expect(Math.ceil(inputs[0]!.atMs / 6000)).toBe(Math.ceil(col.atMs / 6000));
+          }
+          expect(mergedOverlaps).toEqual([]);
+          // Nothing dropped yet (the chain holds 3 + (3 + 2) + (4 + 3) columns): every flush is in some column.
+          if (flushed.length <= 3 + 3 * 2 + 4 * 6) {
+            expect(sums(cols.flatMap((c) => c.rows))).toEqual(
+              SERIES.map((_, f) => flushed.reduce((n, x) => n + x.sums[f]!, 0)),
+            );
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -230,9 +292,20 @@ describe("sampler tiers", () => {
       ["x", /^tiers must be an array/, TypeError],
       [[7], /^tiers\[0\] must be an object/, TypeError],
       [[{ stepMs: "1", columns: 2 }], /^tiers\[0\]\.stepMs must be a number/, TypeError],
-      [[{ stepMs: 1500, columns: 2 }], /^tiers\[0\]\.stepMs must be a multiple \(> 1×\) of the base stepMs 1000, got 1500/, RangeError],
+      [
+        [{ stepMs: 1500, columns: 2 }],
+        /^tiers\[0\]\.stepMs must be a multiple \(> 1×\) of the base stepMs 1000, got 1500/,
+        RangeError,
+      ],
       [[{ stepMs: 1000, columns: 2 }], /^tiers\[0\]\.stepMs must be a multiple/, RangeError],
-      [[{ stepMs: 2000, columns: 2 }, { stepMs: 3000, columns: 2 }], /^tiers\[1\]\.stepMs must be a multiple \(> 1×\) of tiers\[0\]\.stepMs 2000, got 3000/, RangeError],
+      [
+        [
+          { stepMs: 2000, columns: 2 },
+          { stepMs: 3000, columns: 2 },
+        ],
+        /^tiers\[1\]\.stepMs must be a multiple \(> 1×\) of tiers\[0\]\.stepMs 2000, got 3000/,
+        RangeError,
+      ],
       [[{ stepMs: 2000, columns: 0 }], /^tiers\[0\]\.columns must be an integer in 1\.\.100000, got 0/, RangeError],
       [[{ stepMs: 2000, columns: 1.5 }], /^tiers\[0\]\.columns must be an integer/, RangeError],
     ];
@@ -247,7 +320,13 @@ describe("sampler tiers", () => {
   });
 
   it("keep memory bounded by the tier sizes over a long run", () => {
-    const { s, tick } = clockedSampler({ historyColumns: 5, tiers: [{ stepMs: 3000, columns: 4 }, { stepMs: 12_000, columns: 2 }] });
+    const { s, tick } = clockedSampler({
+      historyColumns: 5,
+      tiers: [
+        { stepMs: 3000, columns: 4 },
+        { stepMs: 12_000, columns: 2 },
+      ],
+    });
     s.registerRoute(1, null, null);
     let written = 0;
     for (let c = 0; c < 500; c++) {

@@ -94,7 +94,10 @@ describe("mergeHotKeys", () => {
     expect(() => mergeHotKeys([], 20)).toThrow(RangeError);
     expect(() => mergeHotKeys([response({})], 0)).toThrow(/top/);
     expect(() => mergeHotKeys([response({})], 2.5)).toThrow(TypeError);
-    const many = Array.from({ length: 1500 }, (_, i) => ({ key_b64: btoa(`k${String(i).padStart(4, "0")}`), count: 1 }));
+    const many = Array.from({ length: 1500 }, (_, i) => ({
+      key_b64: btoa(`k${String(i).padStart(4, "0")}`),
+      count: 1,
+    }));
     expect(mergeHotKeys([response({ keys: many })], 5000).keys).toHaveLength(1024);
   });
 

@@ -172,7 +172,10 @@ describe("HotKeyTracker", () => {
     t.publish(T0);
     const within = (start: number[] | null, end: number[] | null, index = 1) =>
       t
-        .query(5, { top: 64, subBucket: { index, start: start && new Uint8Array(start), end: end && new Uint8Array(end) } })!
+        .query(5, {
+          top: 64,
+          subBucket: { index, start: start && new Uint8Array(start), end: end && new Uint8Array(end) },
+        })!
         .keys.map((k) => [...Buffer.from(k.key_b64, "base64")]);
     const sorted = (ks: number[][]) => ks.map((k) => JSON.stringify(k)).sort();
     expect(sorted(within([0x10], [0x30]))).toEqual(sorted([[0x10], [0x10, 0x00], [0x20], [0x2f, 0xff]]));
@@ -250,7 +253,9 @@ describe("HotKeyTracker", () => {
     expect(() => t.query(1.5)).toThrow(/routeId/);
     expect(() => t.query(1, { label: 3 as unknown as string })).toThrow(/label/);
     expect(() => t.query(1, { subBucket: { index: -1, start: null, end: null } })).toThrow(/subBucket\.index/);
-    expect(() => t.query(1, { subBucket: { index: 0, start: "a" as unknown as Uint8Array, end: null } })).toThrow(/subBucket\.start/);
+    expect(() => t.query(1, { subBucket: { index: 0, start: "a" as unknown as Uint8Array, end: null } })).toThrow(
+      /subBucket\.start/,
+    );
     expect(() => t.publish(Number.NaN)).toThrow(/nowMs/);
   });
 });

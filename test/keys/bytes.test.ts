@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import {
-  commonPrefixLength,
-  compareBytes,
-  compareEnd,
-  compareStart,
-  keyInRange,
-} from "../../src/keys/bytes.js";
+import { commonPrefixLength, compareBytes, compareEnd, compareStart, keyInRange } from "../../src/keys/bytes.js";
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 // Small alphabet so equal bytes and shared prefixes are common.

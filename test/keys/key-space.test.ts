@@ -15,21 +15,22 @@ function tile(start: Key, end: Key, cuts: Uint8Array[]): { start: Key; end: Key 
 
 const key = fc.uint8Array({ minLength: 1, maxLength: 12 });
 /** A range [start, end) (either bound may be open) and sorted distinct cut keys inside it. */
-const rangeWithCuts = fc
-  .tuple(fc.option(key), fc.option(key), fc.array(key, { maxLength: 6 }))
-  .map(([s, e, ks]) => {
-    let start: Key = s;
-    let end: Key = e;
-    if (start !== null && end !== null) {
-      const c = compareBytes(start, end);
-      if (c === 0) end = null;
-      else if (c > 0) [start, end] = [end, start];
-    }
-    const inside = (k: Uint8Array) =>
-      (start === null || compareBytes(start, k) < 0) && (end === null || compareBytes(k, end) < 0);
-    const cuts = ks.filter(inside).sort(compareBytes).filter((k, i, a) => i === 0 || compareBytes(a[i - 1]!, k) !== 0);
-    return { start, end, cuts };
-  });
+const rangeWithCuts = fc.tuple(fc.option(key), fc.option(key), fc.array(key, { maxLength: 6 })).map(([s, e, ks]) => {
+  let start: Key = s;
+  let end: Key = e;
+  if (start !== null && end !== null) {
+    const c = compareBytes(start, end);
+    if (c === 0) end = null;
+    else if (c > 0) [start, end] = [end, start];
+  }
+  const inside = (k: Uint8Array) =>
+    (start === null || compareBytes(start, k) < 0) && (end === null || compareBytes(k, end) < 0);
+  const cuts = ks
+    .filter(inside)
+    .sort(compareBytes)
+    .filter((k, i, a) => i === 0 || compareBytes(a[i - 1]!, k) !== 0);
+  return { start, end, cuts };
+});
 
 describe("overlapWeights", () => {
   it("measures on the window after the common prefix", () => {
@@ -54,7 +55,12 @@ describe("overlapWeights", () => {
   });
   it("gives everything to the piece holding start when the measure is degenerate", () => {
     // "a" and "a\0" differ only in padding: hi = lo.
-    expect(overlapWeights(enc("a"), b(0x61, 0), [{ start: null, end: enc("a") }, { start: enc("a"), end: null }])).toEqual([0, 1]);
+    expect(
+      overlapWeights(enc("a"), b(0x61, 0), [
+        { start: null, end: enc("a") },
+        { start: enc("a"), end: null },
+      ]),
+    ).toEqual([0, 1]);
     const s = b(1, 0, 0, 0, 0, 0, 0, 0, 0, 5);
     const e = b(1, 0, 0, 0, 0, 0, 0, 0, 0, 9);
     expect(overlapWeights(null, null, [])).toEqual([]);
@@ -67,9 +73,12 @@ describe("overlapWeights", () => {
   it("validates its arguments", () => {
     expect(() => overlapWeights(enc("b"), enc("a"), [])).toThrow(RangeError);
     expect(() => overlapWeights("a" as never, null, [])).toThrow(TypeError);
-    expect(() => overlapWeights(null, null, [{ start: null, end: enc("a") }, { start: enc("b"), end: null }])).toThrow(
-      /contiguous/,
-    );
+    expect(() =>
+      overlapWeights(null, null, [
+        { start: null, end: enc("a") },
+        { start: enc("b"), end: null },
+      ]),
+    ).toThrow(/contiguous/);
     expect(() => overlapWeights(null, null, {} as never)).toThrow(TypeError);
   });
   it("sums to 1 over pieces tiling the range, each weight in [0, 1]", () => {
@@ -134,7 +143,8 @@ describe("apportion", () => {
     expect(() => apportion(3, [NaN])).toThrow(RangeError);
     expect(() => apportion(3, "x" as never)).toThrow(TypeError);
   });
-  const weights = fc.array(fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constant(0)), { minLength: 1, maxLength: 12 })
+  const weights = fc
+    .array(fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constant(0)), { minLength: 1, maxLength: 12 })
     .filter((w) => w.reduce((a, x) => a + x, 0) > 0);
   const total = fc.oneof(fc.nat({ max: 1000 }), fc.nat({ max: Number.MAX_SAFE_INTEGER }));
   it("conserves the total exactly, stays within one of each quota, and is monotone in weight", () => {

@@ -45,7 +45,8 @@ class WasmRoute {
     const mem = new Uint8Array(w.memory.buffer);
     mem.fill(0xee, this.keyPtr, this.keyPtr + key.length + 16);
     mem.set(key, this.keyPtr);
-    const full = w.subrangeIndex(this.desc, this.startPtr, this.startLen, this.endPtr, this.endLen, this.keyPtr, key.length) >>> 0;
+    const full =
+      w.subrangeIndex(this.desc, this.startPtr, this.startLen, this.endPtr, this.endLen, this.keyPtr, key.length) >>> 0;
     const fast = w.subrangeIndexFast(this.desc, this.startPtr, this.keyPtr, key.length) >>> 0;
     expect(fast).toBe(full);
     return full;
@@ -155,7 +156,11 @@ describe("SPEC §3.1 vectors", () => {
     const e = bytes(0x41, 0, 0, 0, 0, 0, 0, 0, 3);
     const r = route(s, e, 4);
     expect(r.layout).toMatchObject({ k: 3, prefixLen: 1, lo: 0n, hi: 3n, span: 3n });
-    expect(r.bounds.map((b) => b.start)).toEqual([s, bytes(0x41, 0, 0, 0, 0, 0, 0, 0, 1), bytes(0x41, 0, 0, 0, 0, 0, 0, 0, 2)]);
+    expect(r.bounds.map((b) => b.start)).toEqual([
+      s,
+      bytes(0x41, 0, 0, 0, 0, 0, 0, 0, 1),
+      bytes(0x41, 0, 0, 0, 0, 0, 0, 0, 2),
+    ]);
     const w = new WasmRoute(s, e, 4);
     expect(w.k).toBe(3);
     expect(w.prefixLen).toBe(1);
@@ -190,13 +195,20 @@ const concat = (...parts: Uint8Array[]) => {
 /** Routes whose bounds often share long prefixes; null starts and unbounded ends included. */
 const routeArb = fc
   .record({
-    prefix: fc.oneof(tailArb, fc.array(byteArb, { minLength: 8, maxLength: 40 }).map((a) => Uint8Array.from(a))),
+    prefix: fc.oneof(
+      tailArb,
+      fc.array(byteArb, { minLength: 8, maxLength: 40 }).map((a) => Uint8Array.from(a)),
+    ),
     a: tailArb,
     b: tailArb,
     nullStart: fc.boolean(),
     unbounded: fc.boolean(),
     keepOrder: fc.nat(9),
-    k: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 256 }), fc.constantFrom(255, 256, 1000, 2 ** 31, 2 ** 32 - 1)),
+    k: fc.oneof(
+      fc.integer({ min: 1, max: 8 }),
+      fc.integer({ min: 1, max: 256 }),
+      fc.constantFrom(255, 256, 1000, 2 ** 31, 2 ** 32 - 1),
+    ),
   })
   .map(({ prefix, a, b, nullStart, unbounded, keepOrder, k }) => {
     let s: Key = concat(prefix, a);
@@ -211,17 +223,19 @@ const routeArb = fc
 /** Keys near the route: around S and E, sharing their prefix, shorter and longer than the window. */
 function keyArb(start: Key, end: Key): fc.Arbitrary<Uint8Array> {
   const anchors = [u8(start), u8(end)];
-  const near = fc.record({ anchor: fc.constantFrom(...anchors), cut: fc.nat(50), tail: tailArb }).map(({ anchor, cut, tail }) =>
-    concat(anchor.subarray(0, Math.min(cut, anchor.length)), tail),
-  );
-  const bumped = fc.record({ anchor: fc.constantFrom(...anchors), at: fc.nat(50), delta: fc.constantFrom(-1, 1) }).map(({ anchor, at, delta }) => {
-    const k = anchor.slice();
-    if (k.length > 0) {
-      const i = at % k.length;
-      k[i] = (k[i]! + delta) & 0xff;
-    }
-    return k;
-  });
+  const near = fc
+    .record({ anchor: fc.constantFrom(...anchors), cut: fc.nat(50), tail: tailArb })
+    .map(({ anchor, cut, tail }) => concat(anchor.subarray(0, Math.min(cut, anchor.length)), tail));
+  const bumped = fc
+    .record({ anchor: fc.constantFrom(...anchors), at: fc.nat(50), delta: fc.constantFrom(-1, 1) })
+    .map(({ anchor, at, delta }) => {
+      const k = anchor.slice();
+      if (k.length > 0) {
+        const i = at % k.length;
+        k[i] = (k[i]! + delta) & 0xff;
+      }
+      return k;
+    });
   return fc.oneof(near, bumped, fc.constantFrom(...anchors), tailArb);
 }
 
@@ -229,7 +243,9 @@ function keyArb(start: Key, end: Key): fc.Arbitrary<Uint8Array> {
 const smallRouteArb = routeArb.map((r) => ({ ...r, k: r.k > 256 ? 1 + (r.k % 256) : r.k }));
 
 const casesOf = (routes: fc.Arbitrary<{ start: Key; end: Key; k: number }>) =>
-  routes.chain((r) => fc.record({ r: fc.constant(r), keys: fc.array(keyArb(r.start, r.end), { minLength: 1, maxLength: 24 }) }));
+  routes.chain((r) =>
+    fc.record({ r: fc.constant(r), keys: fc.array(keyArb(r.start, r.end), { minLength: 1, maxLength: 24 }) }),
+  );
 const caseArb = casesOf(routeArb);
 const smallCaseArb = casesOf(smallRouteArb);
 
@@ -296,7 +312,8 @@ describe("properties", () => {
           if (edge === null || edge.length === 0) bad.push(`edge ${i + 1} is empty`);
           // Strictly inside the route and strictly increasing: no empty bucket.
           else if (compareBytes(edge, u8(b[i]!.start)) <= 0) bad.push(`edge ${i + 1} not above the previous`);
-          else if (r.end !== null && r.end.length > 0 && compareBytes(edge, r.end) >= 0) bad.push(`edge ${i + 1} not below E`);
+          else if (r.end !== null && r.end.length > 0 && compareBytes(edge, r.end) >= 0)
+            bad.push(`edge ${i + 1} not below E`);
         }
         expect(bad).toEqual([]);
       }),

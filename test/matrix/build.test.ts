@@ -94,9 +94,36 @@ describe("pivot vectors", () => {
     expect(m.generated_at).toBe("2026-01-02T03:04:05.006Z");
     expect(m.fanout).toBeUndefined();
     expect(m.rows).toEqual([
-      { bucket_id: "route:1", start: null, end: "Yg==", aggregate: false, route_count: 1, values: [5, 2], raft_group_ids: [7, 7], leader_terms: [3, 4] },
-      { bucket_id: "route:2", start: "Yg==", end: "ZA==", aggregate: false, route_count: 1, values: [7, 0], raft_group_ids: [9, 0], leader_terms: [11, 0] },
-      { bucket_id: "route:3", start: "ZA==", end: null, aggregate: false, route_count: 1, values: [0, 1], raft_group_ids: [0, 7], leader_terms: [0, 0] },
+      {
+        bucket_id: "route:1",
+        start: null,
+        end: "Yg==",
+        aggregate: false,
+        route_count: 1,
+        values: [5, 2],
+        raft_group_ids: [7, 7],
+        leader_terms: [3, 4],
+      },
+      {
+        bucket_id: "route:2",
+        start: "Yg==",
+        end: "ZA==",
+        aggregate: false,
+        route_count: 1,
+        values: [7, 0],
+        raft_group_ids: [9, 0],
+        leader_terms: [11, 0],
+      },
+      {
+        bucket_id: "route:3",
+        start: "ZA==",
+        end: null,
+        aggregate: false,
+        route_count: 1,
+        values: [0, 1],
+        raft_group_ids: [0, 7],
+        leader_terms: [0, 0],
+      },
     ]);
   });
 
@@ -107,7 +134,18 @@ describe("pivot vectors", () => {
     expect(Object.isFrozen(r1.raft_group_ids)).toBe(true);
     expect(r3.leader_terms).toEqual([0, 0]);
     expect(Object.isFrozen(r3.leader_terms)).toBe(true);
-    const both = build(view(metas, [col(1, [[0, 1, 1], [2, 1, 1]]), col(2, [[0, 1, 1], [2, 1, 1]])]));
+    const both = build(
+      view(metas, [
+        col(1, [
+          [0, 1, 1],
+          [2, 1, 1],
+        ]),
+        col(2, [
+          [0, 1, 1],
+          [2, 1, 1],
+        ]),
+      ]),
+    );
     expect(both.rows[0]!.raft_group_ids).toBe(both.rows[1]!.raft_group_ids); // both [7, 7]: one shared array
     expect(Object.isFrozen(r3.raft_group_ids)).toBe(false); // [0, 7] varies
     expect(() => (r1.raft_group_ids as number[]).push(1)).toThrow(TypeError);
@@ -130,16 +168,40 @@ describe("pivot vectors", () => {
   });
 
   it("series selection: each series' values, rows present in any series are kept", () => {
-    const row = (id: number, c: Partial<Row>): Row => ({ ...meta(id, String.fromCharCode(96 + id), String.fromCharCode(97 + id)), leaderTerm: 5, reads: 0, writes: 0, readBytes: 0, writeBytes: 0, ...c });
+    const row = (id: number, c: Partial<Row>): Row => ({
+      ...meta(id, String.fromCharCode(96 + id), String.fromCharCode(97 + id)),
+      leaderTerm: 5,
+      reads: 0,
+      writes: 0,
+      readBytes: 0,
+      writeBytes: 0,
+      ...c,
+    });
     const history: Column[] = [
-      { windowStartMs: 0, atMs: 1000, rows: [row(1, { reads: 3, readBytes: 30 }), row(2, { writes: 4, writeBytes: 400 })] },
+      {
+        windowStartMs: 0,
+        atMs: 1000,
+        rows: [row(1, { reads: 3, readBytes: 30 }), row(2, { writes: 4, writeBytes: 400 })],
+      },
       { windowStartMs: 1000, atMs: 2000, rows: [row(2, { reads: 1, readBytes: 9, writes: 2, writeBytes: 20 })] },
     ];
     const values = (s: Series) => build(seriesViewOf(history, s)).rows.map((r) => [r.bucket_id, r.values]);
-    expect(values("reads")).toEqual([["route:1", [3, 0]], ["route:2", [0, 1]]]);
-    expect(values("writes")).toEqual([["route:1", [0, 0]], ["route:2", [4, 2]]]);
-    expect(values("read_bytes")).toEqual([["route:1", [30, 0]], ["route:2", [0, 9]]]);
-    expect(values("write_bytes")).toEqual([["route:1", [0, 0]], ["route:2", [400, 20]]]);
+    expect(values("reads")).toEqual([
+      ["route:1", [3, 0]],
+      ["route:2", [0, 1]],
+    ]);
+    expect(values("writes")).toEqual([
+      ["route:1", [0, 0]],
+      ["route:2", [4, 2]],
+    ]);
+    expect(values("read_bytes")).toEqual([
+      ["route:1", [30, 0]],
+      ["route:2", [0, 9]],
+    ]);
+    expect(values("write_bytes")).toEqual([
+      ["route:1", [0, 0]],
+      ["route:2", [400, 20]],
+    ]);
     expect(build(seriesViewOf(history, "read_bytes")).series).toBe("read_bytes");
   });
 
@@ -153,9 +215,31 @@ describe("pivot vectors", () => {
       memberRoutesTotal: 300,
       groupId: 0,
     });
-    const small = meta(0, "x", null, { bucketId: "virtual:18446744073709551614", routeId: null, aggregate: true, memberRoutes: [8, 5], memberRoutesTotal: 2, groupId: 0 });
-    const m = build(view([virtual, small], [col(1, [[0, 4, 0], [1, 1, 0]])]));
-    expect(m.rows[0]).toMatchObject({ bucket_id: "virtual:18446744073709551615", aggregate: true, route_ids_truncated: true, route_count: 300 });
+    const small = meta(0, "x", null, {
+      bucketId: "virtual:18446744073709551614",
+      routeId: null,
+      aggregate: true,
+      memberRoutes: [8, 5],
+      memberRoutesTotal: 2,
+      groupId: 0,
+    });
+    const m = build(
+      view(
+        [virtual, small],
+        [
+          col(1, [
+            [0, 4, 0],
+            [1, 1, 0],
+          ]),
+        ],
+      ),
+    );
+    expect(m.rows[0]).toMatchObject({
+      bucket_id: "virtual:18446744073709551615",
+      aggregate: true,
+      route_ids_truncated: true,
+      route_count: 300,
+    });
     expect(m.rows[0]!.route_ids).toEqual([...members].sort((a, b) => a - b));
     expect(m.rows[1]).toMatchObject({ route_ids: [5, 8], route_count: 2 });
     expect("route_ids_truncated" in m.rows[1]!).toBe(false);
@@ -164,7 +248,17 @@ describe("pivot vectors", () => {
   it("labels: omitted when empty; ties on start ordered by bucket id", () => {
     const plain = meta(1, "a", "b");
     const grpc = meta(1, "a", "b", { bucketId: "route:1:grpc", label: "grpc" });
-    const m = build(view([grpc, plain], [col(1, [[0, 1, 1], [1, 2, 1]])]));
+    const m = build(
+      view(
+        [grpc, plain],
+        [
+          col(1, [
+            [0, 1, 1],
+            [1, 2, 1],
+          ]),
+        ],
+      ),
+    );
     expect(m.rows.map((r) => r.bucket_id)).toEqual(["route:1", "route:1:grpc"]);
     expect("label" in m.rows[0]!).toBe(false);
     expect(m.rows[1]!.label).toBe("grpc");
@@ -175,7 +269,12 @@ describe("pivot vectors", () => {
     const after = meta(4, "a", "m", { groupId: 2 });
     const m = build(view([after, before], [col(1, [[1, 10, 3]]), col(2, [[0, 20, 8]]), col(3, [])]));
     expect(m.rows).toHaveLength(1);
-    expect(m.rows[0]).toMatchObject({ end: "bQ==", values: [10, 20, 0], raft_group_ids: [1, 2, 0], leader_terms: [3, 8, 0] });
+    expect(m.rows[0]).toMatchObject({
+      end: "bQ==",
+      values: [10, 20, 0],
+      raft_group_ids: [1, 2, 0],
+      leader_terms: [3, 8, 0],
+    });
   });
 
   it("validates its arguments", () => {
@@ -193,7 +292,12 @@ describe("merged row budget", () => {
   // Four adjacent routes; activity 10, 1, 2, 50: the least active adjacent pair is (2, 3).
   const metas = [meta(1, null, "b"), meta(2, "b", "c"), meta(3, "c", "d", { groupId: 8 }), meta(4, "d", null)];
   const v = view(metas, [
-    col(1, [[0, 10, 1], [1, 1, 5], [2, 2, 6], [3, 50, 1]]),
+    col(1, [
+      [0, 10, 1],
+      [1, 1, 5],
+      [2, 2, 6],
+      [3, 50, 1],
+    ]),
     col(2, [[1, 0, 5]]),
   ]);
 
@@ -217,17 +321,46 @@ describe("merged row budget", () => {
   it("rows = 1 folds everything; the column sums are conserved", () => {
     const m = build(v, 1);
     expect(m.rows).toHaveLength(1);
-    expect(m.rows[0]).toMatchObject({ bucket_id: "merged:route:1..route:4", start: null, end: null, route_count: 4, values: [63, 0] });
+    expect(m.rows[0]).toMatchObject({
+      bucket_id: "merged:route:1..route:4",
+      start: null,
+      end: null,
+      route_count: 4,
+      values: [63, 0],
+    });
   });
 
   it("merged members with truncated lists: capped union, truncated flag, true count", () => {
-    const big = meta(0, "a", "b", { bucketId: "virtual:9", routeId: null, aggregate: true, memberRoutes: Array.from({ length: 256 }, (_, i) => i + 100), memberRoutesTotal: 1000, groupId: 0 });
+    const big = meta(0, "a", "b", {
+      bucketId: "virtual:9",
+      routeId: null,
+      aggregate: true,
+      memberRoutes: Array.from({ length: 256 }, (_, i) => i + 100),
+      memberRoutesTotal: 1000,
+      groupId: 0,
+    });
     const sub0 = meta(5, "b", "bm", { bucketId: "route:5#0", subBucketCount: 2 });
     const sub1 = meta(5, "bm", "c", { bucketId: "route:5#1", subBucket: 1, subBucketCount: 2 });
-    const m = build(view([big, sub0, sub1], [col(1, [[0, 1, 0], [1, 1, 2], [2, 1, 2]])]), 1);
+    const m = build(
+      view(
+        [big, sub0, sub1],
+        [
+          col(1, [
+            [0, 1, 0],
+            [1, 1, 2],
+            [2, 1, 2],
+          ]),
+        ],
+      ),
+      1,
+    );
     expect(m.rows[0]!.route_ids).toHaveLength(256);
     expect(m.rows[0]!.route_ids![0]).toBe(5);
-    expect(m.rows[0]).toMatchObject({ route_ids_truncated: true, route_count: 1001, bucket_id: "merged:virtual:9..route:5#1" });
+    expect(m.rows[0]).toMatchObject({
+      route_ids_truncated: true,
+      route_count: 1001,
+      bucket_id: "merged:virtual:9..route:5#1",
+    });
   });
 });
 
@@ -248,17 +381,24 @@ function referencePlan(totals: number[], budget: number): number[] {
 describe("greedy plan", () => {
   it("property: Wasm plan = JS port = O(n²) reference (with many ties)", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 60 }), fc.integer({ min: 1, max: 70 }), (totals, budget) => {
-        const expected = referencePlan(totals, budget);
-        expect([...planRowGroups(Float64Array.from(totals), budget)]).toEqual(expected);
-        expect([...planRowGroupsJs(Float64Array.from(totals), budget)]).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 70 }),
+        (totals, budget) => {
+          const expected = referencePlan(totals, budget);
+          expect([...planRowGroups(Float64Array.from(totals), budget)]).toEqual(expected);
+          expect([...planRowGroupsJs(Float64Array.from(totals), budget)]).toEqual(expected);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it("10 000 rows down to 1 024 quickly, same plan as the JS port", () => {
-    const totals = Float64Array.from({ length: 10_000 }, (_, i) => ((i * 2654435761) % 1000) + (i % 97 === 0 ? 1e6 : 0));
+    const totals = Float64Array.from(
+      { length: 10_000 },
+      (_, i) => ((i * 2654435761) % 1000) + (i % 97 === 0 ? 1e6 : 0),
+    );
     const t0 = performance.now();
     const plan = planRowGroups(totals, 1024);
     const ms = performance.now() - t0;
@@ -274,14 +414,20 @@ const arbView = fc
   .record({
     cuts: fc.uniqueArray(fc.integer({ min: 1, max: 250 }), { minLength: 1, maxLength: 25 }),
     labeled: fc.array(fc.boolean(), { minLength: 26, maxLength: 26 }),
-    columns: fc.array(fc.array(fc.tuple(fc.nat(60), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 3 })), { maxLength: 40 }), { maxLength: 8 }),
+    columns: fc.array(
+      fc.array(fc.tuple(fc.nat(60), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 3 })), {
+        maxLength: 40,
+      }),
+      { maxLength: 8 },
+    ),
   })
   .map(({ cuts, labeled, columns }) => {
     const bounds = [null, ...cuts.sort((a, b) => a - b).map((c) => String.fromCharCode(c)), null];
     const metas: RowMeta[] = [];
     for (let i = 0; i + 1 < bounds.length; i++) {
       metas.push(meta(i, bounds[i]!, bounds[i + 1]!, { groupId: 1 + (i % 3) }));
-      if (labeled[i]) metas.push(meta(i, bounds[i]!, bounds[i + 1]!, { bucketId: `route:${i}:l`, label: "l", groupId: 1 + (i % 3) }));
+      if (labeled[i])
+        metas.push(meta(i, bounds[i]!, bounds[i + 1]!, { bucketId: `route:${i}:l`, label: "l", groupId: 1 + (i % 3) }));
     }
     return view(
       metas,
@@ -317,7 +463,9 @@ describe("properties of the budgeted build", () => {
         const position = new Map(full.rows.map((r, i) => [r.bucket_id, i]));
         const runs = m.rows.map((row) => {
           const merged = /^merged:(.+)\.\.(route:.+)$/.exec(row.bucket_id);
-          const [from, to] = merged ? [position.get(merged[1]!)!, position.get(merged[2]!)!] : [position.get(row.bucket_id)!, position.get(row.bucket_id)!];
+          const [from, to] = merged
+            ? [position.get(merged[1]!)!, position.get(merged[2]!)!]
+            : [position.get(row.bucket_id)!, position.get(row.bucket_id)!];
           const members = full.rows.slice(from, to + 1);
           if (!merged) expect(row).toEqual(members[0]);
           else {
@@ -344,7 +492,8 @@ describe("properties of the budgeted build", () => {
 // ≥ 2^32: the Wasm kernel reads each column in its own element type (four scatter instantiations).
 describe("u32 and f64 column storage", () => {
   type Kind = "u32" | "f64";
-  const as = (a: Float64Array | Uint32Array, kind: Kind) => (kind === "u32" ? Uint32Array.from(a) : Float64Array.from(a));
+  const as = (a: Float64Array | Uint32Array, kind: Kind) =>
+    kind === "u32" ? Uint32Array.from(a) : Float64Array.from(a);
   /** Re-stores each column's values and terms in the element types `kinds(c)` gives. */
   function restore(v: SeriesView, kinds: (c: number) => [Kind, Kind]): SeriesView {
     return {
@@ -355,16 +504,26 @@ describe("u32 and f64 column storage", () => {
       }),
     };
   }
-  const combos: [Kind, Kind][] = [["u32", "u32"], ["f64", "u32"], ["u32", "f64"], ["f64", "f64"]];
+  const combos: [Kind, Kind][] = [
+    ["u32", "u32"],
+    ["f64", "u32"],
+    ["u32", "f64"],
+    ["f64", "f64"],
+  ];
 
   it("property: every mix of u32 and f64 columns builds the f64 matrix; Wasm = JS", () => {
     fc.assert(
-      fc.property(arbView, fc.integer({ min: 1, max: 40 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 8, maxLength: 8 }), (v, budget, picks) => {
-        const expected = build(v, budget);
-        const mixed = restore(v, (c) => combos[picks[c % 8]!]!);
-        expect(build(mixed, budget)).toEqual(expected);
-        expect(buildMatrixJs(mixed, { rows: budget, nowMs: NOW })).toEqual(expected);
-      }),
+      fc.property(
+        arbView,
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 8, maxLength: 8 }),
+        (v, budget, picks) => {
+          const expected = build(v, budget);
+          const mixed = restore(v, (c) => combos[picks[c % 8]!]!);
+          expect(build(mixed, budget)).toEqual(expected);
+          expect(buildMatrixJs(mixed, { rows: budget, nowMs: NOW })).toEqual(expected);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -376,11 +535,29 @@ describe("u32 and f64 column storage", () => {
       const c = col(at, cells);
       return { ...c, values: Uint32Array.from(c.values), terms: Uint32Array.from(c.terms) };
     };
-    const v = view(metas, [u32(1000, [[0, 5, 2], [1, 0xffffffff, 9]]), col(2000, [[0, big, 2 ** 33], [1, 1, 9]]), u32(3000, [[1, 3, 10]])]);
+    const v = view(metas, [
+      u32(1000, [
+        [0, 5, 2],
+        [1, 0xffffffff, 9],
+      ]),
+      col(2000, [
+        [0, big, 2 ** 33],
+        [1, 1, 9],
+      ]),
+      u32(3000, [[1, 3, 10]]),
+    ]);
     for (const m of [build(v), buildMatrixJs(v, { rows: 1024, nowMs: NOW })]) {
       expect(m.rows.map((r) => [r.values, r.raft_group_ids, r.leader_terms])).toEqual([
-        [[5, big, 0], [3, 3, 0], [2, 2 ** 33, 0]],
-        [[0xffffffff, 1, 3], [4, 4, 4], [9, 9, 10]],
+        [
+          [5, big, 0],
+          [3, 3, 0],
+          [2, 2 ** 33, 0],
+        ],
+        [
+          [0xffffffff, 1, 3],
+          [4, 4, 4],
+          [9, 9, 10],
+        ],
       ]);
     }
     const one = build(v, 1).rows[0]!;
@@ -390,12 +567,31 @@ describe("u32 and f64 column storage", () => {
   });
 
   it("identity: the non-zero members decide; zero members only when no member is non-zero; -0 is 0", () => {
-    const metas = [meta(1, null, "b", { groupId: 5 }), meta(2, "b", "c", { groupId: 5 }), meta(3, "c", null, { groupId: -0 })];
+    const metas = [
+      meta(1, null, "b", { groupId: 5 }),
+      meta(2, "b", "c", { groupId: 5 }),
+      meta(3, "c", null, { groupId: -0 }),
+    ];
     const v = view(metas, [
-      col(1000, [[0, 0, 1], [1, 4, 2], [2, 0, 3]]), // one non-zero member: its identity
-      col(2000, [[0, 0, 1], [1, 0, 1], [2, 0, 1]]), // all zero, groups differ: (0, 0)
-      col(3000, [[0, 0, 1], [1, 0, 1]]), // all zero, same identity: kept
-      col(4000, [[0, 2, 6], [1, 3, 6], [2, 0, -0]]), // two non-zero, same identity; the zero member ignored
+      col(1000, [
+        [0, 0, 1],
+        [1, 4, 2],
+        [2, 0, 3],
+      ]), // one non-zero member: its identity
+      col(2000, [
+        [0, 0, 1],
+        [1, 0, 1],
+        [2, 0, 1],
+      ]), // all zero, groups differ: (0, 0)
+      col(3000, [
+        [0, 0, 1],
+        [1, 0, 1],
+      ]), // all zero, same identity: kept
+      col(4000, [
+        [0, 2, 6],
+        [1, 3, 6],
+        [2, 0, -0],
+      ]), // two non-zero, same identity; the zero member ignored
       col(5000, [[2, 1, -0]]), // -0 group and term come out as 0
     ]);
     for (const m of [build(v, 1), buildMatrixJs(v, { rows: 1, nowMs: NOW })]) {

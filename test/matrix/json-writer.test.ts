@@ -12,12 +12,39 @@ const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 // cases it hands to String() (fractions, negatives, -0, ≥ 2^32, huge, non-finite → null).
 const number = fc.oneof(
   fc.nat(20),
-  fc.constantFrom(0, -0, 9, 10, 99, 100, 999, 1000, 9999, 10000, 99999999, 1e8, 2 ** 32 - 1, 2 ** 32, 2 ** 53, 1e21, 1e-7, 0.5, -1, -12345.678, NaN, Infinity, -Infinity),
+  fc.constantFrom(
+    0,
+    -0,
+    9,
+    10,
+    99,
+    100,
+    999,
+    1000,
+    9999,
+    10000,
+    99999999,
+    1e8,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 53,
+    1e21,
+    1e-7,
+    0.5,
+    -1,
+    -12345.678,
+    NaN,
+    Infinity,
+    -Infinity,
+  ),
   fc.integer({ min: 0, max: 2 ** 32 - 1 }),
   fc.double(),
 );
 
-const keyText = fc.option(fc.base64String({ minLength: 4, maxLength: 40 }).filter((s) => s.length > 0), { nil: null });
+const keyText = fc.option(
+  fc.base64String({ minLength: 4, maxLength: 40 }).filter((s) => s.length > 0),
+  { nil: null },
+);
 
 const head: fc.Arbitrary<RowHead> = fc.record(
   {
@@ -41,19 +68,35 @@ const table: fc.Arbitrary<MatrixTable> = fc
     const cells = cellRows * width;
     const identity = fc.oneof(
       fc.array(number, { minLength: cells, maxLength: cells }),
-      fc.array(fc.nat(3), { minLength: cellRows, maxLength: cellRows }).map((perRow) => perRow.flatMap((v) => new Array<number>(width).fill(v))),
+      fc
+        .array(fc.nat(3), { minLength: cellRows, maxLength: cellRows })
+        .map((perRow) => perRow.flatMap((v) => new Array<number>(width).fill(v))),
     );
     return fc.record({
       series: fc.constantFrom("reads" as const, "writes" as const, "read_bytes" as const, "write_bytes" as const),
       generated_at: fc.constant("2026-01-02T03:04:05.006Z"),
       column_unix_ms: fc.array(fc.nat(), { minLength: width, maxLength: width }),
       heads: fc.constant(heads),
-      cellRow: fc.shuffledSubarray([...Array(cellRows).keys()], { minLength: heads.length, maxLength: heads.length }).map((a) => Uint32Array.from(a)),
+      cellRow: fc
+        .shuffledSubarray([...Array(cellRows).keys()], { minLength: heads.length, maxLength: heads.length })
+        .map((a) => Uint32Array.from(a)),
       values: fc.array(number, { minLength: cells, maxLength: cells }).map((a) => Float64Array.from(a)),
       groups: identity.map((a) => Float64Array.from(a)),
       terms: identity.map((a) => Float64Array.from(a)),
-      conflicts: conflicts ? fc.array(fc.constantFrom(0, 0, 1), { minLength: cells, maxLength: cells }).map((a) => Uint8Array.from(a)) : fc.constant(null),
-      fanout: fc.option(fc.constant({ nodes: [{ node: "self", ok: true }, { node: "http://127.0.0.1:1", ok: false, error: "timeout" }], responded: 1, expected: 2 }), { nil: undefined }),
+      conflicts: conflicts
+        ? fc.array(fc.constantFrom(0, 0, 1), { minLength: cells, maxLength: cells }).map((a) => Uint8Array.from(a))
+        : fc.constant(null),
+      fanout: fc.option(
+        fc.constant({
+          nodes: [
+            { node: "self", ok: true },
+            { node: "http://127.0.0.1:1", ok: false, error: "timeout" },
+          ],
+          responded: 1,
+          expected: 2,
+        }),
+        { nil: undefined },
+      ),
     });
   });
 
@@ -75,7 +118,13 @@ describe("matrix JSON writer", () => {
       series: "writes",
       generated_at: "2026-01-02T03:04:05.006Z",
       column_unix_ms: Array.from({ length: width }, (_, i) => 1_700_000_000_000 + i * 60_000),
-      heads: Array.from({ length: rows }, (_, i) => ({ bucket_id: `route:${i}`, start: null, end: null, aggregate: false, route_count: 1 })),
+      heads: Array.from({ length: rows }, (_, i) => ({
+        bucket_id: `route:${i}`,
+        start: null,
+        end: null,
+        aggregate: false,
+        route_count: 1,
+      })),
       cellRow: Uint32Array.from({ length: rows }, (_, i) => rows - 1 - i),
       values,
       groups: values.map((v) => v % 3),

@@ -29,11 +29,21 @@ describe("sliced merge", () => {
   it("pauses between rows and answers what the synchronous merge answers, even interleaved", async () => {
     const a = [node(1, 40), node(2, 40)];
     const b = [node(3, 30), node(4, 30), node(5, 30)];
-    const expected = [a, b].map((inputs) => text(matrixJsonBytes({ ...mergeCheckedTable(inputs, { rows: 16, nowMs: 0 }) })));
+    const expected = [a, b].map((inputs) =>
+      text(matrixJsonBytes({ ...mergeCheckedTable(inputs, { rows: 16, nowMs: 0 }) })),
+    );
     let pauses = 0;
-    const slicing = { sliceMs: 0, pause: () => ((pauses++, mergeCheckedTable(b, { rows: 3, nowMs: 0 })), new Promise<void>((r) => setTimeout(r, 0))) };
+    const slicing = {
+      sliceMs: 0,
+      pause: () => (
+        (pauses++, mergeCheckedTable(b, { rows: 3, nowMs: 0 })),
+        new Promise<void>((r) => setTimeout(r, 0))
+      ),
+    };
     const got = await Promise.all(
-      [a, b].map((inputs) => mergeCheckedTableSliced(inputs, { rows: 16, nowMs: 0 }, slicing, async (t) => text(matrixJsonBytes(t)))),
+      [a, b].map((inputs) =>
+        mergeCheckedTableSliced(inputs, { rows: 16, nowMs: 0 }, slicing, async (t) => text(matrixJsonBytes(t))),
+      ),
     );
     expect(got).toEqual(expected);
     expect(pauses).toBeGreaterThan(70); // one per row at least, in both merges
@@ -41,7 +51,9 @@ describe("sliced merge", () => {
 
   it("a failing use() does not block the next sliced merge", async () => {
     const slicing = { sliceMs: 0, pause: () => Promise.resolve() };
-    await expect(mergeCheckedTableSliced([node(1, 3)], {}, slicing, () => Promise.reject(new Error("client gone")))).rejects.toThrow("client gone");
+    await expect(
+      mergeCheckedTableSliced([node(1, 3)], {}, slicing, () => Promise.reject(new Error("client gone"))),
+    ).rejects.toThrow("client gone");
     expect(await mergeCheckedTableSliced([node(1, 3)], {}, slicing, async (t) => t.heads.length)).toBe(3);
   });
 

@@ -7,8 +7,25 @@ import type { Matrix, MatrixRow } from "../../src/wire/wire.js";
 
 const NOW = Date.UTC(2026, 5, 1);
 
-function row(bucket: string, start: string | null, values: number[], groups: number[], terms: number[], extra: Partial<MatrixRow> = {}): MatrixRow {
-  return { bucket_id: bucket, start, end: null, aggregate: false, route_count: 1, values, raft_group_ids: groups, leader_terms: terms, ...extra };
+function row(
+  bucket: string,
+  start: string | null,
+  values: number[],
+  groups: number[],
+  terms: number[],
+  extra: Partial<MatrixRow> = {},
+): MatrixRow {
+  return {
+    bucket_id: bucket,
+    start,
+    end: null,
+    aggregate: false,
+    route_count: 1,
+    values,
+    raft_group_ids: groups,
+    leader_terms: terms,
+    ...extra,
+  };
 }
 
 function matrix(columns: number[], rows: MatrixRow[], series: Matrix["series"] = "writes"): Matrix {
@@ -18,7 +35,10 @@ function matrix(columns: number[], rows: MatrixRow[], series: Matrix["series"] =
 /** One cell on two nodes: (value, group, term) each. */
 function twoNodes(series: Matrix["series"], a: [number, number, number], b: [number, number, number]): MatrixRow {
   const m = mergeMatrices(
-    [matrix([1000], [row("route:1", null, [a[0]], [a[1]], [a[2]])], series), matrix([1000], [row("route:1", null, [b[0]], [b[1]], [b[2]])], series)],
+    [
+      matrix([1000], [row("route:1", null, [a[0]], [a[1]], [a[2]])], series),
+      matrix([1000], [row("route:1", null, [b[0]], [b[1]], [b[2]])], series),
+    ],
     { nowMs: NOW },
   );
   expect(m.rows).toHaveLength(1);
@@ -67,7 +87,10 @@ describe("§5.1 merge vectors", () => {
 });
 
 /** §5.1 written as plainly as possible, to check the allocation-free cell merger against. */
-function referenceCell(cs: { value: number; group: number; term: number }[], additive: boolean): { value: number; conflict: boolean } {
+function referenceCell(
+  cs: { value: number; group: number; term: number }[],
+  additive: boolean,
+): { value: number; conflict: boolean } {
   const nz = cs.filter((c) => c.value !== 0);
   if (additive) return { value: nz.reduce((s, c) => s + c.value, 0), conflict: false };
   if (nz.length === 0) return { value: 0, conflict: false };
@@ -75,17 +98,27 @@ function referenceCell(cs: { value: number; group: number; term: number }[], add
     const byId = new Map<string, number[]>();
     for (const c of nz) byId.set(`${c.group}/${c.term}`, [...(byId.get(`${c.group}/${c.term}`) ?? []), c.value]);
     const groups = [...byId.values()];
-    return { value: groups.reduce((s, vs) => s + Math.max(...vs), 0), conflict: groups.some((vs) => new Set(vs).size > 1) };
+    return {
+      value: groups.reduce((s, vs) => s + Math.max(...vs), 0),
+      conflict: groups.some((vs) => new Set(vs).size > 1),
+    };
   }
   return { value: Math.max(...nz.map((c) => c.value)), conflict: new Set(nz.map((c) => c.value)).size > 1 };
 }
 
 describe("mergeCell property", () => {
   it("matches the plain reference for any contributions", () => {
-    const contribution = fc.record({ value: fc.integer({ min: 0, max: 4 }), group: fc.integer({ min: 0, max: 2 }), term: fc.integer({ min: 0, max: 2 }) });
+    const contribution = fc.record({
+      value: fc.integer({ min: 0, max: 4 }),
+      group: fc.integer({ min: 0, max: 2 }),
+      term: fc.integer({ min: 0, max: 2 }),
+    });
     fc.assert(
       fc.property(fc.array(contribution, { maxLength: 5 }), fc.boolean(), (cs, additive) => {
-        const got = mergeCell(cs.map((c) => ({ ...c, conflict: false })), additive);
+        const got = mergeCell(
+          cs.map((c) => ({ ...c, conflict: false })),
+          additive,
+        );
         expect({ value: got.value, conflict: got.conflict }).toEqual(referenceCell(cs, additive));
       }),
       { numRuns: 500 },
@@ -96,7 +129,11 @@ describe("mergeCell property", () => {
 describe("mergeMatrices", () => {
   it("columns are the sorted union; absent and zero cells are 0 with identity 0/0; metadata and series from the first", () => {
     const a = matrix([1000, 3000], [row("route:1", null, [1, 3], [7, 7], [1, 1], { end: "Yg==" })]);
-    const b = matrix([2000, 3000], [row("route:1", null, [2, 4], [7, 7], [2, 2], { end: "eg==" }), row("route:2", "Yg==", [5, 0], [9, 9], [1, 0])], "reads");
+    const b = matrix(
+      [2000, 3000],
+      [row("route:1", null, [2, 4], [7, 7], [2, 2], { end: "eg==" }), row("route:2", "Yg==", [5, 0], [9, 9], [1, 0])],
+      "reads",
+    );
     const m = mergeMatrices([a, b], { nowMs: NOW });
     expect(m.series).toBe("writes");
     expect(m.column_unix_ms).toEqual([1000, 2000, 3000]);
@@ -110,30 +147,62 @@ describe("mergeMatrices", () => {
 
   it("re-sorts by start key (null first, ties by bucket id)", () => {
     const a = matrix([1], [row("route:9", "eg==", [1], [1], [1]), row("route:3", "Yg==", [1], [1], [1])]);
-    const b = matrix([1], [row("route:1:x", "Yg==", [1], [1], [1], { label: "x" }), row("route:0", null, [1], [1], [1])]);
+    const b = matrix(
+      [1],
+      [row("route:1:x", "Yg==", [1], [1], [1], { label: "x" }), row("route:0", null, [1], [1], [1])],
+    );
     expect(mergeMatrices([a, b]).rows.map((r) => r.bucket_id)).toEqual(["route:0", "route:1:x", "route:3", "route:9"]);
   });
 
   it("re-applies the row budget: merged rows, conserved sums, flat merged ids", () => {
-    const a = matrix([1], [row("route:1", null, [1], [1], [1], { end: "Yg==" }), row("route:2", "Yg==", [2], [1], [1], { end: "Yw==" })]);
-    const b = matrix([1], [row("merged:route:3..route:4", "Yw==", [3], [0], [0], { end: "ZQ==", aggregate: true, route_ids: [3, 4], route_count: 2 })]);
+    const a = matrix(
+      [1],
+      [row("route:1", null, [1], [1], [1], { end: "Yg==" }), row("route:2", "Yg==", [2], [1], [1], { end: "Yw==" })],
+    );
+    const b = matrix(
+      [1],
+      [
+        row("merged:route:3..route:4", "Yw==", [3], [0], [0], {
+          end: "ZQ==",
+          aggregate: true,
+          route_ids: [3, 4],
+          route_count: 2,
+        }),
+      ],
+    );
     const c = matrix([1], [row("route:5", "ZQ==", [100], [1], [1])]);
     const m = mergeMatrices([a, b, c], { rows: 2 });
     expect(m.rows.map((r) => [r.bucket_id, r.values[0]])).toEqual([
       ["merged:route:1..route:4", 6],
       ["route:5", 100],
     ]);
-    expect(m.rows[0]).toMatchObject({ aggregate: true, route_ids: [1, 2, 3, 4], route_count: 4, start: null, end: "ZQ==" });
+    expect(m.rows[0]).toMatchObject({
+      aggregate: true,
+      route_ids: [1, 2, 3, 4],
+      route_count: 4,
+      start: null,
+      end: "ZQ==",
+    });
     expect(mergeMatrices([a, b, c], { rows: 1 }).rows[0]!.bucket_id).toBe("merged:route:1..route:5");
   });
 
   it("conflicts survive the budget and stay absent from clean rows", () => {
-    const a = matrix([1, 2], [row("route:1", null, [30, 1], [7, 7], [42, 42]), row("route:2", "Yg==", [1, 1], [7, 7], [1, 1])]);
-    const b = matrix([1, 2], [row("route:1", null, [55, 1], [7, 7], [42, 42]), row("route:2", "Yg==", [1, 1], [7, 7], [1, 1])]);
+    const a = matrix(
+      [1, 2],
+      [row("route:1", null, [30, 1], [7, 7], [42, 42]), row("route:2", "Yg==", [1, 1], [7, 7], [1, 1])],
+    );
+    const b = matrix(
+      [1, 2],
+      [row("route:1", null, [55, 1], [7, 7], [42, 42]), row("route:2", "Yg==", [1, 1], [7, 7], [1, 1])],
+    );
     const m = mergeMatrices([a, b]);
     expect(m.rows[0]!.conflicts).toEqual([true, false]);
     expect("conflicts" in m.rows[1]!).toBe(false);
-    expect(mergeMatrices([a, b], { rows: 1 }).rows[0]).toMatchObject({ conflict: true, conflicts: [true, false], values: [56, 2] });
+    expect(mergeMatrices([a, b], { rows: 1 }).rows[0]).toMatchObject({
+      conflict: true,
+      conflicts: [true, false],
+      values: [56, 2],
+    });
   });
 
   it("a timestamp a node sent twice (its clock went back) is summed, never dropped, from any source", () => {
@@ -151,10 +220,27 @@ describe("mergeMatrices", () => {
 
   it("rows without identity arrays, or with short ones, merge with identity 0 for the missing cells (max-merge for writes)", () => {
     const a = matrix([1, 2], [row("route:1", null, [30, 8], [7, 7], [42, 42])]);
-    const old = matrix([1, 2], [{ bucket_id: "route:1", start: null, end: null, aggregate: false, route_count: 1, values: [50, 8] } as MatrixRow]);
+    const old = matrix(
+      [1, 2],
+      [
+        {
+          bucket_id: "route:1",
+          start: null,
+          end: null,
+          aggregate: false,
+          route_count: 1,
+          values: [50, 8],
+        } as MatrixRow,
+      ],
+    );
     const short = matrix([1, 2], [row("route:1", null, [0, 8], [7], [42])]);
     const m = mergeMatrices([a, old, short]);
-    expect(m.rows[0]).toMatchObject({ values: [50, 8], conflicts: [true, false], raft_group_ids: [7, 7], leader_terms: [42, 42] });
+    expect(m.rows[0]).toMatchObject({
+      values: [50, 8],
+      conflicts: [true, false],
+      raft_group_ids: [7, 7],
+      leader_terms: [42, 42],
+    });
   });
 
   it("validates its arguments", () => {
@@ -167,13 +253,32 @@ describe("mergeMatrices", () => {
 
 const enc = (s: string) => new TextEncoder().encode(s);
 function metaOf(i: number, bounds: (string | null)[]): RowMeta {
-  return { bucketId: `route:${i}`, routeId: i, label: "", start: bounds[i] === null ? null : enc(bounds[i]!), end: bounds[i + 1] === null ? null : enc(bounds[i + 1]!), aggregate: false, memberRoutes: [i], memberRoutesTotal: 1, groupId: 1, subBucket: 0, subBucketCount: 1 };
+  return {
+    bucketId: `route:${i}`,
+    routeId: i,
+    label: "",
+    start: bounds[i] === null ? null : enc(bounds[i]!),
+    end: bounds[i + 1] === null ? null : enc(bounds[i + 1]!),
+    aggregate: false,
+    memberRoutes: [i],
+    memberRoutesTotal: 1,
+    groupId: 1,
+    subBucket: 0,
+    subBucketCount: 1,
+  };
 }
 
 /** A merged cell that counted nothing carries identity 0/0 (issue 9 item 4); a single node's may not. */
 function withoutZeroIdentity(m: Matrix): Matrix {
   const zeroed = (r: MatrixRow, a: number[]) => a.map((x, j) => (r.values[j] === 0 ? 0 : x));
-  return { ...m, rows: m.rows.map((r) => ({ ...r, raft_group_ids: zeroed(r, r.raft_group_ids), leader_terms: zeroed(r, r.leader_terms) })) };
+  return {
+    ...m,
+    rows: m.rows.map((r) => ({
+      ...r,
+      raft_group_ids: zeroed(r, r.raft_group_ids),
+      leader_terms: zeroed(r, r.leader_terms),
+    })),
+  };
 }
 
 describe("merge properties", () => {
@@ -182,7 +287,10 @@ describe("merge properties", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 12 }),
-        fc.array(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 12, maxLength: 12 }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 12, maxLength: 12 }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 1, max: 14 }),
         (routes, grid, nodes, budget) => {
@@ -202,7 +310,13 @@ describe("merge properties", () => {
               };
             }),
           });
-          const whole: SeriesView = { ...viewFor(0), columns: viewFor(0).columns.map((c, j) => ({ ...c, values: Float64Array.from(c.metaIds, (i) => grid[j]![i]!) })) };
+          const whole: SeriesView = {
+            ...viewFor(0),
+            columns: viewFor(0).columns.map((c, j) => ({
+              ...c,
+              values: Float64Array.from(c.metaIds, (i) => grid[j]![i]!),
+            })),
+          };
           const parts = Array.from({ length: nodes }, (_, n) => buildMatrix(viewFor(n), { rows: 1024 }));
           const merged = mergeMatrices(parts, { rows: budget, nowMs: NOW });
           const expected = withoutZeroIdentity(buildMatrix(whole, { rows: budget, nowMs: NOW }));

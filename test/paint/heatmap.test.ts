@@ -38,14 +38,19 @@ describe("paintHeatmap", () => {
 
   it("shows a single hot cell however many columns share its pixel (max pooling)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1439 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 20, max: 400 }), (col, row, width) => {
-        const values = new Float64Array(100 * 1440);
-        values[row * 1440 + col] = 5;
-        const layer: HeatLayer = { values, stride: 1440, r0: 0, r1: 100, c0: 0, c1: 1440, conflicts: null };
-        const px = new Uint32Array(width * 50);
-        paintHeatmap(px, width, 50, layer, makeScale("linear", false, 5, 1), lut);
-        expect(px.filter((p) => p === lut[255]).length).toBeGreaterThan(0);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1439 }),
+        fc.integer({ min: 0, max: 99 }),
+        fc.integer({ min: 20, max: 400 }),
+        (col, row, width) => {
+          const values = new Float64Array(100 * 1440);
+          values[row * 1440 + col] = 5;
+          const layer: HeatLayer = { values, stride: 1440, r0: 0, r1: 100, c0: 0, c1: 1440, conflicts: null };
+          const px = new Uint32Array(width * 50);
+          paintHeatmap(px, width, 50, layer, makeScale("linear", false, 5, 1), lut);
+          expect(px.filter((p) => p === lut[255]).length).toBeGreaterThan(0);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -59,7 +64,9 @@ describe("paintHeatmap", () => {
         fc.integer({ min: 3, max: 60 }),
         fc.nat(),
         (rows, cols, width, height, seed) => {
-          const values = Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => ((r * 31 + c * 17 + seed) % 7 === 0 ? 0 : (r * c + seed) % 50)));
+          const values = Array.from({ length: rows }, (_, r) =>
+            Array.from({ length: cols }, (_, c) => ((r * 31 + c * 17 + seed) % 7 === 0 ? 0 : (r * c + seed) % 50)),
+          );
           const layer = layerOf(values);
           const scale = makeScale("log", false, 50, 1);
           const a = 1 + (seed % cols);
@@ -113,10 +120,14 @@ describe("paintHeatmap", () => {
 describe("fastLog2p1", () => {
   it("is within 0.008 of log2(1 + x) and monotone", () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 1e15, noNaN: true }), fc.double({ min: 0, max: 1e15, noNaN: true }), (a, b) => {
-        expect(Math.abs(fastLog2p1(a) - Math.log2(1 + a))).toBeLessThan(0.008);
-        if (a < b) expect(fastLog2p1(a)).toBeLessThanOrEqual(fastLog2p1(b));
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 1e15, noNaN: true }),
+        fc.double({ min: 0, max: 1e15, noNaN: true }),
+        (a, b) => {
+          expect(Math.abs(fastLog2p1(a) - Math.log2(1 + a))).toBeLessThan(0.008);
+          if (a < b) expect(fastLog2p1(a)).toBeLessThanOrEqual(fastLog2p1(b));
+        },
+      ),
     );
   });
 });

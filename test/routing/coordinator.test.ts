@@ -402,7 +402,9 @@ describe("split/merge continuity with the real sampler", () => {
             if (a.kind === "split") {
               const r = routes[a.pick % routes.length]!;
               const key = keyOf(a.key);
-              const inside = (r.start === null || compareBytes(r.start, key) < 0) && (r.end === null || compareBytes(key, r.end) < 0);
+              const inside =
+                (r.start === null || compareBytes(r.start, key) < 0) &&
+                (r.end === null || compareBytes(key, r.end) < 0);
               if (!inside) continue;
               c.split(r.routeId, key);
             } else {

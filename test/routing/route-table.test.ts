@@ -30,7 +30,9 @@ function referenceRoute(routes: RouteSpec[], key: Uint8Array): number {
 // Keys drawn from a tiny alphabet after a shared prefix: lots of equal words, prefix relations
 // ("a" < "a\0" < "a\0\0") and 0xff bytes, which is where a word-wise compare could go wrong.
 const shared = fc.uint8Array({ minLength: 0, maxLength: 21 });
-const suffix = fc.array(fc.constantFrom(0x00, 0x01, 0x61, 0x7f, 0x80, 0xff), { maxLength: 11 }).map((a) => Uint8Array.from(a));
+const suffix = fc
+  .array(fc.constantFrom(0x00, 0x01, 0x61, 0x7f, 0x80, 0xff), { maxLength: 11 })
+  .map((a) => Uint8Array.from(a));
 
 function sortedDistinct(keys: Uint8Array[]): Uint8Array[] {
   const sorted = keys.filter((k) => k.length > 0).sort(compareBytes);
@@ -179,7 +181,13 @@ describe("atomic updates", () => {
     const first = t.stage(routesFromStarts([enc("x")]));
     t.stage(routesFromStarts([enc("y")]));
     expect(() => t.publish(first)).toThrow(RangeError);
-    expect(() => t.stage(routesFromStarts([enc("b"), enc("a")]).reverse().slice(1))).toThrow(RangeError);
+    expect(() =>
+      t.stage(
+        routesFromStarts([enc("b"), enc("a")])
+          .reverse()
+          .slice(1),
+      ),
+    ).toThrow(RangeError);
     expect(t.routeForKey(enc("d")).routeId).toBe(11); // a failed stage leaves the table as it was
   });
   it("a planned split stages invisibly and goes stale once the table changes", () => {
@@ -234,37 +242,44 @@ describe("split and merge", () => {
   it("random split/merge sequences keep the table valid and routing right", () => {
     const step = fc.record({ merge: fc.boolean(), pick: fc.nat(), key: suffix });
     fc.assert(
-      fc.property(shared, fc.array(step, { maxLength: 40 }), fc.array(suffix, { maxLength: 20 }), (prefix, steps, probes) => {
-        const t = createRouteTable([{ routeId: 0, start: null, end: null, groupId: 1 }]);
-        const held = new Set<number>([0]);
-        for (const s of steps) {
-          const routes = t.routes();
-          if (s.merge && routes.length > 1) {
-            const i = s.pick % (routes.length - 1);
-            const id = t.merge(routes[i]!.routeId, routes[i + 1]!.routeId);
-            expect(held.has(id)).toBe(false);
-            held.add(id);
-          } else {
-            const r = routes[s.pick % routes.length]!;
-            const key = concat(prefix, s.key);
-            const inside = key.length > 0 && (r.start === null || compareBytes(r.start, key) < 0) &&
-              (r.end === null || compareBytes(key, r.end) < 0);
-            if (!inside) {
-              expect(() => t.split(r.routeId, key)).toThrow(RangeError);
-              continue;
+      fc.property(
+        shared,
+        fc.array(step, { maxLength: 40 }),
+        fc.array(suffix, { maxLength: 20 }),
+        (prefix, steps, probes) => {
+          const t = createRouteTable([{ routeId: 0, start: null, end: null, groupId: 1 }]);
+          const held = new Set<number>([0]);
+          for (const s of steps) {
+            const routes = t.routes();
+            if (s.merge && routes.length > 1) {
+              const i = s.pick % (routes.length - 1);
+              const id = t.merge(routes[i]!.routeId, routes[i + 1]!.routeId);
+              expect(held.has(id)).toBe(false);
+              held.add(id);
+            } else {
+              const r = routes[s.pick % routes.length]!;
+              const key = concat(prefix, s.key);
+              const inside =
+                key.length > 0 &&
+                (r.start === null || compareBytes(r.start, key) < 0) &&
+                (r.end === null || compareBytes(key, r.end) < 0);
+              if (!inside) {
+                expect(() => t.split(r.routeId, key)).toThrow(RangeError);
+                continue;
+              }
+              const [l, rr] = t.split(r.routeId, key);
+              expect(held.has(l) || held.has(rr)).toBe(false);
+              held.add(l).add(rr);
             }
-            const [l, rr] = t.split(r.routeId, key);
-            expect(held.has(l) || held.has(rr)).toBe(false);
-            held.add(l).add(rr);
+            const now = t.routes();
+            expect(validateRoutes(now)).toEqual(now);
+            for (const p of probes) {
+              const key = concat(prefix, p);
+              expect(t.routeForKey(key).routeId).toBe(referenceRoute(now, key));
+            }
           }
-          const now = t.routes();
-          expect(validateRoutes(now)).toEqual(now);
-          for (const p of probes) {
-            const key = concat(prefix, p);
-            expect(t.routeForKey(key).routeId).toBe(referenceRoute(now, key));
-          }
-        }
-      }),
+        },
+      ),
       { numRuns: 150 },
     );
   });

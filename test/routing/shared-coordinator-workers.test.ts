@@ -104,7 +104,8 @@ describe("attachCoordinator from worker threads", () => {
         const key = r.keys.subarray(at + 1, at + 1 + len);
         at += 1 + len;
         const range = ranges.get(id);
-        if (range === undefined || !holds(range, key)) wrong.push(`key ${Buffer.from(key).toString("hex")} -> route ${id}`);
+        if (range === undefined || !holds(range, key))
+          wrong.push(`key ${Buffer.from(key).toString("hex")} -> route ${id}`);
         answers++;
       }
     }

@@ -41,24 +41,28 @@ const keyArb = fc
 describe("route lookup in workers (shared route table)", () => {
   it("the worker's routeForKey equals the coordinator's after every split and merge (fast-check)", () => {
     fc.assert(
-      fc.property(fc.array(keyArb, { minLength: 1, maxLength: 30 }), fc.array(keyArb, { maxLength: 60 }), (splits, probes) => {
-        const { c } = sharedCoordinator();
-        const router = attachCoordinator(c.workerHandle());
-        const check = () => {
-          for (const k of [...probes, ...splits]) expect(router.routeForKey(k)).toEqual(c.routeForKey(k));
-        };
-        for (const k of splits) {
-          if (k.length === 0) continue;
-          const r = c.table.route(c.routeForKey(k).routeId)!;
-          if (r.start !== null && Buffer.compare(r.start, k) === 0) {
-            // k is already a boundary: merge the route below it into this one instead.
-            const below = c.table.routes().find((x) => x.end !== null && Buffer.compare(x.end, k) === 0)!;
-            c.merge(below.routeId, r.routeId);
-          } else c.split(r.routeId, k);
+      fc.property(
+        fc.array(keyArb, { minLength: 1, maxLength: 30 }),
+        fc.array(keyArb, { maxLength: 60 }),
+        (splits, probes) => {
+          const { c } = sharedCoordinator();
+          const router = attachCoordinator(c.workerHandle());
+          const check = () => {
+            for (const k of [...probes, ...splits]) expect(router.routeForKey(k)).toEqual(c.routeForKey(k));
+          };
+          for (const k of splits) {
+            if (k.length === 0) continue;
+            const r = c.table.route(c.routeForKey(k).routeId)!;
+            if (r.start !== null && Buffer.compare(r.start, k) === 0) {
+              // k is already a boundary: merge the route below it into this one instead.
+              const below = c.table.routes().find((x) => x.end !== null && Buffer.compare(x.end, k) === 0)!;
+              c.merge(below.routeId, r.routeId);
+            } else c.split(r.routeId, k);
+            check();
+          }
           check();
-        }
-        check();
-      }),
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -112,7 +116,9 @@ describe("route lookup in workers (shared route table)", () => {
     expect(() => attachCoordinator(null)).toThrow(/handle must be the object/);
     expect(() => attachCoordinator({ ...good, keyviz: "shared-sampler" })).toThrow(/handle.keyviz/);
     expect(() => attachCoordinator({ ...good, routes: {} })).toThrow(/WebAssembly.Memory/);
-    expect(() => attachCoordinator({ ...good, routes: new WebAssembly.Memory({ initial: 1 }) })).toThrow(/not a shared/);
+    expect(() => attachCoordinator({ ...good, routes: new WebAssembly.Memory({ initial: 1 }) })).toThrow(
+      /not a shared/,
+    );
     const alien = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
     expect(() => attachCoordinator({ ...good, routes: alien })).toThrow(/not a keyviz shared route table/);
     expect(() => attachCoordinator({ ...good, sampler: {} })).toThrow(/attachSampler/);
@@ -124,7 +130,11 @@ describe("route lookup in workers (shared route table)", () => {
     expect(router.routeForKey(enc("a"))).toBeNull();
     expect(router.observeKey(0, enc("a"))).toBeNull();
     expect(() => c.workerHandle()).toThrow(/closed/);
-    const plain = new Coordinator({ routes: [{ routeId: 1, start: null, end: null, groupId: 1 }], groups: groups(), sampler: createSampler() });
+    const plain = new Coordinator({
+      routes: [{ routeId: 1, start: null, end: null, groupId: 1 }],
+      groups: groups(),
+      sampler: createSampler(),
+    });
     expect(() => plain.workerHandle()).toThrow(/shared: true/);
     router.detach();
     sampler.close();

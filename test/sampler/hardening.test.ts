@@ -51,7 +51,13 @@ describe("clock (issue 10.1)", () => {
 
 describe("options (issue 10.2)", () => {
   it("rejects fractions with a RangeError naming the option", () => {
-    for (const name of ["stepMs", "historyColumns", "keyBucketsPerRoute", "maxTrackedRoutes", "maxMemberRoutesPerSlot"]) {
+    for (const name of [
+      "stepMs",
+      "historyColumns",
+      "keyBucketsPerRoute",
+      "maxTrackedRoutes",
+      "maxMemberRoutesPerSlot",
+    ]) {
       expect(() => createSampler({ [name]: 0.5 + 1 })).toThrow(RangeError);
       expect(() => createSampler({ [name]: 1.5 })).toThrow(new RegExp(`^${name} must be an integer`));
     }
@@ -243,7 +249,11 @@ describe("remove-then-register over pending counts (issue 9.8)", () => {
 
 describe("stats for /metrics (issue 10, reporting)", () => {
   it("reports observations (counted + misses + invalid), dropped hot-key samples, flushes and the last flush duration", () => {
-    const { s, tick } = clockedSampler({ stepMs: 1000, keyBucketsPerRoute: 4, hotKeys: { enabled: true, sampleRate: 1, queueSize: 1 } });
+    const { s, tick } = clockedSampler({
+      stepMs: 1000,
+      keyBucketsPerRoute: 4,
+      hotKeys: { enabled: true, sampleRate: 1, queueSize: 1 },
+    });
     expect(s.stats()).toMatchObject({ observations: 0, droppedSamples: 0, flushes: 0, lastFlushDurationMs: 0 });
     s.registerRoute(1, enc("a"), enc("c"));
     s.observe(1, Op.Read, 3);

@@ -31,7 +31,14 @@ describe("sampler hot keys", () => {
       { key_b64: b64("hot"), count: 5 },
       { key_b64: b64("cold"), count: 1 },
     ]);
-    expect(hk).toMatchObject({ route_id: 1, series: "writes", approximate: true, sample_rate: 1, sampled_n: 6, degraded: false });
+    expect(hk).toMatchObject({
+      route_id: 1,
+      series: "writes",
+      approximate: true,
+      sample_rate: 1,
+      sampled_n: 6,
+      degraded: false,
+    });
     expect(s.hotKeys(1, { label: "redis" })!.keys).toEqual([{ key_b64: b64("lab"), count: 1 }]);
     expect(s.hotKeys(2)).toBeNull(); // never written: no sketch, no snapshot
     expect(s.hotKeys(1, { top: 1 })!.keys).toHaveLength(1);
@@ -55,11 +62,20 @@ describe("sampler hot keys", () => {
   });
 
   it("tell no snapshot (null), a sub-bucket out of range and an unknown label apart, with the HTTP errors", () => {
-    const { s, tick } = clockedSampler({ keyBucketsPerRoute: 4, labels: ["redis"], hotKeys: { enabled: true, sampleRate: 1 } });
+    const { s, tick } = clockedSampler({
+      keyBucketsPerRoute: 4,
+      labels: ["redis"],
+      hotKeys: { enabled: true, sampleRate: 1 },
+    });
     s.registerRoute(1, bytes(0x00), bytes(0x40));
     s.registerRoute(2, bytes(0x40), bytes(0x80));
     s.observeKey(1, Op.Write, bytes(0x05));
-    const outOfRange = { name: "QueryError", code: "invalid_query", status: 400, message: "sub_bucket is out of range for this route" };
+    const outOfRange = {
+      name: "QueryError",
+      code: "invalid_query",
+      status: 400,
+      message: "sub_bucket is out of range for this route",
+    };
     expect(s.hotKeys(1, { subBucket: 9 })).toBeNull(); // nothing published yet: no snapshot comes first
     tick();
     s.flush();

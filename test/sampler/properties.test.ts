@@ -27,7 +27,15 @@ type Cmd =
 
 const id = fc.nat(9);
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("register" as const), id, piece: fc.nat(PIECES - 1), span: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant("register" as const),
+      id,
+      piece: fc.nat(PIECES - 1),
+      span: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("remove" as const), id }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("split" as const), id, at: fc.nat(3), a: id, b: id }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("merge" as const), a: id, b: id, id }) },
@@ -63,7 +71,8 @@ function keyIn(r: { start: Key; end: Key }, suffix: number[]): Uint8Array {
 }
 
 const overlaps = (a: { start: Key; end: Key }, b: { start: Key; end: Key }) =>
-  (a.end === null || b.start === null || cmpStart(b.start, a.end) < 0) && (b.end === null || a.start === null || cmpStart(a.start, b.end) < 0);
+  (a.end === null || b.start === null || cmpStart(b.start, a.end) < 0) &&
+  (b.end === null || a.start === null || cmpStart(a.start, b.end) < 0);
 
 const hull = (a: { start: Key; end: Key }, b: { start: Key; end: Key }) => ({
   start: cmpStart(a.start, b.start) <= 0 ? a.start : b.start,
@@ -118,8 +127,14 @@ function checkColumn(rows: Row[], pending: Obs[], everFolded: boolean, labelled:
     groups.set(find(i), g);
   });
   pending.forEach((o, i) => groups.get(find(homes[i]!))!.obs.push(o));
-  const totals = (rs: Row[]) => [rs.reduce((a, r) => a + r.reads, 0), rs.reduce((a, r) => a + r.writes, 0), rs.reduce((a, r) => a + r.readBytes, 0), rs.reduce((a, r) => a + r.writeBytes, 0)];
-  const expected = (os: Obs[]) => [0, 1, 0, 1].map((op, f) => os.filter((o) => o.op === op).reduce((a, o) => a + (f < 2 ? 1 : o.bytes), 0));
+  const totals = (rs: Row[]) => [
+    rs.reduce((a, r) => a + r.reads, 0),
+    rs.reduce((a, r) => a + r.writes, 0),
+    rs.reduce((a, r) => a + r.readBytes, 0),
+    rs.reduce((a, r) => a + r.writeBytes, 0),
+  ];
+  const expected = (os: Obs[]) =>
+    [0, 1, 0, 1].map((op, f) => os.filter((o) => o.op === op).reduce((a, o) => a + (f < 2 ? 1 : o.bytes), 0));
   for (const g of groups.values()) {
     expect(totals(g.rows)).toEqual(expected(g.obs));
     // Labels are checked only where no virtual bucket was involved: a sample counted in a
@@ -142,7 +157,12 @@ describe("sampler properties", () => {
         fc.boolean(),
         (cmds, budget, k, labelled) => {
           const labels = labelled ? ["a", "b"] : [];
-          const { s, tick } = clockedSampler({ maxTrackedRoutes: budget, keyBucketsPerRoute: k, historyColumns: 1000, labels });
+          const { s, tick } = clockedSampler({
+            maxTrackedRoutes: budget,
+            keyBucketsPerRoute: k,
+            historyColumns: 1000,
+            labels,
+          });
           const live = new Map<number, Span>();
           let everFolded = false;
           let pending: Obs[] = [];
@@ -164,7 +184,17 @@ describe("sampler properties", () => {
           };
           const count = (rid: number, key: Uint8Array, label: string, op: 0 | 1, bytes: number) => {
             const span = live.get(rid);
-            if (span !== undefined) pending.push({ key, label, op, bytes, routeId: rid, route: rangeOf(span), removed: false, rehomable: false });
+            if (span !== undefined)
+              pending.push({
+                key,
+                label,
+                op,
+                bytes,
+                routeId: rid,
+                route: rangeOf(span),
+                removed: false,
+                rehomable: false,
+              });
           };
           const check = () => {
             tick(1);
@@ -203,7 +233,8 @@ describe("sampler properties", () => {
               const span = live.get(c.id);
               s.observe(c.id, c.op, c.keyLen, c.valueLen);
               // the numeric observe counts into the first sub-bucket: the route's start key
-              if (span !== undefined) count(c.id, keyIn(rangeOf(span), []), "", c.op, c.keyLen + Math.max(c.valueLen, 0));
+              if (span !== undefined)
+                count(c.id, keyIn(rangeOf(span), []), "", c.op, c.keyLen + Math.max(c.valueLen, 0));
             } else {
               tick(c.advance);
               check();
@@ -236,7 +267,10 @@ describe("observeKey sub-bucket choice", () => {
           if (compareBytes(start, end) > 0) [start, end] = [end, start];
           if (compareBytes(start, end) === 0) end = null;
           if (start.length === 0) start = null;
-          const x = key === null ? Uint8Array.from([...p, ...a, 1]) : Uint8Array.from([...p.subarray(0, key.length % (p.length + 1)), ...key]);
+          const x =
+            key === null
+              ? Uint8Array.from([...p, ...a, 1])
+              : Uint8Array.from([...p.subarray(0, key.length % (p.length + 1)), ...key]);
           const { s, tick } = clockedSampler({ keyBucketsPerRoute: k });
           s.registerRoute(1, start, end);
           s.observeKey(1, 1, x);

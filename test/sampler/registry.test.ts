@@ -54,31 +54,41 @@ describe("holders registry", () => {
   it("keeps states, lists and slot owners in step under random register/remove/flush", () => {
     const op = fc.oneof(
       // spans of 1–2 pieces, so routes are also removed and re-registered over other ranges (hand splits and merges)
-      fc.record({ t: fc.constant("reg" as const), id: fc.nat(7), range: fc.nat(EDGES.length - 2), span: fc.integer({ min: 1, max: 2 }) }),
+      fc.record({
+        t: fc.constant("reg" as const),
+        id: fc.nat(7),
+        range: fc.nat(EDGES.length - 2),
+        span: fc.integer({ min: 1, max: 2 }),
+      }),
       fc.record({ t: fc.constant("rm" as const), id: fc.nat(7) }),
       fc.record({ t: fc.constant("obs" as const), id: fc.nat(7) }),
       fc.record({ t: fc.constant("flush" as const), advance: fc.nat(4000) }),
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 80 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), (ops, budget, labelled) => {
-        const { s, tick } = clockedSampler({ maxTrackedRoutes: budget, labels: labelled ? ["a"] : [] });
-        const seen = new Set<Holder>();
-        for (const o of ops) {
-          if (o.t === "reg") {
-            try {
-              s.registerRoute(o.id, EDGES[o.range], EDGES[Math.min(o.range + o.span, EDGES.length - 1)]);
-            } catch (e) {
-              expect(e).toBeInstanceOf(RangeError); // overlaps a live route, or another range
+      fc.property(
+        fc.array(op, { maxLength: 80 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        (ops, budget, labelled) => {
+          const { s, tick } = clockedSampler({ maxTrackedRoutes: budget, labels: labelled ? ["a"] : [] });
+          const seen = new Set<Holder>();
+          for (const o of ops) {
+            if (o.t === "reg") {
+              try {
+                s.registerRoute(o.id, EDGES[o.range], EDGES[Math.min(o.range + o.span, EDGES.length - 1)]);
+              } catch (e) {
+                expect(e).toBeInstanceOf(RangeError); // overlaps a live route, or another range
+              }
+            } else if (o.t === "rm") s.removeRoute(o.id);
+            else if (o.t === "obs") s.observe(o.id, 1, 4);
+            else {
+              tick(o.advance);
+              s.flush();
             }
-          } else if (o.t === "rm") s.removeRoute(o.id);
-          else if (o.t === "obs") s.observe(o.id, 1, 4);
-          else {
-            tick(o.advance);
-            s.flush();
+            checkStates(s, seen);
           }
-          checkStates(s, seen);
-        }
-      }),
+        },
+      ),
       { numRuns: Number(process.env.KEYVIZ_PROPERTY_RUNS ?? 150) },
     );
   });

@@ -13,10 +13,13 @@ describe("replaceRoutes (split/merge continuity)", () => {
     s.flush();
     s.observe(1, Op.Write, 1, 1); // pending at split time
     const before = totals(s.snapshot());
-    s.replaceRoutes([1], [
-      { routeId: 1, start: enc("a"), end: enc("c"), groupId: 3 },
-      { routeId: 2, start: enc("c"), end: enc("e"), groupId: 3 },
-    ]);
+    s.replaceRoutes(
+      [1],
+      [
+        { routeId: 1, start: enc("a"), end: enc("c"), groupId: 3 },
+        { routeId: 2, start: enc("c"), end: enc("e"), groupId: 3 },
+      ],
+    );
     expect(totals(s.snapshot())).toEqual(before);
     const past = s.snapshot()[0]!.rows;
     assertProperAxis(past);
@@ -32,7 +35,9 @@ describe("replaceRoutes (split/merge continuity)", () => {
     const now = s.snapshot()[1]!.rows;
     assertProperAxis(now);
     expect(now.reduce((a, r) => a + r.writes, 0)).toBe(2);
-    expect(now.map((r) => r.bucketId)).toEqual(["route:1", "route:2"].filter((id) => now.some((r) => r.bucketId === id)));
+    expect(now.map((r) => r.bucketId)).toEqual(
+      ["route:1", "route:2"].filter((id) => now.some((r) => r.bucketId === id)),
+    );
   });
 
   it("merge: rows of both sides sum into the merged route, exactly", () => {
@@ -59,10 +64,13 @@ describe("replaceRoutes (split/merge continuity)", () => {
     expect(() => s.replaceRoutes([1], [{ routeId: 3, start: null, end: enc("n") }])).toThrow(/cover exactly/);
     expect(() => s.replaceRoutes([1], [{ routeId: 2, start: null, end: enc("m") }])).toThrow(/already registered/);
     expect(() =>
-      s.replaceRoutes([1], [
-        { routeId: 3, start: null, end: enc("c") },
-        { routeId: 4, start: enc("d"), end: enc("m") },
-      ]),
+      s.replaceRoutes(
+        [1],
+        [
+          { routeId: 3, start: null, end: enc("c") },
+          { routeId: 4, start: enc("d"), end: enc("m") },
+        ],
+      ),
     ).toThrow(/contiguous/);
     expect(s.stats().trackedRoutes).toBe(2);
   });

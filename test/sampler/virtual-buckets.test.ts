@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Op } from "../../src/index.js";
 import { assertProperAxis, clockedSampler, enc, totals } from "../helpers.js";
 
-const range = (i: number) => [enc(`k${String(i).padStart(3, "0")}`), enc(`k${String(i + 1).padStart(3, "0")}`)] as const;
+const range = (i: number) =>
+  [enc(`k${String(i).padStart(3, "0")}`), enc(`k${String(i + 1).padStart(3, "0")}`)] as const;
 
 describe("virtual buckets", () => {
   it("folds an over-budget route with its less active neighbour only", () => {

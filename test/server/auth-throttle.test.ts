@@ -38,7 +38,14 @@ const LOGIN = "/admin/api/v1/auth/login";
 const token = "s3cret-token";
 
 function throttle(now: () => number): AuthThrottle {
-  return new AuthThrottle({ freeFailures: 3, baseDelayMs: 100, maxDelayMs: 1000, forgetAfterMs: 60_000, maxAddresses: 2, now });
+  return new AuthThrottle({
+    freeFailures: 3,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    forgetAfterMs: 60_000,
+    maxAddresses: 2,
+    now,
+  });
 }
 
 describe("AuthThrottle", () => {
@@ -126,7 +133,11 @@ describe("auth slow-down over HTTP", () => {
   it("failed logins count, and a correct login after them is delayed, not refused", async () => {
     const { url } = await startServer({ sampler: new FakeSampler(), token, authFailureDelayMs: 150 });
     const login = (secret: string) =>
-      request(url + LOGIN, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ access_key: "keyviz", secret_key: secret }) });
+      request(url + LOGIN, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ access_key: "keyviz", secret_key: secret }),
+      });
     held.asked.length = 0;
     for (let i = 0; i < 6; i++) expect((await login("guess" + i)).status).toBe(401);
     expect(held.asked).toEqual([0, 0, 0, 0, 0, 0]);

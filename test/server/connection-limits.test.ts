@@ -62,7 +62,10 @@ describe("pipelining bounds", () => {
     const sampler = new FakeSampler();
     sampler.matrixResult = (q) => ({ column_unix_ms: [], rows: [], series: q.series, generated_at: `rows=${q.rows}` });
     const { url } = await startServer({ sampler });
-    const socket = await pipeline(url, Array.from({ length: 10 }, (_, i) => rawRequest(`${MATRIX}?rows=${i + 1}`)).join(""));
+    const socket = await pipeline(
+      url,
+      Array.from({ length: 10 }, (_, i) => rawRequest(`${MATRIX}?rows=${i + 1}`)).join(""),
+    );
     socket.resume();
     let text = "";
     socket.setEncoding("utf8");

@@ -35,7 +35,10 @@ describe("export endpoint", () => {
     expect(Number(res.headers.get("content-length"))).toBe(bytes.length);
     const replay = openHistory(bytes);
     expect(replay.snapshot()).toEqual(sampler.snapshot());
-    expect({ ...replay.matrix({ rows: 1 }), generated_at: "" }).toEqual({ ...sampler.matrix({ rows: 1 }), generated_at: "" });
+    expect({ ...replay.matrix({ rows: 1 }), generated_at: "" }).toEqual({
+      ...sampler.matrix({ rows: 1 }),
+      generated_at: "",
+    });
   });
 
   it("exports every tier: merged columns keep their own time and width, and the matrix across tiers replays the same", async () => {
@@ -48,9 +51,11 @@ describe("export endpoint", () => {
     }
     const { url } = await startServer({ sampler: s });
     const replay = openHistory((await fetchBytes(url + EXPORT)).bytes);
-    expect(new Set(replay.columns.map((c) => c.atMs - c.windowStartMs))).toEqual(new Set([1000, 4000])) // base and waiting columns, merged ones;
+    expect(new Set(replay.columns.map((c) => c.atMs - c.windowStartMs))).toEqual(new Set([1000, 4000])); // base and waiting columns, merged ones;
     expect(replay.snapshot()).toEqual(s.snapshot());
-    const m = (await (await fetch(`${url}/admin/api/v1/keyviz/matrix?series=writes`)).json()) as { column_unix_ms: number[] };
+    const m = (await (await fetch(`${url}/admin/api/v1/keyviz/matrix?series=writes`)).json()) as {
+      column_unix_ms: number[];
+    };
     expect(m.column_unix_ms).toEqual(replay.columns.map((c) => c.atMs));
   });
 
@@ -60,7 +65,9 @@ describe("export endpoint", () => {
     const { url } = await startServer({ sampler });
     const q = `?from_unix_ms=${cols[2]!.atMs}&to_unix_ms=${cols[4]!.atMs}`;
     const { res, bytes } = await fetchBytes(url + EXPORT + q);
-    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="keyviz-${cols[2]!.atMs}-${cols[4]!.atMs}.kvz"`);
+    expect(res.headers.get("content-disposition")).toBe(
+      `attachment; filename="keyviz-${cols[2]!.atMs}-${cols[4]!.atMs}.kvz"`,
+    );
     expect(openHistory(bytes).snapshot()).toEqual(cols.slice(2, 4));
     const head = await fetchBytes(url + EXPORT + q, { method: "HEAD" });
     expect(head.res.status).toBe(200);
@@ -70,7 +77,8 @@ describe("export endpoint", () => {
 
   it("sends a file bigger than one write chunk completely, under backpressure", async () => {
     const { s, tick } = clockedSampler({ maxTrackedRoutes: 3000, historyColumns: 200 });
-    for (let r = 0; r < 3000; r++) s.registerRoute(r, enc(`k${String(r).padStart(5, "0")}`), enc(`k${String(r + 1).padStart(5, "0")}`), 1);
+    for (let r = 0; r < 3000; r++)
+      s.registerRoute(r, enc(`k${String(r).padStart(5, "0")}`), enc(`k${String(r + 1).padStart(5, "0")}`), 1);
     for (let c = 0; c < 30; c++) {
       for (let r = 0; r < 3000; r++) s.observe(r, 1, 10, (r * 31 + c * 7) % 1000);
       tick();
@@ -87,7 +95,10 @@ describe("export endpoint", () => {
     expect((await request(url + EXPORT)).status).toBe(401);
     const bad = await request(url + EXPORT + "?from_unix_ms=abc", { headers: { Authorization: "Bearer secret" } });
     expect(bad.status).toBe(400);
-    expect(bad.json).toEqual({ error: "invalid_query", message: "from_unix_ms must be an integer (unix milliseconds)" });
+    expect(bad.json).toEqual({
+      error: "invalid_query",
+      message: "from_unix_ms must be an integer (unix milliseconds)",
+    });
     // Matrix-only parameters are not export parameters: ignored, not rejected.
     const ok = await request(url + EXPORT + "?rows=abc&series=nope", { headers: { Authorization: "Bearer secret" } });
     expect(ok.status).toBe(200);

@@ -33,7 +33,8 @@ describe("fan-out merge and answer in slices (issue 10.6)", () => {
       res.end(body);
     });
     const sampler = new FakeSampler();
-    sampler.matrixResult = () => matrixOf("writes", columns, [{ id: "route:1", start: null, end: "k0001", values: [5, 0, 0] }]);
+    sampler.matrixResult = () =>
+      matrixOf("writes", columns, [{ id: "route:1", start: null, end: "k0001", values: [5, 0, 0] }]);
     const { url } = await startServer({ sampler, peers: [peer.url] });
 
     let release!: () => void;

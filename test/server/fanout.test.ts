@@ -10,8 +10,16 @@ function samplerWith(m: ReturnType<typeof matrixOf>): FakeSampler {
   return s;
 }
 
-const selfMatrix = matrixOf("writes", [1000], [{ id: "route:1", start: null, end: "m", values: [5], groups: [1], terms: [3] }]);
-const peerMatrix = matrixOf("writes", [1000, 2000], [{ id: "route:2", start: "m", end: null, values: [7, 9], groups: [2], terms: [4] }]);
+const selfMatrix = matrixOf(
+  "writes",
+  [1000],
+  [{ id: "route:1", start: null, end: "m", values: [5], groups: [1], terms: [3] }],
+);
+const peerMatrix = matrixOf(
+  "writes",
+  [1000, 2000],
+  [{ id: "route:2", start: "m", end: null, values: [7, 9], groups: [2], terms: [4] }],
+);
 peerMatrix.rows[0]!.raft_group_ids = [2, 2];
 peerMatrix.rows[0]!.leader_terms = [4, 4];
 
@@ -147,7 +155,9 @@ describe("matrix fan-out", () => {
   it("unreachable, non-JSON and malformed peers are failed nodes, in configured order", async () => {
     const notJson = await startRawServer((_req, res) => res.end("<html>hi</html>"));
     const wrongShape = await startRawServer((_req, res) => res.end(JSON.stringify({ series: "writes", rows: "nope" })));
-    const wrongSeries = await startRawServer((_req, res) => res.end(JSON.stringify({ ...peerMatrix, series: "reads" })));
+    const wrongSeries = await startRawServer((_req, res) =>
+      res.end(JSON.stringify({ ...peerMatrix, series: "reads" })),
+    );
     const good = await startServer({ sampler: samplerWith(peerMatrix) });
     const refused = `http://127.0.0.1:${await freePort()}`;
     const { url } = await startServer({
@@ -162,8 +172,16 @@ describe("matrix fan-out", () => {
     expect(nodes[1]!.ok).toBe(false);
     expect(nodes[1]!.error).toMatch(/ECONNREFUSED/);
     expect(nodes[2]).toEqual({ node: notJson.url, ok: false, error: "invalid JSON response" });
-    expect(nodes[3]).toEqual({ node: wrongShape.url, ok: false, error: "malformed response: column_unix_ms must be an array" });
-    expect(nodes[4]).toEqual({ node: wrongSeries.url, ok: false, error: 'malformed response: response series is "reads", expected writes' });
+    expect(nodes[3]).toEqual({
+      node: wrongShape.url,
+      ok: false,
+      error: "malformed response: column_unix_ms must be an array",
+    });
+    expect(nodes[4]).toEqual({
+      node: wrongSeries.url,
+      ok: false,
+      error: 'malformed response: response series is "reads", expected writes',
+    });
     expect(nodes[5]).toEqual({ node: good.url, ok: true });
     expect(r.json.fanout).toMatchObject({ responded: 2, expected: 6 });
     expect(r.json.rows.map((x: { bucket_id: string }) => x.bucket_id)).toEqual(["route:1", "route:2"]);
@@ -208,7 +226,11 @@ describe("matrix fan-out", () => {
   it("with a token, peers sharing it answer; a peer refusing it is a failed node", async () => {
     const good = await startServer({ sampler: samplerWith(peerMatrix), token: "shared" });
     const other = await startServer({ sampler: samplerWith(peerMatrix), token: "different" });
-    const { url } = await startServer({ sampler: samplerWith(selfMatrix), token: "shared", peers: [good.url, other.url] });
+    const { url } = await startServer({
+      sampler: samplerWith(selfMatrix),
+      token: "shared",
+      peers: [good.url, other.url],
+    });
     const r = await request(url + MATRIX, { headers: { Authorization: "Bearer shared" } });
     expect(r.json.fanout.nodes.slice(1)).toEqual([
       { node: good.url, ok: true },
@@ -223,7 +245,12 @@ describe("merge vectors of §5.1 end-to-end (self + two peers)", () => {
     return { id, start, end, values: [value], groups: [group], terms: [term] };
   }
 
-  async function cluster(series: "writes" | "reads", left: ReturnType<typeof vectorRow>[], right: ReturnType<typeof vectorRow>[], rows?: number) {
+  async function cluster(
+    series: "writes" | "reads",
+    left: ReturnType<typeof vectorRow>[],
+    right: ReturnType<typeof vectorRow>[],
+    rows?: number,
+  ) {
     const p1 = await startServer({ sampler: samplerWith(matrixOf(series, [T], left)) });
     const p2 = await startServer({ sampler: samplerWith(matrixOf(series, [T], right)) });
     const { url } = await startServer({ sampler: samplerWith(matrixOf(series, [], [])), peers: [p1.url, p2.url] });
@@ -264,7 +291,11 @@ describe("merge vectors of §5.1 end-to-end (self + two peers)", () => {
   });
 
   it("reads: 10 + 25 → 35", async () => {
-    const m = await cluster("reads", [vectorRow("route:1", "a", "b", 10, 7, 42)], [vectorRow("route:1", "a", "b", 25, 7, 42)]);
+    const m = await cluster(
+      "reads",
+      [vectorRow("route:1", "a", "b", 10, 7, 42)],
+      [vectorRow("route:1", "a", "b", 25, 7, 42)],
+    );
     expect(m.rows).toHaveLength(1);
     expect(m.rows[0].values).toEqual([35]);
     expect(m.rows[0].conflict).toBeUndefined();

@@ -75,7 +75,9 @@ export async function startServer(opts: ServerOptions): Promise<{ server: Keyviz
 }
 
 /** Starts a plain node:http server on 127.0.0.1 (closed after the test): a misbehaving peer. */
-export async function startRawServer(handler: http.RequestListener): Promise<{ url: string; requests: http.IncomingMessage[] }> {
+export async function startRawServer(
+  handler: http.RequestListener,
+): Promise<{ url: string; requests: http.IncomingMessage[] }> {
   const requests: http.IncomingMessage[] = [];
   const server = http.createServer((req, res) => {
     requests.push(req);

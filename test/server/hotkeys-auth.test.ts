@@ -16,7 +16,10 @@ function hotSampler(): FakeSampler {
   s.hotKeysResult = (routeId): HotKeysResponse => ({
     route_id: routeId,
     series: "writes",
-    keys: [{ key_b64: "YQ==", count: 3 }, { key_b64: "Yg==", count: 1 }],
+    keys: [
+      { key_b64: "YQ==", count: 3 },
+      { key_b64: "Yg==", count: 1 },
+    ],
     approximate: true,
     sample_rate: 1,
     sampled_n: 4,
@@ -31,9 +34,15 @@ function hotSampler(): FakeSampler {
 
 class SpyLogger implements Logger {
   readonly lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
-  info(message: string, fields?: Record<string, unknown>): void { this.lines.push({ level: "info", message, fields }); }
-  warn(message: string, fields?: Record<string, unknown>): void { this.lines.push({ level: "warn", message, fields }); }
-  error(message: string, fields?: Record<string, unknown>): void { this.lines.push({ level: "error", message, fields }); }
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: "info", message, fields });
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: "warn", message, fields });
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: "error", message, fields });
+  }
   audits(): Record<string, unknown>[] {
     return this.lines.filter((l) => l.message === "keyviz audit: hot keys").map((l) => l.fields!);
   }
@@ -58,7 +67,11 @@ describe("hotKeysToken", () => {
   it("a session from logging in with the hot-keys secret opens hot keys; one from the token does not", async () => {
     const { url } = await startServer({ sampler: hotSampler(), token: "api-t", hotKeysToken: "hot-t" });
     const login = async (secret: string): Promise<string> => {
-      const r = await request(url + LOGIN, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ access_key: "keyviz", secret_key: secret }) });
+      const r = await request(url + LOGIN, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ access_key: "keyviz", secret_key: secret }),
+      });
       expect(r.status).toBe(200);
       return r.headers["set-cookie"]!.map((c) => c.split(";")[0]).join("; ");
     };
@@ -78,11 +91,19 @@ describe("hotKeysToken", () => {
 
   it("peers are asked with the hot-keys token", async () => {
     const peer = await startServer({ sampler: hotSampler(), token: "api-t", hotKeysToken: "hot-t" });
-    const { url } = await startServer({ sampler: hotSampler(), token: "api-t", hotKeysToken: "hot-t", peers: [peer.url] });
+    const { url } = await startServer({
+      sampler: hotSampler(),
+      token: "api-t",
+      hotKeysToken: "hot-t",
+      peers: [peer.url],
+    });
     const r = await request(url + HOTKEYS, { headers: { Authorization: "Bearer hot-t" } });
     expect(r.status).toBe(200);
     expect(r.json.fanout.responded).toBe(2);
-    expect(r.json.keys).toEqual([{ key_b64: "YQ==", count: 6 }, { key_b64: "Yg==", count: 2 }]);
+    expect(r.json.keys).toEqual([
+      { key_b64: "YQ==", count: 6 },
+      { key_b64: "Yg==", count: 2 },
+    ]);
   });
 
   it("validates the option", () => {
@@ -110,11 +131,19 @@ describe("hot-keys audit line", () => {
     const logger = new SpyLogger();
     const { url } = await startServer({ sampler: hotSampler(), logger });
     await request(url + HOTKEYS);
-    expect(logger.audits()).toEqual([{ who: "anonymous", remote: "127.0.0.1", route_id: "7", label: "sql", status: 200, keys_returned: 2 }]);
+    expect(logger.audits()).toEqual([
+      { who: "anonymous", remote: "127.0.0.1", route_id: "7", label: "sql", status: 200, keys_returned: 2 },
+    ]);
   });
 
   it("a logger that throws does not break the request", async () => {
-    const logger: Logger = { info() { throw new Error("x"); }, warn() {}, error() {} };
+    const logger: Logger = {
+      info() {
+        throw new Error("x");
+      },
+      warn() {},
+      error() {},
+    };
     const { url } = await startServer({ sampler: hotSampler(), logger });
     expect((await request(url + HOTKEYS)).status).toBe(200);
   });

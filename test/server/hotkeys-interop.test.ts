@@ -12,7 +12,11 @@ const b64 = (b: Uint8Array | string): string => Buffer.from(b).toString("base64"
 
 /** Route 1 [0x00, 0x40) in 4 sub-buckets, route 2 registered but never written; one flush at 1 001 000 ms (step 1000). */
 async function liveServer(): Promise<string> {
-  const { s, tick } = clockedSampler({ labels: ["redis"], keyBucketsPerRoute: 4, hotKeys: { enabled: true, sampleRate: 1, perRoute: 4 } });
+  const { s, tick } = clockedSampler({
+    labels: ["redis"],
+    keyBucketsPerRoute: 4,
+    hotKeys: { enabled: true, sampleRate: 1, perRoute: 4 },
+  });
   s.registerRoute(1, bytes(0x00), bytes(0x40));
   s.registerRoute(2, bytes(0x40), null);
   for (const k of [0x05, 0x15, 0x15, 0x16, 0x17, 0x30]) s.observeKey(1, Op.Write, bytes(k));
@@ -51,7 +55,8 @@ describe("hot keys honour from_unix_ms/to_unix_ms against [snapshot_at − step,
     if (status === 400) {
       expect(r.json).toEqual({
         error: "out_of_snapshot_window",
-        message: "requested time window does not overlap the current snapshot; v1 returns only the current keyvizStep window",
+        message:
+          "requested time window does not overlap the current snapshot; v1 returns only the current keyvizStep window",
       });
     }
   });
@@ -85,11 +90,14 @@ describe("hot keys: the reference's status codes and messages", () => {
     expect(r.json).toEqual({ error: "invalid_query", message: 'label "sql" is not configured (labels: redis)' });
   });
 
-  it.each(["9007199254740993", "18446744073709551615", "3"])("any unsigned 64-bit route_id (%s) without a route → 404 no_snapshot", async (id) => {
-    const r = await get(await liveServer(), `route_id=${id}`);
-    expect(r.status).toBe(404);
-    expect(r.json.error).toBe("no_snapshot");
-  });
+  it.each(["9007199254740993", "18446744073709551615", "3"])(
+    "any unsigned 64-bit route_id (%s) without a route → 404 no_snapshot",
+    async (id) => {
+      const r = await get(await liveServer(), `route_id=${id}`);
+      expect(r.status).toBe(404);
+      expect(r.json.error).toBe("no_snapshot");
+    },
+  );
 
   it("hot keys off → 503 hotkeys_disabled, no sampler → 503 keyviz_disabled", async () => {
     const { s } = clockedSampler();
@@ -131,8 +139,12 @@ describe("hot keys for a row named by bucket_id, including merged: rows", () => 
 
   it("route:<id>[:<label>][#<sub>] is the same query as route_id, label and sub_bucket", async () => {
     const url = await liveServer();
-    expect((await get(url, `bucket_id=${encodeURIComponent("route:1:redis")}`)).json).toEqual((await get(url, "route_id=1&label=redis")).json);
-    expect((await get(url, `bucket_id=${encodeURIComponent("route:1#1")}`)).json).toEqual((await get(url, "route_id=1&sub_bucket=1")).json);
+    expect((await get(url, `bucket_id=${encodeURIComponent("route:1:redis")}`)).json).toEqual(
+      (await get(url, "route_id=1&label=redis")).json,
+    );
+    expect((await get(url, `bucket_id=${encodeURIComponent("route:1#1")}`)).json).toEqual(
+      (await get(url, "route_id=1&sub_bucket=1")).json,
+    );
   });
 
   it("peers are asked with route_id, label and sub_bucket (what every node reads)", async () => {

@@ -6,7 +6,6 @@ import { FakeSampler, request, startRawServer, startServer } from "./fixtures.js
 
 const HOTKEYS = "/admin/api/v1/keyviz/hotkeys";
 
-
 function hotSampler(result: HotKeysResponse | null): FakeSampler {
   const s = new FakeSampler();
   s.hotKeysEnabled = true;
@@ -57,7 +56,10 @@ describe("hotkeys endpoint: query rules", () => {
     ["route_id=1&from_unix_ms=x", "from_unix_ms must be an integer (unix milliseconds)"],
     ["route_id=1&to_unix_ms=1.5", "to_unix_ms must be an integer (unix milliseconds)"],
     ["route_id=1&from_unix_ms=2000&to_unix_ms=1000", "from_unix_ms must be <= to_unix_ms"],
-    ["route_id=1&bucket_id=route:1", "bucket_id names the row on its own: give either bucket_id or route_id (with label, sub_bucket)"],
+    [
+      "route_id=1&bucket_id=route:1",
+      "bucket_id names the row on its own: give either bucket_id or route_id (with label, sub_bucket)",
+    ],
     ["bucket_id=range:1", "bucket_id must be route:<id>[:<label>][#<sub>], merged:… or virtual:…"],
   ])("%j → 400 invalid_query %j (the reference's messages)", async (qs, message) => {
     const sampler = hotSampler(snapshot([]));
@@ -74,7 +76,8 @@ describe("hotkeys endpoint: query rules", () => {
     expect(r.status).toBe(404);
     expect(r.json).toEqual({
       error: "no_snapshot",
-      message: "no hot-keys snapshot is available for this route yet (it may be an aggregate, or no traffic has flushed since the feature was enabled)",
+      message:
+        "no hot-keys snapshot is available for this route yet (it may be an aggregate, or no traffic has flushed since the feature was enabled)",
     });
   });
 
@@ -93,14 +96,32 @@ describe("hotkeys endpoint: query rules", () => {
   it("requires the token when one is set", async () => {
     const { url } = await startServer({ sampler: hotSampler(snapshot([["k", 16]])), token: "hk" });
     expect((await request(`${url}${HOTKEYS}?route_id=7`)).status).toBe(401);
-    expect((await request(`${url}${HOTKEYS}?route_id=7`, { headers: { Authorization: "Bearer hk" } })).status).toBe(200);
+    expect((await request(`${url}${HOTKEYS}?route_id=7`, { headers: { Authorization: "Bearer hk" } })).status).toBe(
+      200,
+    );
   });
 });
 
 describe("hotkeys fan-out", () => {
   it("asks peers (and self) for top=256 and merges to the requested top", async () => {
-    const self = hotSampler(snapshot([["a", 32], ["b", 16]], { sampled_n: 3, error_bound: 1 }));
-    const p1 = hotSampler(snapshot([["b", 48], ["c", 16]], { sampled_n: 4, error_bound: 2, sample_rate: 32, snapshot_at: "2026-01-01T00:01:00.000Z" }));
+    const self = hotSampler(
+      snapshot(
+        [
+          ["a", 32],
+          ["b", 16],
+        ],
+        { sampled_n: 3, error_bound: 1 },
+      ),
+    );
+    const p1 = hotSampler(
+      snapshot(
+        [
+          ["b", 48],
+          ["c", 16],
+        ],
+        { sampled_n: 4, error_bound: 2, sample_rate: 32, snapshot_at: "2026-01-01T00:01:00.000Z" },
+      ),
+    );
     const p2 = hotSampler(null);
     const peer1 = await startServer({ sampler: p1 });
     const peer2 = await startServer({ sampler: p2 });
@@ -178,6 +199,10 @@ describe("hotkeys fan-out", () => {
     const { url } = await startServer({ sampler: hotSampler(snapshot([["a", 16]])), peers: [raw.url] });
     const r = await request(`${url}${HOTKEYS}?route_id=7`);
     expect(r.status).toBe(200);
-    expect(r.json.fanout.nodes[1]).toEqual({ node: raw.url, ok: false, error: 'malformed response: series must be "writes"' });
+    expect(r.json.fanout.nodes[1]).toEqual({
+      node: raw.url,
+      ok: false,
+      error: 'malformed response: series must be "writes"',
+    });
   });
 });

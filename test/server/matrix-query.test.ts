@@ -19,7 +19,7 @@ describe("matrix query: the reference's 64-bit integer rules", () => {
   });
 
   it.each(["rows=9223372036854775808", "rows=-9223372036854775809", "rows=99999999999999999999999"])(
-    "%s → 400 invalid_query \"rows must be an integer\"",
+    '%s → 400 invalid_query "rows must be an integer"',
     async (qs) => {
       const sampler = new FakeSampler();
       const { url } = await startServer({ sampler });

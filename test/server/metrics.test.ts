@@ -26,7 +26,9 @@ function parseExposition(text: string): Map<string, number> {
       } else helped.add(meta[2]!);
       continue;
     }
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\["\\n])*",?)*\})? (\S+)$/.exec(line);
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\["\\n])*",?)*\})? (\S+)$/.exec(
+      line,
+    );
     expect(m, `sample line: ${line}`).not.toBeNull();
     expect(typed.has(m![1]!), `TYPE before samples of ${m![1]}`).toBe(true);
     expect(helped.has(m![1]!)).toBe(true);
@@ -41,7 +43,16 @@ function parseExposition(text: string): Map<string, number> {
 describe("GET /metrics", () => {
   it("serves sampler stats, process memory and server state in the text format", async () => {
     const sampler = new FakeSampler() as FakeSampler & { stats(): Record<string, number> };
-    sampler.stats = () => ({ observations: 120, misses: 3, invalidSamples: 2, droppedSamples: 1, lastFlushDurationMs: 4, columns: 7, memoryBytes: 4096, storageErrors: 0 });
+    sampler.stats = () => ({
+      observations: 120,
+      misses: 3,
+      invalidSamples: 2,
+      droppedSamples: 1,
+      lastFlushDurationMs: 4,
+      columns: 7,
+      memoryBytes: 4096,
+      storageErrors: 0,
+    });
     const { url } = await startServer({ sampler });
     const stream = await SseReader.open(url + "/admin/api/v1/keyviz/stream");
     await eventually(() => sampler.listeners.size === 1);
@@ -66,7 +77,11 @@ describe("GET /metrics", () => {
 
   it("exposes a real sampler's observations, dropped samples, flushes and flush duration", async () => {
     let t = 1000;
-    const sampler = createSampler({ stepMs: 1000, now: () => t, hotKeys: { enabled: true, sampleRate: 1, queueSize: 1 } });
+    const sampler = createSampler({
+      stepMs: 1000,
+      now: () => t,
+      hotKeys: { enabled: true, sampleRate: 1, queueSize: 1 },
+    });
     sampler.registerRoute(1, null, null);
     sampler.observeKey(1, 1, new Uint8Array([1]));
     sampler.observeKey(1, 1, new Uint8Array([2])); // hot-key queue of 1 full: dropped

@@ -68,7 +68,13 @@ describe("peer body budget over HTTP", () => {
     });
     const budget = 1024 * 1024;
     const cap = 2 * 1024 * 1024;
-    const { url } = await startServer({ sampler: new FakeSampler(), peers: [peer.url], peerBodyBudgetBytes: budget, fanoutBodyLimitBytes: cap, fanoutTimeoutMs: 800 });
+    const { url } = await startServer({
+      sampler: new FakeSampler(),
+      peers: [peer.url],
+      peerBodyBudgetBytes: budget,
+      fanoutBodyLimitBytes: cap,
+      fanoutTimeoutMs: 800,
+    });
     let finished = 0;
     const calls = Array.from({ length: 10 }, () => request(url + MATRIX).finally(() => finished++));
     const peak = await peakPeerBytes(url, () => finished === 10);
@@ -88,13 +94,24 @@ describe("peer body budget over HTTP", () => {
   });
 
   it("calls over the budget wait for earlier ones and then succeed", async () => {
-    const body = JSON.stringify(matrixOf("writes", [1000], Array.from({ length: 3000 }, (_, i) => ({ id: `route:${i}`, start: null, end: null, values: [i] }))));
+    const body = JSON.stringify(
+      matrixOf(
+        "writes",
+        [1000],
+        Array.from({ length: 3000 }, (_, i) => ({ id: `route:${i}`, start: null, end: null, values: [i] })),
+      ),
+    );
     expect(body.length).toBeGreaterThan(300_000);
     const peer = await startRawServer((_req, res) => {
       res.writeHead(200, { "Content-Type": "application/json" });
       res.end(body);
     });
-    const { url } = await startServer({ sampler: new FakeSampler(), peers: [peer.url], peerBodyBudgetBytes: body.length + 1024, fanoutTimeoutMs: 5000 });
+    const { url } = await startServer({
+      sampler: new FakeSampler(),
+      peers: [peer.url],
+      peerBodyBudgetBytes: body.length + 1024,
+      fanoutTimeoutMs: 5000,
+    });
     const replies = await Promise.all(Array.from({ length: 4 }, () => request(`${url}${MATRIX}?rows=1024`)));
     for (const r of replies) {
       expect(r.status).toBe(200);

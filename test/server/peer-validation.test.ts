@@ -34,12 +34,22 @@ async function peerSending(body: unknown): Promise<string> {
   return raw.url;
 }
 
-const selfMatrix = matrixOf("writes", [1000], [{ id: "route:1", start: null, end: "m", values: [5], groups: [1], terms: [3] }]);
-const goodPeerMatrix = matrixOf("writes", [1000], [{ id: "route:2", start: "m", end: null, values: [7], groups: [2], terms: [4] }]);
+const selfMatrix = matrixOf(
+  "writes",
+  [1000],
+  [{ id: "route:1", start: null, end: "m", values: [5], groups: [1], terms: [3] }],
+);
+const goodPeerMatrix = matrixOf(
+  "writes",
+  [1000],
+  [{ id: "route:2", start: "m", end: null, values: [7], groups: [2], terms: [4] }],
+);
 
 /** The good peer's matrix with one row spoiled by `spoil`. */
 function spoiled(spoil: (row: Record<string, unknown>) => void): unknown {
-  const m = structuredClone(matrixOf("writes", [1000], [{ id: "route:3", start: "x", end: null, values: [11], groups: [3], terms: [1] }]));
+  const m = structuredClone(
+    matrixOf("writes", [1000], [{ id: "route:3", start: "x", end: null, values: [11], groups: [3], terms: [1] }]),
+  );
   spoil(m.rows[0] as unknown as Record<string, unknown>);
   return m;
 }
@@ -48,42 +58,66 @@ describe("matrix fan-out: a bad peer is a failed node, never a failed request", 
   it.each<[string, (row: Record<string, unknown>) => void, string]>([
     ["an undecodable start key", (r) => (r.start = "!!not-b64!!"), "rows[0].start is not standard base64 or null"],
     ["an undecodable end key", (r) => (r.end = "eA"), "rows[0].end is not standard base64 or null"],
-    ["a malformed conflicts array", (r) => ((r.conflict = true), (r.conflicts = ["yes"])), "rows[0].conflicts[0] must be a boolean"],
-    ["string route_ids", (r) => ((r.aggregate = true), (r.route_ids = ["3"])), "rows[0].route_ids[0] must be a route id (unsigned integer)"],
+    [
+      "a malformed conflicts array",
+      (r) => ((r.conflict = true), (r.conflicts = ["yes"])),
+      "rows[0].conflicts[0] must be a boolean",
+    ],
+    [
+      "string route_ids",
+      (r) => ((r.aggregate = true), (r.route_ids = ["3"])),
+      "rows[0].route_ids[0] must be a route id (unsigned integer)",
+    ],
     ["a count of 1e999", (r) => (r.values = [Infinity]), "rows[0].values[0] must be a count (unsigned integer)"],
-  ])("a peer sending %s: 200, that peer failed, the other nodes' data kept, one warning logged", async (_name, spoil, problem) => {
-    const good = await startServer({ sampler: samplerWith(goodPeerMatrix) });
-    // JSON.stringify writes Infinity as null; a peer can send the literal 1e999 (JSON.parse: Infinity).
-    const body = JSON.stringify(spoiled(spoil)).replace('"values":[null]', '"values":[1e999]');
-    const bad = await startRawServer((_req, res) => res.end(body));
-    const logger = recordingLogger();
-    const { url } = await startServer({ sampler: samplerWith(selfMatrix), peers: [good.url, bad.url], nodeName: "me", logger });
-    const r = await request(url + MATRIX);
-    expect(r.status).toBe(200);
-    expect(r.json.fanout).toEqual({
-      nodes: [
-        { node: "me", ok: true },
-        { node: good.url, ok: true },
-        { node: bad.url, ok: false, error: `malformed response: ${problem}` },
-      ],
-      responded: 2,
-      expected: 3,
-    });
-    expect(r.json.rows.map((x: { bucket_id: string; values: number[] }) => [x.bucket_id, x.values])).toEqual([
-      ["route:1", [5]],
-      ["route:2", [7]],
-    ]);
-    const warnings = logger.lines.filter((l) => l.level === "warn");
-    expect(warnings).toEqual([
-      { level: "warn", message: "keyviz fan-out: peer failed", fields: { endpoint: MATRIX, node: bad.url, error: `malformed response: ${problem}` } },
-    ]);
-  });
+  ])(
+    "a peer sending %s: 200, that peer failed, the other nodes' data kept, one warning logged",
+    async (_name, spoil, problem) => {
+      const good = await startServer({ sampler: samplerWith(goodPeerMatrix) });
+      // JSON.stringify writes Infinity as null; a peer can send the literal 1e999 (JSON.parse: Infinity).
+      const body = JSON.stringify(spoiled(spoil)).replace('"values":[null]', '"values":[1e999]');
+      const bad = await startRawServer((_req, res) => res.end(body));
+      const logger = recordingLogger();
+      const { url } = await startServer({
+        sampler: samplerWith(selfMatrix),
+        peers: [good.url, bad.url],
+        nodeName: "me",
+        logger,
+      });
+      const r = await request(url + MATRIX);
+      expect(r.status).toBe(200);
+      expect(r.json.fanout).toEqual({
+        nodes: [
+          { node: "me", ok: true },
+          { node: good.url, ok: true },
+          { node: bad.url, ok: false, error: `malformed response: ${problem}` },
+        ],
+        responded: 2,
+        expected: 3,
+      });
+      expect(r.json.rows.map((x: { bucket_id: string; values: number[] }) => [x.bucket_id, x.values])).toEqual([
+        ["route:1", [5]],
+        ["route:2", [7]],
+      ]);
+      const warnings = logger.lines.filter((l) => l.level === "warn");
+      expect(warnings).toEqual([
+        {
+          level: "warn",
+          message: "keyviz fan-out: peer failed",
+          fields: { endpoint: MATRIX, node: bad.url, error: `malformed response: ${problem}` },
+        },
+      ]);
+    },
+  );
 
   it("a peer whose rows lack raft_group_ids/leader_terms (an older node) is merged, its counts kept", async () => {
-    const old = matrixOf("writes", [1000, 2000], [
-      { id: "route:1", start: null, end: "m", values: [5, 4] },
-      { id: "route:2", start: "m", end: null, values: [7, 9] },
-    ]);
+    const old = matrixOf(
+      "writes",
+      [1000, 2000],
+      [
+        { id: "route:1", start: null, end: "m", values: [5, 4] },
+        { id: "route:2", start: "m", end: null, values: [7, 9] },
+      ],
+    );
     for (const row of old.rows) {
       delete (row as Partial<typeof row>).raft_group_ids;
       delete (row as Partial<typeof row>).leader_terms;
@@ -91,9 +125,24 @@ describe("matrix fan-out: a bad peer is a failed node, never a failed request", 
     const oldPeer = await peerSending(old);
     const shortPeer = await peerSending({
       ...matrixOf("writes", [2000], [{ id: "route:3", start: "z", end: null, values: [2], groups: [6], terms: [2] }]),
-      rows: [{ bucket_id: "route:3", start: "eg==", end: null, aggregate: false, route_count: 1, values: [2], raft_group_ids: [], leader_terms: [] }],
+      rows: [
+        {
+          bucket_id: "route:3",
+          start: "eg==",
+          end: null,
+          aggregate: false,
+          route_count: 1,
+          values: [2],
+          raft_group_ids: [],
+          leader_terms: [],
+        },
+      ],
     });
-    const { url } = await startServer({ sampler: samplerWith(selfMatrix), peers: [oldPeer, shortPeer], nodeName: "me" });
+    const { url } = await startServer({
+      sampler: samplerWith(selfMatrix),
+      peers: [oldPeer, shortPeer],
+      nodeName: "me",
+    });
     const r = await request(url + MATRIX);
     expect(r.status).toBe(200);
     expect(r.json.fanout.responded).toBe(3);
@@ -107,11 +156,18 @@ describe("matrix fan-out: a bad peer is a failed node, never a failed request", 
   });
 });
 
-
 describe("hot-keys fan-out: peer answers are validated", () => {
   it.each<[string, string, string]>([
-    ["a count of 1e999", JSON.stringify(hotKeys([["b", 16]])).replace('"count":16', '"count":1e999'), "keys[0].count must be an unsigned integer"],
-    ["an undecodable key", JSON.stringify(hotKeys([["b", 16]])).replace(/"key_b64":"[^"]*"/, '"key_b64":"!!not-b64!!"'), "keys[0].key_b64 is not standard base64"],
+    [
+      "a count of 1e999",
+      JSON.stringify(hotKeys([["b", 16]])).replace('"count":16', '"count":1e999'),
+      "keys[0].count must be an unsigned integer",
+    ],
+    [
+      "an undecodable key",
+      JSON.stringify(hotKeys([["b", 16]])).replace(/"key_b64":"[^"]*"/, '"key_b64":"!!not-b64!!"'),
+      "keys[0].key_b64 is not standard base64",
+    ],
   ])("a peer sending %s is a failed node; the other nodes' keys are kept", async (_name, body, problem) => {
     const self = new FakeSampler();
     self.hotKeysEnabled = true;

@@ -91,7 +91,7 @@ describe("matrix endpoint: query rules through HTTP", () => {
 });
 
 describe("routing and request limits", () => {
-  it.each(["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])("%s → 405 method_not_allowed \"only GET\"", async (method) => {
+  it.each(["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])('%s → 405 method_not_allowed "only GET"', async (method) => {
     const { url } = await startServer({ sampler: new FakeSampler() });
     const r = await request(url + MATRIX, { method });
     expect(r.status).toBe(405);
@@ -100,16 +100,21 @@ describe("routing and request limits", () => {
     expect(r.headers["cache-control"]).toBe("no-store");
   });
 
-  it.each(["/admin/api/v1/keyviz/nope", "/admin/api/v1/keyviz/matrix/", "/admin/api/v1/keyviz", "/admin/api/", "/index.htm", "/viewer.js/", "//x/healthz"])(
-    "%s → 404 unknown_endpoint",
-    async (path) => {
-      const { url } = await startServer({ sampler: new FakeSampler() });
-      const r = await request(url + path);
-      expect(r.status).toBe(404);
-      expect(r.json.error).toBe("unknown_endpoint");
-      expect(r.headers["cache-control"]).toBe("no-store");
-    },
-  );
+  it.each([
+    "/admin/api/v1/keyviz/nope",
+    "/admin/api/v1/keyviz/matrix/",
+    "/admin/api/v1/keyviz",
+    "/admin/api/",
+    "/index.htm",
+    "/viewer.js/",
+    "//x/healthz",
+  ])("%s → 404 unknown_endpoint", async (path) => {
+    const { url } = await startServer({ sampler: new FakeSampler() });
+    const r = await request(url + path);
+    expect(r.status).toBe(404);
+    expect(r.json.error).toBe("unknown_endpoint");
+    expect(r.headers["cache-control"]).toBe("no-store");
+  });
 
   it("/healthz → 200 {ok:true}, even with a token and no sampler", async () => {
     const { url } = await startServer({ sampler: null, token: "s3cret" });
@@ -170,7 +175,12 @@ describe("auth", () => {
     const sampler = new FakeSampler();
     const { url } = await startServer({ sampler, token });
     const headers: Record<string, string> = authorization === undefined ? {} : { Authorization: authorization };
-    for (const path of [MATRIX, "/admin/api/v1/keyviz/hotkeys?route_id=1", "/admin/api/v1/keyviz/stream", "/admin/api/v1/keyviz/nope"]) {
+    for (const path of [
+      MATRIX,
+      "/admin/api/v1/keyviz/hotkeys?route_id=1",
+      "/admin/api/v1/keyviz/stream",
+      "/admin/api/v1/keyviz/nope",
+    ]) {
       const r = await request(url + path, { headers });
       expect(r.status).toBe(401);
       expect(r.json.error).toBe("unauthenticated");
@@ -205,11 +215,14 @@ describe("listen rules", () => {
     }
   });
 
-  it.each(["0.0.0.0", "::", "10.1.2.3", "example.com"])("refuses non-loopback host %s without a token", async (host) => {
-    const server = createServer({ sampler: new FakeSampler(), host });
-    await expect(server.listen()).rejects.toThrow(/refusing to listen on non-loopback host .* without a token/);
-    await server.close();
-  });
+  it.each(["0.0.0.0", "::", "10.1.2.3", "example.com"])(
+    "refuses non-loopback host %s without a token",
+    async (host) => {
+      const server = createServer({ sampler: new FakeSampler(), host });
+      await expect(server.listen()).rejects.toThrow(/refusing to listen on non-loopback host .* without a token/);
+      await server.close();
+    },
+  );
 
   it("rejects a port in use with a clear error", async () => {
     const { server: first } = await startServer({ sampler: new FakeSampler() });
@@ -234,10 +247,28 @@ describe("listen rules", () => {
   });
 
   it("loopback classification", () => {
-    for (const h of ["127.0.0.1", "127.8.9.10", "localhost", "LOCALHOST", "::1", "[::1]", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1"]) {
+    for (const h of [
+      "127.0.0.1",
+      "127.8.9.10",
+      "localhost",
+      "LOCALHOST",
+      "::1",
+      "[::1]",
+      "::ffff:127.0.0.1",
+      "0:0:0:0:0:0:0:1",
+    ]) {
       expect(isLoopbackHost(h), h).toBe(true);
     }
-    for (const h of ["0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "::ffff:10.0.0.1", "localhost.example.com", "example.com", "1.127.0.0"]) {
+    for (const h of [
+      "0.0.0.0",
+      "::",
+      "10.0.0.1",
+      "128.0.0.1",
+      "::ffff:10.0.0.1",
+      "localhost.example.com",
+      "example.com",
+      "1.127.0.0",
+    ]) {
       expect(isLoopbackHost(h), h).toBe(false);
     }
   });

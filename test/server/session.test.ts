@@ -23,18 +23,31 @@ class CookieJar {
       const [pair, ...attrs] = line.split(";").map((s) => s.trim());
       const eq = pair!.indexOf("=");
       const name = pair!.slice(0, eq);
-      const map = new Map(attrs.map((a) => { const i = a.indexOf("="); return i < 0 ? [a.toLowerCase(), ""] : [a.slice(0, i).toLowerCase(), a.slice(i + 1)]; }));
+      const map = new Map(
+        attrs.map((a) => {
+          const i = a.indexOf("=");
+          return i < 0 ? [a.toLowerCase(), ""] : [a.slice(0, i).toLowerCase(), a.slice(i + 1)];
+        }),
+      );
       if (map.get("max-age") === "0") this.cookies.delete(name);
       else this.cookies.set(name, { value: pair!.slice(eq + 1), attrs: map });
     }
   }
   header(path: string): string {
-    return [...this.cookies].filter(([, c]) => path.startsWith(c.attrs.get("path") ?? "/")).map(([n, c]) => `${n}=${c.value}`).join("; ");
+    return [...this.cookies]
+      .filter(([, c]) => path.startsWith(c.attrs.get("path") ?? "/"))
+      .map(([n, c]) => `${n}=${c.value}`)
+      .join("; ");
   }
 }
 
 /** The page's apiFetch: Accept JSON, JSON body with Content-Type, CSRF header on writes, cookies attached. */
-async function pageFetch(url: string, path: string, jar: CookieJar, opts: { method?: string; body?: unknown } = {}): Promise<Reply> {
+async function pageFetch(
+  url: string,
+  path: string,
+  jar: CookieJar,
+  opts: { method?: string; body?: unknown } = {},
+): Promise<Reply> {
   const method = opts.method ?? "GET";
   const headers: Record<string, string> = { Accept: "application/json" };
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
@@ -44,7 +57,11 @@ async function pageFetch(url: string, path: string, jar: CookieJar, opts: { meth
   }
   const cookie = jar.header(path);
   if (cookie !== "") headers.Cookie = cookie;
-  const reply = await request(url + path, { method, headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
+  const reply = await request(url + path, {
+    method,
+    headers,
+    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+  });
   jar.take(reply);
   return reply;
 }
@@ -57,7 +74,10 @@ describe("session login (reference admin page)", () => {
     expect((await pageFetch(url, MATRIX, jar)).status).toBe(401);
 
     const before = Date.now();
-    const login = await pageFetch(url, LOGIN, jar, { method: "POST", body: { access_key: "keyviz", secret_key: token } });
+    const login = await pageFetch(url, LOGIN, jar, {
+      method: "POST",
+      body: { access_key: "keyviz", secret_key: token },
+    });
     expect(login.status).toBe(200);
     expect(login.headers["cache-control"]).toBe("no-store");
     expect(login.json.role).toBe("full");
@@ -110,8 +130,17 @@ describe("session login (reference admin page)", () => {
   it("the access key is configurable and trimmed; the secret is exact", async () => {
     const { url } = await startServer({ sampler: new FakeSampler(), token, accessKey: "ops" });
     const jar = new CookieJar();
-    expect((await pageFetch(url, LOGIN, jar, { method: "POST", body: { access_key: " ops ", secret_key: token } })).status).toBe(200);
-    expect((await pageFetch(url, LOGIN, new CookieJar(), { method: "POST", body: { access_key: "ops", secret_key: ` ${token}` } })).status).toBe(401);
+    expect(
+      (await pageFetch(url, LOGIN, jar, { method: "POST", body: { access_key: " ops ", secret_key: token } })).status,
+    ).toBe(200);
+    expect(
+      (
+        await pageFetch(url, LOGIN, new CookieJar(), {
+          method: "POST",
+          body: { access_key: "ops", secret_key: ` ${token}` },
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it("request rules of the reference: method, content type, body", async () => {
@@ -120,19 +149,32 @@ describe("session login (reference admin page)", () => {
     expect(get.status).toBe(405);
     expect(get.json).toEqual({ error: "method_not_allowed", message: "login requires POST" });
     expect(get.headers.allow).toBe("POST");
-    const form = await request(url + LOGIN, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "a=b" });
+    const form = await request(url + LOGIN, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "a=b",
+    });
     expect(form.status).toBe(415);
     expect(form.json.error).toBe("unsupported_media_type");
     const json = { "Content-Type": "application/json" };
     const bad = await request(url + LOGIN, { method: "POST", headers: json, body: "{not json" });
     expect(bad.json).toEqual({ error: "invalid_body", message: "body is not valid JSON" });
-    const missing = await request(url + LOGIN, { method: "POST", headers: json, body: JSON.stringify({ access_key: "keyviz" }) });
+    const missing = await request(url + LOGIN, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ access_key: "keyviz" }),
+    });
     expect(missing.status).toBe(400);
     expect(missing.json.error).toBe("missing_fields");
     const huge = await request(url + LOGIN, { method: "POST", headers: json, body: "x".repeat(70_000) });
     expect(huge.status).toBe(413);
     expect(huge.json.error).toBe("payload_too_large");
-    const chunkedHuge = await request(url + LOGIN, { method: "POST", headers: json, chunked: true, body: "x".repeat(70_000) });
+    const chunkedHuge = await request(url + LOGIN, {
+      method: "POST",
+      headers: json,
+      chunked: true,
+      body: "x".repeat(70_000),
+    });
     expect(chunkedHuge.status).toBe(413);
   });
 
@@ -145,7 +187,10 @@ describe("session login (reference admin page)", () => {
     const noCsrf = await request(url + LOGOUT, { method: "POST", headers: { Cookie: cookie } });
     expect(noCsrf.status).toBe(403);
     expect(noCsrf.json.error).toBe("csrf_missing");
-    const wrong = await request(url + LOGOUT, { method: "POST", headers: { Cookie: cookie, "X-Admin-CSRF": "forged" } });
+    const wrong = await request(url + LOGOUT, {
+      method: "POST",
+      headers: { Cookie: cookie, "X-Admin-CSRF": "forged" },
+    });
     expect(wrong.status).toBe(403);
     expect(wrong.json.error).toBe("csrf_mismatch");
     expect((await pageFetch(url, MATRIX, jar)).status).toBe(200); // still logged in
@@ -165,7 +210,10 @@ describe("session login (reference admin page)", () => {
   it("without a token the page can still log in (the API is open anyway)", async () => {
     const { url } = await startServer({ sampler: new FakeSampler() });
     const jar = new CookieJar();
-    const r = await pageFetch(url, LOGIN, jar, { method: "POST", body: { access_key: "anyone", secret_key: "anything" } });
+    const r = await pageFetch(url, LOGIN, jar, {
+      method: "POST",
+      body: { access_key: "anyone", secret_key: "anything" },
+    });
     expect(r.status).toBe(200);
     expect((await pageFetch(url, MATRIX, jar)).status).toBe(200);
   });

@@ -12,7 +12,17 @@ const column: Column = {
   windowStartMs: 60_000,
   atMs: 120_000,
   rows: [
-    row({ bucketId: "route:1:redis", routeId: 1, label: "redis", start: null, end: bytes("m"), writes: 5, reads: 1, groupId: 7, leaderTerm: 42 }),
+    row({
+      bucketId: "route:1:redis",
+      routeId: 1,
+      label: "redis",
+      start: null,
+      end: bytes("m"),
+      writes: 5,
+      reads: 1,
+      groupId: 7,
+      leaderTerm: 42,
+    }),
     row({ bucketId: "route:2", routeId: 2, start: bytes("m"), end: bytes("t"), reads: 3 }),
     row({
       bucketId: "virtual:18446744073709551615",
@@ -154,7 +164,10 @@ describe("SSE stream", () => {
     const { url } = await startServer({ sampler: new FakeSampler() });
     const bad = await request(url + STREAM + "?series=nope");
     expect(bad.status).toBe(400);
-    expect(bad.json).toEqual({ error: "invalid_query", message: "series must be one of: reads, writes, read_bytes, write_bytes" });
+    expect(bad.json).toEqual({
+      error: "invalid_query",
+      message: "series must be one of: reads, writes, read_bytes, write_bytes",
+    });
     const disabled = await startServer({ sampler: null });
     expect((await request(disabled.url + STREAM)).json.error).toBe("keyviz_disabled");
     const sampler = new FakeSampler();
@@ -219,7 +232,18 @@ describe("SSE stream", () => {
       column_unix_ms: 1_001_000,
       window_start_unix_ms: 1_000_000,
       series: "writes",
-      rows: [{ bucket_id: "route:1", start: null, end: "bQ==", value: 2, aggregate: false, route_count: 1, raft_group_id: 3, leader_term: 9 }],
+      rows: [
+        {
+          bucket_id: "route:1",
+          start: null,
+          end: "bQ==",
+          value: 2,
+          aggregate: false,
+          route_count: 1,
+          raft_group_id: 3,
+          leader_term: 9,
+        },
+      ],
     });
     client.close();
   });

@@ -90,6 +90,9 @@ describe("viewer static files", () => {
     const res = { writeHead: (s: number) => (status = s), end: (b: string) => (body = b) };
     void routes.get("/")!.handle({ headers: {} } as never, res as never, new URL("http://x/"));
     expect(status).toBe(404);
-    expect(JSON.parse(body)).toEqual({ error: "unknown_endpoint", message: "the viewer is not built (run npm run build)" });
+    expect(JSON.parse(body)).toEqual({
+      error: "unknown_endpoint",
+      message: "the viewer is not built (run npm run build)",
+    });
   });
 });

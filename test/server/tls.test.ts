@@ -9,15 +9,23 @@ const fixture = (name: string): string => readFileSync(new URL(`../fixtures/${na
 const tls = { key: fixture("tls-test-key.pem"), cert: fixture("tls-test-cert.pem") };
 
 function httpsRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>((resolve, reject) => {
-    const req = https.request(url, { method: opts.method ?? "GET", headers: opts.headers, ca: tls.cert, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on("error", reject);
-    req.end(opts.body);
-  });
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>(
+    (resolve, reject) => {
+      const req = https.request(
+        url,
+        { method: opts.method ?? "GET", headers: opts.headers, ca: tls.cert, agent: false },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end(opts.body);
+    },
+  );
 }
 
 describe("TLS", () => {
@@ -50,6 +58,8 @@ describe("TLS", () => {
 
   it("rejects unusable key material at construction", () => {
     expect(() => createServer({ tls: { key: "", cert: tls.cert } })).toThrow(/tls must be/);
-    expect(() => createServer({ tls: { key: "not pem", cert: "not pem" } })).toThrow(/tls key\/cert could not be loaded/);
+    expect(() => createServer({ tls: { key: "not pem", cert: "not pem" } })).toThrow(
+      /tls key\/cert could not be loaded/,
+    );
   });
 });

@@ -23,10 +23,12 @@ async function subject(text: string, sliceBytes: number): Promise<unknown> {
 
 const WS = [" ", "\n", "\t", "\r", ""];
 /** Re-serialises with random whitespace around structural characters. */
-const spaced = fc.tuple(fc.jsonValue(), fc.array(fc.constantFrom(...WS), { minLength: 1, maxLength: 50 })).map(([v, ws]) => {
-  let k = 0;
-  return JSON.stringify(v, null, 0).replace(/[,:[\]{}]/g, (c) => ws[k++ % ws.length] + c + ws[k++ % ws.length]);
-});
+const spaced = fc
+  .tuple(fc.jsonValue(), fc.array(fc.constantFrom(...WS), { minLength: 1, maxLength: 50 }))
+  .map(([v, ws]) => {
+    let k = 0;
+    return JSON.stringify(v, null, 0).replace(/[,:[\]{}]/g, (c) => ws[k++ % ws.length] + c + ws[k++ % ws.length]);
+  });
 
 describe("parseJsonYielding", () => {
   it("equals JSON.parse on valid JSON, for any slice size", async () => {
@@ -57,7 +59,7 @@ describe("parseJsonYielding", () => {
     ['{"__proto__": {"polluted": 1}, "a": [1, 2]}', "own __proto__ property"],
     ['{"a": 1, "a": 2}', "last duplicate wins"],
     ['["\\"]", "\\\\", "\\u005d"]', "escaped quotes and backslashes"],
-    ['[1,]', "trailing comma"],
+    ["[1,]", "trailing comma"],
     ['{"a" 1}', "missing colon"],
     ["[1 2]", "missing comma"],
     ["[1] x", "trailing garbage"],
@@ -76,13 +78,26 @@ describe("parseJsonYielding", () => {
 
   it("refuses large containers nested deeper than maxDepth", async () => {
     const deep = "[".repeat(40) + "1" + "]".repeat(40);
-    await expect(parseJsonYielding(Buffer.from(deep), { sliceBytes: 4, maxDepth: 16 })).rejects.toThrow(/deeper than 16/);
+    await expect(parseJsonYielding(Buffer.from(deep), { sliceBytes: 4, maxDepth: 16 })).rejects.toThrow(
+      /deeper than 16/,
+    );
     expect(await parseJsonYielding(Buffer.from(deep), { sliceBytes: 4, maxDepth: 64 })).toEqual(JSON.parse(deep));
   });
 
   it("yields to the event loop while parsing a large matrix", async () => {
-    const row = (i: number) => ({ bucket_id: `route:${i}`, start: null, end: null, aggregate: false, route_count: 1, values: Array.from({ length: 2000 }, (_, j) => j * i) });
-    const matrix = { column_unix_ms: Array.from({ length: 2000 }, (_, j) => j), rows: Array.from({ length: 200 }, (_, i) => row(i)), series: "writes" };
+    const row = (i: number) => ({
+      bucket_id: `route:${i}`,
+      start: null,
+      end: null,
+      aggregate: false,
+      route_count: 1,
+      values: Array.from({ length: 2000 }, (_, j) => j * i),
+    });
+    const matrix = {
+      column_unix_ms: Array.from({ length: 2000 }, (_, j) => j),
+      rows: Array.from({ length: 200 }, (_, i) => row(i)),
+      series: "writes",
+    };
     const buf = Buffer.from(JSON.stringify(matrix));
     expect(buf.length).toBeGreaterThan(2_000_000);
     let turns = 0;

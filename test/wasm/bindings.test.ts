@@ -10,10 +10,26 @@ import * as subrange from "./subrange.wasm.js";
 
 const root = new URL("../../", import.meta.url);
 const bindings = [
-  { file: "src/wasm/matrix.wasm.ts", binding: matrix as Record<string, unknown>, make: () => matrix.instantiateMatrix() },
-  { file: "src/wasm/routes.wasm.ts", binding: routes as Record<string, unknown>, make: () => routes.instantiateRoutes() },
-  { file: "src/wasm/sampler.wasm.ts", binding: sampler as Record<string, unknown>, make: () => sampler.instantiateSampler() },
-  { file: "test/wasm/subrange.wasm.ts", binding: subrange as Record<string, unknown>, make: () => subrange.instantiateSubrange() },
+  {
+    file: "src/wasm/matrix.wasm.ts",
+    binding: matrix as Record<string, unknown>,
+    make: () => matrix.instantiateMatrix(),
+  },
+  {
+    file: "src/wasm/routes.wasm.ts",
+    binding: routes as Record<string, unknown>,
+    make: () => routes.instantiateRoutes(),
+  },
+  {
+    file: "src/wasm/sampler.wasm.ts",
+    binding: sampler as Record<string, unknown>,
+    make: () => sampler.instantiateSampler(),
+  },
+  {
+    file: "test/wasm/subrange.wasm.ts",
+    binding: subrange as Record<string, unknown>,
+    make: () => subrange.instantiateSubrange(),
+  },
 ];
 
 /** Method name → parameter count, as declared in the generated interface. */

@@ -38,7 +38,13 @@ const inBand = (i: number, band: readonly [number, number]): boolean => i >= ban
 export async function startNode(columns: number, server: Partial<ServerOptions> = {}, writeScale = 1): Promise<Node> {
   let now = T0 - STEP_MS;
   const sampler = createSampler({ stepMs: STEP_MS, now: () => now, hotKeys: { enabled: true, sampleRate: 1 } });
-  for (let i = 0; i < ROUTES; i++) sampler.registerRoute(i + 1, i === 0 ? null : enc(keyOf(i)), i === ROUTES - 1 ? null : enc(keyOf(i + 1)), 1 + (i % 4));
+  for (let i = 0; i < ROUTES; i++)
+    sampler.registerRoute(
+      i + 1,
+      i === 0 ? null : enc(keyOf(i)),
+      i === ROUTES - 1 ? null : enc(keyOf(i + 1)),
+      1 + (i % 4),
+    );
   const times: number[] = [];
   let column = 0;
   const flush = (hotWrites: readonly [number, number] = WRITE_BAND): number => {

@@ -14,7 +14,10 @@ export interface Watched {
   requests: string[];
 }
 
-export async function watchedPage(browser: Browser, opts: { allowStatus?: number[]; allowText?: string[] } = {}): Promise<Watched> {
+export async function watchedPage(
+  browser: Browser,
+  opts: { allowStatus?: number[]; allowText?: string[] } = {},
+): Promise<Watched> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   const errors: string[] = [];
   const requests: string[] = [];
@@ -22,7 +25,8 @@ export async function watchedPage(browser: Browser, opts: { allowStatus?: number
   // (401 before signing in) is named in `allowStatus`, a network failure in `allowText` — the page
   // handles it and logs nothing.
   const allowed = (text: string): boolean =>
-    (opts.allowStatus ?? []).some((s) => text.includes(`status of ${s}`)) || (opts.allowText ?? []).some((t) => text.includes(t));
+    (opts.allowStatus ?? []).some((s) => text.includes(`status of ${s}`)) ||
+    (opts.allowText ?? []).some((t) => text.includes(t));
   page.on("console", (m) => {
     if (m.type() === "error" && !allowed(m.text())) errors.push(m.text());
   });

@@ -7,8 +7,13 @@ import { encodeKey, type Matrix } from "../../src/wire/wire.js";
 import type { ColumnEvent } from "../../src/server/column-event.js";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-const window = fc.tuple(fc.integer({ min: 0, max: 2e12 }), fc.integer({ min: 0, max: 1e9 })).map(([from, len]) => ({ fromMs: from, toMs: from + len }));
-const key = fc.option(fc.uint8Array({ minLength: 1, maxLength: 12 }).map((b) => encodeKey(b)), { nil: null });
+const window = fc
+  .tuple(fc.integer({ min: 0, max: 2e12 }), fc.integer({ min: 0, max: 1e9 }))
+  .map(([from, len]) => ({ fromMs: from, toMs: from + len }));
+const key = fc.option(
+  fc.uint8Array({ minLength: 1, maxLength: 12 }).map((b) => encodeKey(b)),
+  { nil: null },
+);
 
 const stateArb: fc.Arbitrary<ViewState> = fc
   .record({
@@ -46,7 +51,10 @@ describe("view state in the URL", () => {
   });
 });
 
-function matrix(rows: { id: string; start: string | null; end: string | null; values: number[] }[], times: number[]): Matrix {
+function matrix(
+  rows: { id: string; start: string | null; end: string | null; values: number[] }[],
+  times: number[],
+): Matrix {
   return {
     column_unix_ms: times,
     series: "writes",
@@ -64,7 +72,10 @@ function matrix(rows: { id: string; start: string | null; end: string | null; va
   };
 }
 
-function event(at: number, rows: { id: string; start: string | null; end: string | null; value: number }[]): ColumnEvent {
+function event(
+  at: number,
+  rows: { id: string; start: string | null; end: string | null; value: number }[],
+): ColumnEvent {
   return {
     column_unix_ms: at,
     window_start_unix_ms: at - 1000,
@@ -123,8 +134,17 @@ describe("grid: stream columns", () => {
   });
 
   it("resolves a key window to the rows overlapping it and a time window to its columns", () => {
-    const w = resolveWindow(base, { fromMs: 2000, toMs: 2000 }, { start: encodeKey(enc("d")), end: encodeKey(enc("u")) });
+    const w = resolveWindow(
+      base,
+      { fromMs: 2000, toMs: 2000 },
+      { start: encodeKey(enc("d")), end: encodeKey(enc("u")) },
+    );
     expect(w).toEqual({ r0: 1, r1: 3, c0: 1, c1: 2 });
-    expect(resolveWindow(base, undefined, { start: null, end: encodeKey(enc("c")) })).toEqual({ r0: 0, r1: 1, c0: 0, c1: 2 });
+    expect(resolveWindow(base, undefined, { start: null, end: encodeKey(enc("c")) })).toEqual({
+      r0: 0,
+      r1: 1,
+      c0: 0,
+      c1: 2,
+    });
   });
 });

@@ -17,7 +17,8 @@ const COLUMNS = 60;
 const viewerFile = pathToFileURL(join(import.meta.dirname, "..", "..", "dist", "web", "viewer.html")).href;
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const band = (colours: Rgba[], [lo, hi]: readonly [number, number]): number[] => colours.slice(lo, hi + 1).map(luminance);
+const band = (colours: Rgba[], [lo, hi]: readonly [number, number]): number[] =>
+  colours.slice(lo, hi + 1).map(luminance);
 const outside = (colours: Rgba[], ...bands: (readonly [number, number])[]): number[] =>
   colours.filter((_, i) => !bands.some(([lo, hi]) => i >= lo && i <= hi)).map(luminance);
 
@@ -98,7 +99,9 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     expect(page.url()).toMatch(/[#&]k=/);
     const zoomed = await rowColours(page, null);
     // Rows 10..30 are shown: the write band (20..27) sits at view rows 10..17.
-    expect(mean(band(zoomed, [10, 17]))).toBeGreaterThan(2 * mean([...band(zoomed, [0, 9]), ...band(zoomed, [18, 20])]));
+    expect(mean(band(zoomed, [10, 17]))).toBeGreaterThan(
+      2 * mean([...band(zoomed, [0, 9]), ...band(zoomed, [18, 20])]),
+    );
     await shot(page, "zoomed");
     await page.click("#back");
     await waitForShape(page, ROUTES, COLUMNS);
@@ -162,7 +165,14 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     const purple = (c: Rgba): boolean => c.a > 200 && c.b > c.r + 30 && c.b > c.g;
     expect(colours.slice(READ_AFTER[0], READ_AFTER[1] + 1).every(orange)).toBe(true);
     expect(colours.slice(READ_BEFORE[0], READ_BEFORE[1] + 1).every(purple)).toBe(true);
-    expect(colours.filter((c, i) => (orange(c) || purple(c)) && !(i >= READ_BEFORE[0] && i <= READ_BEFORE[1]) && !(i >= READ_AFTER[0] && i <= READ_AFTER[1]))).toEqual([]);
+    expect(
+      colours.filter(
+        (c, i) =>
+          (orange(c) || purple(c)) &&
+          !(i >= READ_BEFORE[0] && i <= READ_BEFORE[1]) &&
+          !(i >= READ_AFTER[0] && i <= READ_AFTER[1]),
+      ),
+    ).toEqual([]);
     expect(await page.isVisible("#diff-bar")).toBe(true);
     expect(page.url()).toMatch(/[#&]a=\d+\.\d+&bw=\d+\.\d+/);
     await shot(page, "difference");
@@ -174,7 +184,11 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     const file = node.exportFile();
     const { page, errors, requests } = await watchedPage(browser);
     await page.goto(viewerFile);
-    await page.setInputFiles("#file", { name: "recording.kvz", mimeType: "application/octet-stream", buffer: Buffer.from(file) });
+    await page.setInputFiles("#file", {
+      name: "recording.kvz",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from(file),
+    });
     await waitForShape(page, ROUTES, COLUMNS);
     expect(await page.isVisible("#replay")).toBe(true);
     const writes = await rowColours(page, null);
@@ -248,7 +262,13 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
 
   it("a fan-out with a failed peer shows the banner, and cells the nodes disagree on are hatched", async () => {
     const peer = await startNode(4, {}, 2); // same routes and times, twice the writes: every write cell conflicts
-    const front = createServer({ sampler: peer.sampler, port: 0, logger: silentLogger, peers: [node.url, "http://127.0.0.1:9"], fanoutTimeoutMs: 1000 });
+    const front = createServer({
+      sampler: peer.sampler,
+      port: 0,
+      logger: silentLogger,
+      peers: [node.url, "http://127.0.0.1:9"],
+      fanoutTimeoutMs: 1000,
+    });
     await front.listen();
     try {
       const { page, errors } = await watchedPage(browser);
@@ -262,7 +282,8 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
         const c = document.getElementById("heat") as HTMLCanvasElement;
         const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
         let n = 0;
-        for (let i = 0; i < d.length; i += 4) if (d[i] === 255 && d[i + 1] === 255 && d[i + 2] === 255 && d[i + 3] === 230) n++;
+        for (let i = 0; i < d.length; i += 4)
+          if (d[i] === 255 && d[i + 1] === 255 && d[i + 2] === 255 && d[i + 3] === 230) n++;
         return n / (d.length / 4);
       });
       // The peer only has the first 4 columns: those (and only those) conflict, 2 of every 6 pixels striped.

@@ -27,7 +27,8 @@ const goodMatrix = () => ({
 });
 
 /** A valid answer, loosely typed so a test can spoil any field. */
-const goodHotKeys = () => hotKeysAnswer([["a", 32]]) as unknown as { keys: Record<string, unknown>[] } & Record<string, unknown>;
+const goodHotKeys = () =>
+  hotKeysAnswer([["a", 32]]) as unknown as { keys: Record<string, unknown>[] } & Record<string, unknown>;
 
 describe("matrixProblem: a peer matrix is validated completely", () => {
   it("accepts a well-formed matrix, and one of the asked series only", () => {
@@ -37,29 +38,69 @@ describe("matrixProblem: a peer matrix is validated completely", () => {
   });
 
   it.each<[string, (m: ReturnType<typeof goodMatrix>) => void, string]>([
-    ["undecodable start key", (m) => (m.rows[0]!.start = "!!not-b64!!"), "rows[0].start is not standard base64 or null"],
+    [
+      "undecodable start key",
+      (m) => (m.rows[0]!.start = "!!not-b64!!"),
+      "rows[0].start is not standard base64 or null",
+    ],
     ["base64 without padding", (m) => (m.rows[0]!.end = "EA"), "rows[0].end is not standard base64 or null"],
     ["a number as key", (m) => (m.rows[0]!.start = 5), "rows[0].start is not standard base64 or null"],
     ["conflicts not booleans", (m) => (m.rows[0]!.conflicts = [1, 0]), "rows[0].conflicts[0] must be a boolean"],
-    ["conflicts of the wrong length", (m) => (m.rows[0]!.conflicts = [true]), "rows[0].conflicts must have 2 items (parallel to column_unix_ms), got 1"],
+    [
+      "conflicts of the wrong length",
+      (m) => (m.rows[0]!.conflicts = [true]),
+      "rows[0].conflicts must have 2 items (parallel to column_unix_ms), got 1",
+    ],
     ["conflict not a boolean", (m) => (m.rows[0]!.conflict = "yes"), "rows[0].conflict must be a boolean"],
-    ["string route_ids", (m) => (m.rows[0]!.route_ids = ["1", "2"]), "rows[0].route_ids[0] must be a route id (unsigned integer)"],
+    [
+      "string route_ids",
+      (m) => (m.rows[0]!.route_ids = ["1", "2"]),
+      "rows[0].route_ids[0] must be a route id (unsigned integer)",
+    ],
     ["route_ids not an array", (m) => (m.rows[0]!.route_ids = 3), "rows[0].route_ids must be an array"],
     ["route_count 0", (m) => (m.rows[0]!.route_count = 0), "rows[0].route_count must be an integer ≥ 1"],
-    ["values short", (m) => (m.rows[0]!.values = [1]), "rows[0].values must have 2 items (parallel to column_unix_ms), got 1"],
-    ["a fractional count", (m) => (m.rows[0]!.values = [1, 2.5]), "rows[0].values[1] must be a count (unsigned integer)"],
+    [
+      "values short",
+      (m) => (m.rows[0]!.values = [1]),
+      "rows[0].values must have 2 items (parallel to column_unix_ms), got 1",
+    ],
+    [
+      "a fractional count",
+      (m) => (m.rows[0]!.values = [1, 2.5]),
+      "rows[0].values[1] must be a count (unsigned integer)",
+    ],
     ["a negative count", (m) => (m.rows[0]!.values = [-1, 2]), "rows[0].values[0] must be a count (unsigned integer)"],
     ["a string count", (m) => (m.rows[0]!.values = ["1", 2]), "rows[0].values[0] must be a count (unsigned integer)"],
-    ["identity longer than values", (m) => (m.rows[0]!.raft_group_ids = [1, 2, 3]), "rows[0].raft_group_ids must have at most 2 items (parallel to column_unix_ms), got 3"],
-    ["NaN term", (m) => (m.rows[0]!.leader_terms = [1, null]), "rows[0].leader_terms[1] must be a term (unsigned integer)"],
+    [
+      "identity longer than values",
+      (m) => (m.rows[0]!.raft_group_ids = [1, 2, 3]),
+      "rows[0].raft_group_ids must have at most 2 items (parallel to column_unix_ms), got 3",
+    ],
+    [
+      "NaN term",
+      (m) => (m.rows[0]!.leader_terms = [1, null]),
+      "rows[0].leader_terms[1] must be a term (unsigned integer)",
+    ],
     ["bucket_id missing", (m) => delete m.rows[0]!.bucket_id, "rows[0].bucket_id must be a non-empty string"],
     ["label a number", (m) => (m.rows[0]!.label = 3), "rows[0].label must be a string"],
     ["aggregate missing", (m) => delete m.rows[0]!.aggregate, "rows[0].aggregate must be a boolean"],
-    ["a row that is an array", (m) => (m.rows[0] = [] as unknown as Record<string, unknown>), "rows[0] is not an object"],
-    ["fractional column time", (m) => (m.column_unix_ms = [1000.5, 2000]), "column_unix_ms[0] must be an integer (unix milliseconds)"],
+    [
+      "a row that is an array",
+      (m) => (m.rows[0] = [] as unknown as Record<string, unknown>),
+      "rows[0] is not an object",
+    ],
+    [
+      "fractional column time",
+      (m) => (m.column_unix_ms = [1000.5, 2000]),
+      "column_unix_ms[0] must be an integer (unix milliseconds)",
+    ],
     ["unknown series", (m) => (m.series = "nope"), "series must be one of reads, writes, read_bytes, write_bytes"],
     ["rows missing", (m) => delete (m as Partial<typeof m>).rows, "rows must be an array"],
-    ["generated_at a number", (m) => ((m as Record<string, unknown>).generated_at = 5), "generated_at must be a string"],
+    [
+      "generated_at a number",
+      (m) => ((m as Record<string, unknown>).generated_at = 5),
+      "generated_at must be a string",
+    ],
   ])("rejects %s", (_name, spoil, problem) => {
     const m = goodMatrix();
     spoil(m);
@@ -83,7 +124,8 @@ describe("matrixProblem: a peer matrix is validated completely", () => {
     expect(matrixProblem(m)).toBeNull();
     expect(matrixProblem(m)).toBeNull(); // the second check of the same frozen arrays agrees
     m.rows[0]!.leader_terms = Object.freeze([1, -1]) as unknown[];
-    for (let i = 0; i < 2; i++) expect(matrixProblem(m)).toBe("rows[0].leader_terms[1] must be a term (unsigned integer)");
+    for (let i = 0; i < 2; i++)
+      expect(matrixProblem(m)).toBe("rows[0].leader_terms[1] must be a term (unsigned integer)");
     m.rows[0]!.leader_terms = Object.freeze([1, 0.5]) as unknown[];
     expect(matrixProblem(m)).toBe("rows[0].leader_terms[1] must be a term (unsigned integer)");
   });
@@ -111,7 +153,8 @@ describe("matrixProblem: a peer matrix is validated completely", () => {
         const m = goodMatrix();
         paths[p]!(m, v);
         const body: unknown = JSON.parse(JSON.stringify(m)); // what a peer can actually send
-        if (matrixProblem(body) === null) expect(() => mergeCheckedMatrices([goodMatrix() as never, body as never])).not.toThrow();
+        if (matrixProblem(body) === null)
+          expect(() => mergeCheckedMatrices([goodMatrix() as never, body as never])).not.toThrow();
       }),
       { numRuns: 300 },
     );
@@ -126,18 +169,30 @@ describe("hotKeysProblem: a peer hot-keys answer is validated completely", () =>
   });
 
   it.each<[string, (h: ReturnType<typeof goodHotKeys>) => void, string]>([
-    ["a count of 1e999 (Infinity)", (h) => (h.keys[0]!.count = JSON.parse("1e999")), "keys[0].count must be an unsigned integer"],
+    [
+      "a count of 1e999 (Infinity)",
+      (h) => (h.keys[0]!.count = JSON.parse("1e999")),
+      "keys[0].count must be an unsigned integer",
+    ],
     ["a fractional count", (h) => (h.keys[0]!.count = 1.5), "keys[0].count must be an unsigned integer"],
     ["an undecodable key", (h) => (h.keys[0]!.key_b64 = "!!not-b64!!"), "keys[0].key_b64 is not standard base64"],
     ["a key that is a number", (h) => (h.keys[0]!.key_b64 = 5), "keys[0].key_b64 is not standard base64"],
     ["keys missing", (h) => delete (h as Partial<typeof h>).keys, "keys must be an array"],
     ["sampled_n negative", (h) => (h.sampled_n = -1), "sampled_n must be an unsigned integer"],
-    ["route_id a string", (h) => ((h as Record<string, unknown>).route_id = "7"), "route_id must be an unsigned integer"],
+    [
+      "route_id a string",
+      (h) => ((h as Record<string, unknown>).route_id = "7"),
+      "route_id must be an unsigned integer",
+    ],
     ["error_bound Infinity", (h) => (h.error_bound = Infinity), "error_bound must be a non-negative number"],
     ["degraded missing", (h) => delete (h as Partial<typeof h>).degraded, "degraded must be a boolean"],
     ["snapshot_at not a time", (h) => (h.snapshot_at = "yesterday"), "snapshot_at must be an RFC 3339 time"],
     ["series reads", (h) => (h.series = "reads"), 'series must be "writes"'],
-    ["sub_bucket negative", (h) => ((h as Record<string, unknown>).sub_bucket = -1), "sub_bucket must be an unsigned integer"],
+    [
+      "sub_bucket negative",
+      (h) => ((h as Record<string, unknown>).sub_bucket = -1),
+      "sub_bucket must be an unsigned integer",
+    ],
   ])("rejects %s", (_name, spoil, problem) => {
     const h = goodHotKeys();
     spoil(h);

@@ -64,8 +64,17 @@ describe("parseMatrixQuery", () => {
     expect(q("rows=1").rows).toBe(1);
     expect(q("rows=1024").rows).toBe(1024);
     expect(q("rows=77").rows).toBe(77);
-    for (const clamp of ["", "0", "-3", "1025", "9223372036854775807", "-9223372036854775808"]) expect(q(`rows=${clamp}`).rows).toBe(1024);
-    for (const bad of ["1.0", "ten", "1e2", " 5", "9223372036854775808", "-9223372036854775809", "999999999999999999999999"]) {
+    for (const clamp of ["", "0", "-3", "1025", "9223372036854775807", "-9223372036854775808"])
+      expect(q(`rows=${clamp}`).rows).toBe(1024);
+    for (const bad of [
+      "1.0",
+      "ten",
+      "1e2",
+      " 5",
+      "9223372036854775808",
+      "-9223372036854775809",
+      "999999999999999999999999",
+    ]) {
       const e = errorOf(`rows=${encodeURIComponent(bad)}`);
       expect(e.code).toBe("invalid_query");
       expect(e.message).toBe("rows must be an integer");
@@ -91,7 +100,9 @@ describe("parseMatrixQuery", () => {
   it("time bounds: any signed 64-bit integer is accepted; beyond ±2^53 it is clamped (same columns selected)", () => {
     expect(q("from_unix_ms=9223372036854775807")).toMatchObject({ fromMs: Number.MAX_SAFE_INTEGER });
     expect(q("to_unix_ms=-9223372036854775808")).toMatchObject({ toMs: -Number.MAX_SAFE_INTEGER });
-    expect(errorOf("from_unix_ms=9223372036854775808").message).toBe("from_unix_ms must be an integer (unix milliseconds)");
+    expect(errorOf("from_unix_ms=9223372036854775808").message).toBe(
+      "from_unix_ms must be an integer (unix milliseconds)",
+    );
   });
 });
 
@@ -153,7 +164,13 @@ describe("makeRow omission rules", () => {
     ]);
   });
   it("label, route_ids on aggregate rows, truncated only when true, conflicts only when one is set", () => {
-    const agg = makeRow({ ...head, label: "grpc", aggregate: true, route_ids: [3, 4], route_ids_truncated: false }, [1, 2], [0, 0], [0, 0], [false, true]);
+    const agg = makeRow(
+      { ...head, label: "grpc", aggregate: true, route_ids: [3, 4], route_ids_truncated: false },
+      [1, 2],
+      [0, 0],
+      [0, 0],
+      [false, true],
+    );
     expect(Object.keys(agg)).toEqual([
       "bucket_id",
       "label",

@@ -21,13 +21,18 @@ const SLICE_MS = 100;
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "Run a sharded in-memory store under a workload that shows what a key visualizer is for, with the live viewer.",
+  summary:
+    "Run a sharded in-memory store under a workload that shows what a key visualizer is for, with the live viewer.",
   flags: {
     port: { type: "string", arg: "N", help: `HTTP port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)` },
     "step-ms": { type: "string", arg: "N", help: "flush interval in ms: one heatmap column per step (default 1000)" },
     rate: { type: "string", arg: "N", help: "requests per second before retries (default 10000)" },
     duration: { type: "string", arg: "S", help: "stop after S seconds (default: run until Ctrl-C)" },
-    dir: { type: "string", arg: "DIR", help: `where the history is stored; a restart continues it (default ${DEFAULT_DEMO_DIR})` },
+    dir: {
+      type: "string",
+      arg: "DIR",
+      help: `where the history is stored; a restart continues it (default ${DEFAULT_DEMO_DIR})`,
+    },
     terminal: { type: "boolean", help: "also draw the heatmap in the terminal at every step" },
   },
   run: (parsed) => runDemo(parsed),
@@ -57,7 +62,10 @@ async function runDemo(parsed: Parsed): Promise<number> {
     balancer.onColumn(column);
     const ops = column.rows.reduce((sum, r) => sum + r.reads + r.writes, 0) / (stepMs / 1000);
     const status = `${Math.round(ops)} ops/s, ${coordinator.table.size} routes, ${sampler.stats().columns} columns, ${balancer.splits} splits, ${balancer.merges} merges`;
-    if (terminal) out.write(`\x1b[2J\x1b[H${asciiHeatmap(sampler.matrix({ series: "reads", rows: 32 }), { width: 60, labelWidth: 14 })}\n\n`);
+    if (terminal)
+      out.write(
+        `\x1b[2J\x1b[H${asciiHeatmap(sampler.matrix({ series: "reads", rows: 32 }), { width: 60, labelWidth: 14 })}\n\n`,
+      );
     if (out.isTTY) out.write(`\r\x1b[K${status}`);
     else if (terminal || sampler.stats().columns % 10 === 0) out.write(`${status}\n`);
   });
@@ -102,7 +110,10 @@ function openSampler(stepMs: number, dir: string): Sampler {
     // The OS still writes every column; only an OS crash could lose the last seconds.
     return createSampler({ ...DEMO_SAMPLER_OPTIONS, stepMs, storage: { dir, fsync: "never" } });
   } catch (err) {
-    const why = err instanceof HistoryFormatError ? `${dir} holds a damaged history: ${err.message}` : (err as Error).message.replace(/^keyviz storage: /, "");
+    const why =
+      err instanceof HistoryFormatError
+        ? `${dir} holds a damaged history: ${err.message}`
+        : (err as Error).message.replace(/^keyviz storage: /, "");
     throw new CliError(`cannot keep the demo's history: ${why}; pick another with --dir DIR`, { cause: err });
   }
 }

@@ -22,9 +22,17 @@ async function runInspect(parsed: Parsed): Promise<number> {
   try {
     summary = inspectHistory(bytes);
   } catch (err) {
-    if (err instanceof HistoryFormatError) throw new CliError(`${file} is not a valid .kvz recording: ${err.message}`, { cause: err });
+    if (err instanceof HistoryFormatError)
+      throw new CliError(`${file} is not a valid .kvz recording: ${err.message}`, { cause: err });
     throw err;
   }
-  console.log([file, ...formatSummary(summary).split("\n").map((l) => `  ${l}`)].join("\n"));
+  console.log(
+    [
+      file,
+      ...formatSummary(summary)
+        .split("\n")
+        .map((l) => `  ${l}`),
+    ].join("\n"),
+  );
   return 0;
 }

@@ -31,7 +31,8 @@ async function runRender(parsed: Parsed): Promise<number> {
   const out = stringFlag(parsed, "out");
   if (out === undefined) throw new UsageError("render: --out FILE is required (a .png or .html path)");
   const kind = extname(out).toLowerCase();
-  if (kind !== ".png" && kind !== ".html") throw new UsageError(`render: --out must end in .png or .html, got "${out}"`);
+  if (kind !== ".png" && kind !== ".html")
+    throw new UsageError(`render: --out must end in .png or .html, got "${out}"`);
   const series: Series = choiceFlag(parsed, "series", SERIES, "writes");
   const rows = intFlag(parsed, "rows", 1024, 1, 1024);
   const fromMs = timeFlag(parsed, "from");
@@ -43,15 +44,23 @@ async function runRender(parsed: Parsed): Promise<number> {
   if (kind === ".html") {
     const page = await standalonePage(bytes, { series, rows, fromMs, toMs: toMs === undefined ? undefined : toMs - 1 });
     await write(out, page);
-    console.log(`keyviz render: wrote ${out} (viewer page with ${replay.columns.length} columns inlined, ${page.length} bytes)`);
+    console.log(
+      `keyviz render: wrote ${out} (viewer page with ${replay.columns.length} columns inlined, ${page.length} bytes)`,
+    );
     return 0;
   }
   const m = replay.matrix({ series, rows, fromMs, toMs });
   if (m.column_unix_ms.length === 0) throw new CliError(`${file}: no columns in the chosen window, nothing to draw`);
   const image = heatmapImage(m, { maxWidth, maxHeight });
-  const png = pngjs.PNG.sync.write({ width: image.width, height: image.height, data: Buffer.from(image.data.buffer) } as pngjs.PNG);
+  const png = pngjs.PNG.sync.write({
+    width: image.width,
+    height: image.height,
+    data: Buffer.from(image.data.buffer),
+  } as pngjs.PNG);
   await write(out, png);
-  console.log(`keyviz render: wrote ${out} (${image.width}×${image.height}, ${m.rows.length} rows × ${m.column_unix_ms.length} columns of ${series})`);
+  console.log(
+    `keyviz render: wrote ${out} (${image.width}×${image.height}, ${m.rows.length} rows × ${m.column_unix_ms.length} columns of ${series})`,
+  );
   return 0;
 }
 
@@ -60,7 +69,8 @@ function timeFlag(parsed: Parsed, name: string): number | undefined {
   const raw = stringFlag(parsed, name);
   if (raw === undefined) return undefined;
   const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isSafeInteger(ms) || ms <= 0) throw new UsageError(`--${name} must be unix milliseconds or an ISO 8601 time, got "${raw}"`);
+  if (!Number.isSafeInteger(ms) || ms <= 0)
+    throw new UsageError(`--${name} must be unix milliseconds or an ISO 8601 time, got "${raw}"`);
   return ms;
 }
 

@@ -16,7 +16,11 @@ export const serveCommand: Command = {
   args: "FILE.kvz",
   positionals: { min: 1, max: 1 },
   flags: {
-    port: { type: "string", arg: "N", help: `HTTP port on 127.0.0.1 (default ${DEFAULT_SERVE_PORT}; 0 picks a free one)` },
+    port: {
+      type: "string",
+      arg: "N",
+      help: `HTTP port on 127.0.0.1 (default ${DEFAULT_SERVE_PORT}; 0 picks a free one)`,
+    },
     duration: { type: "string", arg: "S", help: "stop after S seconds (default: run until Ctrl-C)" },
   },
   run: (parsed) => runServe(parsed),
@@ -37,7 +41,9 @@ async function runServe(parsed: Parsed): Promise<number> {
   const { replay } = await openRecording(file);
   const server = createServer({ sampler: recordingPort(replay), port });
   const url = await listenOrExplain(server, port);
-  console.log(`keyviz serve: ${file} (${replay.columns.length} columns, ${replay.routes.length} routes) at ${url} (Ctrl-C to stop)`);
+  console.log(
+    `keyviz serve: ${file} (${replay.columns.length} columns, ${replay.routes.length} routes) at ${url} (Ctrl-C to stop)`,
+  );
   await stopSignal(duration * 1000);
   await server.close();
   console.log("keyviz serve: stopped");

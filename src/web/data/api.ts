@@ -35,8 +35,17 @@ export function apiUrl(path: string, params: Record<string, string | number | un
   return `${API}${path}${qs ? `?${qs}` : ""}`;
 }
 
-export async function getJson(path: string, params: Record<string, string | number | undefined> = {}, signal?: AbortSignal): Promise<unknown> {
-  const res = await fetch(apiUrl(path, params), { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" }, ...(signal ? { signal } : {}) });
+export async function getJson(
+  path: string,
+  params: Record<string, string | number | undefined> = {},
+  signal?: AbortSignal,
+): Promise<unknown> {
+  const res = await fetch(apiUrl(path, params), {
+    credentials: "same-origin",
+    cache: "no-store",
+    headers: { Accept: "application/json" },
+    ...(signal ? { signal } : {}),
+  });
   if (!res.ok) throw await failure(res);
   return res.json();
 }

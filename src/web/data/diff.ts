@@ -30,7 +30,15 @@ export function diffGrid(grid: Grid, a: TimeWindow, b: TimeWindow): DiffGrid {
       values[r * n + i] = x - y;
     }
   }
-  return { ...grid, times: grid.times.slice(a0, a0 + n), bTimes: grid.times.slice(b0, b0 + n), values, a: av, b: bv, conflicts: null };
+  return {
+    ...grid,
+    times: grid.times.slice(a0, a0 + n),
+    bTimes: grid.times.slice(b0, b0 + n),
+    values,
+    a: av,
+    b: bv,
+    conflicts: null,
+  };
 }
 
 /** Default windows: B = first half of the columns in view, A = the second half. */

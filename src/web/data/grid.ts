@@ -78,7 +78,14 @@ export function gridFromMatrix(m: IncomingMatrix & { fanout?: FanoutStatus }): G
       r.conflicts.forEach((c, j) => (conflicts![i * width + j] = c ? 1 : 0));
     }
   });
-  const grid: Grid = { series: m.series, times: [...m.column_unix_ms], rows: m.rows.map(gridRow), values, conflicts, generatedAt: m.generated_at };
+  const grid: Grid = {
+    series: m.series,
+    times: [...m.column_unix_ms],
+    rows: m.rows.map(gridRow),
+    values,
+    conflicts,
+    generatedAt: m.generated_at,
+  };
   if (m.fanout !== undefined) grid.fanout = m.fanout;
   return grid;
 }
@@ -165,8 +172,13 @@ export function appendColumn(grid: Grid, ev: ColumnEvent, maxColumns: number): G
     }
     values[i * width + width - 1] = column.get(row) ?? 0;
     const e = groupOf.get(row.bucketId);
-    const keep = (arr: number[]): number[] => (old === undefined ? new Array<number>(width - 1).fill(0) : arr.slice(drop));
-    rows[i] = { ...row, groups: [...keep(row.groups), e?.raft_group_id ?? 0], terms: [...keep(row.terms), e?.leader_term ?? 0] };
+    const keep = (arr: number[]): number[] =>
+      old === undefined ? new Array<number>(width - 1).fill(0) : arr.slice(drop);
+    rows[i] = {
+      ...row,
+      groups: [...keep(row.groups), e?.raft_group_id ?? 0],
+      terms: [...keep(row.terms), e?.leader_term ?? 0],
+    };
   });
   return { ...grid, rows, values, conflicts, times: [...grid.times.slice(drop), ev.column_unix_ms] };
 }

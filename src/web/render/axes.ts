@@ -9,7 +9,9 @@ import { formatCount, valueAt, type ColourScale } from "../../paint/scale.js";
 const INK = "#c9d1d9";
 const MUTED = "#8b949e";
 const FONT = "11px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
-const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map(
+  (s) => s * 1000,
+);
 
 /** Sizes a canvas's backing store to its CSS box at the device pixel ratio; returns the 2D context in CSS pixels. */
 export function fitCanvas(canvas: HTMLCanvasElement): { ctx: CanvasRenderingContext2D; width: number; height: number } {

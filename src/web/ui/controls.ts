@@ -135,7 +135,8 @@ function bindDrop(on: ControlHandlers): void {
 function bindKeys(on: ControlHandlers): void {
   window.addEventListener("keydown", (e) => {
     const t = e.target as HTMLElement | null;
-    if (e.ctrlKey || e.metaKey || e.altKey || (t !== null && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(t.tagName))) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || (t !== null && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(t.tagName)))
+      return;
     if (t?.id === "heat" && !["r", "o", " ", "[", "]"].includes(e.key)) return;
     if (e.key === "r") on.reload();
     else if (e.key === "o") byId<HTMLInputElement>("file").click();

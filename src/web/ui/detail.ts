@@ -50,7 +50,8 @@ export function describeCell(grid: Grid, r: number, c: number, rowTotal: number,
   const g = row.groups[c] ?? 0;
   const t = row.terms[c] ?? 0;
   if (g !== 0 || t !== 0) pairs.push(["group / term", `${g} / ${t}`]);
-  if (grid.conflicts !== null && grid.conflicts[r * width + c] === 1) pairs.push(["conflict", "nodes disagreed on this cell (max kept)"]);
+  if (grid.conflicts !== null && grid.conflicts[r * width + c] === 1)
+    pairs.push(["conflict", "nodes disagreed on this cell (max kept)"]);
   return { title: row.bucketId, pairs };
 }
 

@@ -46,7 +46,10 @@ export class Interaction {
 
   private clampedCell(x: number, y: number): { r: number; c: number } | null {
     const box = this.plot.heat.getBoundingClientRect();
-    return this.plot.cellAt(Math.min(Math.max(x, box.left), box.right - 0.5), Math.min(Math.max(y, box.top), box.bottom - 0.5));
+    return this.plot.cellAt(
+      Math.min(Math.max(x, box.left), box.right - 0.5),
+      Math.min(Math.max(y, box.top), box.bottom - 0.5),
+    );
   }
 
   private dragTo(x: number, y: number): void {
@@ -62,7 +65,12 @@ export class Interaction {
     const right = flatX ? box.width : Math.max(cx, this.drag.x) - box.left;
     const top = flatY ? 0 : Math.min(cy, this.drag.y) - box.top;
     const bottom = flatY ? box.height : Math.max(cy, this.drag.y) - box.top;
-    Object.assign(this.brush.style, { left: `${left}px`, top: `${top}px`, width: `${right - left}px`, height: `${bottom - top}px` });
+    Object.assign(this.brush.style, {
+      left: `${left}px`,
+      top: `${top}px`,
+      width: `${right - left}px`,
+      height: `${bottom - top}px`,
+    });
     this.brush.hidden = false;
   }
 
@@ -85,7 +93,12 @@ export class Interaction {
   private key(e: KeyboardEvent): void {
     const w = this.plot.frame?.window;
     if (w === undefined || w.r1 <= w.r0 || w.c1 <= w.c0) return;
-    const move: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    const move: Record<string, [number, number]> = {
+      ArrowUp: [-1, 0],
+      ArrowDown: [1, 0],
+      ArrowLeft: [0, -1],
+      ArrowRight: [0, 1],
+    };
     const step = e.ctrlKey || e.altKey ? 10 : 1;
     if (e.key in move) {
       e.preventDefault();
@@ -126,8 +139,18 @@ export class Interaction {
     const cur = this.cursor;
     if (cur === null) return;
     const a = this.anchor ?? cur;
-    const box = this.plot.boxOf(Math.min(a.r, cur.r), Math.max(a.r, cur.r) + 1, Math.min(a.c, cur.c), Math.max(a.c, cur.c) + 1);
-    Object.assign(this.kbd.style, { left: `${box.left}px`, top: `${box.top}px`, width: `${Math.max(2, box.width)}px`, height: `${Math.max(2, box.height)}px` });
+    const box = this.plot.boxOf(
+      Math.min(a.r, cur.r),
+      Math.max(a.r, cur.r) + 1,
+      Math.min(a.c, cur.c),
+      Math.max(a.c, cur.c) + 1,
+    );
+    Object.assign(this.kbd.style, {
+      left: `${box.left}px`,
+      top: `${box.top}px`,
+      width: `${Math.max(2, box.width)}px`,
+      height: `${Math.max(2, box.height)}px`,
+    });
     this.kbd.hidden = false;
     const cell = this.plot.boxOf(cur.r, cur.r + 1, cur.c, cur.c + 1);
     const heat = this.plot.heat.getBoundingClientRect();

@@ -36,7 +36,11 @@ export class LoginForm {
       await login(this.access.value.trim(), this.secret.value);
     } catch (e) {
       this.message.textContent =
-        e instanceof HttpError ? (e.status === 401 ? "Wrong access key or secret key." : e.message) : `Cannot reach the server: ${(e as Error).message}`;
+        e instanceof HttpError
+          ? e.status === 401
+            ? "Wrong access key or secret key."
+            : e.message
+          : `Cannot reach the server: ${(e as Error).message}`;
       this.secret.select();
       return;
     }

@@ -35,13 +35,20 @@ export function hotKeyTargets(row: GridRow): { targets: HotKeysTarget[]; unliste
 }
 
 /** Fetches and merges; resolves to the merged answer or to a sentence saying why there is none. */
-export async function loadHotKeys(row: GridRow): Promise<{ response: HotKeysResponse; note: string } | { note: string }> {
+export async function loadHotKeys(
+  row: GridRow,
+): Promise<{ response: HotKeysResponse; note: string } | { note: string }> {
   const { targets, unlisted } = hotKeyTargets(row);
   if (targets.length === 0) return { note: "no member routes are listed for this row" };
   const answers: HotKeysResponse[] = [];
   for (const t of targets) {
     try {
-      const body = await getJson("/keyviz/hotkeys", { route_id: t.routeId, label: t.label, sub_bucket: t.sub, top: TOP });
+      const body = await getJson("/keyviz/hotkeys", {
+        route_id: t.routeId,
+        label: t.label,
+        sub_bucket: t.sub,
+        top: TOP,
+      });
       if (hotKeysProblem(body) === null) answers.push(body as HotKeysResponse);
     } catch (e) {
       if (e instanceof HttpError && e.code === "no_snapshot") continue;
@@ -57,7 +64,8 @@ export async function loadHotKeys(row: GridRow): Promise<{ response: HotKeysResp
 
 function hotKeysTable(res: HotKeysResponse): HTMLElement {
   const table = h("table");
-  for (const k of res.keys) table.append(h("tr", {}, h("td", {}, keyLabel(k.key_b64)), h("td", { class: "n" }, `≈${formatCount(k.count)}`)));
+  for (const k of res.keys)
+    table.append(h("tr", {}, h("td", {}, keyLabel(k.key_b64)), h("td", { class: "n" }, `≈${formatCount(k.count)}`)));
   if (res.keys.length === 0) table.append(h("tr", {}, h("td", {}, "(no keys sampled)")));
   return table;
 }
@@ -66,10 +74,21 @@ export class Pins {
   private readonly box = byId("pins");
 
   add(detail: CellDetail, row: GridRow, hotKeys: boolean): void {
-    const hot = h("div", { class: "hotkeys" }, hotKeys ? "Loading hot keys…" : "Hot keys are only available from a live server.");
+    const hot = h(
+      "div",
+      { class: "hotkeys" },
+      hotKeys ? "Loading hot keys…" : "Hot keys are only available from a live server.",
+    );
     const copy = h("button", { type: "button" }, "Copy");
     const close = h("button", { type: "button", "aria-label": `Unpin ${detail.title}` }, "Unpin");
-    const card = h("section", { class: "card", "aria-label": `Pinned ${detail.title}` }, h("div", { class: "title" }, detail.title), kvList(detail.pairs), h("div", { class: "actions" }, copy, close), hot);
+    const card = h(
+      "section",
+      { class: "card", "aria-label": `Pinned ${detail.title}` },
+      h("div", { class: "title" }, detail.title),
+      kvList(detail.pairs),
+      h("div", { class: "actions" }, copy, close),
+      hot,
+    );
     copy.addEventListener("click", () => {
       const text = detailText(detail) + (hot.dataset.text ? `\n${hot.dataset.text}` : "");
       void copyText(text).then((ok) => (copy.textContent = ok ? "Copied" : "Select and copy"));

@@ -65,17 +65,28 @@ export class PlotView {
    */
   advance(reveal: number): boolean {
     const f = this.frame;
-    if (f === null || f.reveal === undefined || this.colourScale === null || this.image === null || this.lut === null) return false;
+    if (f === null || f.reveal === undefined || this.colourScale === null || this.image === null || this.lut === null)
+      return false;
     const w = f.window;
     const from = Math.max(f.reveal, w.c0);
     const to = Math.min(reveal, w.c1);
-    if (reveal < f.reveal || this.image.width !== this.heat.width || this.image.height !== this.heat.height) return false;
+    if (reveal < f.reveal || this.image.width !== this.heat.width || this.image.height !== this.heat.height)
+      return false;
     this.frame = { ...f, reveal };
     if (to <= from) return true;
     const [x0, x1] = pixelSpan(from - w.c0, to - w.c0, w.c1 - w.c0, this.image.width);
     const t0 = performance.now();
     const layer = { values: f.grid.values, stride: f.grid.times.length, ...w, conflicts: f.grid.conflicts, reveal };
-    paintHeatmap(new Uint32Array(this.image.data.buffer), this.image.width, this.image.height, layer, this.colourScale, this.lut, x0, x1);
+    paintHeatmap(
+      new Uint32Array(this.image.data.buffer),
+      this.image.width,
+      this.image.height,
+      layer,
+      this.colourScale,
+      this.lut,
+      x0,
+      x1,
+    );
     this.heat.getContext("2d")!.putImageData(this.image, 0, 0, x0, 0, x1 - x0, this.image.height);
     this.lastPaintMs = performance.now() - t0;
     return true;
@@ -92,11 +103,19 @@ export class PlotView {
     }
     const ctx = this.heat.getContext("2d")!;
     const t0 = performance.now();
-    if (this.image === null || this.image.width !== width || this.image.height !== height) this.image = ctx.createImageData(width, height);
+    if (this.image === null || this.image.width !== width || this.image.height !== height)
+      this.image = ctx.createImageData(width, height);
     const pixels = new Uint32Array(this.image.data.buffer);
     const w = frame.window;
     const layer = { values: frame.grid.values, stride: frame.grid.times.length, ...w, conflicts: frame.grid.conflicts };
-    paintHeatmap(pixels, width, height, frame.reveal === undefined ? layer : { ...layer, reveal: frame.reveal }, scale, lut);
+    paintHeatmap(
+      pixels,
+      width,
+      height,
+      frame.reveal === undefined ? layer : { ...layer, reveal: frame.reveal },
+      scale,
+      lut,
+    );
     ctx.putImageData(this.image, 0, 0);
     this.lastPaintMs = performance.now() - t0;
   }

@@ -93,6 +93,9 @@ export class ReplayBar {
   private setIndex(i: number): void {
     this.timeline.value = String(i);
     const t = this.times[i];
-    this.label.textContent = t === undefined ? "" : `${new Date(t).toISOString().slice(0, 10)} ${formatTime(t, 1000)} UTC · ${i + 1}/${this.times.length}`;
+    this.label.textContent =
+      t === undefined
+        ? ""
+        : `${new Date(t).toISOString().slice(0, 10)} ${formatTime(t, 1000)} UTC · ${i + 1}/${this.times.length}`;
   }
 }
