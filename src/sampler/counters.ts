@@ -8,7 +8,7 @@
 // Everyone else addresses cells through the methods below.
 
 import { instantiateSampler, type SamplerExports } from "../wasm/sampler.wasm.js";
-import { prefixSide, windowHigh, windowLow } from "../keys/window.js";
+import { SubBucketIndex } from "./sub-bucket-index.js";
 
 /** A chunk of drained rows: row i is cell `cells[i]` with counters `reads[i]`, `writes[i]`, … */
 export interface DrainedRows {
@@ -46,9 +46,8 @@ export class Counters {
   private order!: Uint32Array;
   private readonly wasm: SamplerExports;
   private readonly scratchLen: number;
-  /** Per slot: the common prefix length of its range, and its start key (JS side of the index). */
-  private readonly prefixOf: Int32Array;
-  private readonly startOf: (Uint8Array | null)[];
+  /** Sub-bucket of a key in each slot's range (JS: cheaper than a Wasm call per key). */
+  private readonly subBuckets: SubBucketIndex;
 
   constructor(
     readonly slots: number,
@@ -60,8 +59,7 @@ export class Counters {
     }
     this.slotStride = maxSubBuckets * FIELDS;
     this.scratchLen = this.wasm.scratchBytes();
-    this.prefixOf = new Int32Array(slots);
-    this.startOf = new Array(slots).fill(null);
+    this.subBuckets = new SubBucketIndex(slots, maxSubBuckets);
     this.makeViews();
     const values = this.values;
     const stride = this.slotStride;
@@ -100,24 +98,21 @@ export class Counters {
     const startLen = start?.length ?? 0;
     this.scratch.set(start ?? EMPTY, 0);
     if (end !== null) this.scratch.set(end, startLen);
+    // The Wasm descriptor still decides the effective count (and keeps `observeWindow` usable).
     const effective = this.wasm.setSlotRange(slot, startLen, end === null ? -1 : end.length, k);
-    this.prefixOf[slot] = this.wasm.slotPrefixLen(slot);
-    this.startOf[slot] = start;
+    this.subBuckets.set(slot, start, end, effective);
     return effective;
   }
 
   /**
-   * Counts one sample of `key` into `countSlot`, sub-bucket by `rangeSlot`'s range: one Wasm
-   * call. Only what the index reads crosses the boundary (which side of the route's common
-   * prefix the key falls, else its 8-byte window after the prefix); copying the key bytes into
-   * Wasm memory would cost more than everything else together.
+   * Counts one sample (op 0 = read, 1 = write) of `key` into `countSlot`, sub-bucket by
+   * `rangeSlot`'s range (set with more than one sub-bucket), through the counter view.
    */
   observeKey(rangeSlot: number, countSlot: number, op: number, key: Uint8Array, bytes: number): void {
-    const p = this.prefixOf[rangeSlot]!;
-    const side = p === 0 ? 0 : prefixSide(key, this.startOf[rangeSlot]!, p);
-    const hi = side === 0 ? windowHigh(key, p) : 0;
-    const lo = side === 0 ? windowLow(key, p) : 0;
-    this.wasm.observeWindow(rangeSlot, countSlot, op, side, hi, lo, bytes);
+    const at = (countSlot * this.maxSubBuckets + this.subBuckets.subBucket(rangeSlot, key)) * FIELDS + op;
+    const v = this.values;
+    v[at]++;
+    v[at + 2] += bytes;
   }
 
   /** Total cells: every slot's sub-buckets. */
