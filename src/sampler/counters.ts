@@ -111,8 +111,8 @@ export class Counters {
   observeKey(rangeSlot: number, countSlot: number, op: number, key: Uint8Array, bytes: number): void {
     const at = (countSlot * this.maxSubBuckets + this.subBuckets.subBucket(rangeSlot, key)) * FIELDS + op;
     const v = this.values;
-    v[at]++;
-    v[at + 2] += bytes;
+    v[at]!++;
+    v[at + 2]! += bytes;
   }
 
   /** Total cells: every slot's sub-buckets. */

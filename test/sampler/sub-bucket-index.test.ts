@@ -17,7 +17,14 @@ const prefixArb = fc.oneof(
 /** A key around `prefix`: cut anywhere in it (shorter or off it), then some bytes. */
 const keyAround = (prefix: Uint8Array) =>
   fc
-    .tuple(fc.integer({ min: 0, max: prefix.length }), fc.oneof(tail, nearBytes.map((b) => Uint8Array.from(b))), fc.boolean())
+    .tuple(
+      fc.integer({ min: 0, max: prefix.length }),
+      fc.oneof(
+        tail,
+        nearBytes.map((b) => Uint8Array.from(b)),
+      ),
+      fc.boolean(),
+    )
     .map(([cut, rest, flip]) => {
       const k = Uint8Array.from([...prefix.subarray(0, cut), ...rest]);
       // Sometimes change one prefix byte, so the key leaves the prefix below or above.
