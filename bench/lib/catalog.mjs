@@ -349,6 +349,10 @@ export const CATALOG = [
   { name: "agg-separate-2w", group: "workers", file: "workers", unit: "obs/s", baseline: "agg-shared-2w" },
   { name: "flush-plain-10k", group: "workers", file: "workers", unit: "ms" },
   { name: "flush-shared-4w", group: "workers", file: "workers", unit: "ms", baseline: "flush-plain-10k" },
+  { name: "lookup-owner", group: "workers", file: "workers", unit: "ns" },
+  { name: "lookup-worker", group: "workers", file: "workers", unit: "ns", baseline: "lookup-owner" },
+  { name: "route-owner", group: "workers", file: "workers", unit: "ns" },
+  { name: "route-worker", group: "workers", file: "workers", unit: "ns", baseline: "route-owner" },
 ];
 
 /**

@@ -3,10 +3,12 @@
 //   { job: "loop", handle | routes, ops, gate } a fixed number of observes after a start barrier;
 //                                              without a handle, into a sampler of its own, then a
 //                                              flush and its matrix (the alternative: merge later)
+//   { job: "route" | "lookup", coordinator }   ns/op of attachCoordinator(coordinator): observeKey
+//                                              (route + count) or routeForKey alone, random keys
 import { parentPort, workerData } from "node:worker_threads";
 import { importSampler } from "./dist.mjs";
 import { nsPerOp } from "./measure.mjs";
-import { boundedRoutes, INPUT_MASK, observeInputs } from "./workload.mjs";
+import { boundedRoutes, INPUT_MASK, observeInputs, randomKeys } from "./workload.mjs";
 
 const ROUTES = 1024;
 const BATCH = 1024;
@@ -29,8 +31,28 @@ function loop(o, n) {
   }
 }
 
-const { o, own } = target();
-if (workerData.job === "ns") {
+/** The same keys and ops as the owner-side variants (bench/variants/workers.mjs, routedKeys). */
+async function routed(job) {
+  const router = keyviz.attachCoordinator(workerData.coordinator);
+  const { keys } = randomKeys(ROUTES);
+  let j = 0;
+  const r =
+    job === "route"
+      ? await nsPerOp(() => {
+          for (let n = 0; n < BATCH; n++) {
+            const i = j++ & INPUT_MASK;
+            router.observeKey(ops[i], keys[i], valueLens[i]);
+          }
+        }, BATCH)
+      : await nsPerOp(() => {
+          for (let n = 0; n < BATCH; n++) router.routeForKey(keys[j++ & INPUT_MASK]);
+        }, BATCH);
+  parentPort.postMessage(r);
+}
+
+const { o, own } = workerData.coordinator ? { o: null, own: null } : target();
+if (workerData.job === "route" || workerData.job === "lookup") await routed(workerData.job);
+else if (workerData.job === "ns") {
   let j = 0;
   const r = await nsPerOp(() => {
     for (let n = 0; n < BATCH; n++) {

@@ -3,12 +3,14 @@
 // observe per call from a worker vs single-threaded; aggregate observations per second with 1 and
 // 2 workers (wall clock from a start barrier to the merged matrix) vs a sampler per worker merged
 // by mergeMatrices; flush with 4 attached workers' stripes vs the same counts in a plain sampler.
+// Key routing: a coordinator's lookup + observeKey on the owner vs attachCoordinator's in a worker
+// (1 024 covering routes, random 18–24-byte keys with a common prefix).
 import { Worker } from "node:worker_threads";
 import { runVariant } from "../lib/child.mjs";
-import { importSampler } from "../lib/dist.mjs";
+import { importDist, importSampler } from "../lib/dist.mjs";
 import { fakeClock, STEP_MS } from "../lib/fixtures.mjs";
 import { msEach, nsPerOp } from "../lib/measure.mjs";
-import { boundedRoutes, INPUT_MASK, observeInputs } from "../lib/workload.mjs";
+import { boundedRoutes, coveringRoutes, INPUT_MASK, observeInputs, randomKeys } from "../lib/workload.mjs";
 
 const ROUTES = 1024;
 const BATCH = 1024;
@@ -91,6 +93,45 @@ async function flush(observers) {
   return { ...r, rowsPerFlush: s.snapshot().at(-1).rows.length };
 }
 
+/** A coordinator over a shared sampler (1 024 covering routes, one MemoryGroup). */
+async function sharedCoordinator() {
+  const { createSampler, Coordinator } = await importSampler();
+  const { MemoryGroup } = await importDist("testing/index.js");
+  const s = createSampler({ shared: true, maxTrackedRoutes: 10_000 });
+  const groups = new Map([[1, new MemoryGroup({ groupId: 1 })]]);
+  return { s, c: new Coordinator({ routes: coveringRoutes(ROUTES), groups, sampler: s }) };
+}
+
+/** Owner side: what the coordinator's read/write paths do per key (lookup, then observeKey). */
+async function ownerRouting(count) {
+  const { s, c } = await sharedCoordinator();
+  const { keys } = randomKeys(ROUTES);
+  const { ops, valueLens } = observeInputs(ROUTES);
+  let j = 0;
+  return nsPerOp(
+    count
+      ? () => {
+          for (let n = 0; n < BATCH; n++) {
+            const i = j++ & INPUT_MASK;
+            s.observeKey(c.routeForKey(keys[i]).routeId, ops[i], keys[i], valueLens[i]);
+          }
+        }
+      : () => {
+          for (let n = 0; n < BATCH; n++) c.routeForKey(keys[j++ & INPUT_MASK]);
+        },
+    BATCH,
+  );
+}
+
+/** Worker side: attachCoordinator in a worker thread, same keys (this thread waits, idle). */
+async function workerRouting(job) {
+  const { c } = await sharedCoordinator();
+  const w = new Worker(WORKER, { workerData: { job, coordinator: c.workerHandle() } });
+  const r = await message(w);
+  await w.terminate();
+  return r;
+}
+
 const variants = {
   // Baseline: the plain sampler's observe on the main thread (as observe-hit, same inputs).
   "observe-single": async () => {
@@ -121,6 +162,11 @@ const variants = {
 
   "flush-plain-10k": () => flush(0),
   "flush-shared-4w": () => flush(4),
+
+  "lookup-owner": () => ownerRouting(false),
+  "lookup-worker": () => workerRouting("lookup"),
+  "route-owner": () => ownerRouting(true),
+  "route-worker": () => workerRouting("route"),
 };
 
 await runVariant(variants);

@@ -40,6 +40,9 @@ export function attachCoordinator(handle: unknown): SharedRouter {
 export class SharedRouter {
   /** Route refs handed out, by route id (ids are never reused, so each keeps its group). */
   private readonly refs = new Map<number, RouteRef>();
+  /** The same by route index in the table version `indexedVersion` (an array read, no hashing). */
+  private byIndex: (RouteRef | undefined)[] = [];
+  private indexedVersion = -1;
   private detached = false;
 
   constructor(
@@ -54,7 +57,7 @@ export class SharedRouter {
    */
   routeForKey(key: Uint8Array): RouteRef | null {
     if (!(key instanceof Uint8Array)) throw new TypeError("key must be a Uint8Array");
-    return this.detached ? null : this.refAt(this.table.entryForKey(key));
+    return this.detached ? null : this.refAt(this.table.indexForKey(key));
   }
 
   /**
@@ -69,7 +72,7 @@ export class SharedRouter {
       return null;
     }
     if (this.detached) return null;
-    const ref = this.refAt(this.table.entryForKey(key));
+    const ref = this.refAt(this.table.indexForKey(key));
     if (ref !== null) this.observer.observeKey(ref.routeId, op, key, valueLen, label);
     return ref;
   }
@@ -85,15 +88,27 @@ export class SharedRouter {
     this.observer.detach();
   }
 
-  private refAt(entry: number): RouteRef | null {
-    if (entry < 0) return null;
+  private refAt(index: number): RouteRef | null {
+    if (index < 0) return null;
+    const t = this.table;
+    if (t.version !== this.indexedVersion) {
+      this.byIndex = [];
+      this.indexedVersion = t.version;
+    }
+    return this.byIndex[index] ?? this.refOfEntry(index);
+  }
+
+  private refOfEntry(index: number): RouteRef {
     const w = this.table.words;
-    const routeId = w[entry + E_ROUTE]!;
-    const groupId = w[entry + E_GROUP]!;
-    const ref = this.refs.get(routeId);
-    if (ref !== undefined && ref.groupId === groupId) return ref;
-    const fresh = Object.freeze({ routeId, groupId });
-    this.refs.set(routeId, fresh);
-    return fresh;
+    const e = this.table.entryAt(index);
+    const routeId = w[e + E_ROUTE]!;
+    const groupId = w[e + E_GROUP]!;
+    let ref = this.refs.get(routeId);
+    if (ref === undefined || ref.groupId !== groupId) {
+      ref = Object.freeze({ routeId, groupId });
+      this.refs.set(routeId, ref);
+    }
+    this.byIndex[index] = ref;
+    return ref;
   }
 }

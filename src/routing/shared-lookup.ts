@@ -3,18 +3,18 @@
 // RouteTable (the route whose start is the greatest at most the key; common start prefix, then
 // the 8-byte window after it, then whole keys when windows tie). One `Atomics.load` per lookup
 // (the published address); the buffer it names is never written while a lookup can be in it.
-import { windowHigh, windowLow } from "../keys/window.js";
 import {
   B_COUNT,
   B_END,
   B_ENTRIES,
   B_PREFIX_AT,
   B_PREFIX_LEN,
-  E_HIGH,
+  B_VERSION,
+  B_WINDOWS,
   E_KEY_AT,
   E_KEY_LEN,
-  E_LOW,
   ENTRY_WORDS,
+  FLIP,
   H_CURRENT,
   H_MAGIC,
   HEADER_WORDS,
@@ -24,6 +24,8 @@ import {
 export class SharedTableReader {
   private w: Int32Array;
   private u8: Uint8Array;
+  /** Word offset of the version the last lookup searched. */
+  private base = 0;
 
   /** Throws a TypeError naming what is wrong when `memory` is not a shared route table's. */
   constructor(private readonly memory: WebAssembly.Memory) {
@@ -37,24 +39,35 @@ export class SharedTableReader {
   }
 
   /**
-   * Word offset of the entry (routeId, groupId, ...) of the route holding `key` in the published
-   * version, or −1 when none is published (the coordinator closed). Read the entry before the
-   * next call: the version stays intact only while this task runs.
+   * Index (start order) of the route holding `key` in the published version, or −1 when none
+   * is published (the coordinator closed). `base` then names that version: read its entries
+   * (`entryAt`) before this task ends, while the version stays intact.
    */
-  entryForKey(key: Uint8Array): number {
+  indexForKey(key: Uint8Array): number {
     const b = Atomics.load(this.w, H_CURRENT);
     if (b === 0) return -1;
     // The memory grew since these views were made (only the owner grows it, before publishing).
     if (b + B_ENTRIES > this.w.length || this.w[b + B_END]! > this.u8.length) this.refresh();
+    this.base = b;
     const w = this.w;
     const count = w[b + B_COUNT]!;
     const p = w[b + B_PREFIX_LEN]!;
-    const side = compareAt(key, 0, p, this.u8, w[b + B_PREFIX_AT]!, p, true);
-    const i = side < 0 ? 0 : side > 0 ? count - 1 : this.search(b, count, key, p);
-    return b + B_ENTRIES + i * ENTRY_WORDS;
+    const side = prefixSide(key, this.u8, w[b + B_PREFIX_AT]!, p);
+    if (side !== 0) return side < 0 ? 0 : count - 1;
+    return this.search(b, count, key, p);
   }
 
-  /** The entry words (`entryForKey` offsets index them). */
+  /** Word offset of the entry (routeId, groupId, ...) of route `index` of version `base`. */
+  entryAt(index: number): number {
+    return this.base + B_ENTRIES + index * ENTRY_WORDS;
+  }
+
+  /** The version number of `base` (changes with every published version). */
+  get version(): number {
+    return this.w[this.base + B_VERSION]!;
+  }
+
+  /** The entry words (`entryAt` offsets index them). */
   get words(): Int32Array {
     return this.w;
   }
@@ -62,19 +75,26 @@ export class SharedTableReader {
   /** Greatest i with start[i] <= key, for a key that starts with the common prefix. */
   private search(b: number, count: number, key: Uint8Array, p: number): number {
     const w = this.w;
-    const hi32 = windowHigh(key, p);
-    const lo32 = windowLow(key, p);
+    const windows = w[b + B_WINDOWS]!;
+    // Flipped like the stored windows: signed comparisons order them as unsigned.
+    const kh = flippedWord(key, p);
+    const kl = flippedWord(key, p + 4);
     let lo = 0;
     let hi = count;
     // Invariant: start[lo] <= key < start[hi] (start[0] is the lowest key, start[count] beyond all).
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
-      const e = b + B_ENTRIES + mid * ENTRY_WORDS;
-      const h = w[e + E_HIGH]! >>> 0;
-      const l = w[e + E_LOW]! >>> 0;
-      if (h === hi32 && l === lo32) return this.searchWhole(b, lo, hi, key);
-      if (h < hi32 || (h === hi32 && l < lo32)) lo = mid;
-      else hi = mid;
+      const h = w[windows + 2 * mid]!;
+      let less = +(h < kh);
+      if (h === kh) {
+        const l = w[windows + 2 * mid + 1]!;
+        if (l === kl) return this.searchWhole(b, lo, hi, key);
+        less = +(l < kl);
+      }
+      // Arithmetic, not a branch: which half a random key falls in is a coin flip per step.
+      const m = -less;
+      lo ^= (lo ^ mid) & m;
+      hi ^= (hi ^ mid) & ~m;
     }
     return lo;
   }
@@ -85,8 +105,7 @@ export class SharedTableReader {
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
       const e = b + B_ENTRIES + mid * ENTRY_WORDS;
-      const len = w[e + E_KEY_LEN]!;
-      if (compareAt(key, 0, key.length, this.u8, w[e + E_KEY_AT]!, len, false) >= 0) lo = mid;
+      if (compareKeys(key, this.u8, w[e + E_KEY_AT]!, w[e + E_KEY_LEN]!) >= 0) lo = mid;
       else hi = mid;
     }
     return lo;
@@ -100,24 +119,35 @@ export class SharedTableReader {
 }
 
 /**
- * Compares `key[from, from + len)` with `bytes[at, at + n)` lexicographically. With `prefix`,
- * 0 means the key starts with those n bytes (a longer key is not "above" them).
+ * The big-endian u32 of `key[at, at + 4)` (zero past its end) XOR 2^31, as an i32: the stored
+ * windows' form (keys/window.ts windowHigh, in integer operations).
  */
-function compareAt(
-  key: Uint8Array,
-  from: number,
-  len: number,
-  bytes: Uint8Array,
-  at: number,
-  n: number,
-  prefix: boolean,
-): number {
-  const keyLen = Math.min(key.length - from, len);
-  const m = keyLen < n ? keyLen : n;
+function flippedWord(key: Uint8Array, at: number): number {
+  if (at + 4 <= key.length) return ((key[at]! ^ 0x80) << 24) | (key[at + 1]! << 16) | (key[at + 2]! << 8) | key[at + 3]!;
+  let x = 0;
+  for (let i = at; i < at + 4; i++) x = (x << 8) | (i < key.length ? key[i]! : 0);
+  return x ^ FLIP;
+}
+
+/**
+ * Where `key` falls against the `n` prefix bytes at `bytes[at]`: negative below every key
+ * starting with them, positive above, 0 when it starts with them (keys/window.ts prefixSide).
+ */
+function prefixSide(key: Uint8Array, bytes: Uint8Array, at: number, n: number): number {
+  return firstDifference(key, bytes, at, n) || (key.length < n ? -1 : 0);
+}
+
+/** Compares `key` with the `n` bytes at `bytes[at]` lexicographically (a prefix sorts first). */
+function compareKeys(key: Uint8Array, bytes: Uint8Array, at: number, n: number): number {
+  return firstDifference(key, bytes, at, n) || key.length - n;
+}
+
+/** `key[i] − bytes[at + i]` at the first i where they differ within both, else 0. */
+function firstDifference(key: Uint8Array, bytes: Uint8Array, at: number, n: number): number {
+  const m = key.length < n ? key.length : n;
   for (let i = 0; i < m; i++) {
-    const d = key[from + i]! - bytes[at + i]!;
+    const d = key[i]! - bytes[at + i]!;
     if (d !== 0) return d;
   }
-  if (keyLen < n) return -1;
-  return prefix || keyLen === n ? 0 : 1;
+  return 0;
 }

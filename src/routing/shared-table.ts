@@ -11,9 +11,11 @@
 //
 // Memory: header (HEADER_WORDS), then buffers. A buffer (word offset `b`, all i32):
 //   b+0 route count   b+1 common start prefix length   b+2 prefix byte offset   b+3 end byte
-//   b+4 version       then per route (start order) ENTRY_WORDS words:
-//   routeId, groupId, window high, window low (the 8 start bytes after the prefix, as in
-//   route-table.ts), start key byte offset, start key length; then the prefix and key bytes.
+//   b+4 version       b+5 word offset of the windows
+//   then per route (start order) ENTRY_WORDS words: routeId, groupId, start key byte offset,
+//   start key length; then per route its window (the 8 start bytes after the prefix, as in
+//   route-table.ts) as two words, high then low, each XOR 2^31 so that signed comparison
+//   orders them as unsigned; then the prefix and key bytes.
 import type { WorkerGrace } from "../sampler/shared/owner.js";
 import type { RouteSpec } from "./route-table.js";
 import { windowHigh, windowLow } from "../keys/window.js";
@@ -29,14 +31,15 @@ export const B_PREFIX_LEN = 1;
 export const B_PREFIX_AT = 2;
 export const B_END = 3;
 export const B_VERSION = 4;
+export const B_WINDOWS = 5;
 export const B_ENTRIES = 8;
-export const ENTRY_WORDS = 6;
+export const ENTRY_WORDS = 4;
 export const E_ROUTE = 0;
 export const E_GROUP = 1;
-export const E_HIGH = 2;
-export const E_LOW = 3;
-export const E_KEY_AT = 4;
-export const E_KEY_LEN = 5;
+export const E_KEY_AT = 2;
+export const E_KEY_LEN = 3;
+/** Windows are stored XOR this: signed i32 comparison then orders them as unsigned u32. */
+export const FLIP = 0x80000000;
 
 const PAGE = 65536;
 /** 512 MiB: address space reserved per shared table (shared memories cannot move when grown). */
@@ -93,13 +96,15 @@ export class SharedTableWriter {
         );
       if (i > 0) bytes += r.start!.length;
     }
-    const words = B_ENTRIES + count * ENTRY_WORDS + Math.ceil(bytes / 4);
+    const words = B_ENTRIES + count * (ENTRY_WORDS + 2) + Math.ceil(bytes / 4);
     if (this.prepared !== null) this.prepared.free = true;
     const b = this.bufferOf(words);
     this.prepared = b;
     const { w, u8 } = this;
-    let byte = (b.at + B_ENTRIES + count * ENTRY_WORDS) * 4;
+    const windows = b.at + B_ENTRIES + count * ENTRY_WORDS;
+    let byte = (windows + 2 * count) * 4;
     w[b.at + B_COUNT] = count;
+    w[b.at + B_WINDOWS] = windows;
     w[b.at + B_PREFIX_LEN] = prefix.length;
     w[b.at + B_PREFIX_AT] = byte;
     u8.set(prefix, byte);
@@ -110,8 +115,8 @@ export class SharedTableWriter {
       w[e + E_ROUTE] = r.routeId;
       w[e + E_GROUP] = r.groupId;
       const start = i === 0 || r.start === null ? null : r.start;
-      w[e + E_HIGH] = start === null ? 0 : windowHigh(start, prefix.length);
-      w[e + E_LOW] = start === null ? 0 : windowLow(start, prefix.length);
+      w[windows + 2 * i] = start === null ? FLIP : windowHigh(start, prefix.length) ^ FLIP;
+      w[windows + 2 * i + 1] = start === null ? FLIP : windowLow(start, prefix.length) ^ FLIP;
       w[e + E_KEY_AT] = byte;
       w[e + E_KEY_LEN] = start === null ? 0 : start.length;
       if (start !== null) u8.set(start, byte);

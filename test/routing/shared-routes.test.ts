@@ -169,7 +169,7 @@ describe("shared table versions (read-copy-update)", () => {
 
   // The entry first: a lookup refreshes the reader's views when the memory grew.
   const idAt = (r: SharedTableReader, key: string) => {
-    const e = r.entryForKey(enc(key));
+    const e = r.entryAt(r.indexForKey(enc(key)));
     return r.words[e + E_ROUTE];
   };
 
@@ -183,7 +183,7 @@ describe("shared table versions (read-copy-update)", () => {
     const w = new SharedTableWriter(grace);
     const r = new SharedTableReader(w.memory);
     publish(w, table(50, 100));
-    const held = r.entryForKey(enc("k0007x")); // a lookup in progress in version 1
+    const held = r.entryAt(r.indexForKey(enc("k0007x"))); // a lookup in progress in version 1
     expect(r.words[held + E_ROUTE]).toBe(107);
     for (let v = 0; v < 5; v++) publish(w, table(50, 1000 * (v + 1)));
     expect(r.words[held + E_ROUTE]).toBe(107); // nobody passed: new space each time
