@@ -123,7 +123,8 @@ export class SharedTableReader {
  * windows' form (keys/window.ts windowHigh, in integer operations).
  */
 function flippedWord(key: Uint8Array, at: number): number {
-  if (at + 4 <= key.length) return ((key[at]! ^ 0x80) << 24) | (key[at + 1]! << 16) | (key[at + 2]! << 8) | key[at + 3]!;
+  if (at + 4 <= key.length)
+    return ((key[at]! ^ 0x80) << 24) | (key[at + 1]! << 16) | (key[at + 2]! << 8) | key[at + 3]!;
   let x = 0;
   for (let i = at; i < at + 4; i++) x = (x << 8) | (i < key.length ? key[i]! : 0);
   return x ^ FLIP;
