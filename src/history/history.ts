@@ -26,6 +26,11 @@ export interface StoredColumn {
   data: Uint32Array;
   /** Exact values of fields stored as OVERFLOW, keyed by their index in `data`. */
   overflow: Map<number, number> | null;
+  /**
+   * Set by the history on first read: columns with the same `layout` object hold the same meta
+   * ids and terms (and no overflow), so readers can share one copy of those fields.
+   */
+  layout?: object;
 }
 
 /** Values of one row: reads, writes, readBytes, writeBytes, term. */
@@ -407,13 +412,15 @@ export class History {
   seriesView(series: Series, fromMs?: number, toMs?: number): SeriesView {
     const field = SERIES_FIELD[series];
     const stored = this.columns(fromMs, toMs);
-    const columns = stored.map((col) => ({
-      windowStartMs: col.windowStartMs,
-      atMs: col.atMs,
-      metaIds: col.data.subarray(0, col.n),
-      values: exactField(col, field),
-      terms: exactField(col, F_TERM),
-    }));
+    // Columns of one layout share the first one's ids and terms arrays (the matrix build plans
+    // each distinct pair of arrays once).
+    const shared = new Map<object, { metaIds: Uint32Array; terms: Uint32Array | Float64Array }>();
+    const columns = stored.map((col, k) => {
+      const layout = layoutOf(col, stored[k - 1]);
+      let fields = shared.get(layout);
+      if (fields === undefined) shared.set(layout, (fields = { metaIds: col.data.subarray(0, col.n), terms: exactField(col, F_TERM) }));
+      return { windowStartMs: col.windowStartMs, atMs: col.atMs, metaIds: fields.metaIds, values: exactField(col, field), terms: fields.terms };
+    });
     const metas = this.metas as RowMeta[];
     const summary = this.summary;
     if (summary === null || fromMs !== undefined || toMs !== undefined) return { series, metas, columns };
@@ -430,6 +437,23 @@ export class History {
     for (const m of this.metas) if (m) bytes += metaBytes(m);
     return bytes + (this.summary?.memoryBytes ?? 0);
   }
+}
+
+/**
+ * The column's layout token: its predecessor's when both hold the same meta ids and terms without
+ * overflow, else a new one. Computed once per column (a rewrite makes a new column object).
+ */
+function layoutOf(col: StoredColumn, prev: StoredColumn | undefined): object {
+  if (col.layout !== undefined) return col.layout;
+  col.layout = prev?.layout !== undefined && sameLayout(col, prev) ? prev.layout : {};
+  return col.layout;
+}
+
+function sameLayout(a: StoredColumn, b: StoredColumn): boolean {
+  if (a.n !== b.n || a.overflow !== null || b.overflow !== null) return false;
+  const n = a.n;
+  for (let i = 0; i < n; i++) if (a.data[i] !== b.data[i] || a.data[F_TERM * n + i] !== b.data[F_TERM * n + i]) return false;
+  return true;
 }
 
 /** Field `f` of a column: the stored u32 view, or an f64 copy with overflowed values restored. */

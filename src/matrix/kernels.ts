@@ -3,6 +3,7 @@
 // oracle). Both run the same algorithm; see assembly/lib/matrix-pivot.ts for the cell rules.
 import type { WasmArena } from "../wasm/arena.js";
 import { matrixModule, releaseMatrixModule, TERMS_F64, VALUES_F64 } from "../wasm/matrix.js";
+import { layoutPivot, layoutPivotFits } from "./layout-pivot.js";
 import { planRowGroups } from "./row-budget.js";
 
 /** One history column as the kernels read it. */
@@ -124,6 +125,7 @@ export function wasmKernel(): MatrixKernel {
     pivot(columns, input) {
       const rows = input.rowGroup.length;
       const cells = rows * columns.length;
+      if (layoutPivotFits(columns)) return layoutPivot(columns, input, layoutBuffers(cells));
       const metaCount = input.rowOfMeta.length;
       const scratch = scratchFor(columns);
       const rowOfMeta = arena.alloc(metaCount * 4);
@@ -184,6 +186,18 @@ function jsBuffers(cells: number) {
   out.level.fill(0);
   if (cells * 8 > KEEP_JS_BYTES) jsShared = undefined;
   return out;
+}
+
+let layoutShared: PivotResult | undefined;
+
+/** Output of the layout pivot (layout-pivot.ts), reused like the others; every cell is written. */
+function layoutBuffers(cells: number): PivotResult {
+  if (layoutShared === undefined || layoutShared.values.length < cells) {
+    layoutShared = { values: new Float64Array(cells), groups: new Float64Array(cells), terms: new Float64Array(cells) };
+  }
+  const { values, groups, terms } = layoutShared;
+  if (cells * 8 > KEEP_JS_BYTES) layoutShared = undefined;
+  return { values: values.subarray(0, cells), groups: groups.subarray(0, cells), terms: terms.subarray(0, cells) };
 }
 
 /** The same algorithm in plain JS (row-major output, no transpose needed). */

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ColumnBuilder, History, type StoredColumn } from "../../src/history/history.js";
-import { buildMatrix } from "../../src/matrix/build.js";
+import { buildMatrix, buildMatrixJs } from "../../src/matrix/build.js";
 import { jsKernel } from "../../src/matrix/kernels.js";
 import { SERIES, type SeriesView } from "../../src/types.js";
 import { historyArb, historyOf, plainMeta, runHistory } from "./history-file.js";
@@ -97,10 +97,12 @@ describe("the history's running per-meta figures", () => {
         for (const series of SERIES) {
           const view = historyOf(s).seriesView(series);
           expectSummaryMatchesScan(view);
-          // The build with the figures equals the build that scans for them.
+          // The build with the figures equals the build that scans for them (and the JS oracle).
           for (const rows of [1, 3, 1024]) {
             const opts = { rows, nowMs: 0 };
-            expect(buildMatrix(view, opts)).toEqual(buildMatrix({ ...view, summary: undefined }, opts));
+            const built = buildMatrix(view, opts);
+            expect(built).toEqual(buildMatrix({ ...view, summary: undefined }, opts));
+            expect(built).toEqual(buildMatrixJs({ ...view, summary: undefined }, opts));
           }
         }
       }),

@@ -1,0 +1,209 @@
+// The pivot for histories whose columns repeat one row layout (same meta ids, same terms): a
+// busy store where every route is active every step. The general pivot (kernels.ts) handles each
+// stored cell on its own — its meta's output row, group and term, the identity rule — which makes
+// it several times slower than a plain pass over the values. Here that work is done once per
+// distinct layout (a plan: which members form each output row, whether they share one identity),
+// and each column costs one pass over its values, summing runs of members and noticing zeros.
+//
+// Identity rule (as in assembly/lib/matrix-pivot.ts): the contributors of a cell are its members
+// with a non-zero value, or all its members when every value is zero; their common (group, term)
+// is the identity, or (0, 0) if they differ. When all members share one identity, or when all
+// members are zero or all non-zero, the plan knows the answer; only a row mixing zero and
+// non-zero values over differing identities needs a second look at its members.
+//
+// Layouts are recognised by reference: the history hands columns with equal ids and terms the
+// same arrays (history.ts `seriesView`). Output: rows × columns, row-major, written in place.
+import { NO_ROW, type KernelColumn, type PivotInput, type PivotResult } from "./kernels.js";
+
+/** One layout's plan: its members grouped by output row, in runs of consecutive members. */
+interface Plan {
+  /** Rows with members, ascending; `rowRuns[k]..rowRuns[k+1]` are row `rows[k]`'s runs. */
+  rows: Int32Array;
+  rowRuns: Int32Array;
+  runStart: Int32Array;
+  runEnd: Int32Array;
+  /** 1 when every member of the row has the row's identity `rowGroup`/`rowTerm`, else 0. */
+  rowSame: Uint8Array;
+  rowGroup: Float64Array;
+  rowTerm: Float64Array;
+  /** Rows without members in this layout. */
+  absent: Int32Array;
+  /** Group and term of every member (for the rows that need a second look). */
+  memberGroup: Float64Array;
+  memberTerm: Float64Array;
+}
+
+/**
+ * Whether the layout pivot suits these columns: every value u32 (no overflow copies) and few
+ * layouts (each costs a plan about as dear as the general pivot of one column).
+ */
+export function layoutPivotFits(columns: readonly KernelColumn[]): boolean {
+  const layouts = new Map<Uint32Array, Set<KernelColumn["terms"]>>();
+  let count = 0;
+  for (const c of columns) {
+    if (!(c.values instanceof Uint32Array)) return false;
+    let terms = layouts.get(c.metaIds);
+    if (terms === undefined) layouts.set(c.metaIds, (terms = new Set()));
+    if (!terms.has(c.terms)) {
+      terms.add(c.terms);
+      count++;
+    }
+  }
+  return count * 8 <= columns.length;
+}
+
+/** The pivot into `out` (each `rows × columns.length`); see the file comment. */
+export function layoutPivot(columns: readonly KernelColumn[], input: PivotInput, out: PivotResult): PivotResult {
+  const width = columns.length;
+  const plans = new Map<Uint32Array, Map<KernelColumn["terms"], Plan>>();
+  for (let c = 0; c < width; c++) {
+    const col = columns[c]!;
+    let byTerms = plans.get(col.metaIds);
+    if (byTerms === undefined) plans.set(col.metaIds, (byTerms = new Map()));
+    let plan = byTerms.get(col.terms);
+    if (plan === undefined) byTerms.set(col.terms, (plan = makePlan(col, input, c)));
+    pivotColumn(plan, col.values as Uint32Array, c, width, input.rowGroup, out);
+  }
+  return out;
+}
+
+function badIdError(column: number, metaCount: number): RangeError {
+  return new RangeError(`view.columns[${column}].metaIds has an id outside metas (length ${metaCount})`);
+}
+
+function makePlan(col: KernelColumn, { rowOfMeta, groupOfMeta, rowGroup }: PivotInput, c: number): Plan {
+  const { metaIds, terms } = col;
+  const n = metaIds.length;
+  const rowCount = rowGroup.length;
+  const memberGroup = new Float64Array(n);
+  const memberTerm = new Float64Array(n);
+  // Runs of consecutive members in one row.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const runRow: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = metaIds[i]!;
+    if (m >= rowOfMeta.length) throw badIdError(c, rowOfMeta.length);
+    memberGroup[i] = groupOfMeta[m]!;
+    memberTerm[i] = terms[i]! + 0;
+    const row = rowOfMeta[m]!;
+    if (row === NO_ROW) continue;
+    if (runRow.length > 0 && runRow[runRow.length - 1] === row && ends[ends.length - 1] === i) ends[ends.length - 1] = i + 1;
+    else {
+      starts.push(i);
+      ends.push(i + 1);
+      runRow.push(row);
+    }
+  }
+  // Group the runs by row (a counting sort keeps each row's runs in member order).
+  const perRow = new Int32Array(rowCount + 1);
+  for (const r of runRow) perRow[r + 1]!++;
+  for (let r = 0; r < rowCount; r++) perRow[r + 1]! += perRow[r]!;
+  const order = new Int32Array(runRow.length);
+  const fill = perRow.slice(0, rowCount);
+  runRow.forEach((r, k) => (order[fill[r]!++] = k));
+  const rows: number[] = [];
+  const rowRuns: number[] = [];
+  const absent: number[] = [];
+  for (let r = 0; r < rowCount; r++) {
+    if (perRow[r] === perRow[r + 1]) absent.push(r);
+    else {
+      rows.push(r);
+      rowRuns.push(perRow[r]!);
+    }
+  }
+  rowRuns.push(runRow.length);
+  const plan: Plan = {
+    rows: Int32Array.from(rows),
+    rowRuns: Int32Array.from(rowRuns),
+    runStart: Int32Array.from(order, (k) => starts[k]!),
+    runEnd: Int32Array.from(order, (k) => ends[k]!),
+    rowSame: new Uint8Array(rows.length),
+    rowGroup: new Float64Array(rows.length),
+    rowTerm: new Float64Array(rows.length),
+    absent: Int32Array.from(absent),
+    memberGroup,
+    memberTerm,
+  };
+  for (let k = 0; k < rows.length; k++) sharedIdentity(plan, k);
+  return plan;
+}
+
+/** Sets row `k`'s identity in the plan: the one (group, term) all its members share, if any. */
+function sharedIdentity(plan: Plan, k: number): void {
+  const first = plan.runStart[plan.rowRuns[k]!]!;
+  const g = plan.memberGroup[first]!;
+  const t = plan.memberTerm[first]!;
+  let same = 1;
+  for (let q = plan.rowRuns[k]!; q < plan.rowRuns[k + 1]!; q++) {
+    for (let i = plan.runStart[q]!; i < plan.runEnd[q]!; i++) if (plan.memberGroup[i] !== g || plan.memberTerm[i] !== t) same = 0;
+  }
+  plan.rowSame[k] = same;
+  plan.rowGroup[k] = same === 1 ? g : 0;
+  plan.rowTerm[k] = same === 1 ? t : 0;
+}
+
+function pivotColumn(plan: Plan, values: Uint32Array, c: number, width: number, rowGroup: Float64Array, out: PivotResult): void {
+  const { rows, rowRuns, runStart, runEnd } = plan;
+  const { values: outValues, groups: outGroups, terms: outTerms } = out;
+  const oneRunEach = rowRuns.length === rows.length + 1 && rowRuns[rows.length] === rows.length;
+  for (let k = 0; k < rows.length; k++) {
+    let sum = 0;
+    let min = 0xffffffff;
+    if (oneRunEach) {
+      // The common case: each row one run of consecutive members (run k is row k's).
+      const end = runEnd[k]!;
+      for (let i = runStart[k]!; i < end; i++) {
+        const v = values[i]!;
+        sum += v;
+        min = v < min ? v : min;
+      }
+    } else {
+      for (let q = rowRuns[k]!; q < rowRuns[k + 1]!; q++) {
+        const end = runEnd[q]!;
+        for (let i = runStart[q]!; i < end; i++) {
+          const v = values[i]!;
+          sum += v;
+          min = v < min ? v : min;
+        }
+      }
+    }
+    const at = rows[k]! * width + c;
+    outValues[at] = sum;
+    // All members zero, or all non-zero: every member contributes, and the plan knows the answer.
+    if (plan.rowSame[k] === 1 || min !== 0 || sum === 0) {
+      outGroups[at] = plan.rowGroup[k]!;
+      outTerms[at] = plan.rowTerm[k]!;
+    } else {
+      contributorIdentity(plan, k, values, at, out);
+    }
+  }
+  const { absent } = plan;
+  for (let k = 0; k < absent.length; k++) {
+    const r = absent[k]!;
+    const at = r * width + c;
+    outValues[at] = 0;
+    outGroups[at] = rowGroup[r]!;
+    outTerms[at] = 0;
+  }
+}
+
+/** Identity of a cell whose row mixes zero and non-zero members of differing identities. */
+function contributorIdentity(plan: Plan, k: number, values: Uint32Array, at: number, out: PivotResult): void {
+  let g = NaN;
+  let t = NaN;
+  for (let q = plan.rowRuns[k]!; q < plan.rowRuns[k + 1]!; q++) {
+    for (let i = plan.runStart[q]!; i < plan.runEnd[q]!; i++) {
+      if (values[i] === 0) continue;
+      if (Number.isNaN(g)) {
+        g = plan.memberGroup[i]!;
+        t = plan.memberTerm[i]!;
+      } else if (plan.memberGroup[i] !== g || plan.memberTerm[i] !== t) {
+        g = 0;
+        t = 0;
+      }
+    }
+  }
+  out.groups[at] = g;
+  out.terms[at] = t;
+}

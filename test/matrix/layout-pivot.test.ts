@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { buildMatrix, buildMatrixJs } from "../../src/matrix/build.js";
+import { layoutPivotFits } from "../../src/matrix/layout-pivot.js";
+import type { RowMeta, SeriesView } from "../../src/types.js";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const NOW = Date.UTC(2026, 0, 2);
+
+function meta(i: number, start: string | null, end: string | null, groupId: number, label = ""): RowMeta {
+  return {
+    bucketId: label === "" ? `route:${i}` : `route:${i}:${label}`,
+    routeId: i,
+    label,
+    start: start === null ? null : enc(start),
+    end: end === null ? null : enc(end),
+    aggregate: false,
+    memberRoutes: [i],
+    memberRoutesTotal: 1,
+    groupId,
+    subBucket: 0,
+    subBucketCount: 1,
+  };
+}
+
+/**
+ * Views whose columns repeat a few layouts, as the history hands them out: columns of one layout
+ * share its meta ids and terms arrays. Layouts list their metas in any order (a merged output row
+ * may then be several runs of a column), values are often zero, groups and terms differ.
+ */
+const arbLayoutView = fc
+  .record({
+    cuts: fc.uniqueArray(fc.integer({ min: 98, max: 122 }), { maxLength: 12 }),
+    labelled: fc.array(fc.boolean(), { minLength: 13, maxLength: 13 }),
+    groups: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 26, maxLength: 26 }),
+    layouts: fc.array(fc.tuple(fc.shuffledSubarray([...Array(26).keys()]), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 26, maxLength: 26 })), { minLength: 1, maxLength: 3 }),
+    columns: fc.array(fc.tuple(fc.nat(2), fc.array(fc.constantFrom(0, 0, 1, 2, 7, 0xffffffff), { minLength: 26, maxLength: 26 })), { minLength: 24, maxLength: 40 }),
+  })
+  .map(({ cuts, labelled, groups, layouts, columns }): SeriesView => {
+    const bounds = [null, ...cuts.sort((a, b) => a - b).map((c) => String.fromCharCode(c)), null];
+    const metas: RowMeta[] = [];
+    for (let i = 0; i + 1 < bounds.length; i++) {
+      metas.push(meta(i, bounds[i]!, bounds[i + 1]!, groups[metas.length]!));
+      if (labelled[i]) metas.push(meta(i, bounds[i]!, bounds[i + 1]!, groups[metas.length]!, "l"));
+    }
+    const shapes = layouts.map(([ids, terms]) => {
+      const present = ids.filter((m) => m < metas.length);
+      return { metaIds: Uint32Array.from(present), terms: Uint32Array.from(present, (_, i) => terms[i]!) };
+    });
+    return {
+      series: "writes",
+      metas,
+      columns: columns.map(([pick, values], c) => {
+        const shape = shapes[pick % shapes.length]!;
+        return { windowStartMs: c * 1000, atMs: (c + 1) * 1000, metaIds: shape.metaIds, terms: shape.terms, values: Uint32Array.from(shape.metaIds, (_, i) => values[i]!) };
+      }),
+    };
+  });
+
+describe("the layout pivot (columns repeating a few layouts)", () => {
+  it("property: builds what the JS oracle builds, at every row budget", () => {
+    fc.assert(
+      fc.property(arbLayoutView, fc.integer({ min: 1, max: 30 }), (v, budget) => {
+        expect(layoutPivotFits(v.columns)).toBe(true);
+        const opts = { rows: budget, nowMs: NOW };
+        expect(buildMatrix(v, opts)).toEqual(buildMatrixJs(v, opts));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("identity of a row mixing zero and non-zero members: the non-zero members decide", () => {
+    const metas = [meta(1, null, "b", 5), meta(2, "b", "c", 6), meta(3, "c", null, 5)];
+    const metaIds = Uint32Array.of(2, 0, 1); // row order 0,1,2 — but the column lists 2 first
+    const terms = Uint32Array.of(4, 4, 4);
+    const cells = [
+      [1, 1, 0], // metas 2 and 0 non-zero: both (5, 4)
+      [0, 0, 9], // only meta 1: (6, 4)
+      [0, 0, 0], // all zero: groups differ → (0, 0)
+      [3, 0, 3], // metas 2 and 1 non-zero: differ → (0, 0)
+    ];
+    const columns = Array.from({ length: 32 }, (_, c) => ({
+      windowStartMs: c,
+      atMs: c + 1,
+      metaIds,
+      terms,
+      values: Uint32Array.of(...cells[c % 4]!),
+    }));
+    const v: SeriesView = { series: "writes", metas, columns };
+    expect(layoutPivotFits(v.columns)).toBe(true);
+    const row = buildMatrix(v, { rows: 1, nowMs: NOW }).rows[0]!;
+    expect(row.values.slice(0, 4)).toEqual([2, 9, 0, 6]);
+    expect(row.raft_group_ids.slice(0, 4)).toEqual([5, 6, 0, 0]);
+    expect(row.leader_terms.slice(0, 4)).toEqual([4, 4, 0, 0]);
+  });
+
+  it("is not used for f64 columns or for columns that each have their own layout", () => {
+    const ids = Uint32Array.of(0);
+    const terms = Uint32Array.of(1);
+    const same = Array.from({ length: 16 }, (_, c) => ({ windowStartMs: c, atMs: c + 1, metaIds: ids, terms, values: Uint32Array.of(c) }));
+    expect(layoutPivotFits(same)).toBe(true);
+    expect(layoutPivotFits(same.map((c) => ({ ...c, values: Float64Array.from(c.values) })))).toBe(false);
+    expect(layoutPivotFits(same.map((c) => ({ ...c, metaIds: Uint32Array.of(0) })))).toBe(false);
+  });
+});
