@@ -418,8 +418,15 @@ export class History {
     const columns = stored.map((col, k) => {
       const layout = layoutOf(col, stored[k - 1]);
       let fields = shared.get(layout);
-      if (fields === undefined) shared.set(layout, (fields = { metaIds: col.data.subarray(0, col.n), terms: exactField(col, F_TERM) }));
-      return { windowStartMs: col.windowStartMs, atMs: col.atMs, metaIds: fields.metaIds, values: exactField(col, field), terms: fields.terms };
+      if (fields === undefined)
+        shared.set(layout, (fields = { metaIds: col.data.subarray(0, col.n), terms: exactField(col, F_TERM) }));
+      return {
+        windowStartMs: col.windowStartMs,
+        atMs: col.atMs,
+        metaIds: fields.metaIds,
+        values: exactField(col, field),
+        terms: fields.terms,
+      };
     });
     const metas = this.metas as RowMeta[];
     const summary = this.summary;
@@ -452,7 +459,8 @@ function layoutOf(col: StoredColumn, prev: StoredColumn | undefined): object {
 function sameLayout(a: StoredColumn, b: StoredColumn): boolean {
   if (a.n !== b.n || a.overflow !== null || b.overflow !== null) return false;
   const n = a.n;
-  for (let i = 0; i < n; i++) if (a.data[i] !== b.data[i] || a.data[F_TERM * n + i] !== b.data[F_TERM * n + i]) return false;
+  for (let i = 0; i < n; i++)
+    if (a.data[i] !== b.data[i] || a.data[F_TERM * n + i] !== b.data[F_TERM * n + i]) return false;
   return true;
 }
 

@@ -88,7 +88,8 @@ function makePlan(col: KernelColumn, { rowOfMeta, groupOfMeta, rowGroup }: Pivot
     memberTerm[i] = terms[i]! + 0;
     const row = rowOfMeta[m]!;
     if (row === NO_ROW) continue;
-    if (runRow.length > 0 && runRow[runRow.length - 1] === row && ends[ends.length - 1] === i) ends[ends.length - 1] = i + 1;
+    if (runRow.length > 0 && runRow[runRow.length - 1] === row && ends[ends.length - 1] === i)
+      ends[ends.length - 1] = i + 1;
     else {
       starts.push(i);
       ends.push(i + 1);
@@ -136,14 +137,22 @@ function sharedIdentity(plan: Plan, k: number): void {
   const t = plan.memberTerm[first]!;
   let same = 1;
   for (let q = plan.rowRuns[k]!; q < plan.rowRuns[k + 1]!; q++) {
-    for (let i = plan.runStart[q]!; i < plan.runEnd[q]!; i++) if (plan.memberGroup[i] !== g || plan.memberTerm[i] !== t) same = 0;
+    for (let i = plan.runStart[q]!; i < plan.runEnd[q]!; i++)
+      if (plan.memberGroup[i] !== g || plan.memberTerm[i] !== t) same = 0;
   }
   plan.rowSame[k] = same;
   plan.rowGroup[k] = same === 1 ? g : 0;
   plan.rowTerm[k] = same === 1 ? t : 0;
 }
 
-function pivotColumn(plan: Plan, values: Uint32Array, c: number, width: number, rowGroup: Float64Array, out: PivotResult): void {
+function pivotColumn(
+  plan: Plan,
+  values: Uint32Array,
+  c: number,
+  width: number,
+  rowGroup: Float64Array,
+  out: PivotResult,
+): void {
   const { rows, rowRuns, runStart, runEnd } = plan;
   const { values: outValues, groups: outGroups, terms: outTerms } = out;
   const oneRunEach = rowRuns.length === rows.length + 1 && rowRuns[rows.length] === rows.length;

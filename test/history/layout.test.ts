@@ -13,11 +13,36 @@ describe("series views share the ids and terms of columns with one layout", () =
   it("hands consecutive columns with equal ids and terms the same arrays, others their own", () => {
     const h = new History(8);
     for (let i = 0; i < 3; i++) h.addMeta(plainMeta(i));
-    h.append(column(1, [[0, 5, 1], [1, 6, 1]]));
-    h.append(column(2, [[0, 7, 1], [1, 0, 1]])); // same layout, other values
-    h.append(column(3, [[0, 7, 2], [1, 1, 1]])); // a term changed
-    h.append(column(4, [[0, 7, 2], [2, 1, 1]])); // another meta
-    h.append(column(5, [[0, 2 ** 33, 2], [2, 1, 1]])); // overflow: never shared
+    h.append(
+      column(1, [
+        [0, 5, 1],
+        [1, 6, 1],
+      ]),
+    );
+    h.append(
+      column(2, [
+        [0, 7, 1],
+        [1, 0, 1],
+      ]),
+    ); // same layout, other values
+    h.append(
+      column(3, [
+        [0, 7, 2],
+        [1, 1, 1],
+      ]),
+    ); // a term changed
+    h.append(
+      column(4, [
+        [0, 7, 2],
+        [2, 1, 1],
+      ]),
+    ); // another meta
+    h.append(
+      column(5, [
+        [0, 2 ** 33, 2],
+        [2, 1, 1],
+      ]),
+    ); // overflow: never shared
     const cols = h.seriesView("writes").columns;
     expect(cols[1]!.metaIds).toBe(cols[0]!.metaIds);
     expect(cols[1]!.terms).toBe(cols[0]!.terms);

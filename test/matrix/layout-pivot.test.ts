@@ -33,8 +33,17 @@ const arbLayoutView = fc
     cuts: fc.uniqueArray(fc.integer({ min: 98, max: 122 }), { maxLength: 12 }),
     labelled: fc.array(fc.boolean(), { minLength: 13, maxLength: 13 }),
     groups: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 26, maxLength: 26 }),
-    layouts: fc.array(fc.tuple(fc.shuffledSubarray([...Array(26).keys()]), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 26, maxLength: 26 })), { minLength: 1, maxLength: 3 }),
-    columns: fc.array(fc.tuple(fc.nat(2), fc.array(fc.constantFrom(0, 0, 1, 2, 7, 0xffffffff), { minLength: 26, maxLength: 26 })), { minLength: 24, maxLength: 40 }),
+    layouts: fc.array(
+      fc.tuple(
+        fc.shuffledSubarray([...Array(26).keys()]),
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 26, maxLength: 26 }),
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
+    columns: fc.array(
+      fc.tuple(fc.nat(2), fc.array(fc.constantFrom(0, 0, 1, 2, 7, 0xffffffff), { minLength: 26, maxLength: 26 })),
+      { minLength: 24, maxLength: 40 },
+    ),
   })
   .map(({ cuts, labelled, groups, layouts, columns }): SeriesView => {
     const bounds = [null, ...cuts.sort((a, b) => a - b).map((c) => String.fromCharCode(c)), null];
@@ -52,7 +61,13 @@ const arbLayoutView = fc
       metas,
       columns: columns.map(([pick, values], c) => {
         const shape = shapes[pick % shapes.length]!;
-        return { windowStartMs: c * 1000, atMs: (c + 1) * 1000, metaIds: shape.metaIds, terms: shape.terms, values: Uint32Array.from(shape.metaIds, (_, i) => values[i]!) };
+        return {
+          windowStartMs: c * 1000,
+          atMs: (c + 1) * 1000,
+          metaIds: shape.metaIds,
+          terms: shape.terms,
+          values: Uint32Array.from(shape.metaIds, (_, i) => values[i]!),
+        };
       }),
     };
   });
@@ -97,7 +112,13 @@ describe("the layout pivot (columns repeating a few layouts)", () => {
   it("is not used for f64 columns or for columns that each have their own layout", () => {
     const ids = Uint32Array.of(0);
     const terms = Uint32Array.of(1);
-    const same = Array.from({ length: 16 }, (_, c) => ({ windowStartMs: c, atMs: c + 1, metaIds: ids, terms, values: Uint32Array.of(c) }));
+    const same = Array.from({ length: 16 }, (_, c) => ({
+      windowStartMs: c,
+      atMs: c + 1,
+      metaIds: ids,
+      terms,
+      values: Uint32Array.of(c),
+    }));
     expect(layoutPivotFits(same)).toBe(true);
     expect(layoutPivotFits(same.map((c) => ({ ...c, values: Float64Array.from(c.values) })))).toBe(false);
     expect(layoutPivotFits(same.map((c) => ({ ...c, metaIds: Uint32Array.of(0) })))).toBe(false);
