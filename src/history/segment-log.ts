@@ -1,5 +1,7 @@
 // History on disk: a directory of `.kvz` segment logs (docs/format.md, kind 0) that every flushed
 // column is appended to, read back at startup.
+// (Past 400 lines: append, recovery, rewrite and retention share the directory's bookkeeping and
+// the one crash-safety argument below; split apart, each part would need all of it.)
 //
 // Layout of `dir`: `keyviz.lock` (the owner's pid), `seg-<n>.kvzlog` segments appended in order,
 // and at most one live `base-<n>.kvzlog`: a complete rewrite of the history that supersedes every

@@ -1,5 +1,7 @@
 // The viewer's controller: one view state (mirrored in the URL fragment), one data grid (live
 // from the API and its stream, or re-aggregated from a recording), and the plot drawn from both.
+// (Past 400 lines: it is the one place where every control meets the view state; what stands alone —
+// data sources, the grid, controls, replay, hover detail, the plot — is already in data/ and ui/.)
 import { diffGrid, halves } from "./data/diff.js";
 import { fileBytes, inlinedRecording, openRecording, recordingGrid, type ReplaySource } from "./data/file.js";
 import { appendColumn, resolveWindow, type Grid } from "./data/grid.js";

@@ -1,6 +1,7 @@
 // The viewer in a real Chromium against real keyviz servers on 127.0.0.1 (fixture.ts): what it
 // draws is read back from the canvas pixels, never taken from the page's own bookkeeping.
 // One browser for the whole file; screenshots go to test-artifacts/.
+// (Past 400 lines: one Chromium launch is the expensive part, so the viewer's scenarios share it.)
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser } from "playwright-core";
