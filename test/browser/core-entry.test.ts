@@ -1,53 +1,20 @@
 // The core entry runs in a real browser: Chromium (see find-chromium.ts) loads the built dist/ as
 // plain ES modules from a loopback server and drives a sampler, its Wasm counters and the Wasm matrix.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { readFile } from "node:fs/promises";
-import { extname, join, normalize } from "node:path";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath, launchChromium } from "./find-chromium.js";
+import { describe, expect, it } from "vitest";
+import { chromiumPath } from "./find-chromium.js";
+import { useDistPage } from "./dist-page.js";
 
-const root = join(import.meta.dirname, "..", "..");
-let server: Server;
-let browser: Browser;
-let base = "";
 const executablePath = chromiumPath();
 
-async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = normalize(new URL(req.url ?? "/", "http://x").pathname);
-  if (!path.startsWith("/dist/")) {
-    res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>keyviz</title>");
-    return;
-  }
-  try {
-    const body = await readFile(join(root, path));
-    const type = extname(path) === ".js" ? "text/javascript" : "application/octet-stream";
-    res.writeHead(200, { "content-type": type }).end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
-}
-
 describe.skipIf(executablePath === null)("core entry in chromium", () => {
-  beforeAll(async () => {
-    server = createServer((req, res) => void serve(req, res));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const addr = server.address();
-    base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
-    browser = await launchChromium(executablePath!);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
-  });
+  const site = useDistPage(executablePath!);
 
   it("counts, flushes and builds a matrix with the same Wasm core", async () => {
-    const page = await browser.newPage();
-    await page.goto(`${base}/`);
+    const page = await site.browser.newPage();
+    await page.goto(`${site.base}/`);
     // A string, not a function: vitest would rewrite a dynamic import() inside a function body.
     const result = await page.evaluate(`(async () => {
-      const kv = await import("${base}/dist/index.js");
+      const kv = await import("${site.base}/dist/index.js");
       const enc = (s) => new TextEncoder().encode(s);
       let now = 1000;
       const s = kv.createSampler({ stepMs: 1000, now: () => now, keyBucketsPerRoute: 4 });
@@ -78,10 +45,10 @@ describe.skipIf(executablePath === null)("core entry in chromium", () => {
       s.flush();
     }
     const bytes = s.exportHistory();
-    const page = await browser.newPage();
-    await page.goto(`${base}/`);
+    const page = await site.browser.newPage();
+    await page.goto(`${site.base}/`);
     const replayed = await page.evaluate(`(async () => {
-      const kv = await import("${base}/dist/index.js");
+      const kv = await import("${site.base}/dist/index.js");
       const r = kv.openHistory(Uint8Array.from(${JSON.stringify(Array.from(bytes))}));
       const m = r.matrix({ series: "read_bytes", rows: 3 });
       let rejected = "";
