@@ -31,10 +31,14 @@ export const MAX_SKETCH_CAPACITY = 256;
 /** Keys up to this length are stored inline; longer ones in their own array. */
 export const INLINE_KEY_BYTES = 48;
 
+/** FNV-1a's 32-bit offset basis (as a signed int) and prime. */
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+export const FNV_PRIME = 0x01000193;
+
 /** FNV-1a over `length` bytes of `src` from `offset` (32-bit, as a signed int). */
 export function hashBytes(src: Uint8Array, offset: number, length: number): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = offset, end = offset + length; i < end; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = offset, end = offset + length; i < end; i++) h = Math.imul(h ^ src[i]!, FNV_PRIME);
   return h;
 }
 

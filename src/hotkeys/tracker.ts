@@ -16,7 +16,7 @@
 import { resolveHotKeyTrackerOptions, type HotKeyTrackerOptions } from "./options.js";
 import { DEFAULT_TOP, clampTop, compareHotKeys, type HotKey, type HotKeysResponse } from "./response.js";
 import { GeometricGaps } from "./sampling.js";
-import { SpaceSavingSketch, hashBytes } from "./space-saving.js";
+import { FNV_OFFSET, FNV_PRIME, SpaceSavingSketch } from "./space-saving.js";
 import { keyInRange } from "../keys/bytes.js";
 import type { Key } from "../types.js";
 import { encodeKey, rfc3339 } from "../wire/wire.js";
@@ -64,9 +64,10 @@ class LabelState {
 
   constructor(private readonly capacity: number) {}
 
-  add(src: Uint8Array, offset: number, length: number): void {
+  /** Counts the key `src[offset, offset + length)` whose `hashBytes` is `hash`. */
+  add(src: Uint8Array, offset: number, length: number, hash: number): void {
     this.sketch ??= new SpaceSavingSketch(this.capacity);
-    this.sketch.addFrom(src, offset, length, hashBytes(src, offset, length));
+    this.sketch.addFrom(src, offset, length, hash);
   }
 
   publish(atMs: number): void {
@@ -92,6 +93,8 @@ class LabelState {
  * `queueSize` samples or this many key bytes are waiting.
  */
 const ARENA_BYTES_PER_SAMPLE = 64;
+/** Route ids below this find their unlabelled state in a dense array (one load, no Map probe). */
+const DENSE_ROUTE_IDS = 1 << 16;
 
 export class HotKeyTracker {
   readonly perRoute: number;
@@ -102,9 +105,13 @@ export class HotKeyTracker {
   private readonly gaps: GeometricGaps;
   private untilSample: number;
   private readonly routes = new Map<number, Map<string, LabelState>>();
+  /** The unlabelled state of route ids below DENSE_ROUTE_IDS (the same objects as in `routes`). */
+  private unlabelled: (LabelState | undefined)[] = [];
   private readonly queuedStates: (LabelState | undefined)[];
   private readonly queuedOffsets: Int32Array;
   private readonly queuedLengths: Int32Array;
+  /** FNV-1a of each queued key, computed while the key is copied (it is in cache then). */
+  private readonly queuedHashes: Int32Array;
   private readonly arena: Uint8Array;
   private arenaUsed = 0;
   private queued = 0;
@@ -126,6 +133,7 @@ export class HotKeyTracker {
     this.queuedStates = new Array<LabelState | undefined>(this.queueSize).fill(undefined);
     this.queuedOffsets = new Int32Array(this.queueSize);
     this.queuedLengths = new Int32Array(this.queueSize);
+    this.queuedHashes = new Int32Array(this.queueSize);
     this.arena = new Uint8Array(this.queueSize * ARENA_BYTES_PER_SAMPLE + this.maxKeyLen);
   }
 
@@ -143,7 +151,7 @@ export class HotKeyTracker {
       const state = states[i]!;
       states[i] = undefined;
       if (state.released) continue;
-      state.add(arena, this.queuedOffsets[i]!, this.queuedLengths[i]!);
+      state.add(arena, this.queuedOffsets[i]!, this.queuedLengths[i]!, this.queuedHashes[i]!);
     }
     this.queued = 0;
     this.arenaUsed = 0;
@@ -176,6 +184,7 @@ export class HotKeyTracker {
       this.droppedTotal += state.dropped;
     }
     this.routes.delete(routeId);
+    if (isDenseId(routeId) && routeId < this.unlabelled.length) this.unlabelled[routeId] = undefined;
   }
 
   /** The latest published hot keys of (routeId, label), or `null` when none was published. */
@@ -230,11 +239,21 @@ export class HotKeyTracker {
         state.dropped++;
         return;
       }
-      this.arena.set(key, offset);
-      this.arenaUsed = offset + key.length;
+      // Copy and hash in one pass: cheaper than TypedArray#set for short keys, and the sketch
+      // then never reads the bytes again unless the hash matches.
+      const arena = this.arena;
+      const len = key.length;
+      let h = FNV_OFFSET;
+      for (let i = 0; i < len; i++) {
+        const b = key[i]!;
+        arena[offset + i] = b;
+        h = Math.imul(h ^ b, FNV_PRIME);
+      }
+      this.arenaUsed = offset + len;
       this.queuedStates[this.queued] = state;
       this.queuedOffsets[this.queued] = offset;
-      this.queuedLengths[this.queued] = key.length;
+      this.queuedLengths[this.queued] = len;
+      this.queuedHashes[this.queued] = h;
       this.queued++;
       if (!this.drainScheduled && this.queued * 2 >= this.queueSize) {
         this.drainScheduled = true;
@@ -246,6 +265,11 @@ export class HotKeyTracker {
   }
 
   private stateOf(routeId: number, label: string): LabelState {
+    const dense = label === "" && isDenseId(routeId);
+    if (dense) {
+      const known = this.unlabelled[routeId];
+      if (known !== undefined) return known;
+    }
     let labels = this.routes.get(routeId);
     if (labels === undefined) {
       labels = new Map();
@@ -256,8 +280,26 @@ export class HotKeyTracker {
       state = new LabelState(this.perRoute);
       labels.set(label, state);
     }
+    if (dense) this.remember(routeId, state);
     return state;
   }
+
+  /** Puts `state` in the dense array, growing it (filled, never holey) to a power of two. */
+  private remember(routeId: number, state: LabelState): void {
+    if (routeId >= this.unlabelled.length) {
+      let size = Math.max(64, this.unlabelled.length);
+      while (size <= routeId) size *= 2;
+      const grown = new Array<LabelState | undefined>(size).fill(undefined);
+      for (let i = 0; i < this.unlabelled.length; i++) grown[i] = this.unlabelled[i];
+      this.unlabelled = grown;
+    }
+    this.unlabelled[routeId] = state;
+  }
+}
+
+/** Whether `routeId` indexes the dense array of unlabelled states (a small non-negative integer). */
+function isDenseId(routeId: number): boolean {
+  return (routeId | 0) === routeId && routeId >= 0 && routeId < DENSE_ROUTE_IDS;
 }
 
 function validateRouteId(routeId: unknown): void {

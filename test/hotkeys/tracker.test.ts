@@ -165,6 +165,19 @@ describe("HotKeyTracker", () => {
     t.release(99); // unknown route: no-op
   });
 
+  it("a released route offered again starts from an empty sketch (dense and sparse route ids)", () => {
+    const t = new HotKeyTracker({ sampleRate: 1 });
+    for (const id of [3, 70_000, 2 ** 40]) {
+      offerAll(t, id, "", ["old", "old"]);
+      t.publish(T0);
+      t.release(id);
+      offerAll(t, id, "", ["new"]);
+      t.publish(T0 + 1);
+      expect(t.query(id)!.keys).toEqual([{ key_b64: b64("new"), count: 1 }]);
+      expect(t.query(id)!.sampled_n).toBe(1);
+    }
+  });
+
   it("filters keys to a sub-bucket's bounds (start ≤ key < end)", () => {
     const t = new HotKeyTracker({ sampleRate: 1 });
     const keys = [[0x01], [0x10], [0x10, 0x00], [0x20], [0x2f, 0xff], [0x30], [0xff]];
