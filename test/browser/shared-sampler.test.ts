@@ -1,5 +1,6 @@
 // The shared sampler in a real browser: a cross-origin isolated page (COOP + COEP headers) counts
-// from a Web Worker through attachSampler; a page without them gets the clear error.
+// from a Web Worker through attachSampler and routes keys through attachCoordinator; a page
+// without them gets the clear error.
 import { describe, expect, it } from "vitest";
 import { chromiumPath } from "./find-chromium.js";
 import { useDistPage } from "./dist-page.js";
@@ -30,6 +31,33 @@ describe.skipIf(executablePath === null)("shared sampler in chromium", () => {
       return { isolated: crossOriginIsolated, writes: rows.reduce((a, r) => a + r.writes, 0), bytes: rows.reduce((a, r) => a + r.writeBytes, 0) };
     })()`);
     expect(result).toEqual({ isolated: true, writes: 1000, bytes: 7000 });
+    await page.close();
+  });
+
+  it("a Web Worker routes keys through attachCoordinator and sees the page's split", async () => {
+    const page = await site.browser.newPage();
+    await page.goto(`${site.base}/?isolated`);
+    const result = await page.evaluate(`(async () => {
+      const kv = await import("${site.base}/dist/index.js");
+      const { MemoryGroup } = await import("${site.base}/dist/testing/index.js");
+      const s = kv.createSampler({ shared: true, stepMs: 1000 });
+      const groups = new Map([[1, new MemoryGroup({ groupId: 1 })]]);
+      const c = new kv.Coordinator({ routes: [{ routeId: 1, start: null, end: null, groupId: 1 }], groups, sampler: s });
+      const src = 'import { attachCoordinator } from "${site.base}/dist/index.js";' +
+        'let r; onmessage = (e) => { r ??= attachCoordinator(e.data); const ids = [];' +
+        ' for (const k of ["apple", "kiwi", "melon", "zebra"]) ids.push(r.observeKey(0, new TextEncoder().encode(k)).routeId);' +
+        ' postMessage(ids); };';
+      const w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })), { type: "module" });
+      const ask = (m) => new Promise((resolve, reject) => { w.onmessage = (e) => resolve(e.data); w.onerror = (e) => reject(new Error(e.message)); w.postMessage(m); });
+      const before = await ask(c.workerHandle());
+      const [left, right] = c.split(1, new TextEncoder().encode("m"));
+      const after = await ask(null);
+      w.terminate();
+      s.flush();
+      const reads = s.snapshot().flatMap((col) => col.rows).reduce((a, row) => a + row.reads, 0);
+      return { before, after, left, right, reads, misses: s.workerMisses().reads };
+    })()`);
+    expect(result).toEqual({ before: [1, 1, 1, 1], after: [2, 2, 3, 3], left: 2, right: 3, reads: 8, misses: 0 });
     await page.close();
   });
 
