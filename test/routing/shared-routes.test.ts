@@ -110,6 +110,25 @@ describe("route lookup in workers (shared route table)", () => {
     expect(total).toBe(1);
   });
 
+  it("an id removed outside the coordinator, or after it closed, is cleared once workers passed it", () => {
+    const { sampler, c } = sharedCoordinator();
+    const router = attachCoordinator(c.workerHandle());
+    c.close();
+    sampler.removeRoute(1);
+    router.observer.observe(1, 1, 3);
+    sampler.flush(); // seals the removal: workers must pass the epoch this flush announces
+    router.observer.observe(1, 1, 3);
+    expect(sampler.workerMisses().writes).toBe(0);
+    router.quiescent();
+    sampler.flush(); // all passed: cleared
+    router.quiescent();
+    router.observer.observe(1, 1, 3);
+    sampler.flush();
+    expect(sampler.workerMisses().writes).toBe(1);
+    const rows = sampler.snapshot().flatMap((col) => col.rows);
+    expect(rows.filter((r) => r.routeId === 1).reduce((a, r) => a + r.writes, 0)).toBe(2);
+  });
+
   it("close: workers' lookups answer null; bad handles are TypeErrors", () => {
     const { sampler, c } = sharedCoordinator();
     const good = c.workerHandle();

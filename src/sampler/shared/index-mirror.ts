@@ -75,12 +75,24 @@ export class IndexMirror {
     this.deferring = true;
   }
 
-  /** The ids cleared so far wait for the epoch the next `publish()` announces; returns it. */
+  /**
+   * The ids cleared so far wait for the epoch the next `publish()` announces; returns it. Called
+   * after a shared table's publish (`announce`), and at each harvest for ids removed otherwise
+   * (a harvest never runs inside a coordinator's split, so such ids are not in any newer table).
+   */
   seal(): number {
     const next = (this.epoch + 1) | 0;
-    for (const [id, at] of this.deferred) if (at === null) this.deferred.set(id, next);
-    this.dirty = true;
+    for (const [id, at] of this.deferred) {
+      if (at !== null) continue;
+      this.deferred.set(id, next);
+      this.dirty = true;
+    }
     return next;
+  }
+
+  /** The next `publish()` moves the epoch even if the index did not change. */
+  touch(): void {
+    this.dirty = true;
   }
 
   /** Clears the deferred ids every live worker has passed (`seen`: their smallest epoch; null = none). */

@@ -310,6 +310,7 @@ export class SharedCounting implements SlotGate, WorkerGrace {
     this.slots.settleHeld();
     // Ids a shared route table dropped, once no worker can hold them (announced by the next publish).
     this.mirror.releaseDeferred(seen);
+    this.mirror.seal();
   }
 
   /**
@@ -340,6 +341,7 @@ export class SharedCounting implements SlotGate, WorkerGrace {
 
   announce(): number {
     const epoch = this.mirror.seal();
+    this.mirror.touch();
     this.mirror.publish();
     return epoch;
   }
