@@ -45,6 +45,7 @@ export function hashBytes(src: Uint8Array, offset: number, length: number): numb
 export class SpaceSavingSketch {
   readonly capacity: number;
   private readonly inline: Uint8Array; // slot i's key at i × INLINE_KEY_BYTES when short
+  private readonly inlineWords: Int32Array; // the same bytes, 4 at a time (for equality only)
   private readonly longKeys: (Uint8Array | null)[]; // slot i's key when longer than INLINE_KEY_BYTES
   private readonly lengths: Int32Array;
   private readonly hashes: Int32Array;
@@ -66,6 +67,7 @@ export class SpaceSavingSketch {
     }
     this.capacity = capacity;
     this.inline = new Uint8Array(capacity * INLINE_KEY_BYTES);
+    this.inlineWords = new Int32Array(this.inline.buffer);
     this.longKeys = new Array<Uint8Array | null>(capacity).fill(null);
     this.lengths = new Int32Array(capacity);
     this.hashes = new Int32Array(capacity);
@@ -95,15 +97,17 @@ export class SpaceSavingSketch {
 
   /**
    * Counts one occurrence of the key `src[offset, offset + length)` whose `hashBytes` is `hash`
-   * (lets a caller hash once and add straight from a shared buffer).
+   * (lets a caller hash once and add straight from a shared buffer). `srcWords`, an Int32Array
+   * over the same bytes as `src` (same buffer and start), lets a 4-aligned `offset` be compared
+   * 4 bytes at a time.
    */
-  addFrom(src: Uint8Array, offset: number, length: number, hash: number): void {
+  addFrom(src: Uint8Array, offset: number, length: number, hash: number, srcWords: Int32Array | null = null): void {
     const seq = ++this.seq;
     this.n++;
     let at = hash & this.mask;
     for (let entry = this.table[at]!; entry !== 0; entry = this.table[at]!) {
       const slot = entry - 1;
-      if (this.hashes[slot] === hash && this.keyEquals(slot, src, offset, length)) {
+      if (this.hashes[slot] === hash && this.keyEquals(slot, src, offset, length, srcWords)) {
         this.order[2 * slot]!++;
         this.order[2 * slot + 1] = seq;
         this.siftDown(this.position[slot]!);
@@ -165,10 +169,25 @@ export class SpaceSavingSketch {
     return this.inline.slice(at, at + length);
   }
 
-  private keyEquals(slot: number, src: Uint8Array, offset: number, length: number): boolean {
+  private keyEquals(
+    slot: number,
+    src: Uint8Array,
+    offset: number,
+    length: number,
+    srcWords: Int32Array | null = null,
+  ): boolean {
     if (this.lengths[slot] !== length) return false;
     if (length > INLINE_KEY_BYTES) return equalBytes(this.longKeys[slot]!, 0, src, offset, length);
-    return equalBytes(this.inline, slot * INLINE_KEY_BYTES, src, offset, length);
+    const at = slot * INLINE_KEY_BYTES;
+    if (srcWords === null || (offset & 3) !== 0) return equalBytes(this.inline, at, src, offset, length);
+    // Whole words (raw bytes on both sides, so byte order does not matter), then the tail.
+    const words = length >> 2;
+    const mine = this.inlineWords;
+    const a = at >> 2;
+    const b = offset >> 2;
+    for (let i = 0; i < words; i++) if (mine[a + i] !== srcWords[b + i]) return false;
+    const done = words << 2;
+    return equalBytes(this.inline, at + done, src, offset + done, length - done);
   }
 
   private fill(

@@ -65,9 +65,9 @@ class LabelState {
   constructor(private readonly capacity: number) {}
 
   /** Counts the key `src[offset, offset + length)` whose `hashBytes` is `hash`. */
-  add(src: Uint8Array, offset: number, length: number, hash: number): void {
+  add(src: Uint8Array, srcWords: Int32Array, offset: number, length: number, hash: number): void {
     this.sketch ??= new SpaceSavingSketch(this.capacity);
-    this.sketch.addFrom(src, offset, length, hash);
+    this.sketch.addFrom(src, offset, length, hash, srcWords);
   }
 
   publish(atMs: number): void {
@@ -113,6 +113,8 @@ export class HotKeyTracker {
   /** FNV-1a of each queued key, computed while the key is copied (it is in cache then). */
   private readonly queuedHashes: Int32Array;
   private readonly arena: Uint8Array;
+  /** The arena 4 bytes at a time: keys start 4-aligned, so sketches compare them by words. */
+  private readonly arenaWords: Int32Array;
   private arenaUsed = 0;
   private queued = 0;
   private droppedTotal = 0;
@@ -135,6 +137,7 @@ export class HotKeyTracker {
     this.queuedLengths = new Int32Array(this.queueSize);
     this.queuedHashes = new Int32Array(this.queueSize);
     this.arena = new Uint8Array(this.queueSize * ARENA_BYTES_PER_SAMPLE + this.maxKeyLen);
+    this.arenaWords = new Int32Array(this.arena.buffer, 0, this.arena.length >> 2);
   }
 
   /** Hot path: one write of `key` on (routeId, label). Never throws; allocates only when sampling. */
@@ -151,7 +154,7 @@ export class HotKeyTracker {
       const state = states[i]!;
       states[i] = undefined;
       if (state.released) continue;
-      state.add(arena, this.queuedOffsets[i]!, this.queuedLengths[i]!, this.queuedHashes[i]!);
+      state.add(arena, this.arenaWords, this.queuedOffsets[i]!, this.queuedLengths[i]!, this.queuedHashes[i]!);
     }
     this.queued = 0;
     this.arenaUsed = 0;
@@ -249,7 +252,7 @@ export class HotKeyTracker {
         arena[offset + i] = b;
         h = Math.imul(h ^ b, FNV_PRIME);
       }
-      this.arenaUsed = offset + len;
+      this.arenaUsed = (offset + len + 3) & ~3; // the next key starts 4-aligned (see arenaWords)
       this.queuedStates[this.queued] = state;
       this.queuedOffsets[this.queued] = offset;
       this.queuedLengths[this.queued] = len;

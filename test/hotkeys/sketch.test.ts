@@ -169,6 +169,35 @@ describe("sketch key identity", () => {
     );
   });
 
+  it("compares keys from a shared buffer by words, aligned or not (forced collisions, property)", () => {
+    // Two-letter keys of up to 11 bytes: many share whole words and differ only in the tail.
+    const keyArb = fc.array(fc.constantFrom(0x61, 0x62), { maxLength: 11 }).map((a) => String.fromCharCode(...a));
+    fc.assert(
+      fc.property(
+        fc.array(keyArb, { maxLength: 60 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.boolean(),
+        (stream, m, misalign) => {
+          const s = new SpaceSavingSketch(m);
+          const arena = new Uint8Array(1024);
+          const words = new Int32Array(arena.buffer);
+          let used = 0;
+          stream.forEach((k, i) => {
+            const b = bytes(k);
+            const offset = misalign && i % 2 === 1 ? used + 1 : used; // odd samples unaligned: byte compare
+            arena.set(b, offset);
+            s.addFrom(arena, offset, b.length, 7, words); // every key collides
+            used = (offset + b.length + 3) & ~3;
+            if (used > 1000) used = 0;
+          });
+          const model = referenceSpaceSaving(stream, m);
+          expect(new Map(readable(s.entries()).map((e) => [e.key, e.count]))).toEqual(model);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("stores keys longer than the inline size by copy", () => {
     const s = new SpaceSavingSketch(2);
     const long = new Uint8Array(200).map((_, i) => i);
