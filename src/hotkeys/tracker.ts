@@ -229,8 +229,27 @@ export class HotKeyTracker {
     };
   }
 
+  /**
+   * A write of `key` sampled elsewhere by the same rule (a worker of a shared sampler, with its
+   * own countdown): queued like `offer`'s samples. Never throws.
+   */
+  offerSampled(routeId: number, label: string, key: Uint8Array): void {
+    this.queueSample(routeId, label, key);
+  }
+
+  /** Samples of (routeId, label) taken elsewhere that were dropped, or skipped as too long. */
+  addLost(routeId: number, label: string, dropped: number, skipped: number): void {
+    const state = this.stateOf(routeId, label);
+    state.dropped += dropped;
+    state.skipped += skipped;
+  }
+
   private takeSample(routeId: number, label: string, key: Uint8Array): void {
     this.untilSample = this.gaps.next();
+    this.queueSample(routeId, label, key);
+  }
+
+  private queueSample(routeId: number, label: string, key: Uint8Array): void {
     try {
       const state = this.stateOf(routeId, label);
       if (key.length > this.maxKeyLen) {

@@ -9,7 +9,7 @@
 // id the table has ever held (a split takes two consecutive ids, left first).
 import type { GroupBackend, Mutation } from "./group-backend.js";
 import { RouteTable, type RouteChange, type RouteRef, type RouteSpec } from "./route-table.js";
-import { sharedCountingOf, type WorkerGrace } from "../sampler/shared/owner.js";
+import { sharedCountingOf, type WorkerGrace } from "../sampler/shared/grace.js";
 import type { CoordinatorWorkerHandle } from "./attach-coordinator.js";
 
 /** The part of the sampler a coordinator uses (src/sampler.ts implements it). */

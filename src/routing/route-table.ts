@@ -5,8 +5,11 @@
 // validates a new route list and writes it fully into the region the current table does not use;
 // `publish` switches the module to that region in one call. A lookup therefore sees the old table
 // or the new one, never a mix. Over a shared sampler, every version is also published in shared
-// memory for worker threads (shared-table.ts). Route ids are never reused: a new id is 1 + the largest id the
-// table has ever held (split takes two consecutive ids, left first; merge takes one).
+// memory for worker threads (shared-table.ts). Route ids are never reused: a new id is 1 + the
+// largest id the table has ever held (split takes two consecutive ids, left first; merge takes one).
+//
+// Over 400 lines: the table and its validation are one concept (validateRoutes is the table's
+// rule set, used by stage and by tests); the Wasm layout code is what makes it long.
 import type { Key } from "../types.js";
 import { commonPrefixLength, compareBytes } from "../keys/bytes.js";
 import { previewKey } from "../keys/preview.js";
@@ -14,7 +17,7 @@ import { prefixSide, windowHigh, windowLow } from "../keys/window.js";
 import { checkId, checkKey } from "../validate.js";
 import { WasmArena } from "../wasm/arena.js";
 import { instantiateRoutes, type RoutesExports } from "../wasm/routes.wasm.js";
-import type { WorkerGrace } from "../sampler/shared/owner.js";
+import type { WorkerGrace } from "../sampler/shared/grace.js";
 import { SharedTableWriter } from "./shared-table.js";
 
 /** One route: the key range `[start, end)` (null start = lowest, null end = unbounded). */

@@ -16,7 +16,7 @@
 //   start key length; then per route its window (the 8 start bytes after the prefix, as in
 //   route-table.ts) as two words, high then low, each XOR 2^31 so that signed comparison
 //   orders them as unsigned; then the prefix and key bytes.
-import type { WorkerGrace } from "../sampler/shared/owner.js";
+import type { WorkerGrace } from "../sampler/shared/grace.js";
 import type { RouteSpec } from "./route-table.js";
 import { windowHigh, windowLow } from "../keys/window.js";
 

@@ -41,7 +41,9 @@ export interface SamplerComponents {
 export function buildComponents(o: ResolvedSamplerOptions, options: SamplerOptions | undefined): SamplerComponents {
   const hotKeyTracker = hotKeyTrackerOf(options);
   const slotCount = slotCapacity(o.maxTrackedRoutes, o.labels.length);
-  const shared = o.shared ? new SharedCounting(o.shared, slotCount, o.keyBucketsPerRoute, o.labels) : null;
+  const shared = o.shared
+    ? new SharedCounting(o.shared, slotCount, o.keyBucketsPerRoute, o.labels, hotKeyTracker)
+    : null;
   const slots = shared?.slots ?? new SlotPool(slotCount);
   const counters = shared?.counters ?? new Counters(slots.capacity, o.keyBucketsPerRoute);
   const history = new History(o.historyColumns, o.tiers);

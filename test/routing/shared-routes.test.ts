@@ -8,7 +8,7 @@ import { MemoryGroup } from "../../src/testing/index.js";
 import { SharedTableReader } from "../../src/routing/shared-lookup.js";
 import { SharedTableWriter, E_ROUTE } from "../../src/routing/shared-table.js";
 import { validateRoutes, type RouteSpec } from "../../src/routing/route-table.js";
-import type { WorkerGrace } from "../../src/sampler/shared/owner.js";
+import type { WorkerGrace } from "../../src/sampler/shared/grace.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

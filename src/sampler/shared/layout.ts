@@ -12,6 +12,7 @@
 //   index    (labels+1) × idLimit  route id → per label, 1 + the stripe word where the slot's
 //                                 counters start (slot × K × CELL_WORDS; 0 = not registered)
 //   stripes  maxWorkers × (cells + 1) × CELL_WORDS  one per worker; the last cell counts misses
+//   rings    maxWorkers × ringWords   hot-key samples of each worker (hot-key-ring.ts) [hot keys on]
 
 /** "kvz1": marks a keyviz shared sampler memory (and its layout version). */
 export const MAGIC = 0x6b767a31;
@@ -24,6 +25,11 @@ export const H_SLOTS = 3;
 export const H_MAX_K = 4;
 export const H_LABELS = 5;
 export const H_ID_LIMIT = 6;
+/** Hot keys (0 = off): sample rate R, longest key tracked, sampling seed, ring words per worker. */
+export const H_HOT_RATE = 7;
+export const H_HOT_MAX_KEY = 8;
+export const H_HOT_SEED = 9;
+export const H_RING_WORDS = 10;
 
 /** Words per worker in the workers region, and their meaning. */
 export const WORKER_WORDS = 4;
@@ -57,6 +63,8 @@ export interface LayoutParams {
   maxK: number;
   labels: number;
   idLimit: number;
+  /** Words of each worker's hot-key sample ring (0: hot keys off). */
+  ringWords: number;
 }
 
 /** Word offsets of each region. */
@@ -71,6 +79,7 @@ export interface Layout extends LayoutParams {
   index: number;
   stripes: number;
   stripeWords: number;
+  rings: number;
   totalBytes: number;
 }
 
@@ -87,8 +96,9 @@ export function computeLayout(p: LayoutParams): Layout {
   const stripes = Math.ceil((index + (p.labels + 1) * p.idLimit) / 16) * 16;
   // Whole cache lines per stripe (16 words = 64 bytes): two workers never write one line.
   const stripeWords = Math.ceil(((cells + 1) * CELL_WORDS) / 16) * 16;
-  const totalBytes = (stripes + p.maxWorkers * stripeWords) * 4;
-  return { ...p, cells, workers, kOf, prefix, edges, pbytes, index, stripes, stripeWords, totalBytes };
+  const rings = stripes + p.maxWorkers * stripeWords;
+  const totalBytes = (rings + p.maxWorkers * p.ringWords) * 4;
+  return { ...p, cells, workers, kOf, prefix, edges, pbytes, index, stripes, stripeWords, rings, totalBytes };
 }
 
 /** A shared memory holding `layout`, its header written. */
@@ -112,6 +122,7 @@ export function createSharedMemory(layout: Layout): WebAssembly.Memory {
   h[H_MAX_K] = layout.maxK;
   h[H_LABELS] = layout.labels;
   h[H_ID_LIMIT] = layout.idLimit;
+  h[H_RING_WORDS] = layout.ringWords;
   Atomics.store(h, H_MAGIC, MAGIC);
   return memory;
 }
@@ -156,6 +167,7 @@ export function readHandle(handle: unknown): { handle: WorkerHandle; layout: Lay
     maxK: head[H_MAX_K]!,
     labels: head[H_LABELS]!,
     idLimit: head[H_ID_LIMIT]!,
+    ringWords: head[H_RING_WORDS]!,
   });
   if (layout.totalBytes > bytes || layout.labels !== h.labels.length) {
     throw new TypeError("attachSampler: handle.memory does not match its header (corrupt handle)");

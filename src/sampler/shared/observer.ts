@@ -10,6 +10,9 @@ import {
   ATTACHED,
   CELL_WORDS,
   H_EPOCH,
+  H_HOT_MAX_KEY,
+  H_HOT_RATE,
+  H_HOT_SEED,
   RELEASED,
   RESERVED,
   W_EPOCH,
@@ -20,6 +23,9 @@ import {
   type Layout,
 } from "./layout.js";
 import { rangeViews, subBucketOf, type RangeViews } from "./sub-buckets.js";
+import { GeometricGaps } from "../../hotkeys/sampling.js";
+import { RingWriter } from "./hot-key-ring.js";
+import { ringOf } from "./worker-hot-keys.js";
 
 export type { WorkerHandle } from "./layout.js";
 
@@ -66,6 +72,8 @@ export class SharedObserver {
   private seen: number;
   private timer: ReturnType<typeof setInterval> | null = null;
   private detached = false;
+  /** Hot keys on: this thread samples its writes (the owner's rule) into its ring for the owner. */
+  private readonly hot: { gaps: GeometricGaps; until: number; ring: RingWriter; maxKeyLen: number } | null;
 
   constructor(buffer: ArrayBufferLike, layout: Layout, stripe: number, labels: readonly string[]) {
     this.words = new Int32Array(buffer);
@@ -87,6 +95,14 @@ export class SharedObserver {
     this.ranges = rangeViews(buffer, layout);
     this.observe = this.observeWith(this.idx0, this.stripe, this.missAt);
     labels.forEach((l, i) => this.labelIndex.set(l, i + 1));
+    const rate = Atomics.load(this.words, H_HOT_RATE);
+    if (rate === 0 || layout.ringWords === 0) this.hot = null;
+    else {
+      // A seed per stripe: workers do not sample in lockstep.
+      const gaps = new GeometricGaps(rate, Atomics.load(this.words, H_HOT_SEED) ^ Math.imul(stripe + 1, 0x9e3779b9));
+      const ring = new RingWriter(ringOf(buffer, layout, stripe));
+      this.hot = { gaps, until: gaps.next(), ring, maxKeyLen: Atomics.load(this.words, H_HOT_MAX_KEY) };
+    }
     this.seen = Atomics.load(this.words, H_EPOCH);
     Atomics.store(this.words, this.at + W_EPOCH, this.seen);
     // Between tasks no observe is running on this thread: tell the owner we hold nothing stale.
@@ -133,6 +149,12 @@ export class SharedObserver {
     const k = this.kOf[rangeSlot]!;
     const sub = k > 1 ? subBucketOf(this.ranges, rangeSlot, k, key) : 0;
     this.count(slot - 1 + sub * CELL_WORDS + op, bytes);
+    // Hot keys: writes only, as the owner's observeKey offers them.
+    const hot = this.hot;
+    if (hot !== null && op === 1 && --hot.until <= 0) {
+      hot.until = hot.gaps.next();
+      hot.ring.sample(routeId, li, key, hot.maxKeyLen);
+    }
   }
 
   private count(at: number, bytes: number): void {
@@ -160,6 +182,7 @@ export class SharedObserver {
    */
   quiescent(): void {
     if (this.detached) return;
+    this.hot?.ring.flushDrops();
     const g = Atomics.load(this.words, H_EPOCH);
     if (g === this.seen) return;
     this.seen = g;

@@ -7,17 +7,15 @@ import { checkId } from "../../validate.js";
 import type { Key } from "../../types.js";
 import type { HolderRegistry } from "../registry.js";
 import { Rehoming } from "../rehome.js";
+import type { WorkerGrace } from "./grace.js";
+import type { ResolvedSharedOptions } from "./options.js";
 import { IndexMirror, MirroredRouteIndex } from "./index-mirror.js";
 import {
   ATTACHED,
   CELL_WORDS,
   computeLayout,
   createSharedMemory,
-  DEFAULT_ID_LIMIT,
-  DEFAULT_MAX_WORKERS,
   FREE,
-  MAX_ID_LIMIT,
-  MAX_WORKERS,
   RELEASED,
   RESERVED,
   W_EPOCH,
@@ -27,10 +25,15 @@ import {
   type Layout,
   type WorkerHandle,
 } from "./layout.js";
+import type { HotKeyTracker } from "../../hotkeys/tracker.js";
+import { DEFAULT_RING_WORDS } from "./hot-key-ring.js";
+import { WorkerHotKeys } from "./worker-hot-keys.js";
 import { ForwardingCounters, GatedRegistry, GatedSlotPool, type SlotGate } from "./owner-parts.js";
 import { rangeViews } from "./sub-buckets.js";
 
 export type { WorkerHandle } from "./layout.js";
+export { registerShared, sharedCountingOf, type WorkerGrace } from "./grace.js";
+export { resolveShared, type ResolvedSharedOptions, type SharedSamplerOptions } from "./options.js";
 
 /** The key range and label a cell of a released, unsettled slot counted (where late counts go). */
 interface StrandedCell {
@@ -38,38 +41,6 @@ interface StrandedCell {
   li: number;
   start: Key;
   end: Key;
-}
-
-/** `shared` option of createSampler: `true` for the defaults. */
-export interface SharedSamplerOptions {
-  /** Worker handles that can exist at once (default 8, at most 256): one counter stripe each. */
-  maxWorkers?: number;
-  /** Route ids must be below this in shared mode (default 2^20, at most 2^24). */
-  routeIdLimit?: number;
-}
-
-export interface ResolvedSharedOptions {
-  maxWorkers: number;
-  idLimit: number;
-}
-
-export function resolveShared(v: unknown): ResolvedSharedOptions | null {
-  if (v === undefined || v === false) return null;
-  if (v === true) return { maxWorkers: DEFAULT_MAX_WORKERS, idLimit: DEFAULT_ID_LIMIT };
-  if (typeof v !== "object" || v === null)
-    throw new TypeError("shared must be a boolean or { maxWorkers?, routeIdLimit? }");
-  const o = v as SharedSamplerOptions;
-  const int = (name: string, x: unknown, fallback: number, max: number) => {
-    if (x === undefined) return fallback;
-    if (typeof x !== "number") throw new TypeError(`shared.${name} must be a number`);
-    if (!Number.isInteger(x) || x < 1 || x > max)
-      throw new RangeError(`shared.${name} must be an integer in [1, ${max}], got ${x}`);
-    return x;
-  };
-  return {
-    maxWorkers: int("maxWorkers", o.maxWorkers, DEFAULT_MAX_WORKERS, MAX_WORKERS),
-    idLimit: int("routeIdLimit", o.routeIdLimit, DEFAULT_ID_LIMIT, MAX_ID_LIMIT),
-  };
 }
 
 /** What workers sent to routes that were not registered, summed over every worker. */
@@ -82,35 +53,6 @@ export interface WorkerMisses {
 
 /** Harvests run at least this often while workers exist (bounds the counters' wrap: design.md). */
 const HARVEST_INTERVAL_MS = 250;
-
-/**
- * What a route table shared with workers needs from the sampler's epochs (docs/design.md,
- * "Route lookup in workers"): ids it drops stay counted until no worker can hold them, and its
- * retired versions are reused only once every worker has passed the epoch announcing the next.
- */
-export interface WorkerGrace {
-  /** Route ids cleared from the index from now on wait for the workers (IndexMirror.deferClears). */
-  deferClears(): void;
-  /** Announces a table just published (one epoch step); returns the epoch. */
-  announce(): number;
-  /** Whether every live worker has published `epoch` or later. */
-  passed(epoch: number): boolean;
-  /** A handle for one more worker. */
-  workerHandle(): WorkerHandle;
-}
-
-// The shared part of each shared sampler, for a Coordinator created over it (not a public field).
-const sharedOf = new WeakMap<object, SharedCounting>();
-
-/** Remembers that `sampler` counts through `shared` (sampler.ts, once, in shared mode). */
-export function registerShared(sampler: object, shared: SharedCounting): void {
-  sharedOf.set(sampler, shared);
-}
-
-/** The shared part of `sampler` when it was created with `shared`, else null. */
-export function sharedCountingOf(sampler: unknown): WorkerGrace | null {
-  return typeof sampler === "object" && sampler !== null ? (sharedOf.get(sampler) ?? null) : null;
-}
 
 export class SharedCounting implements SlotGate, WorkerGrace {
   readonly memory: WebAssembly.Memory;
@@ -138,11 +80,15 @@ export class SharedCounting implements SlotGate, WorkerGrace {
   /** Late counts harvested this round for stranded cells. */
   private late: { c: StrandedCell; values: number[] }[] = [];
 
+  /** Hot keys of workers' writes (when the sampler tracks hot keys). */
+  private readonly hotKeys: WorkerHotKeys | null;
+
   constructor(
     opts: ResolvedSharedOptions,
     slotCount: number,
     maxK: number,
     private readonly labels: readonly string[],
+    hotKeyTracker: HotKeyTracker | null = null,
   ) {
     this.layout = computeLayout({
       maxWorkers: opts.maxWorkers,
@@ -150,10 +96,12 @@ export class SharedCounting implements SlotGate, WorkerGrace {
       maxK,
       labels: labels.length,
       idLimit: opts.idLimit,
+      ringWords: hotKeyTracker === null ? 0 : DEFAULT_RING_WORDS,
     });
     this.memory = createSharedMemory(this.layout);
     const buffer = this.memory.buffer;
     this.words = new Int32Array(buffer);
+    this.hotKeys = hotKeyTracker === null ? null : new WorkerHotKeys(hotKeyTracker, this.words, this.layout, labels);
     this.last = new Int32Array(this.layout.maxWorkers * this.layout.stripeWords);
     this.counters = new ForwardingCounters(slotCount, maxK, rangeViews(buffer, this.layout));
     this.slots = new GatedSlotPool(slotCount);
@@ -168,6 +116,7 @@ export class SharedCounting implements SlotGate, WorkerGrace {
     const r = new GatedRegistry(...args);
     r.gate = this;
     this.registry = r;
+    if (this.hotKeys !== null) this.hotKeys.registered = (id) => r.route(id) !== undefined;
     this.rehoming = new Rehoming(r, this.counters, this.slots);
     return r;
   }
@@ -305,6 +254,7 @@ export class SharedCounting implements SlotGate, WorkerGrace {
     const used: number[] = [];
     const seen = this.minSeenEpoch(used);
     for (const s of used) this.harvestStripe(s);
+    this.hotKeys?.drain(used);
     this.rehomeLate();
     this.seen = seen;
     this.slots.settleHeld();
