@@ -5,9 +5,16 @@
 //
 // Layout of `dir`: `keyviz.lock` (the owner's pid), `seg-<n>.kvzlog` segments appended in order,
 // and at most one live `base-<n>.kvzlog`: a complete rewrite of the history that supersedes every
-// segment numbered below n. A rewrite (after split/merge re-homing rewrote stored columns, or to
-// recover from a failed write) is written to a `.tmp` file, fsynced and renamed into place, then
-// the superseded segments are deleted — a crash at any point leaves the old or the new state.
+// segment numbered below n. A rewrite (when columns aged into tiers, to recover from a failed
+// write, or at close after split/merge re-homing) is written to a `.tmp` file, fsynced and renamed
+// into place, then the superseded segments are deleted — a crash at any point leaves the old or
+// the new state.
+//
+// A split or merge does not rewrite the log while running: rewriting is O(history) (0.8 s for
+// 1 000 routes × 1 440 columns, 3 s for 10 000 routes) and would stall the flush that does it.
+// Columns on disk from before the split keep their rows as they were flushed — valid history
+// with the old routes, totals identical — until the next rewrite (tiers, failure, or close())
+// stores the re-homed version. After a crash, only the row layout of those columns differs.
 // Each segment declares the metadata its columns use, so any segment reads on its own.
 //
 // Failures while running (disk full, read-only, I/O errors) never throw into the sampler: the
@@ -74,6 +81,8 @@ export class SegmentLog {
   private seq = 0;
   private lastSyncMs = -Infinity;
   private needsRewrite = false;
+  /** Stored columns were re-homed since the last rewrite (close() writes them out). */
+  private rehomed = false;
   private closed = false;
   private readonly statsState: StorageStats;
   private readonly segmentBytes: number;
@@ -160,11 +169,16 @@ export class SegmentLog {
   }
 
   /**
-   * The stored columns changed (split/merge re-homing): the next append rewrites the whole log
-   * instead, once however many changes came before it, so a split itself does no I/O.
+   * The stored columns changed (split/merge re-homing). Nothing is written now (see the top of
+   * this file): the next rewrite, at the latest close(), stores the re-homed columns.
    */
-  requestRewrite(): void {
-    this.needsRewrite = true;
+  noteRehomed(): void {
+    this.rehomed = true;
+  }
+
+  /** Rewrites the log if columns were re-homed since the last rewrite (before close()). Never throws. */
+  rewriteIfRehomed(history: History): void {
+    if (this.rehomed && !this.closed) this.rewrite(history);
   }
 
   /** Replaces the whole log by the current history (new base segment). Never throws. */
@@ -189,6 +203,7 @@ export class SegmentLog {
       this.fs.syncDir(this.opts.dir);
       this.lastSyncMs = this.now();
       this.needsRewrite = false;
+      this.rehomed = false;
       this.statsState.lastError = null;
     } catch (err) {
       this.failed("rewrite", err);

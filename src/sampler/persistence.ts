@@ -38,9 +38,9 @@ export class Persistence {
     this.log?.append(this.history, column);
   }
 
-  /** After a split/merge: stored columns are re-homed lazily; the log is rewritten at the next flush. */
+  /** After a split/merge: stored columns are re-homed lazily; the log stores them at its next rewrite. */
   rehomed(): void {
-    this.log?.requestRewrite();
+    this.log?.noteRehomed();
   }
 
   exportHistory(range: ExportRange, nowMs: number): Uint8Array {
@@ -58,6 +58,7 @@ export class Persistence {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.log?.rewriteIfRehomed(this.history);
     this.log?.close();
   }
 }

@@ -1,10 +1,12 @@
 // createSampler({ storage }): history on disk that survives restarts, crashes and failing disks.
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { cpSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createSampler, type Sampler } from "../../src/sampler/sampler.js";
 import type { SamplerOptions } from "../../src/sampler/options.js";
 import { silentLogger } from "../../src/logger.js";
+import type { Column } from "../../src/types.js";
 import { enc } from "../helpers.js";
 import { faultyFs, tempDir } from "./storage-helpers.js";
 
@@ -81,6 +83,43 @@ describe("sampler storage", () => {
     expect(b.s.snapshot()).toEqual(a.s.snapshot());
     expect(b.s.snapshot()[0]!.rows.map((r) => r.bucketId)).toContain("route:9");
     b.s.close();
+  });
+
+  it("a split writes nothing while running; a crash before close() recovers the columns as flushed, same totals", () => {
+    const dir = tempDir();
+    const a = clocked({ storage: { dir } });
+    routes(a.s);
+    for (let c = 0; c < 3; c++) {
+      traffic(a.s, c);
+      a.flush();
+    }
+    const filesBefore = readdirSync(dir).sort();
+    const bytesBefore = a.s.stats().storage!.bytes;
+    a.s.replaceRoutes(
+      [2],
+      [
+        { routeId: 2, start: enc("f"), end: enc("i"), groupId: 2 },
+        { routeId: 9, start: enc("i"), end: enc("m"), groupId: 2 },
+      ],
+    );
+    traffic(a.s, 3);
+    a.flush();
+    // Only the new column was appended: no base file, the same segment files.
+    expect(readdirSync(dir).sort()).toEqual(filesBefore);
+    expect(a.s.stats().storage!.bytes).toBeGreaterThan(bytesBefore);
+    // A crash now: the directory as it is, with the lock of a process that is gone.
+    const crashed = tempDir();
+    cpSync(dir, crashed, { recursive: true });
+    writeFileSync(join(crashed, "keyviz.lock"), "999999\n");
+    const b = clocked({ storage: { dir: crashed } });
+    const total = (cols: Column[]) => cols.map((c) => c.rows.reduce((n, r) => n + r.reads + r.writes, 0));
+    expect(total(b.s.snapshot())).toEqual(total(a.s.snapshot()));
+    // The columns from before the split still have route 2 whole; the memory of `a` has them re-homed.
+    expect(b.s.snapshot()[0]!.rows.map((r) => r.bucketId)).not.toContain("route:9");
+    expect(a.s.snapshot()[0]!.rows.map((r) => r.bucketId)).toContain("route:9");
+    expect(b.s.snapshot().at(-1)).toEqual(a.s.snapshot().at(-1)); // flushed after the split: as in memory
+    b.s.close();
+    a.s.close();
   });
 
   it("a restart whose clock is behind the recovered columns still appends after them", () => {
