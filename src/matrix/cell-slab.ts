@@ -89,9 +89,26 @@ export function releaseNodeSlabs(nodeSlabs: NodeCells[]): void {
   }
 }
 
-/** Copies node `node`'s cells into its typed arrays in `nodeSlabs`, yielding after each row. */
-export function* nodeCells(m: MergeInput, node: number, nodeSlabs: NodeCells[]): Steps<NodeCells> {
-  const width = m.columns.length;
+/**
+ * Thrown by a merge that checks cells while copying them (`mergeMatrices`) at the first element
+ * that is not a count; the caller then runs the full validator for the message.
+ */
+export class BadCell extends Error {}
+
+/**
+ * Copies node `node`'s cells into its typed arrays in `nodeSlabs`, laid out on the `width` merged
+ * columns (`place[j]` = merged column of the node's column j), yielding after each row. With
+ * `checkCells`, every value, group id and term is checked to be a count as it is copied (the
+ * validator then skips them: one pass over them instead of two).
+ */
+export function* nodeCells(
+  m: MergeInput,
+  place: Int32Array,
+  width: number,
+  node: number,
+  nodeSlabs: NodeCells[],
+  checkCells: boolean,
+): Steps<NodeCells> {
   const cells = m.rows.length * width;
   const flagged = m.rows.some((r) => r.conflicts !== undefined);
   let slab = nodeSlabs[node];
@@ -107,15 +124,17 @@ export function* nodeCells(m: MergeInput, node: number, nodeSlabs: NodeCells[]):
   if (flagged && (slab.conflicts === null || slab.conflicts.length < cells)) slab.conflicts = new Uint8Array(cells);
   const out: NodeCells = { ...slab, conflicts: flagged ? slab.conflicts : null };
   const shared = new Map<ArrayLike<number>, Float64Array>();
+  const aligned = place.length === width && place.every((p, j) => p === j);
+  const copy = aligned ? copyInto : scatterInto(place, width);
   for (let r = 0; r < m.rows.length; r++) {
     const row = m.rows[r]!;
     const at = r * width;
-    copyInto(out.values, at, typed(row.values, shared), width);
-    copyInto(out.groups, at, typed(row.groups, shared), width);
-    copyInto(out.terms, at, typed(row.terms, shared), width);
+    copy(out.values, at, typed(row.values, shared, checkCells), checkCells);
+    copy(out.groups, at, typed(row.groups, shared, checkCells), checkCells);
+    copy(out.terms, at, typed(row.terms, shared, checkCells), checkCells);
     if (out.conflicts !== null) {
       if (row.conflicts === undefined) out.conflicts.fill(0, at, at + width);
-      else copyInto(out.conflicts, at, row.conflicts, width);
+      else copy(out.conflicts, at, row.conflicts, false);
     }
     yield;
   }
@@ -125,25 +144,72 @@ export function* nodeCells(m: MergeInput, node: number, nodeSlabs: NodeCells[]):
 /**
  * A frozen array as a Float64Array, converted once per merge. The builder shares one frozen
  * identity array among all rows with the same group id or term; TypedArray#set has no fast path
- * for frozen arrays (13 ns per element here, against 0.4–1.5 for ordinary ones).
+ * for frozen arrays (13 ns per element here, against 0.4–1.5 for ordinary ones). Checked before
+ * the conversion when cells are checked (the conversion would turn `true` into 1).
  */
-function typed(src: ArrayLike<number>, shared: Map<ArrayLike<number>, Float64Array>): ArrayLike<number> {
+function typed(
+  src: ArrayLike<number>,
+  shared: Map<ArrayLike<number>, Float64Array>,
+  check: boolean,
+): ArrayLike<number> {
   if (!Object.isFrozen(src) || src instanceof Float64Array) return src;
   let f = shared.get(src);
-  if (f === undefined) shared.set(src, (f = Float64Array.from(src)));
+  if (f === undefined) {
+    if (check) checkCounts(src);
+    shared.set(src, (f = Float64Array.from(src)));
+  }
   return f;
 }
 
-/** `dst[at .. at+width) = src[0 .. width)` (missing entries 0): a native copy when lengths match. */
+type Copy = (
+  dst: Float64Array | Uint8Array,
+  at: number,
+  src: ArrayLike<number> | ArrayLike<boolean>,
+  check: boolean,
+) => void;
+
+/** Throws BadCell unless every element of `src` is a count (what the validator's isCount accepts). */
+function checkCounts(src: ArrayLike<number>): void {
+  for (let i = 0; i < src.length; i++) if (!isCountCell(src[i])) throw new BadCell();
+}
+
+/** The validator's count rule (src/wire/validate.ts `isCount`), with a fast path for u32 values. */
+function isCountCell(v: unknown): boolean {
+  if (typeof v !== "number") return false;
+  return v >>> 0 === v || (v >= 0 && v <= 2 ** 64 && Math.floor(v) === v);
+}
+
+/**
+ * `dst[at .. at + src.length) = src` (merge-input.ts made every array as long as the node's
+ * columns): a native copy, or one pass that checks and copies a wire array. Float64Arrays were
+ * made by the merge from checked cells.
+ */
 function copyInto(
   dst: Float64Array | Uint8Array,
   at: number,
   src: ArrayLike<number> | ArrayLike<boolean>,
-  width: number,
+  check: boolean,
 ): void {
-  if (src.length === width) {
+  if (!check || src instanceof Float64Array) {
     dst.set(src as ArrayLike<number>, at);
     return;
   }
-  for (let i = 0; i < width; i++) dst[at + i] = i < src.length ? Number(src[i]) : 0;
+  const nums = src as ArrayLike<number>;
+  for (let i = 0; i < nums.length; i++) {
+    const v = nums[i];
+    if (!isCountCell(v)) throw new BadCell();
+    dst[at + i] = v!;
+  }
+}
+
+/** A copy onto merged columns for a node that lacks some: absent columns get 0. */
+function scatterInto(place: Int32Array, width: number): Copy {
+  return (dst, at, src, check) => {
+    dst.fill(0, at, at + width);
+    const checked = check && !(src instanceof Float64Array);
+    for (let j = 0; j < src.length; j++) {
+      if (checked && !isCountCell(src[j])) throw new BadCell();
+      dst[at + place[j]!] = Number(src[j]);
+    }
+  };
 }

@@ -32,7 +32,7 @@ export function prepareInput(m: IncomingMatrix): MergeInput {
   return { columns, rows: m.rows.map((r) => foldColumns(padIdentity(r, times.length), target, columns.length)) };
 }
 
-function isStrictlyAscending(times: readonly number[]): boolean {
+export function isStrictlyAscending(times: readonly number[]): boolean {
   for (let i = 1; i < times.length; i++) if (!(times[i - 1]! < times[i]!)) return false;
   return true;
 }

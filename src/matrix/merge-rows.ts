@@ -6,14 +6,14 @@ import type { NodeCells, RowCells } from "./cell-slab.js";
 import { CellMerger } from "./merge-cell.js";
 
 /**
- * One node's contribution to a merged row: its row head, its cells (from `base` in `cells`) and,
- * per merged column, the node's column or -1.
+ * One node's contribution to a merged row: its row head and its cells, laid out on the merged
+ * columns (from `base` in `cells`; a column the node does not have holds 0, which counts nothing,
+ * as an absent cell).
  */
 export interface Source {
   head: IncomingRow;
   cells: NodeCells;
   base: number;
-  columnOf: Int32Array;
 }
 
 /** A row of the merged matrix before the budget. */
@@ -58,15 +58,15 @@ export function mergeRow(sources: Source[], cells: RowCells, cellRow: number, se
  * A row only one node has: its cells, moved to the merged columns. A cell that counted nothing
  * (absent, or 0) carries identity 0/0 like every zero cell of a merge.
  */
-function copySource({ cells, base, columnOf }: Source, out: MergedRow): void {
+function copySource({ cells, base }: Source, out: MergedRow): void {
   const { values, groups, terms, conflicts } = cells;
-  for (let j = 0; j < columnOf.length; j++) {
-    const at = columnOf[j]!;
-    const v = at >= 0 ? values[base + at]! : 0;
+  for (let j = 0; j < out.values.length; j++) {
+    const at = base + j;
+    const v = values[at]!;
     out.values[j] = v;
-    out.groups[j] = v !== 0 ? groups[base + at]! : 0;
-    out.terms[j] = v !== 0 ? terms[base + at]! : 0;
-    out.conflicts[j] = at >= 0 && conflicts !== null ? conflicts[base + at]! : 0;
+    out.groups[j] = v !== 0 ? groups[at]! : 0;
+    out.terms[j] = v !== 0 ? terms[at]! : 0;
+    out.conflicts[j] = conflicts !== null ? conflicts[at]! : 0;
   }
 }
 
@@ -74,7 +74,6 @@ const NO_FLAGS = new Uint8Array(0);
 
 function mergeSources(sources: Source[], out: MergedRow, additive: boolean): void {
   const k = sources.length;
-  const columnOf = sources.map((s) => s.columnOf);
   const base = sources.map((s) => s.base);
   const values = sources.map((s) => s.cells.values);
   const groups = sources.map((s) => s.cells.groups);
@@ -82,7 +81,37 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
   const flagged = sources.map((s) => s.cells.conflicts !== null);
   const conflicts = sources.map((s) => s.cells.conflicts ?? NO_FLAGS);
   const cell = new CellMerger(k);
+  // Three nodes (a replicated group's fan-out) without conflict flags: cells where all three
+  // counted something under one identity (most of them) are settled without the general loop.
+  const three = k === 3 && !flagged.some((f) => f);
+  const [b0, b1, b2] = base as [number, number, number];
+  const [v0s, v1s, v2s] = values as [Float64Array, Float64Array, Float64Array];
+  const [g0s, g1s, g2s] = groups as [Float64Array, Float64Array, Float64Array];
+  const [t0s, t1s, t2s] = terms as [Float64Array, Float64Array, Float64Array];
   for (let j = 0; j < out.values.length; j++) {
+    if (three) {
+      const v0 = v0s[b0 + j]!;
+      const v1 = v1s[b1 + j]!;
+      const v2 = v2s[b2 + j]!;
+      const g = g0s[b0 + j]!;
+      const t = t0s[b0 + j]!;
+      if (
+        v0 !== 0 &&
+        v1 !== 0 &&
+        v2 !== 0 &&
+        g1s[b1 + j] === g &&
+        g2s[b2 + j] === g &&
+        t1s[b1 + j] === t &&
+        t2s[b2 + j] === t
+      ) {
+        // One identity: writes take the max (a conflict when values differ), reads add up.
+        out.values[j] = additive ? v0 + v1 + v2 : Math.max(v0, v1, v2);
+        out.groups[j] = g;
+        out.terms[j] = t;
+        out.conflicts[j] = !additive && (v0 !== v1 || v1 !== v2) ? 1 : 0;
+        continue;
+      }
+    }
     // One pass computes what CellMerger.resolve would, except the per-identity sum of writes
     // whose contributions all carry an identity and more than one distinct identity (the only
     // case that needs them all at once). With one identity that sum is the max, and a conflict
@@ -101,9 +130,7 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
     let firstT = 0;
     let identities = false; // more than one (group, term) among the non-zero contributions
     for (let s = 0; s < k; s++) {
-      const col = columnOf[s]![j]!;
-      if (col < 0) continue;
-      const at = base[s]! + col;
+      const at = base[s]! + j;
       if (flagged[s] && conflicts[s]![at] === 1) conflictIn = true;
       const v = values[s]![at]!;
       if (v === 0) continue;
@@ -130,9 +157,7 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
     if (nonZero > 1 && !additive && identified && identities) {
       cell.reset();
       for (let s = 0; s < k; s++) {
-        const col = columnOf[s]![j]!;
-        if (col < 0) continue;
-        const at = base[s]! + col;
+        const at = base[s]! + j;
         cell.add(values[s]![at]!, groups[s]![at]!, terms[s]![at]!, flagged[s]! && conflicts[s]![at] === 1);
       }
       cell.resolve(additive);

@@ -79,12 +79,15 @@ function firstBadFrozenCount(a: readonly unknown[]): number {
   return -1;
 }
 
-/** Why `v` is not an array of `length` (exactly, or at most) items passing `ok`; `item` describes one. */
+/**
+ * Why `v` is not an array of `length` (exactly, or at most) items passing `ok` (null: any items);
+ * `item` describes one.
+ */
 function arrayProblem(
   v: unknown,
   at: string,
   item: string,
-  ok: (x: unknown) => boolean,
+  ok: ((x: unknown) => boolean) | null,
   length?: number,
   upTo = false,
 ): string | null {
@@ -92,6 +95,7 @@ function arrayProblem(
   if (length !== undefined && (upTo ? v.length > length : v.length !== length)) {
     return `${at} must have ${upTo ? "at most " : ""}${length} items (parallel to column_unix_ms), got ${v.length}`;
   }
+  if (ok === null) return null;
   const i = firstBad(v, ok);
   return i < 0 ? null : `${at}[${i}] must be ${item}`;
 }
@@ -108,8 +112,20 @@ export function matrixProblem(value: unknown, series?: Series): string | null {
   return runSteps(matrixProblemSteps(value, series));
 }
 
-/** `matrixProblem` as steps that yield after each row (for checking a big peer answer in time slices). */
-export function* matrixProblemSteps(value: unknown, series?: Series): Steps<string | null> {
+/**
+ * `matrixProblem` without looking at the elements of `values`, `raft_group_ids` and
+ * `leader_terms` (their lengths are checked): for the merge, which checks those millions of
+ * numbers while it copies them.
+ */
+export function matrixShapeProblem(value: unknown): string | null {
+  return runSteps(matrixProblemSteps(value, undefined, false));
+}
+
+/**
+ * `matrixProblem` as steps that yield after each row (for checking a big peer answer in time
+ * slices); `cells` false skips the per-cell count elements (see `matrixShapeProblem`).
+ */
+export function* matrixProblemSteps(value: unknown, series?: Series, cells = true): Steps<string | null> {
   if (!isObject(value)) return "response is not a JSON object";
   if (!(SERIES as readonly unknown[]).includes(value.series)) return `series must be one of ${SERIES.join(", ")}`;
   if (series !== undefined && value.series !== series)
@@ -120,14 +136,15 @@ export function* matrixProblemSteps(value: unknown, series?: Series): Steps<stri
   if (!Array.isArray(value.rows)) return "rows must be an array";
   const width = (value.column_unix_ms as unknown[]).length;
   for (let i = 0; i < value.rows.length; i++) {
-    const problem = rowProblem(value.rows[i], `rows[${i}]`, width);
+    const problem = rowProblem(value.rows[i], `rows[${i}]`, width, cells ? isCount : null);
     if (problem !== null) return problem;
     yield;
   }
   return null;
 }
 
-function rowProblem(row: unknown, at: string, width: number): string | null {
+/** `counts`: the element check of the per-cell count arrays, or null to check only their lengths. */
+function rowProblem(row: unknown, at: string, width: number, counts: ((v: unknown) => boolean) | null): string | null {
   if (!isObject(row)) return `${at} is not an object`;
   if (typeof row.bucket_id !== "string" || row.bucket_id === "") return `${at}.bucket_id must be a non-empty string`;
   if (row.label !== undefined && typeof row.label !== "string") return `${at}.label must be a string`;
@@ -142,9 +159,9 @@ function rowProblem(row: unknown, at: string, width: number): string | null {
     return `${at}.route_ids_truncated must be a boolean`;
   if (!isCount(row.route_count) || row.route_count < 1) return `${at}.route_count must be an integer ≥ 1`;
   return (
-    arrayProblem(row.values, `${at}.values`, "a count (unsigned integer)", isCount, width) ??
-    optionalArray(row.raft_group_ids, `${at}.raft_group_ids`, "a group id (unsigned integer)", isCount, width, true) ??
-    optionalArray(row.leader_terms, `${at}.leader_terms`, "a term (unsigned integer)", isCount, width, true) ??
+    arrayProblem(row.values, `${at}.values`, "a count (unsigned integer)", counts, width) ??
+    optionalArray(row.raft_group_ids, `${at}.raft_group_ids`, "a group id (unsigned integer)", counts, width, true) ??
+    optionalArray(row.leader_terms, `${at}.leader_terms`, "a term (unsigned integer)", counts, width, true) ??
     optionalArray(row.conflicts, `${at}.conflicts`, "a boolean", isBoolean, width, false) ??
     (row.conflict !== undefined && typeof row.conflict !== "boolean" ? `${at}.conflict must be a boolean` : null)
   );
@@ -154,7 +171,7 @@ function optionalArray(
   v: unknown,
   at: string,
   item: string,
-  ok: (x: unknown) => boolean,
+  ok: ((x: unknown) => boolean) | null,
   width: number,
   upTo: boolean,
 ): string | null {
