@@ -1,6 +1,7 @@
 // A wire matrix as an opaque RGBA image, painted by the viewer's own painter and colour tables
 // (src/paint/), so a rendered PNG looks like the page: rows in key order top to bottom, columns in
 // time order left to right, log colour scale, zero cells showing the page background.
+import { columnEdges } from "../paint/column-edges.js";
 import { paintHeatmap } from "../paint/heatmap.js";
 import { sequentialLut, type Palette } from "../paint/palette.js";
 import { makeScale, type Scale } from "../paint/scale.js";
@@ -44,7 +45,8 @@ export function heatmapImage(m: Matrix, o: ImageOptions = {}): RgbaImage {
     }
   });
   const pixels = new Uint32Array(width * height);
-  const layer = { values, stride: cols, r0: 0, r1: rows, c0: 0, c1: cols, conflicts: null };
+  const xEdges = columnEdges(m.column_unix_ms, 0, cols); // tiered history: older columns are wider
+  const layer = { values, stride: cols, r0: 0, r1: rows, c0: 0, c1: cols, conflicts: null, xEdges };
   paintHeatmap(
     pixels,
     width,

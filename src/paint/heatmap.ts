@@ -3,6 +3,7 @@
 // (1 440 columns on an 800-pixel canvas) it shows the one with the largest magnitude, so a hot
 // cell can never fall between pixels; when cells are larger, neighbouring pixels repeat it.
 // Identical pixel lines are copied, not recomputed.
+import { columnStart, spansByEdges } from "./column-edges.js";
 import { fastLog2p1, type ColourScale } from "./scale.js";
 
 export interface HeatLayer {
@@ -16,6 +17,8 @@ export interface HeatLayer {
   conflicts: Uint8Array | null;
   /** Columns at or after this index are not drawn (replay cursor); default: all. */
   reveal?: number;
+  /** Widths of columns [c0, c1) as cumulative edges (column-edges.ts); null/absent: equal. */
+  xEdges?: Float64Array | null;
 }
 
 // Conflict hatching: diagonal stripes over flagged cells.
@@ -54,11 +57,12 @@ export function paintHeatmap(
     pixels.fill(0);
     return;
   }
-  const xs = spans(cols, width);
+  const edges = layer.xEdges ?? null;
+  const xs = edges === null ? spans(cols, width) : spansByEdges(edges, width);
   const ys = spans(rows, height);
   // When no pixel spans two columns, each stored row is coloured once per column (the common
   // case: ≤ 1 440 columns on a wide canvas) and pixels pick their column's colour.
-  const poolX = cols > width;
+  const poolX = edges === null ? cols > width : xs.first.some((f, x) => xs.last[x]! - f > 1);
   const levels = new Uint8Array(width);
   const hatched = new Uint8Array(width);
   const cellLevels = new Uint8Array(cols);
@@ -97,7 +101,7 @@ export function paintHeatmap(
         // Hot path: colour each cell once, then pixels copy their column's colour.
         for (let c = ca; c < cb; c++) cellColours[c - layer.c0] = lut[level(values[base + c]!)]!;
         cellColours.fill(lut[0]!, Math.max(0, cb - layer.c0));
-        if (cols === width)
+        if (cols === width && edges === null)
           pixels.set(cellColours.subarray(xFrom, xTo), line + xFrom); // one cell per pixel: a block copy
         else for (let x = xFrom; x < xTo; x++) pixels[line + x] = cellColours[xs.first[x]!]!;
         prevFirst = rf;
@@ -148,9 +152,18 @@ export function paintHeatmap(
   }
 }
 
-/** Pixel columns [from, to) whose cells include any of columns [c0, c1) of a view of `cols` columns on `width` pixels. */
-export function pixelSpan(c0: number, c1: number, cols: number, width: number): [number, number] {
-  const from = Math.max(0, Math.floor((c0 * width) / cols) - 1);
-  const to = Math.min(width, Math.ceil((c1 * width) / cols) + 1);
+/**
+ * Pixel columns [from, to) whose cells include any of columns [c0, c1) of a view of `cols`
+ * columns on `width` pixels (`edges`: their widths, as HeatLayer.xEdges).
+ */
+export function pixelSpan(
+  c0: number,
+  c1: number,
+  cols: number,
+  width: number,
+  edges: Float64Array | null = null,
+): [number, number] {
+  const from = Math.max(0, Math.floor(columnStart(edges, cols, c0) * width) - 1);
+  const to = Math.min(width, Math.ceil(columnStart(edges, cols, c1) * width) + 1);
   return [from, Math.max(from, to)];
 }

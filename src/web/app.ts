@@ -328,7 +328,7 @@ export class App {
       line.hidden = true;
       return;
     }
-    line.style.left = `${((reveal - c0) / (c1 - c0)) * this.plot.heat.clientWidth}px`;
+    line.style.left = `${this.plot.xOfColumn(reveal)}px`;
     line.hidden = false;
   }
 

@@ -2,6 +2,7 @@
 // and top) and the legend. Canvas 2D text and bars; the cost is per pixel line, not per cell.
 import { keyLabel as keyPreview } from "../../wire/encoding.js";
 import type { GridRow } from "../data/grid.js";
+import { columnStart, spansByEdges } from "../../paint/column-edges.js";
 import { spans } from "../../paint/heatmap.js";
 import { cssColour } from "../../paint/palette.js";
 import { formatCount, valueAt, type ColourScale } from "../../paint/scale.js";
@@ -39,7 +40,13 @@ export function formatTime(ms: number, stepMs: number): string {
 }
 
 /** Time labels at round times, at least ~80 px apart. */
-export function drawTimeAxis(canvas: HTMLCanvasElement, times: readonly number[], c0: number, c1: number): void {
+export function drawTimeAxis(
+  canvas: HTMLCanvasElement,
+  times: readonly number[],
+  c0: number,
+  c1: number,
+  edges: Float64Array | null = null,
+): void {
   const { ctx, width } = fitCanvas(canvas);
   const n = c1 - c0;
   if (n <= 0) return;
@@ -56,7 +63,7 @@ export function drawTimeAxis(canvas: HTMLCanvasElement, times: readonly number[]
     const t = times[c]!;
     const prev = c > 0 ? times[c - 1]! : -Infinity;
     if (Math.floor(t / step) === Math.floor(prev / step) && c !== c0) continue;
-    const x = ((c - c0 + 0.5) * width) / n;
+    const x = ((columnStart(edges, n, c - c0) + columnStart(edges, n, c - c0 + 1)) / 2) * width;
     if (x - lastX < 70) continue;
     const label = formatTime(t, step);
     ctx.beginPath();
@@ -99,8 +106,8 @@ export function drawKeyAxis(canvas: HTMLCanvasElement, rows: readonly GridRow[],
   }
 }
 
-function pooledSums(sums: Float64Array, px: number): Float64Array {
-  const { first, last } = spans(sums.length, px);
+function pooledSums(sums: Float64Array, px: number, edges: Float64Array | null): Float64Array {
+  const { first, last } = edges === null ? spans(sums.length, px) : spansByEdges(edges, px);
   const out = new Float64Array(px);
   for (let p = 0; p < px; p++) {
     let s = 0;
@@ -114,13 +121,22 @@ const BAR = "#58a6ff";
 const BAR_NEG = "#a08ee0";
 const BAR_POS = "#f0a050";
 
-/** Bars of `sums` along an axis: `vertical` = one bar per pixel row growing right (row sums). */
-export function drawSums(canvas: HTMLCanvasElement, sums: Float64Array, vertical: boolean, signed: boolean): void {
+/**
+ * Bars of `sums` along an axis: `vertical` = one bar per pixel row growing right (row sums);
+ * `edges`: the columns' widths, as the heatmap draws them (column sums).
+ */
+export function drawSums(
+  canvas: HTMLCanvasElement,
+  sums: Float64Array,
+  vertical: boolean,
+  signed: boolean,
+  edges: Float64Array | null = null,
+): void {
   const { ctx, width, height } = fitCanvas(canvas);
   if (sums.length === 0) return;
   const length = vertical ? height : width;
   const depth = (vertical ? width : height) - 2;
-  const bars = pooledSums(sums, Math.max(1, Math.round(length)));
+  const bars = pooledSums(sums, Math.max(1, Math.round(length)), vertical ? null : edges);
   let max = 0;
   for (const v of bars) max = Math.max(max, Math.abs(v));
   if (max === 0) return;

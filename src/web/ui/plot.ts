@@ -2,6 +2,7 @@
 // pointer positions to cells and cell ranges to overlay rectangles.
 import { columnSums, maxAbs, rowSums, type Grid, type GridWindow } from "../data/grid.js";
 import { drawKeyAxis, drawLegend, drawSums, drawTimeAxis } from "../render/axes.js";
+import { columnAt, columnEdges, columnStart } from "../../paint/column-edges.js";
 import { paintHeatmap, pixelSpan } from "../../paint/heatmap.js";
 import { divergingLut, sequentialLut } from "../../paint/palette.js";
 import { makeScale, type ColourScale } from "../../paint/scale.js";
@@ -31,6 +32,8 @@ export class PlotView {
   private image: ImageData | null = null;
   private lut: Uint32Array | null = null;
   frame: Frame | null = null;
+  /** Widths of the frame's window columns (null: equal), from their times (column-edges.ts). */
+  private edges: Float64Array | null = null;
   colourScale: ColourScale | null = null;
   /** Milliseconds of the last heatmap paint (pixel fill + putImageData). */
   lastPaintMs = 0;
@@ -40,6 +43,7 @@ export class PlotView {
   draw(frame: Frame): void {
     this.frame = frame;
     const { grid, window: w } = frame;
+    this.edges = columnEdges(grid.times, w.c0, w.c1);
     const stride = grid.times.length;
     // The whole window sets the scale, revealed or not: colours stay put while a replay plays.
     this.max = maxAbs(grid.values, stride, w);
@@ -48,13 +52,13 @@ export class PlotView {
     const lut = frame.diverging ? divergingLut() : sequentialLut(frame.palette);
     this.paint(frame, scale, lut);
     drawKeyAxis(this.keyAxis, grid.rows, w.r0, w.r1);
-    drawTimeAxis(this.timeAxis, grid.times, w.c0, w.c1);
+    drawTimeAxis(this.timeAxis, grid.times, w.c0, w.c1, this.edges);
     const shown = { ...w, c1: Math.max(w.c0, Math.min(w.c1, frame.reveal ?? w.c1)) };
     const rs = rowSums(grid.values, stride, shown);
     const cs = columnSums(grid.values, stride, w);
     if (frame.reveal !== undefined) cs.fill(0, Math.max(0, frame.reveal - w.c0));
     drawSums(this.rowSumsCanvas, rs, true, frame.diverging);
-    drawSums(this.colSumsCanvas, cs, false, frame.diverging);
+    drawSums(this.colSumsCanvas, cs, false, frame.diverging, this.edges);
     drawLegend(this.legend, lut, scale);
     this.legendCaption.textContent = `${frame.diverging ? "A − B, " : ""}${frame.scale} scale${frame.brightness !== 1 ? `, ×${frame.brightness}` : ""}`;
   }
@@ -74,9 +78,10 @@ export class PlotView {
       return false;
     this.frame = { ...f, reveal };
     if (to <= from) return true;
-    const [x0, x1] = pixelSpan(from - w.c0, to - w.c0, w.c1 - w.c0, this.image.width);
+    const [x0, x1] = pixelSpan(from - w.c0, to - w.c0, w.c1 - w.c0, this.image.width, this.edges);
     const t0 = performance.now();
-    const layer = { values: f.grid.values, stride: f.grid.times.length, ...w, conflicts: f.grid.conflicts, reveal };
+    const { values, times, conflicts } = f.grid;
+    const layer = { values, stride: times.length, ...w, conflicts, reveal, xEdges: this.edges };
     paintHeatmap(
       new Uint32Array(this.image.data.buffer),
       this.image.width,
@@ -107,7 +112,8 @@ export class PlotView {
       this.image = ctx.createImageData(width, height);
     const pixels = new Uint32Array(this.image.data.buffer);
     const w = frame.window;
-    const layer = { values: frame.grid.values, stride: frame.grid.times.length, ...w, conflicts: frame.grid.conflicts };
+    const { values, times, conflicts } = frame.grid;
+    const layer = { values, stride: times.length, ...w, conflicts, xEdges: this.edges };
     paintHeatmap(
       pixels,
       width,
@@ -130,15 +136,21 @@ export class PlotView {
     if (fx < 0 || fy < 0 || fx >= 1 || fy >= 1) return null;
     const { r0, r1, c0, c1 } = f.window;
     if (r1 <= r0 || c1 <= c0) return null;
-    return { r: r0 + Math.floor(fy * (r1 - r0)), c: c0 + Math.floor(fx * (c1 - c0)) };
+    return { r: r0 + Math.floor(fy * (r1 - r0)), c: c0 + columnAt(this.edges, c1 - c0, fx) };
   }
 
   /** CSS box (relative to the heatmap) of cells [r0, r1) × [c0, c1). */
   boxOf(r0: number, r1: number, c0: number, c1: number): { left: number; top: number; width: number; height: number } {
     const w = this.frame!.window;
-    const cw = this.heat.clientWidth / Math.max(1, w.c1 - w.c0);
     const rh = this.heat.clientHeight / Math.max(1, w.r1 - w.r0);
-    return { left: (c0 - w.c0) * cw, top: (r0 - w.r0) * rh, width: (c1 - c0) * cw, height: (r1 - r0) * rh };
+    const left = this.xOfColumn(c0);
+    return { left, top: (r0 - w.r0) * rh, width: this.xOfColumn(c1) - left, height: (r1 - r0) * rh };
+  }
+
+  /** CSS x (relative to the heatmap) where absolute column `c` starts (c1 of the window: the right edge). */
+  xOfColumn(c: number): number {
+    const w = this.frame!.window;
+    return columnStart(this.edges, Math.max(1, w.c1 - w.c0), c - w.c0) * this.heat.clientWidth;
   }
 
   get element(): HTMLElement {
