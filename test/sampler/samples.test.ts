@@ -1,0 +1,63 @@
+// observe's length checks: whatever the two lengths are, the bytes counted are exactly
+// sampleLen(keyLen) + sampleLen(valueLen) (observe takes a one-test path when both are valid
+// and must agree with the per-length rule everywhere else), and observe never throws.
+import { describe, expect, it } from "vitest";
+import { sampleLen } from "../../src/sampler/samples.js";
+import { clockedSampler } from "../helpers.js";
+
+const hostile = {
+  valueOf(): number {
+    throw new Error("valueOf must not be called");
+  },
+};
+const lengths: unknown[] = [
+  0,
+  -0,
+  1,
+  7,
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 32,
+  -1,
+  -(2 ** 31),
+  1.5,
+  -1.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  "5",
+  null,
+  undefined,
+  true,
+  5n,
+  Symbol("x"),
+  hostile,
+  [3],
+  {},
+];
+
+describe("observe byte counting", () => {
+  it("counts sampleLen(keyLen) + sampleLen(valueLen) for every pair of lengths", () => {
+    const pairs = lengths.flatMap((a) => lengths.map((b) => [a, b] as const));
+    const { s, tick } = clockedSampler({ maxTrackedRoutes: pairs.length });
+    pairs.forEach((_, id) =>
+      s.registerRoute(id, Uint8Array.of(id >> 8, id & 255), Uint8Array.of(id >> 8, id & 255, 0)),
+    );
+    pairs.forEach(([a, b], id) => {
+      s.observe(id, 0, a as number, b as number);
+      s.observe(id, 1, 3, 4); // a valid write on the same route: the fast path after the slow one
+    });
+    tick();
+    s.flush();
+    const rows = s.snapshot().at(-1)!.rows;
+    pairs.forEach(([a, b], id) => {
+      const row = rows.find((r) => r.routeId === id)!;
+      expect([row.reads, row.readBytes, row.writes, row.writeBytes]).toEqual([
+        1,
+        sampleLen(a as number) + sampleLen(b as number),
+        1,
+        7,
+      ]);
+    });
+  });
+});
