@@ -349,6 +349,8 @@ export const CATALOG = [
   { name: "agg-separate-2w", group: "workers", file: "workers", unit: "obs/s", baseline: "agg-shared-2w" },
   { name: "flush-plain-10k", group: "workers", file: "workers", unit: "ms" },
   { name: "flush-shared-4w", group: "workers", file: "workers", unit: "ms", baseline: "flush-plain-10k" },
+  { name: "observeKey-worker", group: "workers", file: "workers", unit: "ns" },
+  { name: "observeKey-worker-hot", group: "workers", file: "workers", unit: "ns", baseline: "observeKey-worker" },
   { name: "lookup-owner", group: "workers", file: "workers", unit: "ns" },
   { name: "lookup-worker", group: "workers", file: "workers", unit: "ns", baseline: "lookup-owner" },
   { name: "route-owner", group: "workers", file: "workers", unit: "ns" },

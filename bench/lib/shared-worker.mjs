@@ -5,6 +5,7 @@
 //                                              flush and its matrix (the alternative: merge later)
 //   { job: "route" | "lookup", coordinator }   ns/op of attachCoordinator(coordinator): observeKey
 //                                              (route + count) or routeForKey alone, random keys
+//   { job: "observeKey", handle }              ns/op of the shared observer's observeKey, random keys
 import { parentPort, workerData } from "node:worker_threads";
 import { importSampler } from "./dist.mjs";
 import { nsPerOp } from "./measure.mjs";
@@ -50,8 +51,23 @@ async function routed(job) {
   parentPort.postMessage(r);
 }
 
-const { o, own } = workerData.coordinator ? { o: null, own: null } : target();
+/** observeKey of random keys of the 1 024 routes (the same keys as the routed jobs). */
+async function observeKeys() {
+  const observer = keyviz.attachSampler(workerData.handle);
+  const { keys, routeOf } = randomKeys(ROUTES);
+  let j = 0;
+  const r = await nsPerOp(() => {
+    for (let n = 0; n < BATCH; n++) {
+      const i = j++ & INPUT_MASK;
+      observer.observeKey(routeOf[i], ops[i], keys[i], valueLens[i]);
+    }
+  }, BATCH);
+  parentPort.postMessage(r);
+}
+
+const { o, own } = workerData.coordinator || workerData.job === "observeKey" ? { o: null, own: null } : target();
 if (workerData.job === "route" || workerData.job === "lookup") await routed(workerData.job);
+else if (workerData.job === "observeKey") await observeKeys();
 else if (workerData.job === "ns") {
   let j = 0;
   const r = await nsPerOp(() => {

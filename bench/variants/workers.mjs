@@ -132,6 +132,14 @@ async function workerRouting(job) {
   return r;
 }
 
+async function workerObserveKeys(hot) {
+  const s = await sampler({ shared: true, ...(hot ? { hotKeys: { enabled: true, sampleRate: 16 } } : {}) });
+  const w = new Worker(WORKER, { workerData: { job: "observeKey", handle: s.workerHandle() } });
+  const r = await message(w);
+  await w.terminate();
+  return r;
+}
+
 const variants = {
   // Baseline: the plain sampler's observe on the main thread (as observe-hit, same inputs).
   "observe-single": async () => {
@@ -162,6 +170,10 @@ const variants = {
 
   "flush-plain-10k": () => flush(0),
   "flush-shared-4w": () => flush(4),
+
+  // observeKey in a worker, hot keys off / on (R = 16: the ring write of every sampled key).
+  "observeKey-worker": () => workerObserveKeys(false),
+  "observeKey-worker-hot": () => workerObserveKeys(true),
 
   "lookup-owner": () => ownerRouting(false),
   "lookup-worker": () => workerRouting("lookup"),

@@ -38,10 +38,10 @@ export class RingWriter {
 
   /** One sampled write of `key` on (routeId, label index `li`). */
   sample(routeId: number, li: number, key: Uint8Array, maxKeyLen: number): void {
-    if (this.drops.size > 0) this.flushDrops();
     const n = key.length > maxKeyLen ? SKIPPED : key.length;
     const words = 3 + (n > 0 ? (n + 3) >> 2 : 0);
-    if (!this.room(words)) {
+    // Drops still kept mean the ring was full: when they do not all fit, this sample does not either.
+    if ((this.drops.size > 0 && !this.flushDrops()) || !this.room(words)) {
       const k = routeId * LABEL_KEYS + li;
       this.drops.set(k, (this.drops.get(k) ?? 0) + 1);
       return;
@@ -56,17 +56,22 @@ export class RingWriter {
     Atomics.store(this.ring, RING_HEAD, this.head);
   }
 
-  /** Writes the drops kept while the ring was full, as far as there is room. */
-  flushDrops(): void {
-    if (this.drops.size === 0) return;
+  /** Writes the drops kept while the ring was full, as far as there is room; true when all are. */
+  flushDrops(): boolean {
+    if (this.drops.size === 0) return true;
+    let all = true;
     for (const [k, count] of this.drops) {
-      if (!this.room(3)) return;
+      if (!this.room(3)) {
+        all = false;
+        break;
+      }
       this.put(Math.floor(k / LABEL_KEYS));
       this.put(k % LABEL_KEYS);
       this.put(-count - 1);
       this.drops.delete(k);
     }
     Atomics.store(this.ring, RING_HEAD, this.head);
+    return all;
   }
 
   /** Whether `words` fit; loads the owner's tail only when the last one seen leaves too little. */
