@@ -34,6 +34,29 @@ function routes(s: Sampler): void {
   s.setLeaderTerm(2, 5);
 }
 
+/** A sampler with storage in a new directory, the four routes, and three columns of traffic. */
+function threeColumns() {
+  const dir = tempDir();
+  const a = clocked({ storage: { dir } });
+  routes(a.s);
+  for (let c = 0; c < 3; c++) {
+    traffic(a.s, c);
+    a.flush();
+  }
+  return { dir, a };
+}
+
+/** Splits route 2 [f, m) at "i" into 2 and 9. */
+function splitRoute2(s: Sampler): void {
+  s.replaceRoutes(
+    [2],
+    [
+      { routeId: 2, start: enc("f"), end: enc("i"), groupId: 2 },
+      { routeId: 9, start: enc("i"), end: enc("m"), groupId: 2 },
+    ],
+  );
+}
+
 const noTime = <T extends { generated_at: string }>(m: T) => ({ ...m, generated_at: "" });
 
 describe("sampler storage", () => {
@@ -62,20 +85,8 @@ describe("sampler storage", () => {
   });
 
   it("writes re-homed history after a split, so a restart sees the same split history", () => {
-    const dir = tempDir();
-    const a = clocked({ storage: { dir } });
-    routes(a.s);
-    for (let c = 0; c < 3; c++) {
-      traffic(a.s, c);
-      a.flush();
-    }
-    a.s.replaceRoutes(
-      [2],
-      [
-        { routeId: 2, start: enc("f"), end: enc("i"), groupId: 2 },
-        { routeId: 9, start: enc("i"), end: enc("m"), groupId: 2 },
-      ],
-    );
+    const { dir, a } = threeColumns();
+    splitRoute2(a.s);
     traffic(a.s, 3);
     a.flush();
     a.s.close();
@@ -86,22 +97,10 @@ describe("sampler storage", () => {
   });
 
   it("a split writes nothing while running; a crash before close() recovers the columns as flushed, same totals", () => {
-    const dir = tempDir();
-    const a = clocked({ storage: { dir } });
-    routes(a.s);
-    for (let c = 0; c < 3; c++) {
-      traffic(a.s, c);
-      a.flush();
-    }
+    const { dir, a } = threeColumns();
     const filesBefore = readdirSync(dir).sort();
     const bytesBefore = a.s.stats().storage!.bytes;
-    a.s.replaceRoutes(
-      [2],
-      [
-        { routeId: 2, start: enc("f"), end: enc("i"), groupId: 2 },
-        { routeId: 9, start: enc("i"), end: enc("m"), groupId: 2 },
-      ],
-    );
+    splitRoute2(a.s);
     traffic(a.s, 3);
     a.flush();
     // Only the new column was appended: no base file, the same segment files.
