@@ -81,8 +81,8 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
   const flagged = sources.map((s) => s.cells.conflicts !== null);
   const conflicts = sources.map((s) => s.cells.conflicts ?? NO_FLAGS);
   const cell = new CellMerger(k);
-  // Three nodes (a replicated group's fan-out) without conflict flags: cells where all three
-  // counted something under one identity (most of them) are settled without the general loop.
+  // Three nodes (a replicated group's fan-out) without conflict flags: cells whose non-zero
+  // contributions carry one identity (most of them) are settled without the general loop.
   const three = k === 3 && !flagged.some((f) => f);
   const [b0, b1, b2] = base as [number, number, number];
   const [v0s, v1s, v2s] = values as [Float64Array, Float64Array, Float64Array];
@@ -90,25 +90,28 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
   const [t0s, t1s, t2s] = terms as [Float64Array, Float64Array, Float64Array];
   for (let j = 0; j < out.values.length; j++) {
     if (three) {
-      const v0 = v0s[b0 + j]!;
-      const v1 = v1s[b1 + j]!;
-      const v2 = v2s[b2 + j]!;
-      const g = g0s[b0 + j]!;
-      const t = t0s[b0 + j]!;
+      const [a0, a1, a2] = [b0 + j, b1 + j, b2 + j];
+      const v0 = v0s[a0]!;
+      const v1 = v1s[a1]!;
+      const v2 = v2s[a2]!;
+      // The identity of the first non-zero contribution; zero contributions count nothing.
+      const g = v0 !== 0 ? g0s[a0]! : v1 !== 0 ? g1s[a1]! : g2s[a2]!;
+      const t = v0 !== 0 ? t0s[a0]! : v1 !== 0 ? t1s[a1]! : t2s[a2]!;
       if (
-        v0 !== 0 &&
-        v1 !== 0 &&
-        v2 !== 0 &&
-        g1s[b1 + j] === g &&
-        g2s[b2 + j] === g &&
-        t1s[b1 + j] === t &&
-        t2s[b2 + j] === t
+        (v0 === 0 || (g0s[a0] === g && t0s[a0] === t)) &&
+        (v1 === 0 || (g1s[a1] === g && t1s[a1] === t)) &&
+        (v2 === 0 || (g2s[a2] === g && t2s[a2] === t))
       ) {
-        // One identity: writes take the max (a conflict when values differ), reads add up.
-        out.values[j] = additive ? v0 + v1 + v2 : Math.max(v0, v1, v2);
-        out.groups[j] = g;
-        out.terms[j] = t;
-        out.conflicts[j] = !additive && (v0 !== v1 || v1 !== v2) ? 1 : 0;
+        // One identity: writes take the max (a conflict when the non-zero values differ), reads
+        // add up; a cell that counted nothing is 0 with identity 0/0.
+        const n = (v0 !== 0 ? 1 : 0) + (v1 !== 0 ? 1 : 0) + (v2 !== 0 ? 1 : 0);
+        const max = Math.max(v0, v1, v2);
+        const byMax = n > 1 && !additive;
+        out.values[j] = n === 0 ? 0 : byMax ? max : v0 + v1 + v2;
+        out.groups[j] = n === 0 ? 0 : g;
+        out.terms[j] = n === 0 ? 0 : t;
+        const differ = (v0 !== 0 && v0 !== max) || (v1 !== 0 && v1 !== max) || (v2 !== 0 && v2 !== max);
+        out.conflicts[j] = byMax && differ ? 1 : 0;
         continue;
       }
     }
