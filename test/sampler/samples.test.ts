@@ -1,4 +1,4 @@
-// observe's length checks: whatever the two lengths are, the bytes counted are exactly
+// observe's and observeKey's length checks: whatever the lengths are, the bytes counted are exactly
 // sampleLen(keyLen) + sampleLen(valueLen) (observe takes a one-test path when both are valid
 // and must agree with the per-length rule everywhere else), and observe never throws.
 import { describe, expect, it } from "vitest";
@@ -58,6 +58,23 @@ describe("observe byte counting", () => {
         1,
         7,
       ]);
+    });
+  });
+
+  it("observeKey counts key.length + sampleLen(valueLen) for every value length", () => {
+    const { s, tick } = clockedSampler({ maxTrackedRoutes: lengths.length });
+    lengths.forEach((_, id) => s.registerRoute(id, Uint8Array.of(id), Uint8Array.of(id, 0)));
+    const key = (id: number) => Uint8Array.of(id, 0, 0);
+    lengths.forEach((len, id) => {
+      s.observeKey(id, 0, key(id), len as number);
+      s.observeKey(id, 1, key(id), 4);
+    });
+    tick();
+    s.flush();
+    const rows = s.snapshot().at(-1)!.rows;
+    lengths.forEach((len, id) => {
+      const row = rows.find((r) => r.routeId === id)!;
+      expect([row.reads, row.readBytes, row.writes, row.writeBytes]).toEqual([1, 3 + sampleLen(len as number), 1, 7]);
     });
   });
 });
