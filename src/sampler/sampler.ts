@@ -191,15 +191,9 @@ export class Sampler {
     this.parts.shared?.harvest();
     try {
       const labelIndex = (label: string) => this.labelIndex.get(label) ?? 0;
-      const nowMs = this.parts.clock.read();
-      const context = {
-        ...this.parts,
-        labelIndex,
-        labelCount: this.labels.length,
-        maxRouteKeyBytes: this.counters.maxRouteKeyBytes,
-        nowMs,
-      };
-      replaceRoutes(context, oldIds, newRoutes);
+      const { maxRouteKeyBytes } = this.counters;
+      const ctx = { ...this.parts, labelIndex, labelCount: this.labels.length, maxRouteKeyBytes };
+      replaceRoutes({ ...ctx, nowMs: this.parts.clock.read() }, oldIds, newRoutes);
       this.parts.persistence.rehomed();
     } finally {
       this.parts.shared?.publish();

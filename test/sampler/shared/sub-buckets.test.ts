@@ -1,5 +1,6 @@
 // A worker routes observeKey to sub-buckets in JS from the edges the owner publishes; the owner
-// routes in Wasm. Property: for any route and key, both pick the same sub-bucket.
+// routes with its own index (sub-bucket-index.ts). Property: for any route and key, both pick the
+// same sub-bucket.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { attachSampler, createSampler } from "../../../src/index.js";
@@ -12,7 +13,7 @@ const keyish = fc
   .map(([p, b]) => Uint8Array.from([...[7, 7, 7].slice(0, p), ...b]));
 
 describe("shared sampler: worker sub-bucket routing", () => {
-  it("matches the owner's Wasm index for every key", () => {
+  it("matches the owner's index for every key", () => {
     fc.assert(
       fc.property(
         keyish,
