@@ -1,4 +1,4 @@
-// The sampler's hot data: per-cell counters, per-slot key ranges for sub-bucket indexing, and
+// The sampler's hot data: per-cell counters, per-slot sub-range descriptors (the effective count), and
 // the flush drain. A "slot" is one (route, label) or one virtual bucket; a "cell" is one
 // sub-bucket of a slot: cell = slot * maxK + sub. Each cell holds four f64 counters
 // [reads, writes, readBytes, writeBytes]; f64 so JS can bump them through a Float64Array view
@@ -14,7 +14,7 @@
 //                                 each at index i and never needs the counter layout
 //   counters  cellCap * 32
 
-import { SUBRANGE_DESC_BYTES, subrangeCount, subrangeInit, subrangeIndexOfWindow, subrangePrefixLen } from "./lib/subrange";
+import { SUBRANGE_DESC_BYTES, subrangeInit } from "./lib/subrange";
 
 const SCRATCH_BYTES: u32 = 65536;
 const OUT_CAP: u32 = 8192;
@@ -79,36 +79,14 @@ export function scratchBytes(): u32 { return SCRATCH_BYTES; }
 /**
  * Gives `slot` the key range whose start bytes are at scratch[0, startLen) and end bytes at
  * scratch[startLen, startLen + endLen) (endLen = -1: unbounded), split into up to `k`
- * sub-buckets: computes the slot's descriptor. The keys are not kept: the index needs only the
- * descriptor, and JS settles keys that leave the range's common prefix (see `observeWindow`).
- * Returns the effective number of sub-buckets.
+ * sub-buckets: computes the slot's descriptor and returns the effective number of sub-buckets
+ * (fewer when the range's 8-byte window cannot hold k). Keys are counted into sub-buckets by JS
+ * (src/sampler/sub-bucket-index.ts): cheaper than a Wasm call per key.
  */
 export function setSlotRange(slot: u32, startLen: u32, endLen: i32, k: u32): u32 {
   const info = slotInfo + <usize>slot * SLOT_INFO;
   const kk = k < maxK ? k : maxK;
   return subrangeInit(info, scratch, startLen, scratch + startLen, endLen, kk);
-}
-
-/** Length of the common prefix of `slot`'s start and end keys (JS settles keys leaving it). */
-export function slotPrefixLen(slot: u32): u32 {
-  return subrangePrefixLen(slotInfo + <usize>slot * SLOT_INFO);
-}
-
-/**
- * Counts one sample into slot `countSlot`, in the sub-bucket that `rangeSlot`'s range gives it
- * (labelled slots of a route share its unlabelled slot's range). JS hands over what the index
- * needs instead of the key bytes, which would cost a copy per call: `side` < 0 when the key
- * sorts below the route's common prefix, > 0 above it, 0 when it shares it, and then the key's
- * 8-byte window after the prefix as two u32 halves. `bytes` is keyLen + max(valueLen, 0).
- */
-export function observeWindow(rangeSlot: u32, countSlot: u32, op: u32, side: i32, wHi: u32, wLo: u32, bytes: f64): void {
-  const desc = slotInfo + <usize>rangeSlot * SLOT_INFO;
-  let sub: u32 = 0;
-  if (side > 0) sub = subrangeCount(desc) - 1;
-  else if (side == 0) sub = subrangeIndexOfWindow(desc, (<u64>wHi << 32) | <u64>wLo);
-  const c = counters + ((<usize>countSlot * maxK + sub) << 5) + (<usize>op << 3);
-  store<f64>(c, load<f64>(c) + 1.0);
-  store<f64>(c, load<f64>(c, 16) + bytes, 16);
 }
 
 /** Adds the counters of cell `from` into cell `to` and zeroes `from` (folding, re-homing). */

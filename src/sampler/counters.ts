@@ -98,7 +98,7 @@ export class Counters {
     const startLen = start?.length ?? 0;
     this.scratch.set(start ?? EMPTY, 0);
     if (end !== null) this.scratch.set(end, startLen);
-    // The Wasm descriptor still decides the effective count (and keeps `observeWindow` usable).
+    // The Wasm descriptor decides the effective count (the SPEC §3.1 rule lives in assembly/lib).
     const effective = this.wasm.setSlotRange(slot, startLen, end === null ? -1 : end.length, k);
     this.subBuckets.set(slot, start, end, effective);
     return effective;
