@@ -30,15 +30,15 @@ export function windowValue(key: Key, offset: number): bigint {
 }
 
 /**
- * Where `key` falls against the first `prefixLen` bytes of `prefix` (a range's common prefix):
+ * Where `key` falls against the `prefixLen` bytes of `prefix` from `at` (a range's common prefix):
  * negative when it sorts below every key sharing it (a differing lower byte, or `key` is a
  * proper prefix of it), positive when above, 0 when `key` starts with it.
  */
-export function prefixSide(key: Uint8Array, prefix: Uint8Array, prefixLen: number): number {
+export function prefixSide(key: Uint8Array, prefix: Uint8Array, prefixLen: number, at = 0): number {
   const len = key.length;
   const n = len < prefixLen ? len : prefixLen;
   for (let i = 0; i < n; i++) {
-    const d = key[i]! - prefix[i]!;
+    const d = key[i]! - prefix[at + i]!;
     if (d !== 0) return d;
   }
   return len < prefixLen ? -1 : 0;

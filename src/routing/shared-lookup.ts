@@ -3,6 +3,7 @@
 // RouteTable (the route whose start is the greatest at most the key; common start prefix, then
 // the 8-byte window after it, then whole keys when windows tie). One `Atomics.load` per lookup
 // (the published address); the buffer it names is never written while a lookup can be in it.
+import { prefixSide } from "../keys/window.js";
 import {
   B_COUNT,
   B_END,
@@ -52,7 +53,7 @@ export class SharedTableReader {
     const w = this.w;
     const count = w[b + B_COUNT]!;
     const p = w[b + B_PREFIX_LEN]!;
-    const side = prefixSide(key, this.u8, w[b + B_PREFIX_AT]!, p);
+    const side = prefixSide(key, this.u8, p, w[b + B_PREFIX_AT]!);
     if (side !== 0) return side < 0 ? 0 : count - 1;
     return this.search(b, count, key, p);
   }
@@ -128,14 +129,6 @@ function flippedWord(key: Uint8Array, at: number): number {
   let x = 0;
   for (let i = at; i < at + 4; i++) x = (x << 8) | (i < key.length ? key[i]! : 0);
   return x ^ FLIP;
-}
-
-/**
- * Where `key` falls against the `n` prefix bytes at `bytes[at]`: negative below every key
- * starting with them, positive above, 0 when it starts with them (keys/window.ts prefixSide).
- */
-function prefixSide(key: Uint8Array, bytes: Uint8Array, at: number, n: number): number {
-  return firstDifference(key, bytes, at, n) || (key.length < n ? -1 : 0);
 }
 
 /** Compares `key` with the `n` bytes at `bytes[at]` lexicographically (a prefix sorts first). */
