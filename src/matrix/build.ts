@@ -102,6 +102,7 @@ function buildWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatrixOpti
     values: cells.values,
     groups: cells.groups,
     terms: cells.terms,
+    identity: cells.identity,
     conflicts: null,
   };
 }

@@ -8,7 +8,7 @@
 // value throughout (nearly all) copy one pre-formatted run; the text never exists as a JS string.
 import type { RowHead } from "../wire/wire.js";
 import { runSteps, type Steps } from "../steps.js";
-import { isConstant, type MatrixTable } from "./table.js";
+import { isConstant, wholeRowIdentity, type MatrixTable } from "./table.js";
 
 /** Receives each finished chunk; the writer never touches a chunk after handing it over. */
 export type ChunkSink = (chunk: Uint8Array) => void;
@@ -156,7 +156,9 @@ export function* matrixJsonSteps(table: MatrixTable, sink: ChunkSink): Steps<num
   w.text(',"rows":[');
   for (let i = 0; i < table.heads.length; i++) {
     if (i > 0) w.text(",");
-    const at = table.cellRow[i]! * width;
+    const r = table.cellRow[i]!;
+    const at = r * width;
+    const whole = wholeRowIdentity(table, r);
     writeHead(w, table.heads[i]!);
     w.text(',"values":');
     cellList(w, table.values, at, width);
@@ -168,9 +170,11 @@ export function* matrixJsonSteps(table: MatrixTable, sink: ChunkSink): Steps<num
       w.text("]");
     }
     w.text(',"raft_group_ids":');
-    identityList(w, table.groups, at, width, runs);
+    if (whole === undefined) identityList(w, table.groups, at, width, runs);
+    else constantList(w, whole[0], width, runs);
     w.text(',"leader_terms":');
-    identityList(w, table.terms, at, width, runs);
+    if (whole === undefined) identityList(w, table.terms, at, width, runs);
+    else constantList(w, whole[1], width, runs);
     w.text("}");
     yield;
   }
@@ -269,7 +273,11 @@ function identityList(
   runs: Map<number, Uint8Array>,
 ): void {
   if (length === 0 || !isConstant(source, at, length)) return cellList(w, source, at, length);
-  const v = source[at]!;
+  constantList(w, source[at]!, length, runs);
+}
+
+/** `[v,v,…]` (`length` times) as one pre-formatted run, made once per value. */
+function constantList(w: ChunkWriter, v: number, length: number, runs: Map<number, Uint8Array>): void {
   let run = runs.get(v);
   if (run === undefined) {
     const chunks: Uint8Array[] = [];

@@ -5,6 +5,7 @@ import type { WasmArena } from "../wasm/arena.js";
 import { matrixModule, releaseMatrixModule, TERMS_F64, VALUES_F64 } from "../wasm/matrix.js";
 import { layoutPivot, layoutPivotFits } from "./layout-pivot.js";
 import { planRowGroups } from "./row-budget.js";
+import type { RowIdentity } from "./table.js";
 
 /** One history column as the kernels read it. */
 export interface KernelColumn {
@@ -31,8 +32,10 @@ export interface PivotInput {
 /** Dense row-major output, `rows × columns`. */
 export interface PivotResult {
   values: Float64Array;
+  /** Per cell; for rows that `identity` gives whole, these cells are not written. */
   groups: Float64Array;
   terms: Float64Array;
+  identity?: RowIdentity;
 }
 
 export interface MatrixKernel {

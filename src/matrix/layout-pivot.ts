@@ -11,9 +11,13 @@
 // members are zero or all non-zero, the plan knows the answer; only a row mixing zero and
 // non-zero values over differing identities needs a second look at its members.
 //
+// Identity is kept per output row while it is one value throughout (RowIdentities): nearly every
+// row, and it saves two strided f64 stores per cell; rows whose identity changes get it per cell.
+//
 // Layouts are recognised by reference: the history hands columns with equal ids and terms the
 // same arrays (history.ts `seriesView`). Output: rows × columns, row-major, written in place.
 import { NO_ROW, type KernelColumn, type PivotInput, type PivotResult } from "./kernels.js";
+import type { RowIdentity } from "./table.js";
 
 /** One layout's plan: its members grouped by output row, in runs of consecutive members. */
 interface Plan {
@@ -52,19 +56,81 @@ export function layoutPivotFits(columns: readonly KernelColumn[]): boolean {
   return count * 8 <= columns.length;
 }
 
-/** The pivot into `out` (each `rows × columns.length`); see the file comment. */
+/**
+ * The pivot into `out` (each `rows × columns.length`); see the file comment. A row whose cells
+ * all have one identity gets it once (`identity`), and its per-cell groups/terms are not written.
+ */
 export function layoutPivot(columns: readonly KernelColumn[], input: PivotInput, out: PivotResult): PivotResult {
   const width = columns.length;
   const plans = new Map<Uint32Array, Map<KernelColumn["terms"], Plan>>();
+  const ids = new RowIdentities(input.rowGroup.length, width, out);
   for (let c = 0; c < width; c++) {
     const col = columns[c]!;
     let byTerms = plans.get(col.metaIds);
     if (byTerms === undefined) plans.set(col.metaIds, (byTerms = new Map()));
     let plan = byTerms.get(col.terms);
-    if (plan === undefined) byTerms.set(col.terms, (plan = makePlan(col, input, c)));
-    pivotColumn(plan, col.values as Uint32Array, c, width, input.rowGroup, out);
+    if (plan === undefined) {
+      byTerms.set(col.terms, (plan = makePlan(col, input, c)));
+      expectPlanIdentities(plan, c, input.rowGroup, ids);
+    }
+    pivotColumn(plan, col.values as Uint32Array, c, width, input.rowGroup, ids, out);
   }
-  return out;
+  return { ...out, identity: ids.result() };
+}
+
+/**
+ * Identity per output row while the pivot runs. A row keeps one (group, term) as long as every
+ * cell so far had it, and nothing is written per cell; the first cell that differs switches the
+ * row to per-cell identities, writing the shared one into the row's earlier cells first.
+ */
+class RowIdentities {
+  readonly group: Float64Array;
+  readonly term: Float64Array;
+  readonly perCell: Uint8Array;
+  private readonly seen: Uint8Array;
+
+  constructor(
+    rows: number,
+    private readonly width: number,
+    private readonly out: PivotResult,
+  ) {
+    this.group = new Float64Array(rows);
+    this.term = new Float64Array(rows);
+    this.perCell = new Uint8Array(rows);
+    this.seen = new Uint8Array(rows);
+  }
+
+  /** Cell (r, c) has identity (g, t): written if the row keeps them per cell, else checked. */
+  note(r: number, c: number, g: number, t: number): void {
+    const at = r * this.width + c;
+    if (this.perCell[r] === 0) {
+      if (this.seen[r] === 0) {
+        this.seen[r] = 1;
+        this.group[r] = g;
+        this.term[r] = t;
+        return;
+      }
+      if (this.group[r] === g && this.term[r] === t) return;
+      this.perCell[r] = 1;
+      this.out.groups.fill(this.group[r]!, at - c, at);
+      this.out.terms.fill(this.term[r]!, at - c, at);
+    }
+    this.out.groups[at] = g;
+    this.out.terms[at] = t;
+  }
+
+  result(): RowIdentity {
+    return { group: this.group, term: this.term, perCell: this.perCell };
+  }
+}
+
+/**
+ * A new plan, first used at column `c`: the identity it gives each row's cells unless a cell
+ * mixes zero and non-zero members (those are checked one by one in the pass).
+ */
+function expectPlanIdentities(plan: Plan, c: number, rowGroup: Float64Array, ids: RowIdentities): void {
+  for (let k = 0; k < plan.rows.length; k++) ids.note(plan.rows[k]!, c, plan.rowGroup[k]!, plan.rowTerm[k]!);
+  for (const r of plan.absent) ids.note(r, c, rowGroup[r]!, 0);
 }
 
 function badIdError(column: number, metaCount: number): RangeError {
@@ -151,10 +217,12 @@ function pivotColumn(
   c: number,
   width: number,
   rowGroup: Float64Array,
+  ids: RowIdentities,
   out: PivotResult,
 ): void {
-  const { rows, rowRuns, runStart, runEnd } = plan;
-  const { values: outValues, groups: outGroups, terms: outTerms } = out;
+  const { rows, rowRuns, runStart, runEnd, rowSame } = plan;
+  const { values: outValues } = out;
+  const perCell = ids.perCell;
   const oneRunEach = rowRuns.length === rows.length + 1 && rowRuns[rows.length] === rows.length;
   for (let k = 0; k < rows.length; k++) {
     let sum = 0;
@@ -177,28 +245,32 @@ function pivotColumn(
         }
       }
     }
-    const at = rows[k]! * width + c;
-    outValues[at] = sum;
-    // All members zero, or all non-zero: every member contributes, and the plan knows the answer.
-    if (plan.rowSame[k] === 1 || min !== 0 || sum === 0) {
-      outGroups[at] = plan.rowGroup[k]!;
-      outTerms[at] = plan.rowTerm[k]!;
-    } else {
-      contributorIdentity(plan, k, values, at, out);
-    }
+    const r = rows[k]!;
+    outValues[r * width + c] = sum;
+    // All members zero, or all non-zero, or one identity among them: the plan's identity, which
+    // expectPlanIdentities checked against the row's. Else only the non-zero members decide.
+    const planKnows = rowSame[k] === 1 || min !== 0 || sum === 0;
+    if (planKnows) {
+      if (perCell[r] === 1) ids.note(r, c, plan.rowGroup[k]!, plan.rowTerm[k]!);
+    } else contributorIdentity(plan, k, values, r, c, ids);
   }
   const { absent } = plan;
   for (let k = 0; k < absent.length; k++) {
     const r = absent[k]!;
-    const at = r * width + c;
-    outValues[at] = 0;
-    outGroups[at] = rowGroup[r]!;
-    outTerms[at] = 0;
+    outValues[r * width + c] = 0;
+    if (perCell[r] === 1) ids.note(r, c, rowGroup[r]!, 0);
   }
 }
 
 /** Identity of a cell whose row mixes zero and non-zero members of differing identities. */
-function contributorIdentity(plan: Plan, k: number, values: Uint32Array, at: number, out: PivotResult): void {
+function contributorIdentity(
+  plan: Plan,
+  k: number,
+  values: Uint32Array,
+  r: number,
+  c: number,
+  ids: RowIdentities,
+): void {
   let g = NaN;
   let t = NaN;
   for (let q = plan.rowRuns[k]!; q < plan.rowRuns[k + 1]!; q++) {
@@ -213,6 +285,5 @@ function contributorIdentity(plan: Plan, k: number, values: Uint32Array, at: num
       }
     }
   }
-  out.groups[at] = g;
-  out.terms[at] = t;
+  ids.note(r, c, g, t);
 }

@@ -18,9 +18,32 @@ export interface MatrixTable {
   values: Float64Array;
   groups: Float64Array;
   terms: Float64Array;
+  /**
+   * Identity per cell row, when the builder knew rows that carry one identity throughout: such a
+   * row's `groups`/`terms` cells are not written (read `identity` instead). Absent: read every
+   * row's identity per cell.
+   */
+  identity?: RowIdentity;
   /** 1 where a cell conflicted; `null` when none did. */
   conflicts: Uint8Array | null;
   fanout?: FanoutStatus;
+}
+
+/**
+ * Group id and leader term per cell row: `perCell[r] === 0` means every cell of row r has
+ * (`group[r]`, `term[r]`); 1 means read the row's cells. Saves writing two f64 per cell.
+ */
+export interface RowIdentity {
+  group: Float64Array;
+  term: Float64Array;
+  perCell: Uint8Array;
+}
+
+/** Row `r`'s identity when one value holds throughout: [group, term], else undefined. */
+export function wholeRowIdentity(t: MatrixTable, r: number): readonly [number, number] | undefined {
+  const id = t.identity;
+  if (id === undefined || id.perCell[r] === 1) return undefined;
+  return [id.group[r]!, id.term[r]!];
 }
 
 /** The wire object of a table (SPEC §5): what `JSON.parse(writeMatrixJson(table))` gives. */
@@ -29,12 +52,14 @@ export function toWireMatrix(t: MatrixTable): Matrix {
   const constants = new Map<number, readonly number[]>();
   const rows: MatrixRow[] = new Array<MatrixRow>(t.heads.length);
   for (let i = 0; i < t.heads.length; i++) {
-    const at = t.cellRow[i]! * width;
+    const r = t.cellRow[i]!;
+    const at = r * width;
+    const whole = wholeRowIdentity(t, r);
     rows[i] = makeRow(
       t.heads[i]!,
       toArray(t.values, at, width),
-      identityArray(t.groups, at, width, constants),
-      identityArray(t.terms, at, width, constants),
+      whole === undefined ? identityArray(t.groups, at, width, constants) : constantArray(whole[0], width, constants),
+      whole === undefined ? identityArray(t.terms, at, width, constants) : constantArray(whole[1], width, constants),
       t.conflicts === null ? undefined : toFlags(t.conflicts, at, width),
     );
   }
@@ -71,12 +96,16 @@ function identityArray(
   length: number,
   constants: Map<number, readonly number[]>,
 ): number[] {
-  const first = source[at]!;
   if (!isConstant(source, at, length)) return toArray(source, at, length);
-  let shared = constants.get(first);
+  return constantArray(source[at]!, length, constants);
+}
+
+/** The shared frozen `length`-long array of `value`. */
+function constantArray(value: number, length: number, constants: Map<number, readonly number[]>): number[] {
+  let shared = constants.get(value);
   if (shared === undefined) {
-    shared = Object.freeze(new Array<number>(length).fill(first));
-    constants.set(first, shared);
+    shared = Object.freeze(new Array<number>(length).fill(value));
+    constants.set(value, shared);
   }
   return shared as number[];
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { matrixJsonBytes, writeMatrixJson } from "../../src/matrix/json-writer.js";
-import { toWireMatrix, type MatrixTable } from "../../src/matrix/table.js";
+import { toWireMatrix, type MatrixTable, type RowIdentity } from "../../src/matrix/table.js";
 import { buildMatrixTable } from "../../src/matrix/build.js";
 import type { RowHead } from "../../src/wire/wire.js";
 import type { RowMeta, SeriesView } from "../../src/types.js";
@@ -60,6 +60,22 @@ const head: fc.Arbitrary<RowHead> = fc.record(
   { requiredKeys: ["bucket_id", "start", "end", "aggregate", "route_count"] },
 );
 
+/**
+ * Identities per cell row as the layout pivot gives them: rows marked whole carry one (group, term)
+ * and their per-cell groups/terms are garbage the readers must not look at.
+ */
+function rowIdentity(cellRows: number): fc.Arbitrary<RowIdentity> {
+  const perRow = (arb: fc.Arbitrary<number>) =>
+    fc.array(arb, { minLength: cellRows, maxLength: cellRows }).map((a) => Float64Array.from(a));
+  return fc.record({
+    group: perRow(fc.oneof(fc.nat(5), number)),
+    term: perRow(fc.oneof(fc.nat(5), number)),
+    perCell: fc
+      .array(fc.constantFrom(0, 0, 1), { minLength: cellRows, maxLength: cellRows })
+      .map((a) => Uint8Array.from(a)),
+  });
+}
+
 /** A random table; identity cells are often one value per row (the writer's shared runs). */
 const table: fc.Arbitrary<MatrixTable> = fc
   .record({ width: fc.nat(6), heads: fc.array(head, { maxLength: 6 }), extraRows: fc.nat(2), conflicts: fc.boolean() })
@@ -86,6 +102,7 @@ const table: fc.Arbitrary<MatrixTable> = fc
       conflicts: conflicts
         ? fc.array(fc.constantFrom(0, 0, 1), { minLength: cells, maxLength: cells }).map((a) => Uint8Array.from(a))
         : fc.constant(null),
+      identity: fc.option(rowIdentity(cellRows), { nil: undefined }),
       fanout: fc.option(
         fc.constant({
           nodes: [
@@ -107,6 +124,24 @@ describe("matrix JSON writer", () => {
         expect(text(matrixJsonBytes(t))).toBe(JSON.stringify(toWireMatrix(t)));
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it("reads a whole row's identity from table.identity and a per-cell row's from its cells", () => {
+    fc.assert(
+      fc.property(table, (t) => {
+        const width = t.column_unix_ms.length;
+        const wire = toWireMatrix(t);
+        wire.rows.forEach((row, i) => {
+          const r = t.cellRow[i]!;
+          const at = r * width;
+          const whole = t.identity !== undefined && t.identity.perCell[r] === 0;
+          const cells = (a: Float64Array) => [...a.subarray(at, at + width)];
+          expect(row.raft_group_ids).toEqual(whole ? Array(width).fill(t.identity!.group[r]) : cells(t.groups));
+          expect(row.leader_terms).toEqual(whole ? Array(width).fill(t.identity!.term[r]) : cells(t.terms));
+        });
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { buildMatrix, buildMatrixJs } from "../../src/matrix/build.js";
+import { buildMatrix, buildMatrixJs, buildMatrixTable } from "../../src/matrix/build.js";
+import { matrixJsonBytes } from "../../src/matrix/json-writer.js";
 import { layoutPivotFits } from "../../src/matrix/layout-pivot.js";
 import type { RowMeta, SeriesView } from "../../src/types.js";
 
@@ -82,6 +83,42 @@ describe("the layout pivot (columns repeating a few layouts)", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("property: its table's JSON is the oracle's JSON (rows of one identity are kept once per row)", () => {
+    fc.assert(
+      fc.property(arbLayoutView, fc.integer({ min: 1, max: 30 }), (v, budget) => {
+        const opts = { rows: budget, nowMs: NOW };
+        const json = new TextDecoder().decode(matrixJsonBytes(buildMatrixTable(v, opts)));
+        expect(json).toBe(JSON.stringify(buildMatrixJs(v, opts)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("a row whose identity changes part-way keeps the earlier cells' identity", () => {
+    const metas = [meta(1, null, "b", 5), meta(2, "b", null, 6)];
+    const metaIds = Uint32Array.of(0, 1);
+    const early = Uint32Array.of(4, 4);
+    const late = Uint32Array.of(9, 4); // meta 0's term changes: a second layout from column 16
+    const columns = Array.from({ length: 32 }, (_, c) => ({
+      windowStartMs: c,
+      atMs: c + 1,
+      metaIds,
+      terms: c < 16 ? early : late,
+      // Column 10: only meta 1 is non-zero (its identity alone); elsewhere both: (0, 0) as they differ.
+      values: c === 10 ? Uint32Array.of(0, 3) : Uint32Array.of(1, 2),
+    }));
+    const v: SeriesView = { series: "writes", metas, columns };
+    const table = buildMatrixTable(v, { rows: 1, nowMs: NOW });
+    expect(table.identity?.perCell[0]).toBe(1);
+    const row = buildMatrix(v, { rows: 1, nowMs: NOW }).rows[0]!;
+    expect(row.raft_group_ids).toEqual(columns.map((_, c) => (c === 10 ? 6 : 0)));
+    expect(row.leader_terms).toEqual(columns.map((_, c) => (c === 10 ? 4 : 0)));
+    const split = buildMatrix(v, { rows: 2, nowMs: NOW }).rows;
+    expect(split[0]!.leader_terms).toEqual(columns.map((_, c) => (c < 16 ? 4 : 9)));
+    expect(split[1]!.leader_terms).toEqual(columns.map(() => 4));
+    expect(buildMatrix(v, { rows: 2, nowMs: NOW })).toEqual(buildMatrixJs(v, { rows: 2, nowMs: NOW }));
   });
 
   it("identity of a row mixing zero and non-zero members: the non-zero members decide", () => {
