@@ -136,9 +136,12 @@ describe("matrix JSON writer", () => {
           const r = t.cellRow[i]!;
           const at = r * width;
           const whole = t.identity !== undefined && t.identity.perCell[r] === 0;
-          const cells = (a: Float64Array) => [...a.subarray(at, at + width)];
-          expect(row.raft_group_ids).toEqual(whole ? Array(width).fill(t.identity!.group[r]) : cells(t.groups));
-          expect(row.leader_terms).toEqual(whole ? Array(width).fill(t.identity!.term[r]) : cells(t.terms));
+          // -0 and 0 are one value here (rows share one constant array per value; JSON has no -0).
+          const zeroed = (a: ArrayLike<number>) => Array.from(a, (v) => v + 0);
+          const cells = (a: Float64Array) => zeroed(a.subarray(at, at + width));
+          const filled = (v: number) => zeroed(new Array<number>(width).fill(v));
+          expect(zeroed(row.raft_group_ids)).toEqual(whole ? filled(t.identity!.group[r]!) : cells(t.groups));
+          expect(zeroed(row.leader_terms)).toEqual(whole ? filled(t.identity!.term[r]!) : cells(t.terms));
         });
       }),
       { numRuns: 200 },
