@@ -6,11 +6,11 @@
 // they carry no activity). Row metadata comes from the latest column the bucket appears in.
 // Cells: values add up; identity (group, term) follows the rule in assembly/lib/matrix-pivot.ts.
 // Row budget: src/row-budget.ts. Order: start key ascending (null first), then bucket id.
-import { compareEnd } from "../keys/bytes.js";
-import { jsKernel, NO_ROW, releaseWasmKernel, wasmKernel, type MatrixKernel, type ScanResult } from "./kernels.js";
-import { checkRowBudget, mergedBucketId, sortRows, unionRoutes } from "./row-budget.js";
-import { SERIES, type Key, type RowMeta, type SeriesView } from "../types.js";
-import { encodeKey, MAX_MEMBER_ROUTE_IDS, rfc3339, type Matrix, type RowHead } from "../wire/wire.js";
+import { jsKernel, releaseWasmKernel, wasmKernel, type MatrixKernel, type ScanResult } from "./kernels.js";
+import { checkRowBudget, sortRows } from "./row-budget.js";
+import { bucketIndex } from "./bucket-index.js";
+import { SERIES, type SeriesView } from "../types.js";
+import { rfc3339, type Matrix } from "../wire/wire.js";
 import { toWireMatrix, type MatrixTable } from "./table.js";
 
 export interface BuildMatrixOptions {
@@ -22,14 +22,6 @@ export interface BuildMatrixOptions {
   toMs?: number;
   /** Clock for `generated_at` (default `Date.now()`). */
   nowMs?: number;
-}
-
-/** A bucket of the matrix before the budget: its latest meta and every meta id it spans. */
-interface Bucket {
-  meta: RowMeta;
-  metaIds: number[];
-  last: number;
-  total: number;
 }
 
 /** Pivots a series view into the wire matrix, with the merged row budget, in Wasm. */
@@ -61,33 +53,17 @@ function buildWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatrixOpti
   const columns = selectColumns(view, opts.fromMs, opts.toMs);
   const metaCount = view.metas.length;
   const scan = summaryOf(view, columns) ?? kernel.scan(columns, metaCount);
-  const buckets = collectBuckets(view.metas, scan.totals, scan.last);
-  const starts = kernel.plan(
-    Float64Array.from(buckets, (b) => b.total),
-    opts.rows,
-  );
+  const buckets = bucketIndex(view.metas, scan.last);
+  const starts = kernel.plan(buckets.totals(scan.totals), opts.rows);
   const rowCount = starts.length - 1;
-
-  const rowOfMeta = new Uint32Array(metaCount).fill(NO_ROW);
-  for (let r = 0; r < rowCount; r++) {
-    for (const b of buckets.slice(starts[r], starts[r + 1])) for (const m of b.metaIds) rowOfMeta[m] = r;
-  }
+  const rowOfMeta = buckets.rowOfMeta(starts);
   // A cell whose bucket has no row in that column (before the route existed, an idle step)
   // carries no identity: 0/0, as in the reference (SPEC §5), not the route's group.
   const rowGroup = new Float64Array(rowCount);
-  // `+ 0` turns -0 into 0: the Wasm kernel compares identities by bit pattern.
-  const groupOfMeta = Float64Array.from(view.metas, (m) => m.groupId + 0);
-  const cells = kernel.pivot(columns, { rowOfMeta, groupOfMeta, rowGroup });
+  const cells = kernel.pivot(columns, { rowOfMeta, groupOfMeta: buckets.groupOfMeta, rowGroup });
 
-  const rows: { start: Key; head: RowHead; cellRow: number }[] = [];
-  for (let r = 0; r < rowCount; r++) {
-    const members = buckets.slice(starts[r], starts[r + 1]);
-    rows.push({
-      start: members[0]!.meta.start,
-      head: members.length === 1 ? headOf(members[0]!.meta) : mergedHead(members),
-      cellRow: r,
-    });
-  }
+  const heads = buckets.rowHeads(starts);
+  const rows = heads.map((head, r) => ({ start: buckets.list[starts[r]!]!.meta.start, head, cellRow: r }));
   sortRows(
     rows,
     (r) => r.start,
@@ -165,65 +141,6 @@ function inWindow(atMs: number, fromMs = 0, toMs = 0): boolean {
 
 function selectColumns(view: SeriesView, fromMs?: number, toMs?: number): SeriesView["columns"] {
   return view.columns.filter((c) => inWindow(c.atMs, fromMs, toMs));
-}
-
-/** Groups present metas by bucket id, newest meta wins, sorted by (start, bucket id). */
-function collectBuckets(metas: readonly RowMeta[], totals: Float64Array, last: Uint32Array): Bucket[] {
-  const byId = new Map<string, Bucket>();
-  for (let m = 0; m < metas.length; m++) {
-    if (last[m] === 0) continue;
-    const meta = metas[m]!;
-    const bucket = byId.get(meta.bucketId);
-    if (bucket === undefined) {
-      byId.set(meta.bucketId, { meta, metaIds: [m], last: last[m]!, total: totals[m]! });
-      continue;
-    }
-    bucket.metaIds.push(m);
-    bucket.total += totals[m]!;
-    if (last[m]! >= bucket.last) {
-      bucket.last = last[m]!;
-      bucket.meta = meta;
-    }
-  }
-  return sortRows(
-    [...byId.values()],
-    (b) => b.meta.start,
-    (b) => b.meta.bucketId,
-  );
-}
-
-function headOf(meta: RowMeta): RowHead {
-  const listed = [...meta.memberRoutes].sort((a, b) => a - b);
-  const total = Math.max(1, meta.memberRoutesTotal, listed.length);
-  return {
-    bucket_id: meta.bucketId,
-    label: meta.label,
-    start: encodeKey(meta.start),
-    end: encodeKey(meta.end),
-    aggregate: meta.aggregate,
-    route_ids: listed.slice(0, MAX_MEMBER_ROUTE_IDS),
-    route_ids_truncated: total > Math.min(listed.length, MAX_MEMBER_ROUTE_IDS),
-    route_count: total,
-  };
-}
-
-/**
- * A row of the budget: `merged:<first>..<last>` bucket ids, start of the first member, end of
- * the last (the greatest end, should members overlap), route ids united and capped.
- */
-function mergedHead(members: Bucket[]): RowHead {
-  let end = members[0]!.meta.end;
-  for (const b of members) if (compareEnd(b.meta.end, end) > 0) end = b.meta.end;
-  const routes = unionRoutes(members.map((b) => ({ ids: b.meta.memberRoutes, total: b.meta.memberRoutesTotal })));
-  return {
-    bucket_id: mergedBucketId(members[0]!.meta.bucketId, members[members.length - 1]!.meta.bucketId),
-    start: encodeKey(members[0]!.meta.start),
-    end: encodeKey(end),
-    aggregate: true,
-    route_ids: routes.ids,
-    route_ids_truncated: routes.truncated,
-    route_count: routes.count,
-  };
 }
 
 function isNumberArray(a: unknown): a is Float64Array | Uint32Array {
