@@ -66,6 +66,7 @@ export function layoutPivot(columns: readonly KernelColumn[], input: PivotInput,
   const width = columns.length;
   const plans = new Map<Uint32Array, Map<KernelColumn["terms"], Plan>>();
   const ids = new RowIdentities(input.rowGroup.length, width, out);
+  const pass: Pass = { width, rowGroup: input.rowGroup, ids, out };
   for (let c = 0; c < width; c++) {
     const col = columns[c]!;
     let byTerms = plans.get(col.metaIds);
@@ -77,9 +78,9 @@ export function layoutPivot(columns: readonly KernelColumn[], input: PivotInput,
     }
     if (plan.oneRunEach && sameLayout(columns, c, BLOCK)) {
       const [v0, v1, v2, v3] = columns.slice(c, c + BLOCK).map((x) => x.values as Uint32Array);
-      pivotFour(plan, v0!, v1!, v2!, v3!, c, width, input.rowGroup, ids, out);
+      pivotFour(plan, v0!, v1!, v2!, v3!, c, pass);
       c += BLOCK - 1;
-    } else pivotColumn(plan, col.values as Uint32Array, c, width, input.rowGroup, ids, out);
+    } else pivotColumn(plan, col.values as Uint32Array, c, pass);
   }
   return { ...out, identity: ids.result() };
 }
@@ -172,17 +173,18 @@ function sharedIdentity(plan: Plan, k: number): void {
   plan.rowTerm[k] = same === 1 ? t : 0;
 }
 
-function pivotColumn(
-  plan: Plan,
-  values: Uint32Array,
-  c: number,
-  width: number,
-  rowGroup: Float64Array,
-  ids: RowIdentities,
-  out: PivotResult,
-): void {
+/** What every column of one pivot shares. */
+interface Pass {
+  width: number;
+  rowGroup: Float64Array;
+  ids: RowIdentities;
+  out: PivotResult;
+}
+
+function pivotColumn(plan: Plan, values: Uint32Array, c: number, pass: Pass): void {
   const { rows, rowRuns, runStart, runEnd } = plan;
-  const { values: outValues } = out;
+  const { width, ids } = pass;
+  const outValues = pass.out.values;
   for (let k = 0; k < rows.length; k++) {
     let sum = 0;
     let min = 0xffffffff;
@@ -198,7 +200,7 @@ function pivotColumn(
     outValues[r * width + c] = sum;
     finishCell(plan, k, values, r, c, sum, min, ids);
   }
-  absentCells(plan, c, width, rowGroup, ids, out);
+  absentCells(plan, c, pass);
 }
 
 // Columns per pass of pivotFour.
@@ -225,13 +227,11 @@ function pivotFour(
   v2: Uint32Array,
   v3: Uint32Array,
   c: number,
-  width: number,
-  rowGroup: Float64Array,
-  ids: RowIdentities,
-  out: PivotResult,
+  pass: Pass,
 ): void {
   const { rows, runStart, runEnd, rowSame } = plan;
-  const { values: outValues } = out;
+  const { width, ids } = pass;
+  const outValues = pass.out.values;
   const perCell = ids.perCell;
   for (let k = 0; k < rows.length; k++) {
     let s0 = 0;
@@ -273,7 +273,7 @@ function pivotFour(
       finishCell(plan, k, v3, r, c + 3, s3, m3, ids);
     }
   }
-  for (let d = 0; d < BLOCK; d++) absentCells(plan, c + d, width, rowGroup, ids, out);
+  for (let d = 0; d < BLOCK; d++) absentCells(plan, c + d, pass);
 }
 
 /**
@@ -297,14 +297,7 @@ function finishCell(
 }
 
 /** Rows without members in the layout: value 0, identity (rowGroup, 0). */
-function absentCells(
-  plan: Plan,
-  c: number,
-  width: number,
-  rowGroup: Float64Array,
-  ids: RowIdentities,
-  out: PivotResult,
-): void {
+function absentCells(plan: Plan, c: number, { width, rowGroup, ids, out }: Pass): void {
   const { absent } = plan;
   for (let k = 0; k < absent.length; k++) {
     const r = absent[k]!;
