@@ -50,6 +50,8 @@ export class Sampler {
   private readonly counters: Counters;
   private readonly count: Counters["count"];
   private readonly index: RouteIndex;
+  /** `index.slotOf`, refreshed when it grows: the first load of every observe. */
+  private slotOf: Int32Array;
   private readonly registry: HolderRegistry;
   private readonly hotKeyTracker: HotKeyTracker | null;
   private readonly listeners: FlushListeners;
@@ -70,6 +72,10 @@ export class Sampler {
     this.counters = parts.counters;
     this.count = parts.counters.count;
     this.index = parts.index;
+    this.slotOf = parts.index.slotOf;
+    parts.index.onGrow = () => {
+      this.slotOf = parts.index.slotOf;
+    };
     this.registry = parts.registry;
     this.hotKeyTracker = parts.hotKeyTracker;
     this.listeners = new FlushListeners(o.logger);
@@ -79,29 +85,26 @@ export class Sampler {
 
   /** Counts one request of `routeId` (sub-bucket 0 on a K > 1 route). Never throws. */
   observe(routeId: number, op: 0 | 1, keyLen: number, valueLen = 0): void {
-    let slot = typeof routeId === "number" ? this.index.slotOf[routeId] : -1;
-    if (slot === undefined) slot = this.index.sparseIds.size === 0 ? -1 : this.sparseSlot(routeId, 0);
-    // Every test here is predictable for valid input.
-    if (slot < 0 || !isOp(op)) {
-      this.countRejected(slot, op);
-      return;
-    }
-    // sampleLen(keyLen) + sampleLen(valueLen), with one predictable test when both are integers
-    // in [0, 2^31) (sign bits checked together). Written out here: the same through a helper
-    // measured 3.7 ns per observe, inline 3.4, two sampleLen calls 3.9.
+    const slot = (typeof routeId === "number" ? this.slotOf[routeId] : -1) ?? -1;
     const k = typeof keyLen === "number" ? keyLen | 0 : -1;
     const v = typeof valueLen === "number" ? valueLen | 0 : -1;
-    this.count(
-      slot,
-      op,
-      k === keyLen && v === valueLen && (k | v) >= 0 ? k + v : sampleLen(keyLen) + sampleLen(valueLen),
-    );
+    // Valid input (a dense registered id, op 0 or 1, both lengths integers in [0, 2^31)) passes
+    // one sign test and the op tests; `k === keyLen` and the typeofs fold away for int32
+    // arguments. Anything else takes the out-of-line path (sparse ids, misses, bad ops, the
+    // sampleLen rule). The op test is written out: `isOp(op)` here measured 3.5 ns per observe,
+    // this form 3.1 (bench harness, same run), as fast as no op test at all.
+    if ((slot | k | v) >= 0 && k === keyLen && v === valueLen && typeof op === "number" && op >>> 0 === op && op < 2) {
+      this.count(slot, op, k + v);
+    } else this.observeSlow(routeId, op, keyLen, valueLen);
   }
 
-  /** Out of line: keeps `observe` small enough to inline into its callers. */
-  private countRejected(slot: number, op: unknown): void {
+  /** Out of line, so `observe` stays small enough to inline into its callers. */
+  private observeSlow(routeId: number, op: unknown, keyLen: number, valueLen: number): void {
+    let slot = typeof routeId === "number" ? this.slotOf[routeId] : -1;
+    if (slot === undefined) slot = this.index.sparseIds.size === 0 ? -1 : this.sparseSlot(routeId, 0);
     if (slot < 0) this.misses++;
     else if (!isOp(op)) this.invalidSamples++;
+    else this.count(slot, op, sampleLen(keyLen) + sampleLen(valueLen));
   }
 
   /** Counts one request of `key` into its sub-bucket (and label slot). Never throws. */
@@ -112,7 +115,7 @@ export class Sampler {
     }
     const li = label === "" ? 0 : (this.labelIndex.get(label) ?? 0);
     const ix = this.index;
-    let rangeSlot = ix.slotOf[routeId];
+    let rangeSlot = this.slotOf[routeId];
     let countSlot: number;
     let k: number;
     if (rangeSlot === undefined) {

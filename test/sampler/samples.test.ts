@@ -78,3 +78,35 @@ describe("observe byte counting", () => {
     });
   });
 });
+
+describe("observe's op and route tests", () => {
+  // observe checks the op with `op >>> 0 === op && op < 2` on its fast path: every other value
+  // must be rejected (counted in invalidSamples), and no op may be read through valueOf.
+  const badOps: unknown[] = [2, -1, 0.5, 1.5, NaN, Infinity, 2 ** 32, 2 ** 32 + 1, "0", "1", true, null, undefined];
+  badOps.push(1n, Symbol("op"), hostile, [1], {});
+
+  it("counts ops 0, 1 and -0, and rejects every other op without counting or throwing", () => {
+    const { s, tick } = clockedSampler();
+    s.registerRoute(1, null, null);
+    for (const op of badOps) expect(() => s.observe(1, op as 0, 3, 4)).not.toThrow();
+    s.observe(1, 0, 3, 0);
+    s.observe(1, -0 as 0, 5, 0);
+    s.observe(1, 1, 3, 4);
+    tick();
+    s.flush();
+    const row = s.snapshot().at(-1)!.rows[0]!;
+    expect([row.reads, row.readBytes, row.writes, row.writeBytes]).toEqual([2, 8, 1, 7]);
+    expect(s.stats()).toMatchObject({ invalidSamples: badOps.length, misses: 0 });
+  });
+
+  it("counts ids past the dense arrays, unregistered ids and non-numbers as misses", () => {
+    const { s, tick } = clockedSampler();
+    s.registerRoute(1, null, null);
+    const strays: unknown[] = [0, 2, 1023, 70_000, (1 << 20) - 1, 2 ** 40, -1, 1.5, NaN, "1", null, {}];
+    for (const id of strays) s.observe(id as number, 1, 3, 4);
+    tick();
+    s.flush();
+    expect(s.snapshot().at(-1)?.rows ?? []).toEqual([]);
+    expect(s.stats()).toMatchObject({ misses: strays.length, invalidSamples: 0 });
+  });
+});
