@@ -8,48 +8,45 @@
 // i starts at window value e_i = lo + ceil(i·span/K), so the bucket is the number of edges
 // e_1..e_{K−1} at or below the key's window v.
 //
-// Fast path: every window in [lo, hi) starts with the d bytes Q that lo and hi − 1 share, so the
-// keys of the route start with R = P·Q (t = |P| + d bytes) and byte t is the first that varies.
-// Per slot, a 256-entry table says for each value of byte t which bucket every window Q·b·…
-// falls in, or AMBIGUOUS when an edge splits that byte value (or the bucket is 255). A key longer
-// than t that starts with R is then one compare of t bytes, one byte read and one table load.
-// With K edges spread over the byte, at most K − 1 of its 256 values are ambiguous.
+// Fast path (src/sampler/sub-bucket-chunk.ts): the route's prefix R compared as words, then a
+// 16-bit chunk of the key, an estimate and two 16-bit bounds that make it certain. Reads only
+// the head of the record, all through the i32 view (each extra typed-array view costs its own
+// map, length and base loads on the hot path).
 //
-// Exact path (everything else: keys off R, no byte at t, ambiguous bytes, t > 32): a float
-// estimate floor((v − lo)·K/span) lands within one bucket of the answer (its relative error is
-// ~2^−51) and is then corrected exactly against the u64 edges, kept as (high, low) u32 pairs: the
-// corrections are loops, so the result is exact whatever the estimate.
+// Exact path (keys off R or too short for the chunk word, chunks an edge splits, R longer than
+// 31 bytes): the whole window, a float estimate floor((v − lo)·K/span) that lands within one
+// bucket of the answer (its relative error is ~2^−51), then corrected exactly against the u64
+// edges, kept as (high, low) u32 pairs: the corrections are loops, so the result is exact
+// whatever the estimate.
 //
-// Record of a slot, in u32 words (one ArrayBuffer, read through f64/u32/i32 views), laid out
-// so that what the fast path reads (t and R's words) shares one 64-byte line:
-//   0 t   1 P's length   2 K   3 unused
-//   [4, 12) R's first bytes as big-endian i32 words, the word ending at t last (see `set`)
-//   [12, 14) lo's high half (f64)   [14, 16) lo's low half (f64)   [16, 18) K / span (f64)
-//   [18, 26) P's first bytes as words, the same way, the word ending at min(|P|, 32) last
-//   [26, 26 + 2(K+1)) edge i as (high, low) at 26 + 2i (edge 0 unused)
+// Record of a slot, in u32 words (one ArrayBuffer, read through f64/u32/i32 views); what the
+// fast path reads first:
+//   0 q   1 sh   2 K − 1   3 R's partial word   [4, 7) R's words 0..2   7 s   8 m   9 c
+//   [10, 10 + K) bucket b's bounds as F_b << 16 | F_{b+1}
+//   then R's words 3..6 (4 words), then |P| and, f64-aligned, lo's high half, lo's low half and
+//   K/span (f64 each), P's first 32 bytes as words (the word ending at min(|P|, 32) last), and
+//   edge i as (high, low) at 2i (edge 0 unused).
 // Prefixes longer than 32 bytes also compare the rest against the start key itself.
-//
-// Tables: 256 bytes per slot (one Uint8Array, slot s at [256s, 256s + 256)), grown by doubling
-// to cover the highest slot set, so only slots that ever split cost memory: 1 024 routes take
-// 256 KiB, 10 000 take 2.5 MiB — half of what their counters take at K = 16 (16 cells × 32 B).
+// 1 024 slots at K = 16 take 1 024 × 76 words × 4 B = 304 KiB.
 
 import { subBucketEdgeValue, subrangeLayout } from "../keys/subrange.js";
 import { prefixSide } from "../keys/window.js";
+import { chunkPath, NO_BOUND, R_WORDS } from "./sub-bucket-chunk.js";
 
 /** Prefix bytes kept in the record as words; longer prefixes compare the rest byte by byte. */
 const PREFIX_WORDS = 8;
 const PREFIX_CAP = PREFIX_WORDS * 4;
-const T_AT = 0;
-const P_AT = 1;
-const K_AT = 2;
+const Q_AT = 0;
+const SH_AT = 1;
+const LAST_AT = 2;
+const PARTIAL_AT = 3;
+/** R's words 0..2 here, 3..6 after the bounds (`restAt`). */
 const R_AT = 4;
-const HEAD_F64_AT = 12;
-const PREFIX_AT = 18;
-const EDGES_AT = PREFIX_AT + PREFIX_WORDS;
-/** Table entry of a byte value whose keys need the exact path. */
-const AMBIGUOUS = 255;
-const TABLE = 256;
-const ALL_AMBIGUOUS = new Uint8Array(TABLE).fill(AMBIGUOUS);
+const R_HEAD = 3;
+const S_AT = 7;
+const M_AT = 8;
+const C_AT = 9;
+const BOUNDS_AT = 10;
 const TWO_32 = 4294967296;
 const EMPTY = new Uint8Array(0);
 
@@ -57,20 +54,26 @@ export class SubBucketIndex {
   private readonly f64: Float64Array;
   private readonly u32: Uint32Array;
   private readonly i32: Int32Array;
-  /** Words per slot record (even, so every record's f64 head is aligned). */
+  /** Words per slot record (even, so every record's f64 fields are aligned). */
   private readonly stride: number;
+  /** Word offsets in a record of R's words 3..6, |P|, the exact path's f64 head, P's words, edges. */
+  private readonly restAt: number;
+  private readonly pAt: number;
+  private readonly headAt: number;
+  private readonly prefixAt: number;
+  private readonly edgesAt: number;
   /** Each slot's start key: the prefix bytes past PREFIX_CAP are compared against it. */
   private readonly startOf: (Uint8Array | null)[];
-  /** Per slot, the bucket of each value of byte t (see the top of the file). */
-  private tables = new Uint8Array(0);
 
-  constructor(
-    private readonly slots: number,
-    maxK: number,
-  ) {
+  constructor(slots: number, maxK: number) {
     // No record is ever read when no route can split (observeKey counts K = 1 directly).
     const used = maxK > 1 ? slots : 0;
-    this.stride = EDGES_AT + 2 * (maxK + 1);
+    this.restAt = BOUNDS_AT + maxK;
+    this.pAt = this.restAt + R_WORDS - R_HEAD;
+    this.headAt = (this.pAt + 2) & ~1;
+    this.prefixAt = this.headAt + 6;
+    this.edgesAt = this.prefixAt + PREFIX_WORDS;
+    this.stride = this.edgesAt + 2 * (maxK + 1);
     const buffer = new ArrayBuffer(used * this.stride * 4);
     this.f64 = new Float64Array(buffer);
     this.u32 = new Uint32Array(buffer);
@@ -78,9 +81,9 @@ export class SubBucketIndex {
     this.startOf = new Array<Uint8Array | null>(used).fill(null);
   }
 
-  /** Bytes of JS memory the records and tables take. */
+  /** Bytes of JS memory the records take. */
   get bytes(): number {
-    return this.u32.byteLength + this.tables.byteLength;
+    return this.u32.byteLength;
   }
 
   /** Precomputes `slot`'s record for route `[start, end)` split into `k` (the effective count). */
@@ -89,74 +92,91 @@ export class SubBucketIndex {
     const l = subrangeLayout(start, end, k);
     if (l.k !== k) throw new Error(`sub-bucket index: slot ${slot} has ${k} sub-buckets, its range gives ${l.k}`);
     const base = slot * this.stride;
-    const f = (base + HEAD_F64_AT) >> 1;
-    this.f64[f] = Number(l.lo >> 32n);
-    this.f64[f + 1] = Number(l.lo & 0xffffffffn);
-    this.f64[f + 2] = k / Number(l.span);
-    this.u32[base + P_AT] = l.prefixLen;
-    this.u32[base + K_AT] = k;
-    const edges: bigint[] = [];
+    this.u32.fill(0, base, base + this.stride);
+    const h = (base + this.headAt) >> 1;
+    this.f64[h] = Number(l.lo >> 32n);
+    this.f64[h + 1] = Number(l.lo & 0xffffffffn);
+    this.f64[h + 2] = k / Number(l.span);
+    this.u32[base + this.pAt] = l.prefixLen;
+    this.u32[base + LAST_AT] = k - 1;
     for (let i = 1; i < k; i++) {
       const e = subBucketEdgeValue(l, i);
-      edges.push(e);
-      this.u32[base + EDGES_AT + 2 * i] = Number(e >> 32n);
-      this.u32[base + EDGES_AT + 2 * i + 1] = Number(e & 0xffffffffn);
+      this.u32[base + this.edgesAt + 2 * i] = Number(e >> 32n);
+      this.u32[base + this.edgesAt + 2 * i + 1] = Number(e & 0xffffffffn);
     }
-    const s = start ?? EMPTY;
-    this.setWords(base + PREFIX_AT, s, Math.min(l.prefixLen, PREFIX_CAP));
+    this.setPrefixWords(base + this.prefixAt, start ?? EMPTY, Math.min(l.prefixLen, PREFIX_CAP));
     this.startOf[slot] = start;
-    // R = P·Q: Q is what lo and hi − 1 (every window of the route) share; k > 1 means span ≥ 2,
-    // so they differ and d ≤ 7.
-    const d = sharedBytes(l.lo, l.hi - 1n);
-    const t = l.prefixLen + d;
-    const r = new Uint8Array(t);
-    r.set(s.subarray(0, Math.min(s.length, t)));
-    this.setWords(base + R_AT, r, Math.min(t, PREFIX_CAP));
-    // R longer than the words kept: t = 0 and a table of AMBIGUOUS send every key the exact way.
-    const fast = t <= PREFIX_CAP;
-    this.i32[base + T_AT] = fast ? t : 0;
-    this.tableFor(slot).set(fast ? byteTable(edges, l.lo, d) : ALL_AMBIGUOUS);
+    const c = chunkPath(l, start);
+    const b = base + BOUNDS_AT;
+    if (c === null) {
+      // q = 0, sh = 0 and no bound below any y: every key takes the exact path.
+      this.i32.fill((NO_BOUND << 16) | NO_BOUND, b, b + k);
+      return;
+    }
+    this.i32[base + Q_AT] = c.q;
+    this.i32[base + SH_AT] = c.sh;
+    this.i32[base + PARTIAL_AT] = c.partial;
+    for (let j = 0; j < R_WORDS; j++) this.i32[base + (j < R_HEAD ? R_AT + j : this.restAt + j - R_HEAD)] = c.words[j]!;
+    this.i32[base + S_AT] = c.s;
+    this.i32[base + M_AT] = c.m;
+    this.i32[base + C_AT] = c.c;
+    for (let i = 0; i < k; i++) this.i32[b + i] = (c.bounds[i]! << 16) | c.bounds[i + 1]!;
   }
 
   /**
-   * `n` ≤ PREFIX_CAP bytes of `b` (zero-padded past its end) as words at `at`: words at 0, 4, …
-   * while whole, then the word ending at n (overlapping the one before: the comparison is for
-   * equality, so overlap is harmless). n < 4 keeps the bytes in one zero-padded word.
+   * `n` ≤ PREFIX_CAP bytes of `b` as words at `at`: words at 0, 4, … while whole, then the word
+   * ending at n (overlapping the one before: the comparison is for equality, so overlap is
+   * harmless). n < 4 keeps the bytes in one zero-padded word.
    */
-  private setWords(at: number, b: Uint8Array, n: number): void {
-    this.i32.fill(0, at, at + PREFIX_WORDS);
+  private setPrefixWords(at: number, b: Uint8Array, n: number): void {
     for (let w = 0; w < n >> 2; w++) this.i32[at + w] = bigEndianWord(b, w * 4);
     if ((n & 3) !== 0) this.i32[at + (n >> 2)] = n < 4 ? paddedWord(b, n) : bigEndianWord(b, n - 4);
-  }
-
-  /** `slot`'s table, growing the tables (by doubling, up to every slot) to hold it. */
-  private tableFor(slot: number): Uint8Array {
-    const need = (slot + 1) * TABLE;
-    if (this.tables.length < need) {
-      const grown = new Uint8Array(Math.min(Math.max(need, 2 * this.tables.length), this.slots * TABLE));
-      grown.set(this.tables);
-      this.tables = grown;
-    }
-    return this.tables.subarray(slot * TABLE, need);
   }
 
   /** The sub-bucket of `key` in `slot`'s range (set with k > 1). Never allocates, never throws. */
   subBucket(slot: number, key: Uint8Array): number {
     const base = slot * this.stride;
-    const t = this.i32[base + T_AT]!;
-    if (t < key.length && (t === 0 || wordsDiff(key, this.i32, base + R_AT, t) === 0)) {
-      const b = this.tables[slot * TABLE + key[t]!]!;
-      if (b !== AMBIGUOUS) return b;
+    const w = this.i32;
+    // Masked: the typer then knows q + 3 cannot overflow (no checks on the byte offsets).
+    const q = w[base + Q_AT]! & 28;
+    if (key.length - q >= 4) {
+      const word = bigEndianWord(key, q);
+      const sh = w[base + SH_AT]!;
+      // R's bytes in the chunk word (~(−1 >>> 0) is 0: none), then R's whole words before it.
+      let diff = (word ^ w[base + PARTIAL_AT]!) & ~(-1 >>> sh);
+      if (q !== 0) diff |= this.wholeWordsDiff(key, base, q);
+      if (diff === 0) {
+        const y = ((word << sh) >>> 16) | 1;
+        const e = (Math.imul(y, w[base + M_AT]!) - w[base + C_AT]!) >> w[base + S_AT]!;
+        const last = w[base + LAST_AT]!;
+        const b = e < 0 ? 0 : e > last ? last : e;
+        const bounds = w[base + BOUNDS_AT + b]!;
+        if (bounds >>> 16 < y && y < (bounds & 0xffff)) return b;
+      }
     }
     return this.exactSubBucket(base, slot, key);
+  }
+
+  /** XOR-or of the key's words before `q` (> 0) against R's: 0 exactly when they are equal. */
+  private wholeWordsDiff(key: Uint8Array, base: number, q: number): number {
+    const w = this.i32;
+    let diff = bigEndianWord(key, 0) ^ w[base + R_AT]!;
+    if (q > 4) {
+      diff |= bigEndianWord(key, 4) ^ w[base + R_AT + 1]!;
+      if (q > 8) {
+        diff |= bigEndianWord(key, 8) ^ w[base + R_AT + 2]!;
+        for (let i = 12; i < q; i += 4) diff |= bigEndianWord(key, i) ^ w[base + this.restAt + (i >> 2) - R_HEAD]!;
+      }
+    }
+    return diff;
   }
 
   /** The exact path of `subBucket` (see the top of the file). */
   private exactSubBucket(base: number, slot: number, key: Uint8Array): number {
     // Through the i32 view: a u32 load is typed up to 2^32 − 1, and index arithmetic on it
     // leaves V8's int32 fast path.
-    const p = this.i32[base + P_AT]!;
-    const k = this.i32[base + K_AT]!;
+    const p = this.i32[base + this.pAt]!;
+    const k = this.i32[base + LAST_AT]! + 1;
     const len = key.length;
     if (p !== 0 && !this.sharesPrefix(base, slot, key, p, len)) {
       return prefixSide(key, this.startOf[slot]!, p) < 0 ? 0 : k - 1;
@@ -174,14 +194,14 @@ export class SubBucketIndex {
         ((p + 6 < len ? key[p + 6]! : 0) << 8) |
         (p + 7 < len ? key[p + 7]! : 0)) >>>
       0;
-    const f = (base + HEAD_F64_AT) >> 1;
+    const f = (base + this.headAt) >> 1;
     const d = (hi - this.f64[f]!) * TWO_32 + (lo - this.f64[f + 1]!);
     if (d <= 0) return 0;
     // d > 0 here, so truncation is floor; clamped first, as v far above hi overflows int32.
     const x = d * this.f64[f + 2]!;
     let b = x >= k ? k - 1 : x | 0;
     const u = this.u32;
-    const e = base + EDGES_AT;
+    const e = base + this.edgesAt;
     // Exact corrections: down while edge b is above v, up while edge b + 1 is at or below v.
     while (b > 0) {
       const eh = u[e + 2 * b]!;
@@ -199,49 +219,19 @@ export class SubBucketIndex {
   /** Whether `key` (of length `len`) starts with the slot's common prefix of length `p` > 0. */
   private sharesPrefix(base: number, slot: number, key: Uint8Array, p: number, len: number): boolean {
     if (len < p) return false;
-    if (wordsDiff(key, this.i32, base + PREFIX_AT, p < PREFIX_CAP ? p : PREFIX_CAP) !== 0) return false;
+    const words = this.i32;
+    const pw = base + this.prefixAt;
+    const n = p < PREFIX_CAP ? p : PREFIX_CAP;
+    let diff: number;
+    if (n < 4) diff = paddedWord(key, n) ^ words[pw]!;
+    else {
+      // Whole words, then the word ending at n (see `setPrefixWords`).
+      diff = bigEndianWord(key, n - 4) ^ words[pw + ((n - 1) >> 2)]!;
+      for (let i = 0; i + 4 <= n; i += 4) diff |= bigEndianWord(key, i) ^ words[pw + (i >> 2)]!;
+    }
+    if (diff !== 0) return false;
     return p <= PREFIX_CAP || prefixSide(key, this.startOf[slot]!, p) === 0;
   }
-}
-
-/** Leading bytes two u64 values share (8 when equal). */
-function sharedBytes(a: bigint, b: bigint): number {
-  let d = 0;
-  while (d < 8 && a >> BigInt(56 - 8 * d) === b >> BigInt(56 - 8 * d)) d++;
-  return d;
-}
-
-/**
- * For each value b of window byte d (after the d bytes Q of `lo`), the bucket of every window
- * Q·b·…, or AMBIGUOUS when an edge lies strictly inside that range (or the bucket is 255, which
- * the marker takes). `edges` are e_1..e_{K−1}, ascending, all starting with Q.
- */
-function byteTable(edges: readonly bigint[], lo: bigint, d: number): Uint8Array {
-  const shift = BigInt(8 * (7 - d));
-  const low = (1n << shift) - 1n;
-  const q = lo >> (shift + 8n);
-  const table = new Uint8Array(TABLE);
-  let below = 0;
-  for (let b = 0; b < TABLE; b++) {
-    const first = ((q << 8n) | BigInt(b)) << shift;
-    // Edges at or below the first window of this byte value count for all of it; one more
-    // edge at or below its last window splits it.
-    while (below < edges.length && edges[below]! <= first) below++;
-    const split = below < edges.length && edges[below]! <= (first | low);
-    table[b] = split || below >= AMBIGUOUS ? AMBIGUOUS : below;
-  }
-  return table;
-}
-
-/**
- * XOR-or of the first `n` (1..PREFIX_CAP) bytes of `key` (at least n long) against the words at
- * `at` (laid out by `setWords`): 0 exactly when they are equal.
- */
-function wordsDiff(key: Uint8Array, words: Int32Array, at: number, n: number): number {
-  if (n < 4) return paddedWord(key, n) ^ words[at]!;
-  let diff = bigEndianWord(key, n - 4) ^ words[at + ((n - 1) >> 2)]!;
-  for (let i = 0; i + 4 <= n; i += 4) diff |= bigEndianWord(key, i) ^ words[at + (i >> 2)]!;
-  return diff;
 }
 
 /** Bytes [at, at + 4) of `b` as a big-endian i32 (the caller knows they exist). */
