@@ -5,7 +5,14 @@
 // route starts with R = P·Q (t = |P| + d bytes) and its bytes from t locate it. The hot path
 // reads the key as big-endian words at 0, 4, …: whole words before q = t rounded down to 4 are
 // compared with R's, the word at q ("chunk word") holds R's last t − q bytes (compared under a
-// mask) and then the chunk: the key's next 16 bits (8 when t ≡ 3 mod 4, the word's last byte).
+// mask) and then the chunk: the key's bytes t and t + 1 (byte t + 1 read on its own, which is
+// the next word's first byte when t ≡ 3 mod 4).
+//
+// 15 bits of chunk resolve a route to ~1/2^15 of the range its first varying byte spans: a
+// route whose ends differ by one in that byte ("user/1…" to "user/2…") spans ~2^8 chunk groups,
+// so at K = 16 up to ~12 % of its keys fall in a group an edge splits and take the exact path
+// (at K = 256, ~13 % already when that byte spans 15 values). Wider chunks would need 32-bit
+// bounds: twice the bytes, and K = 16's bounds would no longer share a line with the head.
 //
 // Buckets by chunk: the keys whose chunk is c form a group of windows Q·c·…; with y = c | 1 (the
 // chunk with its lowest bit forced, so 15 bits when 16 are read), edge e_i is at or below every
@@ -61,13 +68,12 @@ export function chunkPath(l: SubrangeLayout, start: Key): ChunkPath | null {
   const under = rest - 16n;
   const restMask = (1n << rest) - 1n;
   const underMask = (1n << under) - 1n;
-  const keep = sh === 24 ? 0xff00 : 0xfffe;
   const bounds = [0];
   for (let i = 1; i < l.k; i++) {
     const e = subBucketEdgeValue(l, i) & restMask;
     const top = Number(e >> under);
-    const lowerSet = (top & ~keep) !== 0 || (e & underMask) !== 0n;
-    bounds.push((top & keep) | (lowerSet ? 1 : 0));
+    const lowerSet = (top & 1) !== 0 || (e & underMask) !== 0n;
+    bounds.push((top & 0xfffe) | (lowerSet ? 1 : 0));
   }
   bounds.push(NO_BOUND);
   const unit = 2 ** Number(under);
