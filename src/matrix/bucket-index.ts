@@ -3,7 +3,8 @@
 // makes of them. At 10 000 routes this costs ~8 ms a build (a string-keyed grouping, a key sort,
 // base64 of every key, route unions) yet changes only when routes do, so it is kept per metadata
 // table (a history hands every view the same `metas` array) and reused while the table holds the
-// same meta objects, the same ones are present and each bucket's newest meta is the same.
+// same meta objects, the same ones are present and each bucket's newest meta is the same. The last
+// budget plan is kept too, for builds whose bucket totals have not changed.
 import { compareEnd } from "../keys/bytes.js";
 import type { RowMeta } from "../types.js";
 import { encodeKey, MAX_MEMBER_ROUTE_IDS, type RowHead } from "../wire/wire.js";
@@ -43,6 +44,7 @@ export class BucketIndex {
   private readonly metas: readonly RowMeta[];
   /** Heads by row (first bucket × (list.length + 1) + end bucket). */
   private readonly heads = new Map<number, RowHead>();
+  private lastPlan: { planner: Planner; budget: number; totals: Float64Array; starts: Uint32Array } | undefined;
 
   constructor(metas: readonly RowMeta[], last: Uint32Array) {
     this.metas = metas.slice();
@@ -101,6 +103,21 @@ export class BucketIndex {
     return out;
   }
 
+  /**
+   * The budget's plan over these buckets (`planner(totals, budget)`), remembered for the next
+   * build: when no column came or went since (a viewer polling between flushes), the totals are
+   * the same and the plan is too.
+   */
+  plan(totals: Float64Array, budget: number, planner: Planner): Uint32Array {
+    const last = this.lastPlan;
+    if (last !== undefined && last.planner === planner && last.budget === budget && sameValues(last.totals, totals)) {
+      return last.starts;
+    }
+    const starts = planner(totals, budget);
+    this.lastPlan = { planner, budget, totals, starts };
+    return starts;
+  }
+
   /** Output row of every meta under a plan (`starts`: first bucket of each row, then the end). */
   rowOfMeta(starts: Uint32Array): Uint32Array {
     const rowOfBucket = new Uint32Array(this.list.length);
@@ -131,6 +148,15 @@ export class BucketIndex {
     }
     return out;
   }
+}
+
+/** A row budget planner: planRowGroups or its JS port. */
+export type Planner = (totals: Float64Array, budget: number) => Uint32Array;
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The newest of a bucket's metas: the greatest `last`, ties to the later meta. */

@@ -54,7 +54,7 @@ function buildWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatrixOpti
   const metaCount = view.metas.length;
   const scan = summaryOf(view, columns) ?? kernel.scan(columns, metaCount);
   const buckets = bucketIndex(view.metas, scan.last);
-  const starts = kernel.plan(buckets.totals(scan.totals), opts.rows);
+  const starts = buckets.plan(buckets.totals(scan.totals), opts.rows, kernel.plan);
   const rowCount = starts.length - 1;
   const rowOfMeta = buckets.rowOfMeta(starts);
   // A cell whose bucket has no row in that column (before the route existed, an idle step)

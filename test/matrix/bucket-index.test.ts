@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { buildMatrix } from "../../src/matrix/build.js";
 import { bucketIndex } from "../../src/matrix/bucket-index.js";
+import { planRowGroupsJs } from "../../src/matrix/kernels.js";
 import type { RowMeta, SeriesView } from "../../src/types.js";
 import { meta, NOW } from "./build-fixtures.js";
 
@@ -124,5 +125,26 @@ describe("the bucket index kept between builds", () => {
     expect(Object.isFrozen(heads[0]!.route_ids)).toBe(true);
     expect(index.rowHeads(Uint32Array.of(0, 2, 3))[0]).toBe(heads[0]);
     expect(index.rowHeads(Uint32Array.of(0, 1, 3))[0]!.bucket_id).toBe("route:1");
+  });
+
+  it("plans again unless the totals, the budget and the planner are the same as last time", () => {
+    const metas = [meta(1, null, "b"), meta(2, "b", "c"), meta(3, "c", null)];
+    const index = bucketIndex(metas, Uint32Array.of(1, 1, 1));
+    const calls: number[][] = [];
+    const planner = (totals: Float64Array, budget: number) => {
+      calls.push([...totals, budget]);
+      return planRowGroupsJs(totals, budget);
+    };
+    const first = index.plan(Float64Array.of(1, 2, 3), 2, planner);
+    expect(index.plan(Float64Array.of(1, 2, 3), 2, planner)).toBe(first);
+    expect(calls).toHaveLength(1);
+    expect([...index.plan(Float64Array.of(3, 2, 1), 2, planner)]).toEqual([0, 1, 3]);
+    index.plan(Float64Array.of(3, 2, 1), 1, planner);
+    index.plan(Float64Array.of(3, 2, 1), 1, (t, b) => planRowGroupsJs(t, b));
+    expect(calls).toEqual([
+      [1, 2, 3, 2],
+      [3, 2, 1, 2],
+      [3, 2, 1, 1],
+    ]);
   });
 });
