@@ -102,8 +102,10 @@ function bindingSource({ from, to, name, bytes, dts }) {
  * (4.58 → 3.92 ns with the memory big enough from the start, and leaseRead +20 ns). 128 pages
  * (8 MiB, committed only when touched) hold the sampler's layout for the default 10 000 routes
  * with up to 16 sub-buckets and no labels (108 pages); larger configurations still grow.
+ * hotkeys never grows: 512 pages (32 MiB) hold its sample ring and as many sketches as fit
+ * (6 942 of m = 64 at the default queue, 1 753 of m = 256; src/hotkeys/sketch-pool.ts).
  */
-const INITIAL_PAGES = { sampler: 128 };
+const INITIAL_PAGES = { sampler: 128, hotkeys: 512 };
 
 let failed = false;
 for (const { from, to } of groups) {

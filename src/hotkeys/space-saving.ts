@@ -27,6 +27,18 @@ export interface SketchEntry {
   count: number;
 }
 
+/** Everything a sketch holds, slot by slot (the Wasm pool's sketch moved to a JS one). */
+export interface SketchState {
+  keys: Uint8Array[];
+  counts: number[];
+  /** Per key, its last update's sequence number (orders ties, SPEC §7). */
+  seqs: number[];
+  /** Samples counted (N). */
+  total: number;
+  /** The sketch's current sequence number (≥ every seq). */
+  seq: number;
+}
+
 export const MAX_SKETCH_CAPACITY = 256;
 /** Keys up to this length are stored inline; longer ones in their own array. */
 export const INLINE_KEY_BYTES = 48;
@@ -162,6 +174,25 @@ export class SpaceSavingSketch {
     this.n = 0;
   }
 
+  /**
+   * Replaces the contents by `state` (at most `capacity` distinct keys): updates then continue
+   * exactly as in the sketch `state` was read from (same counts, same tie order).
+   */
+  restore(state: SketchState): void {
+    this.reset();
+    for (let i = 0; i < state.keys.length; i++) {
+      const key = state.keys[i]!;
+      const slot = this.used++;
+      this.fill(slot, key, 0, key.length, hashBytes(key, 0, key.length), state.counts[i]!, state.seqs[i]!);
+      this.link(slot);
+      this.heap[slot] = slot;
+      this.position[slot] = slot;
+      this.siftUp(slot);
+    }
+    this.n = state.total;
+    this.seq = state.seq;
+  }
+
   private keyOf(slot: number): Uint8Array {
     const length = this.lengths[slot]!;
     if (length > INLINE_KEY_BYTES) return this.longKeys[slot]!.slice();
@@ -281,6 +312,7 @@ function equalBytes(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: numb
   return true;
 }
 
-function byCountThenKey(a: SketchEntry, b: SketchEntry): number {
+/** Count descending, then key bytes ascending: the order of `entries()`. */
+export function byCountThenKey(a: SketchEntry, b: SketchEntry): number {
   return a.count !== b.count ? b.count - a.count : compareBytes(a.key, b.key);
 }

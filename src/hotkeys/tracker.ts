@@ -16,7 +16,9 @@
 import { resolveHotKeyTrackerOptions, type HotKeyTrackerOptions } from "./options.js";
 import { DEFAULT_TOP, clampTop, compareHotKeys, type HotKey, type HotKeysResponse } from "./response.js";
 import { GeometricGaps } from "./sampling.js";
-import { FNV_OFFSET, FNV_PRIME, SpaceSavingSketch } from "./space-saving.js";
+import { LabelState } from "./label-state.js";
+import { INLINE_KEY_BYTES, SketchPool } from "./sketch-pool.js";
+import { FNV_OFFSET, FNV_PRIME } from "./space-saving.js";
 import { keyInRange } from "../keys/bytes.js";
 import type { Key } from "../types.js";
 import { encodeKey, rfc3339 } from "../wire/wire.js";
@@ -40,54 +42,6 @@ export interface HotKeysQuery {
   subBucket?: SubBucketBounds;
 }
 
-/** An immutable published sketch of one (route, label): keys count descending. */
-interface Snapshot {
-  readonly keys: readonly Uint8Array[]; // copies made at publish, never handed out
-  readonly counts: readonly number[];
-  readonly sampledN: number;
-  readonly dropped: number;
-  readonly skipped: number;
-  readonly atMs: number;
-}
-
-const NO_KEYS: readonly Uint8Array[] = Object.freeze([]);
-const NO_COUNTS: readonly number[] = Object.freeze([]);
-
-/** Live state of one (route, label). */
-class LabelState {
-  /** Created by the first sample of a step; dropped after a step without samples (saves memory). */
-  private sketch: SpaceSavingSketch | null = null;
-  dropped = 0;
-  skipped = 0;
-  released = false;
-  snapshot: Snapshot | null = null;
-
-  constructor(private readonly capacity: number) {}
-
-  /** Counts the key `src[offset, offset + length)` whose `hashBytes` is `hash`. */
-  add(src: Uint8Array, srcWords: Int32Array, offset: number, length: number, hash: number): void {
-    this.sketch ??= new SpaceSavingSketch(this.capacity);
-    this.sketch.addFrom(src, offset, length, hash, srcWords);
-  }
-
-  publish(atMs: number): void {
-    const sketch = this.sketch;
-    const entries = sketch === null ? [] : sketch.entries();
-    this.snapshot = Object.freeze({
-      keys: entries.length === 0 ? NO_KEYS : Object.freeze(entries.map((e) => e.key)),
-      counts: entries.length === 0 ? NO_COUNTS : Object.freeze(entries.map((e) => e.count)),
-      sampledN: sketch === null ? 0 : sketch.total,
-      dropped: this.dropped,
-      skipped: this.skipped,
-      atMs,
-    });
-    if (sketch !== null && sketch.total > 0) sketch.reset();
-    else this.sketch = null;
-    this.dropped = 0;
-    this.skipped = 0;
-  }
-}
-
 /**
  * Queue arena bytes per queued sample (plus one maximal key): the queue is full when either
  * `queueSize` samples or this many key bytes are waiting.
@@ -104,9 +58,18 @@ export class HotKeyTracker {
 
   private readonly gaps: GeometricGaps;
   private untilSample: number;
+  /** Sketches of keys ≤ INLINE_KEY_BYTES and their sample ring, in Wasm (sketch-pool.ts). */
+  private readonly pool: SketchPool;
   private readonly routes = new Map<number, Map<string, LabelState>>();
   /** The unlabelled state of route ids below DENSE_ROUTE_IDS (the same objects as in `routes`). */
   private unlabelled: (LabelState | undefined)[] = [];
+  /**
+   * Per dense route id, 1 + the pool sketch of its unlabelled state (0: none): a sample of such a
+   * route goes to the ring without touching the state object (a cache miss per sample otherwise).
+   */
+  private poolSketchOf = new Int32Array(0);
+  /** Keys up to this length go to the pool (longer: skipped, or the JS sketch). */
+  private readonly poolKeyLimit: number;
   private readonly queuedStates: (LabelState | undefined)[];
   private readonly queuedOffsets: Int32Array;
   private readonly queuedLengths: Int32Array;
@@ -132,6 +95,8 @@ export class HotKeyTracker {
     this.queueSize = resolved.queueSize;
     this.gaps = new GeometricGaps(resolved.sampleRate, resolved.seed);
     this.untilSample = this.gaps.next();
+    this.pool = new SketchPool(this.perRoute, this.queueSize);
+    this.poolKeyLimit = Math.min(this.maxKeyLen, INLINE_KEY_BYTES);
     this.queuedStates = new Array<LabelState | undefined>(this.queueSize).fill(undefined);
     this.queuedOffsets = new Int32Array(this.queueSize);
     this.queuedLengths = new Int32Array(this.queueSize);
@@ -148,6 +113,7 @@ export class HotKeyTracker {
 
   /** Folds every queued sample into its sketch. Called by `publish`; safe to call any time. */
   drain(): void {
+    this.pool.drain();
     const states = this.queuedStates;
     const arena = this.arena;
     for (let i = 0; i < this.queued; i++) {
@@ -165,10 +131,11 @@ export class HotKeyTracker {
     if (typeof nowMs !== "number" || !Number.isFinite(nowMs))
       throw new TypeError(`nowMs must be a finite number, got ${String(nowMs)}`);
     this.drain();
-    for (const labels of this.routes.values()) {
-      for (const state of labels.values()) {
-        this.droppedTotal += state.dropped; // summed here, off the hot path
-        state.publish(nowMs);
+    for (const [routeId, labels] of this.routes) {
+      for (const [label, state] of labels) {
+        state.publish(nowMs, this.pool);
+        this.droppedTotal += state.snapshot!.dropped; // summed here, off the hot path
+        this.mirror(routeId, label, state); // a sketch without samples went back to the pool
       }
     }
   }
@@ -182,9 +149,11 @@ export class HotKeyTracker {
   release(routeId: number): void {
     const labels = this.routes.get(routeId);
     if (labels === undefined) return;
-    for (const state of labels.values()) {
-      state.released = true;
+    this.pool.drain(); // the ring may name this route's pool sketches, which go back to the pool
+    for (const [label, state] of labels) {
+      state.release(this.pool);
       this.droppedTotal += state.dropped;
+      this.mirror(routeId, label, state);
     }
     this.routes.delete(routeId);
     if (isDenseId(routeId) && routeId < this.unlabelled.length) this.unlabelled[routeId] = undefined;
@@ -251,39 +220,84 @@ export class HotKeyTracker {
 
   private queueSample(routeId: number, label: string, key: Uint8Array): void {
     try {
-      const state = this.stateOf(routeId, label);
-      if (key.length > this.maxKeyLen) {
-        state.skipped++;
-        return;
+      if (label === "" && routeId < this.poolSketchOf.length) {
+        const sketch = this.poolSketchOf[routeId]! - 1; // NaN for an id that is not an index
+        if (sketch >= 0 && key.length <= this.poolKeyLimit && this.pool.push(sketch, key)) {
+          if (!this.drainScheduled && this.pool.queued * 2 >= this.queueSize) this.scheduleDrain();
+          return;
+        }
       }
-      const offset = this.arenaUsed;
-      if (this.queued === this.queueSize || offset + key.length > this.arena.length) {
-        state.dropped++;
-        return;
-      }
-      // Copy and hash in one pass: cheaper than TypedArray#set for short keys, and the sketch
-      // then never reads the bytes again unless the hash matches.
-      const arena = this.arena;
-      const len = key.length;
-      let h = FNV_OFFSET;
-      for (let i = 0; i < len; i++) {
-        const b = key[i]!;
-        arena[offset + i] = b;
-        h = Math.imul(h ^ b, FNV_PRIME);
-      }
-      this.arenaUsed = (offset + len + 3) & ~3; // the next key starts 4-aligned (see arenaWords)
-      this.queuedStates[this.queued] = state;
-      this.queuedOffsets[this.queued] = offset;
-      this.queuedLengths[this.queued] = len;
-      this.queuedHashes[this.queued] = h;
-      this.queued++;
-      if (!this.drainScheduled && this.queued * 2 >= this.queueSize) {
-        this.drainScheduled = true;
-        queueMicrotask(this.drainTask);
-      }
+      this.queueSlow(routeId, label, key);
     } catch {
       // The hot path must never throw; a malformed call loses only its own sample.
     }
+  }
+
+  /** `queueSample` through the (route, label) state. */
+  private queueSlow(routeId: number, label: string, key: Uint8Array): void {
+    const state = this.stateOf(routeId, label);
+    if (key.length > this.maxKeyLen) {
+      state.skipped++;
+      return;
+    }
+    if (!state.js) {
+      if (key.length <= INLINE_KEY_BYTES && (state.wasm >= 0 || this.attach(routeId, label, state))) {
+        if (!this.pool.push(state.wasm, key)) state.dropped++;
+        else if (!this.drainScheduled && this.pool.queued * 2 >= this.queueSize) this.scheduleDrain();
+        return;
+      }
+      if (state.wasm >= 0) this.pool.drain(); // its queued samples first, in order
+      state.moveToJs(this.pool);
+      this.mirror(routeId, label, state);
+    }
+    const offset = this.arenaUsed;
+    if (this.queued === this.queueSize || offset + key.length > this.arena.length) {
+      state.dropped++;
+      return;
+    }
+    // Copy and hash in one pass: cheaper than TypedArray#set for short keys, and the sketch
+    // then never reads the bytes again unless the hash matches.
+    const arena = this.arena;
+    const len = key.length;
+    let h = FNV_OFFSET;
+    for (let i = 0; i < len; i++) {
+      const b = key[i]!;
+      arena[offset + i] = b;
+      h = Math.imul(h ^ b, FNV_PRIME);
+    }
+    this.arenaUsed = (offset + len + 3) & ~3; // the next key starts 4-aligned (see arenaWords)
+    this.queuedStates[this.queued] = state;
+    this.queuedOffsets[this.queued] = offset;
+    this.queuedLengths[this.queued] = len;
+    this.queuedHashes[this.queued] = h;
+    this.queued++;
+    if (!this.drainScheduled && this.queued * 2 >= this.queueSize) this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
+    this.drainScheduled = true;
+    queueMicrotask(this.drainTask);
+  }
+
+  /** Gives `state` an empty pool sketch for this step; false when the pool is full. */
+  private attach(routeId: number, label: string, state: LabelState): boolean {
+    state.wasm = this.pool.attach();
+    this.mirror(routeId, label, state);
+    return state.wasm >= 0;
+  }
+
+  /** Keeps `poolSketchOf` equal to the pool sketch of `state` (a dense id's unlabelled state). */
+  private mirror(routeId: number, label: string, state: LabelState): void {
+    if (label !== "" || !isDenseId(routeId)) return;
+    if (routeId >= this.poolSketchOf.length) {
+      if (state.wasm < 0) return;
+      let size = Math.max(64, this.poolSketchOf.length);
+      while (size <= routeId) size *= 2;
+      const grown = new Int32Array(size);
+      grown.set(this.poolSketchOf);
+      this.poolSketchOf = grown;
+    }
+    this.poolSketchOf[routeId] = state.wasm + 1;
   }
 
   private stateOf(routeId: number, label: string): LabelState {

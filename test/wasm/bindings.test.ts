@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import * as hotkeys from "../../src/wasm/hotkeys.wasm.js";
 import * as matrix from "../../src/wasm/matrix.wasm.js";
 import * as routes from "../../src/wasm/routes.wasm.js";
 import * as sampler from "../../src/wasm/sampler.wasm.js";
@@ -10,6 +11,11 @@ import * as subrange from "./subrange.wasm.js";
 
 const root = new URL("../../", import.meta.url);
 const bindings = [
+  {
+    file: "src/wasm/hotkeys.wasm.ts",
+    binding: hotkeys as Record<string, unknown>,
+    make: () => hotkeys.instantiateHotkeys(),
+  },
   {
     file: "src/wasm/matrix.wasm.ts",
     binding: matrix as Record<string, unknown>,
