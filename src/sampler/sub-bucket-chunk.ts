@@ -23,6 +23,10 @@
 // estimate picks the b to check: (y − y0)·k/yspan in fixed point, (y·m − c) >> s, all int32
 // (m < 2^15 and y < 2^16). Where it misses (near an edge, or a range too narrow for 15 bits:
 // then m saturates) the bounds do not hold and the key takes the exact path.
+//
+// Where no edge splits a group (every F_i even) and the estimate, being monotone in y, already
+// gives i − 1 just below F_i and i just above it for every edge, it is right for every y: such
+// a slot is flagged exact and skips the bounds (ranges split evenly, as by powers of two).
 import type { Key } from "../types.js";
 import { subBucketEdgeValue, type SubrangeLayout } from "../keys/subrange.js";
 
@@ -49,6 +53,8 @@ export interface ChunkPath {
   s: number;
   /** F_0..F_k. */
   bounds: number[];
+  /** The estimate is the bucket for every y (see the top of the file). */
+  exact: boolean;
 }
 
 /** The fast path of route `[start, …)` with layout `l` (k > 1), or null when R is too long. */
@@ -83,7 +89,13 @@ export function chunkPath(l: SubrangeLayout, start: Key): ChunkPath | null {
   let s = 0;
   while (s < 30 && inv * 2 ** (s + 1) < M_LIMIT) s++;
   const m = Math.min(Math.round(inv * 2 ** s), M_LIMIT - 1);
-  return { q, sh, words, partial: wordAt(r, q), m, c: Math.round(y0 * m), s, bounds };
+  const c = Math.round(y0 * m);
+  // The hot path's estimate, in the same int32 arithmetic.
+  const estimate = (y: number) => (Math.imul(y, m) - c) >> s;
+  const exact = bounds
+    .slice(1, l.k)
+    .every((f, i) => (f & 1) === 0 && f >= 2 && estimate(f - 1) <= i && estimate(f + 1) >= i + 1);
+  return { q, sh, words, partial: wordAt(r, q), m, c, s, bounds, exact };
 }
 
 /** m stays below this, so that y·m (y < 2^16) and c = y0·m fit an int32. */

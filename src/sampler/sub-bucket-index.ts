@@ -22,7 +22,7 @@
 // Record of a slot, in u32 words (one ArrayBuffer, read through f64/u32/i32/u16 views); what the
 // fast path reads comes first and, for K ≤ 17, fits in 64 bytes (one cache line when the buffer
 // is 64-byte aligned; records are a whole number of lines apart):
-//   0 q | sh << 8 | (K − 1) << 16 | s << 24   1 R's partial word   [2, 5) R's words 0..2
+//   0 q | exact << 7 | sh << 8 | (K − 1) << 16 | s << 24   1 R's partial word   [2, 5) R's words 0..2
 //   5 m   6 c   [7, 7 + ⌈(K+1)/2⌉) F_0..F_K (u16)
 //   then R's words 3..6 (4 words), |P|, and, f64-aligned, lo's high half, lo's low half and
 //   K/span (f64 each), P's first 32 bytes as words (the word ending at min(|P|, 32) last), and
@@ -37,8 +37,12 @@ import { chunkPath, NO_BOUND, R_WORDS } from "./sub-bucket-chunk.js";
 /** Prefix bytes kept in the record as words; longer prefixes compare the rest byte by byte. */
 const PREFIX_WORDS = 8;
 const PREFIX_CAP = PREFIX_WORDS * 4;
-/** q | sh << 8 | (K − 1) << 16 | s << 24: the shifts read their counts mod 32, so sh and s need no unpacking. */
+/**
+ * q | exact << 7 | sh << 8 | (K − 1) << 16 | s << 24 (q ≤ 28, exact: see sub-bucket-chunk.ts):
+ * the shifts read their counts mod 32, so s needs no unpacking.
+ */
 const PACKED_AT = 0;
+const EXACT_FLAG = 0x80;
 const PARTIAL_AT = 1;
 /** R's words 0..2 here, 3..6 after the bounds (`restAt`). */
 const R_AT = 2;
@@ -120,7 +124,7 @@ export class SubBucketIndex {
       this.u16.fill(NO_BOUND, b, b + k + 1);
       return;
     }
-    this.i32[base + PACKED_AT] = c.q | (c.sh << 8) | ((k - 1) << 16) | (c.s << 24);
+    this.i32[base + PACKED_AT] = c.q | (c.exact ? EXACT_FLAG : 0) | (c.sh << 8) | ((k - 1) << 16) | (c.s << 24);
     this.i32[base + PARTIAL_AT] = c.partial;
     for (let j = 0; j < R_WORDS; j++) this.i32[base + (j < R_HEAD ? R_AT + j : this.restAt + j - R_HEAD)] = c.words[j]!;
     this.i32[base + M_AT] = c.m;
@@ -148,19 +152,20 @@ export class SubBucketIndex {
     // Masked: the typer then knows q + 4 cannot overflow (no checks on the byte offsets).
     const q = packed & 28;
     const sh = (packed >> 8) & 31;
-    const t1 = q + (sh >> 3) + 1;
     const len = key.length;
-    if (len - q >= 4 && len > t1) {
+    if (len - q >= 4) {
       const word = bigEndianWord(key, q);
       // R's bytes in the chunk word (~(−1 >>> 0) is 0: none), then R's whole words before it.
       let diff = (word ^ w[base + PARTIAL_AT]!) & ~(-1 >>> sh);
       if (q !== 0) diff |= this.wholeWordsDiff(key, base, q);
       if (diff === 0) {
-        // Bytes t and t + 1 (when t ≡ 3 mod 4 the word has only byte t; else the OR repeats t + 1).
-        const y = ((word << sh) >>> 16) | key[t1]! | 1;
+        let y = ((word << sh) >>> 16) | 1;
+        // t ≡ 3 mod 4: byte t + 1 is the next word's first (zero past the key's end, as in the window).
+        if (sh === 24 && len - q > 4) y |= key[q + 4]!;
         const e = (Math.imul(y, w[base + M_AT]!) - w[base + C_AT]!) >> (packed >>> 24);
         const last = (packed >> 16) & 0xff;
         const b = e < 0 ? 0 : e > last ? last : e;
+        if ((packed & EXACT_FLAG) !== 0) return b;
         const at = 2 * (base + BOUNDS_AT) + b;
         if (this.u16[at]! < y && y < this.u16[at + 1]!) return b;
       }

@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { subBucketEdgeValue, subBucketIndex, subrangeLayout, type SubrangeLayout } from "../../src/keys/subrange.js";
+import { chunkPath } from "../../src/sampler/sub-bucket-chunk.js";
 import { SubBucketIndex } from "../../src/sampler/sub-bucket-index.js";
 
 /** `p` bytes of `start`, then the window value `v` big-endian, then `suffix`. */
@@ -62,7 +63,7 @@ describe("SubBucketIndex fast path", () => {
         bytesOfLength(0, 40),
         bytesOfLength(0, 10),
         bytesOfLength(0, 10),
-        fc.constantFrom("bounded", "unbounded", "no start"),
+        fc.constantFrom("bounded", "unbounded", "no start", "aligned"),
         fc.constantFrom(2, 3, 5, 16, 17, 64, 255, 256),
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 4, maxLength: 12 }),
         fc.uint8Array({ minLength: 0, maxLength: 5 }),
@@ -73,6 +74,13 @@ describe("SubBucketIndex fast path", () => {
           if (order > 0) [start, end] = [end, start];
           if (order === 0 || shape === "unbounded") end = null;
           if (shape === "no start" && end !== null) start = null;
+          // Ends one byte apart by a power of two (or 3): edges on chunk boundaries, often exact.
+          if (shape === "aligned") {
+            const x = a[0] ?? 0x20;
+            start = Uint8Array.from([...prefix, x]);
+            end = Uint8Array.from([...prefix, Math.min(255, x + [1, 2, 3, 16][x & 3]!)]);
+            if (x === 255) end = null;
+          }
           if (start !== null && start.length === 0) start = null;
           const l = subrangeLayout(start, end, k);
           if (l.k <= 1) return;
@@ -133,6 +141,65 @@ describe("SubBucketIndex fast path", () => {
         spy.mockRestore();
       }
     }
+  });
+
+  it("skips the bounds only where the estimate is right for every chunk", () => {
+    const enc = new TextEncoder();
+    const bench = [enc.encode("acct/0042/\0\0\0\x05"), enc.encode("acct/0042/\0\0\0\x06")] as const;
+    const cases: [Uint8Array | null, Uint8Array | null, number, boolean][] = [
+      [bench[0], bench[1], 16, true],
+      [null, null, 16, true],
+      [null, null, 256, true],
+      [enc.encode("user/1234567"), enc.encode("user/a345678"), 16, false],
+      [bench[0], bench[1], 3, false],
+    ];
+    for (const [start, end, k, exact] of cases) {
+      const l = subrangeLayout(start, end, k);
+      expect(chunkPath(l, start)!.exact, `[${String(start)}, ${String(end)}) K = ${k}`).toBe(exact);
+      if (!exact) continue;
+      const index = new SubBucketIndex(1, k);
+      index.set(0, start, end, k);
+      const spy = exactSpy();
+      // Every chunk value after R, with the byte after the chunk at both extremes.
+      const t = l.prefixLen + 1 - (start === null ? 1 : 0);
+      for (let c = 0; c < 0x10000; c += 7) {
+        for (const after of [0, 255]) {
+          const key = new Uint8Array(t + 4);
+          if (start !== null) key.set(start.subarray(0, t));
+          key.set([c >> 8, c & 0xff, after], t);
+          expect(index.subBucket(0, key)).toBe(subBucketIndex(l, start, end, key));
+        }
+      }
+      expect(spy).not.toHaveBeenCalled();
+      spy.mockRestore();
+    }
+  });
+
+  it("flags a slot exact only when the estimate is the bucket for every chunk", () => {
+    fc.assert(
+      fc.property(
+        bytesOfLength(0, 6),
+        fc.integer({ min: 0, max: 254 }),
+        fc.integer({ min: 1, max: 255 }),
+        bytesOfLength(0, 3),
+        fc.constantFrom(2, 3, 4, 7, 16, 100, 256),
+        (prefix, x, width, tail, k) => {
+          const start = Uint8Array.from([...prefix, x, ...tail]);
+          const end = x + width > 255 ? null : Uint8Array.from([...prefix, x + width]);
+          const l = subrangeLayout(start, end, k);
+          if (l.k <= 1) return;
+          const c = chunkPath(l, start)!;
+          if (!c.exact) return;
+          const last = l.k - 1;
+          for (let y = 1; y < 0x10000; y += 2) {
+            const e = (Math.imul(y, c.m) - c.c) >> c.s;
+            const below = c.bounds.slice(1, l.k).filter((f) => f < y).length;
+            expect(e < 0 ? 0 : e > last ? last : e).toBe(below);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it("keeps the chunk inside the window where lo and hi − 1 share 7 bytes", () => {
