@@ -96,6 +96,25 @@ describe("the layout pivot (columns repeating a few layouts)", () => {
     );
   });
 
+  it("notices a zero in any column of a block of columns (only the non-zero members decide there)", () => {
+    const metas = [meta(1, null, "b", 5), meta(2, "b", null, 6)];
+    const metaIds = Uint32Array.of(0, 1);
+    const terms = Uint32Array.of(4, 4);
+    for (let zeroAt = 0; zeroAt < 8; zeroAt++) {
+      const columns = Array.from({ length: 8 }, (_, c) => ({
+        windowStartMs: c,
+        atMs: c + 1,
+        metaIds,
+        terms,
+        values: c === zeroAt ? Uint32Array.of(0, 5) : Uint32Array.of(2, 3),
+      }));
+      const v: SeriesView = { series: "writes", metas, columns };
+      const row = buildMatrix(v, { rows: 1, nowMs: NOW }).rows[0]!;
+      expect(row.raft_group_ids).toEqual(columns.map((_, c) => (c === zeroAt ? 6 : 0)));
+      expect(row.leader_terms).toEqual(columns.map((_, c) => (c === zeroAt ? 4 : 0)));
+    }
+  });
+
   it("a row whose identity changes part-way keeps the earlier cells' identity", () => {
     const metas = [meta(1, null, "b", 5), meta(2, "b", null, 6)];
     const metaIds = Uint32Array.of(0, 1);
