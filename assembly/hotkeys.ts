@@ -7,7 +7,7 @@
 //
 // Memory is laid out once by `init` inside the initial memory (scripts/build-wasm.mjs,
 // INITIAL_PAGES) and never grows: growing would detach the JS views.
-//   [heap base, 64-aligned)  scratch: MAX_CAPACITY u32 (renumber), then GROUP × (hash, key) (drain)
+//   [heap base, 64-aligned)  scratch: MAX_CAPACITY u32 (renumber)
 //   then                     ring meta: queueSize × (sketch index u32, key length u32)
 //   then                     ring keys: queueSize × 48 bytes, each key 8-aligned
 //   then                     the pool: as many sketches as fit, SKETCH_BYTES each
@@ -32,8 +32,6 @@ export const SEQ_BITS: u32 = 24;
 
 /** Largest m (SPEC §7): slots are u16 in the table and the heap; the scratch area holds m ranks. */
 export const MAX_CAPACITY: u32 = 256;
-/** Ring entries prefetched together by `drain`. */
-const GROUP: u32 = 32;
 const SEQ_LIMIT: u32 = 1 << SEQ_BITS;
 const MAX_SAMPLES: f64 = <f64>((<u64>1 << (64 - SEQ_BITS)) - 1);
 const K1: u64 = 0x9e3779b97f4a7c15;
@@ -45,7 +43,6 @@ let HEAP_OFF: u32 = 0;
 let RECORDS_OFF: u32 = 0;
 let SKETCH_BYTES: u32 = 0;
 let SCRATCH: usize = 0;
-let GROUP_AT: usize = 0;
 let META: usize = 0;
 let KEYS: usize = 0;
 let POOL: usize = 0;
@@ -61,8 +58,7 @@ export function init(m: u32, queueSize: u32): u32 {
   RECORDS_OFF = (HEAP_OFF + m * 2 + 63) & ~63;
   SKETCH_BYTES = RECORDS_OFF + m * RECORD_BYTES;
   SCRATCH = (__heap_base + 63) & ~63;
-  GROUP_AT = SCRATCH + MAX_CAPACITY * 4;
-  META = GROUP_AT + GROUP * 8;
+  META = SCRATCH + MAX_CAPACITY * 4;
   KEYS = META + <usize>queueSize * META_BYTES;
   POOL = (KEYS + <usize>queueSize * INLINE_KEY_BYTES + 63) & ~63;
   const size = <usize>memory.size() << 16;
@@ -99,45 +95,12 @@ export function reset(index: u32): void {
 /** Folds the first `count` ring entries into their sketches, in ring order. */
 export function drain(count: u32): void {
   let key: usize = KEYS;
-  for (let first: u32 = 0; first < count; first += GROUP) {
-    const end = min(first + GROUP, count);
-    key = prefetch(first, end, key);
-    for (let i = first; i < end; i++) {
-      const at = GROUP_AT + <usize>(i - first) * 8;
-      const meta = META + <usize>i * META_BYTES;
-      update(sketchAt(load<u32>(meta)), <usize>load<u32>(at, 4), load<u32>(meta, 4), load<u32>(at));
-    }
-  }
-}
-
-/**
- * Hashes ring entries [first, end) into the group area (hash, key address) and touches the
- * cache lines their updates will read: the sketch header and hash-table cell, then the record the
- * cell names. Independent loads over a group overlap their cache misses; one update after another
- * would wait for each miss in turn (three per sample, ~75 % of the drain when 1 024 sketches do
- * not fit in the cache). Returns the key address after the group.
- */
-function prefetch(first: u32, end: u32, key: usize): usize {
-  let touched: u32 = 0;
-  for (let i = first; i < end; i++) {
+  for (let i: u32 = 0; i < count; i++) {
     const meta = META + <usize>i * META_BYTES;
     const len = load<u32>(meta, 4);
-    const hash = hashKey(key, len);
-    const at = GROUP_AT + <usize>(i - first) * 8;
-    store<u32>(at, hash);
-    store<u32>(at, <u32>key, 4);
-    const base = sketchAt(load<u32>(meta));
-    touched ^= load<u32>(base, 4) ^ <u32>load<u16>(base + HEADER_BYTES + (hash & MASK) * 2);
+    update(sketchAt(load<u32>(meta)), key, len, hashKey(key, len));
     key += (len + 7) & ~7;
   }
-  for (let i = first; i < end; i++) {
-    const base = sketchAt(load<u32>(META + <usize>i * META_BYTES));
-    const hash = load<u32>(GROUP_AT + <usize>(i - first) * 8);
-    const e = <u32>load<u16>(base + HEADER_BYTES + (hash & MASK) * 2);
-    if (e != 0) touched ^= load<u32>(base + RECORDS_OFF + (e - 1) * RECORD_BYTES, 48);
-  }
-  store<u32>(SCRATCH, touched); // a store to memory keeps the touching loads
-  return key;
 }
 
 /**
