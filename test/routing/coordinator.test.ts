@@ -329,6 +329,43 @@ describe("split/merge continuity with the real sampler", () => {
     fc.record({ kind: fc.constant("merge" as const), pick: fc.nat() }),
   );
 
+  it("observes every read and write under the id of the route holding its key, across splits and merges", async () => {
+    const holder = (routes: RouteSpec[], key: Uint8Array) =>
+      routes.find(
+        (r) =>
+          (r.start === null || compareBytes(r.start, key) <= 0) && (r.end === null || compareBytes(key, r.end) < 0),
+      )!.routeId;
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { maxLength: 60 }), async (actions) => {
+        const sampler = new RecordingSampler();
+        const groups = new Map<number, GroupBackend>([[1, new MemoryGroup({ groupId: 1 })]]);
+        const c = new Coordinator({ routes: [{ routeId: 1, start: null, end: null, groupId: 1 }], groups, sampler });
+        const keyOf = (s: number[]) => Uint8Array.from([0x61, ...s]);
+        for (const a of actions) {
+          const routes = c.table.routes();
+          if (a.kind === "read" || a.kind === "write") {
+            const key = keyOf(a.key);
+            sampler.clear();
+            if (a.kind === "read") await c.leaseReadForKey(key);
+            else await c.dispatch([{ type: "put", key, value: new Uint8Array(1) }]);
+            expect(sampler.of("observeKey").map((call) => call[0])).toEqual([holder(routes, key)]);
+          } else if (a.kind === "split") {
+            const r = routes[a.pick % routes.length]!;
+            const key = keyOf(a.key);
+            const inside =
+              (r.start === null || compareBytes(r.start, key) < 0) && (r.end === null || compareBytes(key, r.end) < 0);
+            if (inside) c.split(r.routeId, key);
+          } else if (a.kind === "merge" && routes.length >= 2) {
+            const i = a.pick % (routes.length - 1);
+            c.merge(routes[i]!.routeId, routes[i + 1]!.routeId);
+          }
+        }
+        c.close();
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("conserves every column's totals and keeps rows sorted and non-overlapping", async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(1, 4), fc.array(action, { maxLength: 60 }), async (k, actions) => {
