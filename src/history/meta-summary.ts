@@ -103,12 +103,7 @@ export class MetaSummary {
     if (sign === 1 && col.overflow === null) return this.addPlain(col, mark, metaCount);
     const { n, data, overflow } = col;
     const { count, last } = this;
-    const [reads, writes, readBytes, writeBytes] = this.totals as [
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-    ];
+    const [reads, writes, readBytes, writeBytes] = this.seriesTotals;
     for (let i = 0; i < n; i++) {
       const m = data[i]!;
       if (m >= metaCount) continue;
@@ -127,17 +122,12 @@ export class MetaSummary {
   /**
    * `apply` of an added column without overflowed cells (nearly every column), in a loop without
    * the sign, the removal case and the overflow look-ups: a rebuild after a long fill (1 440 ×
-   * 10 000 cells) takes ~3× less.
+   * 10 000 cells) takes ~12 % less (it is bound by reading the cells).
    */
   private addPlain(col: StoredColumn, mark: number, metaCount: number): void {
     const { n, data } = col;
     const { count, last } = this;
-    const [reads, writes, readBytes, writeBytes] = this.totals as [
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-    ];
+    const [reads, writes, readBytes, writeBytes] = this.seriesTotals;
     for (let i = 0; i < n; i++) {
       const m = data[i]!;
       if (m >= metaCount) continue;
@@ -148,6 +138,11 @@ export class MetaSummary {
       readBytes[m]! += data[3 * n + i]!;
       writeBytes[m]! += data[4 * n + i]!;
     }
+  }
+
+  /** Totals of the four series: reads, writes, read bytes, write bytes. */
+  private get seriesTotals(): [Float64Array, Float64Array, Float64Array, Float64Array] {
+    return this.totals as [Float64Array, Float64Array, Float64Array, Float64Array];
   }
 
   /** Grows the arrays to cover meta ids below `size`. */
