@@ -1,4 +1,5 @@
-// The measured-and-rejected Wasm Space-Saving sketch (moved here from bench/hotkeys.bench.mjs):
+// The first Wasm Space-Saving sketch, measured and rejected in issue 5 (moved here from
+// bench/hotkeys.bench.mjs; issue 14 shipped a different one: src/hotkeys' pool, fed by a ring):
 // the same structure as src/hotkeys/space-saving.ts (FNV-1a, linear probing with backward-shift
 // deletes, (count, last update) min-heap) in linear memory, keys ≤ 48 bytes inline. Bench only.
 import { compileCached, instantiateCached } from "./asc-cache.mjs";

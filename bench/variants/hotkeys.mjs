@@ -1,6 +1,8 @@
 // Issue 5 — hot keys: observeKey writes with hot keys off vs on (R = 16) through the sampler,
 // and the pieces folded in from bench/hotkeys.bench.mjs (tracker offer at R = 16/64, one sketch
-// update in JS and in the rejected Wasm prototype, the rejected string-key alternatives).
+// update in JS and in the first Wasm prototype (one call per update; rejected then, the shipped
+// Wasm pool in src/hotkeys drains a ring in one call per batch instead), the rejected
+// string-key alternatives).
 // Workload: 10 000 distinct keys drawn Zipf(1.1) over 1 024 routes.
 //   node bench/variants/hotkeys.mjs <variant>
 import { runVariant, skipped } from "../lib/child.mjs";
@@ -83,7 +85,8 @@ const variants = {
       for (let n = 0; n < BATCH; n++) s.add(keys[j++ & INPUT_MASK]);
     }, BATCH);
   },
-  // The same update in the Wasm prototype: copy the key into linear memory, one call per update.
+  // The same update in the first Wasm prototype (bench only, not the shipped pool): copy the key
+  // into linear memory, one call per update.
   "sketch-wasm": async () => {
     const wasm = await wasmSketch();
     wasm.init(64);
