@@ -88,9 +88,13 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
   const [v0s, v1s, v2s] = values as [Float64Array, Float64Array, Float64Array];
   const [g0s, g1s, g2s] = groups as [Float64Array, Float64Array, Float64Array];
   const [t0s, t1s, t2s] = terms as [Float64Array, Float64Array, Float64Array];
-  for (let j = 0; j < out.values.length; j++) {
+  // The output arrays in locals: the loop stores four cells per column.
+  const { values: outV, groups: outG, terms: outT, conflicts: outC } = out;
+  for (let j = 0; j < outV.length; j++) {
     if (three) {
-      const [a0, a1, a2] = [b0 + j, b1 + j, b2 + j];
+      const a0 = b0 + j;
+      const a1 = b1 + j;
+      const a2 = b2 + j;
       const v0 = v0s[a0]!;
       const v1 = v1s[a1]!;
       const v2 = v2s[a2]!;
@@ -107,11 +111,11 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
         const n = (v0 !== 0 ? 1 : 0) + (v1 !== 0 ? 1 : 0) + (v2 !== 0 ? 1 : 0);
         const max = Math.max(v0, v1, v2);
         const byMax = n > 1 && !additive;
-        out.values[j] = n === 0 ? 0 : byMax ? max : v0 + v1 + v2;
-        out.groups[j] = n === 0 ? 0 : g;
-        out.terms[j] = n === 0 ? 0 : t;
+        outV[j] = n === 0 ? 0 : byMax ? max : v0 + v1 + v2;
+        outG[j] = n === 0 ? 0 : g;
+        outT[j] = n === 0 ? 0 : t;
         const differ = (v0 !== 0 && v0 !== max) || (v1 !== 0 && v1 !== max) || (v2 !== 0 && v2 !== max);
-        out.conflicts[j] = byMax && differ ? 1 : 0;
+        outC[j] = byMax && differ ? 1 : 0;
         continue;
       }
     }
@@ -164,16 +168,16 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
         cell.add(values[s]![at]!, groups[s]![at]!, terms[s]![at]!, flagged[s]! && conflicts[s]![at] === 1);
       }
       cell.resolve(additive);
-      out.values[j] = cell.value;
-      out.groups[j] = cell.group;
-      out.terms[j] = cell.term;
-      out.conflicts[j] = cell.conflict ? 1 : 0;
+      outV[j] = cell.value;
+      outG[j] = cell.group;
+      outT[j] = cell.term;
+      outC[j] = cell.conflict ? 1 : 0;
       continue;
     }
     const byMax = nonZero > 1 && !additive;
-    out.values[j] = byMax ? max : sum;
-    out.groups[j] = bestG;
-    out.terms[j] = bestT;
-    out.conflicts[j] = conflictIn || (byMax && differ) ? 1 : 0;
+    outV[j] = byMax ? max : sum;
+    outG[j] = bestG;
+    outT[j] = bestT;
+    outC[j] = conflictIn || (byMax && differ) ? 1 : 0;
   }
 }
