@@ -88,6 +88,16 @@ export class Counters {
     };
   }
 
+  /** The counters (FIELDS per cell): valid for the sampler's life, memory never grows. */
+  get view(): Float64Array {
+    return this.values;
+  }
+
+  /** Counter words per slot (its sub-buckets × FIELDS): slot s, op o count at s × stride + o. */
+  get stride(): number {
+    return this.slotStride;
+  }
+
   /** Longest route key accepted: start and end must both fit in the scratch area. */
   get maxRouteKeyBytes(): number {
     return (this.scratchLen >> 1) - 16;

@@ -49,6 +49,11 @@ export class Sampler {
   private readonly labelIndex = new Map<string, number>();
   private readonly counters: Counters;
   private readonly count: Counters["count"];
+  // `counters.view` and `counters.stride`, read by `observe` itself (see there). `declare`d: no
+  // class-field definition, so they are created by their first (and only) assignment with
+  // their final kinds. As defined fields (`undefined` first) observe measured 1.70–1.84× floor.
+  declare private readonly values: Float64Array;
+  declare private readonly slotStride: number;
   private readonly index: RouteIndex;
   /** `index.slotOf`, refreshed when it grows: the first load of every observe. */
   private slotOf: Int32Array;
@@ -71,6 +76,8 @@ export class Sampler {
     const parts = (this.parts = buildComponents(o, options));
     this.counters = parts.counters;
     this.count = parts.counters.count;
+    this.values = parts.counters.view;
+    this.slotStride = parts.counters.stride;
     this.index = parts.index;
     this.slotOf = parts.index.slotOf;
     parts.index.onGrow = () => {
@@ -94,7 +101,12 @@ export class Sampler {
     // sampleLen rule). The op test is written out: `isOp(op)` here measured 3.5 ns per observe,
     // this form 3.1 (bench harness, same run), as fast as no op test at all.
     if ((slot | k | v) >= 0 && k === keyLen && v === valueLen && typeof op === "number" && op >>> 0 === op && op < 2) {
-      this.count(slot, op, k + v);
+      // The two adds written here rather than through `count`: 1.57–1.59× → 1.46–1.47× floor (bench
+      // harness, alternating 3×): one load chain (this → view) instead of the closure's.
+      const at = slot * this.slotStride + op;
+      const values = this.values;
+      values[at]!++;
+      values[at + 2]! += k + v;
     } else this.observeSlow(routeId, op, keyLen, valueLen);
   }
 
