@@ -55,8 +55,11 @@ export class Sampler {
   declare private readonly values: Float64Array;
   declare private readonly slotStride: number;
   private readonly index: RouteIndex;
-  /** `index.slotOf`, refreshed when it grows: the first load of every observe. */
-  private slotOf: Int32Array;
+  /**
+   * `index.slotOf`, refreshed when it grows: the first load of every observe. `declare`d like
+   * `values` (observe 1.47× → 1.41× floor, observeKey K = 1 4.84 → 4.70 ns, alternating 3×).
+   */
+  declare private slotOf: Int32Array;
   private readonly registry: HolderRegistry;
   private readonly hotKeyTracker: HotKeyTracker | null;
   private readonly listeners: FlushListeners;
