@@ -45,23 +45,25 @@ export class Sampler {
   private readonly opts: ResolvedSamplerOptions;
   /** Everything but the hot path's own fields, built in components.ts. */
   private readonly parts: SamplerComponents;
-  // The hot path's fields, copied out of `parts` so `observe` reads one property each.
+  // The hot path's fields, copied out of `parts` so `observe` reads one property each. The ones
+  // assigned in the constructor are `declare`d (created by that one assignment, never `undefined`
+  // first): observeKey K = 1 4.82 → 4.58 ns, hot keys on 9.1 → 8.1 ns (alternating 2×).
   private readonly labelIndex = new Map<string, number>();
-  private readonly counters: Counters;
-  private readonly count: Counters["count"];
+  declare private readonly counters: Counters;
+  declare private readonly count: Counters["count"];
   // `counters.view` and `counters.stride`, read by `observe` itself (see there). `declare`d: no
   // class-field definition, so they are created by their first (and only) assignment with
   // their final kinds. As defined fields (`undefined` first) observe measured 1.70–1.84× floor.
   declare private readonly values: Float64Array;
   declare private readonly slotStride: number;
-  private readonly index: RouteIndex;
+  declare private readonly index: RouteIndex;
   /**
    * `index.slotOf`, refreshed when it grows: the first load of every observe. `declare`d like
    * `values` (observe 1.47× → 1.41× floor, observeKey K = 1 4.84 → 4.70 ns, alternating 3×).
    */
   declare private slotOf: Int32Array;
-  private readonly registry: HolderRegistry;
-  private readonly hotKeyTracker: HotKeyTracker | null;
+  declare private readonly registry: HolderRegistry;
+  declare private readonly hotKeyTracker: HotKeyTracker | null;
   private readonly listeners: FlushListeners;
   private readonly timer: AlignedTimer;
   private closed = false;
