@@ -39,8 +39,10 @@ export class Counters {
    * Counts one request (op 0 = read, 1 = write) of `bytes` into sub-bucket 0 of `slot`. The op
    * picks the counter by index rather than by branch: a random read/write mix would mispredict.
    * A closure over the view (memory never grows, so the view stays valid) rather than a method:
-   * the hot path keeps it in a field, one load less per observe than a call through
-   * `this.counters` (measured ~0.5 ns, 10% of an observe).
+   * callers keep it in a field, one load less than a call through `this.counters` (measured
+   * ~0.5 ns). `Sampler.observe` writes the same two adds itself through `view` and `stride`
+   * (one load chain shorter again, 1.57× → 1.47× floor); observeKey at K = 1 and the slow
+   * paths use this.
    */
   readonly count: (slot: number, op: 0 | 1, bytes: number) => void;
   private order!: Uint32Array;
