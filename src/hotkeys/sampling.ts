@@ -71,7 +71,7 @@ export class GeometricGaps {
 }
 
 /** The inverse-CDF table of geometric gaps with mean `rate` (see the file comment). */
-export function gapTable(rate: number): { cdf: Uint32Array; bucketStart: Int32Array; bucketShift: number } {
+function gapTable(rate: number): { cdf: Uint32Array; bucketStart: Int32Array; bucketShift: number } {
   if (rate <= 1) return { cdf: new Uint32Array(0), bucketStart: new Int32Array(1), bucketShift: 31 };
   const length = TABLE_MEANS * rate;
   const logKeep = Math.log1p(-1 / rate);

@@ -31,7 +31,7 @@ import type { Key } from "../types.js";
 import { subBucketEdgeValue, type SubrangeLayout } from "../keys/subrange.js";
 
 /** Longest R with a fast path: 7 whole words and the chunk word. */
-export const FAST_PREFIX_MAX = 31;
+const FAST_PREFIX_MAX = 31;
 /** R's whole words kept (bytes 0..27). */
 export const R_WORDS = 7;
 /** F of the last bucket's upper end, and of every bound of a slot without a fast path. */
