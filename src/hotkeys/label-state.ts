@@ -34,6 +34,13 @@ export class LabelState {
 
   constructor(private readonly capacity: number) {}
 
+  /** Bytes held in JS: the JS sketch and the published snapshot's key copies (pool sketches not included). */
+  get bytes(): number {
+    let keys = 0;
+    for (const k of this.snapshot?.keys ?? NO_KEYS) keys += k.length;
+    return (this.sketch?.bytes ?? 0) + keys;
+  }
+
   /** Counts the key `src[offset, offset + length)` whose `hashBytes` is `hash` in the JS sketch. */
   add(src: Uint8Array, srcWords: Int32Array, offset: number, length: number, hash: number): void {
     this.sketch ??= new SpaceSavingSketch(this.capacity);

@@ -56,6 +56,11 @@ export class SketchPool {
     this.free = new Int32Array(this.capacity);
   }
 
+  /** Bytes of the pool's Wasm memory: reserved whole at start (pages commit as sketches are touched). */
+  get memoryBytes(): number {
+    return this.bytes.byteLength;
+  }
+
   /** An empty sketch's index, or −1 when the pool is full. */
   attach(): number {
     let index: number;

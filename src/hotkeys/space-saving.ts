@@ -92,6 +92,22 @@ export class SpaceSavingSketch {
     this.mask = size - 1;
   }
 
+  /** Bytes of key and counter storage: the typed arrays, plus the copies of long keys. */
+  get bytes(): number {
+    let long = 0;
+    for (let i = 0; i < this.used; i++) long += this.longKeys[i]?.length ?? 0;
+    return (
+      this.inline.byteLength +
+      this.lengths.byteLength +
+      this.hashes.byteLength +
+      this.order.byteLength +
+      this.heap.byteLength +
+      this.position.byteLength +
+      this.table.byteLength +
+      long
+    );
+  }
+
   /** Number of tracked keys (≤ capacity). */
   get size(): number {
     return this.used;

@@ -140,6 +140,24 @@ export class HotKeyTracker {
     }
   }
 
+  /**
+   * Bytes this tracker holds: the sketch pool's Wasm memory (reserved whole), the sample queue,
+   * and every (route, label)'s JS sketch and published key copies. Walks the states: for stats,
+   * not the hot path.
+   */
+  get memoryBytes(): number {
+    let states = 0;
+    for (const labels of this.routes.values()) for (const state of labels.values()) states += state.bytes;
+    return (
+      this.pool.memoryBytes +
+      this.arena.byteLength +
+      this.queuedOffsets.byteLength +
+      this.queuedLengths.byteLength +
+      this.queuedHashes.byteLength +
+      states
+    );
+  }
+
   /** Samples dropped because the queue was full, since creation (as of the last publish or release). */
   get droppedSamples(): number {
     return this.droppedTotal;

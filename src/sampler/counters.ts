@@ -194,9 +194,12 @@ export class Counters {
     }
   }
 
-  /** Bytes of Wasm memory the counters' layout uses (the memory is reserved larger, see build-wasm). */
+  /**
+   * Bytes the counters take: the Wasm layout (the memory is reserved larger, see build-wasm) and
+   * the sub-bucket index's records in JS (K > 1 only: 320 B a slot at K = 16).
+   */
   memoryBytes(): number {
-    return this.wasm.usedBytes();
+    return this.wasm.usedBytes() + this.subBuckets.bytes;
   }
 }
 

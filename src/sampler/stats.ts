@@ -29,7 +29,11 @@ export interface SamplerStats {
   virtualBuckets: number;
   /** Columns in history (the base tier's and every coarser tier's). */
   columns: number;
-  /** Counter memory plus stored history. */
+  /**
+   * Bytes held: the counters (Wasm, and the sub-bucket index in JS), the hot-keys tracker (its
+   * Wasm sketch pool as reserved, its queue, JS sketches and published keys), the stored history,
+   * and a shared sampler's shared memory.
+   */
   memoryBytes: number;
   /** Flushes whose clock was not after the previous column (back, still, not finite): stepped by 1 ms. */
   clockAnomalies: number;
@@ -58,7 +62,11 @@ export function collectStats(parts: SamplerComponents, own: FacadeCounts): Sampl
     trackedRoutes: parts.registry.live.length - virtualBuckets,
     virtualBuckets,
     columns: parts.history.length,
-    memoryBytes: parts.counters.memoryBytes() + parts.history.memoryBytes() + (parts.shared?.memoryBytes ?? 0),
+    memoryBytes:
+      parts.counters.memoryBytes() +
+      (parts.hotKeyTracker?.memoryBytes ?? 0) +
+      parts.history.memoryBytes() +
+      (parts.shared?.memoryBytes ?? 0),
     clockAnomalies: parts.clock.anomalies,
     droppedSamples: parts.hotKeyTracker?.droppedSamples ?? 0,
     flushes: own.flushes,
