@@ -5,6 +5,7 @@ import { Op } from "../../src/index.js";
 import { Counters } from "../../src/sampler/counters.js";
 import { SubBucketIndex } from "../../src/sampler/sub-bucket-index.js";
 import { HotKeyTracker } from "../../src/hotkeys/tracker.js";
+import { SpaceSavingSketch } from "../../src/hotkeys/space-saving.js";
 import { clockedSampler, enc } from "../helpers.js";
 
 describe("stats().memoryBytes", () => {
@@ -12,11 +13,13 @@ describe("stats().memoryBytes", () => {
     const index = new SubBucketIndex(1000, 16).bytes;
     expect(index).toBeGreaterThanOrEqual(1000 * 64);
     expect(new SubBucketIndex(1000, 1).bytes).toBe(0);
-    const wasm = (c: Counters) => c.memoryBytes() - new SubBucketIndex(c.slots, c.maxSubBuckets).bytes;
+    // The Wasm layout's bytes, read from the instance (private: this is what memoryBytes adds to).
+    const wasm = (c: Counters) => (c as unknown as { wasm: { usedBytes(): number } }).wasm.usedBytes();
     const k16 = new Counters(1000, 16);
+    expect(wasm(k16)).toBeGreaterThanOrEqual(1000 * 16 * 4 * 8); // at least the f64 counters: 4 per cell
     expect(k16.memoryBytes()).toBe(wasm(k16) + index);
-    // The Wasm part alone holds at least the f64 counters: 4 per cell.
-    expect(wasm(k16)).toBeGreaterThanOrEqual(1000 * 16 * 4 * 8);
+    const k1 = new Counters(1000, 1);
+    expect(k1.memoryBytes()).toBe(wasm(k1));
   });
 
   it("counts the hot-keys tracker: its Wasm pool when on, and JS sketches of long keys as they fill", () => {
@@ -33,5 +36,14 @@ describe("stats().memoryBytes", () => {
     on.tick();
     on.s.flush();
     expect(on.s.stats().memoryBytes - before).toBeGreaterThanOrEqual(50 * 200);
+  });
+
+  it("a JS sketch's bytes grow with the long keys it holds", () => {
+    const sketch = new SpaceSavingSketch(8);
+    const empty = sketch.bytes;
+    for (let i = 0; i < 8; i++) sketch.add(enc(`${"x".repeat(100)}${i}`));
+    expect(sketch.bytes - empty).toBe(8 * 101);
+    sketch.reset();
+    expect(sketch.bytes).toBe(empty);
   });
 });
