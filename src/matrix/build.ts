@@ -54,13 +54,15 @@ function buildWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatrixOpti
   const metaCount = view.metas.length;
   const scan = summaryOf(view, columns) ?? kernel.scan(columns, metaCount);
   const buckets = bucketIndex(view.metas, scan.last);
-  const starts = buckets.plan(buckets.totals(scan.totals), opts.rows, kernel.plan);
+  const bucketTotals = buckets.totals(scan.totals);
+  const starts = buckets.plan(bucketTotals, opts.rows, kernel.plan);
   const rowCount = starts.length - 1;
   const rowOfMeta = buckets.rowOfMeta(starts);
   // A cell whose bucket has no row in that column (before the route existed, an idle step)
   // carries no identity: 0/0, as in the reference (SPEC §5), not the route's group.
   const rowGroup = new Float64Array(rowCount);
-  const cells = kernel.pivot(columns, { rowOfMeta, groupOfMeta: buckets.groupOfMeta, rowGroup });
+  const cellBound = largestRowTotal(bucketTotals, starts);
+  const cells = kernel.pivot(columns, { rowOfMeta, groupOfMeta: buckets.groupOfMeta, rowGroup, cellBound });
 
   const heads = buckets.rowHeads(starts);
   const rows = heads.map((head, r) => ({ start: buckets.list[starts[r]!]!.meta.start, head, cellRow: r }));
@@ -81,6 +83,20 @@ function buildWith(kernel: MatrixKernel, view: SeriesView, opts: BuildMatrixOpti
     identity: cells.identity,
     conflicts: null,
   };
+}
+
+/**
+ * The largest row total (a row's buckets' totals over the selected columns): no cell of the row
+ * can exceed it, since a cell adds some of the same values.
+ */
+function largestRowTotal(bucketTotals: Float64Array, starts: Uint32Array): number {
+  let largest = 0;
+  for (let r = 0; r + 1 < starts.length; r++) {
+    let total = 0;
+    for (let b = starts[r]!; b < starts[r + 1]!; b++) total += bucketTotals[b]!;
+    if (!(total <= largest)) largest = total; // NaN (no bound) stays NaN
+  }
+  return largest;
 }
 
 function checkView(view: SeriesView): void {

@@ -27,6 +27,11 @@ export interface PivotInput {
   groupOfMeta: Float64Array;
   /** Group of a cell where no member is present, per output row. */
   rowGroup: Float64Array;
+  /**
+   * An upper bound on every cell's value when the caller knows one (the largest row total over
+   * the columns): below 2^31 the layout pivot sums in int32 (layout-pivot.ts). Absent: no bound.
+   */
+  cellBound?: number;
 }
 
 /** Dense row-major output, `rows × columns`. */

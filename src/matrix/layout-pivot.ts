@@ -66,7 +66,8 @@ export function layoutPivot(columns: readonly KernelColumn[], input: PivotInput,
   const width = columns.length;
   const plans = new Map<Uint32Array, Map<KernelColumn["terms"], Plan>>();
   const ids = new RowIdentities(input.rowGroup.length, width, out);
-  const pass: Pass = { width, rowGroup: input.rowGroup, ids, out };
+  const intSums = input.cellBound !== undefined && input.cellBound < INT_SUM_LIMIT;
+  const pass: Pass = { width, rowGroup: input.rowGroup, ids, out, intSums };
   for (let c = 0; c < width; c++) {
     const col = columns[c]!;
     let byTerms = plans.get(col.metaIds);
@@ -78,7 +79,8 @@ export function layoutPivot(columns: readonly KernelColumn[], input: PivotInput,
     }
     if (plan.oneRunEach && sameLayout(columns, c, BLOCK)) {
       const [v0, v1, v2, v3] = columns.slice(c, c + BLOCK).map((x) => x.values as Uint32Array);
-      pivotFour(plan, v0!, v1!, v2!, v3!, c, pass);
+      if (pass.intSums) pivotFourInt(plan, v0!, v1!, v2!, v3!, c, pass);
+      else pivotFour(plan, v0!, v1!, v2!, v3!, c, pass);
       c += BLOCK - 1;
     } else pivotColumn(plan, col.values as Uint32Array, c, pass);
   }
@@ -179,7 +181,12 @@ interface Pass {
   rowGroup: Float64Array;
   ids: RowIdentities;
   out: PivotResult;
+  /** No cell reaches 2^31 (PivotInput.cellBound): pivotFourInt's int32 sums cannot wrap. */
+  intSums: boolean;
 }
+
+// Below this cell bound the four-column pass sums in int32 (see pivotFourInt).
+const INT_SUM_LIMIT = 2 ** 31;
 
 function pivotColumn(plan: Plan, values: Uint32Array, c: number, pass: Pass): void {
   const { rows, rowRuns, runStart, runEnd } = plan;
@@ -252,6 +259,59 @@ function pivotFour(
       s1 += b;
       s2 += d;
       s3 += e;
+      if (a === 0 || b === 0 || d === 0 || e === 0) zero = true;
+    }
+    const r = rows[k]!;
+    const at = r * width + c;
+    outValues[at] = s0;
+    outValues[at + 1] = s1;
+    outValues[at + 2] = s2;
+    outValues[at + 3] = s3;
+    if (perCell[r] === 1 || (zero && rowSame[k] === 0)) {
+      finishCell(plan, k, v0, r, c, s0, runMin(v0, start, end), ids);
+      finishCell(plan, k, v1, r, c + 1, s1, runMin(v1, start, end), ids);
+      finishCell(plan, k, v2, r, c + 2, s2, runMin(v2, start, end), ids);
+      finishCell(plan, k, v3, r, c + 3, s3, runMin(v3, start, end), ids);
+    }
+  }
+  for (let d = 0; d < BLOCK; d++) absentCells(plan, c + d, pass);
+}
+
+/**
+ * pivotFour when no cell can reach 2^31 (`pass.intSums`): the same pass with int32 sums, which
+ * skip a u32 → f64 conversion and an f64 add per value. Measured alone on 1 440 × 10 000 values
+ * in 1 024 rows: ~1.45× → ~1.25× a plain `Uint32Array` sum (pivotFour's f64 sums).
+ */
+function pivotFourInt(
+  plan: Plan,
+  v0: Uint32Array,
+  v1: Uint32Array,
+  v2: Uint32Array,
+  v3: Uint32Array,
+  c: number,
+  pass: Pass,
+): void {
+  const { rows, runStart, runEnd, rowSame } = plan;
+  const { width, ids } = pass;
+  const outValues = pass.out.values;
+  const perCell = ids.perCell;
+  for (let k = 0; k < rows.length; k++) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let zero = false;
+    const start = runStart[k]!;
+    const end = runEnd[k]!;
+    for (let i = start; i < end; i++) {
+      const a = v0[i]!;
+      const b = v1[i]!;
+      const d = v2[i]!;
+      const e = v3[i]!;
+      s0 = (s0 + a) | 0;
+      s1 = (s1 + b) | 0;
+      s2 = (s2 + d) | 0;
+      s3 = (s3 + e) | 0;
       if (a === 0 || b === 0 || d === 0 || e === 0) zero = true;
     }
     const r = rows[k]!;

@@ -27,51 +27,56 @@ function meta(i: number, start: string | null, end: string | null, groupId: numb
 /**
  * Views whose columns repeat a few layouts, as the history hands them out: columns of one layout
  * share its meta ids and terms arrays. Layouts list their metas in any order (a merged output row
- * may then be several runs of a column), values are often zero, groups and terms differ.
+ * may then be several runs of a column), values (from `value`) are often zero, groups and terms
+ * differ.
  */
-const arbLayoutView = fc
-  .record({
-    cuts: fc.uniqueArray(fc.integer({ min: 98, max: 122 }), { maxLength: 12 }),
-    labelled: fc.array(fc.boolean(), { minLength: 13, maxLength: 13 }),
-    groups: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 26, maxLength: 26 }),
-    layouts: fc.array(
-      fc.tuple(
-        fc.shuffledSubarray([...Array(26).keys()]),
-        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 26, maxLength: 26 }),
+const layoutViews = (value: fc.Arbitrary<number>) =>
+  fc
+    .record({
+      cuts: fc.uniqueArray(fc.integer({ min: 98, max: 122 }), { maxLength: 12 }),
+      labelled: fc.array(fc.boolean(), { minLength: 13, maxLength: 13 }),
+      groups: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 26, maxLength: 26 }),
+      layouts: fc.array(
+        fc.tuple(
+          fc.shuffledSubarray([...Array(26).keys()]),
+          fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 26, maxLength: 26 }),
+        ),
+        { minLength: 1, maxLength: 3 },
       ),
-      { minLength: 1, maxLength: 3 },
-    ),
-    columns: fc.array(
-      fc.tuple(fc.nat(2), fc.array(fc.constantFrom(0, 0, 1, 2, 7, 0xffffffff), { minLength: 26, maxLength: 26 })),
-      { minLength: 24, maxLength: 40 },
-    ),
-  })
-  .map(({ cuts, labelled, groups, layouts, columns }): SeriesView => {
-    const bounds = [null, ...cuts.sort((a, b) => a - b).map((c) => String.fromCharCode(c)), null];
-    const metas: RowMeta[] = [];
-    for (let i = 0; i + 1 < bounds.length; i++) {
-      metas.push(meta(i, bounds[i]!, bounds[i + 1]!, groups[metas.length]!));
-      if (labelled[i]) metas.push(meta(i, bounds[i]!, bounds[i + 1]!, groups[metas.length]!, "l"));
-    }
-    const shapes = layouts.map(([ids, terms]) => {
-      const present = ids.filter((m) => m < metas.length);
-      return { metaIds: Uint32Array.from(present), terms: Uint32Array.from(present, (_, i) => terms[i]!) };
-    });
-    return {
-      series: "writes",
-      metas,
-      columns: columns.map(([pick, values], c) => {
-        const shape = shapes[pick % shapes.length]!;
-        return {
-          windowStartMs: c * 1000,
-          atMs: (c + 1) * 1000,
-          metaIds: shape.metaIds,
-          terms: shape.terms,
-          values: Uint32Array.from(shape.metaIds, (_, i) => values[i]!),
-        };
+      columns: fc.array(fc.tuple(fc.nat(2), fc.array(value, { minLength: 26, maxLength: 26 })), {
+        minLength: 24,
+        maxLength: 40,
       }),
-    };
-  });
+    })
+    .map(({ cuts, labelled, groups, layouts, columns }): SeriesView => {
+      const bounds = [null, ...cuts.sort((a, b) => a - b).map((c) => String.fromCharCode(c)), null];
+      const metas: RowMeta[] = [];
+      for (let i = 0; i + 1 < bounds.length; i++) {
+        metas.push(meta(i, bounds[i]!, bounds[i + 1]!, groups[metas.length]!));
+        if (labelled[i]) metas.push(meta(i, bounds[i]!, bounds[i + 1]!, groups[metas.length]!, "l"));
+      }
+      const shapes = layouts.map(([ids, terms]) => {
+        const present = ids.filter((m) => m < metas.length);
+        return { metaIds: Uint32Array.from(present), terms: Uint32Array.from(present, (_, i) => terms[i]!) };
+      });
+      return {
+        series: "writes",
+        metas,
+        columns: columns.map(([pick, values], c) => {
+          const shape = shapes[pick % shapes.length]!;
+          return {
+            windowStartMs: c * 1000,
+            atMs: (c + 1) * 1000,
+            metaIds: shape.metaIds,
+            terms: shape.terms,
+            values: Uint32Array.from(shape.metaIds, (_, i) => values[i]!),
+          };
+        }),
+      };
+    });
+
+// Cells past 32 bits (sums of 0xffffffff): the pivot sums in f64.
+const arbLayoutView = layoutViews(fc.constantFrom(0, 0, 1, 2, 7, 0xffffffff));
 
 describe("the layout pivot (columns repeating a few layouts)", () => {
   it("property: builds what the JS oracle builds, at every row budget", () => {
@@ -94,6 +99,34 @@ describe("the layout pivot (columns repeating a few layouts)", () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("property: with every row total below 2^31 (int32 sums), builds what the JS oracle builds", () => {
+    fc.assert(
+      fc.property(layoutViews(fc.constantFrom(0, 0, 1, 2, 7, 1000)), fc.integer({ min: 1, max: 30 }), (v, budget) => {
+        const opts = { rows: budget, nowMs: NOW };
+        expect(buildMatrix(v, opts)).toEqual(buildMatrixJs(v, opts));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("sums in f64 when a cell can reach 2^31 (int32 sums would wrap)", () => {
+    // One row of two metas; the first cell is 2 · (2^31 − 1), the others 2^26 + 2^26.
+    const metas = [meta(1, null, "b", 5), meta(2, "b", null, 5)];
+    const metaIds = Uint32Array.of(0, 1);
+    const terms = Uint32Array.of(4, 4);
+    const big = 2 ** 26;
+    const columns = Array.from({ length: 8 }, (_, c) => ({
+      windowStartMs: c,
+      atMs: c + 1,
+      metaIds,
+      terms,
+      values: c === 0 ? Uint32Array.of(0x7fffffff, 0x7fffffff) : Uint32Array.of(big, big),
+    }));
+    const v: SeriesView = { series: "writes", metas, columns };
+    const row = buildMatrix(v, { rows: 1, nowMs: NOW }).rows[0]!;
+    expect(row.values).toEqual(columns.map((_, c) => (c === 0 ? 0xfffffffe : 2 * big)));
   });
 
   it("notices a zero in any column of a block of columns (only the non-zero members decide there)", () => {
