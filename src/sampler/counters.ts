@@ -100,6 +100,11 @@ export class Counters {
     return this.slotStride;
   }
 
+  /** The sub-bucket index of the slots' ranges (`Sampler.observeKey` reads it itself). */
+  get subBucketIndex(): SubBucketIndex {
+    return this.subBuckets;
+  }
+
   /** Longest route key accepted: start and end must both fit in the scratch area. */
   get maxRouteKeyBytes(): number {
     return (this.scratchLen >> 1) - 16;

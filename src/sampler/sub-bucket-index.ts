@@ -20,13 +20,14 @@
 // whatever the estimate.
 //
 // Record of a slot, in u32 words (one ArrayBuffer, read through f64/u32/i32/u16 views); what the
-// fast path reads comes first and, for K ≤ 17, fits in 64 bytes (one cache line when the buffer
-// is 64-byte aligned; records are a whole number of lines apart):
-//   0 q | exact << 7 | sh << 8 | (K − 1) << 16 | s << 24   1 R's partial word   [2, 5) R's words 0..2
-//   5 m   6 c   [7, 7 + ⌈(K+1)/2⌉) F_0..F_K (u16)
-//   then R's words 3..6 (4 words), |P|, and, f64-aligned, lo's high half, lo's low half and
-//   K/span (f64 each), P's first 32 bytes as words (the word ending at min(|P|, 32) last), and
-//   edge i as (high, low) at 2i (edge 0 unused).
+// fast path reads comes first (64-byte lines when the buffer is 64-byte aligned; records are a
+// whole number of lines apart):
+//   0 q | exact << 7 | sh << 8 | (K − 1) << 16 | s << 24   1 R's partial word   2 m   3 c
+//   [4, 4 + ⌈(K+1)/2⌉) F_0..F_K (u16), then R's words 0..6 (contiguous, so one loop compares
+//   them; at K = 16 the first three share the head's line, which holds prefixes up to 12 bytes
+//   whole), |P|, and, f64-aligned, lo's high half, lo's low half and K/span (f64 each), P's
+//   first 32 bytes as words (the word ending at min(|P|, 32) last), and edge i as (high, low)
+//   at 2i (edge 0 unused).
 // Prefixes longer than 32 bytes also compare the rest against the start key itself.
 // 1 024 slots at K = 16 take 1 024 × 80 words × 4 B = 320 KiB.
 
@@ -38,20 +39,27 @@ import { chunkPath, NO_BOUND, R_WORDS } from "./sub-bucket-chunk.js";
 const PREFIX_WORDS = 8;
 const PREFIX_CAP = PREFIX_WORDS * 4;
 /**
- * q | exact << 7 | sh << 8 | (K − 1) << 16 | s << 24 (q ≤ 28, exact: see sub-bucket-chunk.ts):
- * the shifts read their counts mod 32, so s needs no unpacking.
+ * Word offsets of the record's head. A const enum: tsc writes the numbers themselves, where a
+ * module `const` costs its reads a context load and a hole check in bytecode (4 bytes each),
+ * and subBucket's bytecode must stay small enough to inline (see there).
  */
-const PACKED_AT = 0;
-const EXACT_FLAG = 0x80;
-const PARTIAL_AT = 1;
-/** R's words 0..2 here, 3..6 after the bounds (`restAt`). */
-const R_AT = 2;
-const R_HEAD = 3;
-const M_AT = 5;
-const C_AT = 6;
-const BOUNDS_AT = 7;
-/** Bound on record word offsets (2^30 − 1: 4 GiB of records). */
-const BASE_MASK = 0x3fffffff;
+const enum At {
+  /** q | exact << 7 | sh << 8 | (K − 1) << 16 | s << 24 (q ≤ 28, exact: see sub-bucket-chunk.ts):
+   * the shifts read their counts mod 32, so s needs no unpacking. */
+  Packed = 0,
+  Partial = 1,
+  M = 2,
+  C = 3,
+  /** F_0..F_K (u16), then R's words (`rAt`). */
+  Bounds = 4,
+}
+/** Fast path constants, a const enum for the same reason. */
+const enum Fast {
+  /** The packed word's flag: the estimate is the bucket for every chunk (no bounds to check). */
+  Exact = 0x80,
+  /** Bound on record word offsets (2^30 − 1: 4 GiB of records). */
+  BaseMask = 0x3fffffff,
+}
 /** Records start a whole number of 64-byte lines apart. */
 const LINE_WORDS = 16;
 const TWO_32 = 4294967296;
@@ -64,8 +72,8 @@ export class SubBucketIndex {
   private readonly u16: Uint16Array;
   /** Words per slot record (even, so every record's f64 fields are aligned). */
   private readonly stride: number;
-  /** Word offsets in a record of R's words 3..6, |P|, the exact path's f64 head, P's words, edges. */
-  private readonly restAt: number;
+  /** Word offsets in a record of R's words, |P|, the exact path's f64 head, P's words, edges. */
+  private readonly rAt: number;
   private readonly pAt: number;
   private readonly headAt: number;
   private readonly prefixAt: number;
@@ -76,13 +84,13 @@ export class SubBucketIndex {
   constructor(slots: number, maxK: number) {
     // No record is ever read when no route can split (observeKey counts K = 1 directly).
     const used = maxK > 1 ? slots : 0;
-    this.restAt = BOUNDS_AT + ((maxK + 2) >> 1);
-    this.pAt = this.restAt + R_WORDS - R_HEAD;
+    this.rAt = At.Bounds + ((maxK + 2) >> 1);
+    this.pAt = this.rAt + R_WORDS;
     this.headAt = (this.pAt + 2) & ~1;
     this.prefixAt = this.headAt + 6;
     this.edgesAt = this.prefixAt + PREFIX_WORDS;
     this.stride = Math.ceil((this.edgesAt + 2 * (maxK + 1)) / LINE_WORDS) * LINE_WORDS;
-    if (used * this.stride > BASE_MASK)
+    if (used * this.stride > Fast.BaseMask)
       throw new RangeError(`sub-bucket index: ${slots} slots × K = ${maxK} is too large`);
     const buffer = new ArrayBuffer(used * this.stride * 4);
     this.f64 = new Float64Array(buffer);
@@ -117,18 +125,18 @@ export class SubBucketIndex {
     this.setPrefixWords(base + this.prefixAt, start ?? EMPTY, Math.min(l.prefixLen, PREFIX_CAP));
     this.startOf[slot] = start;
     const c = chunkPath(l, start);
-    const b = 2 * (base + BOUNDS_AT);
+    const b = 2 * (base + At.Bounds);
     if (c === null) {
       // q = 0, sh = 0, s = 0 and no bound below any y: every key takes the exact path.
-      this.i32[base + PACKED_AT] = (k - 1) << 16;
+      this.i32[base + At.Packed] = (k - 1) << 16;
       this.u16.fill(NO_BOUND, b, b + k + 1);
       return;
     }
-    this.i32[base + PACKED_AT] = c.q | (c.exact ? EXACT_FLAG : 0) | (c.sh << 8) | ((k - 1) << 16) | (c.s << 24);
-    this.i32[base + PARTIAL_AT] = c.partial;
-    for (let j = 0; j < R_WORDS; j++) this.i32[base + (j < R_HEAD ? R_AT + j : this.restAt + j - R_HEAD)] = c.words[j]!;
-    this.i32[base + M_AT] = c.m;
-    this.i32[base + C_AT] = c.c;
+    this.i32[base + At.Packed] = c.q | (c.exact ? Fast.Exact : 0) | (c.sh << 8) | ((k - 1) << 16) | (c.s << 24);
+    this.i32[base + At.Partial] = c.partial;
+    for (let j = 0; j < R_WORDS; j++) this.i32[base + this.rAt + j] = c.words[j]!;
+    this.i32[base + At.M] = c.m;
+    this.i32[base + At.C] = c.c;
     this.u16.set(c.bounds, b);
   }
 
@@ -146,58 +154,60 @@ export class SubBucketIndex {
   subBucket(slot: number, key: Uint8Array): number {
     // Masked (records stay below 2^30 words, see the constructor): with base's range known, the
     // offsets added to it need no overflow checks (~8 instructions per field read otherwise).
-    const base = Math.imul(slot, this.stride) & BASE_MASK;
+    const base = (slot * this.stride) & Fast.BaseMask;
     const w = this.i32;
-    const packed = w[base + PACKED_AT]!;
+    const packed = w[base + At.Packed]!;
     // Masked: the typer then knows q + 4 cannot overflow (no checks on the byte offsets).
     const q = packed & 28;
-    const sh = (packed >> 8) & 31;
     const len = key.length;
     if (len - q >= 4) {
-      // q rebuilt from constants by compares: they are predicted (a route table's prefixes tend
-      // to share q), so the key's bytes at o load before the record that holds q arrives, where
-      // loads at q would wait for it (observeKey at K = 16: 21.5 → 20.4 ns, alternating A/B).
-      const o =
-        q === 0 ? 0 : q === 4 ? 4 : q === 8 ? 8 : q === 12 ? 12 : q === 16 ? 16 : q === 20 ? 20 : q === 24 ? 24 : 28;
-      const word = bigEndianWord(key, o);
-      // R's bytes in the chunk word (~(−1 >>> 0) is 0: none), then R's whole words before it.
-      let diff = (word ^ w[base + PARTIAL_AT]!) & ~(-1 >>> sh);
-      if (q !== 0) diff |= this.wholeWordsDiff(key, base, q);
-      if (diff === 0) {
+      // R's whole words, then the chunk word at q. A loop rather than a call per word: V8
+      // inlines this body into observeKey, and both into observeKey's callers, only while their
+      // bytecode stays small (460 bytes each, 920 for all a function inlines; with Sampler's
+      // observeKey this is ~3 bytes short of that, check with --print-bytecode). Word 0 is
+      // read before the loop, which V8 peels once more: for q = 12 one pass of the loop's body
+      // is left (observeKey-k16 0.88× the call-per-word form, alternating A/B, 9 pairs). The
+      // key's loads follow i, not the record's q: the exit compare is predicted (a route
+      // table's prefixes tend to share q), so they need not wait for the record to arrive.
+      // Masked like base: r + (i >> 2) then needs no overflow check.
+      const r = (base + this.rAt) & Fast.BaseMask;
+      let word = (key[0]! << 24) | (key[1]! << 16) | (key[2]! << 8) | key[3]!;
+      let diff = 0;
+      if (q !== 0) {
+        diff = word ^ w[r]!;
+        // Masked (i < q ≤ 28 when it steps): the typer then knows i + 3 cannot overflow.
+        for (let i = 4; ; i = (i + 4) & 28) {
+          word = (key[i]! << 24) | (key[i + 1]! << 16) | (key[i + 2]! << 8) | key[i + 3]!;
+          if (i === q) break;
+          diff |= word ^ w[r + (i >> 2)]!;
+        }
+      }
+      // R's bytes in the chunk word (~(−1 >>> 0) is 0: none).
+      const sh = (packed >> 8) & 31;
+      if ((diff | ((word ^ w[base + At.Partial]!) & ~(-1 >>> sh))) === 0) {
         let y = ((word << sh) >>> 16) | 1;
         // t ≡ 3 mod 4: byte t + 1 is the next word's first (zero past the key's end, as in the window).
         if (sh === 24 && len - q > 4) y |= key[q + 4]!;
-        const e = (Math.imul(y, w[base + M_AT]!) - w[base + C_AT]!) >> (packed >>> 24);
-        const last = (packed >> 16) & 0xff;
-        const b = e < 0 ? 0 : e > last ? last : e;
-        if ((packed & EXACT_FLAG) !== 0) return b;
-        const at = 2 * (base + BOUNDS_AT) + b;
-        if (this.u16[at]! < y && y < this.u16[at + 1]!) return b;
+        const e = (y * w[base + At.M]! - w[base + At.C]!) >> (packed >>> 24);
+        // An estimate outside [0, K − 1] (a key below the start or above the end that still
+        // shares R) takes the exact path rather than a clamp: fewer bytes of bytecode.
+        if (e >>> 0 <= ((packed >> 16) & 0xff)) {
+          if ((packed & Fast.Exact) !== 0) return e;
+          const at = 2 * (base + At.Bounds) + e;
+          if (this.u16[at]! < y && y < this.u16[at + 1]!) return e;
+        }
       }
     }
-    return this.exactSubBucket(base, slot, key);
-  }
-
-  /** XOR-or of the key's words before `q` (> 0) against R's: 0 exactly when they are equal. */
-  private wholeWordsDiff(key: Uint8Array, base: number, q: number): number {
-    const w = this.i32;
-    let diff = bigEndianWord(key, 0) ^ w[base + R_AT]!;
-    if (q > 4) {
-      diff |= bigEndianWord(key, 4) ^ w[base + R_AT + 1]!;
-      if (q > 8) {
-        diff |= bigEndianWord(key, 8) ^ w[base + R_AT + 2]!;
-        for (let i = 12; i < q; i += 4) diff |= bigEndianWord(key, i) ^ w[base + this.restAt + (i >> 2) - R_HEAD]!;
-      }
-    }
-    return diff;
+    return this.exactSubBucket(slot, key);
   }
 
   /** The exact path of `subBucket` (see the top of the file). */
-  private exactSubBucket(base: number, slot: number, key: Uint8Array): number {
+  private exactSubBucket(slot: number, key: Uint8Array): number {
+    const base = (slot * this.stride) & Fast.BaseMask;
     // Through the i32 view: a u32 load is typed up to 2^32 − 1, and index arithmetic on it
     // leaves V8's int32 fast path.
     const p = this.i32[base + this.pAt]!;
-    const k = ((this.i32[base + PACKED_AT]! >> 16) & 0xff) + 1;
+    const k = ((this.i32[base + At.Packed]! >> 16) & 0xff) + 1;
     const len = key.length;
     if (p !== 0 && !this.sharesPrefix(base, slot, key, p, len)) {
       return prefixSide(key, this.startOf[slot]!, p) < 0 ? 0 : k - 1;

@@ -392,3 +392,34 @@ describe("timer", () => {
     expect(totals(s.snapshot()).reads).toBe(1);
   });
 });
+
+describe("observeKey argument forms", () => {
+  // observeKey has no parameter defaults (see Sampler.observeKey): an omitted or undefined
+  // valueLen counts as 0 and an omitted, undefined or empty label as no label, on the dense
+  // route ids (inline path) and beyond them (out of line) alike, at K = 1 and K > 1.
+  it("counts omitted, undefined and explicit defaults the same way", () => {
+    for (const k of [1, 16]) {
+      for (const id of [1, 5_000_000]) {
+        const counts = (observe: (s: ReturnType<typeof createSampler>, key: Uint8Array) => void) => {
+          const { s, tick } = clockedSampler({ keyBucketsPerRoute: k, labels: ["redis"] });
+          s.registerRoute(id, bytes(0x00), bytes(0x40));
+          for (const b of [0x00, 0x05, 0x17, 0x2a, 0x3f, 0x41]) observe(s, bytes(b, 7));
+          tick();
+          s.flush();
+          return s
+            .snapshot()[0]!
+            .rows.map((r) => [r.label, r.subBucket, r.reads, r.writes, r.readBytes, r.writeBytes].join(" "))
+            .sort();
+        };
+        const expected = counts((s, key) => s.observeKey(id, Op.Write, key, 0, ""));
+        expect(expected.length).toBeGreaterThan(0);
+        expect(counts((s, key) => s.observeKey(id, Op.Write, key))).toEqual(expected);
+        expect(counts((s, key) => s.observeKey(id, Op.Write, key, undefined, undefined))).toEqual(expected);
+        expect(counts((s, key) => s.observeKey(id, Op.Write, key, 0))).toEqual(expected);
+        expect(counts((s, key) => s.observeKey(id, Op.Write, key, 0, "unknown"))).toEqual(expected);
+        const labelled = counts((s, key) => s.observeKey(id, Op.Write, key, 3, "redis"));
+        expect(labelled.every((r) => r.startsWith("redis "))).toBe(true);
+      }
+    }
+  });
+});

@@ -67,6 +67,34 @@ describe("SubBucketIndex", () => {
     );
   });
 
+  // Keys that share R (the prefix the fast path compares) but lie below the start or at or above
+  // the end: the chunk estimate leaves [0, K − 1] and the key must take the exact path.
+  it("picks the reference sub-bucket for keys that share the route's prefix outside its range", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 30 }),
+        fc.integer({ min: 0, max: 254 }),
+        fc.integer({ min: 1, max: 255 }),
+        fc.constantFrom(2, 3, 16, 17, 256),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), tail), { minLength: 1, maxLength: 20 }),
+        (prefix, lo, width, k, probes) => {
+          const hi = Math.min(255, lo + width);
+          const start = Uint8Array.from([...prefix, lo, 0x40]);
+          const end = Uint8Array.from([...prefix, hi, 0x10]);
+          const layout = subrangeLayout(start, end, k);
+          if (layout.k <= 1) return;
+          const index = new SubBucketIndex(1, 256);
+          index.set(0, start, end, layout.k);
+          for (const [byte, rest] of probes) {
+            const key = Uint8Array.from([...prefix, byte, ...rest]);
+            expect(index.subBucket(0, key)).toBe(subBucketIndex(layout, start, end, key));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("reads keys that are views into larger buffers at any offset", () => {
     const start = Uint8Array.from([1, 2, 3, 4, 5, 0]);
     const end = Uint8Array.from([1, 2, 3, 4, 5, 200]);
