@@ -66,20 +66,23 @@ const TWO_32 = 4294967296;
 const EMPTY = new Uint8Array(0);
 
 export class SubBucketIndex {
-  private readonly f64: Float64Array;
-  private readonly u32: Uint32Array;
-  private readonly i32: Int32Array;
-  private readonly u16: Uint16Array;
+  // Every field \`declare\`d: no class-field definition (undefined first), so each is created by
+  // its one assignment in the constructor with its final representation (stride and the
+  // offsets as small integers: no tag checks where observeKey reads them).
+  declare private readonly f64: Float64Array;
+  declare private readonly u32: Uint32Array;
+  declare private readonly i32: Int32Array;
+  declare private readonly u16: Uint16Array;
   /** Words per slot record (even, so every record's f64 fields are aligned). */
-  private readonly stride: number;
+  declare private readonly stride: number;
   /** Word offsets in a record of R's words, |P|, the exact path's f64 head, P's words, edges. */
-  private readonly rAt: number;
-  private readonly pAt: number;
-  private readonly headAt: number;
-  private readonly prefixAt: number;
-  private readonly edgesAt: number;
+  declare private readonly rAt: number;
+  declare private readonly pAt: number;
+  declare private readonly headAt: number;
+  declare private readonly prefixAt: number;
+  declare private readonly edgesAt: number;
   /** Each slot's start key: the prefix bytes past PREFIX_CAP are compared against it. */
-  private readonly startOf: (Uint8Array | null)[];
+  declare private readonly startOf: (Uint8Array | null)[];
 
   constructor(slots: number, maxK: number) {
     // No record is ever read when no route can split (observeKey counts K = 1 directly).
