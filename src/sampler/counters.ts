@@ -5,7 +5,9 @@
 // This is the only file that knows the counter layout: a "slot" is one (route, label) or one
 // virtual bucket, a "cell" is one sub-bucket of a slot (cell = slot × maxSubBuckets + sub), and
 // a cell holds four f64 counters at [4·cell, 4·cell + 4): reads, writes, readBytes, writeBytes.
-// Everyone else addresses cells through the methods below.
+// Everyone else addresses cells through the methods below, except the hot paths of
+// `Sampler.observe` and `Sampler.observeKey`: they write their two adds themselves through `view`
+// and `stride` (measured faster, see there), so a change of this layout must change them too.
 
 import { instantiateSampler, type SamplerExports } from "../wasm/sampler.wasm.js";
 import { SubBucketIndex } from "./sub-bucket-index.js";

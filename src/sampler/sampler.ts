@@ -148,7 +148,7 @@ export class Sampler {
     const bytes = key.length + (vl === valueLen && vl >= 0 ? vl : 0);
     if (this.index.subBucketsOf[routeId]! > 1) {
       // The sub-bucket's cell and its two adds written here, as in observe (Counters.observeKey
-      // cost 79 bytes of the budget above).
+      // cost 79 bytes of the budget above); 4 is the counters per cell (counters.ts, FIELDS).
       const at = slot * this.slotStride + this.subBuckets.subBucket(slot, key) * 4 + op;
       const v = this.values;
       v[at]!++;
