@@ -185,6 +185,8 @@ export const CATALOG = [
   },
   // ---- issue 14: the read side end to end ------------------------------------------------------
   { name: "sum-u32", group: "matrix", file: "matrix", unit: "ms", rounds: 3 },
+  // The host's cost of fresh memory (no target: a property of the machine, see the variant).
+  { name: "first-touch-page", group: "matrix", file: "matrix", unit: "µs", rounds: 3 },
   {
     name: "matrix-e2e",
     group: "matrix",

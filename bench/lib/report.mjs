@@ -42,6 +42,7 @@ export function formatValue(value, unit) {
   if (value === null) return "—";
   if (unit === "ns")
     return `${value < 10 ? value.toFixed(2) : value < 1000 ? value.toFixed(1) : Math.round(value).toLocaleString("en-US")} ns`;
+  if (unit === "µs") return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} µs`;
   if (unit === "ms") return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
   if (unit === "obs/s") return `${(value / 1e6).toFixed(1)} M obs/s`;
   if (unit === "col/s") return `${Math.round(value).toLocaleString("en-US")} col/s`;
@@ -98,8 +99,23 @@ export function footnotes(rows) {
     if (row.skipped) out.push(`${row.name}: skipped — ${row.skipped}`);
     for (const e of new Set(row.errors)) out.push(`${row.name}: error — ${e.split("\n")[0]}`);
     for (const n of new Set(row.results.flatMap((r) => r.notes ?? []))) out.push(`${row.name}: ${n}`);
+    const note = pageFaultNote(row, rows);
+    if (note !== null) out.push(note);
   }
   return out;
+}
+
+/**
+ * A slow variant's first-touch page faults per call, when it has many, with what they cost at
+ * the host's measured price per page when the run has `first-touch-page` (see that variant).
+ */
+function pageFaultNote(row, rows) {
+  const faults = row.results.map((r) => r.pageFaultsPerCall).filter((f) => typeof f === "number");
+  if (faults.length === 0 || median(faults) < 256) return null;
+  const perCall = median(faults);
+  const pagePrice = rows.find((r) => r.name === "first-touch-page")?.value;
+  const cost = pagePrice ? ` ≈ ${((perCall * pagePrice) / 1000).toFixed(1)} ms at first-touch-page's price` : "";
+  return `${row.name}: ${Math.round(perCall).toLocaleString("en-US")} first-touch page faults per call${cost}`;
 }
 
 export function machine() {
