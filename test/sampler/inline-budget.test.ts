@@ -28,15 +28,16 @@ function bytecodeLengths(name: string): number[] {
 }
 
 describe("observeKey inlining budget", () => {
-  it("keeps observeKey, subBucket and isOp within what V8 inlines into a caller", () => {
+  it("keeps observeKey and subBucket within what V8 inlines into a caller", () => {
     const [observeKey] = bytecodeLengths("observeKey");
     const [subBucket] = bytecodeLengths("subBucket");
-    const [isOp] = bytecodeLengths("isOp");
     expect(observeKey).toBeDefined();
     expect(subBucket).toBeDefined();
-    expect(isOp).toBeDefined();
+    // observeKey writes its op test out; a call it makes on the fast path (isOp once did) would
+    // count here too.
+    expect(bytecodeLengths("isOp")).toEqual([]);
     expect(subBucket!).toBeLessThanOrEqual(460);
     // observeKey inlined into a loop with its own optimized code's inlinees: 1.2 × total ≤ 920.
-    expect(1.2 * (observeKey! + subBucket! + isOp!)).toBeLessThanOrEqual(920);
+    expect(1.2 * (observeKey! + subBucket!)).toBeLessThanOrEqual(920);
   });
 });
