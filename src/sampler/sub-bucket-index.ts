@@ -22,7 +22,7 @@
 // Record of a slot, in u32 words (one ArrayBuffer, read through f64/u32/i32/u16 views); what the
 // fast path reads comes first (64-byte lines when the buffer is 64-byte aligned; records are a
 // whole number of lines apart):
-//   0 q | exact << 7 | sh << 8 | (K − 1) << 16 | s << 24   1 R's partial word   2 m   3 c
+//   0 exact | carry << 1 | q | sh << 8 | s << 16 | (K − 1) << 24   1 R's partial word   2 m   3 c
 //   [4, 4 + ⌈(K+1)/2⌉) F_0..F_K (u16), then R's words 0..6 (contiguous, so one loop compares
 //   them; at K = 16 the first three share the head's line, which holds prefixes up to 12 bytes
 //   whole), |P|, and, f64-aligned, lo's high half, lo's low half and K/span (f64 each), P's
@@ -44,8 +44,11 @@ const PREFIX_CAP = PREFIX_WORDS * 4;
  * and subBucket's bytecode must stay small enough to inline (see there).
  */
 const enum At {
-  /** q | exact << 7 | sh << 8 | (K − 1) << 16 | s << 24 (q ≤ 28, exact: see sub-bucket-chunk.ts):
-   * the shifts read their counts mod 32, so s needs no unpacking. */
+  /**
+   * exact | carry << 1 | q | sh << 8 | s << 16 | (K − 1) << 24 (q ≤ 28 a multiple of 4, flags
+   * in `Fast`). Each field is read in one or two bytecodes: the shifts read their counts mod
+   * 32, so sh and s need no mask, and K − 1 on top needs none either.
+   */
   Packed = 0,
   Partial = 1,
   M = 2,
@@ -55,8 +58,10 @@ const enum At {
 }
 /** Fast path constants, a const enum for the same reason. */
 const enum Fast {
-  /** The packed word's flag: the estimate is the bucket for every chunk (no bounds to check). */
-  Exact = 0x80,
+  /** The packed word's flags: the estimate is the bucket for every chunk (no bounds to check), */
+  Exact = 1,
+  /** and t ≡ 3 mod 4 (sh = 24: the chunk's second byte is the next word's first). */
+  Carry = 2,
   /** Bound on record word offsets (2^30 − 1: 4 GiB of records). */
   BaseMask = 0x3fffffff,
 }
@@ -131,11 +136,12 @@ export class SubBucketIndex {
     const b = 2 * (base + At.Bounds);
     if (c === null) {
       // q = 0, sh = 0, s = 0 and no bound below any y: every key takes the exact path.
-      this.i32[base + At.Packed] = (k - 1) << 16;
+      this.i32[base + At.Packed] = (k - 1) << 24;
       this.u16.fill(NO_BOUND, b, b + k + 1);
       return;
     }
-    this.i32[base + At.Packed] = c.q | (c.exact ? Fast.Exact : 0) | (c.sh << 8) | ((k - 1) << 16) | (c.s << 24);
+    const flags = (c.exact ? Fast.Exact : 0) | (c.sh === 24 ? Fast.Carry : 0);
+    this.i32[base + At.Packed] = flags | c.q | (c.sh << 8) | (c.s << 16) | ((k - 1) << 24);
     this.i32[base + At.Partial] = c.partial;
     for (let j = 0; j < R_WORDS; j++) this.i32[base + this.rAt + j] = c.words[j]!;
     this.i32[base + At.M] = c.m;
@@ -185,17 +191,17 @@ export class SubBucketIndex {
           diff |= word ^ w[r + (i >> 2)]!;
         }
       }
-      // R's bytes in the chunk word (~(−1 >>> 0) is 0: none).
-      const sh = (packed >> 8) & 31;
+      // R's bytes in the chunk word (~(−1 >>> 0) is 0: none); a shift count (mod 32) only.
+      const sh = packed >> 8;
       if ((diff | ((word ^ w[base + At.Partial]!) & ~(-1 >>> sh))) === 0) {
         let y = ((word << sh) >>> 16) | 1;
         // t ≡ 3 mod 4: byte t + 1 is the next word's first (zero past the key's end, as in the window).
-        if (sh === 24 && len - q > 4) y |= key[q + 4]!;
-        const e = (y * w[base + At.M]! - w[base + At.C]!) >> (packed >>> 24);
+        if (packed & Fast.Carry && len - q > 4) y |= key[q + 4]!;
+        const e = (y * w[base + At.M]! - w[base + At.C]!) >> (packed >> 16);
         // An estimate outside [0, K − 1] (a key below the start or above the end that still
         // shares R) takes the exact path rather than a clamp: fewer bytes of bytecode.
-        if (e >>> 0 <= ((packed >> 16) & 0xff)) {
-          if ((packed & Fast.Exact) !== 0) return e;
+        if (e >>> 0 <= packed >>> 24) {
+          if (packed & Fast.Exact) return e;
           const at = 2 * (base + At.Bounds) + e;
           if (this.u16[at]! < y && y < this.u16[at + 1]!) return e;
         }
@@ -210,7 +216,7 @@ export class SubBucketIndex {
     // Through the i32 view: a u32 load is typed up to 2^32 − 1, and index arithmetic on it
     // leaves V8's int32 fast path.
     const p = this.i32[base + this.pAt]!;
-    const k = ((this.i32[base + At.Packed]! >> 16) & 0xff) + 1;
+    const k = (this.i32[base + At.Packed]! >>> 24) + 1;
     const len = key.length;
     if (p !== 0 && !this.sharesPrefix(base, slot, key, p, len)) {
       return prefixSide(key, this.startOf[slot]!, p) < 0 ? 0 : k - 1;
