@@ -72,7 +72,148 @@ function copySource({ cells, base }: Source, out: MergedRow): void {
 
 const NO_FLAGS = new Uint8Array(0);
 
+/** Zeros standing in for the missing third node of a two-node row (a 0 cell counts nothing). */
+let zeros = new Float64Array(0);
+
+function zeroCells(width: number): Float64Array {
+  if (zeros.length < width) zeros = new Float64Array(width);
+  return zeros;
+}
+
 function mergeSources(sources: Source[], out: MergedRow, additive: boolean): void {
+  // Two or three nodes (a replicated group's fan-out, or a row one node lacks) without conflict
+  // flags: one loop with every contribution in locals; a two-node row gets a third of zeros.
+  if (sources.length <= 3 && sources.every((s) => s.cells.conflicts === null)) {
+    // Fields in the order collectSources writes them: one hidden class for mergeThree to see.
+    const zero: Source = {
+      head: sources[0]!.head,
+      cells: { values: zeroCells(out.values.length), groups: zeros, terms: zeros, conflicts: null },
+      base: 0,
+    };
+    mergeThree(sources[0]!, sources[1]!, sources[2] ?? zero, out, additive);
+    return;
+  }
+  mergeMany(sources, out, additive);
+}
+
+/**
+ * Three contributions per cell, as CellMerger would merge them. For writes the cell is the max
+ * (conflicting when two non-zero values differ) unless every non-zero contribution carries an
+ * identity and there are several identities (then each identity's max is summed: CellMerger,
+ * under 1 % of the cells of a real fan-out); for reads, the sum. The identity is that of the
+ * non-zero contribution with the highest term (then the larger value, then the earlier node),
+ * 0/0 when none is non-zero. Every contribution is read into locals once: the per-cell cost
+ * here was the merge's largest.
+ */
+function mergeThree(s0: Source, s1: Source, s2: Source, out: MergedRow, additive: boolean): void {
+  const { values: v0s, groups: g0s, terms: t0s } = s0.cells;
+  const { values: v1s, groups: g1s, terms: t1s } = s1.cells;
+  const { values: v2s, groups: g2s, terms: t2s } = s2.cells;
+  const [b0, b1, b2] = [s0.base, s1.base, s2.base];
+  const { values: outV, groups: outG, terms: outT, conflicts: outC } = out;
+  for (let j = 0; j < outV.length; j++) {
+    const v0 = v0s[b0 + j]!;
+    const v1 = v1s[b1 + j]!;
+    const v2 = v2s[b2 + j]!;
+    const g0 = g0s[b0 + j]!;
+    const g1 = g1s[b1 + j]!;
+    const g2 = g2s[b2 + j]!;
+    const t0 = t0s[b0 + j]!;
+    const t1 = t1s[b1 + j]!;
+    const t2 = t2s[b2 + j]!;
+    // The identity of the best non-zero contribution (bv stays 0 when none is non-zero).
+    let bv = v0;
+    let bg = g0;
+    let bt = t0;
+    if (v1 !== 0 && (bv === 0 || t1 > bt || (t1 === bt && v1 > bv))) {
+      bv = v1;
+      bg = g1;
+      bt = t1;
+    }
+    if (v2 !== 0 && (bv === 0 || t2 > bt || (t2 === bt && v2 > bv))) {
+      bv = v2;
+      bg = g2;
+      bt = t2;
+    }
+    if (bv === 0) {
+      outV[j] = 0;
+      outG[j] = 0;
+      outT[j] = 0;
+      outC[j] = 0;
+      continue;
+    }
+    if (!additive && sumsIdentities(v0, g0, t0, v1, g1, t1, v2, g2, t2, bg, bt)) {
+      mergeCellOf(v0, g0, t0, v1, g1, t1, v2, g2, t2, out, j);
+      continue;
+    }
+    // Counts are never negative, so the max of the three is the max of the non-zero ones.
+    const max = v0 > v1 ? (v0 > v2 ? v0 : v2) : v1 > v2 ? v1 : v2;
+    outV[j] = additive ? v0 + v1 + v2 : max;
+    outG[j] = bg;
+    outT[j] = bt;
+    outC[j] = !additive && ((v0 !== 0 && v0 !== max) || (v1 !== 0 && v1 !== max) || (v2 !== 0 && v2 !== max)) ? 1 : 0;
+  }
+}
+
+/**
+ * Whether a write cell sums per identity: some non-zero contribution's identity differs from the
+ * best one's (`bg`, `bt`), and every non-zero contribution carries an identity.
+ */
+function sumsIdentities(
+  v0: number,
+  g0: number,
+  t0: number,
+  v1: number,
+  g1: number,
+  t1: number,
+  v2: number,
+  g2: number,
+  t2: number,
+  bg: number,
+  bt: number,
+): boolean {
+  const mixed =
+    (v0 !== 0 && (g0 !== bg || t0 !== bt)) ||
+    (v1 !== 0 && (g1 !== bg || t1 !== bt)) ||
+    (v2 !== 0 && (g2 !== bg || t2 !== bt));
+  return (
+    mixed &&
+    (v0 === 0 || (g0 !== 0 && t0 !== 0)) &&
+    (v1 === 0 || (g1 !== 0 && t1 !== 0)) &&
+    (v2 === 0 || (g2 !== 0 && t2 !== 0))
+  );
+}
+
+const threeCells = new CellMerger(3);
+
+/** Cell `j` of `out` from three write contributions, by CellMerger (the per-identity sum). */
+function mergeCellOf(
+  v0: number,
+  g0: number,
+  t0: number,
+  v1: number,
+  g1: number,
+  t1: number,
+  v2: number,
+  g2: number,
+  t2: number,
+  out: MergedRow,
+  j: number,
+): void {
+  const cell = threeCells;
+  cell.reset();
+  cell.add(v0, g0, t0, false);
+  cell.add(v1, g1, t1, false);
+  cell.add(v2, g2, t2, false);
+  cell.resolve(false);
+  out.values[j] = cell.value;
+  out.groups[j] = cell.group;
+  out.terms[j] = cell.term;
+  out.conflicts[j] = cell.conflict ? 1 : 0;
+}
+
+/** Any number of nodes, with or without conflict flags. */
+function mergeMany(sources: Source[], out: MergedRow, additive: boolean): void {
   const k = sources.length;
   const base = sources.map((s) => s.base);
   const values = sources.map((s) => s.cells.values);
@@ -81,44 +222,9 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
   const flagged = sources.map((s) => s.cells.conflicts !== null);
   const conflicts = sources.map((s) => s.cells.conflicts ?? NO_FLAGS);
   const cell = new CellMerger(k);
-  // Three nodes (a replicated group's fan-out) without conflict flags: cells whose non-zero
-  // contributions carry one identity (most of them) are settled without the general loop.
-  const three = k === 3 && !flagged.some((f) => f);
-  const [b0, b1, b2] = base as [number, number, number];
-  const [v0s, v1s, v2s] = values as [Float64Array, Float64Array, Float64Array];
-  const [g0s, g1s, g2s] = groups as [Float64Array, Float64Array, Float64Array];
-  const [t0s, t1s, t2s] = terms as [Float64Array, Float64Array, Float64Array];
   // The output arrays in locals: the loop stores four cells per column.
   const { values: outV, groups: outG, terms: outT, conflicts: outC } = out;
   for (let j = 0; j < outV.length; j++) {
-    if (three) {
-      const a0 = b0 + j;
-      const a1 = b1 + j;
-      const a2 = b2 + j;
-      const v0 = v0s[a0]!;
-      const v1 = v1s[a1]!;
-      const v2 = v2s[a2]!;
-      // The identity of the first non-zero contribution; zero contributions count nothing.
-      const g = v0 !== 0 ? g0s[a0]! : v1 !== 0 ? g1s[a1]! : g2s[a2]!;
-      const t = v0 !== 0 ? t0s[a0]! : v1 !== 0 ? t1s[a1]! : t2s[a2]!;
-      if (
-        (v0 === 0 || (g0s[a0] === g && t0s[a0] === t)) &&
-        (v1 === 0 || (g1s[a1] === g && t1s[a1] === t)) &&
-        (v2 === 0 || (g2s[a2] === g && t2s[a2] === t))
-      ) {
-        // One identity: writes take the max (a conflict when the non-zero values differ), reads
-        // add up; a cell that counted nothing is 0 with identity 0/0.
-        const n = (v0 !== 0 ? 1 : 0) + (v1 !== 0 ? 1 : 0) + (v2 !== 0 ? 1 : 0);
-        const max = Math.max(v0, v1, v2);
-        const byMax = n > 1 && !additive;
-        outV[j] = n === 0 ? 0 : byMax ? max : v0 + v1 + v2;
-        outG[j] = n === 0 ? 0 : g;
-        outT[j] = n === 0 ? 0 : t;
-        const differ = (v0 !== 0 && v0 !== max) || (v1 !== 0 && v1 !== max) || (v2 !== 0 && v2 !== max);
-        outC[j] = byMax && differ ? 1 : 0;
-        continue;
-      }
-    }
     // One pass computes what CellMerger.resolve would, except the per-identity sum of writes
     // whose contributions all carry an identity and more than one distinct identity (the only
     // case that needs them all at once). With one identity that sum is the max, and a conflict
