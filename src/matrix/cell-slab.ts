@@ -1,10 +1,9 @@
-// Reused typed-array storage of the fan-out merge's cells: the merged rows' slab and each node's
-// copy of its input cells. Both are grow-only and kept across merges (first-touching fresh memory
-// cost more than the merge itself on the hosts we measured), dropped when one merge needed more
-// than KEEP_SLAB_CELLS.
+// Typed-array storage of the fan-out merge's cells: the merged rows' slab, grow-only and kept
+// across merges (first-touching fresh memory cost more than the merge itself on the hosts we
+// measured), dropped when one merge needed more than KEEP_SLAB_CELLS; and the copier that moves
+// each node's row onto the merged columns just before the row is merged.
 import type { MatrixTable } from "./table.js";
-import type { MergeInput } from "./merge-input.js";
-import type { Steps } from "../steps.js";
+import type { InputRow } from "./merge-input.js";
 
 export const KEEP_SLAB_CELLS = 8 << 20;
 
@@ -70,23 +69,15 @@ export class CellSlab {
   }
 }
 
-/** One node's cells in typed arrays: row r's cells at [r·width, (r + 1)·width). */
-export interface NodeCells {
+/**
+ * One source row's cells on the merged columns, in typed arrays (`conflicts` null when the row
+ * has no conflict flags).
+ */
+export interface SourceCells {
   values: Float64Array;
   groups: Float64Array;
   terms: Float64Array;
-  /** null when no row of the node has conflict flags. */
   conflicts: Uint8Array | null;
-}
-
-/**
- * Drops `nodeSlabs` (per node position, the typed arrays its cells were last copied into, reused
- * across merges: first-touching fresh memory costs more than the copy on some hosts) when large.
- */
-export function releaseNodeSlabs(nodeSlabs: NodeCells[]): void {
-  for (let i = 0; i < nodeSlabs.length; i++) {
-    if (nodeSlabs[i]!.values.length > KEEP_SLAB_CELLS) nodeSlabs.length = i;
-  }
 }
 
 /**
@@ -96,49 +87,77 @@ export function releaseNodeSlabs(nodeSlabs: NodeCells[]): void {
 export class BadCell extends Error {}
 
 /**
- * Copies node `node`'s cells into its typed arrays in `nodeSlabs`, laid out on the `width` merged
- * columns (`place[j]` = merged column of the node's column j), yielding after each row. With
- * `checkCells`, every value, group id and term is checked to be a count as it is copied (the
- * validator then skips them: one pass over them instead of two).
+ * Copies the nodes' rows onto the `width` merged columns, one merged row at a time: the sources
+ * of a row go into small scratch arrays (one set per source position, reused for every row of a
+ * merge) that the row's merge reads right after, while they are still in cache. Copying every
+ * node's cells into node-sized slabs first made them a round trip through memory (~100 MB for
+ * 3 × 1024 × 1440 cells). With `checkCells`, every value, group id and term is checked to be a
+ * count as it is copied (the validator then skips them: one pass over them instead of two).
  */
-export function* nodeCells(
-  m: MergeInput,
-  place: Int32Array,
-  width: number,
-  node: number,
-  nodeSlabs: NodeCells[],
-  checkCells: boolean,
-): Steps<NodeCells> {
-  const cells = m.rows.length * width;
-  const flagged = m.rows.some((r) => r.conflicts !== undefined);
-  let slab = nodeSlabs[node];
-  if (slab === undefined || slab.values.length < cells) {
-    slab = {
-      values: new Float64Array(cells),
-      groups: new Float64Array(cells),
-      terms: new Float64Array(cells),
-      conflicts: null,
-    };
-    nodeSlabs[node] = slab;
-  }
-  if (flagged && (slab.conflicts === null || slab.conflicts.length < cells)) slab.conflicts = new Uint8Array(cells);
-  const out: NodeCells = { ...slab, conflicts: flagged ? slab.conflicts : null };
-  const shared = new Map<ArrayLike<number>, Float64Array>();
-  const aligned = place.length === width && place.every((p, j) => p === j);
-  const copy = aligned ? copyInto : scatterInto(place, width);
-  for (let r = 0; r < m.rows.length; r++) {
-    const row = m.rows[r]!;
-    const at = r * width;
-    copy(out.values, at, typed(row.values, shared, checkCells), checkCells);
-    copy(out.groups, at, typed(row.groups, shared, checkCells), checkCells);
-    copy(out.terms, at, typed(row.terms, shared, checkCells), checkCells);
-    if (out.conflicts !== null) {
-      if (row.conflicts === undefined) out.conflicts.fill(0, at, at + width);
-      else copy(out.conflicts, at, row.conflicts, false);
+export class RowCopier {
+  private readonly scratch: SourceCells[] = [];
+  // Frozen identity arrays the builder shares among rows, converted once per merge (see `typed`).
+  private readonly shared = new Map<ArrayLike<number>, Float64Array>();
+
+  constructor(
+    private readonly width: number,
+    private readonly checkCells: boolean,
+  ) {}
+
+  /**
+   * `row` (whose column j is merged column `place[j]`; `place` null when the node has every
+   * merged column) in scratch arrays `i`, valid until the next copy into `i`.
+   */
+  copy(i: number, row: InputRow, place: Int32Array | null): SourceCells {
+    const width = this.width;
+    let s = this.scratch[i];
+    if (s === undefined) {
+      s = {
+        values: new Float64Array(width),
+        groups: new Float64Array(width),
+        terms: new Float64Array(width),
+        conflicts: new Uint8Array(width),
+      };
+      this.scratch[i] = s;
     }
-    yield;
+    const flagged = this.copyRow(row, place, s.values, s.groups, s.terms, s.conflicts!);
+    return { values: s.values, groups: s.groups, terms: s.terms, conflicts: flagged ? s.conflicts : null };
   }
-  return out;
+
+  /**
+   * `row` into `out` directly (a merged row only one node has); conflicts 0 when it has none.
+   */
+  copyTo(row: InputRow, place: Int32Array | null, out: RowCells): void {
+    if (!this.copyRow(row, place, out.values, out.groups, out.terms, out.conflicts)) out.conflicts.fill(0);
+  }
+
+  /** Copies the four arrays of `row`; returns whether it has conflict flags (else `conflicts` is untouched). */
+  private copyRow(
+    row: InputRow,
+    place: Int32Array | null,
+    values: Float64Array,
+    groups: Float64Array,
+    terms: Float64Array,
+    conflicts: Uint8Array,
+  ): boolean {
+    const check = this.checkCells;
+    this.copyArray(values, typed(row.values, this.shared, check), place, check);
+    this.copyArray(groups, typed(row.groups, this.shared, check), place, check);
+    this.copyArray(terms, typed(row.terms, this.shared, check), place, check);
+    if (row.conflicts === undefined) return false;
+    this.copyArray(conflicts, row.conflicts, place, false);
+    return true;
+  }
+
+  private copyArray(
+    dst: Float64Array | Uint8Array,
+    src: ArrayLike<number> | ArrayLike<boolean>,
+    place: Int32Array | null,
+    check: boolean,
+  ): void {
+    if (place === null) copyInto(dst, src, check);
+    else scatterInto(dst, src, place, check);
+  }
 }
 
 /**
@@ -161,13 +180,6 @@ function typed(
   return f;
 }
 
-type Copy = (
-  dst: Float64Array | Uint8Array,
-  at: number,
-  src: ArrayLike<number> | ArrayLike<boolean>,
-  check: boolean,
-) => void;
-
 /** Throws BadCell unless every element of `src` is a count (what the validator's isCount accepts). */
 function checkCounts(src: ArrayLike<number>): void {
   for (let i = 0; i < src.length; i++) if (!isCountCell(src[i])) throw new BadCell();
@@ -180,36 +192,34 @@ function isCountCell(v: unknown): boolean {
 }
 
 /**
- * `dst[at .. at + src.length) = src` (merge-input.ts made every array as long as the node's
- * columns): a native copy, or one pass that checks and copies a wire array. Float64Arrays were
- * made by the merge from checked cells.
+ * `dst[0 .. src.length) = src` (merge-input.ts made every array as long as the node's columns): a
+ * native copy, or one pass that checks and copies a wire array. Float64Arrays were made by the
+ * merge from checked cells.
  */
-function copyInto(
-  dst: Float64Array | Uint8Array,
-  at: number,
-  src: ArrayLike<number> | ArrayLike<boolean>,
-  check: boolean,
-): void {
+function copyInto(dst: Float64Array | Uint8Array, src: ArrayLike<number> | ArrayLike<boolean>, check: boolean): void {
   if (!check || src instanceof Float64Array) {
-    dst.set(src as ArrayLike<number>, at);
+    dst.set(src as ArrayLike<number>);
     return;
   }
   const nums = src as ArrayLike<number>;
   for (let i = 0; i < nums.length; i++) {
     const v = nums[i];
     if (!isCountCell(v)) throw new BadCell();
-    dst[at + i] = v!;
+    dst[i] = v!;
   }
 }
 
 /** A copy onto merged columns for a node that lacks some: absent columns get 0. */
-function scatterInto(place: Int32Array, width: number): Copy {
-  return (dst, at, src, check) => {
-    dst.fill(0, at, at + width);
-    const checked = check && !(src instanceof Float64Array);
-    for (let j = 0; j < src.length; j++) {
-      if (checked && !isCountCell(src[j])) throw new BadCell();
-      dst[at + place[j]!] = Number(src[j]);
-    }
-  };
+function scatterInto(
+  dst: Float64Array | Uint8Array,
+  src: ArrayLike<number> | ArrayLike<boolean>,
+  place: Int32Array,
+  check: boolean,
+): void {
+  dst.fill(0);
+  const checked = check && !(src instanceof Float64Array);
+  for (let j = 0; j < src.length; j++) {
+    if (checked && !isCountCell(src[j])) throw new BadCell();
+    dst[place[j]!] = Number(src[j]);
+  }
 }

@@ -2,18 +2,19 @@
 // cell by cell onto the union of columns (SPEC §5.1, rule in merge-cell.ts).
 import { decodeKey, type IncomingRow } from "../wire/wire.js";
 import type { Series } from "../types.js";
-import type { NodeCells, RowCells } from "./cell-slab.js";
+import type { RowCells, RowCopier, SourceCells } from "./cell-slab.js";
+import type { InputRow } from "./merge-input.js";
 import { CellMerger } from "./merge-cell.js";
 
 /**
- * One node's contribution to a merged row: its row head and its cells, laid out on the merged
- * columns (from `base` in `cells`; a column the node does not have holds 0, which counts nothing,
- * as an absent cell).
+ * One node's contribution to a merged row: its row head, its row, and where its columns go among
+ * the merged columns (`place[j]` for its column j; null when it has every merged column; a
+ * column it lacks counts as 0, which counts nothing, as an absent cell).
  */
 export interface Source {
   head: IncomingRow;
-  cells: NodeCells;
-  base: number;
+  row: InputRow;
+  place: Int32Array | null;
 }
 
 /** A row of the merged matrix before the budget. */
@@ -31,8 +32,17 @@ export interface MergedRow {
   end: Uint8Array | null;
 }
 
-/** The merged row of one bucket id: its cells in `cells` (slab row `cellRow`) and its total. */
-export function mergeRow(sources: Source[], cells: RowCells, cellRow: number, series: Series): MergedRow {
+/**
+ * The merged row of one bucket id: its cells in `cells` (slab row `cellRow`) and its total. The
+ * sources' cells are copied (and checked) by `copier` on the way.
+ */
+export function mergeRow(
+  sources: Source[],
+  cells: RowCells,
+  cellRow: number,
+  series: Series,
+  copier: RowCopier,
+): MergedRow {
   const head = sources[0]!.head;
   const width = cells.values.length;
   // One literal with every field (no spread): every MergedRow shares one hidden class, so the
@@ -48,8 +58,11 @@ export function mergeRow(sources: Source[], cells: RowCells, cellRow: number, se
     start: decodeKey(head.start),
     end: decodeKey(head.end),
   };
-  if (sources.length === 1) copySource(sources[0]!, out);
-  else mergeSources(sources, out, series === "reads" || series === "read_bytes");
+  if (sources.length === 1) copySource(sources[0]!, out, copier);
+  else {
+    const copies = sources.map((s, i) => copier.copy(i, s.row, s.place));
+    mergeSources(copies, out, series === "reads" || series === "read_bytes");
+  }
   for (let j = 0; j < width; j++) out.total += out.values[j]!;
   return out;
 }
@@ -58,15 +71,13 @@ export function mergeRow(sources: Source[], cells: RowCells, cellRow: number, se
  * A row only one node has: its cells, moved to the merged columns. A cell that counted nothing
  * (absent, or 0) carries identity 0/0 like every zero cell of a merge.
  */
-function copySource({ cells, base }: Source, out: MergedRow): void {
-  const { values, groups, terms, conflicts } = cells;
-  for (let j = 0; j < out.values.length; j++) {
-    const at = base + j;
-    const v = values[at]!;
-    out.values[j] = v;
-    out.groups[j] = v !== 0 ? groups[at]! : 0;
-    out.terms[j] = v !== 0 ? terms[at]! : 0;
-    out.conflicts[j] = conflicts !== null ? conflicts[at]! : 0;
+function copySource({ row, place }: Source, out: MergedRow, copier: RowCopier): void {
+  copier.copyTo(row, place, out);
+  const { values, groups, terms } = out;
+  for (let j = 0; j < values.length; j++) {
+    if (values[j] !== 0) continue;
+    groups[j] = 0;
+    terms[j] = 0;
   }
 }
 
@@ -80,16 +91,13 @@ function zeroCells(width: number): Float64Array {
   return zeros;
 }
 
-function mergeSources(sources: Source[], out: MergedRow, additive: boolean): void {
+function mergeSources(sources: SourceCells[], out: MergedRow, additive: boolean): void {
   // Two or three nodes (a replicated group's fan-out, or a row one node lacks) without conflict
   // flags: one loop with every contribution in locals; a two-node row gets a third of zeros.
-  if (sources.length <= 3 && sources.every((s) => s.cells.conflicts === null)) {
-    // Fields in the order collectSources writes them: one hidden class for mergeThree to see.
-    const zero: Source = {
-      head: sources[0]!.head,
-      cells: { values: zeroCells(out.values.length), groups: zeros, terms: zeros, conflicts: null },
-      base: 0,
-    };
+  if (sources.length <= 3 && sources.every((s) => s.conflicts === null)) {
+    const z = zeroCells(out.values.length);
+    // Fields in the order RowCopier writes them: one hidden class for mergeThree to see.
+    const zero: SourceCells = { values: z, groups: z, terms: z, conflicts: null };
     mergeThree(sources[0]!, sources[1]!, sources[2] ?? zero, out, additive);
     return;
   }
@@ -105,22 +113,21 @@ function mergeSources(sources: Source[], out: MergedRow, additive: boolean): voi
  * 0/0 when none is non-zero. Every contribution is read into locals once: the per-cell cost
  * here was the merge's largest.
  */
-function mergeThree(s0: Source, s1: Source, s2: Source, out: MergedRow, additive: boolean): void {
-  const { values: v0s, groups: g0s, terms: t0s } = s0.cells;
-  const { values: v1s, groups: g1s, terms: t1s } = s1.cells;
-  const { values: v2s, groups: g2s, terms: t2s } = s2.cells;
-  const [b0, b1, b2] = [s0.base, s1.base, s2.base];
+function mergeThree(s0: SourceCells, s1: SourceCells, s2: SourceCells, out: MergedRow, additive: boolean): void {
+  const { values: v0s, groups: g0s, terms: t0s } = s0;
+  const { values: v1s, groups: g1s, terms: t1s } = s1;
+  const { values: v2s, groups: g2s, terms: t2s } = s2;
   const { values: outV, groups: outG, terms: outT, conflicts: outC } = out;
   for (let j = 0; j < outV.length; j++) {
-    const v0 = v0s[b0 + j]!;
-    const v1 = v1s[b1 + j]!;
-    const v2 = v2s[b2 + j]!;
-    const g0 = g0s[b0 + j]!;
-    const g1 = g1s[b1 + j]!;
-    const g2 = g2s[b2 + j]!;
-    const t0 = t0s[b0 + j]!;
-    const t1 = t1s[b1 + j]!;
-    const t2 = t2s[b2 + j]!;
+    const v0 = v0s[j]!;
+    const v1 = v1s[j]!;
+    const v2 = v2s[j]!;
+    const g0 = g0s[j]!;
+    const g1 = g1s[j]!;
+    const g2 = g2s[j]!;
+    const t0 = t0s[j]!;
+    const t1 = t1s[j]!;
+    const t2 = t2s[j]!;
     // The identity of the best non-zero contribution (bv stays 0 when none is non-zero).
     let bv = v0;
     let bg = g0;
@@ -213,14 +220,13 @@ function mergeCellOf(
 }
 
 /** Any number of nodes, with or without conflict flags. */
-function mergeMany(sources: Source[], out: MergedRow, additive: boolean): void {
+function mergeMany(sources: SourceCells[], out: MergedRow, additive: boolean): void {
   const k = sources.length;
-  const base = sources.map((s) => s.base);
-  const values = sources.map((s) => s.cells.values);
-  const groups = sources.map((s) => s.cells.groups);
-  const terms = sources.map((s) => s.cells.terms);
-  const flagged = sources.map((s) => s.cells.conflicts !== null);
-  const conflicts = sources.map((s) => s.cells.conflicts ?? NO_FLAGS);
+  const values = sources.map((s) => s.values);
+  const groups = sources.map((s) => s.groups);
+  const terms = sources.map((s) => s.terms);
+  const flagged = sources.map((s) => s.conflicts !== null);
+  const conflicts = sources.map((s) => s.conflicts ?? NO_FLAGS);
   const cell = new CellMerger(k);
   // The output arrays in locals: the loop stores four cells per column.
   const { values: outV, groups: outG, terms: outT, conflicts: outC } = out;
@@ -243,12 +249,11 @@ function mergeMany(sources: Source[], out: MergedRow, additive: boolean): void {
     let firstT = 0;
     let identities = false; // more than one (group, term) among the non-zero contributions
     for (let s = 0; s < k; s++) {
-      const at = base[s]! + j;
-      if (flagged[s] && conflicts[s]![at] === 1) conflictIn = true;
-      const v = values[s]![at]!;
+      if (flagged[s] && conflicts[s]![j] === 1) conflictIn = true;
+      const v = values[s]![j]!;
       if (v === 0) continue;
-      const g = groups[s]![at]!;
-      const t = terms[s]![at]!;
+      const g = groups[s]![j]!;
+      const t = terms[s]![j]!;
       if (nonZero === 0) {
         first = v;
         firstG = g;
@@ -270,8 +275,7 @@ function mergeMany(sources: Source[], out: MergedRow, additive: boolean): void {
     if (nonZero > 1 && !additive && identified && identities) {
       cell.reset();
       for (let s = 0; s < k; s++) {
-        const at = base[s]! + j;
-        cell.add(values[s]![at]!, groups[s]![at]!, terms[s]![at]!, flagged[s]! && conflicts[s]![at] === 1);
+        cell.add(values[s]![j]!, groups[s]![j]!, terms[s]![j]!, flagged[s]! && conflicts[s]![j] === 1);
       }
       cell.resolve(additive);
       outV[j] = cell.value;

@@ -2,20 +2,21 @@
 // start-key order re-applied (the reference skips both). Wire objects in; out a wire object, or
 // a MatrixTable for the server to write as JSON directly.
 //
-// Columnar: each node's cells are first copied into typed arrays (one `set` per row array, a
-// native copy), and every per-cell loop then reads and writes Float64Arrays only. Reading the
+// Columnar: each source row's cells are copied into typed arrays (one `set` per row array, a
+// native copy) just before its merged row is merged, and every per-cell loop then reads and
+// writes Float64Arrays only. Reading the
 // wire rows' number[] directly made each cell access polymorphic (arrays of small integers,
 // doubles and frozen shared identity arrays have different element kinds), which cost several
 // times the merge itself.
 //
-// Files: merge-input.ts (one node's matrix made ready), cell-slab.ts (reused cell storage),
+// Files: merge-input.ts (one node's matrix made ready), cell-slab.ts (cell storage and the copy),
 // merge-rows.ts + merge-cell.ts (rows and cells of §5.1), merge-budget.ts (the budget again).
 import { checkRowBudget, sortRows } from "./row-budget.js";
 import { MAX_ROWS, rfc3339, validateMatrix, type IncomingMatrix, type Matrix } from "../wire/wire.js";
 import { matrixProblem, matrixShapeProblem } from "../wire/validate.js";
 import { isStrictlyAscending, prepareInput, type MergeInput } from "./merge-input.js";
 import { toWireMatrix, type MatrixTable } from "./table.js";
-import { BadCell, CellSlab, KEEP_SLAB_CELLS, nodeCells, releaseNodeSlabs, type NodeCells } from "./cell-slab.js";
+import { BadCell, CellSlab, KEEP_SLAB_CELLS, RowCopier } from "./cell-slab.js";
 import { mergeRow, type MergedRow, type Source } from "./merge-rows.js";
 import { runSteps, type Steps } from "../steps.js";
 import { applyBudget } from "./merge-budget.js";
@@ -30,17 +31,16 @@ export interface MergeOptions {
 }
 
 /**
- * What a merge reuses (cell-slab.ts): the merged cells' slab and, per node position, the arrays
- * its cells were copied into. Synchronous merges share one set; sliced merges (one at a time,
- * merge-sliced.ts) another, so a synchronous merge never writes into a paused sliced merge.
+ * What a merge reuses (cell-slab.ts): the merged cells' slab. Synchronous merges share one;
+ * sliced merges (one at a time, merge-sliced.ts) another, so a synchronous merge never writes
+ * into a paused sliced merge.
  */
 export interface MergeBuffers {
   slab: CellSlab | undefined;
-  nodes: NodeCells[];
 }
 
 export function newMergeBuffers(): MergeBuffers {
-  return { slab: undefined, nodes: [] };
+  return { slab: undefined };
 }
 
 const syncBuffers = newMergeBuffers();
@@ -120,12 +120,13 @@ export function* mergeTableSteps(
     yield;
   }
   const columns = unionColumns(inputs);
-  const grouped = yield* collectSources(inputs, columns, buffers.nodes, checkCells);
+  const grouped = collectSources(inputs, columns);
+  const copier = new RowCopier(columns.length, checkCells);
   const slab = (buffers.slab ??= new CellSlab());
   slab.reserve(grouped.length + Math.min(rows, grouped.length), columns.length); // + the budget's merged rows
   const merged: MergedRow[] = [];
   for (let i = 0; i < grouped.length; i++) {
-    merged.push(mergeRow(grouped[i]!, slab.row(i), i, series));
+    merged.push(mergeRow(grouped[i]!, slab.row(i), i, series, copier));
     yield;
   }
   sortRows(
@@ -143,7 +144,6 @@ export function* mergeTableSteps(
     ...slab.arrays(),
   };
   if (slab.cells > KEEP_SLAB_CELLS) buffers.slab = undefined;
-  releaseNodeSlabs(buffers.nodes);
   return table;
 }
 
@@ -153,25 +153,19 @@ function unionColumns(inputs: MergeInput[]): number[] {
   return [...all].sort((a, b) => a - b);
 }
 
-function* collectSources(
-  inputs: MergeInput[],
-  columns: number[],
-  nodeSlabs: NodeCells[],
-  checkCells: boolean,
-): Steps<Source[][]> {
+/** The sources of each bucket id, in node order (their cells are copied as each row is merged). */
+function collectSources(inputs: MergeInput[], columns: number[]): Source[][] {
   const position = new Map<number, number>(columns.map((t, i) => [t, i]));
   const byId = new Map<string, Source[]>();
-  for (let node = 0; node < inputs.length; node++) {
-    const m = inputs[node]!;
+  for (const m of inputs) {
     // Unique per input, so no two of the node's columns land on one merged column.
     const place = Int32Array.from(m.columns, (t) => position.get(t)!);
-    const cells = yield* nodeCells(m, place, columns.length, node, nodeSlabs, checkCells);
-    const width = columns.length;
-    m.rows.forEach((row, r) => {
+    const aligned = place.length === columns.length && place.every((p, j) => p === j);
+    for (const row of m.rows) {
       let list = byId.get(row.head.bucket_id);
       if (list === undefined) byId.set(row.head.bucket_id, (list = []));
-      list.push({ head: row.head, cells, base: r * width });
-    });
+      list.push({ head: row.head, row, place: aligned ? null : place });
+    }
   }
   return [...byId.values()];
 }
