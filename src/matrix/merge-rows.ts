@@ -110,8 +110,11 @@ function mergeSources(sources: SourceCells[], out: MergedRow, additive: boolean)
  * identity and there are several identities (then each identity's max is summed: CellMerger,
  * under 1 % of the cells of a real fan-out); for reads, the sum. The identity is that of the
  * non-zero contribution with the highest term (then the larger value, then the earlier node),
- * 0/0 when none is non-zero. Every contribution is read into locals once: the per-cell cost
- * here was the merge's largest.
+ * 0/0 when none is non-zero.
+ *
+ * The common cell, whose non-zero contributions share one identity, is settled without a branch
+ * on the values: when the nodes' counts differ at random, branches on them (a ternary max,
+ * Math.max) are mispredicted about half the time, and that cost more than the rest of the loop.
  */
 function mergeThree(s0: SourceCells, s1: SourceCells, s2: SourceCells, out: MergedRow, additive: boolean): void {
   const { values: v0s, groups: g0s, terms: t0s } = s0;
@@ -128,45 +131,54 @@ function mergeThree(s0: SourceCells, s1: SourceCells, s2: SourceCells, out: Merg
     const t0 = t0s[j]!;
     const t1 = t1s[j]!;
     const t2 = t2s[j]!;
-    // The identity of the best non-zero contribution (bv stays 0 when none is non-zero).
-    let bv = v0;
-    let bg = g0;
-    let bt = t0;
-    if (v1 !== 0 && (bv === 0 || t1 > bt || (t1 === bt && v1 > bv))) {
-      bv = v1;
-      bg = g1;
-      bt = t1;
-    }
-    if (v2 !== 0 && (bv === 0 || t2 > bt || (t2 === bt && v2 > bv))) {
-      bv = v2;
-      bg = g2;
-      bt = t2;
-    }
-    if (bv === 0) {
-      outV[j] = 0;
-      outG[j] = 0;
-      outT[j] = 0;
-      outC[j] = 0;
+    const max = maxOfCounts(v0, v1, v2);
+    // The first non-zero contribution's identity (these branches follow the zero cells, which
+    // are rare and clustered), and whether every non-zero one carries it (bitwise: no branches).
+    const g = v0 !== 0 ? g0 : v1 !== 0 ? g1 : g2;
+    const t = v0 !== 0 ? t0 : v1 !== 0 ? t1 : t2;
+    const one =
+      (Number(v0 === 0) | (Number(g0 === g) & Number(t0 === t))) &
+      (Number(v1 === 0) | (Number(g1 === g) & Number(t1 === t))) &
+      (Number(v2 === 0) | (Number(g2 === g) & Number(t2 === t)));
+    if (one === 0) {
+      mixedCell(v0, g0, t0, v1, g1, t1, v2, g2, t2, max, out, j, additive);
       continue;
     }
-    if (!additive && sumsIdentities(v0, g0, t0, v1, g1, t1, v2, g2, t2, bg, bt)) {
-      mergeCellOf(v0, g0, t0, v1, g1, t1, v2, g2, t2, out, j);
-      continue;
-    }
-    // Counts are never negative, so the max of the three is the max of the non-zero ones.
-    const max = v0 > v1 ? (v0 > v2 ? v0 : v2) : v1 > v2 ? v1 : v2;
-    outV[j] = additive ? v0 + v1 + v2 : max;
-    outG[j] = bg;
-    outT[j] = bt;
-    outC[j] = !additive && ((v0 !== 0 && v0 !== max) || (v1 !== 0 && v1 !== max) || (v2 !== 0 && v2 !== max)) ? 1 : 0;
+    // `0 +` turns a sum of -0 counts into 0, as the other paths give.
+    outV[j] = additive ? 0 + v0 + v1 + v2 : max;
+    outG[j] = max === 0 ? 0 : g;
+    outT[j] = max === 0 ? 0 : t;
+    outC[j] = additive ? 0 : differsFrom(max, v0, v1, v2);
   }
 }
 
+const EXACT = 2 ** 52;
+
 /**
- * Whether a write cell sums per identity: some non-zero contribution's identity differs from the
- * best one's (`bg`, `bt`), and every non-zero contribution carries an identity.
+ * The largest of three counts (non-negative integers) without a branch on them: max(a, b) is
+ * (a + b + |a - b|) / 2, exact while the result is below 2^52 (Math.abs is a mask, no branch);
+ * larger counts, never seen in practice, take Math.max.
  */
-function sumsIdentities(
+function maxOfCounts(a: number, b: number, c: number): number {
+  const ab = (a + b + Math.abs(a - b)) * 0.5;
+  const m = (ab + c + Math.abs(ab - c)) * 0.5;
+  return m < EXACT ? m : Math.max(a, b, c);
+}
+
+/** 1 when a non-zero one of `v0`, `v1`, `v2` differs from `max` (their max), else 0; no branches. */
+function differsFrom(max: number, v0: number, v1: number, v2: number): number {
+  return (
+    (Number(v0 !== 0) & Number(v0 !== max)) |
+    (Number(v1 !== 0) & Number(v1 !== max)) |
+    (Number(v2 !== 0) & Number(v2 !== max))
+  );
+}
+
+/**
+ * Cell `j` of `out` when its non-zero contributions carry more than one identity: the identity
+ * of the best one; for writes, the per-identity sum when every one carries an identity.
+ */
+function mixedCell(
   v0: number,
   g0: number,
   t0: number,
@@ -176,25 +188,42 @@ function sumsIdentities(
   v2: number,
   g2: number,
   t2: number,
-  bg: number,
-  bt: number,
-): boolean {
-  const mixed =
-    (v0 !== 0 && (g0 !== bg || t0 !== bt)) ||
-    (v1 !== 0 && (g1 !== bg || t1 !== bt)) ||
-    (v2 !== 0 && (g2 !== bg || t2 !== bt));
-  return (
-    mixed &&
-    (v0 === 0 || (g0 !== 0 && t0 !== 0)) &&
-    (v1 === 0 || (g1 !== 0 && t1 !== 0)) &&
-    (v2 === 0 || (g2 !== 0 && t2 !== 0))
-  );
+  max: number,
+  out: MergedRow,
+  j: number,
+  additive: boolean,
+): void {
+  if (
+    !additive &&
+    ((g0 !== 0 && t0 !== 0) || v0 === 0) &&
+    ((g1 !== 0 && t1 !== 0) || v1 === 0) &&
+    ((g2 !== 0 && t2 !== 0) || v2 === 0)
+  ) {
+    sumIdentities(v0, g0, t0, v1, g1, t1, v2, g2, t2, out, j);
+    return;
+  }
+  let bv = v0;
+  let bg = g0;
+  let bt = t0;
+  if (v1 !== 0 && (bv === 0 || t1 > bt || (t1 === bt && v1 > bv))) {
+    bv = v1;
+    bg = g1;
+    bt = t1;
+  }
+  if (v2 !== 0 && (bv === 0 || t2 > bt || (t2 === bt && v2 > bv))) {
+    bg = g2;
+    bt = t2;
+  }
+  out.values[j] = additive ? 0 + v0 + v1 + v2 : max;
+  out.groups[j] = bg;
+  out.terms[j] = bt;
+  out.conflicts[j] = additive ? 0 : differsFrom(max, v0, v1, v2);
 }
 
 const threeCells = new CellMerger(3);
 
 /** Cell `j` of `out` from three write contributions, by CellMerger (the per-identity sum). */
-function mergeCellOf(
+function sumIdentities(
   v0: number,
   g0: number,
   t0: number,

@@ -126,3 +126,118 @@ describe("fan-out merge, cell by cell", () => {
     );
   });
 });
+
+describe("fan-out merge of two or three nodes (the loop without branches on values)", () => {
+  /** Three one-row nodes over the same columns; cells as [value, group, term]. */
+  function threeNodes(series: Series, cells: [number, number, number][][], flags?: boolean[][]): Matrix[] {
+    return cells.map((node, n) => {
+      const row: MatrixRow = {
+        bucket_id: "route:1",
+        start: null,
+        end: null,
+        aggregate: false,
+        route_count: 1,
+        values: node.map((c) => c[0]),
+        raft_group_ids: node.map((c) => c[1]),
+        leader_terms: node.map((c) => c[2]),
+      };
+      if (flags?.[n] !== undefined) row.conflicts = flags[n];
+      return {
+        column_unix_ms: node.map((_, j) => 1000 * (j + 1)),
+        rows: [row],
+        series,
+        generated_at: "2026-01-01T00:00:00.000Z",
+      };
+    });
+  }
+
+  /** Every cell of `merged` against mergeCell of the nodes' cells. */
+  function expectCells(
+    merged: Matrix,
+    cells: [number, number, number][][],
+    additive: boolean,
+    flags?: boolean[][],
+  ): void {
+    const row = merged.rows[0]!;
+    cells[0]!.forEach((_, j) => {
+      const want = mergeCell(
+        cells.map((node, n) => ({
+          value: node[j]![0],
+          group: node[j]![1],
+          term: node[j]![2],
+          conflict: flags?.[n]?.[j] === true,
+        })),
+        additive,
+      );
+      expect([row.values[j], row.raft_group_ids[j], row.leader_terms[j], row.conflicts?.[j] ?? false]).toEqual([
+        want.value,
+        want.group,
+        want.term,
+        want.conflict,
+      ]);
+    });
+  }
+
+  it("property: counts around and above 2^52 (where the branch-free max stops being exact) merge as mergeCell", () => {
+    const big = fc.constantFrom(0, 1, 2 ** 52 - 3, 2 ** 52 - 1, 2 ** 52, 2 ** 52 + 2, 2 ** 53, 2 ** 53 + 2, 2 ** 64);
+    const cell = fc.tuple(big, fc.constantFrom(0, 7), fc.constantFrom(0, 1, 2));
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(cell, { minLength: 3, maxLength: 3 }), { minLength: 2, maxLength: 3 }),
+        fc.constantFrom(...SERIES),
+        (cells, series) => {
+          const merged = mergeMatrices(threeNodes(series, cells), { nowMs: NOW });
+          expectCells(merged, cells, series === "reads" || series === "read_bytes");
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a node's rows without conflict flags merge beside its flagged rows as unflagged", () => {
+    const cells: [number, number, number][][] = [
+      [
+        [3, 1, 1],
+        [4, 1, 1],
+      ],
+      [
+        [3, 1, 1],
+        [5, 1, 1],
+      ],
+      [
+        [3, 1, 1],
+        [0, 0, 0],
+      ],
+    ];
+    const ms = threeNodes("writes", cells, [[true, false]]);
+    // Node 0 also has an unflagged row: its cells must count as unflagged.
+    ms[0]!.rows.push({ ...ms[1]!.rows[0]!, bucket_id: "route:2", start: btoa("b") });
+    ms[1]!.rows.push({ ...ms[1]!.rows[0]!, bucket_id: "route:2", start: btoa("b") });
+    const merged = mergeMatrices(ms, { nowMs: NOW });
+    expectCells(merged, cells, false, [[true, false]]);
+    expect(merged.rows[0]!.conflicts).toEqual([true, true]);
+    const second = merged.rows.find((r) => r.bucket_id === "route:2")!;
+    expect([second.values, second.conflicts]).toEqual([[3, 5], undefined]);
+  });
+
+  it("zero cells, -0 included, merge to 0 with identity 0/0", () => {
+    const cells: [number, number, number][][] = [
+      [
+        [-0, 7, 2],
+        [0, 7, 2],
+      ],
+      [
+        [-0, 8, 3],
+        [-0, 0, 0],
+      ],
+      [
+        [0, 9, 4],
+        [-0, 7, 2],
+      ],
+    ];
+    for (const series of SERIES) {
+      const row = mergeMatrices(threeNodes(series, cells), { nowMs: NOW }).rows[0]!;
+      for (const v of [...row.values, ...row.raft_group_ids, ...row.leader_terms]) expect(Object.is(v, 0)).toBe(true);
+    }
+  });
+});
