@@ -65,6 +65,8 @@ export class Sampler {
    * `values` (observe 1.47× → 1.41× floor, observeKey K = 1 4.84 → 4.70 ns, alternating 3×).
    */
   declare private slotOf: Int32Array;
+  /** `index.subBucketsOf`, refreshed with `slotOf`: observeKey's K = 1 test, one load less. */
+  declare private subBucketsOf: Uint16Array;
   declare private readonly registry: HolderRegistry;
   declare private readonly hotKeyTracker: HotKeyTracker | null;
   private readonly listeners: FlushListeners;
@@ -89,8 +91,10 @@ export class Sampler {
     this.subBuckets = parts.counters.subBucketIndex;
     this.index = parts.index;
     this.slotOf = parts.index.slotOf;
+    this.subBucketsOf = parts.index.subBucketsOf;
     parts.index.onGrow = () => {
       this.slotOf = parts.index.slotOf;
+      this.subBucketsOf = parts.index.subBucketsOf;
     };
     this.registry = parts.registry;
     this.hotKeyTracker = parts.hotKeyTracker;
@@ -134,7 +138,7 @@ export class Sampler {
     // and misses out of line. V8 inlines a function into a caller only while all it inlines
     // stays under 920 bytes of bytecode (the function's own optimized code counted), and this
     // body with SubBucketIndex.subBucket must, so that neither is left a call in the caller's
-    // loop: together they are ~3 bytes short of it (see subBucket). Hence no parameter
+    // loop (see subBucket and test/sampler/inline-budget.test.ts). Hence no parameter
     // defaults either (30 bytes of argument copies): an omitted valueLen clamps to 0 below.
     // observeKey-k16: 0.88× the call into subBucket (alternating A/B, 9 pairs). isOp written
     // out (its test, `op` a number equal to its low bit): the call and isOp's own body cost the
@@ -148,15 +152,15 @@ export class Sampler {
     // key.length + sampleLen(valueLen), the clamp written out (as in observe): 5.2 → 4.9 ns at K = 1.
     const vl = typeof valueLen === "number" ? valueLen | 0 : -1;
     const bytes = key.length + (vl === valueLen && vl >= 0 ? vl : 0);
-    if (this.index.subBucketsOf[routeId]! > 1) {
-      // The sub-bucket's cell and its two adds written here, as in observe (Counters.observeKey
-      // cost 79 bytes of the budget above); 4 is the counters per cell (counters.ts, FIELDS).
-      const at = slot * this.slotStride + this.subBuckets.subBucket(slot, key) * 4 + op;
-      const v = this.values;
-      v[at]!++;
-      v[at + 2]! += bytes;
-    } else this.count(slot, op, bytes);
-    if (this.hotKeyTracker !== null && op === 1) this.hotKeyTracker.offer(routeId, "", key);
+    // The cell's two adds written here, as in observe (Counters.observeKey cost 79 bytes of the
+    // budget above, and the call to `count` for K = 1 another 18); 4 is the counters per cell
+    // (counters.ts, FIELDS): sub-bucket b of a slot is its b-th cell.
+    let at = slot * this.slotStride + op;
+    if (this.subBucketsOf[routeId]! > 1) at += this.subBuckets.subBucket(slot, key) * 4;
+    const v = this.values;
+    v[at]!++;
+    v[at + 2]! += bytes;
+    if (op === 1) this.hotKeyTracker?.offer(routeId, "", key);
   }
 
   /** observeKey with a label, or for a route id beyond the dense index (validated there). */

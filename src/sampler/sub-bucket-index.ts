@@ -165,30 +165,37 @@ export class SubBucketIndex {
     // offsets added to it need no overflow checks (~8 instructions per field read otherwise).
     const base = (slot * this.stride) & Fast.BaseMask;
     const w = this.i32;
-    const packed = w[base + At.Packed]!;
+    const packed = w[base]!; // At.Packed (0: tsc's `+ 0` costs an AddSmi)
     // Masked: the typer then knows q + 4 cannot overflow (no checks on the byte offsets).
     const q = packed & 28;
-    const len = key.length;
-    if (len - q >= 4) {
-      // R's whole words, then the chunk word at q. A loop rather than a call per word: V8
-      // inlines this body into observeKey, and both into observeKey's callers, only while their
-      // bytecode stays small (460 bytes each, 920 for all a function inlines; with Sampler's
-      // observeKey this is ~3 bytes short of that, check with --print-bytecode). Word 0 is
-      // read before the loop, which V8 peels once more: for q = 12 one pass of the loop's body
-      // is left (observeKey-k16 0.88× the call-per-word form, alternating A/B, 9 pairs). The
-      // key's loads follow i, not the record's q: the exit compare is predicted (a route
-      // table's prefixes tend to share q), so they need not wait for the record to arrive.
-      // Masked like base: r + (i >> 2) then needs no overflow check.
-      const r = (base + this.rAt) & Fast.BaseMask;
+    // The key's bytes from q on: the chunk word needs 4.
+    const rest = key.length - q;
+    if (rest >= 4) {
+      // R's whole words, then the chunk word at q. Words 0 and 1 are read before the loop,
+      // which V8 peels once more: for q = 12 the loop's one pass left reads the chunk word and
+      // exits (word 1 in the loop instead left one more pass, with the key's map check, field
+      // reloads and stack check that each pass repeats: observeKey-k16 0.87×, alternating A/B).
+      // Budget: V8 inlines this body into observeKey, and both into observeKey's callers, only
+      // while each function's bytecode stays ≤ 460 bytes and 1.2 × everything observeKey
+      // inlines ≤ 920 (test/sampler/inline-budget.test.ts); this one is at 460, hence `rest`,
+      // the unmasked `r`, the packed word's layout and `certain` out of line (inlined only
+      // where it runs, and 30 bytes). The key's loads follow i, not the record's q: the exit
+      // compare is predicted (a route table's prefixes tend to share q), so they need not wait
+      // for the record to arrive. r is at most 2^30 + rAt (base is masked): no overflow below.
+      const r = base + this.rAt;
       let word = (key[0]! << 24) | (key[1]! << 16) | (key[2]! << 8) | key[3]!;
       let diff = 0;
       if (q !== 0) {
         diff = word ^ w[r]!;
-        // Masked (i < q ≤ 28 when it steps): the typer then knows i + 3 cannot overflow.
-        for (let i = 4; ; i = (i + 4) & 28) {
-          word = (key[i]! << 24) | (key[i + 1]! << 16) | (key[i + 2]! << 8) | key[i + 3]!;
-          if (i === q) break;
-          diff |= word ^ w[r + (i >> 2)]!;
+        word = (key[4]! << 24) | (key[5]! << 16) | (key[6]! << 8) | key[7]!;
+        if (q !== 4) {
+          diff |= word ^ w[r + 1]!;
+          // Masked (i < q ≤ 28 when it steps): the typer then knows i + 3 cannot overflow.
+          for (let i = 8; ; i = (i + 4) & 28) {
+            word = (key[i]! << 24) | (key[i + 1]! << 16) | (key[i + 2]! << 8) | key[i + 3]!;
+            if (i === q) break;
+            diff |= word ^ w[r + (i >> 2)]!;
+          }
         }
       }
       // R's bytes in the chunk word (~(−1 >>> 0) is 0: none); a shift count (mod 32) only.
@@ -196,18 +203,22 @@ export class SubBucketIndex {
       if ((diff | ((word ^ w[base + At.Partial]!) & ~(-1 >>> sh))) === 0) {
         let y = ((word << sh) >>> 16) | 1;
         // t ≡ 3 mod 4: byte t + 1 is the next word's first (zero past the key's end, as in the window).
-        if (packed & Fast.Carry && len - q > 4) y |= key[q + 4]!;
+        if (packed & Fast.Carry && rest > 4) y |= key[q + 4]!;
         const e = (y * w[base + At.M]! - w[base + At.C]!) >> (packed >> 16);
         // An estimate outside [0, K − 1] (a key below the start or above the end that still
         // shares R) takes the exact path rather than a clamp: fewer bytes of bytecode.
         if (e >>> 0 <= packed >>> 24) {
-          if (packed & Fast.Exact) return e;
-          const at = 2 * (base + At.Bounds) + e;
-          if (this.u16[at]! < y && y < this.u16[at + 1]!) return e;
+          if (packed & Fast.Exact || this.certain(2 * (base + At.Bounds) + e, y)) return e;
         }
       }
     }
     return this.exactSubBucket(slot, key);
+  }
+
+  /** Whether chunk `y` lies strictly between the bounds F_e, F_e+1 at u16 offset `at`. */
+  private certain(at: number, y: number): boolean {
+    const f = this.u16;
+    return f[at]! < y && y < f[at + 1]!;
   }
 
   /** The exact path of `subBucket` (see the top of the file). */
