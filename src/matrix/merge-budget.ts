@@ -42,28 +42,18 @@ export function* applyBudget(rows: MergedRow[], budget: number, slab: CellSlab, 
   );
 }
 
-/** A merged row of the budget: sums per column, conflicts OR-ed, identity as in the pivot. */
+/**
+ * A merged row of the budget: sums per column, conflicts OR-ed, identity as in the pivot (per
+ * column, over the members in order: the first non-zero member's identity, or 0/0 once two
+ * non-zero members differ; likewise among the zero-valued ones while no member is non-zero).
+ */
 function foldRows(members: MergedRow[], { values, groups, terms, conflicts }: RowCells): RowHead {
-  const width = values.length;
   values.fill(0);
   conflicts.fill(0);
-  for (let j = 0; j < width; j++) {
-    let level = 0; // 1: only zero-valued contributors so far, 2: some non-zero
-    for (const m of members) {
-      const v = m.values[j]!;
-      values[j]! += v;
-      conflicts[j]! |= m.conflicts[j]!;
-      const lvl = v !== 0 ? 2 : 1;
-      if (lvl > level) {
-        level = lvl;
-        groups[j] = m.groups[j]!;
-        terms[j] = m.terms[j]!;
-      } else if (lvl === level && (groups[j] !== m.groups[j] || terms[j] !== m.terms[j])) {
-        groups[j] = 0;
-        terms[j] = 0;
-      }
-    }
-  }
+  // Member by member, each row read front to back (a column at a time jumped between up to
+  // dozens of rows per column, which defeated the prefetcher); `level` keeps each column's state.
+  const level = levels(values.length);
+  for (const m of members) foldMember(m, values, groups, terms, conflicts, level);
   let end = members[0]!.end;
   for (const m of members) if (compareEnd(m.end, end) > 0) end = m.end;
   const routes = unionRoutes(members.map(memberRoutesOf));
@@ -76,6 +66,45 @@ function foldRows(members: MergedRow[], { values, groups, terms, conflicts }: Ro
     route_ids_truncated: routes.truncated,
     route_count: routes.count,
   };
+}
+
+let levelScratch = new Uint8Array(0);
+
+/**
+ * `width` per-column fold levels, zeroed (0: no member yet, 1: only zero-valued members so far,
+ * 2: some non-zero), in scratch reused across folds.
+ */
+function levels(width: number): Uint8Array {
+  if (levelScratch.length < width) levelScratch = new Uint8Array(width);
+  const level = levelScratch.subarray(0, width);
+  level.fill(0);
+  return level;
+}
+
+/** Adds member `m` into the folded row's cells (see foldRows). */
+function foldMember(
+  m: MergedRow,
+  values: Float64Array,
+  groups: Float64Array,
+  terms: Float64Array,
+  conflicts: Uint8Array,
+  level: Uint8Array,
+): void {
+  const { values: mv, groups: mg, terms: mt, conflicts: mc } = m;
+  for (let j = 0; j < values.length; j++) {
+    const v = mv[j]!;
+    values[j]! += v;
+    conflicts[j]! |= mc[j]!;
+    const lvl = v !== 0 ? 2 : 1;
+    if (lvl > level[j]!) {
+      level[j] = lvl;
+      groups[j] = mg[j]!;
+      terms[j] = mt[j]!;
+    } else if (lvl === level[j] && (groups[j] !== mg[j] || terms[j] !== mt[j])) {
+      groups[j] = 0;
+      terms[j] = 0;
+    }
+  }
 }
 
 function memberRoutesOf(m: MergedRow): MemberRoutes {

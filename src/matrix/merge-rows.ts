@@ -44,7 +44,6 @@ export function mergeRow(
   copier: RowCopier,
 ): MergedRow {
   const head = sources[0]!.head;
-  const width = cells.values.length;
   // One literal with every field (no spread): every MergedRow shares one hidden class, so the
   // per-cell loops over them stay monomorphic.
   const out: MergedRow = {
@@ -63,7 +62,7 @@ export function mergeRow(
     const copies = sources.map((s, i) => copier.copy(i, s.row, s.place));
     mergeSources(copies, out, series === "reads" || series === "read_bytes");
   }
-  for (let j = 0; j < width; j++) out.total += out.values[j]!;
+  out.total = sum(out.values);
   return out;
 }
 
@@ -79,6 +78,13 @@ function copySource({ row, place }: Source, out: MergedRow, copier: RowCopier): 
     groups[j] = 0;
     terms[j] = 0;
   }
+}
+
+/** The sum of `values`, in a local: adding into a field stored a boxed number per cell. */
+function sum(values: Float64Array): number {
+  let total = 0;
+  for (let j = 0; j < values.length; j++) total += values[j]!;
+  return total;
 }
 
 const NO_FLAGS = new Uint8Array(0);
