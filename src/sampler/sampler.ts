@@ -160,7 +160,9 @@ export class Sampler {
     const v = this.values;
     v[at]!++;
     v[at + 2]! += bytes;
-    if (op === 1) this.hotKeyTracker?.offer(routeId, "", key);
+    // Not `if (op === 1) this.hotKeyTracker?.offer(…)`: 1 byte less, observeKey-hot-r16 1.4 %
+    // slower (in-process A/B).
+    if (this.hotKeyTracker !== null && op === 1) this.hotKeyTracker.offer(routeId, "", key);
   }
 
   /** observeKey with a label, or for a route id beyond the dense index (validated there). */
