@@ -249,6 +249,24 @@ describe("removal and grace", () => {
     expect(rows[0]!.writes).toBe(2);
   });
 
+  it("re-registration inside the grace window over a full budget folds the route: never more routes than the budget", () => {
+    const { s, tick } = clockedSampler({ maxTrackedRoutes: 2 });
+    s.registerRoute(1, enc("a"), enc("b"));
+    s.observe(1, Op.Write, 1);
+    s.removeRoute(1);
+    s.registerRoute(2, enc("c"), enc("d"));
+    s.registerRoute(3, enc("e"), enc("f"));
+    // Reviving route 1 in its old slots would make 3 routes with slots of their own.
+    expect(s.registerRoute(1, enc("a"), enc("b"))).toBe(false);
+    expect(s.stats().trackedRoutes + s.stats().virtualBuckets).toBeLessThanOrEqual(2);
+    s.observe(1, Op.Write, 1);
+    tick();
+    s.flush();
+    const rows = s.snapshot()[0]!.rows;
+    assertProperAxis(rows);
+    expect(rows.reduce((n, r) => n + r.writes, 0)).toBe(2);
+  });
+
   it("a different route on a removed route's range takes over its pending counts", () => {
     const { s, tick } = clockedSampler();
     s.registerRoute(1, enc("a"), enc("b"));
