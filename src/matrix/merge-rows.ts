@@ -57,12 +57,13 @@ export function mergeRow(
     start: decodeKey(head.start),
     end: decodeKey(head.end),
   };
-  if (sources.length === 1) copySource(sources[0]!, out, copier);
-  else {
+  if (sources.length === 1) {
+    copySource(sources[0]!, out, copier);
+    out.total = sum(out.values);
+  } else {
     const copies = sources.map((s, i) => copier.copy(i, s.row, s.place));
-    mergeSources(copies, out, series === "reads" || series === "read_bytes");
+    out.total = mergeSources(copies, out, series === "reads" || series === "read_bytes");
   }
-  out.total = sum(out.values);
   return out;
 }
 
@@ -97,17 +98,18 @@ function zeroCells(width: number): Float64Array {
   return zeros;
 }
 
-function mergeSources(sources: SourceCells[], out: MergedRow, additive: boolean): void {
+/** Merges the cells of `sources` into `out`; returns the row total. */
+function mergeSources(sources: SourceCells[], out: MergedRow, additive: boolean): number {
   // Two or three nodes (a replicated group's fan-out, or a row one node lacks) without conflict
   // flags: one loop with every contribution in locals; a two-node row gets a third of zeros.
   if (sources.length <= 3 && sources.every((s) => s.conflicts === null)) {
     const z = zeroCells(out.values.length);
     // Fields in the order RowCopier writes them: one hidden class for mergeThree to see.
     const zero: SourceCells = { values: z, groups: z, terms: z, conflicts: null };
-    mergeThree(sources[0]!, sources[1]!, sources[2] ?? zero, out, additive);
-    return;
+    return mergeThree(sources[0]!, sources[1]!, sources[2] ?? zero, out, additive);
   }
   mergeMany(sources, out, additive);
+  return sum(out.values);
 }
 
 /**
@@ -122,11 +124,12 @@ function mergeSources(sources: SourceCells[], out: MergedRow, additive: boolean)
  * on the values: when the nodes' counts differ at random, branches on them (a ternary max,
  * Math.max) are mispredicted about half the time, and that cost more than the rest of the loop.
  */
-function mergeThree(s0: SourceCells, s1: SourceCells, s2: SourceCells, out: MergedRow, additive: boolean): void {
+function mergeThree(s0: SourceCells, s1: SourceCells, s2: SourceCells, out: MergedRow, additive: boolean): number {
   const { values: v0s, groups: g0s, terms: t0s } = s0;
   const { values: v1s, groups: g1s, terms: t1s } = s1;
   const { values: v2s, groups: g2s, terms: t2s } = s2;
   const { values: outV, groups: outG, terms: outT, conflicts: outC } = out;
+  let total = 0; // the row total, summed here rather than in another pass over the row
   for (let j = 0; j < outV.length; j++) {
     const v0 = v0s[j]!;
     const v1 = v1s[j]!;
@@ -148,14 +151,18 @@ function mergeThree(s0: SourceCells, s1: SourceCells, s2: SourceCells, out: Merg
       (Number(v2 === 0) | (Number(g2 === g) & Number(t2 === t)));
     if (one === 0) {
       mixedCell(v0, g0, t0, v1, g1, t1, v2, g2, t2, max, out, j, additive);
+      total += outV[j]!;
       continue;
     }
     // `0 +` turns a sum of -0 counts into 0, as the other paths give.
-    outV[j] = additive ? 0 + v0 + v1 + v2 : max;
+    const value = additive ? 0 + v0 + v1 + v2 : max;
+    outV[j] = value;
     outG[j] = max === 0 ? 0 : g;
     outT[j] = max === 0 ? 0 : t;
     outC[j] = additive ? 0 : differsFrom(max, v0, v1, v2);
+    total += value;
   }
+  return total;
 }
 
 const EXACT = 2 ** 52;
