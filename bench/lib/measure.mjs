@@ -162,11 +162,14 @@ export function msEach({ prepare, run, iterations, warmup = 5 }) {
     run();
   }
   const times = [];
+  const faults = [];
   for (let i = 0; i < iterations; i++) {
     prepare();
+    const f0 = minorPageFaults();
     const t0 = clockNs();
     run();
     times.push((clockNs() - t0) / 1e6);
+    faults.push(minorPageFaults() - f0);
   }
-  return { value: median(times), min: Math.min(...times), max: Math.max(...times), samples: times.length };
+  return slowCallStats(times, faults);
 }
