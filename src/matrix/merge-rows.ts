@@ -187,6 +187,8 @@ function differsFrom(max: number, v0: number, v1: number, v2: number): number {
   );
 }
 
+const threeCells = new CellMerger(3);
+
 /**
  * Cell `j` of `out` when its non-zero contributions carry more than one identity: the identity
  * of the best one; for writes, the per-identity sum when every one carries an identity.
@@ -212,7 +214,17 @@ function mixedCell(
     ((g1 !== 0 && t1 !== 0) || v1 === 0) &&
     ((g2 !== 0 && t2 !== 0) || v2 === 0)
   ) {
-    sumIdentities(v0, g0, t0, v1, g1, t1, v2, g2, t2, out, j);
+    // The per-identity sum: CellMerger, the rule itself (rare enough for its general loops).
+    const cell = threeCells;
+    cell.reset();
+    cell.add(v0, g0, t0, false);
+    cell.add(v1, g1, t1, false);
+    cell.add(v2, g2, t2, false);
+    cell.resolve(false);
+    out.values[j] = cell.value;
+    out.groups[j] = cell.group;
+    out.terms[j] = cell.term;
+    out.conflicts[j] = cell.conflict ? 1 : 0;
     return;
   }
   let bv = v0;
@@ -231,34 +243,6 @@ function mixedCell(
   out.groups[j] = bg;
   out.terms[j] = bt;
   out.conflicts[j] = additive ? 0 : differsFrom(max, v0, v1, v2);
-}
-
-const threeCells = new CellMerger(3);
-
-/** Cell `j` of `out` from three write contributions, by CellMerger (the per-identity sum). */
-function sumIdentities(
-  v0: number,
-  g0: number,
-  t0: number,
-  v1: number,
-  g1: number,
-  t1: number,
-  v2: number,
-  g2: number,
-  t2: number,
-  out: MergedRow,
-  j: number,
-): void {
-  const cell = threeCells;
-  cell.reset();
-  cell.add(v0, g0, t0, false);
-  cell.add(v1, g1, t1, false);
-  cell.add(v2, g2, t2, false);
-  cell.resolve(false);
-  out.values[j] = cell.value;
-  out.groups[j] = cell.group;
-  out.terms[j] = cell.term;
-  out.conflicts[j] = cell.conflict ? 1 : 0;
 }
 
 /** Any number of nodes, with or without conflict flags. */
