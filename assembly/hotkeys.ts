@@ -18,6 +18,9 @@
 // (count, last update), the tie-break of SPEC §7 (least recently updated minimum is evicted).
 // seq restarts from the ranks when it reaches 2^24 (relative order kept); a sketch takes at most
 // 2^40 − 1 samples a step (more are counted in `lost`, reported as dropped).
+// The heap only serves eviction, so it is built when the sketch fills (`heapify`) and kept only
+// while it is full: a sketch that tracks fewer than m keys in a step (most routes: a hot route
+// has few distinct keys, a cold one few samples) counts a sample without any sift.
 
 /** Keys up to this many bytes are sketched here (the same bound as the JS sketch's inline keys). */
 export const INLINE_KEY_BYTES: u32 = 48;
@@ -125,7 +128,7 @@ function update(base: usize, key: usize, len: u32, hash: u32): void {
     if (load<u32>(record, 48) == hash && <u32>load<u16>(record, 52) == len && keyEquals(record, key, len)) {
       const order = load<u64>(record, 56);
       store<u64>(record, (((order >> SEQ_BITS) + 1) << SEQ_BITS) | <u64>seq, 56);
-      siftDown(base, <u32>load<u16>(record, 54));
+      if (load<u32>(base) == M) siftDown(base, <u32>load<u16>(record, 54));
       return;
     }
     at = (at + 1) & MASK;
@@ -135,8 +138,7 @@ function update(base: usize, key: usize, len: u32, hash: u32): void {
     fill(records + used * RECORD_BYTES, key, len, hash, (<u64>1 << SEQ_BITS) | <u64>seq);
     store<u16>(table + at * 2, used + 1);
     store<u32>(base, used + 1);
-    store<u16>(base + HEAP_OFF + used * 2, used);
-    siftUp(base, used);
+    if (used + 1 == M) heapify(base);
     return;
   }
   // Full: the minimum (heap root) is evicted and the key takes its slot with count min + 1.
@@ -221,19 +223,10 @@ function siftDown(base: usize, at: u32): void {
   place(base, at, slot);
 }
 
-function siftUp(base: usize, at: u32): void {
-  const heap = base + HEAP_OFF;
-  const records = base + RECORDS_OFF;
-  const slot = <u32>load<u16>(heap + at * 2);
-  const mine = orderOf(records, slot);
-  while (at > 0) {
-    const parent = (at - 1) >> 1;
-    const parentSlot = <u32>load<u16>(heap + parent * 2);
-    if (mine >= orderOf(records, parentSlot)) break;
-    place(base, at, parentSlot);
-    at = parent;
-  }
-  place(base, at, slot);
+/** Orders the slots of a sketch that just became full into its min-heap (Floyd: O(m)). */
+function heapify(base: usize): void {
+  for (let at: u32 = 0; at < M; at++) place(base, at, at);
+  for (let at = <i32>(M >> 1) - 1; at >= 0; at--) siftDown(base, <u32>at);
 }
 
 /** Removes `slot` from the hash table, shifting later entries of its probe run back over the hole. */
