@@ -12,6 +12,8 @@
 //   --dist DIR         benchmark the build in DIR (default dist/)
 //   --build            build a private copy of the package into bench/out/dist and use it
 //   --write            fold a partial run into bench/results.json and docs/benchmarks.md
+//   --cpu N            run every child on core N (Linux `taskset`): a variant and its baseline
+//                      then share one core, whose speed a virtual machine's neighbours set
 //
 // A full default run writes bench/results.json and the table in docs/benchmarks.md; partial
 // runs write bench/out/last-run.json only, unless --write (then their variants replace the
@@ -36,7 +38,17 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const CHILD_TIMEOUT_MS = 300_000;
 
 function parseArgs(argv) {
-  const opts = { only: [], all: false, rounds: 5, clock: "cpu", dist: null, build: false, write: false, list: false };
+  const opts = {
+    only: [],
+    all: false,
+    rounds: 5,
+    clock: "cpu",
+    dist: null,
+    build: false,
+    write: false,
+    list: false,
+    cpu: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -52,10 +64,13 @@ function parseArgs(argv) {
     else if (a === "--build") opts.build = true;
     else if (a === "--write") opts.write = true;
     else if (a === "--list") opts.list = true;
+    else if (a === "--cpu") opts.cpu = Number(value());
     else throw new Error(`unknown argument ${a} (see the header of bench/run.mjs)`);
   }
   if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error("--rounds must be a positive integer");
   if (opts.clock !== "cpu" && opts.clock !== "wall") throw new Error("--clock must be cpu or wall");
+  if (opts.cpu !== null && !(Number.isInteger(opts.cpu) && opts.cpu >= 0))
+    throw new Error("--cpu must be a core number (0, 1, …)");
   return opts;
 }
 
@@ -79,14 +94,20 @@ function resolveDist(opts) {
   return opts.dist ?? `${root}dist`;
 }
 
-function runChild(variant, env) {
+/** The command that starts a child: node itself, or node under `taskset -c N` with --cpu N. */
+function childCommand(cpu, nodeArgs) {
+  return cpu === null ? [process.execPath, nodeArgs] : ["taskset", ["-c", String(cpu), process.execPath, ...nodeArgs]];
+}
+
+function runChild(variant, env, cpu) {
   const args = [
     ...(variant.nodeArgs ?? []),
     "--max-old-space-size=6144",
     `${root}bench/variants/${variant.file}.mjs`,
     variant.name,
   ];
-  const child = spawnSync(process.execPath, args, {
+  const [command, argv] = childCommand(cpu, args);
+  const child = spawnSync(command, argv, {
     encoding: "utf8",
     env,
     timeout: CHILD_TIMEOUT_MS,
@@ -119,11 +140,12 @@ function updateDocs(results) {
   const notes = footnotes(rows);
   const runs = results.runs ?? [{ date: results.date, settings: results.settings }];
   const when = (d) => `${d.slice(0, 16).replace("T", " ")} UTC`;
-  const partial = runs.slice(1).map((r) => `${r.settings.only.join(", ")} re-run ${when(r.date)}`);
+  const core = (settings) => (settings.cpu === null || settings.cpu === undefined ? "" : ` on core ${settings.cpu}`);
+  const partial = runs.slice(1).map((r) => `${r.settings.only.join(", ")} re-run ${when(r.date)}${core(r.settings)}`);
   const body = [
     start,
     `Run ${when(runs[0].date)} · Node ${m.node} · ${m.cpu} × ${m.cores} · ` +
-      `clock: ${results.settings.clock} · rounds: ${results.settings.rounds} · ` +
+      `clock: ${results.settings.clock}${core(results.settings)} · rounds: ${results.settings.rounds} · ` +
       (partial.length
         ? `later partial runs: ${partial.join("; ")}`
         : `load average at start ${m.loadavgAtStart.join(" / ")} · ${results.elapsedSeconds} s`),
@@ -144,6 +166,11 @@ async function main() {
   }
   if (selected.length === 0) throw new Error(`no variant matches --only ${opts.only.join(",")}`);
   const dist = resolveDist(opts);
+  if (opts.cpu !== null && spawnSync("taskset", ["-c", String(opts.cpu), "true"]).status !== 0) {
+    throw new Error(
+      `--cpu ${opts.cpu}: \`taskset -c ${opts.cpu}\` failed (Linux util-linux, and a core of that number)`,
+    );
+  }
   if (!existsSync(`${dist}/sampler/sampler.js`)) {
     throw new Error(`no built package at ${dist} (run \`npm run build\`, or pass --build for a private build)`);
   }
@@ -159,12 +186,13 @@ async function main() {
   const results = new Map(selected.map((v) => [v.name, []]));
   const runnable = selected.filter((v) => !v.from);
   const roundsOf = (v) => Math.min(opts.rounds, v.rounds ?? opts.rounds);
-  console.error(`${runnable.length} variants, up to ${opts.rounds} rounds, clock ${opts.clock}, dist ${dist}`);
+  const pinned = opts.cpu === null ? "" : `, pinned to core ${opts.cpu}`;
+  console.error(`${runnable.length} variants, up to ${opts.rounds} rounds, clock ${opts.clock}, dist ${dist}${pinned}`);
   for (let round = 0; round < opts.rounds; round++) {
     for (const v of runnable) {
       if (round >= roundsOf(v)) continue;
       if (round > 0 && results.get(v.name).every((r) => r.skipped)) continue;
-      const r = runChild(v, env);
+      const r = runChild(v, env, opts.cpu);
       results.get(v.name).push(r);
       const shown = r.error ? `error: ${r.error}` : r.skipped ? `skipped: ${r.skipped}` : formatValue(r.value, v.unit);
       console.error(`[${round + 1}/${roundsOf(v)}] ${v.name.padEnd(22)} ${shown}`);
@@ -173,7 +201,7 @@ async function main() {
   const elapsedS = (performance.now() - t0) / 1000;
 
   const rows = summarize(selected, results);
-  const settings = { clock: opts.clock, rounds: opts.rounds, only: opts.only, all: opts.all, dist };
+  const settings = { clock: opts.clock, rounds: opts.rounds, only: opts.only, all: opts.all, dist, cpu: opts.cpu };
   const out = resultsJson({ rows, settings, startedAt, loadAtStart, elapsedS });
   console.log(`\nkeyviz benchmarks — median of rounds, one process per variant per round (clock: ${opts.clock})`);
   console.log(textTable(rows));
