@@ -59,6 +59,29 @@ const variants = {
     return { ...r, unionRows, rows: m.rows.length, jsonBytes: Buffer.byteLength(JSON.stringify(m)) };
   },
 
+  // The same merge as the server's fan-out does it (src/server/matrix-handler.ts, without the
+  // time slicing): the two peer answers validated, merged into typed cells that the next merge
+  // reuses, and the result written as JSON, never built as wire objects. merge-3 above is the
+  // library's mergeMatrices, which must return number[] rows.
+  "merge-3-server": async () => {
+    const { buildMatrix } = await importDist("matrix/build.js");
+    const { mergeCheckedTable } = await importDist("matrix/merge.js");
+    const { writeMatrixJson } = await importDist("matrix/json-writer.js");
+    const { matrixProblem } = await importDist("wire/validate.js");
+    const parts = [1, 2, 3].map((seed) => buildMatrix(makeView(seed), { rows: ROWS, nowMs: NOW }));
+    let jsonBytes = 0;
+    const r = msPerCall(() => {
+      for (const peer of parts.slice(1)) {
+        const problem = matrixProblem(peer, "writes");
+        if (problem !== null) throw new Error(`merge-3-server: ${problem}`);
+      }
+      const table = mergeCheckedTable(parts, { rows: ROWS, nowMs: NOW });
+      jsonBytes = 0;
+      writeMatrixJson(table, (chunk) => (jsonBytes += chunk.length));
+    });
+    return { ...r, jsonBytes };
+  },
+
   // A matrix request end to end on a sampler filled with the same shape through the public API:
   // sampler.matrix() once it exists, else the two steps it takes (series view, buildMatrix).
   "matrix-e2e": async () => {
@@ -146,6 +169,7 @@ Object.assign(variants, {
     const perPage = (ms) => (ms * 1000) / pages;
     return { ...times, value: perPage(r.value), min: perPage(r.min), max: perPage(r.max), pages, touched };
   },
+  "matrix-e2e-young64": variants["matrix-e2e"], // the same run; the catalog adds V8 flags
   "matrix-http": () => httpMatrix((s) => s),
   "matrix-http-stringify": () => httpMatrix((s) => ({ matrix: (q) => s.matrix(q), onFlush: (l) => s.onFlush(l) })),
 });
