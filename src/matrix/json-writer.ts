@@ -164,10 +164,8 @@ export function* matrixJsonSteps(table: MatrixTable, sink: ChunkSink): Steps<num
     cellList(w, table.values, at, width);
     const conflicts = table.conflicts;
     if (conflicts !== null && conflicts.subarray(at, at + width).indexOf(1) >= 0) {
-      w.text(',"conflict":true,"conflicts":[');
-      for (let j = 0; j < width; j++)
-        w.text(conflicts[at + j] === 1 ? (j === 0 ? "true" : ",true") : j === 0 ? "false" : ",false");
-      w.text("]");
+      w.text(',"conflict":true,"conflicts":');
+      flagList(w, conflicts, at, width);
     }
     w.text(',"raft_group_ids":');
     if (whole === undefined) identityList(w, table.groups, at, width, runs);
@@ -256,6 +254,43 @@ function cellList(w: ChunkWriter, source: Float64Array, at: number, length: numb
         w.pos = p;
         w.numberAt(v);
         p = w.pos;
+      }
+    }
+    w.pos = p;
+  }
+  w.reserve(1);
+  w.buf[w.pos++] = 0x5d; // ]
+}
+
+/**
+ * `[true,false,…]` of `flags[at .. at+length)` (1 = true): a merged row with conflicts has one
+ * flag per column, so this is as hot as `cellList` for such rows; bytes go straight into the
+ * chunk, a block of flags per bounds check (a `text` call per flag cost ~3× as much).
+ */
+function flagList(w: ChunkWriter, flags: Uint8Array, at: number, length: number): void {
+  w.reserve(1);
+  w.buf[w.pos++] = 0x5b; // [
+  let i = 0;
+  while (i < length) {
+    w.reserve(BLOCK * 6); // ",false"
+    const end = Math.min(length, i + BLOCK);
+    const buf = w.buf;
+    let p = w.pos;
+    for (; i < end; i++) {
+      if (i > 0) buf[p++] = COMMA;
+      if (flags[at + i] === 1) {
+        buf[p] = 0x74; // t
+        buf[p + 1] = 0x72; // r
+        buf[p + 2] = 0x75; // u
+        buf[p + 3] = 0x65; // e
+        p += 4;
+      } else {
+        buf[p] = 0x66; // f
+        buf[p + 1] = 0x61; // a
+        buf[p + 2] = 0x6c; // l
+        buf[p + 3] = 0x73; // s
+        buf[p + 4] = 0x65; // e
+        p += 5;
       }
     }
     w.pos = p;

@@ -148,7 +148,7 @@ describe("matrix JSON writer", () => {
     );
   });
 
-  it("hands over chunks of at most 256 KiB that concatenate to the whole text", () => {
+  it("hands over chunks of at most 256 KiB that concatenate to the whole text, conflict flags too", () => {
     const width = 1440;
     const rows = 64;
     const values = Float64Array.from({ length: rows * width }, (_, i) => (i * 7919) % 123457);
@@ -167,7 +167,10 @@ describe("matrix JSON writer", () => {
       values,
       groups: values.map((v) => v % 3),
       terms: new Float64Array(rows * width).fill(7),
-      conflicts: null,
+      // Every other row conflicts in one column of five: flag lists span many blocks and chunks.
+      conflicts: Uint8Array.from({ length: rows * width }, (_, i) =>
+        Math.floor(i / width) % 2 === 0 && i % 5 === 0 ? 1 : 0,
+      ),
     };
     const chunks: Uint8Array[] = [];
     const total = writeMatrixJson(t, (c) => chunks.push(c));
