@@ -37,17 +37,8 @@ export class RouteLifecycle {
     }
     // A removed route comes back into its slots only with its old group: with another group it
     // registers afresh (its pending counts move into the new slots, and take the new identity).
-    // Only within the budget, too: its slots are still its own, but a revival over the budget
-    // left more live routes than maxTrackedRoutes, and a route folded to settle counts at the
-    // next flush then never got its slots back (a virtual bucket no registerRoute had reported).
     const graced = this.registry.gracedRoute(routeId);
-    if (
-      graced !== undefined &&
-      sameRange(graced, start, end) &&
-      graced.groupId === groupId &&
-      this.registry.live.length < this.limits.maxTrackedRoutes &&
-      this.canRevive(graced)
-    ) {
+    if (graced !== undefined && sameRange(graced, start, end) && graced.groupId === groupId && this.canRevive(graced)) {
       this.registry.revive(graced);
       this.rehoming.takeExactFits(graced);
       return true;
@@ -117,8 +108,15 @@ export class RouteLifecycle {
     }
   }
 
-  /** A removed route comes back into its old slots only when nothing live overlaps it. */
+  /**
+   * A removed route comes back into its old slots only when nothing live overlaps it, and only
+   * within the budget: its slots are still its own, but a revival over the budget left more live
+   * routes than maxTrackedRoutes, and a route folded to settle counts at the next flush then never
+   * got its slots back (a virtual bucket no registerRoute had reported).
+   */
   private canRevive(r: RouteHolder): boolean {
-    return this.registry.overlapping(r.start, r.end).length === 0;
+    return (
+      this.registry.live.length < this.limits.maxTrackedRoutes && this.registry.overlapping(r.start, r.end).length === 0
+    );
   }
 }
