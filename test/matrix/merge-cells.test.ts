@@ -37,21 +37,32 @@ const nodesArb = fc.oneof(
   ),
 );
 
+/** A route's wire row of `cells` (value, group, term first), with `conflicts` when given. */
+function wireRow(
+  route: number,
+  start: string | null,
+  cells: readonly (readonly [number, number, number, ...unknown[]])[],
+  conflicts?: boolean[],
+): MatrixRow {
+  const row: MatrixRow = {
+    bucket_id: `route:${route}`,
+    start,
+    end: null,
+    aggregate: false,
+    route_count: 1,
+    values: cells.map((c) => c[0]),
+    raft_group_ids: cells.map((c) => c[1]),
+    leader_terms: cells.map((c) => c[2]),
+  };
+  if (conflicts !== undefined) row.conflicts = conflicts;
+  return row;
+}
+
 function nodeMatrix(n: Node, series: Series): Matrix {
   const rows: MatrixRow[] = n.rows.map((r) => {
     const cells = n.columns.map((_, j) => n.cells[r]![j]!);
-    const row: MatrixRow = {
-      bucket_id: `route:${r}`,
-      start: r === 0 ? null : btoa(String.fromCharCode(96 + r)),
-      end: null,
-      aggregate: false,
-      route_count: 1,
-      values: cells.map((c) => c[0]),
-      raft_group_ids: cells.map((c) => c[1]),
-      leader_terms: cells.map((c) => c[2]),
-    };
-    if (n.flags) row.conflicts = cells.map((c) => c[3]);
-    return row;
+    const start = r === 0 ? null : btoa(String.fromCharCode(96 + r));
+    return wireRow(r, start, cells, n.flags ? cells.map((c) => c[3]) : undefined);
   });
   return { column_unix_ms: n.columns, rows, series, generated_at: "2026-01-01T00:00:00.000Z" };
 }
@@ -130,25 +141,12 @@ describe("fan-out merge, cell by cell", () => {
 describe("fan-out merge of two or three nodes (the loop without branches on values)", () => {
   /** Three one-row nodes over the same columns; cells as [value, group, term]. */
   function threeNodes(series: Series, cells: [number, number, number][][], flags?: boolean[][]): Matrix[] {
-    return cells.map((node, n) => {
-      const row: MatrixRow = {
-        bucket_id: "route:1",
-        start: null,
-        end: null,
-        aggregate: false,
-        route_count: 1,
-        values: node.map((c) => c[0]),
-        raft_group_ids: node.map((c) => c[1]),
-        leader_terms: node.map((c) => c[2]),
-      };
-      if (flags?.[n] !== undefined) row.conflicts = flags[n];
-      return {
-        column_unix_ms: node.map((_, j) => 1000 * (j + 1)),
-        rows: [row],
-        series,
-        generated_at: "2026-01-01T00:00:00.000Z",
-      };
-    });
+    return cells.map((node, n) => ({
+      column_unix_ms: node.map((_, j) => 1000 * (j + 1)),
+      rows: [wireRow(1, null, node, flags?.[n])],
+      series,
+      generated_at: "2026-01-01T00:00:00.000Z",
+    }));
   }
 
   /** Every cell of `merged` against mergeCell of the nodes' cells. */
