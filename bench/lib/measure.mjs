@@ -78,37 +78,25 @@ export function nsPerOpAsync(fn, opsPerCall, { maxTime = 1, minSamples = 20 } = 
  */
 export function msPerCall(fn, { minCalls = 3, maxCalls = 20, budgetMs = 2500 } = {}) {
   fn();
-  const times = [];
-  const faults = [];
-  let spent = 0;
-  while (times.length < minCalls || (spent < budgetMs && times.length < maxCalls)) {
-    const f0 = minorPageFaults();
-    const t0 = clockNs();
+  const calls = new SlowCalls();
+  while (calls.wantMore(minCalls, maxCalls, budgetMs)) {
+    calls.start();
     fn();
-    const ms = (clockNs() - t0) / 1e6;
-    faults.push(minorPageFaults() - f0);
-    times.push(ms);
-    spent += ms;
+    calls.stop();
   }
-  return slowCallStats(times, faults);
+  return calls.stats();
 }
 
 /** `msPerCall` for an asynchronous `fn` (e.g. an HTTP request end to end). */
 export async function msPerCallAsync(fn, { minCalls = 3, maxCalls = 20, budgetMs = 2500 } = {}) {
   await fn();
-  const times = [];
-  const faults = [];
-  let spent = 0;
-  while (times.length < minCalls || (spent < budgetMs && times.length < maxCalls)) {
-    const f0 = minorPageFaults();
-    const t0 = clockNs();
+  const calls = new SlowCalls();
+  while (calls.wantMore(minCalls, maxCalls, budgetMs)) {
+    calls.start();
     await fn();
-    const ms = (clockNs() - t0) / 1e6;
-    faults.push(minorPageFaults() - f0);
-    times.push(ms);
-    spent += ms;
+    calls.stop();
   }
-  return slowCallStats(times, faults);
+  return calls.stats();
 }
 
 /**
@@ -120,19 +108,47 @@ function minorPageFaults() {
 }
 
 /**
- * What msPerCall reports: the median call and its range, and the median call's first-touch page
- * faults. An allocating call (number[] rows, say) pays a fault per fresh 4 KiB page, and what a
- * fault costs varies by host by more than 10× (the `first-touch-page` variant measures it), so
- * the count says how much of a figure is the host rather than the code.
+ * The timed calls of msPerCall, msPerCallAsync and msEach: each call's time and its first-touch
+ * page faults. An allocating call (number[] rows, say) pays a fault per fresh 4 KiB page, and
+ * what a fault costs varies by host by more than 10× (the `first-touch-page` variant measures
+ * it), so the count says how much of a figure is the host rather than the code.
  */
-function slowCallStats(times, faults) {
-  return {
-    value: median(times),
-    min: Math.min(...times),
-    max: Math.max(...times),
-    samples: times.length,
-    pageFaultsPerCall: median(faults),
-  };
+class SlowCalls {
+  times = [];
+  faults = [];
+  spent = 0;
+  f0 = 0;
+  t0 = 0;
+
+  /** Whether to time another call: until `minCalls`, then while under `budgetMs` and `maxCalls`. */
+  wantMore(minCalls, maxCalls, budgetMs) {
+    const n = this.times.length;
+    return n < minCalls || (this.spent < budgetMs && n < maxCalls);
+  }
+
+  start() {
+    this.f0 = minorPageFaults();
+    this.t0 = clockNs();
+  }
+
+  stop() {
+    const ms = (clockNs() - this.t0) / 1e6;
+    this.faults.push(minorPageFaults() - this.f0);
+    this.times.push(ms);
+    this.spent += ms;
+  }
+
+  /** The median call and its range, and the median call's page faults. */
+  stats() {
+    const times = this.times;
+    return {
+      value: median(times),
+      min: Math.min(...times),
+      max: Math.max(...times),
+      samples: times.length,
+      pageFaultsPerCall: median(this.faults),
+    };
+  }
 }
 
 function runBench(bench, opsPerCall, scale) {
@@ -161,15 +177,12 @@ export function msEach({ prepare, run, iterations, warmup = 5 }) {
     prepare();
     run();
   }
-  const times = [];
-  const faults = [];
+  const calls = new SlowCalls();
   for (let i = 0; i < iterations; i++) {
     prepare();
-    const f0 = minorPageFaults();
-    const t0 = clockNs();
+    calls.start();
     run();
-    times.push((clockNs() - t0) / 1e6);
-    faults.push(minorPageFaults() - f0);
+    calls.stop();
   }
-  return slowCallStats(times, faults);
+  return calls.stats();
 }
