@@ -233,6 +233,9 @@ export const CATALOG = [
     target: { text: "≤ 120 ms", met: valueAtMost(120) },
   },
 
+  // A fan-out GET /matrix with two peers (no target: what a cluster's page load costs its node).
+  { name: "matrix-http-fanout", group: "matrix", file: "matrix", unit: "ms", rounds: 3 },
+
   // ---- issue 5: hot keys ----------------------------------------------------------------------
   { name: "observeKey-hot-off", group: "hotkeys", file: "hotkeys", unit: "ns" },
   {

@@ -135,6 +135,62 @@ async function httpMatrix(port) {
   }
 }
 
+/**
+ * Two peers for a fan-out: plain HTTP servers on 127.0.0.1 that answer any GET with one fixed
+ * matrix body (a peer's own build is not this node's work). Resolves with their base URLs and a
+ * close function.
+ */
+async function staticPeers(bodies) {
+  const servers = await Promise.all(
+    bodies.map(
+      (body) =>
+        new Promise((resolve) => {
+          const s = http.createServer((_req, res) => {
+            res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+            res.end(body);
+          });
+          s.listen(0, "127.0.0.1", () => resolve(s));
+        }),
+    ),
+  );
+  return {
+    urls: servers.map((s) => `http://127.0.0.1:${s.address().port}`),
+    close: () => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))),
+  };
+}
+
+/**
+ * GET /matrix on a node with two peers, end to end over loopback: the local build, the peers'
+ * answers received, parsed and validated, the sliced merge and its streamed JSON. The peers
+ * answer the 1 024-row writes matrices of two synthetic views (other seeds, other activity) on
+ * the local node's columns, so every column lines up and rows of the same bucket id merge.
+ */
+async function httpFanout() {
+  const { createServer } = await importDist("server/index.js");
+  const { buildMatrix } = await importDist("matrix/build.js");
+  const { sampler } = await filledSampler({ routes: MATRIX_ROUTES, columns: MATRIX_COLUMNS });
+  const columns = sampler.matrix({ series: "writes", rows: 1 }).column_unix_ms;
+  const bodies = [2, 3].map((seed) => {
+    const m = buildMatrix(makeView(seed), { rows: ROWS, nowMs: NOW });
+    return Buffer.from(JSON.stringify({ ...m, column_unix_ms: columns }));
+  });
+  const peers = await staticPeers(bodies);
+  const server = createServer({ sampler, host: "127.0.0.1", port: 0, peers: peers.urls });
+  await server.listen();
+  const url = `${server.url}/admin/api/v1/keyviz/matrix?series=writes&rows=${ROWS}`;
+  let last = { status: 0, bytes: 0 };
+  try {
+    const r = await msPerCallAsync(async () => {
+      last = await fetchBytes(url);
+      if (last.status !== 200) throw new Error(`GET /matrix answered ${last.status}`);
+    });
+    return { ...r, bodyBytes: last.bytes, peerBytes: bodies.map((b) => b.length) };
+  } finally {
+    await server.close();
+    await peers.close();
+  }
+}
+
 Object.assign(variants, {
   // The floor of any pass over the stored history: sum a Uint32Array holding as many values as
   // the matrix-e2e history stores (1 440 columns × 10 000 routes).
@@ -171,6 +227,7 @@ Object.assign(variants, {
   },
   "matrix-e2e-young64": variants["matrix-e2e"], // the same run; the catalog adds V8 flags
   "matrix-http": () => httpMatrix((s) => s),
+  "matrix-http-fanout": () => httpFanout(),
   "matrix-http-stringify": () => httpMatrix((s) => ({ matrix: (q) => s.matrix(q), onFlush: (l) => s.onFlush(l) })),
 });
 

@@ -109,6 +109,11 @@ export class RowCopier {
    * merged column) in scratch arrays `i`, valid until the next copy into `i`.
    */
   copy(i: number, row: InputRow, place: Int32Array | null): SourceCells {
+    // Typed cells on every merged column (a decoded peer's count cells) are read where they are:
+    // copying them would only move 3 × 8 bytes a cell through memory once more.
+    const { values, groups, terms } = row;
+    if (place === null && row.conflicts === undefined && isCells(values) && isCells(groups) && isCells(terms))
+      return { values, groups, terms, conflicts: null };
     const width = this.width;
     let s = this.scratch[i];
     if (s === undefined) {
@@ -158,6 +163,11 @@ export class RowCopier {
     if (place === null) copyInto(dst, src, check);
     else scatterInto(dst, src, place, check);
   }
+}
+
+/** Cells the merge may read in place: typed (so checked, see `copyInto`) and one per merged column. */
+function isCells(a: ArrayLike<number>): a is Float64Array {
+  return a instanceof Float64Array;
 }
 
 /**

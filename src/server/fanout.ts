@@ -5,7 +5,7 @@ import type https from "node:https";
 import { logSafely } from "../logger.js";
 import type { HandlerContext } from "./context.js";
 import type { ByteBudget } from "./byte-budget.js";
-import { callPeer, type PeerReply } from "./peer-client.js";
+import { callPeer, type PeerCallOptions, type PeerReply } from "./peer-client.js";
 
 export interface FanoutTransport {
   peers: readonly string[];
@@ -24,8 +24,16 @@ export interface PeerResult {
   reply: PeerReply;
 }
 
-/** Calls `path?search` on every peer at once; never rejects. */
-export function fanOut(transport: FanoutTransport, path: string, search: URLSearchParams): Promise<PeerResult[]> {
+/**
+ * Calls `path?search` on every peer at once; never rejects. `elements` reads the elements of
+ * large arrays in the bodies as they are parsed (see YieldingParseOptions).
+ */
+export function fanOut(
+  transport: FanoutTransport,
+  path: string,
+  search: URLSearchParams,
+  elements?: PeerCallOptions["elements"],
+): Promise<PeerResult[]> {
   const query = search.toString();
   return Promise.all(
     transport.peers.map(async (peer) => {
@@ -37,6 +45,7 @@ export function fanOut(transport: FanoutTransport, path: string, search: URLSear
         httpAgent: transport.httpAgent,
         httpsAgent: transport.httpsAgent,
         budget: transport.budget,
+        elements,
       });
       return { peer, reply };
     }),

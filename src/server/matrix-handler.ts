@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { MAX_ROWS, parseMatrixQuery, type IncomingMatrix } from "../wire/wire.js";
 import { matrixProblemSteps } from "../wire/validate.js";
+import { MATRIX_ROWS } from "./matrix-row-decoder.js";
 import { runStepsSliced } from "../steps.js";
 import { mergeCheckedTableSliced } from "../matrix/merge-sliced.js";
 import { shouldFanOut, type HandlerContext } from "./context.js";
@@ -32,7 +33,8 @@ export async function handleMatrix(
   const local = sampler.matrix({ ...query, rows: MAX_ROWS });
   const peerParams = new URLSearchParams(url.searchParams);
   peerParams.set("rows", String(MAX_ROWS));
-  const peers = await fanOut(ctx.transport, MATRIX_PATH, peerParams);
+  // Each peer row's cells are read into typed arrays as the row is parsed (matrix-row-decoder.ts).
+  const peers = await fanOut(ctx.transport, MATRIX_PATH, peerParams, MATRIX_ROWS);
   const matrices: IncomingMatrix[] = [local];
   const nodes: NodeStatus[] = [{ node: ctx.selfName(), ok: true }];
   for (const { peer, reply } of peers) {

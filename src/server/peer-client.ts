@@ -4,7 +4,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { ByteBudget } from "./byte-budget.js";
-import { parseJsonYielding } from "./yielding-json.js";
+import { parseJsonYielding, type ElementReader } from "./yielding-json.js";
 
 /** Header a node sets on calls to its peers; a request carrying it is answered locally only. */
 export const FANOUT_PEER_HEADER = "x-admin-fanout-peer";
@@ -18,6 +18,8 @@ export interface PeerCallOptions {
   httpsAgent?: https.Agent;
   /** Bytes shared by all in-flight peer calls; a call waits (paused) when it is spent. */
   budget?: ByteBudget;
+  /** Reads the elements of the body's large arrays as it is parsed (see YieldingParseOptions). */
+  elements?: ElementReader;
 }
 
 export type PeerReply =
@@ -74,18 +76,18 @@ export function callPeer(url: URL, opts: PeerCallOptions): Promise<PeerReply> {
       response.on("end", () => {
         // The deadline covers the transfer; parsing a body within the size cap always completes.
         clearTimeout(timer);
-        void interpret(response.statusCode ?? 0, Buffer.concat(chunks)).then(finish);
+        void interpret(response.statusCode ?? 0, Buffer.concat(chunks), opts.elements).then(finish);
       });
     });
     request.end();
   });
 }
 
-async function interpret(status: number, raw: Buffer): Promise<PeerReply> {
+async function interpret(status: number, raw: Buffer, elements: ElementReader | undefined): Promise<PeerReply> {
   let body: unknown;
   try {
     // Large bodies are parsed in slices with yields, so a big valid answer cannot stall the loop.
-    body = await parseJsonYielding(raw);
+    body = await parseJsonYielding(raw, { elements });
   } catch {
     return { ok: false, status, error: status >= 200 && status < 300 ? "invalid JSON response" : `HTTP ${status}` };
   }

@@ -17,6 +17,30 @@ export interface YieldingParseOptions {
   budgetMs?: number;
   /** Large containers nested deeper than this are refused; default 16. */
   maxDepth?: number;
+  /** How the elements of arrays walked here (those larger than `sliceBytes`) are read. */
+  elements?: ElementReader;
+}
+
+/** An element an ElementReader decoded, and the index after it. */
+export interface DecodedElement {
+  value: unknown;
+  end: number;
+}
+
+/**
+ * Reads the elements of a walked array in the caller's own way, e.g. to keep a large answer's
+ * elements smaller while the rest is still being parsed. `arrayKey` is the property name the
+ * array sits under (undefined at the top or inside an array).
+ */
+export interface ElementReader {
+  /**
+   * The container element starting at `buf[start]`, decoded directly, when it ends before `stop`
+   * (`sliceBytes` on: a larger one is walked); undefined to have JSON.parse read it (then
+   * `reshape` applies). Its value must be what JSON.parse and `reshape` would give.
+   */
+  decode?(buf: Buffer, start: number, stop: number, arrayKey: string | undefined): DecodedElement | undefined;
+  /** Called with each element JSON.parse read; its result is stored instead. */
+  reshape?(value: unknown, arrayKey: string | undefined): unknown;
 }
 
 const QUOTE = 0x22;
@@ -34,7 +58,7 @@ function isDelimiter(b: number | undefined): boolean {
 export async function parseJsonYielding(buf: Buffer, opts: YieldingParseOptions = {}): Promise<unknown> {
   const sliceBytes = opts.sliceBytes ?? 256 * 1024;
   if (buf.length <= sliceBytes) return JSON.parse(buf.toString("utf8"));
-  const walker = new Walker(buf, sliceBytes, opts.budgetMs ?? 8, opts.maxDepth ?? 16);
+  const walker = new Walker(buf, sliceBytes, opts.budgetMs ?? 8, opts.maxDepth ?? 16, opts.elements ?? {});
   const value = await walker.value(0);
   walker.skipWhitespace();
   if (walker.at < buf.length)
@@ -51,6 +75,7 @@ class Walker {
     private readonly sliceBytes: number,
     private readonly budgetMs: number,
     private readonly maxDepth: number,
+    private readonly elements: ElementReader,
   ) {}
 
   skipWhitespace(): void {
@@ -58,14 +83,14 @@ class Walker {
   }
 
   /** Parses the value at the cursor and moves past it. */
-  async value(depth: number): Promise<unknown> {
+  async value(depth: number, key?: string): Promise<unknown> {
     this.skipWhitespace();
     const start = this.at;
     const first = this.buf[start];
     let end: number;
     if (first === 0x5b || first === 0x7b) {
       end = this.containerEnd(start);
-      if (end < 0) return first === 0x5b ? this.array(depth + 1) : this.object(depth + 1);
+      if (end < 0) return first === 0x5b ? this.array(depth + 1, key) : this.object(depth + 1);
     } else if (first === QUOTE) {
       end = this.stringEnd(start);
     } else {
@@ -78,7 +103,7 @@ class Walker {
     return parsed;
   }
 
-  private async array(depth: number): Promise<unknown[]> {
+  private async array(depth: number, key: string | undefined): Promise<unknown[]> {
     this.checkDepth(depth);
     const out: unknown[] = [];
     this.at++; // [
@@ -88,9 +113,28 @@ class Walker {
       return out;
     }
     for (;;) {
-      out.push(await this.value(depth));
+      out.push(await this.element(depth, key));
       if (this.separator(0x5d)) return out;
     }
+  }
+
+  /** An element of an array under `key`, read through `elements`. */
+  private async element(depth: number, key: string | undefined): Promise<unknown> {
+    const { decode, reshape } = this.elements;
+    if (decode !== undefined) {
+      this.skipWhitespace();
+      const start = this.at;
+      const first = this.buf[start];
+      const stop = Math.min(this.buf.length, start + this.sliceBytes);
+      const decoded = first === 0x5b || first === 0x7b ? decode(this.buf, start, stop, key) : undefined;
+      if (decoded !== undefined) {
+        this.at = decoded.end;
+        await this.maybeYield();
+        return decoded.value;
+      }
+    }
+    const v = await this.value(depth);
+    return reshape === undefined ? v : reshape(v, key);
   }
 
   private async object(depth: number): Promise<Record<string, unknown>> {
@@ -111,7 +155,7 @@ class Walker {
       this.skipWhitespace();
       if (this.buf[this.at] !== 0x3a) throw this.unexpected("':'");
       this.at++;
-      const v = await this.value(depth);
+      const v = await this.value(depth, key);
       // defineProperty, as JSON.parse does: a "__proto__" key must stay a plain property.
       Object.defineProperty(out, key, { value: v, writable: true, enumerable: true, configurable: true });
       if (this.separator(0x7d)) return out;

@@ -17,6 +17,7 @@ import { SERIES, type Series } from "../types.js";
 import { isBase64Key } from "./encoding.js";
 import type { IncomingMatrix } from "./types.js";
 import { runSteps, type Steps } from "../steps.js";
+import { isCountCells } from "./count-cells.js";
 
 const U64_LIMIT = 2 ** 64;
 
@@ -91,12 +92,13 @@ function arrayProblem(
   length?: number,
   upTo = false,
 ): string | null {
-  if (!Array.isArray(v)) return `${at} must be an array`;
+  const counted = isCountCells(v); // a decoded peer's counts, checked as they were parsed
+  if (!Array.isArray(v) && !(counted && (ok === isCount || ok === null))) return `${at} must be an array`;
   if (length !== undefined && (upTo ? v.length > length : v.length !== length)) {
     return `${at} must have ${upTo ? "at most " : ""}${length} items (parallel to column_unix_ms), got ${v.length}`;
   }
-  if (ok === null) return null;
-  const i = firstBad(v, ok);
+  if (ok === null || counted) return null;
+  const i = firstBad(v as unknown[], ok);
   return i < 0 ? null : `${at}[${i}] must be ${item}`;
 }
 

@@ -4,6 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { hotKeysAnswer as hotKeys } from "../helpers.js";
 import type { Logger } from "../../src/logger.js";
+import { mergeMatrices } from "../../src/matrix/merge.js";
+import type { Matrix } from "../../src/wire/wire.js";
 import { FakeSampler, matrixOf, request, startRawServer, startServer } from "./fixtures.js";
 
 const MATRIX = "/admin/api/v1/keyviz/matrix";
@@ -153,6 +155,61 @@ describe("matrix fan-out: a bad peer is a failed node, never a failed request", 
     expect(byId["route:1"].conflict).toBeUndefined();
     expect(byId["route:2"]).toMatchObject({ values: [7, 9], raft_group_ids: [0, 0], leader_terms: [0, 0] });
     expect(byId["route:3"]).toMatchObject({ values: [0, 2], raft_group_ids: [0, 0], leader_terms: [0, 0] });
+  });
+});
+
+/**
+ * A peer answer over 256 KiB: parsed row by row, each row's counts read straight into typed
+ * arrays (matrix-row-decoder.ts), or by JSON.parse where the decoder leaves a row to it.
+ */
+function bigPeerMatrix(): ReturnType<typeof matrixOf> {
+  const columns = Array.from({ length: 64 }, (_, j) => 1000 * (j + 1));
+  const rows = Array.from({ length: 500 }, (_, i) => ({
+    id: `route:${i + 2}`,
+    start: `k${String(i).padStart(4, "0")}`,
+    end: i === 499 ? null : `k${String(i + 1).padStart(4, "0")}`,
+    values: columns.map((_, j) => (i * 31 + j * 7) % 997),
+    groups: columns.map(() => 1 + (i % 5)),
+    terms: columns.map(() => 2),
+  }));
+  return matrixOf("writes", columns, rows);
+}
+
+describe("matrix fan-out: a big peer answer (its rows decoded as they are parsed)", () => {
+  it("is merged exactly as mergeMatrices merges the parsed answer, large counts included", async () => {
+    const big = bigPeerMatrix();
+    big.rows[7]!.values[5] = 2 ** 60; // 19 digits: JSON.parse reads this row
+    big.rows[8]!.values[0] = 999_999_999_999_999; // the largest the decoder reads itself
+    const body = JSON.stringify(big);
+    expect(body.length).toBeGreaterThan(256 * 1024);
+    const peer = await peerSending(big);
+    const { url } = await startServer({ sampler: samplerWith(selfMatrix), peers: [peer], nodeName: "me" });
+    const r = await request(`${url}${MATRIX}?rows=1024`);
+    expect(r.status).toBe(200);
+    expect(r.json.fanout.responded).toBe(2);
+    const { fanout: _, generated_at: __, ...merged } = r.json;
+    const { generated_at: ___, ...want } = mergeMatrices([selfMatrix, JSON.parse(body) as Matrix], { rows: 1024 });
+    expect(merged).toEqual(want);
+  });
+
+  it.each<[string, string, string]>([
+    ["a fraction", "1.5", "rows[300].values[3] must be a count (unsigned integer)"],
+    ["a negative count", "-4", "rows[300].values[3] must be a count (unsigned integer)"],
+    ["a string", '"4"', "rows[300].values[3] must be a count (unsigned integer)"],
+    ["a count above 2^64", "36893488147419103232", "rows[300].values[3] must be a count (unsigned integer)"],
+  ])("deep inside, %s is named by the validator and fails that peer only", async (_name, cell, problem) => {
+    const big = bigPeerMatrix();
+    big.rows[300]!.values[3] = 123456;
+    const body = JSON.stringify(big).replace("123456", cell);
+    const bad = await startRawServer((_req, res) => res.end(body));
+    const { url } = await startServer({ sampler: samplerWith(selfMatrix), peers: [bad.url], nodeName: "me" });
+    const r = await request(url + MATRIX);
+    expect(r.status).toBe(200);
+    expect(r.json.fanout.nodes).toEqual([
+      { node: "me", ok: true },
+      { node: bad.url, ok: false, error: `malformed response: ${problem}` },
+    ]);
+    expect(r.json.rows.map((x: { bucket_id: string }) => x.bucket_id)).toEqual(["route:1"]);
   });
 });
 

@@ -113,4 +113,31 @@ describe("parseJsonYielding", () => {
     // One turn per row at least: the loop ran between rows.
     expect(turns).toBeGreaterThanOrEqual(200);
   });
+
+  it("hands each element of a walked array to `elements`, with the key the array sits under", async () => {
+    const text = JSON.stringify({ a: [[1, 2, 3, 4, 5, 6, 7, 8], { b: 1 }], c: [5, 6, 7, 8, 9, 10, 11] });
+    const seen: [unknown, string | undefined][] = [];
+    const parsed = await parseJsonYielding(Buffer.from(text), {
+      sliceBytes: 12, // the three arrays are longer, so they are walked; {"b":1} is not
+      budgetMs: 0,
+      elements: {
+        // Decodes only objects under "a" (as the string "decoded"); the rest goes to reshape.
+        decode: (buf, start, stop, key) => {
+          if (key !== "a" || buf[start] !== 0x7b) return undefined;
+          const end = buf.indexOf(0x7d, start) + 1;
+          return end <= stop ? { value: "decoded", end } : undefined;
+        },
+        reshape: (value, key) => {
+          seen.push([value, key]);
+          return typeof value === "number" ? value * 10 : value;
+        },
+      },
+    });
+    expect(parsed).toEqual({ a: [[10, 20, 30, 40, 50, 60, 70, 80], "decoded"], c: [50, 60, 70, 80, 90, 100, 110] });
+    expect(seen).toEqual([
+      ...[1, 2, 3, 4, 5, 6, 7, 8].map((v) => [v, undefined]),
+      [[10, 20, 30, 40, 50, 60, 70, 80], "a"],
+      ...[5, 6, 7, 8, 9, 10, 11].map((v) => [v, "c"]),
+    ]);
+  });
 });

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { mergeHotKeys } from "../../src/hotkeys/merge.js";
 import { mergeCheckedMatrices, mergeMatrices } from "../../src/matrix/merge.js";
 import { hotKeysAnswer } from "../helpers.js";
+import { toCountCells } from "../../src/wire/count-cells.js";
 import { hotKeysProblem, matrixProblem, validateHotKeys, validateMatrix } from "../../src/wire/wire.js";
 
 const goodMatrix = () => ({
@@ -128,6 +129,29 @@ describe("matrixProblem: a peer matrix is validated completely", () => {
       expect(matrixProblem(m)).toBe("rows[0].leader_terms[1] must be a term (unsigned integer)");
     m.rows[0]!.leader_terms = Object.freeze([1, 0.5]) as unknown[];
     expect(matrixProblem(m)).toBe("rows[0].leader_terms[1] must be a term (unsigned integer)");
+  });
+
+  it("count cells (a decoded peer's counts, checked as parsed) pass; any other typed array does not", () => {
+    const m = goodMatrix();
+    m.rows[0]!.values = toCountCells([1, 2]) as unknown as unknown[];
+    m.rows[0]!.raft_group_ids = toCountCells([7, 7]) as unknown as unknown[];
+    m.rows[0]!.leader_terms = toCountCells([1]) as unknown as unknown[]; // short: identity unknown after
+    expect(matrixProblem(m)).toBeNull();
+    const reads = { ...m, series: "reads" };
+    expect(mergeCheckedMatrices([{ ...goodMatrix(), series: "reads" }, reads] as never[]).rows[0]!.values).toEqual([
+      2, 4,
+    ]);
+    m.rows[0]!.values = toCountCells([1, 2, 3]) as unknown as unknown[];
+    expect(matrixProblem(m)).toBe("rows[0].values must have 2 items (parallel to column_unix_ms), got 3");
+    m.rows[0]!.values = Float64Array.of(1, 2) as unknown as unknown[];
+    expect(matrixProblem(m)).toBe("rows[0].values must be an array");
+    m.rows[0]!.values = [1, 2];
+    m.rows[0]!.conflict = true;
+    m.rows[0]!.conflicts = toCountCells([0, 1]) as unknown as unknown[];
+    expect(matrixProblem(m)).toBe("rows[0].conflicts must be an array");
+    expect(toCountCells([1, 0.5])).toBeUndefined();
+    expect(toCountCells([1, "2"])).toBeUndefined();
+    expect(toCountCells([2 ** 64 + 4096])).toBeUndefined();
   });
 
   it("rejects what is not an object", () => {
