@@ -20,6 +20,7 @@ import { BadCell, CellSlab, KEEP_SLAB_CELLS, RowCopier } from "./cell-slab.js";
 import { mergeRow, type MergedRow, type Source } from "./merge-rows.js";
 import { runSteps, type Steps } from "../steps.js";
 import { applyBudget } from "./merge-budget.js";
+import type { Series } from "../types.js";
 
 export { mergeCell, type CellContribution } from "./merge-cell.js";
 
@@ -111,14 +112,44 @@ export function* mergeTableSteps(
   checkCells = false,
 ): Steps<MatrixTable> {
   if (matrices.length === 0) throw new RangeError("matrices must be a non-empty array of matrices");
-  const rows = opts.rows ?? MAX_ROWS;
-  checkRowBudget(rows);
-  const series = matrices[0]!.series;
+  checkRowBudget(opts.rows ?? MAX_ROWS);
   const inputs: MergeInput[] = [];
   for (const m of matrices) {
     inputs.push(prepareInput(m));
     yield;
   }
+  return yield* mergeInputSteps(matrices[0]!.series, inputs, opts, buffers, checkCells);
+}
+
+/**
+ * The merge of this node's matrix, already a merge input (table-input.ts), with its peers'
+ * matrices (checked by the validator), yielding after each row.
+ */
+export function* mergeWithLocalSteps(
+  local: MergeInput,
+  series: Series,
+  peers: readonly IncomingMatrix[],
+  opts: MergeOptions,
+  buffers: MergeBuffers,
+): Steps<MatrixTable> {
+  checkRowBudget(opts.rows ?? MAX_ROWS);
+  const inputs: MergeInput[] = [local];
+  for (const m of peers) {
+    inputs.push(prepareInput(m));
+    yield;
+  }
+  return yield* mergeInputSteps(series, inputs, opts, buffers);
+}
+
+/** The merge proper, of inputs made ready (merge-input.ts), yielding after each row. */
+function* mergeInputSteps(
+  series: Series,
+  inputs: MergeInput[],
+  opts: MergeOptions,
+  buffers: MergeBuffers,
+  checkCells = false,
+): Steps<MatrixTable> {
+  const rows = opts.rows ?? MAX_ROWS;
   const columns = unionColumns(inputs);
   const grouped = collectSources(inputs, columns);
   const copier = new RowCopier(columns.length, checkCells);

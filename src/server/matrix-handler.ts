@@ -4,7 +4,7 @@ import { MAX_ROWS, parseMatrixQuery, type IncomingMatrix } from "../wire/wire.js
 import { matrixProblemSteps } from "../wire/validate.js";
 import { MATRIX_ROWS } from "./matrix-row-decoder.js";
 import { runStepsSliced } from "../steps.js";
-import { mergeCheckedTableSliced } from "../matrix/merge-sliced.js";
+import { mergeLocalAndPeersSliced } from "../matrix/merge-sliced.js";
 import { shouldFanOut, type HandlerContext } from "./context.js";
 import { fanOut, settleFanout, type NodeStatus } from "./fanout.js";
 import { FANOUT_SLICING } from "./fanout-slicing.js";
@@ -30,12 +30,15 @@ export async function handleMatrix(
 
   // Every node answers at the full row budget and the budget is applied once, after the merge:
   // nodes budgeting on their own would fold different ranges whose merged rows could overlap.
-  const local = sampler.matrix({ ...query, rows: MAX_ROWS });
+  // This node's matrix is built when the merge's turn comes (merge-sliced.ts).
+  const localQuery = { ...query, rows: MAX_ROWS };
+  const local = () =>
+    sampler.matrixTable !== undefined ? sampler.matrixTable(localQuery) : sampler.matrix(localQuery);
   const peerParams = new URLSearchParams(url.searchParams);
   peerParams.set("rows", String(MAX_ROWS));
   // Each peer row's cells are read into typed arrays as the row is parsed (matrix-row-decoder.ts).
   const peers = await fanOut(ctx.transport, MATRIX_PATH, peerParams, MATRIX_ROWS);
-  const matrices: IncomingMatrix[] = [local];
+  const peerMatrices: IncomingMatrix[] = [];
   const nodes: NodeStatus[] = [{ node: ctx.selfName(), ok: true }];
   for (const { peer, reply } of peers) {
     if (!reply.ok) {
@@ -53,13 +56,13 @@ export async function handleMatrix(
       nodes.push({ node: peer, ok: false, error: `malformed response: ${problem}` });
       continue;
     }
-    matrices.push(reply.body as IncomingMatrix);
+    peerMatrices.push(reply.body as IncomingMatrix);
     nodes.push({ node: peer, ok: true });
   }
   const fanout = settleFanout(ctx, MATRIX_PATH, nodes);
   // Merged and written from the merge's typed cells in time slices: a merged answer can be tens
   // of MB, and other clients must not wait for all of it (issue 10.6).
-  await mergeCheckedTableSliced(matrices, { rows: query.rows }, FANOUT_SLICING, async (merged) => {
+  await mergeLocalAndPeersSliced(local, peerMatrices, { rows: query.rows }, FANOUT_SLICING, async (merged) => {
     merged.fanout = fanout;
     await sendMatrixTableSliced(res, merged, FANOUT_SLICING);
   });

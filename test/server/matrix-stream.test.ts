@@ -1,7 +1,8 @@
 // GET /matrix from a sampler that offers matrixTable(): the body is written from typed cells and
 // streamed (chunked), byte-for-byte the JSON of the wire matrix; without it, the old path.
 import { describe, expect, it } from "vitest";
-import { FakeSampler, request, startServer } from "./fixtures.js";
+import { FakeSampler, request, startRawServer, startServer } from "./fixtures.js";
+import { mergeMatrices } from "../../src/matrix/merge.js";
 import { toWireMatrix, type MatrixTable } from "../../src/matrix/table.js";
 import type { MatrixQuery } from "../../src/wire/wire.js";
 import { createSampler } from "../../src/sampler/sampler.js";
@@ -81,5 +82,34 @@ describe("matrix endpoint: streamed from a MatrixTable", () => {
     expect(r.json.column_unix_ms).toEqual(expected.column_unix_ms);
     expect(r.json.rows).toHaveLength(2);
     expect(r.headers["transfer-encoding"]).toBe("chunked");
+  });
+
+  it("a fan-out merges a real sampler's table with a peer exactly as mergeMatrices merges its matrix()", async () => {
+    let now = 60_000;
+    const sampler = createSampler({ stepMs: 60_000, now: () => now });
+    const enc = (s: string) => new TextEncoder().encode(s);
+    sampler.registerRoute(1, null, enc("m"), 1);
+    sampler.registerRoute(2, enc("m"), null, 2);
+    sampler.setLeaderTerm(1, 4);
+    for (let c = 0; c < 5; c++) {
+      if (c === 3) sampler.setLeaderTerm(1, 5); // route 1's row then has per-cell identities
+      for (let i = 0; i <= c; i++) sampler.observe(1 + (i % 2), 1, 10, 100);
+      now += 60_000;
+      sampler.flush();
+    }
+    const local = sampler.matrix({ series: "writes", rows: 1024 });
+    const peerMatrix = {
+      ...local,
+      rows: local.rows.map((row) => ({ ...row, values: row.values.map((v, j) => v + j) })),
+    };
+    const peer = await startRawServer((_req, res) => res.end(JSON.stringify(peerMatrix)));
+    const { url } = await startServer({ sampler, peers: [peer.url] });
+    const r = await request(url + MATRIX + "?rows=1");
+    expect(r.status).toBe(200);
+    expect(r.json.fanout.responded).toBe(2);
+    const expected = mergeMatrices([local, peerMatrix], { rows: 1 });
+    expect(r.json.rows).toEqual(expected.rows);
+    expect(r.json.column_unix_ms).toEqual(expected.column_unix_ms);
+    expect(r.json.rows[0].conflict).toBe(true); // the peer disagrees at the same identity
   });
 });
