@@ -6,7 +6,7 @@
 //   node bench/variants/matrix.mjs <variant>
 import http from "node:http";
 import { runVariant } from "../lib/child.mjs";
-import { importDist } from "../lib/dist.mjs";
+import { hasDist, importDist } from "../lib/dist.mjs";
 import { filledSampler } from "../lib/fixtures.mjs";
 import { makeView, MATRIX_COLUMNS, MATRIX_ROUTES } from "../lib/matrix-view.mjs";
 import { msPerCall, msPerCallAsync } from "../lib/measure.mjs";
@@ -60,26 +60,34 @@ const variants = {
   },
 
   // The same merge as the server's fan-out does it (src/server/matrix-handler.ts, without the
-  // time slicing): the two peer answers validated, merged into typed cells that the next merge
-  // reuses, and the result written as JSON, never built as wire objects. merge-3 above is the
-  // library's mergeMatrices, which must return number[] rows.
+  // time slicing): this node's matrix as its MatrixTable, copied into the merge's own cells; the
+  // two peer answers as the server has them once received (decoded from their JSON bytes, counts
+  // in typed arrays; the decoding is not timed, as merge-3's inputs are built before timing) and
+  // validated; merged into typed cells the next merge reuses; the result written as JSON, never
+  // built as wire objects. merge-3 above is the library's mergeMatrices, which must return
+  // number[] rows. A build before the table path (4731a58) merges three wire objects instead.
   "merge-3-server": async () => {
-    const { buildMatrix } = await importDist("matrix/build.js");
-    const { mergeCheckedTable } = await importDist("matrix/merge.js");
+    const { buildMatrix, buildMatrixTable } = await importDist("matrix/build.js");
     const { writeMatrixJson } = await importDist("matrix/json-writer.js");
     const { matrixProblem } = await importDist("wire/validate.js");
+    const viaTable = hasDist("matrix/table-input.js");
     const parts = [1, 2, 3].map((seed) => buildMatrix(makeView(seed), { rows: ROWS, nowMs: NOW }));
+    const peers = viaTable ? await decodedPeers(parts.slice(1)) : parts.slice(1);
+    const merge = viaTable
+      ? await serverMerge(ownedTable(buildMatrixTable(makeView(1), { rows: ROWS, nowMs: NOW })))
+      : null;
+    const { mergeCheckedTable } = await importDist("matrix/merge.js");
     let jsonBytes = 0;
     const r = msPerCall(() => {
-      for (const peer of parts.slice(1)) {
+      for (const peer of peers) {
         const problem = matrixProblem(peer, "writes");
         if (problem !== null) throw new Error(`merge-3-server: ${problem}`);
       }
-      const table = mergeCheckedTable(parts, { rows: ROWS, nowMs: NOW });
+      const table = merge !== null ? merge(peers) : mergeCheckedTable(parts, { rows: ROWS, nowMs: NOW });
       jsonBytes = 0;
       writeMatrixJson(table, (chunk) => (jsonBytes += chunk.length));
     });
-    return { ...r, jsonBytes };
+    return { ...r, jsonBytes, path: viaTable ? "local table + decoded peers" : "three wire objects" };
   },
 
   // A matrix request end to end on a sampler filled with the same shape through the public API:
@@ -97,6 +105,42 @@ const variants = {
     return { ...r, path: viaSampler ? "sampler.matrix()" : "history.seriesView + buildMatrix", rows: m.rows.length };
   },
 };
+
+/** Peer answers as the server holds them: parsed from their JSON bytes with the row decoder. */
+async function decodedPeers(matrices) {
+  const { parseJsonYielding } = await importDist("server/yielding-json.js");
+  const { MATRIX_ROWS } = await importDist("server/matrix-row-decoder.js");
+  return Promise.all(
+    matrices.map((m) => parseJsonYielding(Buffer.from(JSON.stringify(m)), { budgetMs: 1e9, elements: MATRIX_ROWS })),
+  );
+}
+
+/**
+ * A built table with its cells copied out of the matrix module's memory: the server merges a
+ * fresh build each time, while this benchmark merges one table again and again, and the merge's
+ * row-budget plan may grow that memory (detaching views of it) in between.
+ */
+function ownedTable(t) {
+  const id = t.identity;
+  return {
+    ...t,
+    values: t.values.slice(),
+    groups: t.groups.slice(),
+    terms: t.terms.slice(),
+    identity: id && { group: id.group.slice(), term: id.term.slice(), perCell: id.perCell.slice() },
+  };
+}
+
+/** The server's merge of `local` (a MatrixTable) with peers, run straight through. */
+async function serverMerge(local) {
+  const { tableInput } = await importDist("matrix/table-input.js");
+  const { mergeWithLocalSteps, newMergeBuffers } = await importDist("matrix/merge.js");
+  const { runSteps } = await importDist("steps.js");
+  const buffers = newMergeBuffers();
+  const copy = { slab: undefined };
+  return (peers) =>
+    runSteps(mergeWithLocalSteps(tableInput(local, copy), local.series, peers, { rows: ROWS, nowMs: NOW }, buffers));
+}
 
 /** Drains one GET on a fresh connection; resolves with the status and body size. */
 function fetchBytes(url) {

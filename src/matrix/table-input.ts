@@ -1,9 +1,10 @@
 // This node's own matrix as a fan-out merge input, from its MatrixTable rather than its wire
 // object: building a 1 024 × 1 440 matrix's number[] rows (toWireMatrix) cost more than the
 // build itself, and those 12 MB then lived through the whole sliced merge. The table's cells are
-// views of buffers the sampler's next build reuses, and a sliced merge pauses between rows while
-// other requests may build, so the cells are copied first into a slab the merge owns (reused
-// across merges: fresh memory is the dear part on the hosts we measured).
+// views of the matrix Wasm module's memory: the sampler's next build reuses them (a sliced merge
+// pauses between rows while other requests may build), and the merge's own row-budget plan may
+// grow that memory, which detaches them. So the cells are copied first, into a slab the merge
+// owns (reused across merges: fresh memory is the dear part on the hosts we measured).
 import { makeRow } from "../wire/row.js";
 import type { IncomingMatrix } from "../wire/wire.js";
 import { CellSlab, KEEP_SLAB_CELLS } from "./cell-slab.js";
