@@ -12,15 +12,20 @@
 // booleans, route ids, conflict flags) is parsed by JSON.parse from its own bytes.
 import { asCountCells, CELL_FIELDS, withCountCells } from "../wire/count-cells.js";
 import type { DecodedElement, ElementReader } from "./yielding-json.js";
+import {
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  containerEnd,
+  isJsonWhitespace,
+  isTokenEnd,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+  stringEnd,
+} from "./json-scan.js";
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
 const ZERO = 0x30;
 const NINE = 0x39;
 /** Digits below 2^53 for certain (10^15 < 2^53 ≈ 9.007 × 10^15). */
@@ -31,10 +36,6 @@ export const MATRIX_ROWS: ElementReader = {
   decode: (buf, start, stop, arrayKey) => (arrayKey === "rows" ? decodeMatrixRow(buf, start, stop) : undefined),
   reshape: (value, arrayKey) => (arrayKey === "rows" ? withCountCells(value) : value),
 };
-
-function isWhitespace(b: number | undefined): boolean {
-  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-}
 
 /** Grown as needed, reused by every decode: a count array is read here, then copied out exact. */
 let scratch: Float64Array = new Float64Array(4096);
@@ -62,7 +63,7 @@ class RowReader {
   ) {}
 
   skipWhitespace(): void {
-    while (isWhitespace(this.peek())) this.at++;
+    while (isJsonWhitespace(this.peek())) this.at++;
   }
 
   /** The byte at the cursor; -1 at `end` (nothing past it belongs to the row). */
@@ -82,7 +83,7 @@ class RowReader {
     for (;;) {
       this.skipWhitespace();
       if (this.peek() !== QUOTE) return undefined;
-      const keyEnd = this.stringEnd(this.at);
+      const keyEnd = stringEnd(this.buf, this.at, this.end);
       if (keyEnd < 0) return undefined;
       const key = JSON.parse(this.buf.toString("utf8", this.at, keyEnd)) as string;
       this.at = keyEnd;
@@ -112,7 +113,7 @@ class RowReader {
     // -1 past `end`: no test below accepts it, so an array running past `end` is refused. Reading
     // past the buffer instead would make every byte an undefined-or-number (2× slower).
     let b = i < end ? buf[i]! : -1;
-    while (isWhitespace(b)) b = ++i < end ? buf[i]! : -1;
+    while (isJsonWhitespace(b)) b = ++i < end ? buf[i]! : -1;
     if (b === CLOSE_BRACKET) {
       this.at = i + 1;
       return asCountCells(new Float64Array(0));
@@ -120,7 +121,7 @@ class RowReader {
     // Whitespace is looked for only where a digit or comma is not found (compact JSON has none).
     for (;;) {
       if (!(b >= ZERO && b <= NINE)) {
-        while (isWhitespace(b)) b = ++i < end ? buf[i]! : -1;
+        while (isJsonWhitespace(b)) b = ++i < end ? buf[i]! : -1;
         if (!(b >= ZERO && b <= NINE)) return undefined;
       }
       let v = b - ZERO;
@@ -136,7 +137,7 @@ class RowReader {
       if (n === out.length) out = scratch = grown(out);
       out[n++] = v;
       if (b !== COMMA) {
-        while (isWhitespace(b)) b = ++i < end ? buf[i]! : -1;
+        while (isJsonWhitespace(b)) b = ++i < end ? buf[i]! : -1;
         if (b === CLOSE_BRACKET) {
           this.at = i + 1;
           return asCountCells(out.slice(0, n));
@@ -152,51 +153,16 @@ class RowReader {
     const start = this.at;
     const first = this.peek();
     let end: number;
-    if (first === QUOTE) end = this.stringEnd(start);
-    else if (first === OPEN_BRACKET || first === OPEN_BRACE) end = this.containerEnd(start);
+    if (first === QUOTE) end = stringEnd(this.buf, start, this.end);
+    else if (first === OPEN_BRACKET || first === OPEN_BRACE) end = containerEnd(this.buf, start, this.end);
     else {
       end = start;
-      while (end < this.end && !isDelimiter(this.buf[end])) end++;
+      while (end < this.end && !isTokenEnd(this.buf[end])) end++;
     }
     if (end <= start) return undefined;
     this.at = end;
     return JSON.parse(this.buf.toString("utf8", start, end)) as unknown;
   }
-
-  /** Index after the closing quote of the string at `start`, or -1 when it does not close. */
-  private stringEnd(start: number): number {
-    let from = start + 1;
-    for (;;) {
-      const q = this.buf.indexOf(QUOTE, from);
-      if (q < 0 || q >= this.end) return -1;
-      let backslashes = 0;
-      while (this.buf[q - 1 - backslashes] === BACKSLASH) backslashes++;
-      if (backslashes % 2 === 0) return q + 1;
-      from = q + 1;
-    }
-  }
-
-  /** Index after the bracket closing the container at `start`, or -1 when it does not close. */
-  private containerEnd(start: number): number {
-    let depth = 0;
-    for (let i = start; i < this.end; i++) {
-      const b = this.buf[i];
-      if (b === QUOTE) {
-        const e = this.stringEnd(i);
-        if (e < 0) return -1;
-        i = e - 1;
-      } else if (b === OPEN_BRACKET || b === OPEN_BRACE) depth++;
-      else if (b === CLOSE_BRACKET || b === CLOSE_BRACE) {
-        if (--depth === 0) return i + 1;
-      }
-    }
-    return -1;
-  }
-}
-
-/** Ends a literal or number token. */
-function isDelimiter(b: number | undefined): boolean {
-  return b === COMMA || b === CLOSE_BRACKET || b === CLOSE_BRACE || isWhitespace(b);
 }
 
 function grown(a: Float64Array): Float64Array {

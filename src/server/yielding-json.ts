@@ -10,6 +10,8 @@
 // rejected) is exactly JSON.parse's — with one exception: containers larger than `sliceBytes`
 // nested more than `maxDepth` deep are refused, which bounds the probing work a hostile body can
 // cause (a matrix nests 3 deep).
+import { containerEnd, isJsonWhitespace, isTokenEnd, QUOTE, stringEnd } from "./json-scan.js";
+
 export interface YieldingParseOptions {
   /** Containers up to this many bytes are parsed in one JSON.parse; default 256 KiB (~2 ms). */
   sliceBytes?: number;
@@ -43,18 +45,6 @@ export interface ElementReader {
   reshape?(value: unknown, arrayKey: string | undefined): unknown;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-function isWhitespace(b: number | undefined): boolean {
-  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-}
-
-/** Ends a primitive token (number, literal) in a container. */
-function isDelimiter(b: number | undefined): boolean {
-  return b === 0x2c || b === 0x5d || b === 0x7d || isWhitespace(b);
-}
-
 export async function parseJsonYielding(buf: Buffer, opts: YieldingParseOptions = {}): Promise<unknown> {
   const sliceBytes = opts.sliceBytes ?? 256 * 1024;
   if (buf.length <= sliceBytes) return JSON.parse(buf.toString("utf8"));
@@ -79,7 +69,7 @@ class Walker {
   ) {}
 
   skipWhitespace(): void {
-    while (isWhitespace(this.buf[this.at])) this.at++;
+    while (isJsonWhitespace(this.buf[this.at])) this.at++;
   }
 
   /** Parses the value at the cursor and moves past it. */
@@ -95,7 +85,7 @@ class Walker {
       end = this.stringEnd(start);
     } else {
       end = start;
-      while (end < this.buf.length && !isDelimiter(this.buf[end])) end++;
+      while (end < this.buf.length && !isTokenEnd(this.buf[end])) end++;
     }
     this.at = end;
     const parsed: unknown = JSON.parse(this.buf.toString("utf8", start, end));
@@ -173,34 +163,21 @@ class Walker {
     throw this.unexpected(`',' or '${String.fromCharCode(close)}'`);
   }
 
-  /** Index after the bracket closing the container at `start`, or -1 when it is longer than a slice. */
+  /**
+   * Index after the bracket closing the container at `start`, or -1 when it is longer than a
+   * slice; the buffer's length when it does not close at all (JSON.parse then reports it).
+   */
   private containerEnd(start: number): number {
     const limit = Math.min(this.buf.length, start + this.sliceBytes);
-    let depth = 0;
-    for (let i = start; i < limit; i++) {
-      const b = this.buf[i];
-      if (b === QUOTE) i = this.stringEnd(i) - 1;
-      else if (b === 0x5b || b === 0x7b) depth++;
-      else if (b === 0x5d || b === 0x7d) {
-        depth--;
-        if (depth === 0) return i + 1;
-      }
-    }
-    // Unclosed within the whole buffer: let JSON.parse report it.
-    return limit === this.buf.length ? this.buf.length : -1;
+    const end = containerEnd(this.buf, start, limit);
+    return end < 0 && limit === this.buf.length ? limit : end;
   }
 
-  /** Index after the closing quote of the string starting at `start`. */
+  /** Index after the closing quote of the string at `start`; throws when it does not close. */
   private stringEnd(start: number): number {
-    let from = start + 1;
-    for (;;) {
-      const q = this.buf.indexOf(QUOTE, from);
-      if (q < 0) throw new SyntaxError(`Unterminated string in JSON at position ${start}`);
-      let backslashes = 0;
-      while (this.buf[q - 1 - backslashes] === BACKSLASH) backslashes++;
-      if (backslashes % 2 === 0) return q + 1;
-      from = q + 1;
-    }
+    const end = stringEnd(this.buf, start, this.buf.length);
+    if (end < 0) throw new SyntaxError(`Unterminated string in JSON at position ${start}`);
+    return end;
   }
 
   private checkDepth(depth: number): void {

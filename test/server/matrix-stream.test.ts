@@ -5,7 +5,7 @@ import { FakeSampler, request, startRawServer, startServer } from "./fixtures.js
 import { mergeMatrices } from "../../src/matrix/merge.js";
 import { toWireMatrix, type MatrixTable } from "../../src/matrix/table.js";
 import type { MatrixQuery } from "../../src/wire/wire.js";
-import { createSampler } from "../../src/sampler/sampler.js";
+import { createSampler, type Sampler } from "../../src/sampler/sampler.js";
 
 const MATRIX = "/admin/api/v1/keyviz/matrix";
 
@@ -41,6 +41,25 @@ class TableSampler extends FakeSampler {
   }
 }
 
+/**
+ * A sampler of two routes ([, m) in group 1, [m, ) in group 2) with five flushed columns of
+ * writes, c + 1 in column c; `beforeColumn` runs before each column is counted.
+ */
+function twoRouteSampler(beforeColumn: (s: Sampler, c: number) => void = () => {}): Sampler {
+  let now = 60_000;
+  const sampler = createSampler({ stepMs: 60_000, now: () => now });
+  const enc = (s: string) => new TextEncoder().encode(s);
+  sampler.registerRoute(1, null, enc("m"), 1);
+  sampler.registerRoute(2, enc("m"), null, 2);
+  for (let c = 0; c < 5; c++) {
+    beforeColumn(sampler, c);
+    for (let i = 0; i <= c; i++) sampler.observe(1 + (i % 2), 1, 10, 100);
+    now += 60_000;
+    sampler.flush();
+  }
+  return sampler;
+}
+
 describe("matrix endpoint: streamed from a MatrixTable", () => {
   it("sends the wire matrix's exact JSON in chunks, with no-store and the query passed through", async () => {
     const sampler = new TableSampler();
@@ -64,16 +83,7 @@ describe("matrix endpoint: streamed from a MatrixTable", () => {
   });
 
   it("serves a real sampler's matrix identical to sampler.matrix()", async () => {
-    let now = 60_000;
-    const sampler = createSampler({ stepMs: 60_000, now: () => now });
-    const enc = (s: string) => new TextEncoder().encode(s);
-    sampler.registerRoute(1, null, enc("m"), 1);
-    sampler.registerRoute(2, enc("m"), null, 2);
-    for (let c = 0; c < 5; c++) {
-      for (let i = 0; i <= c; i++) sampler.observe(1 + (i % 2), 1, 10, 100);
-      now += 60_000;
-      sampler.flush();
-    }
+    const sampler = twoRouteSampler();
     const { url } = await startServer({ sampler });
     const r = await request(url + MATRIX);
     expect(r.status).toBe(200);
@@ -85,18 +95,10 @@ describe("matrix endpoint: streamed from a MatrixTable", () => {
   });
 
   it("a fan-out merges a real sampler's table with a peer exactly as mergeMatrices merges its matrix()", async () => {
-    let now = 60_000;
-    const sampler = createSampler({ stepMs: 60_000, now: () => now });
-    const enc = (s: string) => new TextEncoder().encode(s);
-    sampler.registerRoute(1, null, enc("m"), 1);
-    sampler.registerRoute(2, enc("m"), null, 2);
-    sampler.setLeaderTerm(1, 4);
-    for (let c = 0; c < 5; c++) {
-      if (c === 3) sampler.setLeaderTerm(1, 5); // route 1's row then has per-cell identities
-      for (let i = 0; i <= c; i++) sampler.observe(1 + (i % 2), 1, 10, 100);
-      now += 60_000;
-      sampler.flush();
-    }
+    const sampler = twoRouteSampler((s, c) => {
+      if (c === 0) s.setLeaderTerm(1, 4);
+      if (c === 3) s.setLeaderTerm(1, 5); // route 1's row then has per-cell identities
+    });
     const local = sampler.matrix({ series: "writes", rows: 1024 });
     const peerMatrix = {
       ...local,
