@@ -1,21 +1,16 @@
-// A peer matrix's per-cell count arrays (`values`, `raft_group_ids`, `leader_terms`) as
-// Float64Arrays, made while the body is parsed, row by row. Kept as the number[] that JSON.parse
-// builds, two peers' 1 024 × 1 440 answers are ~70 MB of arrays that all live until the merge is
-// done: the young generation copies them and promotes them, and garbage collection was 295 of the
-// 440 ms a fan-out spent parsing its two peers (issue 14). Turned into typed arrays as each row is
-// parsed, the number[] die young and the cells sit outside the JS heap: 131–143 ms with 17–25 ms
-// of collection in the same measurement.
+// Count cells: a peer matrix's per-cell count arrays (`values`, `raft_group_ids`,
+// `leader_terms`) as Float64Arrays whose every element was found to be a count while the body was
+// parsed (src/server/matrix-row-decoder.ts, or `toCountCells` in validate.ts). Kept as the
+// number[] that JSON.parse builds, two peers' 1 024 × 1 440 answers are ~70 MB of arrays alive
+// until the merge is done, which the young generation copies and promotes (issue 14, round seven).
 //
-// An array is converted only when every element is a count (the validator's rule), and the typed
-// copy is recorded here: the validator accepts such an array as already checked, and nothing
-// else can put one here, so a Float64Array a caller passes to `mergeMatrices` is still refused.
-// An array with any other element stays as parsed, for the validator to name the problem.
-
-const U64_LIMIT = 2 ** 64;
+// The typed arrays are recorded here: the validator accepts a recorded one as already checked, and
+// only those decoders record any, so a Float64Array a caller passes to `mergeMatrices` is still
+// refused. An array with an element that is not a count is never converted: the validator names it.
 
 const checked = new WeakSet<Float64Array>();
 
-/** Whether `a` is a count array this module made (every element a count). */
+/** Whether `a` is recorded count cells (every element a count). */
 export function isCountCells(a: unknown): a is Float64Array {
   return a instanceof Float64Array && checked.has(a);
 }
@@ -29,31 +24,5 @@ export function asCountCells(cells: Float64Array): Float64Array {
   return cells;
 }
 
-/** `a` as count cells when it is an array of counts; otherwise undefined. */
-export function toCountCells(a: unknown): Float64Array | undefined {
-  if (!Array.isArray(a)) return undefined;
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) {
-    const v: unknown = a[i];
-    if (typeof v !== "number" || !(v >= 0 && v <= U64_LIMIT && Math.floor(v) === v)) return undefined;
-    out[i] = v;
-  }
-  return asCountCells(out);
-}
-
 /** The per-cell count arrays of a matrix row. */
 export const CELL_FIELDS: readonly string[] = ["values", "raft_group_ids", "leader_terms"];
-
-/**
- * A parsed matrix row with its count arrays replaced by count cells (in place). Anything that is
- * not an object, and any array that is not all counts, is left as it is.
- */
-export function withCountCells(row: unknown): unknown {
-  if (typeof row !== "object" || row === null || Array.isArray(row)) return row;
-  const r = row as Record<string, unknown>;
-  for (const field of CELL_FIELDS) {
-    const cells = Object.hasOwn(r, field) ? toCountCells(r[field]) : undefined;
-    if (cells !== undefined) r[field] = cells;
-  }
-  return row;
-}

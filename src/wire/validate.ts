@@ -17,7 +17,7 @@ import { SERIES, type Series } from "../types.js";
 import { isBase64Key } from "./encoding.js";
 import type { IncomingMatrix } from "./types.js";
 import { runSteps, type Steps } from "../steps.js";
-import { isCountCells } from "./count-cells.js";
+import { asCountCells, CELL_FIELDS, isCountCells } from "./count-cells.js";
 
 const U64_LIMIT = 2 ** 64;
 
@@ -65,6 +65,24 @@ function firstBadCount(a: readonly unknown[]): number {
     if (typeof v !== "number" || !(v >= 0 && v <= U64_LIMIT && Math.floor(v) === v)) return i;
   }
   return -1;
+}
+
+/** `a` as count cells (count-cells.ts) when it is an array of counts; otherwise undefined. */
+export function toCountCells(a: unknown): Float64Array | undefined {
+  return Array.isArray(a) && firstBad(a, isCount) < 0 ? asCountCells(Float64Array.from(a as number[])) : undefined;
+}
+
+/**
+ * A parsed matrix row with its count arrays replaced by count cells (in place). Anything that is
+ * not an object, and any array that is not all counts, is left as it is for `matrixProblem`.
+ */
+export function withCountCells(row: unknown): unknown {
+  if (!isObject(row)) return row;
+  for (const field of CELL_FIELDS) {
+    const cells = Object.hasOwn(row, field) ? toCountCells(row[field]) : undefined;
+    if (cells !== undefined) row[field] = cells;
+  }
+  return row;
 }
 
 /**

@@ -5,7 +5,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeMatrixRow, MATRIX_ROWS } from "../../src/server/matrix-row-decoder.js";
 import { parseJsonYielding } from "../../src/server/yielding-json.js";
-import { isCountCells, withCountCells } from "../../src/wire/count-cells.js";
+import { isCountCells } from "../../src/wire/count-cells.js";
+import { withCountCells } from "../../src/wire/validate.js";
 
 /** What the decoder must give for `text`: JSON.parse's row with count cells. */
 function reference(text: string): unknown {

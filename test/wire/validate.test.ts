@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { mergeHotKeys } from "../../src/hotkeys/merge.js";
 import { mergeCheckedMatrices, mergeMatrices } from "../../src/matrix/merge.js";
 import { hotKeysAnswer } from "../helpers.js";
-import { toCountCells } from "../../src/wire/count-cells.js";
+import { toCountCells } from "../../src/wire/validate.js";
 import { hotKeysProblem, matrixProblem, validateHotKeys, validateMatrix } from "../../src/wire/wire.js";
 
 const goodMatrix = () => ({
