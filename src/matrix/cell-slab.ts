@@ -5,7 +5,27 @@
 import type { MatrixTable } from "./table.js";
 import type { InputRow } from "./merge-input.js";
 
-export const KEEP_SLAB_CELLS = 8 << 20;
+const KEEP_SLAB_CELLS = 8 << 20;
+
+/**
+ * Where a slab is kept between merges: grow-only, and forgotten (`trimSlab`) after a merge that
+ * needed more than KEEP_SLAB_CELLS, so one huge merge does not hold its memory for good.
+ */
+export interface SlabHolder {
+  slab: CellSlab | undefined;
+}
+
+/** The holder's slab (made on first use) sized for `rows` × `width` cells. */
+export function reserveSlab(holder: SlabHolder, rows: number, width: number): CellSlab {
+  const slab = (holder.slab ??= new CellSlab());
+  slab.reserve(rows, width);
+  return slab;
+}
+
+/** Forgets the holder's slab when it grew past KEEP_SLAB_CELLS (views of it stay valid). */
+export function trimSlab(holder: SlabHolder): void {
+  if (holder.slab !== undefined && holder.slab.cells > KEEP_SLAB_CELLS) holder.slab = undefined;
+}
 
 /** The cells of one merged row (views into the slab). */
 export interface RowCells {

@@ -3,7 +3,7 @@
 import type { IncomingMatrix } from "../wire/wire.js";
 import { mergeWithLocalSteps, newMergeBuffers, type MergeOptions } from "./merge.js";
 import { prepareInput } from "./merge-input.js";
-import { tableInput, type TableCopy } from "./table-input.js";
+import { tableInput } from "./table-input.js";
 import { runStepsSliced } from "../steps.js";
 import type { MatrixTable } from "./table.js";
 
@@ -18,7 +18,7 @@ export interface Slicing {
 // can be touched neither by another sliced merge nor by a synchronous `mergeMatrices`. The same
 // holds for the copy of the local table's cells.
 const buffers = newMergeBuffers();
-const localCopy: TableCopy = { slab: undefined };
+const localCopy = newMergeBuffers();
 let queue: Promise<void> = Promise.resolve();
 
 /**

@@ -16,7 +16,7 @@ import { MAX_ROWS, rfc3339, validateMatrix, type IncomingMatrix, type Matrix } f
 import { matrixProblem, matrixShapeProblem } from "../wire/validate.js";
 import { isStrictlyAscending, prepareInput, type MergeInput } from "./merge-input.js";
 import { toWireMatrix, type MatrixTable } from "./table.js";
-import { BadCell, CellSlab, KEEP_SLAB_CELLS, RowCopier } from "./cell-slab.js";
+import { BadCell, RowCopier, reserveSlab, trimSlab, type SlabHolder } from "./cell-slab.js";
 import { mergeRow, type MergedRow, type Source } from "./merge-rows.js";
 import { runSteps, type Steps } from "../steps.js";
 import { applyBudget } from "./merge-budget.js";
@@ -36,9 +36,7 @@ export interface MergeOptions {
  * sliced merges (one at a time, merge-sliced.ts) another, so a synchronous merge never writes
  * into a paused sliced merge.
  */
-export interface MergeBuffers {
-  slab: CellSlab | undefined;
-}
+export type MergeBuffers = SlabHolder;
 
 export function newMergeBuffers(): MergeBuffers {
   return { slab: undefined };
@@ -112,18 +110,13 @@ export function* mergeTableSteps(
   checkCells = false,
 ): Steps<MatrixTable> {
   if (matrices.length === 0) throw new RangeError("matrices must be a non-empty array of matrices");
-  checkRowBudget(opts.rows ?? MAX_ROWS);
-  const inputs: MergeInput[] = [];
-  for (const m of matrices) {
-    inputs.push(prepareInput(m));
-    yield;
-  }
-  return yield* mergeInputSteps(matrices[0]!.series, inputs, opts, buffers, checkCells);
+  const [first, ...rest] = matrices;
+  return yield* mergeWithLocalSteps(prepareInput(first!), first!.series, rest, opts, buffers, checkCells);
 }
 
 /**
- * The merge of this node's matrix, already a merge input (table-input.ts), with its peers'
- * matrices (checked by the validator), yielding after each row.
+ * The merge with the first node's matrix already a merge input (the server's own, from its table:
+ * table-input.ts), the others as they came (checked by the validator), yielding after each row.
  */
 export function* mergeWithLocalSteps(
   local: MergeInput,
@@ -131,30 +124,20 @@ export function* mergeWithLocalSteps(
   peers: readonly IncomingMatrix[],
   opts: MergeOptions,
   buffers: MergeBuffers,
+  checkCells = false,
 ): Steps<MatrixTable> {
-  checkRowBudget(opts.rows ?? MAX_ROWS);
+  const rows = opts.rows ?? MAX_ROWS;
+  checkRowBudget(rows);
   const inputs: MergeInput[] = [local];
   for (const m of peers) {
     inputs.push(prepareInput(m));
     yield;
   }
-  return yield* mergeInputSteps(series, inputs, opts, buffers);
-}
-
-/** The merge proper, of inputs made ready (merge-input.ts), yielding after each row. */
-function* mergeInputSteps(
-  series: Series,
-  inputs: MergeInput[],
-  opts: MergeOptions,
-  buffers: MergeBuffers,
-  checkCells = false,
-): Steps<MatrixTable> {
-  const rows = opts.rows ?? MAX_ROWS;
   const columns = unionColumns(inputs);
   const grouped = collectSources(inputs, columns);
   const copier = new RowCopier(columns.length, checkCells);
-  const slab = (buffers.slab ??= new CellSlab());
-  slab.reserve(grouped.length + Math.min(rows, grouped.length), columns.length); // + the budget's merged rows
+  // + the budget's merged rows
+  const slab = reserveSlab(buffers, grouped.length + Math.min(rows, grouped.length), columns.length);
   const merged: MergedRow[] = [];
   for (let i = 0; i < grouped.length; i++) {
     merged.push(mergeRow(grouped[i]!, slab.row(i), i, series, copier));
@@ -174,7 +157,7 @@ function* mergeInputSteps(
     cellRow: Uint32Array.from(out, (r) => r.cellRow),
     ...slab.arrays(),
   };
-  if (slab.cells > KEEP_SLAB_CELLS) buffers.slab = undefined;
+  trimSlab(buffers);
   return table;
 }
 

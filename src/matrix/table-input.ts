@@ -7,27 +7,22 @@
 // owns (reused across merges: fresh memory is the dear part on the hosts we measured).
 import { makeRow } from "../wire/row.js";
 import type { IncomingMatrix } from "../wire/wire.js";
-import { CellSlab, KEEP_SLAB_CELLS } from "./cell-slab.js";
+import { reserveSlab, trimSlab, type SlabHolder } from "./cell-slab.js";
 import { isStrictlyAscending, prepareInput, type InputRow, type MergeInput } from "./merge-input.js";
 import { toWireMatrix, wholeRowIdentity, type MatrixTable } from "./table.js";
-
-/** Where a merge keeps the local table's cells (one per queue of merges that may overlap). */
-export interface TableCopy {
-  slab: CellSlab | undefined;
-}
 
 const NO_CELLS: number[] = [];
 
 /**
- * The table as a merge input, its cells copied into `copy`: what `prepareInput(toWireMatrix(t))`
- * gives, cell for cell. A table with repeated timestamps or conflict flags (never built by a
- * sampler today) takes that path itself.
+ * The table as a merge input, its cells copied into the slab `copy` keeps (one holder per queue
+ * of merges that may overlap): what `prepareInput(toWireMatrix(t))` gives, cell for cell. A table
+ * with repeated timestamps or conflict flags (never built by a sampler today) takes that path
+ * itself.
  */
-export function tableInput(t: MatrixTable, copy: TableCopy): MergeInput {
+export function tableInput(t: MatrixTable, copy: SlabHolder): MergeInput {
   const width = t.column_unix_ms.length;
   if (t.conflicts !== null || !isStrictlyAscending(t.column_unix_ms)) return prepareInput(toWireMatrix(t));
-  const slab = (copy.slab ??= new CellSlab());
-  slab.reserve(t.heads.length, width);
+  const slab = reserveSlab(copy, t.heads.length, width);
   const rows: InputRow[] = t.heads.map((head, i) => {
     const at = t.cellRow[i]! * width;
     const cells = slab.row(i);
@@ -44,6 +39,6 @@ export function tableInput(t: MatrixTable, copy: TableCopy): MergeInput {
     const wireHead = makeRow(head, NO_CELLS, NO_CELLS, NO_CELLS) as IncomingMatrix["rows"][number];
     return { head: wireHead, values: cells.values, groups: cells.groups, terms: cells.terms, conflicts: undefined };
   });
-  if (slab.cells > KEEP_SLAB_CELLS) copy.slab = undefined;
+  trimSlab(copy);
   return { columns: t.column_unix_ms, rows };
 }

@@ -10,7 +10,19 @@
 // rejected) is exactly JSON.parse's — with one exception: containers larger than `sliceBytes`
 // nested more than `maxDepth` deep are refused, which bounds the probing work a hostile body can
 // cause (a matrix nests 3 deep).
-import { containerEnd, isJsonWhitespace, isTokenEnd, QUOTE, stringEnd } from "./json-scan.js";
+import {
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  containerEnd,
+  isJsonWhitespace,
+  isTokenEnd,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+  stringEnd,
+} from "./json-scan.js";
 
 export interface YieldingParseOptions {
   /** Containers up to this many bytes are parsed in one JSON.parse; default 256 KiB (~2 ms). */
@@ -78,9 +90,9 @@ class Walker {
     const start = this.at;
     const first = this.buf[start];
     let end: number;
-    if (first === 0x5b || first === 0x7b) {
+    if (first === OPEN_BRACKET || first === OPEN_BRACE) {
       end = this.containerEnd(start);
-      if (end < 0) return first === 0x5b ? this.array(depth + 1, key) : this.object(depth + 1);
+      if (end < 0) return first === OPEN_BRACKET ? this.array(depth + 1, key) : this.object(depth + 1);
     } else if (first === QUOTE) {
       end = this.stringEnd(start);
     } else {
@@ -98,13 +110,13 @@ class Walker {
     const out: unknown[] = [];
     this.at++; // [
     this.skipWhitespace();
-    if (this.buf[this.at] === 0x5d) {
+    if (this.buf[this.at] === CLOSE_BRACKET) {
       this.at++;
       return out;
     }
     for (;;) {
       out.push(await this.element(depth, key));
-      if (this.separator(0x5d)) return out;
+      if (this.separator(CLOSE_BRACKET)) return out;
     }
   }
 
@@ -116,7 +128,7 @@ class Walker {
       const start = this.at;
       const first = this.buf[start];
       const stop = Math.min(this.buf.length, start + this.sliceBytes);
-      const decoded = first === 0x5b || first === 0x7b ? decode(this.buf, start, stop, key) : undefined;
+      const decoded = first === OPEN_BRACKET || first === OPEN_BRACE ? decode(this.buf, start, stop, key) : undefined;
       if (decoded !== undefined) {
         this.at = decoded.end;
         await this.maybeYield();
@@ -132,7 +144,7 @@ class Walker {
     const out: Record<string, unknown> = {};
     this.at++; // {
     this.skipWhitespace();
-    if (this.buf[this.at] === 0x7d) {
+    if (this.buf[this.at] === CLOSE_BRACE) {
       this.at++;
       return out;
     }
@@ -143,12 +155,12 @@ class Walker {
       const key = JSON.parse(this.buf.toString("utf8", this.at, keyEnd)) as string;
       this.at = keyEnd;
       this.skipWhitespace();
-      if (this.buf[this.at] !== 0x3a) throw this.unexpected("':'");
+      if (this.buf[this.at] !== COLON) throw this.unexpected("':'");
       this.at++;
       const v = await this.value(depth, key);
       // defineProperty, as JSON.parse does: a "__proto__" key must stay a plain property.
       Object.defineProperty(out, key, { value: v, writable: true, enumerable: true, configurable: true });
-      if (this.separator(0x7d)) return out;
+      if (this.separator(CLOSE_BRACE)) return out;
     }
   }
 
@@ -158,7 +170,7 @@ class Walker {
     const b = this.buf[this.at];
     this.at++;
     if (b === close) return true;
-    if (b === 0x2c) return false;
+    if (b === COMMA) return false;
     this.at--;
     throw this.unexpected(`',' or '${String.fromCharCode(close)}'`);
   }
