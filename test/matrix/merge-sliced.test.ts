@@ -31,7 +31,8 @@ function node(seed: number, rows: number) {
 /**
  * A table as a builder leaves it: rows in output order pointing at cell rows in another order,
  * some rows with one identity throughout (their per-cell identity cells left as junk, which the
- * merge must not read), columns ascending, or (`repeat`) with a timestamp twice.
+ * merge must not read), columns ascending, or (`repeat`) with a timestamp twice, and sometimes
+ * with conflict flags (the last two take tableInput's wire-row path).
  */
 const tableArb = fc
   .record({ width: fc.integer({ min: 1, max: 5 }), rows: fc.integer({ min: 1, max: 8 }), repeat: fc.boolean() })
@@ -45,9 +46,10 @@ const tableArb = fc
       terms: fc.array(fc.nat(3), { minLength: rows * width, maxLength: rows * width }),
       whole: fc.array(fc.option(fc.tuple(fc.nat(3), fc.nat(3))), { minLength: rows, maxLength: rows }),
       order: fc.shuffledSubarray([...Array(rows).keys()], { minLength: rows, maxLength: rows }),
+      conflicts: fc.option(fc.array(fc.nat(1), { minLength: rows * width, maxLength: rows * width })),
     }),
   )
-  .map(({ times, values, groups, terms, whole, order }): MatrixTable => {
+  .map(({ times, values, groups, terms, whole, order, conflicts }): MatrixTable => {
     const rows = order.length;
     const key = (i: number) => Buffer.from(`k${String(i).padStart(4, "0")}`).toString("base64");
     return {
@@ -72,7 +74,7 @@ const tableArb = fc
         term: Float64Array.from(whole, (w) => w?.[1] ?? 0),
         perCell: Uint8Array.from(whole, (w) => (w === null ? 1 : 0)),
       },
-      conflicts: null,
+      conflicts: conflicts === null ? null : Uint8Array.from(conflicts),
     };
   });
 
