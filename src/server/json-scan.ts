@@ -17,8 +17,15 @@ export function isJsonWhitespace(b: number | undefined): boolean {
 }
 
 /** Ends a literal or number token. */
-export function isTokenEnd(b: number | undefined): boolean {
+function isTokenEnd(b: number | undefined): boolean {
   return b === COMMA || b === CLOSE_BRACKET || b === CLOSE_BRACE || isJsonWhitespace(b);
+}
+
+/** Index after the literal or number token at `start` (at most `end`). */
+export function tokenEnd(buf: Buffer, start: number, end: number): number {
+  let i = start;
+  while (i < end && !isTokenEnd(buf[i])) i++;
+  return i;
 }
 
 /** Index after the closing quote of the string at `start`, or -1 when it does not close before `end`. */

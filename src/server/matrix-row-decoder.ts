@@ -21,11 +21,11 @@ import {
   COMMA,
   containerEnd,
   isJsonWhitespace,
-  isTokenEnd,
   OPEN_BRACE,
   OPEN_BRACKET,
   QUOTE,
   stringEnd,
+  tokenEnd,
 } from "./json-scan.js";
 
 const ZERO = 0x30;
@@ -157,10 +157,7 @@ class RowReader {
     let end: number;
     if (first === QUOTE) end = stringEnd(this.buf, start, this.end);
     else if (first === OPEN_BRACKET || first === OPEN_BRACE) end = containerEnd(this.buf, start, this.end);
-    else {
-      end = start;
-      while (end < this.end && !isTokenEnd(this.buf[end])) end++;
-    }
+    else end = tokenEnd(this.buf, start, this.end);
     if (end <= start) return undefined;
     this.at = end;
     return JSON.parse(this.buf.toString("utf8", start, end)) as unknown;

@@ -17,11 +17,11 @@ import {
   COMMA,
   containerEnd,
   isJsonWhitespace,
-  isTokenEnd,
   OPEN_BRACE,
   OPEN_BRACKET,
   QUOTE,
   stringEnd,
+  tokenEnd,
 } from "./json-scan.js";
 
 export interface YieldingParseOptions {
@@ -96,8 +96,7 @@ class Walker {
     } else if (first === QUOTE) {
       end = this.stringEnd(start);
     } else {
-      end = start;
-      while (end < this.buf.length && !isTokenEnd(this.buf[end])) end++;
+      end = tokenEnd(this.buf, start, this.buf.length);
     }
     this.at = end;
     const parsed: unknown = JSON.parse(this.buf.toString("utf8", start, end));
