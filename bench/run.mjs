@@ -13,7 +13,8 @@
 //   --build            build a private copy of the package into bench/out/dist and use it
 //   --write            fold a partial run into bench/results.json and docs/benchmarks.md
 //   --cpu N            run every child on core N (Linux `taskset`): a variant and its baseline
-//                      then share one core, whose speed a virtual machine's neighbours set
+//                      then share one core, whose speed a virtual machine's neighbours set;
+//                      variants that measure parallel threads (`everyCore`) still run on all
 //
 // A full default run writes bench/results.json and the table in docs/benchmarks.md; partial
 // runs write bench/out/last-run.json only, unless --write (then their variants replace the
@@ -106,7 +107,7 @@ function runChild(variant, env, cpu) {
     `${root}bench/variants/${variant.file}.mjs`,
     variant.name,
   ];
-  const [command, argv] = childCommand(cpu, args);
+  const [command, argv] = childCommand(variant.everyCore ? null : cpu, args);
   const child = spawnSync(command, argv, {
     encoding: "utf8",
     env,
@@ -186,7 +187,8 @@ async function main() {
   const results = new Map(selected.map((v) => [v.name, []]));
   const runnable = selected.filter((v) => !v.from);
   const roundsOf = (v) => Math.min(opts.rounds, v.rounds ?? opts.rounds);
-  const pinned = opts.cpu === null ? "" : `, pinned to core ${opts.cpu}`;
+  const unpinned = runnable.some((v) => v.everyCore) ? " (parallel-thread variants on every core)" : "";
+  const pinned = opts.cpu === null ? "" : `, pinned to core ${opts.cpu}${unpinned}`;
   console.error(`${runnable.length} variants, up to ${opts.rounds} rounds, clock ${opts.clock}, dist ${dist}${pinned}`);
   for (let round = 0; round < opts.rounds; round++) {
     for (const v of runnable) {
