@@ -14,7 +14,7 @@ export type { RouteRef, RouteSpec } from "./routing/route-table.js";
 export { Coordinator } from "./routing/coordinator.js";
 export { attachCoordinator, SharedRouter } from "./routing/attach-coordinator.js";
 export type { CoordinatorWorkerHandle } from "./routing/attach-coordinator.js";
-export type { CoordinatorOptions, CoordinatorSampler } from "./routing/coordinator.js";
+export type { CoordinatorOptions, CoordinatorSampler, ReadPool } from "./routing/coordinator.js";
 export type { GroupBackend, Mutation } from "./routing/group-backend.js";
 export { NotLeaderError } from "./routing/group-backend.js";
 

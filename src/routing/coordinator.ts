@@ -11,6 +11,10 @@ import type { GroupBackend, Mutation } from "./group-backend.js";
 import { RouteTable, type RouteChange, type RouteRef, type RouteSpec } from "./route-table.js";
 import { sharedCountingOf, type WorkerGrace } from "../sampler/shared/grace.js";
 import type { CoordinatorWorkerHandle } from "./attach-coordinator.js";
+import type { ReadPool } from "../sampler/read-pools.js";
+import { ReadTally } from "./read-tally.js";
+
+export type { ReadPool } from "../sampler/read-pools.js";
 
 /** The part of the sampler a coordinator uses (src/sampler.ts implements it). */
 export interface CoordinatorSampler {
@@ -19,6 +23,12 @@ export interface CoordinatorSampler {
   observeKey(routeId: number, op: 0 | 1, key: Uint8Array, valueLen?: number, label?: string): void;
   setLeaderTerm(groupId: number, term: number): void;
   replaceRoutes(oldIds: number[], newRoutes: RouteSpec[]): void;
+  /**
+   * Optional (Sampler has it): lets the coordinator tally unlabelled reads per route and hand
+   * them over in bulk. The sampler calls `drain` before it reads or moves its counters, and
+   * `drain` adds the tally through the returned pool. null: reads go through observeKey.
+   */
+  readPool?(drain: () => void): ReadPool | null;
 }
 
 export interface CoordinatorOptions {
@@ -57,12 +67,34 @@ class CoordinatorState {
   readonly unsubscribers: (() => void)[] = [];
   /** Over a shared sampler: its epochs, and the shared memory workers route keys in. */
   shared: { grace: WorkerGrace; routes: WebAssembly.Memory } | null = null;
+  /** Where tallied reads go (read-tally.ts); null: every read goes through observeKey. */
+  pool: ReadPool | null = null;
+  /** With a pool: the groups again, each beside its route's tallied reads, by the same index. */
+  tally: ReadTally<GroupBackend> | null = null;
 
   constructor(
     readonly table: RouteTable,
     readonly groups: Map<number, GroupBackend>,
     readonly sampler: CoordinatorSampler | undefined,
   ) {}
+
+  /** Tallies unlabelled reads from now on, if the sampler takes them in bulk. */
+  openReadPool(): void {
+    const pool = this.sampler?.readPool?.(() => this.drainReads()) ?? null;
+    if (pool === null) return;
+    this.pool = pool;
+    this.tally = new ReadTally(this.groupsByIndex, this.routeIdsByIndex);
+    this.unsubscribers.push(() => {
+      this.drainReads();
+      this.pool = this.tally = null;
+      pool.close();
+    });
+  }
+
+  /** Hands the tallied reads to the sampler. */
+  drainReads(): void {
+    if (this.pool !== null) this.tally!.drainInto(this.pool);
+  }
 
   /** Throws when closed; brings the per-route group cache up to the table's version. */
   live(): void {
@@ -72,6 +104,8 @@ class CoordinatorState {
 
   // `register` is false right after our own split/merge, whose replaceRoutes already did it.
   sync(register: boolean): void {
+    // The tally is by the old indexes: it goes to the routes that held the keys when they were read.
+    this.drainReads();
     const table = this.table;
     const byIndex: GroupBackend[] = new Array(table.size);
     const ids: number[] = [];
@@ -89,6 +123,7 @@ class CoordinatorState {
     }
     this.groupsByIndex = byIndex;
     this.routeIdsByIndex = ids;
+    if (this.pool !== null) this.tally = new ReadTally(byIndex, ids);
     this.syncedVersion = table.version;
   }
 }
@@ -104,6 +139,7 @@ export class Coordinator {
     this.state = new CoordinatorState(table, checkGroups(groups), checkSampler(sampler));
     this.label = undefined;
     this.state.sync(true);
+    this.state.openReadPool();
     if (sampler !== undefined) this.followTerms(sampler);
     const grace = sharedCountingOf(sampler);
     // After the routes are registered: a worker finds no route the sampler does not know.
@@ -230,6 +266,11 @@ export class Coordinator {
     const s = this.state;
     s.live();
     const i = s.table.routeIndexForKey(key);
+    const tally = s.tally;
+    if (tally !== null && this.label === undefined) {
+      tally.count(i, key.length);
+      return tally.group(i); // the line the count just wrote
+    }
     if (s.sampler !== undefined) s.sampler.observeKey(s.routeIdsByIndex[i]!, 0, key, 0, this.label);
     return s.groupsByIndex[i]!;
   }
@@ -286,6 +327,10 @@ function checkSampler(sampler: unknown): CoordinatorSampler | undefined {
     if (typeof (sampler as Record<string, unknown> | null)?.[method] !== "function") {
       throw new TypeError(`sampler must implement ${method}()`);
     }
+  }
+  const readPool = (sampler as { readPool?: unknown }).readPool;
+  if (readPool !== undefined && typeof readPool !== "function") {
+    throw new TypeError("sampler.readPool, when present, must be a function");
   }
   return sampler as CoordinatorSampler;
 }

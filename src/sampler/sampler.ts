@@ -20,6 +20,7 @@ import { FlushListeners } from "./flush-listeners.js";
 import { resolveOptions, type ResolvedSamplerOptions, type SamplerOptions } from "./options.js";
 import { readHotKeys, readMatrixTable, type MatrixRequest } from "./reading.js";
 import type { HolderRegistry } from "./registry.js";
+import { ReadPools, type ReadPool } from "./read-pools.js";
 import { replaceRoutes, type NewRoute } from "./replace-routes.js";
 import type { RouteIndex } from "./route-index.js";
 import { isOp, sampleLen } from "./samples.js";
@@ -30,6 +31,7 @@ import { AlignedTimer } from "./timer.js";
 
 export type { HotKeysOptions, SamplerOptions } from "./options.js";
 export type { NewRoute } from "./replace-routes.js";
+export type { ReadPool } from "./read-pools.js";
 export type { MatrixRequest } from "./reading.js";
 export type { SamplerStats } from "./stats.js";
 export type { SharedSamplerOptions, WorkerHandle, WorkerMisses } from "./shared/owner.js";
@@ -70,6 +72,7 @@ export class Sampler {
   declare private readonly registry: HolderRegistry;
   declare private readonly hotKeyTracker: HotKeyTracker | null;
   private readonly listeners: FlushListeners;
+  private readonly readPools = new ReadPools();
   private readonly timer: AlignedTimer;
   private closed = false;
   private misses = 0;
@@ -165,6 +168,32 @@ export class Sampler {
     if (this.hotKeyTracker !== null && op === 1) this.hotKeyTracker.offer(routeId, "", key);
   }
 
+  /**
+   * For a caller that counts its own unlabelled reads per route and hands them over in bulk (the
+   * Coordinator, src/routing/read-tally.ts): `drain` is called before the sampler reads or moves
+   * its counters (flush, route changes, stats) and must add everything tallied through the pool.
+   * null when routes may have sub-buckets (`keyBucketsPerRoute` > 1): a read's cell then depends
+   * on its key. Close the pool when done.
+   */
+  readPool(drain: () => void): ReadPool | null {
+    if (typeof drain !== "function") throw new TypeError("drain must be a function");
+    if (this.opts.keyBucketsPerRoute > 1) return null;
+    return this.readPools.add(drain, (routeId, count, bytes) => this.addReads(routeId, count, bytes));
+  }
+
+  /** `count` reads of `routeId` (one sub-bucket) totalling `bytes`: what observeKey would count. */
+  private addReads(routeId: number, count: number, bytes: number): void {
+    let slot = this.slotOf[routeId];
+    if (slot === undefined) slot = this.index.sparseIds.size === 0 ? -1 : this.sparseSlot(routeId, 0);
+    if (slot < 0) {
+      this.misses += count;
+      return;
+    }
+    const at = slot * this.slotStride; // the reads counter of the slot's only cell (op 0)
+    this.values[at]! += count;
+    this.values[at + 2]! += bytes;
+  }
+
   /** observeKey with a label, or for a route id beyond the dense index (validated there). */
   private observeKeySlow(routeId: number, op: 0 | 1, key: Uint8Array, valueLen?: number, label?: string): void {
     const li = !label ? 0 : (this.labelIndex.get(label) ?? 0);
@@ -212,6 +241,7 @@ export class Sampler {
       throw new RangeError(`route ${routeId}: start must sort below end`);
     }
     this.parts.shared?.checkRouteId("routeId", routeId);
+    this.readPools.collect(); // registering may fold routes, moving their counts
     try {
       return this.parts.lifecycle.register(routeId, s, e, groupId);
     } finally {
@@ -222,6 +252,7 @@ export class Sampler {
   /** Stops counting `routeId`; counts observed before still flush (grace window: max(5 s, 2 × step)). */
   removeRoute(routeId: number): void {
     checkId("routeId", routeId);
+    this.readPools.collect();
     this.parts.lifecycle.remove(routeId, this.parts.clock.read());
     this.parts.shared?.publish();
   }
@@ -243,6 +274,7 @@ export class Sampler {
   replaceRoutes(oldIds: number[], newRoutes: NewRoute[]): void {
     // Shared mode: ids workers can find, and workers' pending counts re-homed with the owner's.
     this.parts.shared?.checkNewRoutes(newRoutes);
+    this.readPools.collect();
     this.parts.shared?.harvest();
     try {
       const labelIndex = (label: string) => this.labelIndex.get(label) ?? 0;
@@ -259,6 +291,7 @@ export class Sampler {
   flush(): void {
     const started = performance.now();
     const { windowStartMs, atMs } = this.parts.clock.nextColumn();
+    this.readPools.collect();
     this.parts.shared?.harvest();
     this.parts.lifecycle.settlePending();
     const column = this.parts.flusher.flush(windowStartMs, atMs);
@@ -314,6 +347,7 @@ export class Sampler {
   }
 
   stats(): SamplerStats {
+    this.readPools.collect(); // the misses among tallied reads
     const { misses, invalidSamples, flushes, lastFlushDurationMs } = this;
     return collectStats(this.parts, { misses, invalidSamples, flushes, lastFlushDurationMs });
   }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Coordinator, type CoordinatorSampler } from "../../src/routing/coordinator.js";
+import { Coordinator, type CoordinatorSampler, type ReadPool } from "../../src/routing/coordinator.js";
 import { MemoryGroup } from "../../src/testing/index.js";
 import { NotLeaderError, type GroupBackend, type Mutation } from "../../src/routing/group-backend.js";
-import { createRouteTable, type RouteSpec } from "../../src/routing/route-table.js";
-import { createSampler } from "../../src/sampler/sampler.js";
+import { createRouteTable, type RouteSpec, type RouteTable } from "../../src/routing/route-table.js";
+import { createSampler, type Sampler } from "../../src/sampler/sampler.js";
 import { compareBytes, compareEnd, compareStart } from "../../src/keys/bytes.js";
 import type { Column, Key } from "../../src/types.js";
 
@@ -293,6 +293,185 @@ describe("Coordinator split and merge", () => {
     expect(sampler.of("registerRoute").map((r) => r[0])).toEqual([3, 4, 2]);
     table.replace([{ routeId: 9, start: null, end: null, groupId: 7 }]);
     expect(() => c.routeForKey(enc("g"))).toThrow(/group 7, which is not in groups/);
+  });
+});
+
+describe("Coordinator over a sampler that takes reads in bulk", () => {
+  /** RecordingSampler with a read pool: records what is handed over, and drains on demand. */
+  class PoolingSampler extends RecordingSampler {
+    drain: (() => void) | null = null;
+    readonly added: [number, number, number][] = [];
+    closed = 0;
+    readPool(drain: () => void): ReadPool {
+      this.drain = drain;
+      return {
+        add: (id, n, bytes) => void this.added.push([id, n, bytes]),
+        close: () => void this.closed++,
+      };
+    }
+    collect(): [number, number, number][] {
+      this.drain!();
+      return this.added.splice(0);
+    }
+  }
+
+  it("tallies unlabelled reads per route and hands them over when the sampler asks", async () => {
+    const table = createRouteTable(twoRoutes());
+    const sampler = new PoolingSampler();
+    const groups = new Map<number, GroupBackend>([
+      [1, new MemoryGroup({ groupId: 1 })],
+      [2, new MemoryGroup({ groupId: 2 })],
+    ]);
+    const c = new Coordinator({ routes: table, groups, sampler });
+    sampler.clear();
+    await c.leaseReadForKey(enc("apple"));
+    await c.linearizableReadForKey(enc("banana"));
+    await c.leaseReadForKey(enc("zebra"));
+    expect(sampler.of("observeKey")).toEqual([]);
+    expect(sampler.collect()).toEqual([
+      [1, 2, 11],
+      [2, 1, 5],
+    ]);
+    expect(sampler.collect()).toEqual([]);
+    // A labelled view's reads and every write still go through observeKey.
+    await c.withLabel("redis").leaseReadForKey(enc("apple"));
+    await c.dispatch([{ type: "put", key: enc("apple"), value: enc("red") }]);
+    expect(sampler.of("observeKey")).toEqual([
+      [1, 0, enc("apple"), 0, "redis"],
+      [1, 1, enc("apple"), 3, undefined],
+    ]);
+    // The table changed behind the coordinator's back: reads tallied before go to the routes that
+    // held their keys then, before the new routes are registered.
+    await c.leaseReadForKey(enc("apple"));
+    table.split(1, enc("f"));
+    sampler.clear();
+    await c.leaseReadForKey(enc("apple"));
+    expect(sampler.added).toEqual([[1, 1, 5]]);
+    expect(sampler.of("registerRoute").map((r) => r[0])).toEqual([3, 4, 2]);
+    expect(sampler.collect()).toEqual([
+      [1, 1, 5],
+      [3, 1, 5],
+    ]);
+    // Closing hands the tally over and closes the pool.
+    await c.leaseReadForKey(enc("zebra"));
+    c.close();
+    expect(sampler.added).toEqual([[2, 1, 5]]);
+    expect(sampler.closed).toBe(1);
+  });
+
+  it("hands the tally over before a split or merge re-homes counts", async () => {
+    const sampler = new PoolingSampler();
+    const { c } = setup(sampler);
+    sampler.onReplace = () => sampler.drain!();
+    await c.leaseReadForKey(enc("tulip"));
+    c.split(2, enc("t"));
+    expect(sampler.added).toEqual([[2, 1, 5]]);
+  });
+
+  it("refuses a readPool that is not a function", () => {
+    const sampler = Object.assign(new RecordingSampler(), { readPool: 1 });
+    expect(() => setup(sampler as unknown as CoordinatorSampler)).toThrow(/readPool/);
+  });
+});
+
+describe("reads tallied by the coordinator, against observeKey per read", () => {
+  /** The sampler without `readPool`: the coordinator then counts every read with observeKey. */
+  const withoutReadPool = (s: Sampler): CoordinatorSampler => ({
+    registerRoute: (...a) => s.registerRoute(...a),
+    removeRoute: (id) => s.removeRoute(id),
+    observeKey: (...a) => s.observeKey(...a),
+    setLeaderTerm: (g, t) => s.setLeaderTerm(g, t),
+    replaceRoutes: (o, n) => s.replaceRoutes(o, n),
+  });
+  const suffix = fc.array(fc.constantFrom(0x00, 0x30, 0x61, 0x7a, 0xff), { minLength: 0, maxLength: 4 });
+  const action = fc.oneof(
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant("read" as const), key: suffix, labelled: fc.boolean() }) },
+    fc.record({ kind: fc.constant("write" as const), key: suffix, len: fc.nat({ max: 20 }) }),
+    fc.record({ kind: fc.constant("flush" as const) }),
+    fc.record({ kind: fc.constant("stats" as const) }),
+    fc.record({ kind: fc.constant("split" as const), pick: fc.nat(), key: suffix }),
+    fc.record({ kind: fc.constant("merge" as const), pick: fc.nat() }),
+    // Behind the coordinator's back: the table split directly, a route removed from the sampler
+    // or registered again there.
+    fc.record({ kind: fc.constant("tableSplit" as const), pick: fc.nat(), key: suffix }),
+    fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }),
+    fc.record({ kind: fc.constant("register" as const), pick: fc.nat() }),
+  );
+
+  it("leaves the sampler with exactly what observeKey per read would, at every point it reports", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(2, 64), fc.array(action, { maxLength: 80 }), async (budget, actions) => {
+        let now = 1_000_000;
+        const make = () => {
+          const sampler = createSampler({ stepMs: 1000, maxTrackedRoutes: budget, labels: ["redis"], now: () => now });
+          const table = createRouteTable([{ routeId: 1, start: null, end: null, groupId: 1 }]);
+          const groups = new Map<number, GroupBackend>([[1, new MemoryGroup({ groupId: 1 })]]);
+          return { sampler, table, groups };
+        };
+        const fast = make();
+        const plain = make();
+        const a = new Coordinator({ routes: fast.table, groups: fast.groups, sampler: fast.sampler });
+        const b = new Coordinator({
+          routes: plain.table,
+          groups: plain.groups,
+          sampler: withoutReadPool(plain.sampler),
+        });
+        const keyOf = (s: number[]) => Uint8Array.from([0x61, ...s]);
+        type Side = { c: Coordinator; s: Sampler; t: RouteTable };
+        // Both sides run each action and must end alike: the same result or the same error.
+        const both = async (run: (side: Side) => unknown) => {
+          const outcome = async (side: Side) => {
+            try {
+              return JSON.stringify((await run(side)) ?? null);
+            } catch (e) {
+              return String(e);
+            }
+          };
+          const x = await outcome({ c: a, s: fast.sampler, t: fast.table });
+          expect(x).toBe(await outcome({ c: b, s: plain.sampler, t: plain.table }));
+        };
+        for (const act of actions) {
+          now += 7;
+          const routes = a.table.routes();
+          const route = (pick: number) => routes[pick % routes.length]!;
+          if (act.kind === "read") {
+            const key = keyOf(act.key);
+            await both(async ({ c }) => void (await (act.labelled ? c.withLabel("redis") : c).leaseReadForKey(key)));
+          } else if (act.kind === "write") {
+            const key = keyOf(act.key);
+            await both(({ c }) => c.dispatch([{ type: "put", key, value: new Uint8Array(act.len) }]));
+          } else if (act.kind === "flush") {
+            now += 1000;
+            await both(({ s }) => s.flush());
+          } else if (act.kind === "stats") {
+            await both(({ s }) => {
+              const { misses, observations, trackedRoutes, virtualBuckets } = s.stats();
+              return { misses, observations, trackedRoutes, virtualBuckets };
+            });
+          } else if (act.kind === "split") {
+            await both(({ c }) => c.split(route(act.pick).routeId, keyOf(act.key)));
+          } else if (act.kind === "merge" && routes.length >= 2) {
+            const i = act.pick % (routes.length - 1);
+            await both(({ c }) => c.merge(routes[i]!.routeId, routes[i + 1]!.routeId));
+          } else if (act.kind === "tableSplit") {
+            await both(({ t }) => void t.split(route(act.pick).routeId, keyOf(act.key)));
+          } else if (act.kind === "remove") {
+            await both(({ s }) => s.removeRoute(route(act.pick).routeId));
+          } else if (act.kind === "register") {
+            const r = route(act.pick);
+            await both(({ s }) => s.registerRoute(r.routeId, r.start, r.end, r.groupId));
+          }
+        }
+        a.close();
+        b.close();
+        now += 1000;
+        fast.sampler.flush();
+        plain.sampler.flush();
+        expect(fast.sampler.snapshot()).toEqual(plain.sampler.snapshot());
+        expect(fast.sampler.stats().misses).toBe(plain.sampler.stats().misses);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 
