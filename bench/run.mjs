@@ -140,13 +140,15 @@ function updateDocs(results) {
   const m = results.machine;
   const notes = footnotes(rows);
   const runs = results.runs ?? [{ date: results.date, settings: results.settings }];
+  // The header describes the first (full) run; `results.settings` are the latest partial run's.
+  const first = runs[0].settings ?? results.settings;
   const when = (d) => `${d.slice(0, 16).replace("T", " ")} UTC`;
   const core = (settings) => (settings.cpu === null || settings.cpu === undefined ? "" : ` on core ${settings.cpu}`);
   const partial = runs.slice(1).map((r) => `${r.settings.only.join(", ")} re-run ${when(r.date)}${core(r.settings)}`);
   const body = [
     start,
     `Run ${when(runs[0].date)} · Node ${m.node} · ${m.cpu} × ${m.cores} · ` +
-      `clock: ${results.settings.clock}${core(results.settings)} · rounds: ${results.settings.rounds} · ` +
+      `clock: ${first.clock}${core(first)} · rounds: ${first.rounds} · ` +
       (partial.length
         ? `later partial runs: ${partial.join("; ")}`
         : `load average at start ${m.loadavgAtStart.join(" / ")} · ${results.elapsedSeconds} s`),
