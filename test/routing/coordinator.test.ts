@@ -60,6 +60,16 @@ function setup(sampler: CoordinatorSampler | undefined = new RecordingSampler())
   return { c, g1, g2, sampler: sampler as RecordingSampler };
 }
 
+/** A coordinator over a route table the test keeps, to change it behind the coordinator's back. */
+function overTable(sampler: CoordinatorSampler) {
+  const table = createRouteTable(twoRoutes());
+  const groups = new Map<number, GroupBackend>([
+    [1, new MemoryGroup({ groupId: 1 })],
+    [2, new MemoryGroup({ groupId: 2 })],
+  ]);
+  return { table, c: new Coordinator({ routes: table, groups, sampler }) };
+}
+
 describe("Coordinator observations", () => {
   it("registers every route and the group terms at construction", () => {
     const { sampler } = setup();
@@ -279,13 +289,8 @@ describe("Coordinator split and merge", () => {
   });
 
   it("uses a RouteTable as given and re-registers routes changed behind its back", () => {
-    const table = createRouteTable(twoRoutes());
     const sampler = new RecordingSampler();
-    const groups = new Map<number, GroupBackend>([
-      [1, new MemoryGroup({ groupId: 1 })],
-      [2, new MemoryGroup({ groupId: 2 })],
-    ]);
-    const c = new Coordinator({ routes: table, groups, sampler });
+    const { table, c } = overTable(sampler);
     expect(c.table).toBe(table);
     sampler.clear();
     table.split(1, enc("f"));
@@ -316,13 +321,8 @@ describe("Coordinator over a sampler that takes reads in bulk", () => {
   }
 
   it("tallies unlabelled reads per route and hands them over when the sampler asks", async () => {
-    const table = createRouteTable(twoRoutes());
     const sampler = new PoolingSampler();
-    const groups = new Map<number, GroupBackend>([
-      [1, new MemoryGroup({ groupId: 1 })],
-      [2, new MemoryGroup({ groupId: 2 })],
-    ]);
-    const c = new Coordinator({ routes: table, groups, sampler });
+    const { table, c } = overTable(sampler);
     sampler.clear();
     await c.leaseReadForKey(enc("apple"));
     await c.linearizableReadForKey(enc("banana"));
