@@ -178,7 +178,9 @@ export class Sampler {
   readPool(drain: () => void): ReadPool | null {
     if (typeof drain !== "function") throw new TypeError("drain must be a function");
     if (this.opts.keyBucketsPerRoute > 1) return null;
-    return this.readPools.add(drain, (routeId, count, bytes) => this.addReads(routeId, count, bytes));
+    return this.readPools.add(drain, (routeId, count, bytes) =>
+      this.addReads(checkId("routeId", routeId), checkId("count", count), checkId("bytes", bytes)),
+    );
   }
 
   /** `count` reads of `routeId` (one sub-bucket) totalling `bytes`: what observeKey would count. */

@@ -74,6 +74,18 @@ describe("Sampler.readPool", () => {
     expect(calls).toHaveLength(5);
   });
 
+  it("refuses a bad count and counts nothing for it", () => {
+    const { s, tick } = routed();
+    const pool = s.readPool(() => {})!;
+    expect(() => pool.add(1, -1, 3)).toThrow(RangeError);
+    expect(() => pool.add(1, 2, 1.5)).toThrow(/bytes must be a non-negative safe integer/);
+    expect(() => pool.add("1" as unknown as number, 1, 1)).toThrow(TypeError);
+    tick();
+    s.flush();
+    expect(s.snapshot()[0]!.rows.every((r) => r.reads === 0)).toBe(true);
+    expect(s.stats().misses).toBe(0);
+  });
+
   it("is not offered when routes may have sub-buckets, and wants a function", () => {
     const { s } = clockedSampler({ keyBucketsPerRoute: 4 });
     expect(s.readPool(() => {})).toBeNull();
