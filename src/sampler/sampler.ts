@@ -128,8 +128,7 @@ export class Sampler {
 
   /** Out of line, so `observe` stays small enough to inline into its callers. */
   private observeSlow(routeId: number, op: unknown, keyLen: number, valueLen: number): void {
-    let slot = typeof routeId === "number" ? this.slotOf[routeId] : -1;
-    if (slot === undefined) slot = this.index.sparseIds.size === 0 ? -1 : this.sparseSlot(routeId, 0);
+    const slot = this.unlabelledSlot(routeId);
     if (slot < 0) this.misses++;
     else if (!isOp(op)) this.invalidSamples++;
     else this.count(slot, op, sampleLen(keyLen) + sampleLen(valueLen));
@@ -185,15 +184,16 @@ export class Sampler {
 
   /** `count` reads of `routeId` (one sub-bucket) totalling `bytes`: what observeKey would count. */
   private addReads(routeId: number, count: number, bytes: number): void {
-    let slot = this.slotOf[routeId];
-    if (slot === undefined) slot = this.index.sparseIds.size === 0 ? -1 : this.sparseSlot(routeId, 0);
-    if (slot < 0) {
-      this.misses += count;
-      return;
-    }
-    const at = slot * this.slotStride; // the reads counter of the slot's only cell (op 0)
-    this.values[at]! += count;
-    this.values[at + 2]! += bytes;
+    const slot = this.unlabelledSlot(routeId);
+    if (slot < 0) this.misses += count;
+    else this.counters.add(this.counters.cell(slot, 0), [count, 0, bytes, 0]);
+  }
+
+  /** The slot of `routeId`'s unlabelled counts (its virtual bucket's when folded); -1 when unknown. */
+  private unlabelledSlot(routeId: unknown): number {
+    const slot = typeof routeId === "number" ? this.slotOf[routeId] : -1;
+    if (slot !== undefined) return slot;
+    return this.index.sparseIds.size === 0 ? -1 : this.sparseSlot(routeId as number, 0);
   }
 
   /** observeKey with a label, or for a route id beyond the dense index (validated there). */
