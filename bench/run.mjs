@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { CATALOG, select } from "./lib/catalog.mjs";
+import { remeasureSlowRounds } from "./lib/gauge.mjs";
 import {
   formatValue,
   footnotes,
@@ -192,16 +193,21 @@ async function main() {
   const unpinned = runnable.some((v) => v.everyCore) ? " (parallel-thread variants on every core)" : "";
   const pinned = opts.cpu === null ? "" : `, pinned to core ${opts.cpu}${unpinned}`;
   console.error(`${runnable.length} variants, up to ${opts.rounds} rounds, clock ${opts.clock}, dist ${dist}${pinned}`);
+  const show = (v, r, label) => {
+    const shown = r.error ? `error: ${r.error}` : r.skipped ? `skipped: ${r.skipped}` : formatValue(r.value, v.unit);
+    const gauge = typeof r.gaugeNs === "number" ? `  (gauge ${r.gaugeNs.toFixed(3)} ns)` : "";
+    console.error(`${label} ${v.name.padEnd(22)} ${shown}${gauge}`);
+  };
   for (let round = 0; round < opts.rounds; round++) {
     for (const v of runnable) {
       if (round >= roundsOf(v)) continue;
       if (round > 0 && results.get(v.name).every((r) => r.skipped)) continue;
       const r = runChild(v, env, opts.cpu);
       results.get(v.name).push(r);
-      const shown = r.error ? `error: ${r.error}` : r.skipped ? `skipped: ${r.skipped}` : formatValue(r.value, v.unit);
-      console.error(`[${round + 1}/${roundsOf(v)}] ${v.name.padEnd(22)} ${shown}`);
+      show(v, r, `[${round + 1}/${roundsOf(v)}]`);
     }
   }
+  remeasureSlowRounds(runnable, results, (v) => runChild(v, env, opts.cpu), show);
   const elapsedS = (performance.now() - t0) / 1000;
 
   const rows = summarize(selected, results);

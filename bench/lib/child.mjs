@@ -1,5 +1,7 @@
 // The child side of "one variant per process": `node bench/variants/<file>.mjs <variant>` runs
-// one variant and prints one JSON line: {value, ...details} or {skipped: reason}.
+// one variant and prints one JSON line: {value, ...details} or {skipped: reason}, with the
+// speed of the core it ran on (`gaugeNs`, bench/lib/gauge.mjs).
+import { gaugeNs } from "./gauge.mjs";
 
 /** Runs the variant named by argv[2] from `variants` (name → async () => result). */
 export async function runVariant(variants) {
@@ -9,13 +11,17 @@ export async function runVariant(variants) {
     console.error(`unknown variant ${name}; known: ${Object.keys(variants).join(", ")}`);
     process.exit(2);
   }
+  const gaugeBefore = gaugeNs();
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
   const result = await variant();
   const cpu = process.cpuUsage(cpu0);
+  const gauge = Math.max(gaugeBefore, gaugeNs()); // a spell that began or ended mid-variant counts
   // Share of the wall time this process was on a CPU: well below 1 means a loaded machine.
   const cpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
-  process.stdout.write(JSON.stringify({ ...result, cpuShare: +cpuShare.toFixed(3) }) + "\n");
+  process.stdout.write(
+    JSON.stringify({ ...result, cpuShare: +cpuShare.toFixed(3), gaugeNs: +gauge.toFixed(4) }) + "\n",
+  );
 }
 
 /** A result for a variant that cannot run yet (a feature it measures has not landed). */

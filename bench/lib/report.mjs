@@ -8,7 +8,10 @@ export function summarize(selected, results) {
   const rows = new Map();
   for (const v of selected) {
     const runs = v.from ? (results.get(v.from.variant) ?? []) : (results.get(v.name) ?? []);
-    const ok = runs.filter((r) => r.error === undefined && r.skipped === undefined);
+    const measured = runs.filter((r) => r.error === undefined && r.skipped === undefined);
+    // Rounds on a slowed core (run.mjs, remeasureSlowRounds) count only when there is nothing else.
+    const clean = measured.filter((r) => !r.slowCore);
+    const ok = clean.length > 0 ? clean : measured;
     const values = v.from
       ? ok.map((r) => r[v.from.field]).filter((x) => typeof x === "number")
       : ok.map((r) => r.value);
@@ -24,6 +27,7 @@ export function summarize(selected, results) {
       target: v.target?.text ?? null,
       met: null,
       results: ok,
+      slowRounds: measured.length - ok.length,
       skipped: runs.find((r) => r.skipped)?.skipped ?? null,
       errors: runs.filter((r) => r.error !== undefined).map((r) => r.error),
     };
@@ -97,6 +101,7 @@ export function footnotes(rows) {
   const out = [];
   for (const row of rows) {
     if (row.skipped) out.push(`${row.name}: skipped — ${row.skipped}`);
+    if (row.slowRounds > 0) out.push(`${row.name}: ${row.slowRounds} round(s) left out, measured on a slowed core`);
     for (const e of new Set(row.errors)) out.push(`${row.name}: error — ${e.split("\n")[0]}`);
     for (const n of new Set(row.results.flatMap((r) => r.notes ?? []))) out.push(`${row.name}: ${n}`);
     const note = pageFaultNote(row, rows);
@@ -153,6 +158,7 @@ export function resultsJson({ rows, settings, startedAt, loadAtStart, elapsedS }
           target: r.target,
           met: r.met,
           ...(r.skipped ? { skipped: r.skipped } : {}),
+          ...(r.slowRounds ? { slowRounds: r.slowRounds } : {}),
           ...(r.errors.length ? { errors: [...new Set(r.errors)] } : {}),
           details: r.results.map(({ value, ...rest }) => rest),
         },
@@ -197,6 +203,7 @@ export function rowsFromResults(results) {
     target: v.target,
     met: v.met,
     skipped: v.skipped ?? null,
+    slowRounds: v.slowRounds ?? 0,
     errors: v.errors ?? [],
     results: v.details ?? [],
     date: v.date,
