@@ -95,17 +95,27 @@ function bindingSource({ from, to, name, bytes, dts }) {
 }
 
 /**
- * Initial memory (64 KiB pages) of modules whose memory is laid out once and must not grow
- * afterwards. Growing a Wasm memory detaches its old ArrayBuffer, and the first detach in a
- * process turns off a V8-wide assumption ("no ArrayBuffer was ever detached") that lets
- * optimized code skip a check on every typed-array access: measured +0.7 ns on every observe
- * (4.58 → 3.92 ns with the memory big enough from the start, and leaseRead +20 ns). 128 pages
- * (8 MiB, committed only when touched) hold the sampler's layout for the default 10 000 routes
- * with up to 16 sub-buckets and no labels (108 pages); larger configurations still grow.
- * hotkeys never grows: 512 pages (32 MiB) hold its sample ring and as many sketches as fit
- * (6 942 of m = 64 at the default queue, 1 753 of m = 256; src/hotkeys/sketch-pool.ts).
+ * Initial memory (64 KiB pages) of modules whose memory should never have to grow. Growing a
+ * Wasm memory detaches its old ArrayBuffer, and the first detach in a process turns off a V8-wide
+ * assumption ("no ArrayBuffer was ever detached") that lets optimized code skip a check on every
+ * typed-array access, ours and the embedding application's alike, for the rest of the process:
+ * measured +0.7 ns on every observe (4.58 → 3.92 ns with the memory big enough from the start),
+ * leaseRead +20 ns, and a plain `Float64Array` sum 2× slower (docs/benchmarks.md, "Issue 14,
+ * round twelve"). Initial pages are only reserved: a page costs memory once it is touched.
+ * - sampler, 128 pages (8 MiB): the layout of the default 10 000 routes with up to 16 sub-buckets
+ *   and no labels (108 pages); larger configurations still grow.
+ * - hotkeys, 512 pages (32 MiB): never grows; the sample ring and as many sketches as fit (6 942 of
+ *   m = 64 at the default queue, 1 753 of m = 256; src/hotkeys/sketch-pool.ts).
+ * - matrix, 1 024 pages (64 MiB): a build's arena (src/matrix/kernels.ts). The general pivot takes
+ *   41 bytes a cell and 44 a row meta (24 in per-meta arrays, 20 in a column's scratch), so 1 024
+ *   rows (the HTTP maximum) × 1 440 columns over 100 000 metas fit (60.5 + 4.4 MB of 67.1); the
+ *   layout pivot and the row budget take ~100 bytes a route. Bigger builds grow it (and past
+ *   256 MiB the instance is dropped after the build).
+ * - routes, 128 pages (8 MiB): a route table's two published layouts (16 bytes a route plus its
+ *   start key rounded up to 8) with room for each to double: 4 × 10 000 × (16 + 160) bytes, i.e.
+ *   the default 10 000 routes with start keys up to 160 bytes. Bigger tables grow.
  */
-const INITIAL_PAGES = { sampler: 128, hotkeys: 512 };
+const INITIAL_PAGES = { sampler: 128, hotkeys: 512, matrix: 1024, routes: 128 };
 
 let failed = false;
 for (const { from, to } of groups) {

@@ -54,6 +54,19 @@ const variants = {
     return { ...r, misses: s.stats().misses };
   },
 
+  // observe-hit in a process that has built a matrix, as a server has once it answered GET /matrix:
+  // a build that grew Wasm memory would detach an ArrayBuffer, after which V8 checks every
+  // typed-array access for the rest of the process (scripts/build-wasm.mjs, INITIAL_PAGES).
+  "observe-after-matrix": async () => {
+    const input = observeInputs(ROUTES);
+    const s = await sampler();
+    for (let i = 0; i < ROUTES; i++) s.observe(input.routeIds[i], 1, 16, 100);
+    s.flush();
+    const built = s.matrix({ series: "writes", rows: 64 }).rows.length;
+    const r = await observeLoop((route, op, kl, vl) => s.observe(route, op, kl, vl), input.routeIds, input);
+    return { ...r, misses: s.stats().misses, built };
+  },
+
   // Unknown route ids (never registered, beyond the registered ones): counted as misses.
   "observe-miss": async () => {
     const input = observeInputs(ROUTES);

@@ -1,0 +1,78 @@
+// The matrix and route-table modules start with memory enough for the sizes the API serves, so a
+// build or a table of those sizes never grows it: growing detaches the memory's ArrayBuffer, and
+// the first detach in a process makes every typed-array access in V8's optimized code pay a check
+// for the rest of the process, the embedding application's included (scripts/build-wasm.mjs,
+// INITIAL_PAGES). Larger inputs still grow and work.
+import { describe, expect, it } from "vitest";
+import { buildMatrixTable } from "../../src/matrix/build.js";
+import { layoutPivotFits } from "../../src/matrix/layout-pivot.js";
+import { createRouteTable, type RouteSpec } from "../../src/routing/route-table.js";
+import type { RoutesExports } from "../../src/wasm/routes.wasm.js";
+import { matrixModule } from "../../src/wasm/matrix.js";
+import { MAX_ROWS } from "../../src/wire/types.js";
+import { meta, view } from "../matrix/build-fixtures.js";
+
+/** `columns` columns over `metaCount` routes, each column with its own id array: no shared layout. */
+function unsharedLayouts(metaCount: number, columns: number) {
+  const metas = Array.from({ length: metaCount }, (_, i) =>
+    meta(
+      i,
+      i === 0 ? null : `k${String(i).padStart(6, "0")}`,
+      i === metaCount - 1 ? null : `k${String(i + 1).padStart(6, "0")}`,
+    ),
+  );
+  const values = Uint32Array.from({ length: metaCount }, (_, i) => 1 + (i % 97));
+  const terms = new Uint32Array(metaCount).fill(3);
+  const cols = Array.from({ length: columns }, (_, c) => ({
+    windowStartMs: c * 60_000,
+    atMs: (c + 1) * 60_000,
+    metaIds: Uint32Array.from({ length: metaCount }, (_, i) => i),
+    values,
+    terms,
+  }));
+  return view(metas, cols);
+}
+
+describe("matrix module memory", () => {
+  it("a build of MAX_ROWS rows × 1 440 columns through the general pivot keeps the buffer", () => {
+    const v = unsharedLayouts(2 * MAX_ROWS, 1440);
+    expect(layoutPivotFits(v.columns)).toBe(false); // the pivot that takes 41 bytes a cell
+    const module = matrixModule();
+    const before = module.wasm.memory.buffer;
+    const table = buildMatrixTable(v, { rows: MAX_ROWS, nowMs: 0 });
+    expect(table.heads.length).toBe(MAX_ROWS);
+    expect(matrixModule()).toBe(module);
+    expect(module.wasm.memory.buffer).toBe(before);
+    expect(before.byteLength).toBe(1024 * 65536); // not detached
+  });
+});
+
+describe("route table module memory", () => {
+  const key = (i: number) => new TextEncoder().encode(`${"p".repeat(152)}${String(i).padStart(8, "0")}`); // 160 bytes
+  const routes = (n: number): RouteSpec[] =>
+    Array.from({ length: n }, (_, i) => ({
+      routeId: i + 1,
+      start: i === 0 ? null : key(i),
+      end: i === n - 1 ? null : key(i + 1),
+      groupId: 1,
+    }));
+  const memoryOf = (t: unknown) => (t as { wasm: RoutesExports }).wasm.memory;
+
+  it("10 000 routes with 160-byte start keys, published twice after growing from 5 000, keep the buffer", () => {
+    const table = createRouteTable(routes(5000));
+    const before = memoryOf(table).buffer;
+    table.replace(routes(10_000));
+    table.replace(routes(10_000));
+    expect(table.size).toBe(10_000);
+    expect(table.routeForKey(key(9_999)).routeId).toBe(10_000);
+    expect(memoryOf(table).buffer).toBe(before);
+    expect(before.byteLength).toBe(128 * 65536);
+  });
+
+  it("a larger table grows the memory and still routes", () => {
+    const table = createRouteTable(routes(60_000));
+    expect(memoryOf(table).buffer.byteLength).toBeGreaterThan(128 * 65536);
+    expect(table.routeForKey(key(59_999)).routeId).toBe(60_000);
+    expect(table.routeForKey(key(12_345)).routeId).toBe(12_346);
+  });
+});
