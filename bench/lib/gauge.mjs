@@ -10,16 +10,16 @@
 // The gauge is a fixed kernel with no memory traffic beyond L1 (sums over a 16 KiB array), timed
 // on the wall clock as the best of several short repetitions: being descheduled only lengthens
 // some repetitions, while a slow core lengthens all of them. Each child runs it before and after
-// its variant and reports the slower of the two (`gaugeNs`).
+// its variant and reports the slower of the two (`gaugeNs`); the runner names the rounds whose
+// gauge was slow under its table.
 
 /**
  * A round whose gauge is more than this much slower than the run's best ran on a slowed core.
- * The gauge itself varies by ~2 % between processes on a quiet core, and the spells it is for
- * slowed `floor` by 35 % and more.
+ * The gauge itself varies by ~2 % between processes on a quiet core. It sees only part of a
+ * spell: in one round `floor` ran 1.5× slower while the gauge read 1.10× (the spells seem to
+ * slow memory more than arithmetic), so the runner reports such rounds and leaves them in.
  */
 export const SLOW_CORE_TOLERANCE = 0.15;
-/** How many times run.mjs repeats a round that ran on a slowed core before keeping it (flagged). */
-export const SLOW_CORE_RETRIES = 2;
 
 const ELEMENTS = 2048;
 const PASSES = 200;
@@ -55,33 +55,15 @@ function sums(data, passes) {
   return s;
 }
 
-/**
- * Rounds that ran on a slowed core are measured again after the others, up
- * to SLOW_CORE_RETRIES times each, when the spell may have passed; a new measurement replaces
- * the round's when its core was faster. Rounds still slow after that are flagged `slowCore`, and
- * the medians leave them out unless every round of the variant is slow.
- */
-export function remeasureSlowRounds(runnable, results, run, show) {
-  const all = () => [...results.values()].flat();
-  for (let attempt = 1; attempt <= SLOW_CORE_RETRIES; attempt++) {
-    const best = bestGauge(all());
-    for (const v of runnable) {
-      const rounds = results.get(v.name);
-      for (let i = 0; i < rounds.length; i++) {
-        if (!onSlowCore(rounds[i], best)) continue;
-        const again = run(v);
-        show(v, again, `[round ${i + 1} again: slow core]`);
-        if (again.error === undefined && !again.skipped && !(again.gaugeNs >= rounds[i].gaugeNs)) rounds[i] = again;
-      }
-    }
-  }
-  const best = bestGauge(all());
-  for (const r of all()) if (onSlowCore(r, best)) r.slowCore = true;
-}
-
 /** Whether a child's result ran on a core slower than `best` (the run's fastest gauge) allows. */
 export function onSlowCore(result, best) {
   return typeof result.gaugeNs === "number" && result.gaugeNs > best * (1 + SLOW_CORE_TOLERANCE);
+}
+
+/** Flags (`slowCore`) the results whose gauge was slower than the run's best allows. */
+export function markSlowCoreRounds(results) {
+  const best = bestGauge(results);
+  for (const r of results) if (onSlowCore(r, best)) r.slowCore = true;
 }
 
 /** The fastest gauge among `results` (Infinity when none reported one). */

@@ -8,10 +8,7 @@ export function summarize(selected, results) {
   const rows = new Map();
   for (const v of selected) {
     const runs = v.from ? (results.get(v.from.variant) ?? []) : (results.get(v.name) ?? []);
-    const measured = runs.filter((r) => r.error === undefined && r.skipped === undefined);
-    // Rounds on a slowed core (run.mjs, remeasureSlowRounds) count only when there is nothing else.
-    const clean = measured.filter((r) => !r.slowCore);
-    const ok = clean.length > 0 ? clean : measured;
+    const ok = runs.filter((r) => r.error === undefined && r.skipped === undefined);
     const values = v.from
       ? ok.map((r) => r[v.from.field]).filter((x) => typeof x === "number")
       : ok.map((r) => r.value);
@@ -27,7 +24,7 @@ export function summarize(selected, results) {
       target: v.target?.text ?? null,
       met: null,
       results: ok,
-      slowRounds: measured.length - ok.length,
+      slowRounds: ok.filter((r) => r.slowCore).length,
       skipped: runs.find((r) => r.skipped)?.skipped ?? null,
       errors: runs.filter((r) => r.error !== undefined).map((r) => r.error),
     };
@@ -101,7 +98,7 @@ export function footnotes(rows) {
   const out = [];
   for (const row of rows) {
     if (row.skipped) out.push(`${row.name}: skipped — ${row.skipped}`);
-    if (row.slowRounds > 0) out.push(`${row.name}: ${row.slowRounds} round(s) left out, measured on a slowed core`);
+    if (row.slowRounds > 0) out.push(`${row.name}: ${row.slowRounds} round(s) on a possibly slowed core (gauge)`);
     for (const e of new Set(row.errors)) out.push(`${row.name}: error — ${e.split("\n")[0]}`);
     for (const n of new Set(row.results.flatMap((r) => r.notes ?? []))) out.push(`${row.name}: ${n}`);
     const note = pageFaultNote(row, rows);
