@@ -2,7 +2,9 @@
 // (matrix, routes; the sampler module sizes its own memory once in `init`). Allocation is a
 // pointer bump; the memory grows on demand (none of these callers is a hot path), and growing
 // detaches every earlier typed-array view, so views are made after a phase's last `alloc`, or
-// re-made when `buffer` changes. `mark`/`release` let a nested phase (the row-budget plan inside
+// re-made when `buffer` changes. Growing is the exception: both modules start with the memory
+// their common sizes need (scripts/build-wasm.mjs, INITIAL_PAGES), because a detach slows every
+// typed-array access in the process from then on (docs/design.md). `mark`/`release` let a nested phase (the row-budget plan inside
 // a matrix build) borrow space on top of its caller's without disturbing it.
 
 const PAGE = 65536;

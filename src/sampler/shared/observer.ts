@@ -93,7 +93,7 @@ export class SharedObserver {
     this.slotStride = layout.maxK * CELL_WORDS;
     this.missAt = layout.cells * CELL_WORDS;
     this.ranges = rangeViews(buffer, layout);
-    this.observe = this.observeWith(this.idx0, this.stripe, this.missAt);
+    this.observe = this.observeWith(this.idx0, this.stripe);
     labels.forEach((l, i) => this.labelIndex.set(l, i + 1));
     const rate = Atomics.load(this.words, H_HOT_RATE);
     if (rate === 0 || layout.ringWords === 0) this.hot = null;
@@ -117,7 +117,7 @@ export class SharedObserver {
    */
   observe: (routeId: number, op: 0 | 1, keyLen: number, valueLen?: number) => void;
 
-  private observeWith(idx0: Int32Array, stripe: Int32Array, missAt: number): SharedObserver["observe"] {
+  private observeWith(idx0: Int32Array, stripe: Int32Array): SharedObserver["observe"] {
     return (routeId, op, keyLen, valueLen = 0) => {
       // `| 0`: an id beyond the index (undefined) reads as 0, "not registered": one test for both.
       const e = typeof routeId === "number" ? idx0[routeId]! | 0 : 0;
@@ -138,21 +138,14 @@ export class SharedObserver {
         const at = e - 1 + op;
         stripe[at]!++;
         stripe[at + 2]! += k + v;
-      } else this.observeSlow(e, op, keyLen, valueLen, stripe, missAt);
+      } else this.observeSlow(e, op, keyLen, valueLen);
     };
   }
 
   /** Out of line, so `observe` stays small: misses, bad ops, lengths that count as 0. */
-  private observeSlow(
-    e: number,
-    op: unknown,
-    keyLen: number,
-    valueLen: number,
-    stripe: Int32Array,
-    missAt: number,
-  ): void {
+  private observeSlow(e: number, op: unknown, keyLen: number, valueLen: number): void {
     if (!isOp(op)) return this.invalid();
-    countInto(stripe, (e === 0 ? missAt : e - 1) + op, sampleLen(keyLen) + sampleLen(valueLen));
+    countInto(this.stripe, (e === 0 ? this.missAt : e - 1) + op, sampleLen(keyLen) + sampleLen(valueLen));
   }
 
   /** Counts one request of `key` into its sub-bucket (and label slot). Never throws. */
