@@ -19,7 +19,7 @@
  * spell: in one round `floor` ran 1.5× slower while the gauge read 1.10× (the spells seem to
  * slow memory more than arithmetic), so the runner reports such rounds and leaves them in.
  */
-export const SLOW_CORE_TOLERANCE = 0.15;
+const SLOW_CORE_TOLERANCE = 0.15;
 
 const ELEMENTS = 2048;
 const PASSES = 200;
@@ -56,7 +56,7 @@ function sums(data, passes) {
 }
 
 /** Whether a child's result ran on a core slower than `best` (the run's fastest gauge) allows. */
-export function onSlowCore(result, best) {
+function onSlowCore(result, best) {
   return typeof result.gaugeNs === "number" && result.gaugeNs > best * (1 + SLOW_CORE_TOLERANCE);
 }
 
@@ -67,7 +67,7 @@ export function markSlowCoreRounds(results) {
 }
 
 /** The fastest gauge among `results` (Infinity when none reported one). */
-export function bestGauge(results) {
+function bestGauge(results) {
   let best = Infinity;
   for (const r of results) if (typeof r.gaugeNs === "number" && r.gaugeNs < best) best = r.gaugeNs;
   return best;

@@ -1,0 +1,3 @@
+// Types of gauge.mjs for the TypeScript tests (test/bench/gauge.test.ts).
+export function gaugeNs(): number;
+export function markSlowCoreRounds(results: { gaugeNs?: number; slowCore?: boolean }[]): void;
