@@ -35,30 +35,59 @@ let outVal: usize = 0;
 let counters: usize = 0;
 let drainNext: u32 = 0;
 
-function align(p: usize, a: usize): usize {
+function align(p: u64, a: u64): u64 {
   return (p + a - 1) & ~(a - 1);
 }
 
+/** Linear memory is addressed with u32 pointers: a layout must end below 4 GiB. */
+const MAX_BYTES: u64 = 0xffff0000;
+
 /** Makes sure linear memory reaches `end`; returns false when it cannot grow. */
 function reserve(end: usize): bool {
-  const have = <usize>memory.size() << 16;
-  if (end <= have) return true;
-  const pages = <i32>((end - have + 0xffff) >> 16);
+  const have = <u64>memory.size() << 16;
+  if (<u64>end <= have) return true;
+  const pages = <i32>((<u64>end - have + 0xffff) >> 16);
   return memory.grow(pages) >= 0;
+}
+
+/**
+ * Places the parts for `slots` slots of `k` sub-buckets (the pointers above) and returns where
+ * the layout ends. In u64, so that a layout past 4 GiB is seen as such instead of wrapping; the
+ * pointers placed are then meaningless, and `init` refuses it.
+ */
+function place(slots: u32, k: u32): u64 {
+  const cells = <u64>slots * k;
+  let at = align(<u64>__heap_base, 16);
+  scratch = <usize>at;
+  at = align(at + SCRATCH_BYTES, 16);
+  slotInfo = <usize>at;
+  at = align(at + <u64>slots * SLOT_INFO, 16);
+  order = <usize>at;
+  at = align(at + cells * 4, 16);
+  outIdx = <usize>at;
+  at = align(at + <u64>OUT_CAP * 4, 16);
+  outVal = <usize>at;
+  at = align(at + 4 * <u64>OUT_FIELD_BYTES, 16);
+  counters = <usize>at;
+  return align(at + cells * 32, 16);
+}
+
+/**
+ * Bytes from address 0 that `init(slots, k)` lays out (f64: exact, also past 4 GiB). JS asks a
+ * probe instance, then gives the real one a memory that size, so `init` never grows it: a grow
+ * detaches the memory's ArrayBuffer (scripts/build-wasm.mjs, CALLER_SIZED).
+ */
+export function layoutBytes(slots: u32, k: u32): f64 {
+  return <f64>place(slots, k);
 }
 
 /** Lays memory out for `slots` slots of `k` sub-buckets each. Returns 0, or 1 if memory is short. */
 export function init(slots: u32, k: u32): u32 {
   slotCap = slots;
   maxK = k;
-  const cells = <usize>slots * k;
-  scratch = align(__heap_base, 16);
-  slotInfo = align(scratch + SCRATCH_BYTES, 16);
-  order = align(slotInfo + <usize>slots * SLOT_INFO, 16);
-  outIdx = align(order + cells * 4, 16);
-  outVal = align(outIdx + <usize>OUT_CAP * 4, 16);
-  counters = align(outVal + 4 * OUT_FIELD_BYTES, 16);
-  layoutEnd = align(counters + cells * 32, 16);
+  const end = place(slots, k);
+  if (end > MAX_BYTES) return 1;
+  layoutEnd = <usize>end;
   return reserve(layoutEnd) ? 0 : 1;
 }
 

@@ -62,7 +62,8 @@ function interfaceMembers(dts, moduleName) {
 
 /** Exported constant globals and their values, read from an instance of the binary. */
 function constantsOf(bytes) {
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+  const imports = { env: { memory: new WebAssembly.Memory({ initial: 1 }) } }; // ignored unless CALLER_SIZED
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports;
   return Object.entries(exports).flatMap(([name, g]) =>
     g instanceof WebAssembly.Global ? [`export const ${name} = ${g.value};`] : [],
   );
@@ -86,10 +87,22 @@ function bindingSource({ from, to, name, bytes, dts }) {
       : []),
     `export const wasmBase64 =\n  ${JSON.stringify(Buffer.from(bytes).toString("base64"))};`,
     ``,
-    `/** A fresh instance of ${from}/${name}.ts (its own memory; the compiled module is cached). */`,
-    `export function instantiate${pascal(name)}(): ${type} {`,
-    `  return instantiate<${type}>(wasmBase64);`,
-    `}`,
+    ...(CALLER_SIZED.has(name)
+      ? [
+          `/**`,
+          ` * A fresh instance of ${from}/${name}.ts with a memory of its own, \`pages\` × 64 KiB (the compiled`,
+          ` * module is cached). Throws RangeError when the memory cannot be reserved.`,
+          ` */`,
+          `export function instantiate${pascal(name)}(pages: number): ${type} {`,
+          `  return instantiate<${type}>(wasmBase64, new WebAssembly.Memory({ initial: pages }));`,
+          `}`,
+        ]
+      : [
+          `/** A fresh instance of ${from}/${name}.ts (its own memory; the compiled module is cached). */`,
+          `export function instantiate${pascal(name)}(): ${type} {`,
+          `  return instantiate<${type}>(wasmBase64);`,
+          `}`,
+        ]),
     ``,
   ].join("\n");
 }
@@ -102,8 +115,7 @@ function bindingSource({ from, to, name, bytes, dts }) {
  * measured +0.7 ns on every observe (4.58 → 3.92 ns with the memory big enough from the start),
  * leaseRead +20 ns, and a plain `Float64Array` sum 2× slower (docs/benchmarks.md, "Issue 14,
  * round twelve"). Initial pages are only reserved: a page costs memory once it is touched.
- * - sampler, 128 pages (8 MiB): the layout of the default 10 000 routes with up to 16 sub-buckets
- *   and no labels (108 pages); larger configurations still grow.
+ * - sampler: none here; it is CALLER_SIZED (below).
  * - hotkeys, 512 pages (32 MiB): never grows; the sample ring and as many sketches as fit (6 942 of
  *   m = 64 at the default queue, 1 753 of m = 256; src/hotkeys/sketch-pool.ts).
  * - matrix, 1 024 pages (64 MiB): a build's arena (src/matrix/kernels.ts). The general pivot takes
@@ -115,7 +127,17 @@ function bindingSource({ from, to, name, bytes, dts }) {
  *   start key rounded up to 8) with room for each to double: 4 × 10 000 × (16 + 160) bytes, i.e.
  *   the default 10 000 routes with start keys up to 160 bytes. Bigger tables grow.
  */
-const INITIAL_PAGES = { sampler: 128, hotkeys: 512, matrix: 1024, routes: 128 };
+const INITIAL_PAGES = { hotkeys: 512, matrix: 1024, routes: 128 };
+
+/**
+ * Modules that import their memory (`asc --importMemory`) so that each instance gets one of the
+ * size its caller asks for: `instantiate<Name>(pages)`. The sampler's layout depends on its
+ * options (slots × sub-buckets: 0.2 MiB for 1 000 routes, 14 MiB with one label and K = 16,
+ * 2 GiB at the options' cap), so no fixed initial size fits every sampler without a grow; its
+ * caller asks a probe instance for the layout's size (`layoutBytes`) and makes the memory that
+ * big (src/sampler/counters.ts).
+ */
+const CALLER_SIZED = new Set(["sampler"]);
 
 let failed = false;
 for (const { from, to } of groups) {
@@ -125,6 +147,7 @@ for (const { from, to } of groups) {
     const ascArgs = [`${from}/${name}.ts`, "--config", "asconfig.json", "--target", target, "--outFile", outFile];
     if (target === "release") ascArgs.push("--bindings", "raw");
     if (INITIAL_PAGES[name] !== undefined) ascArgs.push("--initialMemory", String(INITIAL_PAGES[name]));
+    if (CALLER_SIZED.has(name)) ascArgs.push("--importMemory");
     const { error } = await asc.main(ascArgs, { stdout: process.stdout, stderr: process.stderr });
     if (error) {
       console.error(`asc failed for ${from}/${name}.ts (${target}): ${error.message}`);

@@ -29,6 +29,30 @@ export type CellValues = [number, number, number, number];
 
 /** Counters per cell. */
 const FIELDS = 4;
+const PAGE = 65536;
+/** A Wasm memory of 65 536 pages spans all of wasm32's 4 GiB, which u32 pointers cannot reach the end of. */
+const MAX_PAGES = 65535;
+
+/** Answers `layoutBytes` (a pure function of its arguments) for every Counters made. */
+let layoutProbe: SamplerExports | undefined;
+
+/**
+ * An instance whose memory holds the layout of `slots` × `k` from the start, so `init` lays it
+ * out without growing: a grow would detach the memory's ArrayBuffer, which slows every
+ * typed-array access in the process from then on (scripts/build-wasm.mjs, CALLER_SIZED).
+ */
+function sizedInstance(slots: number, k: number): SamplerExports {
+  layoutProbe ??= instantiateSampler(1);
+  const pages = Math.ceil(layoutProbe.layoutBytes(slots, k) / PAGE);
+  const cannot = `cannot allocate counters for ${slots} slots × ${k} sub-buckets`;
+  if (pages > MAX_PAGES) throw new RangeError(`${cannot}: the layout needs ${pages} pages of Wasm memory, past 4 GiB`);
+  try {
+    return instantiateSampler(pages);
+  } catch (e) {
+    if (e instanceof RangeError) throw new RangeError(`${cannot}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
 
 export class Counters {
   /** Counter view: cell c occupies [4c, 4c + 4) as reads, writes, readBytes, writeBytes. */
@@ -57,7 +81,7 @@ export class Counters {
     readonly slots: number,
     readonly maxSubBuckets: number,
   ) {
-    this.wasm = instantiateSampler();
+    this.wasm = sizedInstance(slots, maxSubBuckets);
     if (this.wasm.init(slots, maxSubBuckets) !== 0) {
       throw new RangeError(`cannot allocate counters for ${slots} slots × ${maxSubBuckets} sub-buckets`);
     }
@@ -202,7 +226,7 @@ export class Counters {
   }
 
   /**
-   * Bytes the counters take: the Wasm layout (the memory is reserved larger, see build-wasm) and
+   * Bytes the counters take: the Wasm layout (the memory is that size, rounded up to 64 KiB) and
    * the sub-bucket index's records in JS (K > 1 only: 320 B a slot at K = 16).
    */
   memoryBytes(): number {

@@ -29,7 +29,7 @@ const bindings = [
   {
     file: "src/wasm/sampler.wasm.ts",
     binding: sampler as Record<string, unknown>,
-    make: () => sampler.instantiateSampler(),
+    make: () => sampler.instantiateSampler(1),
   },
   {
     file: "test/wasm/subrange.wasm.ts",
@@ -69,8 +69,12 @@ describe("generated Wasm bindings", () => {
     });
   }
 
-  it("each instance has its own memory", () => {
-    expect(sampler.instantiateSampler().memory).not.toBe(sampler.instantiateSampler().memory);
+  it("each instance has its own memory; a caller-sized module's is the size asked", () => {
+    expect(matrix.instantiateMatrix().memory).not.toBe(matrix.instantiateMatrix().memory);
+    const a = sampler.instantiateSampler(3);
+    const b = sampler.instantiateSampler(3);
+    expect(a.memory).not.toBe(b.memory);
+    expect(a.memory.buffer.byteLength).toBe(3 * 65536);
   });
 
   it("asconfig's debug target compiles every entry", () => {
