@@ -123,21 +123,22 @@ function bindingSource({ from, to, name, bytes, dts }) {
  *   rows (the HTTP maximum) × 1 440 columns over 100 000 metas fit (60.5 + 4.4 MB of 67.1); the
  *   layout pivot and the row budget take ~100 bytes a route. Bigger builds grow it (and past
  *   256 MiB the instance is dropped after the build).
- * - routes, 128 pages (8 MiB): a route table's two published layouts (16 bytes a route plus its
- *   start key rounded up to 8) with room for each to double: 4 × 10 000 × (16 + 160) bytes, i.e.
- *   the default 10 000 routes with start keys up to 160 bytes. Bigger tables grow.
+ * - routes: none here; it is CALLER_SIZED (below).
  */
-const INITIAL_PAGES = { hotkeys: 512, matrix: 1024, routes: 128 };
+const INITIAL_PAGES = { hotkeys: 512, matrix: 1024 };
 
 /**
  * Modules that import their memory (`asc --importMemory`) so that each instance gets one of the
- * size its caller asks for: `instantiate<Name>(pages)`. The sampler's layout depends on its
- * options (slots × sub-buckets: 0.2 MiB for 1 000 routes, 14 MiB with one label and K = 16,
- * 2 GiB at the options' cap), so no fixed initial size fits every sampler without a grow; its
- * caller asks a probe instance for the layout's size (`layoutBytes`) and makes the memory that
- * big (src/sampler/counters.ts).
+ * size its caller asks for: `instantiate<Name>(pages)`.
+ * - sampler: its layout depends on its options (slots × sub-buckets: 0.2 MiB for 1 000 routes,
+ *   14 MiB with one label and K = 16, 2 GiB at the options' cap), so no fixed initial size fits
+ *   every sampler without a grow; its caller asks a probe instance for the layout's size
+ *   (`layoutBytes`) and makes the memory that big (src/sampler/counters.ts).
+ * - routes: a table's memory holds both published layouts of its first routes with room for each
+ *   to double, and at least 8 MiB (src/routing/route-table.ts, `tablePages`). A fixed 8 MiB grew
+ *   at the second publish of any table past ~87 000 routes of 32-byte start keys.
  */
-const CALLER_SIZED = new Set(["sampler"]);
+const CALLER_SIZED = new Set(["sampler", "routes"]);
 
 let failed = false;
 for (const { from, to } of groups) {

@@ -86,6 +86,31 @@ interface Staged extends StagedTable, RegionLayout {
 const ENTRY_BYTES = 8;
 const INITIAL_SCRATCH = 1024;
 const EMPTY = new Uint8Array(0);
+const PAGE = 65536;
+/** The least memory a table gets: 10 000 routes of 160-byte start keys, as `tablePages` sizes them. */
+const MIN_PAGES = 128;
+
+/**
+ * Pages of Wasm memory for a table first published with `routes`: its two regions (the published
+ * layout and the one the next replace stages), each reallocated once at double size (`writeRegion`
+ * abandons a region it outgrows), so six layouts; at least MIN_PAGES. The memory is made this big
+ * at construction, so neither the first publishes nor a table growing to twice its routes grows
+ * it: a grow detaches its ArrayBuffer, which slows every typed-array access in the process from
+ * then on (scripts/build-wasm.mjs, CALLER_SIZED). Pages are only reserved until touched.
+ * Unvalidated input counts what it can; `replace` rejects it right after.
+ */
+function tablePages(routes: readonly RouteSpec[], heapBase: number): number {
+  let layout = 0;
+  for (const r of routes) {
+    const start = (r as RouteSpec | undefined)?.start;
+    layout += ENTRY_BYTES + 8 + (start instanceof Uint8Array ? align8(start.length) : 0);
+  }
+  const bytes = heapBase + INITIAL_SCRATCH + 6 * layout + 256; // 256: the arena rounds each block up to 16
+  return Math.max(MIN_PAGES, Math.ceil(bytes / PAGE));
+}
+
+/** Answers `heapBase` (the same for every instance) for every table made. */
+let probe: RoutesExports | undefined;
 
 /** Validates `routes` and builds a table over them (see `RouteTable.replace` for the rules). */
 export function createRouteTable(routes: readonly RouteSpec[]): RouteTable {
@@ -117,7 +142,8 @@ export class RouteTable {
   private shared: { writer: SharedTableWriter; grace: WorkerGrace } | null = null;
 
   constructor(routes: readonly RouteSpec[]) {
-    this.wasm = instantiateRoutes();
+    probe ??= instantiateRoutes(1);
+    this.wasm = instantiateRoutes(tablePages(Array.isArray(routes) ? routes : [], probe.heapBase()));
     this.arena = new WasmArena(this.wasm.memory, align8(this.wasm.heapBase()));
     this.u8 = new Uint8Array(this.arena.buffer);
     this.u32 = new Uint32Array(this.arena.buffer);

@@ -2,7 +2,8 @@
 // build or a table of those sizes never grows it: growing detaches the memory's ArrayBuffer, and
 // the first detach in a process makes every typed-array access in V8's optimized code pay a check
 // for the rest of the process, the embedding application's included (scripts/build-wasm.mjs,
-// INITIAL_PAGES). Larger inputs still grow and work.
+// INITIAL_PAGES; a route table's memory is sized for its first routes, CALLER_SIZED). Larger
+// inputs still grow and work.
 import { describe, expect, it } from "vitest";
 import { buildMatrixTable } from "../../src/matrix/build.js";
 import { layoutPivotFits } from "../../src/matrix/layout-pivot.js";
@@ -11,6 +12,7 @@ import type { RoutesExports } from "../../src/wasm/routes.wasm.js";
 import { matrixModule } from "../../src/wasm/matrix.js";
 import { MAX_ROWS } from "../../src/wire/types.js";
 import { meta, view } from "../matrix/build-fixtures.js";
+import { withRecordedMemories } from "./recorded-memories.js";
 
 /** `columns` columns over `metaCount` routes, each column with its own id array: no shared layout. */
 function unsharedLayouts(metaCount: number, columns: number) {
@@ -69,10 +71,20 @@ describe("route table module memory", () => {
     expect(before.byteLength).toBe(128 * 65536);
   });
 
-  it("a larger table grows the memory and still routes", () => {
-    const table = createRouteTable(routes(60_000));
-    expect(memoryOf(table).buffer.byteLength).toBeGreaterThan(128 * 65536);
+  it("a table past the minimum is made with memory for twice its routes; past that it grows and still routes", () => {
+    // 5.3 MB a layout: a fixed 8 MiB grew at the second publish.
+    const { result: table, firstBuffer } = withRecordedMemories(() => createRouteTable(routes(30_000)));
+    const memory = memoryOf(table);
+    const first = firstBuffer.get(memory);
+    expect(first).toBe(memory.buffer);
+    table.replace(routes(30_000));
+    table.replace(routes(60_000));
+    table.replace(routes(60_000));
+    expect(memory.buffer).toBe(first); // both layouts doubled: not grown
     expect(table.routeForKey(key(59_999)).routeId).toBe(60_000);
+    table.replace(routes(130_000));
+    expect(memory.buffer).not.toBe(first);
+    expect(table.routeForKey(key(129_999)).routeId).toBe(130_000);
     expect(table.routeForKey(key(12_345)).routeId).toBe(12_346);
   });
 });

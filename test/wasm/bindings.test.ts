@@ -24,7 +24,7 @@ const bindings = [
   {
     file: "src/wasm/routes.wasm.ts",
     binding: routes as Record<string, unknown>,
-    make: () => routes.instantiateRoutes(),
+    make: () => routes.instantiateRoutes(1),
   },
   {
     file: "src/wasm/sampler.wasm.ts",

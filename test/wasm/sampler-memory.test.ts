@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Counters } from "../../src/sampler/counters.js";
 import { DEFAULT_MAX_TRACKED_ROUTES, slotCapacity } from "../../src/sampler/options.js";
 import { instantiateSampler, type SamplerExports } from "../../src/wasm/sampler.wasm.js";
+import { withRecordedMemories } from "./recorded-memories.js";
 
 const PAGE = 65536;
 const wasmOf = (c: Counters) => (c as unknown as { wasm: SamplerExports }).wasm;
@@ -36,24 +37,12 @@ describe("sampler module memory", () => {
   }
 
   it("Counters' memory keeps the buffer it was made with, its layout rounded up to a page", () => {
-    // Records each memory made and its first buffer: a grow inside init would replace (detach) it.
-    const made = new Map<WebAssembly.Memory, ArrayBuffer>();
-    const Memory = WebAssembly.Memory;
-    class Recording extends Memory {
-      constructor(descriptor: WebAssembly.MemoryDescriptor) {
-        super(descriptor);
-        made.set(this, this.buffer);
-      }
-    }
-    (WebAssembly as { Memory: typeof Memory }).Memory = Recording;
-    try {
-      for (const { labels, k } of configurations) {
-        const w = wasmOf(new Counters(slotCapacity(DEFAULT_MAX_TRACKED_ROUTES, labels), k));
-        expect(made.get(w.memory), `${labels} label(s), K = ${k}`).toBe(w.memory.buffer);
-        expect(w.memory.buffer.byteLength).toBe(Math.ceil(w.usedBytes() / PAGE) * PAGE);
-      }
-    } finally {
-      (WebAssembly as { Memory: typeof Memory }).Memory = Memory;
+    for (const { labels, k } of configurations) {
+      const slots = slotCapacity(DEFAULT_MAX_TRACKED_ROUTES, labels);
+      const { result: counters, firstBuffer } = withRecordedMemories(() => new Counters(slots, k));
+      const w = wasmOf(counters);
+      expect(firstBuffer.get(w.memory), `${labels} label(s), K = ${k}`).toBe(w.memory.buffer);
+      expect(w.memory.buffer.byteLength).toBe(Math.ceil(w.usedBytes() / PAGE) * PAGE);
     }
   });
 
