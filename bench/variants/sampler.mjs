@@ -67,6 +67,19 @@ const variants = {
     return { ...r, misses: s.stats().misses, built };
   },
 
+  // observe-hit in a process that also made a sampler with one label and 16 sub-buckets per
+  // route: its counters take 211 pages of Wasm memory, past the fixed 128 the sampler module had
+  // until its memory was sized per sampler, so making it grew the memory and detached a buffer,
+  // after which V8 checks every typed-array access in the process (scripts/build-wasm.mjs,
+  // CALLER_SIZED). The loop is observe-hit's, on the default sampler.
+  "observe-after-labels-k16": async () => {
+    const input = observeInputs(ROUTES);
+    const labelled = await sampler(16, ROUTES, { labels: ["replica"] });
+    const s = await sampler();
+    const r = await observeLoop((route, op, kl, vl) => s.observe(route, op, kl, vl), input.routeIds, input);
+    return { ...r, misses: s.stats().misses, labelledMemoryBytes: labelled.stats().memoryBytes };
+  },
+
   // Unknown route ids (never registered, beyond the registered ones): counted as misses.
   "observe-miss": async () => {
     const input = observeInputs(ROUTES);
