@@ -89,6 +89,8 @@ const EMPTY = new Uint8Array(0);
 const PAGE = 65536;
 /** The least memory a table gets: 10 000 routes of 160-byte start keys, as `tablePages` sizes them. */
 const MIN_PAGES = 128;
+/** All of wasm32's 4 GiB. */
+const MAX_PAGES = 65536;
 
 /**
  * Pages of Wasm memory for a table first published with `routes`: its two regions (the published
@@ -106,7 +108,8 @@ function tablePages(routes: readonly RouteSpec[], heapBase: number): number {
     layout += ENTRY_BYTES + 8 + (start instanceof Uint8Array ? align8(start.length) : 0);
   }
   const bytes = heapBase + INITIAL_SCRATCH + 6 * layout + 256; // 256: the arena rounds each block up to 16
-  return Math.max(MIN_PAGES, Math.ceil(bytes / PAGE));
+  // At most all of wasm32: a table too big for it gets the arena's RangeError when it publishes.
+  return Math.min(MAX_PAGES, Math.max(MIN_PAGES, Math.ceil(bytes / PAGE)));
 }
 
 /** Answers `heapBase` (the same for every instance) for every table made. */
