@@ -172,6 +172,8 @@ export const CATALOG = [
     baseline: "leaseRead-nosampler",
     target: { text: "≤ 1.05×", met: ratioAtMost(1.05) },
   },
+  { name: "routetable-100k", group: "coordinator", file: "coordinator", unit: "ms" },
+  { name: "coordinator-100k", group: "coordinator", file: "coordinator", unit: "ms", baseline: "routetable-100k" },
 
   // ---- issue 4: matrix ------------------------------------------------------------------------
   { name: "matrix-js", group: "matrix", file: "matrix", unit: "ms", rounds: 3 },

@@ -4,8 +4,8 @@
 //   node bench/variants/coordinator.mjs <variant>
 import { runVariant } from "../lib/child.mjs";
 import { importDist, importSampler } from "../lib/dist.mjs";
-import { nsPerOpAsync } from "../lib/measure.mjs";
-import { coveringRoutes, INPUT_MASK, randomKeys } from "../lib/workload.mjs";
+import { msPerCall, nsPerOpAsync } from "../lib/measure.mjs";
+import { coveringRoutes, INPUT_MASK, randomKeys, routeKey } from "../lib/workload.mjs";
 
 const ROUTES = 1024;
 const GROUPS = 16;
@@ -49,9 +49,49 @@ async function leaseReads(withSampler) {
   return { ...r, observedReads: observed, found, ...(notes.length ? { notes } : {}) };
 }
 
+/** 100 000 routes of 16-byte keys in key order, over GROUPS groups. */
+function manyRoutes(n = 100_000) {
+  return Array.from({ length: n }, (_, i) => ({
+    routeId: i + 1,
+    start: i === 0 ? null : routeKey(i, 0),
+    end: i === n - 1 ? null : routeKey(i + 1, 0),
+    groupId: 1 + (i % GROUPS),
+  }));
+}
+
 const variants = {
   "leaseRead-nosampler": () => leaseReads(false),
   "leaseRead-sampler": () => leaseReads(true),
+
+  // A Coordinator over 100 000 routes with a default sampler (10 000 tracked routes): 90 000
+  // routes fold into virtual buckets at registration. Baseline: the route table alone.
+  "coordinator-100k": async () => {
+    const { Coordinator } = await importDist("routing/coordinator.js");
+    const { MemoryGroup } = await importDist("testing/index.js");
+    const { createSampler } = await importSampler();
+    const routes = manyRoutes();
+    let tracked = 0;
+    let virtualBuckets = 0;
+    const r = msPerCall(
+      () => {
+        const groups = new Map();
+        for (let g = 1; g <= GROUPS; g++) groups.set(g, new MemoryGroup({ groupId: g }));
+        const sampler = createSampler();
+        new Coordinator({ routes, groups, sampler }).close();
+        ({ trackedRoutes: tracked, virtualBuckets } = sampler.stats());
+        sampler.close();
+      },
+      { minCalls: 3, maxCalls: 5 },
+    );
+    return { ...r, routes: routes.length, tracked, virtualBuckets };
+  },
+  "routetable-100k": async () => {
+    const { createRouteTable } = await importDist("routing/route-table.js");
+    const routes = manyRoutes();
+    let size = 0;
+    const r = msPerCall(() => (size = createRouteTable(routes).size), { minCalls: 3, maxCalls: 5 });
+    return { ...r, routes: size };
+  },
 };
 
 await runVariant(variants);
