@@ -71,9 +71,9 @@ describe("route table module memory", () => {
     expect(before.byteLength).toBe(128 * 65536);
   });
 
-  it("a table past the minimum is made with memory for twice its routes; past that it grows and still routes", () => {
+  it("a table past the minimum is made with memory for twice its routes; past that it grows and still routes", async () => {
     // 5.3 MB a layout: a fixed 8 MiB grew at the second publish.
-    const { result: table, firstBuffer } = withRecordedMemories(() => createRouteTable(routes(30_000)));
+    const { result: table, firstBuffer } = await withRecordedMemories(() => createRouteTable(routes(30_000)));
     const memory = memoryOf(table);
     const first = firstBuffer.get(memory);
     expect(first).toBe(memory.buffer);

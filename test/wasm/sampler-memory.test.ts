@@ -36,10 +36,10 @@ describe("sampler module memory", () => {
     });
   }
 
-  it("Counters' memory keeps the buffer it was made with, its layout rounded up to a page", () => {
+  it("Counters' memory keeps the buffer it was made with, its layout rounded up to a page", async () => {
     for (const { labels, k } of configurations) {
       const slots = slotCapacity(DEFAULT_MAX_TRACKED_ROUTES, labels);
-      const { result: counters, firstBuffer } = withRecordedMemories(() => new Counters(slots, k));
+      const { result: counters, firstBuffer } = await withRecordedMemories(() => new Counters(slots, k));
       const w = wasmOf(counters);
       expect(firstBuffer.get(w.memory), `${labels} label(s), K = ${k}`).toBe(w.memory.buffer);
       expect(w.memory.buffer.byteLength).toBe(Math.ceil(w.usedBytes() / PAGE) * PAGE);
