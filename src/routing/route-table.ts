@@ -89,8 +89,8 @@ const EMPTY = new Uint8Array(0);
 const PAGE = 65536;
 /** The least memory a table gets: 10 000 routes of 160-byte start keys, as `tablePages` sizes them. */
 const MIN_PAGES = 128;
-/** All of wasm32's 4 GiB. */
-const MAX_PAGES = 65536;
+/** The most the arena can use: its u32 pointers stop below 4 GiB (src/wasm/arena.ts). */
+const MAX_PAGES = 65535;
 
 /**
  * Pages of Wasm memory for a table first published with `routes`: its two regions (the published
