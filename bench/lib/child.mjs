@@ -1,7 +1,8 @@
 // The child side of "one variant per process": `node bench/variants/<file>.mjs <variant>` runs
 // one variant and prints one JSON line: {value, ...details} or {skipped: reason}, with the
-// speed of the core it ran on (`gaugeNs`, bench/lib/gauge.mjs).
-import { gaugeNs } from "./gauge.mjs";
+// speed of the core it ran on (`gaugeNs`, bench/lib/gauge.mjs), and `typedArrayChecks: true`
+// when its process ended with typed-array accesses checked (an ArrayBuffer was detached).
+import { gaugeNs, typedArraysChecked } from "./gauge.mjs";
 
 /** Runs the variant named by argv[2] from `variants` (name → async () => result). */
 export async function runVariant(variants) {
@@ -19,8 +20,9 @@ export async function runVariant(variants) {
   const gauge = Math.max(gaugeBefore, gaugeNs()); // a spell that began or ended mid-variant counts
   // Share of the wall time this process was on a CPU: well below 1 means a loaded machine.
   const cpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
+  const checks = typedArraysChecked() ? { typedArrayChecks: true } : {};
   process.stdout.write(
-    JSON.stringify({ ...result, cpuShare: +cpuShare.toFixed(3), gaugeNs: +gauge.toFixed(4) }) + "\n",
+    JSON.stringify({ ...result, cpuShare: +cpuShare.toFixed(3), gaugeNs: +gauge.toFixed(4), ...checks }) + "\n",
   );
 }
 

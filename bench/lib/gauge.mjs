@@ -29,13 +29,39 @@ const WARM_UP = 5;
 
 /** Nanoseconds per element of the gauge kernel on this core now (best of REPETITIONS). */
 export function gaugeNs() {
-  const data = Array.from({ length: ELEMENTS }, (_, i) => (i & 7) + 0.5);
+  return bestNs(sums, plainData());
+}
+
+/**
+ * Typed-array accesses in a process are checked for detachment once any ArrayBuffer in it has
+ * been detached (a Wasm memory grown, a buffer transferred; docs/design.md). The gauge's sums
+ * over a Float64Array then run ~2× the plain array's time (2.03–2.06× measured here), and
+ * 1.02–1.05× otherwise.
+ */
+const CHECKED_RATIO = 1.5;
+
+/**
+ * Whether typed-array accesses in this process are checked now: the gauge's sums over a
+ * Float64Array against the same sums over the plain array. A child reports it after its
+ * variant, so a variant whose code detached a buffer is named (`typedArrayChecks`).
+ */
+export function typedArraysChecked() {
+  const plain = bestNs(sums, plainData());
+  return bestNs(typedSums, Float64Array.from(plainData())) > plain * CHECKED_RATIO;
+}
+
+function plainData() {
+  return Array.from({ length: ELEMENTS }, (_, i) => (i & 7) + 0.5);
+}
+
+/** ns per element of `kernel` over `data`, best of REPETITIONS after WARM_UP. */
+function bestNs(kernel, data) {
   let best = Infinity;
   let sink = 0;
-  for (let rep = 0; rep < WARM_UP; rep++) sink += sums(data, PASSES);
+  for (let rep = 0; rep < WARM_UP; rep++) sink += kernel(data, PASSES);
   for (let rep = 0; rep < REPETITIONS; rep++) {
     const t0 = performance.now();
-    sink += sums(data, PASSES);
+    sink += kernel(data, PASSES);
     best = Math.min(best, performance.now() - t0);
   }
   if (sink === 0) console.error(sink); // never: keeps the sums observable
@@ -50,6 +76,13 @@ export function gaugeNs() {
  * access for the rest of the process (`observe-after-matrix`), which would read as a slow core.
  */
 function sums(data, passes) {
+  let s = 0;
+  for (let p = 0; p < passes; p++) for (let i = 0; i < data.length; i++) s += data[i];
+  return s;
+}
+
+/** `sums` over a Float64Array, as a function of its own so that each stays monomorphic. */
+function typedSums(data, passes) {
   let s = 0;
   for (let p = 0; p < passes; p++) for (let i = 0; i < data.length; i++) s += data[i];
   return s;

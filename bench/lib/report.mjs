@@ -25,6 +25,7 @@ export function summarize(selected, results) {
       met: null,
       results: ok,
       slowRounds: ok.filter((r) => r.slowCore).length,
+      checkedRounds: ok.filter((r) => r.typedArrayChecks).length,
       skipped: runs.find((r) => r.skipped)?.skipped ?? null,
       errors: runs.filter((r) => r.error !== undefined).map((r) => r.error),
     };
@@ -99,6 +100,10 @@ export function footnotes(rows) {
   for (const row of rows) {
     if (row.skipped) out.push(`${row.name}: skipped — ${row.skipped}`);
     if (row.slowRounds > 0) out.push(`${row.name}: ${row.slowRounds} round(s) on a possibly slowed core (gauge)`);
+    if (row.checkedRounds > 0)
+      out.push(
+        `${row.name}: ${row.checkedRounds} round(s) ended with typed-array accesses checked (an ArrayBuffer was detached in the process; docs/design.md)`,
+      );
     for (const e of new Set(row.errors)) out.push(`${row.name}: error — ${e.split("\n")[0]}`);
     for (const n of new Set(row.results.flatMap((r) => r.notes ?? []))) out.push(`${row.name}: ${n}`);
     const note = pageFaultNote(row, rows);
@@ -156,6 +161,7 @@ export function resultsJson({ rows, settings, startedAt, loadAtStart, elapsedS }
           met: r.met,
           ...(r.skipped ? { skipped: r.skipped } : {}),
           ...(r.slowRounds ? { slowRounds: r.slowRounds } : {}),
+          ...(r.checkedRounds ? { checkedRounds: r.checkedRounds } : {}),
           ...(r.errors.length ? { errors: [...new Set(r.errors)] } : {}),
           details: r.results.map(({ value, ...rest }) => rest),
         },
@@ -201,6 +207,7 @@ export function rowsFromResults(results) {
     met: v.met,
     skipped: v.skipped ?? null,
     slowRounds: v.slowRounds ?? 0,
+    checkedRounds: v.checkedRounds ?? 0,
     errors: v.errors ?? [],
     results: v.details ?? [],
     date: v.date,

@@ -2,7 +2,7 @@
 // slowed core. Timing itself is not asserted (benchmarks never are in tests), only that it is a
 // positive number of nanoseconds.
 import { describe, expect, it } from "vitest";
-import { gaugeNs, markSlowCoreRounds } from "../../bench/lib/gauge.mjs";
+import { gaugeNs, markSlowCoreRounds, typedArraysChecked } from "../../bench/lib/gauge.mjs";
 
 describe("bench gauge", () => {
   it("flags the rounds more than 15 % slower than the run's fastest, and only those", () => {
@@ -21,6 +21,10 @@ describe("bench gauge", () => {
     const rounds: { gaugeNs?: number; slowCore?: boolean }[] = [{}, {}];
     markSlowCoreRounds(rounds);
     expect(rounds.some((r) => r.slowCore)).toBe(false);
+  });
+
+  it("tells whether typed-array accesses are checked (a boolean; its timing is not asserted)", () => {
+    expect(typeof typedArraysChecked()).toBe("boolean");
   });
 
   it("measures a positive, finite time per element", () => {
