@@ -17,10 +17,11 @@ export async function runVariant(variants) {
   const cpu0 = process.cpuUsage();
   const result = await variant();
   const cpu = process.cpuUsage(cpu0);
-  const gauge = Math.max(gaugeBefore, gaugeNs()); // a spell that began or ended mid-variant counts
+  const gaugeAfter = gaugeNs();
+  const gauge = Math.max(gaugeBefore, gaugeAfter); // a spell that began or ended mid-variant counts
   // Share of the wall time this process was on a CPU: well below 1 means a loaded machine.
   const cpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
-  const checks = typedArraysChecked() ? { typedArrayChecks: true } : {};
+  const checks = typedArraysChecked(gaugeAfter) ? { typedArrayChecks: true } : {};
   process.stdout.write(
     JSON.stringify({ ...result, cpuShare: +cpuShare.toFixed(3), gaugeNs: +gauge.toFixed(4), ...checks }) + "\n",
   );

@@ -42,12 +42,12 @@ const CHECKED_RATIO = 1.5;
 
 /**
  * Whether typed-array accesses in this process are checked now: the gauge's sums over a
- * Float64Array against the same sums over the plain array. A child reports it after its
- * variant, so a variant whose code detached a buffer is named (`typedArrayChecks`).
+ * Float64Array against `plainNs`, a `gaugeNs()` just taken (the same sums over the plain array).
+ * A child reports it after its variant, so a variant whose code detached a buffer is named
+ * (`typedArrayChecks`).
  */
-export function typedArraysChecked() {
-  const plain = bestNs(sums, plainData());
-  return bestNs(typedSums, Float64Array.from(plainData())) > plain * CHECKED_RATIO;
+export function typedArraysChecked(plainNs) {
+  return bestNs(typedSums, Float64Array.from(plainData())) > plainNs * CHECKED_RATIO;
 }
 
 function plainData() {

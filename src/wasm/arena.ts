@@ -1,10 +1,11 @@
 // The one bump allocator over a Wasm instance's memory, for modules whose memory JS lays out
-// (matrix, routes; the sampler module sizes its own memory once in `init`). Allocation is a
-// pointer bump; the memory grows on demand (none of these callers is a hot path), and growing
-// detaches every earlier typed-array view, so views are made after a phase's last `alloc`, or
-// re-made when `buffer` changes. Growing is the exception: both modules start with the memory
-// their common sizes need (scripts/build-wasm.mjs, INITIAL_PAGES), because a detach slows every
-// typed-array access in the process from then on (docs/design.md). `mark`/`release` let a nested phase (the row-budget plan inside
+// (matrix, routes; the sampler module lays out its own in `init`). Allocation is a pointer
+// bump; the memory grows on demand (none of these callers is a hot path), and growing detaches
+// every earlier typed-array view, so views are made after a phase's last `alloc`, or re-made
+// when `buffer` changes. Growing is the exception: the matrix module starts with the memory its
+// common sizes need (scripts/build-wasm.mjs, INITIAL_PAGES) and a route table's is sized for its
+// first routes (CALLER_SIZED), because a detach slows every typed-array access in the process
+// from then on (docs/design.md). `mark`/`release` let a nested phase (the row-budget plan inside
 // a matrix build) borrow space on top of its caller's without disturbing it.
 
 const PAGE = 65536;
