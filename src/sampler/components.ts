@@ -8,6 +8,7 @@ import { HotKeyTracker } from "../hotkeys/tracker.js";
 import { ColumnClock } from "./clock.js";
 import { Counters } from "./counters.js";
 import { Flusher, GroupTerms } from "./flush.js";
+import { FoldPairs } from "./fold-pairs.js";
 import { RouteLifecycle } from "./lifecycle.js";
 import { slotCapacity, type ResolvedSamplerOptions, type SamplerOptions } from "./options.js";
 import { Persistence } from "./persistence.js";
@@ -54,7 +55,8 @@ export function buildComponents(o: ResolvedSamplerOptions, options: SamplerOptio
   const virtuals = new VirtualBuckets(registry, counters, metas);
   const rehoming = new Rehoming(registry, counters, slots);
   const limits = { maxTrackedRoutes: o.maxTrackedRoutes, labelSlots: o.labels.length + 1 };
-  const lifecycle = new RouteLifecycle(registry, slots, virtuals, rehoming, hotKeyTracker, limits);
+  const pairs = new FoldPairs(registry, slots);
+  const lifecycle = new RouteLifecycle(registry, slots, virtuals, pairs, rehoming, hotKeyTracker, limits);
   const terms = new GroupTerms();
   const flusher = new Flusher(counters, slots, registry, virtuals, metas, history, terms);
   const clock = new ColumnClock(o.now, o.stepMs);

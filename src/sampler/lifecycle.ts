@@ -4,7 +4,8 @@
 
 import type { HotKeyTracker } from "../hotkeys/tracker.js";
 import type { Key } from "../types.js";
-import { newRoute, sameRange, type RouteHolder, type VirtualBucket } from "./holders.js";
+import { newRoute, sameRange, type Holder, type RouteHolder, type VirtualBucket } from "./holders.js";
+import { cheaper, type FoldPair, type FoldPairs } from "./fold-pairs.js";
 import type { Rehoming } from "./rehome.js";
 import type { HolderRegistry } from "./registry.js";
 import type { SlotPool } from "./slots.js";
@@ -21,6 +22,7 @@ export class RouteLifecycle {
     private readonly registry: HolderRegistry,
     private readonly slots: SlotPool,
     private readonly virtuals: VirtualBuckets,
+    private readonly pairs: FoldPairs,
     private readonly rehoming: Rehoming,
     private readonly hotKeys: HotKeyTracker | null,
     private readonly limits: LifecycleLimits,
@@ -69,16 +71,46 @@ export class RouteLifecycle {
     }
     const { labelSlots, maxTrackedRoutes } = this.limits;
     if (this.slots.freeCount < labelSlots) this.registry.reclaimIdle(labelSlots);
-    if (this.registry.live.length >= maxTrackedRoutes || this.slots.freeCount < labelSlots) {
-      this.virtuals.foldWithNeighbour(r);
-      return false;
-    }
+    if (this.registry.live.length >= maxTrackedRoutes || this.slots.freeCount < labelSlots)
+      return this.addPastBudget(r);
     // Over pending counts of removed routes (a split or merge by hand) the route still gets its
     // own slots: `false` means only "no room". What it cannot take exactly now is settled at
     // the next flush, when the other pieces are registered too (settlePending).
     this.registry.giveSlots(r);
     this.rehoming.takeExactFits(r);
     return true;
+  }
+
+  /**
+   * The budget is full: `r` takes the slot freed by folding the cheapest adjacent pair of rows
+   * when that costs less than folding `r` into its neighbour (fold-pairs.ts); true when it did.
+   */
+  private addPastBudget(r: RouteHolder): boolean {
+    const live = this.registry.live;
+    const pos = this.registry.position(r.start, r.routeId);
+    const neighbour = this.virtuals.neighbourOf(r);
+    const alone = this.pairs.costOf(neighbour);
+    const pair = this.pairs.cheapest(live[pos - 1], live[pos]);
+    if (pair !== undefined && cheaper(pair, { ...alone, routes: alone.routes + 1 }) && this.pairMakesRoom(pair)) {
+      this.pairs.touched(this.virtuals.foldPair(pair.left, pair.right));
+      this.registry.giveSlots(r);
+      this.rehoming.takeExactFits(r);
+      this.pairs.touched(r);
+      return true;
+    }
+    this.pairs.touched(this.virtuals.foldInto(neighbour, r));
+    return false;
+  }
+
+  /** Whether folding `pair` leaves room for one more route: a live holder less, enough free slots. */
+  private pairMakesRoom(pair: FoldPair): boolean {
+    const { labelSlots, maxTrackedRoutes } = this.limits;
+    if (this.registry.live.length > maxTrackedRoutes) return false;
+    const kept = pair.left.kind === "route" ? pair.left.slots[0] : pair.left.slot;
+    const released = [...slotsOf(pair.left), ...slotsOf(pair.right)].filter((s) => s !== kept);
+    let free = this.slots.freeCount;
+    for (const s of released) if (this.slots.freesNow(s)) free++;
+    return free >= labelSlots;
   }
 
   /**
@@ -119,4 +151,8 @@ export class RouteLifecycle {
       this.registry.live.length < this.limits.maxTrackedRoutes && this.registry.overlapping(r.start, r.end).length === 0
     );
   }
+}
+
+function slotsOf(h: Holder): readonly number[] {
+  return h.kind === "route" ? h.slots : [h.slot];
 }

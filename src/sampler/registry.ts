@@ -24,6 +24,7 @@ export interface HolderCell {
 
 export class HolderRegistry {
   private changes = 0;
+  private liveChanges = 0;
   /** Live routes by id (with their own slots, or folded into a virtual bucket). */
   private readonly routes = new Map<number, RouteHolder>();
   /** Live holders that own a slot, by start key then order id. */
@@ -42,6 +43,14 @@ export class HolderRegistry {
   /** Bumped by every change to slot ownership, key order or membership. */
   get version(): number {
     return this.changes;
+  }
+
+  /**
+   * Bumped when the live list changes (a holder in, out, replaced or moved) or a folded route
+   * leaves its bucket: what can make two live holders adjacent, or a holder's fold cost drop.
+   */
+  get liveVersion(): number {
+    return this.liveChanges;
   }
 
   route(routeId: number): RouteHolder | undefined {
@@ -167,6 +176,7 @@ export class HolderRegistry {
 
   /** Live route `r`, folded into a bucket, was removed: its counts wait in the bucket's slot. */
   depart(r: RouteHolder, nowMs: number): void {
+    this.liveChanges++;
     r.state = "graced";
     r.removedAtMs = nowMs;
     this.changes++;
@@ -174,6 +184,7 @@ export class HolderRegistry {
 
   /** Live slot holder `h` becomes graced: its slots drain until the grace window ends. */
   retire(h: Holder, nowMs: number): void {
+    this.liveChanges++;
     h.state = "graced";
     h.removedAtMs = nowMs;
     this.liveList.splice(this.liveList.indexOf(h), 1);
@@ -194,6 +205,7 @@ export class HolderRegistry {
 
   /** Takes slot holder `h` out of whichever list holds it (it is being folded into a bucket). */
   unlist(h: Holder): void {
+    this.liveChanges++;
     if (h.state === "live") this.liveList.splice(this.liveList.indexOf(h), 1);
     else this.gracedList.splice(this.gracedList.indexOf(h), 1);
     this.changes++;
@@ -201,6 +213,7 @@ export class HolderRegistry {
 
   /** Live holder `old` is replaced, at its place in key order, by virtual bucket `vb`. */
   replaceLive(old: Holder, vb: VirtualBucket): void {
+    this.liveChanges++;
     vb.state = "live";
     this.liveList[this.liveList.indexOf(old)] = vb;
     this.changes++;
@@ -208,6 +221,7 @@ export class HolderRegistry {
 
   /** Adds a holder to the live list (state live). */
   insertLive(h: Holder): void {
+    this.liveChanges++;
     h.state = "live";
     this.liveList.splice(this.position(h.start, h), 0, h);
     this.changes++;
@@ -215,6 +229,7 @@ export class HolderRegistry {
 
   /** A live holder's start or members changed: move it to its place in key order. */
   reposition(h: Holder): void {
+    this.liveChanges++;
     const at = this.liveList.indexOf(h);
     if (at >= 0) {
       this.liveList.splice(at, 1);
@@ -243,6 +258,12 @@ export class HolderRegistry {
     this.slots.assign(slot, owner, label);
     this.metas.forgetSlot(slot);
     this.changes++;
+  }
+
+  /** `slot`'s counts were moved into `target` (a fold): its activity goes too, and it is freed. */
+  releaseSlotInto(slot: number, target: number): void {
+    this.slots.moveActivity(slot, target);
+    this.releaseSlot(slot);
   }
 
   releaseSlot(slot: number): void {

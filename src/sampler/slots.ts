@@ -1,5 +1,5 @@
 // Slot allocation: which slots are free, who owns each slot and for which label, and how busy
-// each slot has been (the fold picks the less active neighbour). Numeric bookkeeping only; the
+// each slot has been (folds pick the least active holders). Numeric bookkeeping only; the
 // registry (registry.ts) is the one caller that hands slots out and takes them back.
 
 import type { Holder } from "./holders.js";
@@ -53,6 +53,16 @@ export class SlotPool {
     return this.labels[slot]!;
   }
 
+  /** Whether releasing `slot` now returns it to the free list at once (a shared pool may hold it). */
+  freesNow(_slot: number): boolean {
+    return true;
+  }
+
+  /** Flushes begun so far: activity changes only when this does (or a slot is released). */
+  get flushes(): number {
+    return this.flushSeq;
+  }
+
   /** Starts a flush: activity recorded from now on belongs to it. */
   beginFlush(): void {
     this.flushSeq++;
@@ -68,10 +78,22 @@ export class SlotPool {
     this.activity[slot]! += 0.5 * requests;
   }
 
+  /** `from`'s counts moved into `to` (a fold): its activity goes with them. */
+  moveActivity(from: number, to: number): void {
+    const seq = this.flushSeq;
+    this.activity[to] = this.decayed(to) + this.decayed(from);
+    this.seen[to] = seq;
+    this.activity[from] = 0;
+  }
+
   /** Smoothed requests per flush of a set of slots: the decayed sum. */
   activityOf(slots: readonly number[]): number {
     let total = 0;
-    for (const s of slots) total += this.activity[s]! * 0.5 ** (this.flushSeq - this.seen[s]!);
+    for (const s of slots) total += this.decayed(s);
     return total;
+  }
+
+  private decayed(slot: number): number {
+    return this.activity[slot]! * 0.5 ** (this.flushSeq - this.seen[slot]!);
   }
 }

@@ -89,4 +89,41 @@ describe("virtual buckets", () => {
     expect(vb.end).toEqual(range(2)[1]);
     expect(s.stats().misses).toBe(1);
   });
+
+  it("routes registered in key order past the budget spread over every row, not into one bucket", () => {
+    const { s, tick } = clockedSampler({ maxTrackedRoutes: 100 });
+    const wide = (i: number) =>
+      [enc(`k${String(i).padStart(4, "0")}`), enc(`k${String(i + 1).padStart(4, "0")}`)] as const;
+    for (let i = 0; i < 1000; i++) s.registerRoute(i, ...wide(i));
+    for (let i = 0; i < 1000; i++) s.observe(i, Op.Write, 1);
+    tick();
+    s.flush();
+    const rows = s.snapshot()[0]!.rows;
+    assertProperAxis(rows);
+    expect(rows).toHaveLength(100);
+    expect(totals(s.snapshot()).writes).toBe(1000);
+    const members = rows.map((r) => r.memberRoutesTotal || 1);
+    expect(members.reduce((a, b) => a + b, 0)).toBe(1000);
+    // 10 routes a row on average; no row holds more than twice that.
+    expect(Math.max(...members)).toBeLessThanOrEqual(20);
+  });
+
+  it("folds the two least active adjacent rows to give a new route its own row", () => {
+    const { s, tick } = clockedSampler({ maxTrackedRoutes: 4 });
+    for (const i of [0, 2, 4, 6]) s.registerRoute(i, ...range(i));
+    // 4 and 6 busy, 0 and 2 cold; route 7 lands right of the busiest: 0 and 2 fold instead.
+    for (let n = 0; n < 10; n++) s.observe(4, Op.Write, 1);
+    for (let n = 0; n < 20; n++) s.observe(6, Op.Write, 1);
+    tick();
+    s.flush();
+    expect(s.registerRoute(7, ...range(7))).toBe(true);
+    for (const i of [0, 2, 4, 6, 7]) s.observe(i, Op.Write, 1);
+    tick();
+    s.flush();
+    const rows = s.snapshot()[1]!.rows;
+    assertProperAxis(rows);
+    expect(rows.map((r) => r.bucketId)).toEqual(["virtual:18446744073709551615", "route:4", "route:6", "route:7"]);
+    expect(rows[0]!.memberRoutes).toEqual([0, 2]);
+    expect(rows[0]!.writes).toBe(2);
+  });
 });

@@ -71,6 +71,10 @@ export class GatedSlotPool extends SlotPool {
     } else this.returnToPool(slot);
   }
 
+  override freesNow(slot: number): boolean {
+    return this.gate === null || this.gate.settled(slot);
+  }
+
   /** Returns held slots that settled to the free list. */
   settleHeld(): void {
     if (this.held.length === 0) return;
