@@ -18,6 +18,9 @@ export interface LifecycleLimits {
 }
 
 export class RouteLifecycle {
+  /** Registry live version and free slots when `dissolveBuckets` last scanned the buckets. */
+  private unfoldCheckedAt = { live: -1, free: -1 };
+
   constructor(
     private readonly registry: HolderRegistry,
     private readonly slots: SlotPool,
@@ -126,18 +129,35 @@ export class RouteLifecycle {
   }
 
   /**
-   * After a drain: buckets formed by `settlePending` give their routes their own slots back
-   * when there is room (else they stay folded, as any route over the budget, and retry later).
+   * After a drain, buckets give their routes their own slots back when the budget has room for
+   * them: first those formed by `settlePending` (else they stay folded, as any route over the
+   * budget, and retry later), then any other, fewest routes first (routes were removed, so a
+   * bucket is no longer needed). Their cells were just drained, so no count moves.
    */
-  dissolveSettled(): void {
+  dissolveBuckets(): void {
+    for (const vb of this.virtuals.settledBuckets()) this.tryDissolve(vb);
+    const { live, liveVersion } = this.registry;
+    if (live.length > this.limits.maxTrackedRoutes) return;
+    // The scan is O(live holders): repeated only when the live list or the free slots changed
+    // since it last found nothing to dissolve (joins only make buckets bigger).
+    if (liveVersion === this.unfoldCheckedAt.live && this.slots.freeCount === this.unfoldCheckedAt.free) return;
+    const buckets = live.filter((h): h is VirtualBucket => h.kind === "virtual" && h.departed.length === 0);
+    buckets.sort((a, b) => a.members.length - b.members.length);
+    for (const vb of buckets) if (!this.tryDissolve(vb)) break; // the rest are no smaller
+    this.unfoldCheckedAt = { live: this.registry.liveVersion, free: this.slots.freeCount };
+  }
+
+  /** Dissolves `vb` when its routes fit in the budget and the free slots; true when it did. */
+  private tryDissolve(vb: VirtualBucket): boolean {
     const { labelSlots, maxTrackedRoutes } = this.limits;
-    for (const vb of this.virtuals.settledBuckets()) {
-      const needed = vb.members.length * labelSlots;
-      if (this.registry.live.length - 1 + vb.members.length > maxTrackedRoutes) continue;
-      if (this.slots.freeCount + 1 < needed) this.registry.reclaimIdle(needed - 1);
-      if (this.slots.freeCount + 1 < needed) continue;
-      for (const m of this.virtuals.dissolve(vb)) this.registry.giveSlots(m);
-    }
+    if (this.registry.live.length - 1 + vb.members.length > maxTrackedRoutes) return false;
+    // The bucket's own slot counts only if releasing it frees it at once (a shared pool may hold it).
+    const own = this.slots.freesNow(vb.slot) ? 1 : 0;
+    const needed = vb.members.length * labelSlots;
+    if (this.slots.freeCount + own < needed) this.registry.reclaimIdle(needed - own);
+    if (this.slots.freeCount + own < needed) return false;
+    for (const m of this.virtuals.dissolve(vb)) this.registry.giveSlots(m);
+    return true;
   }
 
   /**

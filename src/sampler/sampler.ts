@@ -298,7 +298,7 @@ export class Sampler {
     this.parts.lifecycle.settlePending();
     const column = this.parts.flusher.flush(windowStartMs, atMs);
     this.parts.persistence.appended(column);
-    this.parts.lifecycle.dissolveSettled();
+    this.parts.lifecycle.dissolveBuckets();
     this.registry.reclaimExpired(atMs, this.opts.graceMs);
     this.parts.shared?.publish();
     this.hotKeyTracker?.publish(atMs);

@@ -138,7 +138,8 @@ export class VirtualBuckets {
   }
 
   /**
-   * Settled bucket `vb` goes: its slot is free (just drained, so empty). The caller gives its
+   * Bucket `vb` goes (its routes fit in the budget again): its slot is free (just drained, so
+   * empty; a shared pool holds it until no worker can count into it). The caller gives its
    * members their own slots; returns them.
    */
   dissolve(vb: VirtualBucket): RouteHolder[] {

@@ -126,4 +126,25 @@ describe("virtual buckets", () => {
     expect(rows[0]!.memberRoutes).toEqual([0, 2]);
     expect(rows[0]!.writes).toBe(2);
   });
+
+  it("gives folded routes their own rows back once removals leave room in the budget", () => {
+    const { s, tick } = clockedSampler({ maxTrackedRoutes: 4 });
+    for (let i = 0; i < 6; i++) s.registerRoute(i, ...range(i)); // rows: {0, 1}, 2, {3, 4}, 5
+    expect(s.stats()).toMatchObject({ trackedRoutes: 2, virtualBuckets: 2 });
+    s.removeRoute(2);
+    s.removeRoute(5);
+    for (const i of [0, 1, 3, 4]) s.observe(i, Op.Write, 1);
+    tick();
+    s.flush(); // the buckets' counts are drawn as buckets, then their routes get slots again
+    for (const i of [0, 1, 3, 4]) s.observe(i, Op.Write, 1);
+    tick();
+    s.flush();
+    const [before, after] = s.snapshot().map((c) => c.rows);
+    expect(before!.map((r) => r.bucketId)).toEqual(["virtual:18446744073709551614", "virtual:18446744073709551615"]);
+    expect(before!.map((r) => r.writes)).toEqual([2, 2]);
+    assertProperAxis(after!);
+    expect(after!.map((r) => r.bucketId)).toEqual(["route:0", "route:1", "route:3", "route:4"]);
+    expect(after!.map((r) => r.writes)).toEqual([1, 1, 1, 1]);
+    expect(s.stats()).toMatchObject({ trackedRoutes: 4, virtualBuckets: 0 });
+  });
 });
