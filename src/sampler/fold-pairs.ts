@@ -29,6 +29,11 @@ export interface FoldPair extends FoldCost {
   right: Holder;
 }
 
+/** Routes holder `h` counts for. */
+export function routesIn(h: Holder): number {
+  return h.kind === "route" ? 1 : h.members.length;
+}
+
 /** True when folding `a` puts less in one row than folding `b`. */
 export function cheaper(a: FoldCost, b: FoldCost): boolean {
   return a.activity < b.activity || (a.activity === b.activity && a.routes < b.routes);
@@ -45,9 +50,9 @@ export class FoldPairs {
     private readonly slots: SlotPool,
   ) {}
 
-  /** What holder `h` alone puts into a row. */
-  costOf(h: Holder): FoldCost {
-    return { activity: this.registry.activity(h), routes: h.kind === "route" ? 1 : h.members.length };
+  /** Smoothed requests per flush of holder `h` (what folding it puts into a row). */
+  activityOf(h: Holder): number {
+    return this.registry.activity(h);
   }
 
   /**
@@ -74,26 +79,24 @@ export class FoldPairs {
   }
 
   /**
-   * Holders `changed` were just made by a fold or given slots, and nothing else changed since
-   * `cheapest`: their pairs with both neighbours are queued and the heap is complete again.
+   * Holder `changed` was just made by a fold or given slots, and nothing else changed since
+   * `cheapest` (or the previous `touched`): its pairs with both neighbours are queued and the
+   * heap is complete again.
    */
-  touched(...changed: Holder[]): void {
+  touched(changed: Holder): void {
     const live = this.registry.live;
-    for (const h of changed) {
-      if (h.state !== "live") continue;
-      const at = this.registry.position(h.start, h);
-      if (live[at] !== h) continue;
-      if (at > 0) this.push(this.pairOf(live[at - 1]!, h));
-      if (at + 1 < live.length) this.push(this.pairOf(h, live[at + 1]!));
+    const at = this.registry.position(changed.start, changed);
+    if (changed.state === "live" && live[at] === changed) {
+      if (at > 0) this.push(this.pairOf(live[at - 1]!, changed));
+      if (at + 1 < live.length) this.push(this.pairOf(changed, live[at + 1]!));
     }
     this.syncedVersion = this.registry.liveVersion;
     this.syncedFlushes = this.slots.flushes;
   }
 
   private pairOf(left: Holder, right: Holder): FoldPair {
-    const l = this.costOf(left);
-    const r = this.costOf(right);
-    return { left, right, activity: l.activity + r.activity, routes: l.routes + r.routes };
+    const activity = this.registry.activity(left) + this.registry.activity(right);
+    return { left, right, activity, routes: routesIn(left) + routesIn(right) };
   }
 
   private adjacent(left: Holder, right: Holder): boolean {
@@ -108,16 +111,13 @@ export class FoldPairs {
     const live = this.registry.live;
     const heap = this.heap;
     heap.length = 0;
-    const costs = live.map((h) => this.costOf(h));
+    let activity = live.length > 0 ? this.registry.activity(live[0]!) : 0;
     for (let i = 0; i + 1 < live.length; i++) {
-      const l = costs[i]!;
-      const r = costs[i + 1]!;
-      heap.push({
-        left: live[i]!,
-        right: live[i + 1]!,
-        activity: l.activity + r.activity,
-        routes: l.routes + r.routes,
-      });
+      const left = live[i]!;
+      const right = live[i + 1]!;
+      const next = this.registry.activity(right);
+      heap.push({ left, right, activity: activity + next, routes: routesIn(left) + routesIn(right) });
+      activity = next;
     }
     for (let i = (heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
     this.syncedVersion = this.registry.liveVersion;

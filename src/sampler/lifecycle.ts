@@ -4,8 +4,8 @@
 
 import type { HotKeyTracker } from "../hotkeys/tracker.js";
 import type { Key } from "../types.js";
-import { newRoute, sameRange, type Holder, type RouteHolder, type VirtualBucket } from "./holders.js";
-import { cheaper, type FoldPair, type FoldPairs } from "./fold-pairs.js";
+import { newRoute, sameRange, type RouteHolder, type VirtualBucket } from "./holders.js";
+import { cheaper, routesIn, type FoldPair, type FoldPairs } from "./fold-pairs.js";
 import type { Rehoming } from "./rehome.js";
 import type { HolderRegistry } from "./registry.js";
 import type { SlotPool } from "./slots.js";
@@ -92,9 +92,9 @@ export class RouteLifecycle {
     const live = this.registry.live;
     const pos = this.registry.position(r.start, r.routeId);
     const neighbour = this.virtuals.neighbourOf(r);
-    const alone = this.pairs.costOf(neighbour);
+    const alone = { activity: this.pairs.activityOf(neighbour), routes: routesIn(neighbour) + 1 };
     const pair = this.pairs.cheapest(live[pos - 1], live[pos]);
-    if (pair !== undefined && cheaper(pair, { ...alone, routes: alone.routes + 1 }) && this.pairMakesRoom(pair)) {
+    if (pair !== undefined && cheaper(pair, alone) && this.pairMakesRoom(pair)) {
       this.pairs.touched(this.virtuals.foldPair(pair.left, pair.right));
       this.registry.giveSlots(r);
       this.rehoming.takeExactFits(r);
@@ -109,11 +109,17 @@ export class RouteLifecycle {
   private pairMakesRoom(pair: FoldPair): boolean {
     const { labelSlots, maxTrackedRoutes } = this.limits;
     if (this.registry.live.length > maxTrackedRoutes) return false;
-    const kept = pair.left.kind === "route" ? pair.left.slots[0] : pair.left.slot;
-    const released = [...slotsOf(pair.left), ...slotsOf(pair.right)].filter((s) => s !== kept);
+    // Folding keeps the left holder's first slot and releases every other slot of the two.
     let free = this.slots.freeCount;
-    for (const s of released) if (this.slots.freesNow(s)) free++;
+    const { left, right } = pair;
+    if (left.kind === "route") for (let i = 1; i < left.slots.length; i++) free += this.freedNow(left.slots[i]!);
+    if (right.kind === "route") for (const s of right.slots) free += this.freedNow(s);
+    else free += this.freedNow(right.slot);
     return free >= labelSlots;
+  }
+
+  private freedNow(slot: number): number {
+    return this.slots.freesNow(slot) ? 1 : 0;
   }
 
   /**
@@ -171,8 +177,4 @@ export class RouteLifecycle {
       this.registry.live.length < this.limits.maxTrackedRoutes && this.registry.overlapping(r.start, r.end).length === 0
     );
   }
-}
-
-function slotsOf(h: Holder): readonly number[] {
-  return h.kind === "route" ? h.slots : [h.slot];
 }

@@ -114,6 +114,16 @@ export class HolderRegistry {
     return lo;
   }
 
+  /**
+   * Where live holder `h` sits in the live list: found by its start (live ranges never overlap,
+   * so no two share one) unless its start moved since it was placed (`reposition` scans):
+   * registering 100 000 routes past the budget unlists and replaces a holder per route.
+   */
+  private liveIndex(h: Holder): number {
+    const at = this.position(h.start, h);
+    return this.liveList[at] === h ? at : this.liveList.indexOf(h);
+  }
+
   /** Every cell a holder owns, with its key range (labelled cells share their sub-bucket's range). */
   cells(h: Holder): HolderCell[] {
     if (h.kind === "virtual") return [{ cell: this.counters.cell(h.slot, 0), start: h.start, end: h.end }];
@@ -134,7 +144,7 @@ export class HolderRegistry {
 
   /** Smoothed requests per flush of a holder. */
   activity(h: Holder): number {
-    return this.slots.activityOf(h.kind === "route" ? h.slots : [h.slot]);
+    return h.kind === "route" ? this.slots.activityOf(h.slots) : this.slots.activityOfSlot(h.slot);
   }
 
   // ---- transitions ---------------------------------------------------------------------------
@@ -187,7 +197,7 @@ export class HolderRegistry {
     this.liveChanges++;
     h.state = "graced";
     h.removedAtMs = nowMs;
-    this.liveList.splice(this.liveList.indexOf(h), 1);
+    this.liveList.splice(this.liveIndex(h), 1);
     this.gracedList.push(h);
     this.changes++;
   }
@@ -206,7 +216,7 @@ export class HolderRegistry {
   /** Takes slot holder `h` out of whichever list holds it (it is being folded into a bucket). */
   unlist(h: Holder): void {
     this.liveChanges++;
-    if (h.state === "live") this.liveList.splice(this.liveList.indexOf(h), 1);
+    if (h.state === "live") this.liveList.splice(this.liveIndex(h), 1);
     else this.gracedList.splice(this.gracedList.indexOf(h), 1);
     this.changes++;
   }
@@ -215,7 +225,7 @@ export class HolderRegistry {
   replaceLive(old: Holder, vb: VirtualBucket): void {
     this.liveChanges++;
     vb.state = "live";
-    this.liveList[this.liveList.indexOf(old)] = vb;
+    this.liveList[this.liveIndex(old)] = vb;
     this.changes++;
   }
 

@@ -93,6 +93,11 @@ export class SlotPool {
     return total;
   }
 
+  /** `activityOf([slot])` without the array. */
+  activityOfSlot(slot: number): number {
+    return this.decayed(slot);
+  }
+
   private decayed(slot: number): number {
     return this.activity[slot]! * 0.5 ** (this.flushSeq - this.seen[slot]!);
   }
