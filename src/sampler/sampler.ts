@@ -231,6 +231,10 @@ export class Sampler {
   /**
    * Registers a route `[start, end)`. Idempotent. Returns true when the route has its own slot,
    * false when it was folded into a virtual bucket (budget full, or its range lies inside one).
+   * Past the budget it may also get the slot freed by folding two quieter adjacent rows
+   * elsewhere (true; those routes now share a bucket): whichever fold puts less into one row
+   * (fold-pairs.ts). Buckets give their routes their own slots back at a flush once removals
+   * leave room.
    * Over a removed route's pending counts (a split or merge by hand) it still gets its own slots;
    * those counts are re-homed by key-space overlap at the next flush (docs/design.md).
    */
