@@ -96,9 +96,10 @@ const MAX_PAGES = 65535;
  * Pages of Wasm memory for a table first published with `routes`: its two regions (the published
  * layout and the one the next replace stages), each reallocated once at double size (`writeRegion`
  * abandons a region it outgrows), so six layouts; at least MIN_PAGES. The memory is made this big
- * at construction, so neither the first publishes nor a table growing to twice its routes grows
- * it: a grow detaches its ArrayBuffer, which slows every typed-array access in the process from
- * then on (scripts/build-wasm.mjs, CALLER_SIZED). Pages are only reserved until touched.
+ * at construction, so neither the first publishes nor a table growing to twice its routes needs
+ * more; past that the table moves to a bigger memory (`relocate`). It never grows one: a grow
+ * detaches its ArrayBuffer, which slows every typed-array access in the process from then on
+ * (scripts/build-wasm.mjs, CALLER_SIZED). Pages are only reserved until touched.
  * Unvalidated input counts what it can; `replace` rejects it right after.
  */
 function tablePages(routes: readonly RouteSpec[], heapBase: number): number {
@@ -121,8 +122,9 @@ export function createRouteTable(routes: readonly RouteSpec[]): RouteTable {
 }
 
 export class RouteTable {
-  private readonly wasm: RoutesExports;
-  private readonly arena: WasmArena;
+  /** Replaced, never grown, when the table outgrows its memory (`relocate`). */
+  private wasm: RoutesExports;
+  private arena: WasmArena;
   private u8: Uint8Array;
   private u32: Uint32Array;
   private scratch: Region = { ptr: 0, cap: 0 };
@@ -131,6 +133,8 @@ export class RouteTable {
     { ptr: 0, cap: 0 },
   ];
   private active = -1;
+  /** What the instance was last told to search (replayed into a new instance by `relocate`). */
+  private published = { base: 0, size: 0, words: 0 };
   /** Common start-key prefix of the published table (see `routeIndexForKey`). */
   private prefix: Uint8Array = EMPTY;
   private stageToken = 0;
@@ -314,6 +318,7 @@ export class RouteTable {
     this.stageToken++; // a staged table publishes once
     let maxId = -1;
     this.wasm.publish(s.base, s.size, s.words);
+    this.published = { base: s.base, size: s.size, words: s.words };
     this.prefix = s.prefix;
     if (s.splice !== undefined) {
       // Edited in place rather than rebuilt: unchanged routes keep their ref objects, and
@@ -427,14 +432,37 @@ export class RouteTable {
     this.wasm.setScratch(this.scratch.ptr);
   }
 
-  // Growing the memory detaches the views: re-make them.
   private alloc(bytes: number): number {
-    const ptr = this.arena.alloc(bytes);
-    if (this.u8.buffer !== this.arena.buffer) {
-      this.u8 = new Uint8Array(this.arena.buffer);
-      this.u32 = new Uint32Array(this.arena.buffer);
-    }
-    return ptr;
+    if (!this.arena.fits(bytes)) this.relocate(bytes);
+    return this.arena.alloc(bytes);
+  }
+
+  /**
+   * The table outgrew the memory it was made with (`tablePages`): it moves to a new instance
+   * with a bigger memory rather than growing this one, since a grow detaches the buffer and
+   * slows every typed-array access in the process from then on. Everything allocated so far
+   * (the published layout, the scratch, abandoned regions) is copied to the same addresses, and
+   * the new instance is told what the old one searched. Sized for the used bytes and three more
+   * allocations of this size (this region, the other one doubling at the next stage, slack),
+   * and at least double.
+   */
+  private relocate(bytes: number): void {
+    const used = this.arena.mark();
+    const old = this.wasm.memory.buffer;
+    const wanted = Math.ceil((used + 3 * (bytes + 16)) / PAGE);
+    const pages = Math.min(MAX_PAGES, Math.max(wanted, 2 * (old.byteLength / PAGE)));
+    if (pages * PAGE <= old.byteLength) return; // at the bound already: the arena reports it
+    const wasm = instantiateRoutes(pages);
+    new Uint8Array(wasm.memory.buffer).set(new Uint8Array(old, 0, used));
+    const arena = new WasmArena(wasm.memory, align8(wasm.heapBase()));
+    arena.alloc(used - arena.mark());
+    wasm.setScratch(this.scratch.ptr);
+    const { base, size, words } = this.published;
+    if (size > 0) wasm.publish(base, size, words);
+    this.wasm = wasm;
+    this.arena = arena;
+    this.u8 = new Uint8Array(arena.buffer);
+    this.u32 = new Uint32Array(arena.buffer);
   }
 }
 

@@ -3,9 +3,9 @@
 // bump; the memory grows on demand (none of these callers is a hot path), and growing detaches
 // every earlier typed-array view, so views are made after a phase's last `alloc`, or re-made
 // when `buffer` changes. Growing is the exception: the matrix module starts with the memory its
-// common sizes need (scripts/build-wasm.mjs, INITIAL_PAGES) and a route table's is sized for its
-// first routes (CALLER_SIZED), because a detach slows every typed-array access in the process
-// from then on (docs/design.md). `mark`/`release` let a nested phase (the row-budget plan inside
+// common sizes need (scripts/build-wasm.mjs, INITIAL_PAGES), and a route table's is sized for its
+// first routes (CALLER_SIZED) and moves to a bigger instance when `fits` says no, because a
+// detach slows every typed-array access in the process from then on (docs/design.md). `mark`/`release` let a nested phase (the row-budget plan inside
 // a matrix build) borrow space on top of its caller's without disturbing it.
 
 const PAGE = 65536;
@@ -37,6 +37,11 @@ export class WasmArena {
     if (mark < this.base || mark > this.top)
       throw new RangeError(`arena release to ${mark} outside [${this.base}, ${this.top}]`);
     this.top = mark;
+  }
+
+  /** Whether `alloc(bytes)` fits in the memory as it is (does not grow it). */
+  fits(bytes: number): boolean {
+    return this.top + Math.ceil(bytes / 16) * 16 <= this.memory.buffer.byteLength;
   }
 
   /** Reserves `bytes` (16-byte aligned start) and grows the memory to cover them; returns the pointer. */

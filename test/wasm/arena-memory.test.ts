@@ -3,7 +3,7 @@
 // the first detach in a process makes every typed-array access in V8's optimized code pay a check
 // for the rest of the process, the embedding application's included (scripts/build-wasm.mjs,
 // INITIAL_PAGES; a route table's memory is sized for its first routes, CALLER_SIZED). Larger
-// inputs still grow and work.
+// matrix builds still grow and work; a route table that outgrows its memory moves to a bigger one.
 import { describe, expect, it } from "vitest";
 import { buildMatrixTable } from "../../src/matrix/build.js";
 import { layoutPivotFits } from "../../src/matrix/layout-pivot.js";
@@ -12,7 +12,7 @@ import type { RoutesExports } from "../../src/wasm/routes.wasm.js";
 import { matrixModule } from "../../src/wasm/matrix.js";
 import { MAX_ROWS } from "../../src/wire/types.js";
 import { meta, view } from "../matrix/build-fixtures.js";
-import { withRecordedMemories } from "./recorded-memories.js";
+import { grownMemories, withRecordedMemories } from "./recorded-memories.js";
 
 /** `columns` columns over `metaCount` routes, each column with its own id array: no shared layout. */
 function unsharedLayouts(metaCount: number, columns: number) {
@@ -71,20 +71,37 @@ describe("route table module memory", () => {
     expect(before.byteLength).toBe(128 * 65536);
   });
 
-  it("a table past the minimum is made with memory for twice its routes; past that it grows and still routes", async () => {
+  it("a table past the minimum is made with memory for twice its routes; past that it moves to a bigger memory, never growing one", async () => {
     // 5.3 MB a layout: a fixed 8 MiB grew at the second publish.
-    const { result: table, firstBuffer } = await withRecordedMemories(() => createRouteTable(routes(30_000)));
-    const memory = memoryOf(table);
-    const first = firstBuffer.get(memory);
-    expect(first).toBe(memory.buffer);
-    table.replace(routes(30_000));
-    table.replace(routes(60_000));
-    table.replace(routes(60_000));
-    expect(memory.buffer).toBe(first); // both layouts doubled: not grown
-    expect(table.routeForKey(key(59_999)).routeId).toBe(60_000);
-    table.replace(routes(130_000));
-    expect(memory.buffer).not.toBe(first);
+    const { result, firstBuffer } = await withRecordedMemories(() => {
+      const table = createRouteTable(routes(30_000));
+      const memory = memoryOf(table);
+      table.replace(routes(30_000));
+      table.replace(routes(60_000));
+      table.replace(routes(60_000));
+      const sameMemory = memoryOf(table) === memory; // both layouts doubled: still the first memory
+      expect(table.routeForKey(key(59_999)).routeId).toBe(60_000);
+      // Staging 130 000 routes outgrows it: the table moves while the 60 000 stay published.
+      const staged = table.stage(routes(130_000));
+      const moved = memoryOf(table) !== memory;
+      const beforePublish = table.routeForKey(key(100_000)).routeId;
+      table.publish(staged);
+      return { table, sameMemory, moved, beforePublish };
+    });
+    const { table, sameMemory, moved, beforePublish } = result;
+    expect(sameMemory).toBe(true);
+    expect(moved).toBe(true);
+    expect(beforePublish).toBe(60_000); // the last route of the published table, unbounded above
+    expect(grownMemories(firstBuffer)).toEqual([]);
     expect(table.routeForKey(key(129_999)).routeId).toBe(130_000);
+    expect(table.routeForKey(key(100_000)).routeId).toBe(100_001);
     expect(table.routeForKey(key(12_345)).routeId).toBe(12_346);
+    // Keys longer than a window take the full search through the moved scratch.
+    const long = new Uint8Array([...key(77_777), 1, 2, 3]);
+    expect(table.routeForKey(long).routeId).toBe(77_778);
+    table.replace(routes(130_000));
+    table.split(130_000, new TextEncoder().encode("z"));
+    expect(table.size).toBe(130_001);
+    expect(grownMemories(firstBuffer)).toEqual([]);
   });
 });
