@@ -118,14 +118,9 @@ function bindingSource({ from, to, name, bytes, dts }) {
  * - sampler: none here; it is CALLER_SIZED (below).
  * - hotkeys, 512 pages (32 MiB): never grows; the sample ring and as many sketches as fit (6 942 of
  *   m = 64 at the default queue, 1 753 of m = 256; src/hotkeys/sketch-pool.ts).
- * - matrix, 1 024 pages (64 MiB): a build's arena (src/matrix/kernels.ts). The general pivot takes
- *   41 bytes a cell and 44 a row meta (24 in per-meta arrays, 20 in a column's scratch), so 1 024
- *   rows (the HTTP maximum) × 1 440 columns over 100 000 metas fit (60.5 + 4.4 MB of 67.1); the
- *   layout pivot and the row budget take ~100 bytes a route. Bigger builds grow it (and past
- *   256 MiB the instance is dropped after the build).
- * - routes: none here; it is CALLER_SIZED (below).
+ * - matrix, routes: none here; they are CALLER_SIZED (below).
  */
-const INITIAL_PAGES = { hotkeys: 512, matrix: 1024 };
+const INITIAL_PAGES = { hotkeys: 512 };
 
 /**
  * Modules that import their memory (`asc --importMemory`) so that each instance gets one of the
@@ -137,8 +132,14 @@ const INITIAL_PAGES = { hotkeys: 512, matrix: 1024 };
  * - routes: a table's memory holds both published layouts of its first routes with room for each
  *   to double, and at least 8 MiB (src/routing/route-table.ts, `tablePages`). A fixed 8 MiB grew
  *   at the second publish of any table past ~87 000 routes of 32-byte start keys.
+ * - matrix: 1 024 pages (64 MiB) for the shared build instance (src/wasm/matrix.ts). The general
+ *   pivot takes 41 bytes a cell and 44 a row meta (24 in per-meta arrays, 20 in a column's
+ *   scratch), so 1 024 rows (the HTTP maximum) × 1 440 columns over 100 000 metas fit (60.5 + 4.4
+ *   MB of 67.1); the layout pivot and the row budget take ~100 bytes a route. A bigger build
+ *   (a 90-day view over the default tiers: 4 608 columns) moves to a new instance with a
+ *   bigger memory and runs its phase again, rather than growing this one.
  */
-const CALLER_SIZED = new Set(["sampler", "routes"]);
+const CALLER_SIZED = new Set(["sampler", "routes", "matrix"]);
 
 let failed = false;
 for (const { from, to } of groups) {

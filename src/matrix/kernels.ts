@@ -2,7 +2,14 @@
 // `matrix` Wasm module (what the library uses) and plain JS (the benchmark baseline and a test
 // oracle). Both run the same algorithm; see assembly/lib/matrix-pivot.ts for the cell rules.
 import type { WasmArena } from "../wasm/arena.js";
-import { matrixModule, releaseMatrixModule, TERMS_F64, VALUES_F64 } from "../wasm/matrix.js";
+import {
+  matrixModule,
+  releaseMatrixModule,
+  TERMS_F64,
+  VALUES_F64,
+  withMatrixRoom,
+  type MatrixModule,
+} from "../wasm/matrix.js";
 import { layoutPivot, layoutPivotFits } from "./layout-pivot.js";
 import { planRowGroups } from "./row-budget.js";
 import type { RowIdentity } from "./table.js";
@@ -96,76 +103,95 @@ function copyField(u32: Uint32Array, f64: Float64Array, field: Float64Array | Ui
   return f64Bit;
 }
 
-/** Streams each column through a scratch area of the shared instance. */
+/**
+ * Streams each column through a scratch area of the shared instance. Each phase allocates all
+ * it needs before writing, so `withMatrixRoom` can run it again on a bigger instance.
+ */
 export function wasmKernel(): MatrixKernel {
   // One instance serves every build (builds are synchronous; see src/wasm/matrix.ts).
-  const { wasm, arena } = matrixModule();
-  arena.reset();
-  let scratch: Scratch | undefined;
-  // One column's scratch, shared by both passes (the pivot may run without a scan).
-  const scratchFor = (columns: readonly KernelColumn[]): Scratch => {
-    if (scratch !== undefined) return scratch;
+  matrixModule().arena.reset();
+  // One column's scratch, shared by both passes (the pivot may run without a scan) while they
+  // run on the same instance.
+  let scratch: { module: MatrixModule; area: Scratch } | undefined;
+  const scratchFor = (module: MatrixModule, columns: readonly KernelColumn[]): Scratch => {
+    if (scratch?.module === module) return scratch.area;
+    const { arena } = module;
     const longest = columns.reduce((max, c) => Math.max(max, c.metaIds.length), 0);
-    return (scratch = {
+    const area = {
       ids: arena.alloc(longest * 4),
       values: arena.alloc(longest * 8),
       terms: arena.alloc(longest * 8),
       length: longest,
-    });
+    };
+    scratch = { module, area };
+    return area;
   };
   return {
-    scan(columns, metaCount) {
-      const totalsPtr = arena.alloc(metaCount * 8);
-      const lastPtr = arena.alloc(metaCount * 4);
-      const scratch = scratchFor(columns);
-      const views = scratchViews(arena, scratch);
-      wasm.setScan(metaCount, totalsPtr, lastPtr);
-      for (let c = 0; c < columns.length; c++) {
-        const col = columns[c]!;
-        views.ids.set(col.metaIds);
-        const kinds = copyField(views.valuesU32, views.valuesF64, col.values, VALUES_F64);
-        if (wasm.scanColumn(c, scratch.ids, scratch.values, col.metaIds.length, kinds) !== 0)
-          throw badIdError(c, metaCount);
-      }
-      return { totals: arena.f64(totalsPtr, metaCount).slice(), last: arena.u32(lastPtr, metaCount).slice() };
-    },
+    scan: (columns, metaCount) =>
+      withMatrixRoom((module) => {
+        const { wasm, arena } = module;
+        const totalsPtr = arena.alloc(metaCount * 8);
+        const lastPtr = arena.alloc(metaCount * 4);
+        const scratch = scratchFor(module, columns);
+        const views = scratchViews(arena, scratch);
+        wasm.setScan(metaCount, totalsPtr, lastPtr);
+        for (let c = 0; c < columns.length; c++) {
+          const col = columns[c]!;
+          views.ids.set(col.metaIds);
+          const kinds = copyField(views.valuesU32, views.valuesF64, col.values, VALUES_F64);
+          if (wasm.scanColumn(c, scratch.ids, scratch.values, col.metaIds.length, kinds) !== 0)
+            throw badIdError(c, metaCount);
+        }
+        return { totals: arena.f64(totalsPtr, metaCount).slice(), last: arena.u32(lastPtr, metaCount).slice() };
+      }),
     plan: planRowGroups,
     pivot(columns, input) {
       const rows = input.rowGroup.length;
       const cells = rows * columns.length;
       if (layoutPivotFits(columns)) return layoutPivot(columns, input, layoutBuffers(cells));
-      const metaCount = input.rowOfMeta.length;
-      const scratch = scratchFor(columns);
-      const rowOfMeta = arena.alloc(metaCount * 4);
-      const groupOfMeta = arena.alloc(metaCount * 8);
-      const rowGroup = arena.alloc(rows * 8);
-      const values = arena.alloc(cells * 8);
-      const groups = arena.alloc(cells * 8);
-      const terms = arena.alloc(cells * 8);
-      const level = arena.alloc(cells);
-      const spare = arena.alloc(cells * 8);
-      arena.u32(rowOfMeta, metaCount).set(input.rowOfMeta);
-      arena.f64(groupOfMeta, metaCount).set(input.groupOfMeta);
-      arena.f64(rowGroup, rows).set(input.rowGroup);
-      wasm.setPivot(metaCount, columns.length, rows, rowOfMeta, groupOfMeta, values, groups, terms, level, spare);
-      const views = scratchViews(arena, scratch);
-      for (let c = 0; c < columns.length; c++) {
-        const col = columns[c]!;
-        views.ids.set(col.metaIds);
-        const kinds =
-          copyField(views.valuesU32, views.valuesF64, col.values, VALUES_F64) |
-          copyField(views.termsU32, views.termsF64, col.terms, TERMS_F64);
-        const n = col.metaIds.length;
-        if (wasm.scatterColumn(c, scratch.ids, scratch.values, scratch.terms, n, kinds) !== 0)
-          throw badIdError(c, metaCount);
-      }
-      wasm.finishPivot(rowGroup);
-      return {
-        values: arena.f64(wasm.resultValues(), cells),
-        groups: arena.f64(wasm.resultGroups(), cells),
-        terms: arena.f64(wasm.resultTerms(), cells),
-      };
+      return withMatrixRoom((module) => generalPivot(module, scratchFor(module, columns), columns, input));
     },
+  };
+}
+
+/** The pivot of columns that share no layout: every column scattered into the output in Wasm. */
+function generalPivot(
+  { wasm, arena }: MatrixModule,
+  scratch: Scratch,
+  columns: readonly KernelColumn[],
+  input: PivotInput,
+): PivotResult {
+  const rows = input.rowGroup.length;
+  const cells = rows * columns.length;
+  const metaCount = input.rowOfMeta.length;
+  const rowOfMeta = arena.alloc(metaCount * 4);
+  const groupOfMeta = arena.alloc(metaCount * 8);
+  const rowGroup = arena.alloc(rows * 8);
+  const values = arena.alloc(cells * 8);
+  const groups = arena.alloc(cells * 8);
+  const terms = arena.alloc(cells * 8);
+  const level = arena.alloc(cells);
+  const spare = arena.alloc(cells * 8);
+  arena.u32(rowOfMeta, metaCount).set(input.rowOfMeta);
+  arena.f64(groupOfMeta, metaCount).set(input.groupOfMeta);
+  arena.f64(rowGroup, rows).set(input.rowGroup);
+  wasm.setPivot(metaCount, columns.length, rows, rowOfMeta, groupOfMeta, values, groups, terms, level, spare);
+  const views = scratchViews(arena, scratch);
+  for (let c = 0; c < columns.length; c++) {
+    const col = columns[c]!;
+    views.ids.set(col.metaIds);
+    const kinds =
+      copyField(views.valuesU32, views.valuesF64, col.values, VALUES_F64) |
+      copyField(views.termsU32, views.termsF64, col.terms, TERMS_F64);
+    const n = col.metaIds.length;
+    if (wasm.scatterColumn(c, scratch.ids, scratch.values, scratch.terms, n, kinds) !== 0)
+      throw badIdError(c, metaCount);
+  }
+  wasm.finishPivot(rowGroup);
+  return {
+    values: arena.f64(wasm.resultValues(), cells),
+    groups: arena.f64(wasm.resultGroups(), cells),
+    terms: arena.f64(wasm.resultTerms(), cells),
   };
 }
 

@@ -3,7 +3,7 @@
 // greedy plan runs in the `matrix` Wasm module (heap + linked list, O(n log n)); this file also
 // holds the rules for what a merged row is made of, shared by the pivot and the fan-out merge.
 import { compareStart } from "../keys/bytes.js";
-import { matrixModule, releaseMatrixModule } from "../wasm/matrix.js";
+import { releaseMatrixModule, withMatrixRoom } from "../wasm/matrix.js";
 import type { Key } from "../types.js";
 import { MAX_MEMBER_ROUTE_IDS } from "../wire/wire.js";
 
@@ -23,18 +23,22 @@ export function planRowGroups(totals: Float64Array, budget: number): Uint32Array
   const n = totals.length;
   if (n <= budget) return Uint32Array.from({ length: n + 1 }, (_, i) => i);
   // Inside a matrix build this borrows space above the build's buffers and gives it back.
-  const { wasm, arena } = matrixModule();
-  const mark = arena.mark();
   try {
-    const totalsPtr = arena.alloc(n * 8);
-    const scratchPtr = arena.alloc(wasm.planScratchBytes(n));
-    const startsPtr = arena.alloc((n + 1) * 4);
-    arena.f64(totalsPtr, n).set(totals);
-    const count = wasm.planMerge(n, totalsPtr, budget, scratchPtr, startsPtr);
-    return arena.u32(startsPtr, count + 1).slice();
+    return withMatrixRoom(({ wasm, arena }) => {
+      const mark = arena.mark();
+      try {
+        const totalsPtr = arena.alloc(n * 8);
+        const scratchPtr = arena.alloc(wasm.planScratchBytes(n));
+        const startsPtr = arena.alloc((n + 1) * 4);
+        arena.f64(totalsPtr, n).set(totals);
+        const count = wasm.planMerge(n, totalsPtr, budget, scratchPtr, startsPtr);
+        return arena.u32(startsPtr, count + 1).slice();
+      } finally {
+        arena.release(mark);
+      }
+    });
   } finally {
-    arena.release(mark);
-    releaseMatrixModule(); // a build holding the module keeps its own reference
+    releaseMatrixModule(); // a build on the module keeps its own reference to its buffers
   }
 }
 

@@ -1,16 +1,30 @@
 // The one bump allocator over a Wasm instance's memory, for modules whose memory JS lays out
 // (matrix, routes; the sampler module lays out its own in `init`). Allocation is a pointer
-// bump; the memory grows on demand (none of these callers is a hot path), and growing detaches
-// every earlier typed-array view, so views are made after a phase's last `alloc`, or re-made
-// when `buffer` changes. Growing is the exception: the matrix module starts with the memory its
-// common sizes need (scripts/build-wasm.mjs, INITIAL_PAGES), and a route table's is sized for its
-// first routes (CALLER_SIZED) and moves to a bigger instance when `fits` says no, because a
-// detach slows every typed-array access in the process from then on (docs/design.md). `mark`/`release` let a nested phase (the row-budget plan inside
+// bump. Neither caller lets it grow the memory, because a grow detaches the buffer and a detach
+// slows every typed-array access in the process from then on (docs/design.md): the matrix's
+// arena is made with `grows: false` and its owner moves a phase that throws ArenaFull to a
+// bigger instance (src/wasm/matrix.ts); a route table asks `fits` and moves before it allocates.
+// Growing remains for an arena made with `grows: true` (views are then made after a phase's last
+// `alloc`, or re-made when `buffer` changes), and at the 4 GiB bound. `mark`/`release` let a nested phase (the row-budget plan inside
 // a matrix build) borrow space on top of its caller's without disturbing it.
 
 const PAGE = 65536;
 /** Linear memory is addressed with u32 pointers: stay below 4 GiB. */
 const MAX_BYTES = 0xffff0000;
+
+/**
+ * An `alloc` past the memory of an arena made with `grows: false`: its owner moves to a bigger
+ * memory (and runs the phase again) instead of growing this one. A RangeError, so one that
+ * escapes (the memory at the 4 GiB bound already) still reads as what it is.
+ */
+export class ArenaFull extends RangeError {
+  constructor(
+    readonly neededBytes: number,
+    haveBytes: number,
+  ) {
+    super(`needs ${neededBytes} bytes of Wasm memory, the instance has ${haveBytes}`);
+  }
+}
 
 export class WasmArena {
   private top: number;
@@ -18,6 +32,8 @@ export class WasmArena {
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly base: number,
+    /** false: an alloc past the memory throws ArenaFull instead of growing it. */
+    private readonly grows = true,
   ) {
     this.top = base;
   }
@@ -51,6 +67,7 @@ export class WasmArena {
     const have = this.memory.buffer.byteLength;
     if (top > have) {
       if (top > MAX_BYTES) throw new RangeError(`needs ${top} bytes of Wasm memory (limit 4 GiB)`);
+      if (!this.grows) throw new ArenaFull(top, have);
       this.memory.grow(Math.ceil((top - have) / PAGE));
     }
     this.top = top;

@@ -3,9 +3,10 @@
 // the first detach in a process makes every typed-array access in V8's optimized code pay a check
 // for the rest of the process, the embedding application's included (scripts/build-wasm.mjs,
 // INITIAL_PAGES; a route table's memory is sized for its first routes, CALLER_SIZED). Larger
-// matrix builds still grow and work; a route table that outgrows its memory moves to a bigger one.
+// matrix builds and route tables move to a bigger memory instead of growing one.
 import { describe, expect, it } from "vitest";
-import { buildMatrixTable } from "../../src/matrix/build.js";
+import { buildMatrix, buildMatrixJs, buildMatrixTable } from "../../src/matrix/build.js";
+import { planRowGroups } from "../../src/matrix/row-budget.js";
 import { layoutPivotFits } from "../../src/matrix/layout-pivot.js";
 import { createRouteTable, type RouteSpec } from "../../src/routing/route-table.js";
 import type { RoutesExports } from "../../src/wasm/routes.wasm.js";
@@ -46,6 +47,36 @@ describe("matrix module memory", () => {
     expect(matrixModule()).toBe(module);
     expect(module.wasm.memory.buffer).toBe(before);
     expect(before.byteLength).toBe(1024 * 65536); // not detached
+  });
+
+  it("a build past its memory (2 500 columns × 1 024 rows, 105 MB) moves to a bigger instance, never growing one", async () => {
+    const v = unsharedLayouts(MAX_ROWS, 2500);
+    expect(layoutPivotFits(v.columns)).toBe(false);
+    const opts = { rows: MAX_ROWS, nowMs: 0 };
+    const start = matrixModule(); // made before the recording: its buffer is checked by hand
+    const startBuffer = start.wasm.memory.buffer;
+    const { result: built, firstBuffer } = await withRecordedMemories(() => buildMatrix(v, opts));
+    expect(grownMemories(firstBuffer)).toEqual([]);
+    expect(start.wasm.memory.buffer).toBe(startBuffer);
+    expect(matrixModule()).not.toBe(start);
+    expect(JSON.stringify(built)).toBe(JSON.stringify(buildMatrixJs(v, opts)));
+    // The instance past 256 MiB is dropped after its build; this one (128 MiB) is kept.
+    expect(matrixModule().arena.memoryBytes).toBeGreaterThan(64 << 20);
+  });
+
+  it("a row-budget plan past the instance's memory moves to a bigger one", async () => {
+    const n = 900_000; // 80 bytes a row in Wasm (assembly/lib/matrix-budget.ts): past 64 MiB
+    const totals = Float64Array.from({ length: n }, (_, i) => (i * 7919) % 1000);
+    const start = matrixModule();
+    const startBuffer = start.wasm.memory.buffer;
+    const { result: starts, firstBuffer } = await withRecordedMemories(() => planRowGroups(totals, 1000));
+    expect(grownMemories(firstBuffer)).toEqual([]);
+    expect(start.wasm.memory.buffer).toBe(startBuffer);
+    // A plan of 1 000 contiguous runs over every row (its choices are checked against the JS
+    // reference at small sizes: test/matrix/build-properties.test.ts).
+    expect(starts.length).toBe(1001);
+    expect([starts[0], starts[1000]]).toEqual([0, n]);
+    for (let k = 1; k <= 1000; k++) expect(starts[k]!).toBeGreaterThan(starts[k - 1]!);
   });
 });
 

@@ -19,7 +19,7 @@ const bindings = [
   {
     file: "src/wasm/matrix.wasm.ts",
     binding: matrix as Record<string, unknown>,
-    make: () => matrix.instantiateMatrix(),
+    make: () => matrix.instantiateMatrix(1),
   },
   {
     file: "src/wasm/routes.wasm.ts",
@@ -70,7 +70,7 @@ describe("generated Wasm bindings", () => {
   }
 
   it("each instance has its own memory; a caller-sized module's is the size asked", () => {
-    expect(matrix.instantiateMatrix().memory).not.toBe(matrix.instantiateMatrix().memory);
+    expect(hotkeys.instantiateHotkeys().memory).not.toBe(hotkeys.instantiateHotkeys().memory);
     const a = sampler.instantiateSampler(3);
     const b = sampler.instantiateSampler(3);
     expect(a.memory).not.toBe(b.memory);
