@@ -76,9 +76,8 @@ interface Scratch {
 }
 
 /**
- * Views over a scratch area, made after the phase's last alloc (allocs may grow memory). Values
- * and terms each get a u32 and an f64 view of the same bytes: a column is copied in its own
- * element type (a memcpy), never converted.
+ * Views over a scratch area. Values and terms each get a u32 and an f64 view of the same bytes: a
+ * column is copied in its own element type (a memcpy), never converted.
  */
 function scratchViews(arena: WasmArena, s: Scratch) {
   return {

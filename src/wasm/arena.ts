@@ -1,21 +1,20 @@
 // The one bump allocator over a Wasm instance's memory, for modules whose memory JS lays out
-// (matrix, routes; the sampler module lays out its own in `init`). Allocation is a pointer
-// bump. Neither caller lets it grow the memory, because a grow detaches the buffer and a detach
-// slows every typed-array access in the process from then on (docs/design.md): the matrix's
-// arena is made with `grows: false` and its owner moves a phase that throws ArenaFull to a
-// bigger instance (src/wasm/matrix.ts); a route table asks `fits` and moves before it allocates.
-// Growing remains for an arena made with `grows: true` (views are then made after a phase's last
-// `alloc`, or re-made when `buffer` changes), and at the 4 GiB bound. `mark`/`release` let a nested phase (the row-budget plan inside
-// a matrix build) borrow space on top of its caller's without disturbing it.
+// (matrix, routes; the sampler module lays out its own in `init`). Allocation is a pointer bump
+// inside the memory as it is: the arena never grows it, because a grow detaches the buffer and a
+// detach slows every typed-array access in the process from then on (docs/design.md). An alloc
+// past the memory throws ArenaFull; the owner moves to a new instance with a bigger memory (the
+// matrix runs the phase again, src/wasm/matrix.ts; a route table asks `fits` and moves before it
+// allocates). So typed-array views of `buffer` stay valid for the instance's life. `mark`/`release`
+// let a nested phase (the row-budget plan inside a matrix build) borrow space on top of its
+// caller's without disturbing it.
 
-const PAGE = 65536;
 /** Linear memory is addressed with u32 pointers: stay below 4 GiB. */
 const MAX_BYTES = 0xffff0000;
 
 /**
- * An `alloc` past the memory of an arena made with `grows: false`: its owner moves to a bigger
- * memory (and runs the phase again) instead of growing this one. A RangeError, so one that
- * escapes (the memory at the 4 GiB bound already) still reads as what it is.
+ * An `alloc` past the arena's memory: its owner moves to a bigger memory instead of growing this
+ * one. A RangeError, so one that escapes (the memory at the 4 GiB bound already) still reads as
+ * what it is.
  */
 export class ArenaFull extends RangeError {
   constructor(
@@ -32,8 +31,6 @@ export class WasmArena {
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly base: number,
-    /** false: an alloc past the memory throws ArenaFull instead of growing it. */
-    private readonly grows = true,
   ) {
     this.top = base;
   }
@@ -60,21 +57,20 @@ export class WasmArena {
     return this.top + Math.ceil(bytes / 16) * 16 <= this.memory.buffer.byteLength;
   }
 
-  /** Reserves `bytes` (16-byte aligned start) and grows the memory to cover them; returns the pointer. */
+  /** Reserves `bytes` (16-byte aligned start); returns the pointer. Throws ArenaFull past the memory. */
   alloc(bytes: number): number {
     const ptr = this.top;
     const top = ptr + Math.ceil(bytes / 16) * 16;
     const have = this.memory.buffer.byteLength;
     if (top > have) {
       if (top > MAX_BYTES) throw new RangeError(`needs ${top} bytes of Wasm memory (limit 4 GiB)`);
-      if (!this.grows) throw new ArenaFull(top, have);
-      this.memory.grow(Math.ceil((top - have) / PAGE));
+      throw new ArenaFull(top, have);
     }
     this.top = top;
     return ptr;
   }
 
-  /** The memory's current buffer (changes when an `alloc` grows it). */
+  /** The memory's buffer (never detached: the arena does not grow it). */
   get buffer(): ArrayBuffer {
     return this.memory.buffer;
   }

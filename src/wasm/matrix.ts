@@ -27,7 +27,7 @@ let shared: MatrixModule | undefined;
 
 function moduleOf(pages: number): MatrixModule {
   const wasm = instantiateMatrix(pages);
-  return { wasm, arena: new WasmArena(wasm.memory, wasm.heapBase(), false) };
+  return { wasm, arena: new WasmArena(wasm.memory, wasm.heapBase()) };
 }
 
 /** The shared instance (created on first use). */
