@@ -131,14 +131,14 @@ export function wasmKernel(): MatrixKernel {
         const { wasm, arena } = module;
         const totalsPtr = arena.alloc(metaCount * 8);
         const lastPtr = arena.alloc(metaCount * 4);
-        const scratch = scratchFor(module, columns);
-        const views = scratchViews(arena, scratch);
+        const area = scratchFor(module, columns);
+        const views = scratchViews(arena, area);
         wasm.setScan(metaCount, totalsPtr, lastPtr);
         for (let c = 0; c < columns.length; c++) {
           const col = columns[c]!;
           views.ids.set(col.metaIds);
           const kinds = copyField(views.valuesU32, views.valuesF64, col.values, VALUES_F64);
-          if (wasm.scanColumn(c, scratch.ids, scratch.values, col.metaIds.length, kinds) !== 0)
+          if (wasm.scanColumn(c, area.ids, area.values, col.metaIds.length, kinds) !== 0)
             throw badIdError(c, metaCount);
         }
         return { totals: arena.f64(totalsPtr, metaCount).slice(), last: arena.u32(lastPtr, metaCount).slice() };

@@ -15,7 +15,7 @@ import { commonPrefixLength, compareBytes } from "../keys/bytes.js";
 import { previewKey } from "../keys/preview.js";
 import { prefixSide, windowHigh, windowLow } from "../keys/window.js";
 import { checkId, checkKey } from "../validate.js";
-import { WasmArena } from "../wasm/arena.js";
+import { MAX_PAGES, PAGE, pagesToMove, WasmArena } from "../wasm/arena.js";
 import { instantiateRoutes, type RoutesExports } from "../wasm/routes.wasm.js";
 import type { WorkerGrace } from "../sampler/shared/grace.js";
 import { SharedTableWriter } from "./shared-table.js";
@@ -86,11 +86,8 @@ interface Staged extends StagedTable, RegionLayout {
 const ENTRY_BYTES = 8;
 const INITIAL_SCRATCH = 1024;
 const EMPTY = new Uint8Array(0);
-const PAGE = 65536;
 /** The least memory a table gets: 10 000 routes of 160-byte start keys, as `tablePages` sizes them. */
 const MIN_PAGES = 128;
-/** The most the arena can use: its u32 pointers stop below 4 GiB (src/wasm/arena.ts). */
-const MAX_PAGES = 65535;
 
 /**
  * Pages of Wasm memory for a table first published with `routes`: its two regions (the published
@@ -449,9 +446,8 @@ export class RouteTable {
   private relocate(bytes: number): void {
     const used = this.arena.mark();
     const old = this.wasm.memory.buffer;
-    const wanted = Math.ceil((used + 3 * (bytes + 16)) / PAGE);
-    const pages = Math.min(MAX_PAGES, Math.max(wanted, 2 * (old.byteLength / PAGE)));
-    if (pages * PAGE <= old.byteLength) return; // at the bound already: the arena reports it
+    const pages = pagesToMove(old.byteLength, used + 3 * (bytes + 16));
+    if (pages === 0) return; // at the bound already: the arena's ArenaFull reports it
     const wasm = instantiateRoutes(pages);
     new Uint8Array(wasm.memory.buffer).set(new Uint8Array(old, 0, used));
     const arena = new WasmArena(wasm.memory, align8(wasm.heapBase()));

@@ -50,11 +50,6 @@ export class FoldPairs {
     private readonly slots: SlotPool,
   ) {}
 
-  /** Smoothed requests per flush of holder `h` (what folding it puts into a row). */
-  activityOf(h: Holder): number {
-    return this.registry.activity(h);
-  }
-
   /**
    * The cheapest pair of adjacent live holders, or undefined when there is none. The pair
    * `skipLeft`–`skipRight` is passed over: a new route about to sit between them would lie

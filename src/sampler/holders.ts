@@ -71,6 +71,11 @@ export function holderOrderId(h: Holder): number {
   return id;
 }
 
+/** The slots a holder owns: a route's one per label (none while folded), a bucket's one. */
+export function slotsOf(h: Holder): readonly number[] {
+  return h.kind === "route" ? h.slots : [h.slot];
+}
+
 /** A route not registered yet: no slots, not in the registry. */
 export function newRoute(routeId: number, start: Key, end: Key, groupId: number): RouteHolder {
   return {

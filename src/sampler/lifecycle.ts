@@ -4,7 +4,7 @@
 
 import type { HotKeyTracker } from "../hotkeys/tracker.js";
 import type { Key } from "../types.js";
-import { newRoute, sameRange, type RouteHolder, type VirtualBucket } from "./holders.js";
+import { newRoute, sameRange, slotsOf, type RouteHolder, type VirtualBucket } from "./holders.js";
 import { cheaper, routesIn, type FoldPair, type FoldPairs } from "./fold-pairs.js";
 import type { Rehoming } from "./rehome.js";
 import type { HolderRegistry } from "./registry.js";
@@ -91,9 +91,10 @@ export class RouteLifecycle {
   private addPastBudget(r: RouteHolder): boolean {
     const live = this.registry.live;
     const pos = this.registry.position(r.start, r.routeId);
-    const neighbour = this.virtuals.neighbourOf(r);
-    const alone = { activity: this.pairs.activityOf(neighbour), routes: routesIn(neighbour) + 1 };
-    const pair = this.pairs.cheapest(live[pos - 1], live[pos]);
+    const [left, right] = [live[pos - 1], live[pos]];
+    const neighbour = this.virtuals.neighbourBetween(left, right);
+    const alone = { activity: this.registry.activity(neighbour), routes: routesIn(neighbour) + 1 };
+    const pair = this.pairs.cheapest(left, right);
     if (pair !== undefined && cheaper(pair, alone) && this.pairMakesRoom(pair)) {
       this.pairs.touched(this.virtuals.foldPair(pair.left, pair.right));
       this.registry.giveSlots(r);
@@ -111,13 +112,11 @@ export class RouteLifecycle {
     if (this.registry.live.length > maxTrackedRoutes) return false;
     // Folding keeps the left holder's first slot and releases every other slot of the two.
     let free = this.slots.freeCount;
-    const { left, right } = pair;
-    if (left.kind === "route") for (let i = 1; i < left.slots.length; i++) free += this.freedNow(left.slots[i]!);
-    if (right.kind === "route") for (const s of right.slots) free += this.freedNow(s);
-    else free += this.freedNow(right.slot);
+    for (const s of [...slotsOf(pair.left).slice(1), ...slotsOf(pair.right)]) free += this.freedNow(s);
     return free >= labelSlots;
   }
 
+  /** 1 when releasing `slot` frees it at once (a shared pool may hold it), else 0. */
   private freedNow(slot: number): number {
     return this.slots.freesNow(slot) ? 1 : 0;
   }
@@ -158,7 +157,7 @@ export class RouteLifecycle {
     const { labelSlots, maxTrackedRoutes } = this.limits;
     if (this.registry.live.length - 1 + vb.members.length > maxTrackedRoutes) return false;
     // The bucket's own slot counts only if releasing it frees it at once (a shared pool may hold it).
-    const own = this.slots.freesNow(vb.slot) ? 1 : 0;
+    const own = this.freedNow(vb.slot);
     const needed = vb.members.length * labelSlots;
     if (this.slots.freeCount + own < needed) this.registry.reclaimIdle(needed - own);
     if (this.slots.freeCount + own < needed) return false;

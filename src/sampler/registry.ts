@@ -10,7 +10,7 @@ import { rangesOverlap } from "../keys/ranges.js";
 import { subBucketBounds, subrangeLayout } from "../keys/subrange.js";
 import type { Key } from "../types.js";
 import type { Counters } from "./counters.js";
-import { holderOrderId, type Holder, type RouteHolder, type VirtualBucket } from "./holders.js";
+import { holderOrderId, slotsOf, type Holder, type RouteHolder, type VirtualBucket } from "./holders.js";
 import type { RouteIndex } from "./route-index.js";
 import type { RowMetas } from "./row-metas.js";
 import type { SlotPool } from "./slots.js";
@@ -252,7 +252,7 @@ export class HolderRegistry {
   reclaim(h: Holder): void {
     this.gracedList.splice(this.gracedList.indexOf(h), 1);
     h.state = "reclaimed";
-    for (const s of h.kind === "route" ? h.slots : [h.slot]) this.releaseSlot(s);
+    for (const s of slotsOf(h)) this.releaseSlot(s);
   }
 
   /**

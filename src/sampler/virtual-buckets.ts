@@ -42,16 +42,12 @@ export class VirtualBuckets {
   }
 
   /**
-   * The holder a route past the budget joins when it folds where it lands: its less active
-   * neighbour (left on a tie), so a virtual bucket only ever spans adjacent routes and the key
-   * axis stays proper. No live holder at all (every slot held by removed routes still
-   * draining): one of those.
+   * The holder a route past the budget joins when it folds where it lands, between live holders
+   * `left` and `right`: the less active one (left on a tie), so a virtual bucket only ever spans
+   * adjacent routes and the key axis stays proper. No live holder at all (every slot held by
+   * removed routes still draining): one of those.
    */
-  neighbourOf(r: RouteHolder): Holder {
-    const live = this.registry.live;
-    const pos = this.registry.position(r.start, r.routeId);
-    const left = live[pos - 1];
-    const right = live[pos];
+  neighbourBetween(left: Holder | undefined, right: Holder | undefined): Holder {
     if (left === undefined) return right ?? this.registry.graced[0]!;
     if (right === undefined) return left;
     return this.registry.activity(right) < this.registry.activity(left) ? right : left;

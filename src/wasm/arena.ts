@@ -8,8 +8,22 @@
 // let a nested phase (the row-budget plan inside a matrix build) borrow space on top of its
 // caller's without disturbing it.
 
+/** A Wasm page. */
+export const PAGE = 65536;
 /** Linear memory is addressed with u32 pointers: stay below 4 GiB. */
 const MAX_BYTES = 0xffff0000;
+/** The most pages an arena's memory may have (MAX_BYTES of them). */
+export const MAX_PAGES = MAX_BYTES / PAGE;
+
+/**
+ * Pages for the memory an owner moves to when `neededBytes` (with the owner's own slack) no longer
+ * fit in `haveBytes`: at least double, so a growing owner moves O(log n) times, and at most
+ * MAX_PAGES; 0 when the memory is at that bound already (the owner then lets ArenaFull escape).
+ */
+export function pagesToMove(haveBytes: number, neededBytes: number): number {
+  const pages = Math.min(MAX_PAGES, Math.max(2 * Math.ceil(haveBytes / PAGE), Math.ceil(neededBytes / PAGE)));
+  return pages * PAGE > haveBytes ? pages : 0;
+}
 
 /**
  * An `alloc` past the arena's memory: its owner moves to a bigger memory instead of growing this

@@ -5,16 +5,13 @@
 // CALLER_SIZED). A phase that needs more (`withMatrixRoom`) moves to a new instance with a bigger
 // memory and runs again; after a build that needed more than KEEP_BYTES, the instance is dropped
 // so a one-off giant build frees its memory.
-import { ArenaFull, WasmArena } from "./arena.js";
+import { ArenaFull, pagesToMove, WasmArena } from "./arena.js";
 import { instantiateMatrix, type MatrixExports } from "./matrix.wasm.js";
 
 export { VALUES_F64, TERMS_F64, type MatrixExports } from "./matrix.wasm.js";
 
-const PAGE = 65536;
 /** 64 MiB: a build of 1 024 rows × 1 440 columns through the general pivot (scripts/build-wasm.mjs). */
 const DEFAULT_PAGES = 1024;
-/** Linear memory is addressed with u32 pointers (src/wasm/arena.ts). */
-const MAX_PAGES = 65535;
 const KEEP_BYTES = 256 << 20;
 
 /** The matrix instance and the arena over its memory. */
@@ -49,9 +46,8 @@ export function withMatrixRoom<T>(phase: (module: MatrixModule) => T): T {
       return phase(module);
     } catch (e) {
       if (!(e instanceof ArenaFull)) throw e;
-      const have = module.arena.memoryBytes / PAGE;
-      const pages = Math.min(MAX_PAGES, Math.max(2 * have, Math.ceil((e.neededBytes * 1.25) / PAGE)));
-      if (pages <= have) throw e;
+      const pages = pagesToMove(module.arena.memoryBytes, e.neededBytes * 1.25);
+      if (pages === 0) throw e;
       shared = moduleOf(pages);
     }
   }

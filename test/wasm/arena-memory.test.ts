@@ -36,6 +36,16 @@ function unsharedLayouts(metaCount: number, columns: number) {
   return view(metas, cols);
 }
 
+/** `fn`'s result; fails if it grew any memory, the matrix instance made before it included. */
+async function withoutGrowingMemory<T>(fn: () => T): Promise<T> {
+  const start = matrixModule(); // made before the recording: its buffer is checked by hand
+  const startBuffer = start.wasm.memory.buffer;
+  const { result, firstBuffer } = await withRecordedMemories(fn);
+  expect(grownMemories(firstBuffer)).toEqual([]);
+  expect(start.wasm.memory.buffer).toBe(startBuffer);
+  return result;
+}
+
 describe("matrix module memory", () => {
   it("a build of MAX_ROWS rows × 1 440 columns through the general pivot keeps the buffer", () => {
     const v = unsharedLayouts(2 * MAX_ROWS, 1440);
@@ -53,11 +63,8 @@ describe("matrix module memory", () => {
     const v = unsharedLayouts(MAX_ROWS, 2500);
     expect(layoutPivotFits(v.columns)).toBe(false);
     const opts = { rows: MAX_ROWS, nowMs: 0 };
-    const start = matrixModule(); // made before the recording: its buffer is checked by hand
-    const startBuffer = start.wasm.memory.buffer;
-    const { result: built, firstBuffer } = await withRecordedMemories(() => buildMatrix(v, opts));
-    expect(grownMemories(firstBuffer)).toEqual([]);
-    expect(start.wasm.memory.buffer).toBe(startBuffer);
+    const start = matrixModule();
+    const built = await withoutGrowingMemory(() => buildMatrix(v, opts));
     expect(matrixModule()).not.toBe(start);
     expect(JSON.stringify(built)).toBe(JSON.stringify(buildMatrixJs(v, opts)));
     // The instance past 256 MiB is dropped after its build; this one (128 MiB) is kept.
@@ -67,11 +74,7 @@ describe("matrix module memory", () => {
   it("a row-budget plan past the instance's memory moves to a bigger one", async () => {
     const n = 900_000; // 80 bytes a row in Wasm (assembly/lib/matrix-budget.ts): past 64 MiB
     const totals = Float64Array.from({ length: n }, (_, i) => (i * 7919) % 1000);
-    const start = matrixModule();
-    const startBuffer = start.wasm.memory.buffer;
-    const { result: starts, firstBuffer } = await withRecordedMemories(() => planRowGroups(totals, 1000));
-    expect(grownMemories(firstBuffer)).toEqual([]);
-    expect(start.wasm.memory.buffer).toBe(startBuffer);
+    const starts = await withoutGrowingMemory(() => planRowGroups(totals, 1000));
     // A plan of 1 000 contiguous runs over every row (its choices are checked against the JS
     // reference at small sizes: test/matrix/build-properties.test.ts).
     expect(starts.length).toBe(1001);

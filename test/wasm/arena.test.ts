@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ArenaFull, WasmArena } from "../../src/wasm/arena.js";
+import { ArenaFull, MAX_PAGES, PAGE, pagesToMove, WasmArena } from "../../src/wasm/arena.js";
 
 describe("WasmArena", () => {
   it("bumps 16-byte aligned pointers and never grows its memory: past it, ArenaFull and nothing taken", () => {
@@ -24,5 +24,12 @@ describe("WasmArena", () => {
     arena.release(24);
     expect(arena.alloc(16)).toBe(24);
     expect(() => arena.release(4)).toThrow(RangeError);
+  });
+
+  it("an owner moving to a bigger memory takes at least double, what it needs, at most 4 GiB, or nothing at the bound", () => {
+    expect(pagesToMove(10 * PAGE, 11 * PAGE)).toBe(20);
+    expect(pagesToMove(10 * PAGE, 50 * PAGE + 1)).toBe(51);
+    expect(pagesToMove(40_000 * PAGE, 41_000 * PAGE)).toBe(MAX_PAGES);
+    expect(pagesToMove(MAX_PAGES * PAGE, (MAX_PAGES + 1) * PAGE)).toBe(0);
   });
 });

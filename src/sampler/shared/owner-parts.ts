@@ -9,7 +9,7 @@
 
 import type { Key } from "../../types.js";
 import { Counters } from "../counters.js";
-import type { Holder } from "../holders.js";
+import { slotsOf, type Holder } from "../holders.js";
 import { HolderRegistry } from "../registry.js";
 import { SlotPool } from "../slots.js";
 import { publishRange, sharedSubBuckets, type RangeViews } from "./sub-buckets.js";
@@ -102,7 +102,7 @@ export class GatedRegistry extends HolderRegistry {
   /** Reclaims `h` only when every slot of it is settled; otherwise it stays graced (tried again next flush). */
   override reclaim(h: Holder): void {
     const gate = this.gate;
-    if (gate !== null && !(h.kind === "route" ? h.slots : [h.slot]).every((s) => gate.settled(s))) return;
+    if (gate !== null && !slotsOf(h).every((s) => gate.settled(s))) return;
     super.reclaim(h);
   }
 }
