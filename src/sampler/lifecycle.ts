@@ -66,6 +66,11 @@ export class RouteLifecycle {
     const hits = this.registry.overlapping(r.start, r.end);
     const routeHit = hits.find((h) => h.kind === "route");
     if (routeHit !== undefined) throw new RangeError(`route ${r.routeId} overlaps live route ${routeHit.routeId}`);
+    if (this.nowhereToCount()) {
+      throw new RangeError(
+        `route ${r.routeId}: every slot waits for a worker that has not passed the index epoch of its release, and no route is left to fold into (workers must return to their event loop, and exited ones be given to releaseWorker())`,
+      );
+    }
     this.registry.addRoute(r);
     // Inside a virtual bucket's range: join it (absorbing whatever else the route overlaps).
     if (hits.length > 0) {
@@ -106,6 +111,19 @@ export class RouteLifecycle {
     return false;
   }
 
+  /**
+   * No holder at all to fold into and not a route's slots free. Only a shared pool holding slots
+   * for a lagging worker could leave that, and it does not: a slot is held only while some
+   * holder released no later is still there (a holder goes when its slots settle, which frees
+   * every slot released before them, or hands its routes to another holder; a bucket left with
+   * no route waits as a removed holder, see dissolveBuckets). A guard, so that a broken
+   * invariant fails the registration whole, with a message, instead of half-registering it.
+   */
+  private nowhereToCount(): boolean {
+    const { live, graced } = this.registry;
+    return live.length === 0 && graced.length === 0 && this.slots.freeCount < this.limits.labelSlots;
+  }
+
   /** Whether folding `pair` leaves room for one more route: a live holder less, enough free slots. */
   private pairMakesRoom(pair: FoldPair): boolean {
     const { labelSlots, maxTrackedRoutes } = this.limits;
@@ -137,10 +155,17 @@ export class RouteLifecycle {
    * After a drain, buckets give their routes their own slots back when the budget has room for
    * them: first those formed by `settlePending` (else they stay folded, as any route over the
    * budget, and retry later), then any other, fewest routes first (routes were removed, so a
-   * bucket is no longer needed). Their cells were just drained, so no count moves.
+   * bucket is no longer needed). Their cells were just drained, so no count moves. `nowMs` is
+   * the flush's time.
    */
-  dissolveBuckets(): void {
-    for (const vb of this.virtuals.settledBuckets()) this.tryDissolve(vb);
+  dissolveBuckets(nowMs: number): void {
+    for (const vb of this.virtuals.settledBuckets()) {
+      // A bucket formed only to settle removed routes' counts, with no route left in it, whose
+      // slot a shared pool would hold: it stays a removed holder until that slot settles (the
+      // gated registry reclaims it then), so a route registered meanwhile has it to fold into.
+      if (vb.members.length === 0 && !this.slots.freesNow(vb.slot)) this.registry.retire(vb, nowMs);
+      else this.tryDissolve(vb);
+    }
     const { live, liveVersion } = this.registry;
     if (live.length > this.limits.maxTrackedRoutes) return;
     // The scan is O(live holders): repeated only when the live list or the free slots changed

@@ -302,7 +302,7 @@ export class Sampler {
     this.parts.lifecycle.settlePending();
     const column = this.parts.flusher.flush(windowStartMs, atMs);
     this.parts.persistence.appended(column);
-    this.parts.lifecycle.dissolveBuckets();
+    this.parts.lifecycle.dissolveBuckets(atMs);
     this.registry.reclaimExpired(atMs, this.opts.graceMs);
     this.parts.shared?.publish();
     this.hotKeyTracker?.publish(atMs);

@@ -45,7 +45,7 @@ export class VirtualBuckets {
    * The holder a route past the budget joins when it folds where it lands, between live holders
    * `left` and `right`: the less active one (left on a tie), so a virtual bucket only ever spans
    * adjacent routes and the key axis stays proper. No live holder at all (every slot held by
-   * removed routes still draining): one of those.
+   * removed routes still draining): one of those (RouteLifecycle.add checked there is one).
    */
   neighbourBetween(left: Holder | undefined, right: Holder | undefined): Holder {
     if (left === undefined) return right ?? this.registry.graced[0]!;
