@@ -4,7 +4,7 @@
 // by a random churn: with no live route, no removed one and every slot held, registering threw a
 // TypeError from inside the registry (docs/design.md, "Shared sampler").
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { attachSampler, createSampler, type Sampler, type SharedObserver } from "../../../src/index.js";
 import { slotCapacity } from "../../../src/sampler/options.js";
 import { historyTotals } from "./helpers.js";
@@ -19,7 +19,7 @@ type Step =
 const step: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.record({ t: fc.constant("register" as const), a: fc.nat(19), width: fc.integer({ min: 1, max: 3 }) }),
+    arbitrary: fc.record({ t: fc.constant("register" as const), a: fc.nat(7), width: fc.integer({ min: 1, max: 3 }) }),
   },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("remove" as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("flush" as const), ms: fc.integer({ min: 1, max: 20 }) }) },
@@ -35,31 +35,43 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant("quiescent" as const) }) },
 );
 
-let open: { sampler: Sampler; worker: SharedObserver }[] = [];
-afterEach(() => {
-  for (const { sampler, worker } of open) {
-    worker.detach();
-    sampler.close();
-  }
-  open = [];
-});
-
-/** Runs `steps`; the model is the live routes' ranges and what was sent. */
+/** Runs `steps` on a shared sampler with one worker attached in this thread. */
 function run(budget: number, labels: string[], k: number, steps: Step[], quiesces: boolean): void {
-  let now = 1_000_000;
+  const clock = { now: 1_000_000 };
   const sampler = createSampler({
     shared: true,
     maxTrackedRoutes: budget,
     labels,
     keyBucketsPerRoute: k,
     historyColumns: 1_000,
-    now: () => now,
+    now: () => clock.now,
   });
   const worker = attachSampler(sampler.workerHandle());
-  open.push({ sampler, worker });
+  try {
+    const sent = churn(sampler, worker, steps, quiesces, clock);
+    sampler.flush();
+    expect(sampler.stats().misses).toBe(0);
+    expect(sampler.workerMisses()).toEqual({ reads: 0, writes: 0, readBytes: 0, writeBytes: 0 });
+    // Late counts of a lagging worker drain at later flushes: all of them are in by now (the
+    // worker wrote nothing after its last observe, and this flush harvested it).
+    expect(historyTotals(sampler)).toEqual(sent);
+    // Removed routes drain as rows of their own through the pool's grace reserve; a slot's
+    // sub-buckets are rows of their own.
+    expect(sampler.stats().trackedRoutes).toBeLessThanOrEqual(budget);
+    for (const col of sampler.snapshot())
+      expect(col.rows.length).toBeLessThanOrEqual(slotCapacity(budget, labels.length) * k);
+  } finally {
+    worker.detach();
+    sampler.close();
+  }
+}
+
+/** Applies `steps` (the model is the live routes' ranges); returns what was sent, per series. */
+function churn(sampler: Sampler, worker: SharedObserver, steps: Step[], quiesces: boolean, clock: { now: number }) {
   const live = new Map<number, [number, number]>();
   const sent = [0, 0, 0, 0];
   let nextId = 0;
+  const pick = (n: number) => [...live.keys()][n % live.size]!;
   for (const s of steps) {
     if (s.t === "register") {
       const b = s.a + s.width;
@@ -68,43 +80,33 @@ function run(budget: number, labels: string[], k: number, steps: Step[], quiesce
       sampler.registerRoute(id, Uint8Array.of(s.a), Uint8Array.of(b));
       live.set(id, [s.a, b]);
     } else if (s.t === "remove" && live.size > 0) {
-      const id = [...live.keys()][s.pick % live.size]!;
+      const id = pick(s.pick);
       sampler.removeRoute(id);
       live.delete(id);
     } else if (s.t === "flush") {
-      now += s.ms * 1000;
+      clock.now += s.ms * 1000;
       sampler.flush();
     } else if (s.t === "observe" && live.size > 0) {
-      const id = [...live.keys()][s.pick % live.size]!;
-      (s.byWorker ? worker : sampler).observe(id, 1, s.bytes);
+      (s.byWorker ? worker : sampler).observe(pick(s.pick), 1, s.bytes);
       sent[1]! += 1;
       sent[3]! += s.bytes;
     } else if (s.t === "quiescent" && quiesces) worker.quiescent();
   }
-  sampler.flush();
-  expect(sampler.stats().misses).toBe(0);
-  expect(sampler.workerMisses()).toEqual({ reads: 0, writes: 0, readBytes: 0, writeBytes: 0 });
-  // Late counts of a lagging worker drain at later flushes: all of them are in by now (the worker
-  // wrote nothing after its last observe, and this flush harvested it).
-  expect(historyTotals(sampler)).toEqual(sent);
-  // Removed routes drain as rows of their own through the pool's grace reserve.
-  expect(sampler.stats().trackedRoutes).toBeLessThanOrEqual(budget);
-  for (const col of sampler.snapshot())
-    expect(col.rows.length).toBeLessThanOrEqual(slotCapacity(budget, labels.length));
+  return sent;
 }
 
 describe("shared sampler with a lagging worker: routes churn over an often empty key space", () => {
-  it("every route registers and every count lands (budget 1–3, with and without labels, K = 1 or 4)", () => {
+  it("every route registers and every count lands (budget 1–2, with and without labels, K = 1 or 4)", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 2 }),
         fc.boolean(),
         fc.constantFrom(1, 4),
         fc.array(step, { minLength: 10, maxLength: 80 }),
         fc.boolean(),
         (budget, labelled, k, steps, quiesces) => run(budget, labelled ? ["x"] : [], k, steps, quiesces),
       ),
-      { numRuns: 600 },
+      { numRuns: 1500 },
     );
   });
 
