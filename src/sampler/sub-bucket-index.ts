@@ -19,19 +19,23 @@
 // edges, kept as (high, low) u32 pairs: the corrections are loops, so the result is exact
 // whatever the estimate.
 //
-// Record of a slot, in u32 words (one ArrayBuffer, read through f64/u32/i32/u16 views); what the
-// fast path reads comes first (64-byte lines when the buffer is 64-byte aligned; records are a
-// whole number of lines apart):
+// Two records per slot, in u32 words, each in an ArrayBuffer of its own (records a whole number
+// of 64-byte lines apart). The fast path's, read through i32/u16 views:
 //   0 exact | carry << 1 | q | sh << 8 | s << 16 | (K − 1) << 24   1 R's partial word   2 m   3 c
 //   [4, 4 + ⌈(K+1)/2⌉) F_0..F_K (u16), then R's words 0..6 (contiguous, so one loop compares
 //   them; at K = 16 the first three share the head's line, which holds prefixes up to 12 bytes
-//   whole), |P|, and, f64-aligned, lo's high half, lo's low half and K/span (f64 each), P's
-//   first 32 bytes as words (the word ending at min(|P|, 32) last), and edge i as (high, low)
-//   at 2i (edge 0 unused).
+//   whole).
+// The exact path's, read through f64/u32/i32 views: |P| at 0; at 2, f64-aligned, lo's high half,
+// lo's low half and K/span (f64 each); P's first 32 bytes as words at 8 (the word ending at
+// min(|P|, 32) last); edge i as (high, low) at 16 + 2i (edge 0 unused).
 // Prefixes longer than 32 bytes also compare the rest against the start key itself.
-// 1 024 slots at K = 16 take 1 024 × 80 words × 4 B = 320 KiB.
+// 1 024 slots at K = 16 take 1 024 × 32 words × 4 B = 128 KiB of fast-path records, which the
+// hot path shares the core's caches with, and 1 024 × 64 words × 4 B = 256 KiB of exact ones.
+// One record of 80 words (320 KiB in all) had the hot path's lines 320 B apart; split,
+// observeKey-k16 read 0.944–0.978× in three sets of alternating pinned processes (4–8 pairs
+// each, a noisy host) and 0.97–0.99× with both builds in one process: a small, steady gain.
 
-import { subBucketEdgeValue, subrangeLayout } from "../keys/subrange.js";
+import { subBucketEdgeValue, subrangeLayout, type SubrangeLayout } from "../keys/subrange.js";
 import { prefixSide } from "../keys/window.js";
 import { chunkPath, NO_BOUND, R_WORDS } from "./sub-bucket-chunk.js";
 
@@ -57,6 +61,14 @@ const enum At {
   Bounds = 4,
 }
 /** Fast path constants, a const enum for the same reason. */
+/** Word offsets in an exact record (P's words: PREFIX_WORDS of them, then the edges). */
+const enum Exact {
+  P = 0,
+  /** lo's high half, lo's low half, K/span: f64 each (the f64 view's index is half this). */
+  Head = 2,
+  Prefix = 8,
+  Edges = 16,
+}
 const enum Fast {
   /** The packed word's flags: the estimate is the bucket for every chunk (no bounds to check), */
   Exact = 1,
@@ -67,6 +79,8 @@ const enum Fast {
 }
 /** Records start a whole number of 64-byte lines apart. */
 const LINE_WORDS = 16;
+/** `words` rounded up to whole lines. */
+const lines = (words: number): number => Math.ceil(words / LINE_WORDS) * LINE_WORDS;
 const TWO_32 = 4294967296;
 const EMPTY = new Uint8Array(0);
 
@@ -74,18 +88,19 @@ export class SubBucketIndex {
   // Every field \`declare\`d: no class-field definition (undefined first), so each is created by
   // its one assignment in the constructor with its final representation (stride and the
   // offsets as small integers: no tag checks where observeKey reads them).
-  declare private readonly f64: Float64Array;
-  declare private readonly u32: Uint32Array;
+  /** The fast path's records. */
   declare private readonly i32: Int32Array;
   declare private readonly u16: Uint16Array;
-  /** Words per slot record (even, so every record's f64 fields are aligned). */
+  /** The exact path's records. */
+  declare private readonly exactF64: Float64Array;
+  declare private readonly exactU32: Uint32Array;
+  declare private readonly exactI32: Int32Array;
+  /** Words per fast-path record. */
   declare private readonly stride: number;
-  /** Word offsets in a record of R's words, |P|, the exact path's f64 head, P's words, edges. */
+  /** Words per exact record (even, so every record's f64 fields are aligned). */
+  declare private readonly exactStride: number;
+  /** Word offset of R's words in a fast-path record. */
   declare private readonly rAt: number;
-  declare private readonly pAt: number;
-  declare private readonly headAt: number;
-  declare private readonly prefixAt: number;
-  declare private readonly edgesAt: number;
   /** Each slot's start key: the prefix bytes past PREFIX_CAP are compared against it. */
   declare private readonly startOf: (Uint8Array | null)[];
 
@@ -93,24 +108,23 @@ export class SubBucketIndex {
     // No record is ever read when no route can split (observeKey counts K = 1 directly).
     const used = maxK > 1 ? slots : 0;
     this.rAt = At.Bounds + ((maxK + 2) >> 1);
-    this.pAt = this.rAt + R_WORDS;
-    this.headAt = (this.pAt + 2) & ~1;
-    this.prefixAt = this.headAt + 6;
-    this.edgesAt = this.prefixAt + PREFIX_WORDS;
-    this.stride = Math.ceil((this.edgesAt + 2 * (maxK + 1)) / LINE_WORDS) * LINE_WORDS;
-    if (used * this.stride > Fast.BaseMask)
+    this.stride = lines(this.rAt + R_WORDS);
+    this.exactStride = lines(Exact.Edges + 2 * (maxK + 1));
+    if (used * this.exactStride > Fast.BaseMask)
       throw new RangeError(`sub-bucket index: ${slots} slots × K = ${maxK} is too large`);
-    const buffer = new ArrayBuffer(used * this.stride * 4);
-    this.f64 = new Float64Array(buffer);
-    this.u32 = new Uint32Array(buffer);
-    this.i32 = new Int32Array(buffer);
-    this.u16 = new Uint16Array(buffer);
+    const fast = new ArrayBuffer(used * this.stride * 4);
+    this.i32 = new Int32Array(fast);
+    this.u16 = new Uint16Array(fast);
+    const exact = new ArrayBuffer(used * this.exactStride * 4);
+    this.exactF64 = new Float64Array(exact);
+    this.exactU32 = new Uint32Array(exact);
+    this.exactI32 = new Int32Array(exact);
     this.startOf = new Array<Uint8Array | null>(used).fill(null);
   }
 
   /** Bytes of JS memory the records take. */
   get bytes(): number {
-    return this.u32.byteLength;
+    return this.i32.byteLength + this.exactU32.byteLength;
   }
 
   /** Precomputes `slot`'s record for route `[start, end)` split into `k` (the effective count). */
@@ -118,20 +132,9 @@ export class SubBucketIndex {
     if (this.startOf.length === 0 || k <= 1) return;
     const l = subrangeLayout(start, end, k);
     if (l.k !== k) throw new Error(`sub-bucket index: slot ${slot} has ${k} sub-buckets, its range gives ${l.k}`);
+    this.setExact(slot, start, l, k);
     const base = slot * this.stride;
-    this.u32.fill(0, base, base + this.stride);
-    const h = (base + this.headAt) >> 1;
-    this.f64[h] = Number(l.lo >> 32n);
-    this.f64[h + 1] = Number(l.lo & 0xffffffffn);
-    this.f64[h + 2] = k / Number(l.span);
-    this.u32[base + this.pAt] = l.prefixLen;
-    for (let i = 1; i < k; i++) {
-      const e = subBucketEdgeValue(l, i);
-      this.u32[base + this.edgesAt + 2 * i] = Number(e >> 32n);
-      this.u32[base + this.edgesAt + 2 * i + 1] = Number(e & 0xffffffffn);
-    }
-    this.setPrefixWords(base + this.prefixAt, start ?? EMPTY, Math.min(l.prefixLen, PREFIX_CAP));
-    this.startOf[slot] = start;
+    this.i32.fill(0, base, base + this.stride);
     const c = chunkPath(l, start);
     const b = 2 * (base + At.Bounds);
     if (c === null) {
@@ -149,14 +152,34 @@ export class SubBucketIndex {
     this.u16.set(c.bounds, b);
   }
 
+  /** `slot`'s exact record. */
+  private setExact(slot: number, start: Uint8Array | null, l: SubrangeLayout, k: number): void {
+    const base = slot * this.exactStride;
+    const u = this.exactU32;
+    u.fill(0, base, base + this.exactStride);
+    const h = (base + Exact.Head) >> 1;
+    this.exactF64[h] = Number(l.lo >> 32n);
+    this.exactF64[h + 1] = Number(l.lo & 0xffffffffn);
+    this.exactF64[h + 2] = k / Number(l.span);
+    u[base + Exact.P] = l.prefixLen;
+    for (let i = 1; i < k; i++) {
+      const e = subBucketEdgeValue(l, i);
+      u[base + Exact.Edges + 2 * i] = Number(e >> 32n);
+      u[base + Exact.Edges + 2 * i + 1] = Number(e & 0xffffffffn);
+    }
+    this.setPrefixWords(base + Exact.Prefix, start ?? EMPTY, Math.min(l.prefixLen, PREFIX_CAP));
+    this.startOf[slot] = start;
+  }
+
   /**
    * `n` ≤ PREFIX_CAP bytes of `b` as words at `at`: words at 0, 4, … while whole, then the word
    * ending at n (overlapping the one before: the comparison is for equality, so overlap is
    * harmless). n < 4 keeps the bytes in one zero-padded word.
    */
   private setPrefixWords(at: number, b: Uint8Array, n: number): void {
-    for (let w = 0; w < n >> 2; w++) this.i32[at + w] = bigEndianWord(b, w * 4);
-    if ((n & 3) !== 0) this.i32[at + (n >> 2)] = n < 4 ? paddedWord(b, n) : bigEndianWord(b, n - 4);
+    const words = this.exactI32;
+    for (let w = 0; w < n >> 2; w++) words[at + w] = bigEndianWord(b, w * 4);
+    if ((n & 3) !== 0) words[at + (n >> 2)] = n < 4 ? paddedWord(b, n) : bigEndianWord(b, n - 4);
   }
 
   /** The sub-bucket of `key` in `slot`'s range (set with k > 1). Never allocates, never throws. */
@@ -223,11 +246,11 @@ export class SubBucketIndex {
 
   /** The exact path of `subBucket` (see the top of the file). */
   private exactSubBucket(slot: number, key: Uint8Array): number {
-    const base = (slot * this.stride) & Fast.BaseMask;
+    const base = (slot * this.exactStride) & Fast.BaseMask;
     // Through the i32 view: a u32 load is typed up to 2^32 − 1, and index arithmetic on it
     // leaves V8's int32 fast path.
-    const p = this.i32[base + this.pAt]!;
-    const k = (this.i32[base + At.Packed]! >>> 24) + 1;
+    const p = this.exactI32[base + Exact.P]!;
+    const k = (this.i32[(slot * this.stride) & Fast.BaseMask]! >>> 24) + 1; // At.Packed
     const len = key.length;
     if (p !== 0 && !this.sharesPrefix(base, slot, key, p, len)) {
       return prefixSide(key, this.startOf[slot]!, p) < 0 ? 0 : k - 1;
@@ -245,14 +268,14 @@ export class SubBucketIndex {
         ((p + 6 < len ? key[p + 6]! : 0) << 8) |
         (p + 7 < len ? key[p + 7]! : 0)) >>>
       0;
-    const f = (base + this.headAt) >> 1;
-    const d = (hi - this.f64[f]!) * TWO_32 + (lo - this.f64[f + 1]!);
+    const f = (base + Exact.Head) >> 1;
+    const d = (hi - this.exactF64[f]!) * TWO_32 + (lo - this.exactF64[f + 1]!);
     if (d <= 0) return 0;
     // d > 0 here, so truncation is floor; clamped first, as v far above hi overflows int32.
-    const x = d * this.f64[f + 2]!;
+    const x = d * this.exactF64[f + 2]!;
     let b = x >= k ? k - 1 : x | 0;
-    const u = this.u32;
-    const e = base + this.edgesAt;
+    const u = this.exactU32;
+    const e = base + Exact.Edges;
     // Exact corrections: down while edge b is above v, up while edge b + 1 is at or below v.
     while (b > 0) {
       const eh = u[e + 2 * b]!;
@@ -270,8 +293,8 @@ export class SubBucketIndex {
   /** Whether `key` (of length `len`) starts with the slot's common prefix of length `p` > 0. */
   private sharesPrefix(base: number, slot: number, key: Uint8Array, p: number, len: number): boolean {
     if (len < p) return false;
-    const words = this.i32;
-    const pw = base + this.prefixAt;
+    const words = this.exactI32;
+    const pw = base + Exact.Prefix;
     const n = p < PREFIX_CAP ? p : PREFIX_CAP;
     let diff: number;
     if (n < 4) diff = paddedWord(key, n) ^ words[pw]!;
