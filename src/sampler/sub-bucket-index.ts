@@ -60,8 +60,7 @@ const enum At {
   /** F_0..F_K (u16), then R's words (`rAt`). */
   Bounds = 4,
 }
-/** Fast path constants, a const enum for the same reason. */
-/** Word offsets in an exact record (P's words: PREFIX_WORDS of them, then the edges). */
+/** Word offsets in an exact record (Prefix + PREFIX_WORDS = Edges). */
 const enum Exact {
   P = 0,
   /** lo's high half, lo's low half, K/span: f64 each (the f64 view's index is half this). */
@@ -69,6 +68,7 @@ const enum Exact {
   Prefix = 8,
   Edges = 16,
 }
+/** Fast path constants, a const enum for the same reason. */
 const enum Fast {
   /** The packed word's flags: the estimate is the bucket for every chunk (no bounds to check), */
   Exact = 1,
@@ -110,6 +110,7 @@ export class SubBucketIndex {
     this.rAt = At.Bounds + ((maxK + 2) >> 1);
     this.stride = lines(this.rAt + R_WORDS);
     this.exactStride = lines(Exact.Edges + 2 * (maxK + 1));
+    // The exact records are the larger (their edges take 2 words a bucket, the bounds half).
     if (used * this.exactStride > Fast.BaseMask)
       throw new RangeError(`sub-bucket index: ${slots} slots × K = ${maxK} is too large`);
     const fast = new ArrayBuffer(used * this.stride * 4);
