@@ -18,9 +18,14 @@ export class ColumnClock {
     this.lastFlushMs = this.read();
   }
 
-  /** Columns recovered from storage end at `atMs`: the next column comes after it. */
+  /**
+   * Columns recovered from storage end at `atMs`: the next column comes after it, and so does
+   * its window's start (a clock that has not passed `atMs` since, or went back across the
+   * restart, would otherwise open the window before the last recovered column's end).
+   */
   resumeAfter(atMs: number): void {
     if (atMs > this.lastAtMs) this.lastAtMs = atMs;
+    if (atMs > this.lastFlushMs) this.lastFlushMs = atMs;
   }
 
   /** The clock, or the last column's time when it returns something that is not a finite number. */

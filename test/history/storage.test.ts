@@ -59,6 +59,16 @@ function splitRoute2(s: Sampler): void {
 
 const noTime = <T extends { generated_at: string }>(m: T) => ({ ...m, generated_at: "" });
 
+/** Every column's window `(windowStartMs, atMs]` starts at or after the previous column's end. */
+function expectWindowsInOrder(s: Sampler): void {
+  const cols = s.snapshot();
+  for (let i = 1; i < cols.length; i++) {
+    expect(cols[i]!.windowStartMs, `column ${i}`).toBeGreaterThanOrEqual(cols[i - 1]!.atMs);
+    expect(cols[i]!.atMs).toBeGreaterThan(cols[i]!.windowStartMs);
+  }
+  s.close();
+}
+
 describe("sampler storage", () => {
   it("continues after a restart: history, snapshot() and matrix() as before, then new columns", () => {
     const dir = tempDir();
@@ -136,7 +146,25 @@ describe("sampler storage", () => {
     const times = b.s.snapshot().map((c) => c.atMs);
     expect(times.at(-1)).toBe(last + 1);
     expect(b.s.stats().clockAnomalies).toBe(1);
+    // ...and its window opens where the recovered columns end, not at the restart's clock.
+    expect(b.s.snapshot().at(-1)!.windowStartMs).toBe(last);
     b.s.close();
+    expectWindowsInOrder(clocked({ storage: { dir } }, last - 50_000).s);
+  });
+
+  it("restarts within one clock reading never open a window before the last column's end", () => {
+    const dir = tempDir();
+    const a = clocked({ storage: { dir } });
+    routes(a.s);
+    traffic(a.s, 0);
+    a.flush();
+    a.s.close(); // flushes once more, at the same reading: a column 1 ms long
+    const at = a.clock.now;
+    for (let restart = 0; restart < 3; restart++) clocked({ storage: { dir } }, at).s.close();
+    const c = clocked({ storage: { dir } }, at);
+    expect(c.s.snapshot()).toHaveLength(5);
+    expectWindowsInOrder(c.s);
+    c.s.close();
   });
 
   it("keeps tiers on disk: a restart has the same tiered history, and the log stays near what memory holds", () => {
