@@ -34,12 +34,12 @@ function routes(s: Sampler): void {
   s.setLeaderTerm(2, 5);
 }
 
-/** A sampler with storage in a new directory, the four routes, and three columns of traffic. */
-function threeColumns() {
+/** A sampler with storage in a new directory, the four routes, and `n` columns of traffic. */
+function storedColumns(n: number) {
   const dir = tempDir();
   const a = clocked({ storage: { dir } });
   routes(a.s);
-  for (let c = 0; c < 3; c++) {
+  for (let c = 0; c < n; c++) {
     traffic(a.s, c);
     a.flush();
   }
@@ -95,7 +95,7 @@ describe("sampler storage", () => {
   });
 
   it("writes re-homed history after a split, so a restart sees the same split history", () => {
-    const { dir, a } = threeColumns();
+    const { dir, a } = storedColumns(3);
     splitRoute2(a.s);
     traffic(a.s, 3);
     a.flush();
@@ -107,7 +107,7 @@ describe("sampler storage", () => {
   });
 
   it("a split writes nothing while running; a crash before close() recovers the columns as flushed, same totals", () => {
-    const { dir, a } = threeColumns();
+    const { dir, a } = storedColumns(3);
     const filesBefore = readdirSync(dir).sort();
     const bytesBefore = a.s.stats().storage!.bytes;
     splitRoute2(a.s);
@@ -132,11 +132,7 @@ describe("sampler storage", () => {
   });
 
   it("a restart whose clock is behind the recovered columns still appends after them", () => {
-    const dir = tempDir();
-    const a = clocked({ storage: { dir } });
-    routes(a.s);
-    traffic(a.s, 0);
-    a.flush();
+    const { dir, a } = storedColumns(1);
     a.s.close();
     const last = a.s.snapshot().at(-1)!.atMs;
     const b = clocked({ storage: { dir } }, last - 50_000);
@@ -153,11 +149,7 @@ describe("sampler storage", () => {
   });
 
   it("restarts within one clock reading never open a window before the last column's end", () => {
-    const dir = tempDir();
-    const a = clocked({ storage: { dir } });
-    routes(a.s);
-    traffic(a.s, 0);
-    a.flush();
+    const { dir, a } = storedColumns(1);
     a.s.close(); // flushes once more, at the same reading: a column 1 ms long
     const at = a.clock.now;
     for (let restart = 0; restart < 3; restart++) clocked({ storage: { dir } }, at).s.close();

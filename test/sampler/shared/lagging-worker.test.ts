@@ -6,7 +6,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { attachSampler, createSampler, type Sampler, type SharedObserver } from "../../../src/index.js";
+import type { Holder } from "../../../src/sampler/holders.js";
 import { slotCapacity } from "../../../src/sampler/options.js";
+import type { SlotPool } from "../../../src/sampler/slots.js";
 import { historyTotals } from "./helpers.js";
 
 type Step =
@@ -140,5 +142,27 @@ describe("shared sampler with a lagging worker: routes churn over an often empty
       ],
       false,
     );
+  });
+
+  it("were every slot held with no holder left, registerRoute would refuse whole, with a message", () => {
+    // The state the dissolve rule rules out, made by hand: every slot taken out of the pool by
+    // nobody. The guard must refuse before the route is half-registered (the old TypeError did not).
+    const sampler = createSampler({ shared: true, maxTrackedRoutes: 1 });
+    const worker = attachSampler(sampler.workerHandle());
+    try {
+      const { slots } = (sampler as unknown as { parts: { shared: { slots: SlotPool } } }).parts.shared;
+      const nobody = { kind: "virtual" } as Holder;
+      while (slots.freeCount > 0) slots.take(nobody, 0);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        expect(() => sampler.registerRoute(7, Uint8Array.of(1), Uint8Array.of(2))).toThrow(
+          /^route 7: every slot waits for a worker/,
+        );
+      }
+      sampler.observe(7, 0, 3); // not registered: a miss, not a count in some slot
+      expect(sampler.stats()).toMatchObject({ misses: 1, trackedRoutes: 0, virtualBuckets: 0 });
+    } finally {
+      worker.detach();
+      sampler.close();
+    }
   });
 });
