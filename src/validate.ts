@@ -49,3 +49,14 @@ export function positiveOption(name: string, v: unknown, fallback: number, max =
   if (!Number.isInteger(v)) throw new RangeError(`${name} must be an integer, got ${v}`);
   return v;
 }
+
+/**
+ * The character of `label` that bucket ids reserve, if any: `route:<id>[:<label>][#<sub>]` (SPEC
+ * §5) could not be read back with a `:` in a label, and a `#` would read as a sub-bucket (hot-keys
+ * queries by bucket_id and the viewer's drill-down parse it so).
+ */
+export function reservedCharIn(label: string): ":" | "#" | undefined {
+  if (label.includes(":")) return ":";
+  if (label.includes("#")) return "#";
+  return undefined;
+}

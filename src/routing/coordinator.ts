@@ -13,6 +13,7 @@ import { sharedCountingOf, type WorkerGrace } from "../sampler/shared/grace.js";
 import type { CoordinatorWorkerHandle } from "./attach-coordinator.js";
 import type { ReadPool } from "../sampler/read-pools.js";
 import { ReadTally } from "./read-tally.js";
+import { reservedCharIn } from "../validate.js";
 
 export type { ReadPool } from "../sampler/read-pools.js";
 
@@ -171,7 +172,10 @@ export class Coordinator {
   /** A view whose observations carry `label` ("" = unlabeled); it shares everything else. */
   withLabel(label: string): Coordinator {
     if (typeof label !== "string") throw new TypeError("label must be a string");
-    if (label.includes(":")) throw new RangeError(`label must not contain ":", got ${JSON.stringify(label)}`);
+    const reserved = reservedCharIn(label);
+    if (reserved !== undefined) {
+      throw new RangeError(`label must not contain "${reserved}", got ${JSON.stringify(label)}`);
+    }
     const view = Object.create(Coordinator.prototype) as { state: CoordinatorState; label: string | undefined };
     view.state = this.state;
     view.label = label === "" ? undefined : label;

@@ -58,7 +58,7 @@ export function buildComponents(o: ResolvedSamplerOptions, options: SamplerOptio
   const pairs = new FoldPairs(registry, slots);
   const lifecycle = new RouteLifecycle(registry, slots, virtuals, pairs, rehoming, hotKeyTracker, limits);
   const terms = new GroupTerms();
-  const flusher = new Flusher(counters, slots, registry, virtuals, metas, history, terms);
+  const flusher = new Flusher(counters, slots, registry, virtuals, metas, history, terms, o.labels);
   const clock = new ColumnClock(o.now, o.stepMs);
   const persistence = new Persistence(options?.storage, history, o.stepMs, o);
   virtuals.skipIds(persistence.virtualIdsUsed);

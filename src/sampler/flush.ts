@@ -38,6 +38,8 @@ export class Flusher {
   private termsVersionAt = -1;
   /** Requests (reads + writes) drained by every flush so far: the counted observations. */
   drainedRequests = 0;
+  /** A route's label slots in row order: the unlabelled one, then by label, not as configured. */
+  private readonly labelOrder: number[];
 
   constructor(
     private readonly counters: Counters,
@@ -47,8 +49,11 @@ export class Flusher {
     private readonly metas: RowMetas,
     private readonly history: History,
     private readonly terms: GroupTerms,
+    labels: readonly string[],
   ) {
     this.slotTerm = new Float64Array(slots.capacity);
+    const byLabel = labels.map((label, i) => ({ label, slot: i + 1 })).sort((a, b) => (a.label < b.label ? -1 : 1));
+    this.labelOrder = [0, ...byLabel.map((l) => l.slot)];
   }
 
   /** Drains every cell into a new history column for `(windowStartMs, atMs]`, and returns it. */
@@ -96,7 +101,10 @@ export class Flusher {
         cells.push(this.counters.cell(h.slot, 0));
         continue;
       }
-      for (let sub = 0; sub < h.subBucketCount; sub++) for (const s of h.slots) cells.push(this.counters.cell(s, sub));
+      if (h.slots.length === 0) continue; // folded into a virtual bucket
+      for (let sub = 0; sub < h.subBucketCount; sub++) {
+        for (const li of this.labelOrder) cells.push(this.counters.cell(h.slots[li]!, sub));
+      }
     }
     this.counters.setOrder(cells);
     this.orderLen = cells.length;

@@ -6,7 +6,7 @@ import { resolveTiers } from "../history/tier-options.js";
 import type { TierSpec } from "../history/tiers.js";
 import type { HotKeyTrackerOptions } from "../hotkeys/options.js";
 import { checkLogger, type Logger } from "../logger.js";
-import { checkString, positiveOption } from "../validate.js";
+import { checkString, positiveOption, reservedCharIn } from "../validate.js";
 import { resolveShared, type ResolvedSharedOptions, type SharedSamplerOptions } from "./shared/owner.js";
 
 /** Hot keys (SPEC §7): off unless `enabled`; the rest are the tracker's options. */
@@ -124,7 +124,10 @@ function resolveLabels(v: unknown): string[] {
   for (const [i, label] of v.entries()) {
     checkString(`labels[${i}]`, label);
     if (label === "") throw new RangeError(`labels[${i}] is empty; the unlabelled slot needs no label`);
-    if (label.includes(":")) throw new RangeError(`labels[${i}] "${label}" contains ':', which bucket ids reserve`);
+    const reserved = reservedCharIn(label);
+    if (reserved !== undefined) {
+      throw new RangeError(`labels[${i}] "${label}" contains '${reserved}', which bucket ids reserve`);
+    }
     if (seen.has(label)) throw new RangeError(`labels[${i}] "${label}" is a duplicate`);
     seen.add(label);
   }

@@ -182,6 +182,7 @@ describe("Coordinator observations", () => {
     const [l] = redis.split(2, enc("t"));
     expect(c.routeForKey(k).routeId).toBe(l);
     expect(() => c.withLabel("a:b")).toThrow(RangeError);
+    expect(() => c.withLabel("x#2")).toThrow('label must not contain "#", got "x#2"');
     expect(() => c.withLabel(3 as never)).toThrow(TypeError);
   });
 

@@ -21,6 +21,13 @@ describe("options", () => {
     expect(() => createSampler({ keyBucketsPerRoute: 2.5 })).toThrow(RangeError);
     expect(() => createSampler({ stepMs: "60" as unknown as number })).toThrow(TypeError);
     expect(() => createSampler({ labels: ["a:b"] })).toThrow(/':'/);
+    // `route:1:x#2` would read as sub-bucket 2 of label "x" (hot keys by bucket_id, the viewer).
+    expect(() => createSampler({ labels: ["ok", "x#2"] })).toThrow(
+      expect.objectContaining({
+        name: "RangeError",
+        message: `labels[1] "x#2" contains '#', which bucket ids reserve`,
+      }),
+    );
     expect(() => createSampler({ labels: ["a", "a"] })).toThrow(/duplicate/);
     expect(() => createSampler({ now: 5 as unknown as () => number })).toThrow(TypeError);
   });
@@ -330,10 +337,36 @@ describe("leader terms and labels", () => {
     tick();
     s.flush();
     const rows = s.snapshot()[0]!.rows;
+    // SPEC §3: start key, then route id, then label (not the order labels were configured in).
     expect(rows.map((r) => [r.bucketId, r.label, r.reads])).toEqual([
       ["route:1", "", 2],
-      ["route:1:redis", "redis", 1],
       ["route:1:grpc", "grpc", 2],
+      ["route:1:redis", "redis", 1],
+    ]);
+  });
+
+  it("orders a route's rows by sub-bucket, then label, whatever order the labels were configured in", () => {
+    const { s, tick } = clockedSampler({
+      labels: ["zeta", "alpha", "mid"],
+      keyBucketsPerRoute: 2,
+      maxTrackedRoutes: 2,
+    });
+    s.registerRoute(1, enc("a"), enc("c"));
+    for (const label of [undefined, "zeta", "alpha", "mid"]) {
+      s.observeKey(1, Op.Write, enc("a"), 0, label);
+      s.observeKey(1, Op.Write, enc("b"), 0, label);
+    }
+    tick();
+    s.flush();
+    expect(s.snapshot()[0]!.rows.map((r) => r.bucketId)).toEqual([
+      "route:1#0",
+      "route:1:alpha#0",
+      "route:1:mid#0",
+      "route:1:zeta#0",
+      "route:1#1",
+      "route:1:alpha#1",
+      "route:1:mid#1",
+      "route:1:zeta#1",
     ]);
   });
 
