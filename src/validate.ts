@@ -38,16 +38,16 @@ export function checkFiniteNumber(name: string, v: unknown): number {
 
 /**
  * A positive integer option (SPEC §3): missing or non-positive values fall back to `fallback`,
- * values above `max` are clamped to it, and a fraction is a RangeError naming the option (it
- * used to be floored: `stepMs: 0.5` became 0 and flushed ~900 times a second).
+ * integers above `max` are clamped to it, and a fraction or an infinity is a RangeError naming
+ * the option, whatever its size (a fraction used to be floored: `stepMs: 0.5` became 0 and
+ * flushed ~900 times a second; `stepMs: Infinity` became a step of 285 000 years).
  */
 export function positiveOption(name: string, v: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (v === undefined || v === null) return fallback;
   if (typeof v !== "number" || Number.isNaN(v)) throw new TypeError(`${name} must be a number`);
   if (v <= 0) return fallback;
-  if (v >= max) return max;
   if (!Number.isInteger(v)) throw new RangeError(`${name} must be an integer, got ${v}`);
-  return v;
+  return Math.min(v, max);
 }
 
 /**

@@ -1,5 +1,6 @@
 // Options of the hot-keys tracker (SPEC §7) and their validation. Errors name the option as the
 // embedder spells it inside `createSampler({ hotKeys: {...} })`.
+import { positiveOption } from "../validate.js";
 
 export interface HotKeyTrackerOptions {
   /** m: keys tracked per (route, label) sketch. Default 64, 1..256. */
@@ -23,14 +24,10 @@ export const HOT_KEY_LIMITS = {
   queueSize: { default: 4096, max: 65536 },
 } as const;
 
+/** The sampler's option rule (SPEC §3): non-positive → the default, past the maximum → clamped. */
 function integerOption(name: keyof typeof HOT_KEY_LIMITS, value: unknown): number {
   const { default: fallback, max } = HOT_KEY_LIMITS[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`hotKeys.${name} must be an integer, got ${String(value)}`);
-  }
-  if (value < 1 || value > max) throw new RangeError(`hotKeys.${name} must be in 1..${max}, got ${value}`);
-  return value;
+  return positiveOption(`hotKeys.${name}`, value, fallback, max);
 }
 
 export function resolveHotKeyTrackerOptions(options: HotKeyTrackerOptions = {}): ResolvedHotKeyTrackerOptions {

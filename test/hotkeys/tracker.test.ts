@@ -247,17 +247,29 @@ describe("HotKeyTracker", () => {
     expect(t.query(1)!.keys).toEqual([{ key_b64: b64("ok"), count: 1 }]);
   });
 
-  it("validates options, naming the option", () => {
-    expect(() => new HotKeyTracker({ perRoute: 0 })).toThrow(/hotKeys\.perRoute/);
-    expect(() => new HotKeyTracker({ perRoute: 257 })).toThrow(RangeError);
-    expect(() => new HotKeyTracker({ perRoute: "8" as unknown as number })).toThrow(TypeError);
-    expect(() => new HotKeyTracker({ sampleRate: 1025 })).toThrow(/hotKeys\.sampleRate/);
-    expect(() => new HotKeyTracker({ maxKeyLen: 4097 })).toThrow(/hotKeys\.maxKeyLen/);
-    expect(() => new HotKeyTracker({ queueSize: 0 })).toThrow(/hotKeys\.queueSize/);
+  it("validates options by the sampler's rule (SPEC §3), naming the option", () => {
+    const sizes = (t: HotKeyTracker) => [t.perRoute, t.sampleRate, t.maxKeyLen, t.queueSize];
+    expect(sizes(new HotKeyTracker())).toEqual([64, 16, 1024, 4096]);
+    // Non-positive: the default; past the top of the range: clamped to it.
+    expect(sizes(new HotKeyTracker({ perRoute: 0, sampleRate: -3, maxKeyLen: 0, queueSize: -1 }))).toEqual([
+      64, 16, 1024, 4096,
+    ]);
+    expect(sizes(new HotKeyTracker({ perRoute: 257, sampleRate: 1e6, maxKeyLen: 4097, queueSize: 1e9 }))).toEqual([
+      256, 1024, 4096, 65536,
+    ]);
+    expect(sizes(new HotKeyTracker({ perRoute: 256, sampleRate: 1024, maxKeyLen: 4096, queueSize: 1 }))).toEqual([
+      256, 1024, 4096, 1,
+    ]);
+    // A fraction or an infinity is refused whatever its size; a non-number is a TypeError.
+    for (const name of ["perRoute", "sampleRate", "maxKeyLen", "queueSize"] as const) {
+      for (const bad of [1.5, 1e6 + 0.5, Infinity]) {
+        expect(() => new HotKeyTracker({ [name]: bad })).toThrow(
+          expect.objectContaining({ name: "RangeError", message: `hotKeys.${name} must be an integer, got ${bad}` }),
+        );
+      }
+      expect(() => new HotKeyTracker({ [name]: "8" as unknown as number })).toThrow(TypeError);
+    }
     expect(() => new HotKeyTracker({ seed: 0.5 })).toThrow(/hotKeys\.seed/);
-    const t = new HotKeyTracker();
-    expect([t.perRoute, t.sampleRate, t.maxKeyLen, t.queueSize]).toEqual([64, 16, 1024, 4096]);
-    new HotKeyTracker({ perRoute: 256, sampleRate: 1024, maxKeyLen: 4096 });
   });
 
   it("validates query arguments", () => {

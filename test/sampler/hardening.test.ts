@@ -60,7 +60,15 @@ describe("options (issue 10.2)", () => {
     ]) {
       expect(() => createSampler({ [name]: 0.5 + 1 })).toThrow(RangeError);
       expect(() => createSampler({ [name]: 1.5 })).toThrow(new RegExp(`^${name} must be an integer`));
+      // At or past the cap too: a fraction is refused before anything is clamped.
+      for (const big of [1e9 + 0.5, Infinity]) {
+        expect(() => createSampler({ [name]: big })).toThrow(
+          expect.objectContaining({ name: "RangeError", message: `${name} must be an integer, got ${big}` }),
+        );
+      }
     }
+    expect(() => createSampler({ historyColumns: 100_000.5 })).toThrow(/^historyColumns must be an integer/);
+    expect(() => createSampler({ keyBucketsPerRoute: 256.5 })).toThrow(/^keyBucketsPerRoute must be an integer/);
   });
 
   it("falls back to defaults for non-positive values, clamps above the maximum, takes any stepMs ≥ 1", () => {

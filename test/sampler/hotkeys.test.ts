@@ -91,7 +91,11 @@ describe("sampler hot keys", () => {
   });
 
   it("validate options and arguments", () => {
-    expect(() => clockedSampler({ hotKeys: { enabled: true, perRoute: 0 } })).toThrow(/perRoute/);
+    expect(() => clockedSampler({ hotKeys: { enabled: true, perRoute: 2.5 } })).toThrow(
+      /^hotKeys\.perRoute must be an integer/,
+    );
+    // Non-positive falls back to the default, as every sampler option does (SPEC §3).
+    expect(() => clockedSampler({ hotKeys: { enabled: true, perRoute: 0 } })).not.toThrow();
     expect(() => clockedSampler({ hotKeys: "on" as never })).toThrow(TypeError);
     const { s } = clockedSampler({ hotKeys: { enabled: true } });
     expect(() => s.hotKeys(-1)).toThrow(RangeError);
