@@ -174,6 +174,11 @@ export class ColumnReader {
   private deltas = new Float64Array(0);
   private termOf = new Float64Array(0);
   private listed = new Uint8Array(0);
+  /** Time of the last column read (times increase strictly through a file). */
+  private lastAtMs = -Infinity;
+  /** `lastListed[id]` = the number of the id list that last named meta `id` (duplicate check). */
+  private lastListed = new Uint32Array(0);
+  private lists = 0;
 
   /**
    * Parses one COLUMN payload. `metaCount` bounds the meta ids; `groupIndexOf[id]` is a meta's
@@ -186,10 +191,15 @@ export class ColumnReader {
     groupIndexOf: Uint32Array,
     groupIndexById: ReadonlyMap<number, number>,
   ): ColumnData {
+    const atAt = r.pos;
     const atMs = r.varint();
+    // Every reader (the matrix, the fan-out merge, the replay's timeline) relies on column times
+    // increasing strictly and on each window ending at its column's time.
+    if (atMs <= this.lastAtMs) r.fail(`column time ${atMs} is not after the previous column's ${this.lastAtMs}`, atAt);
     const widthAt = r.pos;
     const windowStartMs = atMs - r.svarint();
     if (!Number.isSafeInteger(windowStartMs)) r.fail("window start is out of range", widthAt);
+    if (windowStartMs > atMs) r.fail(`window starts at ${windowStartMs}, after its column's time ${atMs}`, widthAt);
     const n = r.count("row count");
     const flagsAt = r.pos;
     const flags = r.varint();
@@ -223,6 +233,7 @@ export class ColumnReader {
       s.metaIds.copyWithin(0, idsAt, idsAt + n);
       this.prevN = n;
     }
+    this.lastAtMs = atMs;
     return { windowStartMs, atMs, n, metaIds: s.metaIds.subarray(0, n), values: s.values, terms: s.terms };
   }
 
@@ -230,11 +241,20 @@ export class ColumnReader {
     if (this.deltas.length < n) this.deltas = new Float64Array(Math.max(n, 2 * this.deltas.length));
     const start = r.pos;
     r.varints(this.deltas, n, true, null, 0, -Infinity, "meta id delta");
+    if (this.lastListed.length < metaCount) {
+      const grown = new Uint32Array(Math.max(metaCount, 2 * this.lastListed.length));
+      grown.set(this.lastListed);
+      this.lastListed = grown;
+    }
+    const list = ++this.lists;
     let prev = -1;
     for (let i = 0; i < n; i++) {
       const id = prev + 1 + this.deltas[i]!;
       if (id < 0 || id >= metaCount)
         r.fail(`meta id ${id} of row ${i} is out of range (${metaCount} metas declared)`, start);
+      // A bucket has one row per column; a second would add its counts to the first's.
+      if (this.lastListed[id] === list) r.fail(`meta id ${id} is listed twice in one column (row ${i})`, start);
+      this.lastListed[id] = list;
       out[at + i] = id;
       prev = id;
     }

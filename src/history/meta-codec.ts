@@ -3,6 +3,7 @@
 // reader keeps three growing tables: keys, strings and metas.
 
 import type { RowMeta } from "../types.js";
+import { compareBytes } from "../keys/bytes.js";
 import { routeBucketId } from "../wire/bucket-id.js";
 import { ByteReader, ByteWriter } from "./bytes-io.js";
 import { META_FLAGS_KNOWN, MetaFlag } from "./kvz-format.js";
@@ -151,6 +152,10 @@ function readMeta(r: ByteReader, keys: Uint8Array[], strings: string[]): RowMeta
   const label = labelRef === 0 ? "" : strings[labelRef - 1]!;
   const start = has(MetaFlag.StartNull) ? null : keys[r.index(keys.length, "start key id")]!;
   const end = has(MetaFlag.EndNull) ? null : keys[r.index(keys.length, "end key id")]!;
+  // Every row the sampler writes holds keys: registerRoute refuses start ≥ end, and buckets,
+  // sub-buckets and merges only ever cover non-empty ranges.
+  if (start !== null && end !== null && compareBytes(start, end) >= 0)
+    r.fail("meta record's start key is not below its end key", at);
   const explicitId = has(MetaFlag.ExplicitBucketId) ? strings[r.index(strings.length, "bucket id string id")]! : null;
   let memberRoutes: number[];
   let memberRoutesTotal: number;

@@ -4,6 +4,9 @@ import { exportBytes } from "../../src/history/export.js";
 import { HistoryFormatError } from "../../src/history/format-error.js";
 import { openHistory } from "../../src/history/replay.js";
 import { putU32 } from "../../src/history/bytes-io.js";
+import { FileKind } from "../../src/history/kvz-format.js";
+import { KvzWriter } from "../../src/history/kvz-writer.js";
+import type { RowMeta } from "../../src/types.js";
 import { clockedSampler, enc } from "../helpers.js";
 import { historyOf } from "./history-file.js";
 
@@ -159,5 +162,84 @@ describe(".kvz integrity", () => {
     // The trailer counts blocks, so an inserted block, even optional, must be counted by its writer.
     expect(rejection(withBlock(0x90)).message).toMatch(/trailer counts \d+ blocks before it/);
     expect(rejection(withBlock(0x10)).message).toMatch(/unknown block type 16/);
+  });
+});
+
+/** A route row [start, end) as the sampler would describe it. */
+function routeMeta(routeId: number, start: string, end: string): RowMeta {
+  return {
+    bucketId: `route:${routeId}`,
+    routeId,
+    label: "",
+    start: enc(start),
+    end: enc(end),
+    aggregate: false,
+    memberRoutes: [routeId],
+    memberRoutesTotal: 1,
+    groupId: 0,
+    subBucket: 0,
+    subBucketCount: 1,
+  };
+}
+
+/** A whole, well-checksummed export of `metas` and columns of one write per listed row. */
+function craftedFile(metas: RowMeta[], columns: { windowStartMs: number; atMs: number; ids: number[] }[]): Uint8Array {
+  const w = new KvzWriter();
+  const parts = [w.header(), w.info({ kind: FileKind.Export, stepMs: 60_000, writtenMs: 0 }), w.metas(metas)];
+  for (const c of columns) {
+    const n = c.ids.length;
+    const series = (v: number) => new Float64Array(n).fill(v);
+    const values = [series(0), series(1), series(0), series(0)];
+    parts.push(w.column({ ...c, n, metaIds: Uint32Array.from(c.ids), values, terms: new Float64Array(n) }));
+  }
+  parts.push(w.trailer());
+  return Buffer.concat(parts);
+}
+
+describe(".kvz contents the sampler never writes (checksums intact)", () => {
+  const ab = routeMeta(1, "a", "m");
+  it.each([
+    [
+      "a column time before the previous one",
+      [ab],
+      [120_000, 60_000],
+      [[0], [0]],
+      /column time 60000 is not after the previous column's 120000/,
+    ],
+    ["a column time equal to the previous one", [ab], [60_000, 60_000], [[0], [0]], /column time 60000 is not after/],
+    [
+      "a meta whose start is not below its end",
+      [routeMeta(1, "z", "b")],
+      [60_000],
+      [[0]],
+      /start key is not below its end key/,
+    ],
+    ["an empty range", [routeMeta(1, "b", "b")], [60_000], [[0]], /start key is not below its end key/],
+    ["one bucket listed twice in a column", [ab], [60_000], [[0, 0]], /meta id 0 is listed twice in one column/],
+  ] as const)("rejects %s", (_, metas, times, ids, message) => {
+    const columns = times.map((atMs, i) => ({ windowStartMs: atMs - 60_000, atMs, ids: [...ids[i]!] }));
+    const bytes = craftedFile([...metas], columns);
+    expect(rejection(bytes).message).toMatch(message);
+  });
+
+  it("rejects a window that starts after its column's time", () => {
+    const bytes = craftedFile([ab], [{ windowStartMs: 120_000, atMs: 60_000, ids: [0] }]);
+    expect(rejection(bytes).message).toMatch(/window starts at 120000, after its column's time 60000/);
+  });
+
+  it("still opens the same file when it is well formed", () => {
+    const bytes = craftedFile(
+      [ab, routeMeta(2, "m", "z")],
+      [
+        { windowStartMs: 0, atMs: 60_000, ids: [0, 1] },
+        { windowStartMs: 60_000, atMs: 120_000, ids: [1] },
+      ],
+    );
+    const m = openHistory(bytes).matrix({ series: "writes" });
+    expect(m.column_unix_ms).toEqual([60_000, 120_000]);
+    expect(m.rows.map((r) => [r.bucket_id, r.values])).toEqual([
+      ["route:1", [1, 0]],
+      ["route:2", [1, 1]],
+    ]);
   });
 });
