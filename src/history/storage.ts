@@ -34,7 +34,8 @@ export function resolveStorage(v: unknown): Required<StorageOptions> {
     throw new RangeError(`storage.fsync must be "column", "interval" or "never", got ${String(fsync)}`);
   }
   const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (typeof maxBytes !== "number" || !Number.isSafeInteger(maxBytes) || maxBytes < MIN_SEGMENT_BYTES) {
+  if (typeof maxBytes !== "number") throw new TypeError(`storage.maxBytes must be a number, got ${typeof maxBytes}`);
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < MIN_SEGMENT_BYTES) {
     throw new RangeError(
       `storage.maxBytes must be an integer of at least ${MIN_SEGMENT_BYTES}, got ${String(maxBytes)}`,
     );

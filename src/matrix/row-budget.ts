@@ -9,6 +9,7 @@ import { MAX_MEMBER_ROUTE_IDS } from "../wire/wire.js";
 
 /** Throws unless `rows` is a positive integer. */
 export function checkRowBudget(rows: number, name = "rows"): void {
+  if (typeof rows !== "number") throw new TypeError(`${name} must be a number, got ${typeof rows}`);
   if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`${name} must be a positive integer, got ${rows}`);
 }
 

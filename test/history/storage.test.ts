@@ -288,6 +288,9 @@ describe("sampler storage", () => {
     expect(() => createSampler({ storage: { dir, maxBytes: 10 } })).toThrow(
       /storage.maxBytes must be an integer of at least 65536/,
     );
+    expect(() => createSampler({ storage: { dir, maxBytes: "5" as unknown as number } })).toThrow(
+      new TypeError("storage.maxBytes must be a number, got string"),
+    );
   });
 
   it("a process killed with SIGKILL while flushing loses no column flush() had returned (fsync 'column')", async () => {

@@ -210,6 +210,9 @@ describe("pivot vectors", () => {
   it("validates its arguments", () => {
     expect(() => buildMatrix(twoColumns, { rows: 0 })).toThrow(RangeError);
     expect(() => buildMatrix(twoColumns, { rows: 1.5 })).toThrow(/opts.rows/);
+    expect(() => buildMatrix(twoColumns, { rows: "4" as unknown as number })).toThrow(
+      new TypeError("opts.rows must be a number, got string"),
+    );
     expect(() => buildMatrix(view(metas, [col(1, [[3, 1, 1]])]), { rows: 4 })).toThrow(RangeError);
     expect(() => buildMatrixJs(view(metas, [col(1, [[3, 1, 1]])]), { rows: 4 })).toThrow(RangeError);
     const bad = view(metas, [{ ...col(1, [[0, 1, 1]]), terms: new Float64Array(0) }]);
