@@ -68,7 +68,7 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
 
     const route = deps.routes.get(url.pathname);
     const guarded = route?.protected ?? url.pathname.startsWith(API_PREFIX);
-    const principal = guarded ? await authenticate(deps, req, res, route?.hotKeys === true) : null;
+    const principal = guarded ? await authenticate(deps, req, res, url, route?.hotKeys === true) : null;
     if (principal === undefined) return; // answered 401
     if (route === undefined) return sendError(res, 404, "unknown_endpoint", `no endpoint at ${url.pathname}`);
     const result = await routeTo(req, res, url, route);
@@ -89,6 +89,7 @@ async function authenticate(
   deps: PipelineDeps,
   req: IncomingMessage,
   res: ServerResponse,
+  url: URL,
   hotKeys: boolean,
 ): Promise<Principal | null | undefined> {
   const { auth, throttle } = deps;
@@ -108,6 +109,8 @@ async function authenticate(
       ? "hot keys need the hot-keys token (Authorization: Bearer <hotKeysToken>) or a login with it"
       : "missing or invalid bearer token or session";
   sendError(res, 401, "unauthenticated", message, { "WWW-Authenticate": 'Bearer realm="keyviz"' });
+  // A refused try at hot keys is audited too: who presented what (e.g. the API token), from where.
+  if (hotKeys) audit(deps, req, res, url, id.principal, 0);
   return undefined;
 }
 

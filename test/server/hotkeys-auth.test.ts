@@ -127,6 +127,18 @@ describe("hot-keys audit line", () => {
     expect(JSON.stringify(logger.lines)).not.toContain("YQ==");
   });
 
+  it("audits refused requests too: who presented which credential, status 401", async () => {
+    const logger = new SpyLogger();
+    const { url } = await startServer({ sampler: hotSampler(), token: "api-t", hotKeysToken: "hot-t", logger });
+    expect((await request(url + HOTKEYS, { headers: { Authorization: "Bearer api-t" } })).status).toBe(401);
+    expect((await request(url + HOTKEYS)).status).toBe(401);
+    expect((await request(url + MATRIX)).status).toBe(401); // not hot keys: not audited
+    expect(logger.audits()).toEqual([
+      { who: "bearer", remote: "127.0.0.1", route_id: "7", label: "sql", status: 401, keys_returned: 0 },
+      { who: "anonymous", remote: "127.0.0.1", route_id: "7", label: "sql", status: 401, keys_returned: 0 },
+    ]);
+  });
+
   it("audits anonymous access on an open server too", async () => {
     const logger = new SpyLogger();
     const { url } = await startServer({ sampler: hotSampler(), logger });
