@@ -5,6 +5,7 @@
 
 import { History } from "../history/history.js";
 import { HotKeyTracker } from "../hotkeys/tracker.js";
+import { logSafely, type Logger } from "../logger.js";
 import { ColumnClock } from "./clock.js";
 import { Counters } from "./counters.js";
 import { Flusher, GroupTerms } from "./flush.js";
@@ -40,7 +41,7 @@ export interface SamplerComponents {
 
 /** Builds every part of a sampler from resolved options (`options` for what is not resolved). */
 export function buildComponents(o: ResolvedSamplerOptions, options: SamplerOptions | undefined): SamplerComponents {
-  const hotKeyTracker = hotKeyTrackerOf(options);
+  const hotKeyTracker = hotKeyTrackerOf(options, o.logger);
   const slotCount = slotCapacity(o.maxTrackedRoutes, o.labels.length);
   const shared = o.shared
     ? new SharedCounting(o.shared, slotCount, o.keyBucketsPerRoute, o.labels, hotKeyTracker)
@@ -81,9 +82,16 @@ export function buildComponents(o: ResolvedSamplerOptions, options: SamplerOptio
   };
 }
 
-function hotKeyTrackerOf(options: SamplerOptions | undefined): HotKeyTracker | null {
+function hotKeyTrackerOf(options: SamplerOptions | undefined, logger: Logger): HotKeyTracker | null {
   const hk = options?.hotKeys;
   if (hk !== undefined && (typeof hk !== "object" || hk === null)) throw new TypeError("hotKeys must be an object");
   const { enabled, ...trackerOptions } = hk ?? {};
-  return enabled === true ? new HotKeyTracker(trackerOptions) : null;
+  if (enabled === true) return new HotKeyTracker(trackerOptions);
+  // `hotKeys: { sampleRate: 8 }` reads as "on": say that it is not, rather than answer 503 later.
+  if (enabled === undefined && Object.keys(trackerOptions).length > 0) {
+    logSafely(logger, "warn", "keyviz: hotKeys options given without enabled: true; hot keys stay off", {
+      options: Object.keys(trackerOptions),
+    });
+  }
+  return null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Op } from "../../src/index.js";
+import { createSampler, Op } from "../../src/index.js";
 import { bytes, clockedSampler, enc } from "../helpers.js";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -99,5 +99,17 @@ describe("sampler hot keys", () => {
     expect(() => clockedSampler({ hotKeys: "on" as never })).toThrow(TypeError);
     const { s } = clockedSampler({ hotKeys: { enabled: true } });
     expect(() => s.hotKeys(-1)).toThrow(RangeError);
+  });
+
+  it("warns when hot-keys options come without enabled: true (they stay off)", () => {
+    const warnings: [string, unknown][] = [];
+    const logger = { info() {}, warn: (m: string, f?: unknown) => void warnings.push([m, f]), error() {} };
+    expect(createSampler({ hotKeys: { sampleRate: 8 }, logger }).hotKeysEnabled).toBe(false);
+    expect(warnings).toEqual([
+      ["keyviz: hotKeys options given without enabled: true; hot keys stay off", { options: ["sampleRate"] }],
+    ]);
+    createSampler({ hotKeys: { enabled: false, sampleRate: 8 }, logger }); // off on purpose: no warning
+    createSampler({ hotKeys: {}, logger });
+    expect(warnings).toHaveLength(1);
   });
 });
