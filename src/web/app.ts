@@ -12,10 +12,10 @@ import { formatCount } from "../paint/scale.js";
 import { decodeState, encodeState, type ViewState } from "./state.js";
 import { describeCell } from "./ui/detail.js";
 import { bindControls, syncControls, type Controls } from "./ui/controls.js";
-import { byId, h, kvList } from "./ui/dom.js";
+import { byId, copyText, flashLabel, h, kvList } from "./ui/dom.js";
 import { Interaction } from "./ui/interact.js";
 import { LoginForm } from "./ui/login.js";
-import { Pins } from "./ui/pins.js";
+import { labelsShown, Pins } from "./ui/pins.js";
 import { PlotView } from "./ui/plot.js";
 import { ReplayBar } from "./ui/replay.js";
 
@@ -63,7 +63,11 @@ export class App {
       diffHalves: () => this.setDiffHalves(),
       replayToggle: () => this.replayBar.toggle(),
       replayStep: (n) => this.replayBar.step(n),
-      copyLink: () => void navigator.clipboard.writeText(location.href).catch(() => undefined),
+      // The view lives in the URL: where the page may not write the clipboard, the address bar has it.
+      copyLink: () =>
+        void copyText(location.href).then((ok) =>
+          flashLabel(byId("copy-link"), ok ? "Copied" : "Copy it from the address bar"),
+        ),
     });
     window.addEventListener("hashchange", () => {
       if (location.hash.slice(1) === encodeState(this.state)) return;
@@ -388,7 +392,7 @@ export class App {
           [
             "zoom",
             this.state.time || this.state.keys
-              ? `${this.zoomStack.length} level${this.zoomStack.length === 1 ? "" : "s"} (Back / Reset)`
+              ? `${Math.max(1, this.zoomStack.length)} level${this.zoomStack.length > 1 ? "s" : ""} (Back / Reset)`
               : "none",
           ],
           ["generated", g.generatedAt.replace("T", " ").replace(/\.\d+Z$/, " UTC")],
@@ -431,7 +435,7 @@ export class App {
     const g = this.shown;
     if (g === null) return;
     const d = describeCell(g, r, c, ...this.rowAndColumnTotals(g, r, c));
-    this.pins.add(d, g.rows[r]!, this.state.source === "live");
+    this.pins.add(d, g.rows[r]!, this.state.source === "live", labelsShown(g.rows));
   }
 
   private zoomTo(r0: number, r1: number, c0: number, c1: number): void {
@@ -448,7 +452,8 @@ export class App {
 
   private back(): void {
     const prev = this.zoomStack.pop();
-    if (prev === undefined) return;
+    // A zoom that came with the URL has no level before it here: one back is the whole view.
+    if (prev === undefined) return this.resetZoom();
     this.interaction.resetCursor();
     this.update({ time: prev.time, keys: prev.keys }, "render");
   }

@@ -1,6 +1,7 @@
 // Pinned cells: cards in the side panel whose text can be selected and copied, each with the hot
-// keys of its row (live mode). A `merged:` or `virtual:` row asks every listed member route and
-// merges the answers, as the fan-out does across nodes.
+// keys of its row (live mode). A `merged:` or `virtual:` row asks every listed member route — in
+// each label the matrix shows, since a labelled request is counted only in its label's sketch —
+// and merges the answers, as the fan-out does across nodes.
 import { keyLabel } from "../../wire/encoding.js";
 import { mergeHotKeys } from "../../hotkeys/merge.js";
 import type { HotKeysResponse } from "../../hotkeys/response.js";
@@ -9,10 +10,11 @@ import { getJson, HttpError } from "../data/api.js";
 import type { GridRow } from "../data/grid.js";
 import { formatCount } from "../../paint/scale.js";
 import { detailText, type CellDetail } from "./detail.js";
-import { byId, h, kvList } from "./dom.js";
+import { byId, copyText, h, kvList } from "./dom.js";
 
 const MAX_PINS = 6;
-const MAX_MEMBER_QUERIES = 32;
+/** Requests one merged row may make (members × (labels + 1)), one after another on loopback. */
+const MAX_MEMBER_QUERIES = 64;
 const TOP = 20;
 
 export interface HotKeysTarget {
@@ -21,8 +23,14 @@ export interface HotKeysTarget {
   sub?: number;
 }
 
-/** The hot-keys queries behind a row: its route (with label and sub-bucket), or its listed members. */
-export function hotKeyTargets(row: GridRow): { targets: HotKeysTarget[]; unlisted: number } {
+/**
+ * The hot-keys queries behind a row: its route (with label and sub-bucket), or its listed members,
+ * unlabelled and in each of `labels` (the labels the matrix shows).
+ */
+export function hotKeyTargets(
+  row: GridRow,
+  labels: readonly string[] = [],
+): { targets: HotKeysTarget[]; unlisted: number } {
   const m = /^route:(\d+)(?::([^#]+))?(?:#(\d+))?$/.exec(row.bucketId);
   if (m !== null) {
     const t: HotKeysTarget = { routeId: Number(m[1]) };
@@ -30,15 +38,35 @@ export function hotKeyTargets(row: GridRow): { targets: HotKeysTarget[]; unliste
     if (m[3] !== undefined) t.sub = Number(m[3]);
     return { targets: [t], unlisted: 0 };
   }
-  const ids = (row.routeIds ?? []).slice(0, MAX_MEMBER_QUERIES);
-  return { targets: ids.map((routeId) => ({ routeId })), unlisted: Math.max(0, row.routeCount - ids.length) };
+  const perMember = labels.length + 1;
+  const ids = (row.routeIds ?? []).slice(0, Math.max(1, Math.floor(MAX_MEMBER_QUERIES / perMember)));
+  const targets = ids.flatMap((routeId) => [{ routeId }, ...labels.map((label) => ({ routeId, label }))]);
+  return { targets, unlisted: Math.max(0, row.routeCount - ids.length) };
+}
+
+/**
+ * The labels a matrix shows: its rows' labels and those in its `merged:<first>..<last>` ids (a
+ * small row budget can leave no labelled row of its own).
+ */
+export function labelsShown(rows: readonly GridRow[]): string[] {
+  const labels = new Set<string>();
+  for (const row of rows) {
+    if (row.label) labels.add(row.label);
+    const ends = row.bucketId.startsWith("merged:") ? row.bucketId.slice(7).split("..") : [];
+    for (const id of ends) {
+      const label = /^route:\d+:([^#]+)/.exec(id)?.[1];
+      if (label !== undefined) labels.add(label);
+    }
+  }
+  return [...labels].sort();
 }
 
 /** Fetches and merges; resolves to the merged answer or to a sentence saying why there is none. */
 export async function loadHotKeys(
   row: GridRow,
+  labels: readonly string[] = [],
 ): Promise<{ response: HotKeysResponse; note: string } | { note: string }> {
-  const { targets, unlisted } = hotKeyTargets(row);
+  const { targets, unlisted } = hotKeyTargets(row, labels);
   if (targets.length === 0) return { note: "no member routes are listed for this row" };
   const answers: HotKeysResponse[] = [];
   for (const t of targets) {
@@ -57,8 +85,10 @@ export async function loadHotKeys(
     }
   }
   if (answers.length === 0) return { note: "no hot-key snapshot yet for this range" };
-  const parts = [`${answers.length} of ${targets.length} route${targets.length === 1 ? "" : "s"} had a snapshot`];
-  if (unlisted > 0) parts.push(`${unlisted} member routes not listed`);
+  const asked =
+    labels.length > 0 && targets.length > 1 ? "route and label slots" : targets.length === 1 ? "route" : "routes";
+  const parts = [`${answers.length} of ${targets.length} ${asked} had a snapshot`];
+  if (unlisted > 0) parts.push(`${unlisted} member routes not asked`);
   return { response: mergeHotKeys(answers, TOP), note: parts.join("; ") };
 }
 
@@ -73,7 +103,8 @@ function hotKeysTable(res: HotKeysResponse): HTMLElement {
 export class Pins {
   private readonly box = byId("pins");
 
-  add(detail: CellDetail, row: GridRow, hotKeys: boolean): void {
+  /** `labels`: the labels the matrix shows (a merged row's members are asked in each). */
+  add(detail: CellDetail, row: GridRow, hotKeys: boolean, labels: readonly string[] = []): void {
     const hot = h(
       "div",
       { class: "hotkeys" },
@@ -96,9 +127,9 @@ export class Pins {
     close.addEventListener("click", () => card.remove());
     this.box.prepend(card);
     while (this.box.children.length > MAX_PINS) this.box.lastElementChild!.remove();
-    close.focus();
+    // Focus stays where it was (the heatmap, for its keys); the box is a live region instead.
     if (!hotKeys) return;
-    void loadHotKeys(row).then((result) => {
+    void loadHotKeys(row, labels).then((result) => {
       hot.replaceChildren(h("div", { class: "caption" }, `Hot keys (writes, approximate) — ${result.note}`));
       if ("response" in result) {
         hot.append(hotKeysTable(result.response));
@@ -109,14 +140,5 @@ export class Pins {
 
   clear(): void {
     this.box.replaceChildren();
-  }
-}
-
-async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    return false; // no clipboard permission (file://, insecure origin): the card text stays selectable
   }
 }
