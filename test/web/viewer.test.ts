@@ -58,7 +58,7 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
   });
 
   it("hover names the bucket under the pointer with its exact value; a click pins it with its hot keys", async () => {
-    const { page, errors } = await watchedPage(browser);
+    const { page, errors, requests } = await watchedPage(browser);
     await page.goto(`${node.url}/`);
     await waitForShape(page, ROUTES, COLUMNS);
     const route = 24;
@@ -80,6 +80,20 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     await page.waitForFunction(() => document.querySelector("#pins .hotkeys table") !== null);
     expect(await card.innerText()).toMatch(new RegExp(`${keyOf(route)}/user\\d`));
     await shot(page, "pinned-hotkeys");
+
+    // Pinning leaves the keyboard where it was: R still refreshes (the card's buttons took it before).
+    const fetches = () => requests.filter((u) => u.includes("/keyviz/matrix")).length;
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("heat");
+    let before = fetches();
+    await page.keyboard.press("r");
+    await expect.poll(fetches).toBeGreaterThan(before);
+    // "Copy link" says what happened (headless Chromium may refuse the clipboard), and a focused
+    // button leaves R to the page.
+    await page.click("#copy-link");
+    await expect.poll(() => page.textContent("#copy-link")).toMatch(/^(Copied|Copy it from the address bar)$/);
+    before = fetches();
+    await page.keyboard.press("r");
+    await expect.poll(fetches).toBeGreaterThan(before);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -128,6 +142,11 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     await page.fill("#rows", "32");
     await page.press("#rows", "Enter");
     await waitForShape(page, 32, COLUMNS);
+    // A budget out of range is refused with a message; the field shows the one in force again.
+    await page.fill("#rows", "5000");
+    await page.press("#rows", "Enter");
+    expect(await page.inputValue("#rows")).toBe("32");
+    expect(await page.$eval("#rows", (el) => (el as HTMLInputElement).validationMessage)).toMatch(/1 to 1024/);
     await page.selectOption("#scale", "linear");
     await page.selectOption("#palette", "reference");
     await page.fill("#brightness", "1");
@@ -151,6 +170,10 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     expect(await second.page.inputValue("#brightness")).toBe("1");
     expect(second.page.url()).toBe(url);
     expect(await rowColours(second.page, null)).toEqual(before);
+    // The zoom came with the link, so there is no level before it here: Back shows the whole view.
+    expect(await second.page.textContent(".summary")).toContain("1 level (Back / Reset)");
+    await second.page.click("#back");
+    await waitForShape(second.page, 32, COLUMNS);
     expect([...errors, ...second.errors]).toEqual([]);
     await second.page.close();
     await page.close();

@@ -31,12 +31,21 @@ export function fitCanvas(canvas: HTMLCanvasElement): { ctx: CanvasRenderingCont
 
 const pad2 = (n: number): string => String(n).padStart(2, "0");
 
-/** `HH:MM` or `HH:MM:SS` (UTC), with the date when the step is a day or more. */
+/**
+ * `HH:MM` or `HH:MM:SS` (UTC), rounded to what it shows (a column flushed at 12.999 s is "…:13",
+ * not "…:12"), with the date when the step is a day or more.
+ */
 export function formatTime(ms: number, stepMs: number): string {
-  const d = new Date(ms);
+  if (stepMs >= 86_400_000) return new Date(ms).toISOString().slice(0, 10);
+  const unit = stepMs < 60_000 ? 1000 : 60_000;
+  const d = new Date(Math.round(ms / unit) * unit);
   const hm = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
-  if (stepMs >= 86_400_000) return d.toISOString().slice(0, 10);
-  return stepMs < 60_000 ? `${hm}:${pad2(d.getUTCSeconds())}` : hm;
+  return unit === 1000 ? `${hm}:${pad2(d.getUTCSeconds())}` : hm;
+}
+
+/** `MM-DD` (UTC) of a time, for the first label of each day on a time axis. */
+function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(5, 10);
 }
 
 /** Time labels at round times, at least ~80 px apart. */
@@ -59,13 +68,19 @@ export function drawTimeAxis(
   ctx.textBaseline = "top";
   ctx.textAlign = "left";
   let lastX = -Infinity;
+  let lastDay = "";
+  // Ticks go by times rounded to the second, as the labels are (column times jitter around it).
+  const shown = (c: number) => Math.round(times[c]! / 1000) * 1000;
   for (let c = c0; c < c1; c++) {
-    const t = times[c]!;
-    const prev = c > 0 ? times[c - 1]! : -Infinity;
+    const t = shown(c);
+    const prev = c > 0 ? shown(c - 1) : -Infinity;
     if (Math.floor(t / step) === Math.floor(prev / step) && c !== c0) continue;
     const x = ((columnStart(edges, n, c - c0) + columnStart(edges, n, c - c0 + 1)) / 2) * width;
     if (x - lastX < 70) continue;
-    const label = formatTime(t, step);
+    // A window across midnight says which day each time is on.
+    const day = step < 86_400_000 && span >= 3_600_000 ? dayOf(t) : "";
+    const label = (lastDay !== "" && day !== lastDay ? `${day} ` : "") + formatTime(t, step);
+    lastDay = day;
     ctx.beginPath();
     ctx.moveTo(Math.round(x) + 0.5, 0);
     ctx.lineTo(Math.round(x) + 0.5, 5);

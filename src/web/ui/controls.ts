@@ -63,8 +63,10 @@ export function bindControls(on: ControlHandlers): Controls {
   c.series.addEventListener("change", () => on.change({ series: c.series.value as Series }, "data"));
   c.rows.addEventListener("change", () => {
     const n = Number(c.rows.value);
-    if (Number.isInteger(n) && n >= 1 && n <= 1024) on.change({ rows: n }, "data");
-    else c.rows.value = "";
+    if (c.rows.value !== "" && Number.isInteger(n) && n >= 1 && n <= 1024) return on.change({ rows: n }, "data");
+    c.rows.setCustomValidity("Rows: a whole number from 1 to 1024");
+    c.rows.reportValidity();
+    c.rows.value = c.rows.dataset.current ?? "";
   });
   c.refresh.addEventListener("change", () => on.change({ refresh: c.refresh.value as Refresh }, "refresh"));
   c.scale.addEventListener("change", () => on.change({ scale: c.scale.value as Scale }, "render"));
@@ -135,8 +137,9 @@ function bindDrop(on: ControlHandlers): void {
 function bindKeys(on: ControlHandlers): void {
   window.addEventListener("keydown", (e) => {
     const t = e.target as HTMLElement | null;
-    if (e.ctrlKey || e.metaKey || e.altKey || (t !== null && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(t.tagName)))
-      return;
+    if (e.ctrlKey || e.metaKey || e.altKey || (t !== null && /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName))) return;
+    // A focused button keeps Space and Enter (they press it); the letter and bracket keys still work.
+    if (t?.tagName === "BUTTON" && (e.key === " " || e.key === "Enter")) return;
     if (t?.id === "heat" && !["r", "o", " ", "[", "]"].includes(e.key)) return;
     if (e.key === "r") on.reload();
     else if (e.key === "o") byId<HTMLInputElement>("file").click();
@@ -151,7 +154,7 @@ function bindKeys(on: ControlHandlers): void {
 /** Puts the state into the controls and shows what belongs to the current mode. */
 export function syncControls(c: Controls, s: ViewState, replay: ReplaySource | null): void {
   c.series.value = s.series;
-  c.rows.value = String(s.rows);
+  c.rows.value = c.rows.dataset.current = String(s.rows);
   c.refresh.value = s.refresh;
   c.scale.value = s.scale;
   c.brightness.value = String(Math.log2(s.brightness));

@@ -28,3 +28,21 @@ export function kvList(pairs: readonly (readonly [string, string])[]): HTMLDList
   for (const [k, v] of pairs) dl.append(h("dt", {}, k), h("dd", {}, v));
   return dl;
 }
+
+/** Copies `text`; false where the page may not (no clipboard API off a secure origin, or no permission). */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false; // `navigator.clipboard` is undefined off a secure origin: the TypeError lands here too
+  }
+}
+
+/** Shows `label` on a button for a moment, then its own text again. */
+export function flashLabel(button: HTMLElement, label: string, ms = 2000): void {
+  const own = button.dataset.label ?? button.textContent ?? "";
+  button.dataset.label = own;
+  button.textContent = label;
+  setTimeout(() => (button.textContent = own), ms);
+}
