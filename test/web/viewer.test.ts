@@ -53,6 +53,13 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     expect(mean(band(reads, READ_AFTER))).toBeGreaterThan(2 * mean(outside(reads, READ_BEFORE, READ_AFTER)));
     expect(mean(band(reads, WRITE_BAND))).toBeLessThan(mean(band(writes, WRITE_BAND)) / 2);
     await shot(page, "live-reads");
+
+    // A narrow window keeps most of its width for the heatmap: the side panel goes below it.
+    await page.setViewportSize({ width: 800, height: 600 });
+    await expect.poll(async () => (await page.locator("#heat").boundingBox())?.width ?? 0).toBeGreaterThan(500);
+    const heat = (await page.locator("#heat").boundingBox())!;
+    expect((await page.locator("#side").boundingBox())!.y).toBeGreaterThanOrEqual(heat.y + heat.height);
+    await shot(page, "narrow");
     expect(errors).toEqual([]);
     await page.close();
   });

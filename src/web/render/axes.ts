@@ -109,8 +109,12 @@ export function drawKeyAxis(canvas: HTMLCanvasElement, rows: readonly GridRow[],
     if (y - lastY < lineH && r !== r0) continue;
     if (y > height - 6) break;
     const row = rows[r]!;
-    let label = row.start === null ? "(start)" : keyPreview(row.start);
-    while (label.length > 1 && ctx.measureText(label).width > width - 10) label = `${label.slice(0, -2)}…`;
+    // Labelled rows of one route share its start key: the label tells them apart, so a key too
+    // long for the axis is shortened before it.
+    const suffix = row.label ? ` ${row.label}` : "";
+    let key = row.start === null ? "(start)" : keyPreview(row.start);
+    while (key.length > 1 && ctx.measureText(key + suffix).width > width - 10) key = `${key.slice(0, -2)}…`;
+    const label = key + suffix;
     ctx.fillStyle = INK;
     ctx.fillText(label, width - 8, Math.max(6, y + 1));
     ctx.beginPath();
