@@ -154,6 +154,8 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     await page.press("#rows", "Enter");
     expect(await page.inputValue("#rows")).toBe("32");
     expect(await page.$eval("#rows", (el) => (el as HTMLInputElement).validationMessage)).toMatch(/1 to 1024/);
+    await page.fill("#rows", "32"); // typing again clears the refusal
+    expect(await page.$eval("#rows", (el) => (el as HTMLInputElement).validity.valid)).toBe(true);
     await page.selectOption("#scale", "linear");
     await page.selectOption("#palette", "reference");
     await page.fill("#brightness", "1");

@@ -61,6 +61,7 @@ export function bindControls(on: ControlHandlers): Controls {
     diff: { aFrom: byId("a-from"), aTo: byId("a-to"), bFrom: byId("b-from"), bTo: byId("b-to") },
   };
   c.series.addEventListener("change", () => on.change({ series: c.series.value as Series }, "data"));
+  c.rows.addEventListener("input", () => c.rows.setCustomValidity("")); // the last refusal's message goes
   c.rows.addEventListener("change", () => {
     const n = Number(c.rows.value);
     if (c.rows.value !== "" && Number.isInteger(n) && n >= 1 && n <= 1024) return on.change({ rows: n }, "data");
