@@ -40,8 +40,13 @@ export interface StorageStats {
   bytes: number;
   /** Columns read back at startup. */
   recoveredColumns: number;
-  /** A torn or corrupt tail cut off at startup: where and why. */
+  /**
+   * A torn or corrupt tail cut off at startup: where and why. With several segments cut, the
+   * first (the oldest history lost); `tailsCut` counts them all.
+   */
   cutTail: { file: string; offset: number; reason: string } | null;
+  /** Segments cut at startup (the logger warns for each). */
+  tailsCut: number;
   /** Failed writes since startup; while the latest failed, `lastError` says why. */
   failures: number;
   lastError: string | null;
@@ -102,6 +107,7 @@ export class SegmentLog {
       bytes: 0,
       recoveredColumns: 0,
       cutTail: null,
+      tailsCut: 0,
       failures: 0,
       lastError: null,
     };
@@ -450,7 +456,8 @@ export class SegmentLog {
       problem = err; // the header or INFO itself is torn: nothing in this file is usable
     }
     if (problem !== null) {
-      this.statsState.cutTail = { file: name, offset: validEnd, reason: problem.message };
+      this.statsState.tailsCut++;
+      this.statsState.cutTail ??= { file: name, offset: validEnd, reason: problem.message };
       logSafely(this.logger, "warn", "keyviz storage: cut a torn or corrupt tail off the history log", {
         file: name,
         offset: validEnd,

@@ -128,6 +128,30 @@ describe("segment log", () => {
     again.close();
   });
 
+  it("with two segments cut, names the first and counts both", () => {
+    const dir = tempDir();
+    const fs = faultyFs();
+    const { s, step } = recording();
+    for (let restart = 0; restart < 2; restart++) {
+      const { log } = restart === 0 ? open(fs, { dir }) : reopened(fs, dir);
+      for (let i = 0; i < 4; i++) step(log);
+      log.close();
+    }
+    const files = segmentFiles(dir);
+    expect(files).toHaveLength(2); // a restart appends to a new segment
+    for (const file of files) {
+      const bytes = readFileSync(join(dir, file));
+      bytes[Math.floor(bytes.length * 0.7)]! ^= 0x20;
+      writeFileSync(join(dir, file), bytes);
+    }
+    const { log: again, h } = reopened(fs, dir);
+    const stats = again.stats();
+    expect(stats.tailsCut).toBe(2);
+    expect(stats.cutTail!.file).toBe(files[0]);
+    expect(h.snapshot().length).toBeLessThan(s.snapshot().length);
+    again.close();
+  });
+
   it("one writer per directory: a live owner is an error, a dead owner's lock is taken over", () => {
     const dir = tempDir();
     const fs = faultyFs();
