@@ -45,6 +45,13 @@ function segmentFiles(dir: string): string[] {
     .sort();
 }
 
+/** Flips one bit of the byte `fraction` of the way into a segment file (a corrupt block there). */
+function flipByteAt(dir: string, file: string, fraction: number): void {
+  const bytes = readFileSync(join(dir, file));
+  bytes[Math.floor(bytes.length * fraction)]! ^= 0x20;
+  writeFileSync(join(dir, file), bytes);
+}
+
 describe("segment log", () => {
   it("appends every column and reads the history back exactly", () => {
     const dir = tempDir();
@@ -115,9 +122,7 @@ describe("segment log", () => {
     for (let i = 0; i < 5; i++) step(log);
     log.close();
     const file = segmentFiles(dir)[0]!;
-    const bytes = readFileSync(join(dir, file));
-    bytes[Math.floor(bytes.length * 0.6)]! ^= 0x20;
-    writeFileSync(join(dir, file), bytes);
+    flipByteAt(dir, file, 0.6);
     const { log: again, h } = reopened(fs, dir);
     const got = h.snapshot();
     expect(got.length).toBeLessThan(5);
@@ -139,11 +144,7 @@ describe("segment log", () => {
     }
     const files = segmentFiles(dir);
     expect(files).toHaveLength(2); // a restart appends to a new segment
-    for (const file of files) {
-      const bytes = readFileSync(join(dir, file));
-      bytes[Math.floor(bytes.length * 0.7)]! ^= 0x20;
-      writeFileSync(join(dir, file), bytes);
-    }
+    for (const file of files) flipByteAt(dir, file, 0.7);
     const { log: again, h } = reopened(fs, dir);
     const stats = again.stats();
     expect(stats.tailsCut).toBe(2);
