@@ -191,11 +191,12 @@ export class ColumnReader {
     groupIndexOf: Uint32Array,
     groupIndexById: ReadonlyMap<number, number>,
   ): ColumnData {
-    const atAt = r.pos;
+    const timeAt = r.pos;
     const atMs = r.varint();
     // Every reader (the matrix, the fan-out merge, the replay's timeline) relies on column times
     // increasing strictly and on each window ending at its column's time.
-    if (atMs <= this.lastAtMs) r.fail(`column time ${atMs} is not after the previous column's ${this.lastAtMs}`, atAt);
+    if (atMs <= this.lastAtMs)
+      r.fail(`column time ${atMs} is not after the previous column's ${this.lastAtMs}`, timeAt);
     const widthAt = r.pos;
     const windowStartMs = atMs - r.svarint();
     if (!Number.isSafeInteger(windowStartMs)) r.fail("window start is out of range", widthAt);
@@ -241,11 +242,9 @@ export class ColumnReader {
     if (this.deltas.length < n) this.deltas = new Float64Array(Math.max(n, 2 * this.deltas.length));
     const start = r.pos;
     r.varints(this.deltas, n, true, null, 0, -Infinity, "meta id delta");
-    if (this.lastListed.length < metaCount) {
-      const grown = new Uint32Array(Math.max(metaCount, 2 * this.lastListed.length));
-      grown.set(this.lastListed);
-      this.lastListed = grown;
-    }
+    // Old stamps never equal a new list's number, so a grown array needs none of them.
+    if (this.lastListed.length < metaCount)
+      this.lastListed = new Uint32Array(Math.max(metaCount, 2 * this.lastListed.length));
     const list = ++this.lists;
     let prev = -1;
     for (let i = 0; i < n; i++) {

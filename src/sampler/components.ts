@@ -88,9 +88,10 @@ function hotKeyTrackerOf(options: SamplerOptions | undefined, logger: Logger): H
   const { enabled, ...trackerOptions } = hk ?? {};
   if (enabled === true) return new HotKeyTracker(trackerOptions);
   // `hotKeys: { sampleRate: 8 }` reads as "on": say that it is not, rather than answer 503 later.
-  if (enabled === undefined && Object.keys(trackerOptions).length > 0) {
+  const given = Object.keys(trackerOptions);
+  if (enabled === undefined && given.length > 0) {
     logSafely(logger, "warn", "keyviz: hotKeys options given without enabled: true; hot keys stay off", {
-      options: Object.keys(trackerOptions),
+      options: given,
     });
   }
   return null;

@@ -5,6 +5,7 @@
 import { QueryError } from "../errors.js";
 import { DEFAULT_TOP, MAX_TOP } from "../hotkeys/response.js";
 import { parseInt64, parseTimeBound, parseUint64 } from "../wire/query.js";
+import { parseRouteBucketId } from "../wire/bucket-id.js";
 
 export interface HotKeysParams {
   /** The route; `null` when above 2^53 (valid on the wire, but no keyviz route can have it). */
@@ -71,17 +72,15 @@ function parseSubBucket(text: string): number {
   return Number(v);
 }
 
-const ROUTE_BUCKET = /^route:([0-9]+)(?::(.+?))?(?:#([0-9]+))?$/;
-
 function fromBucketId(bucketId: string): HotKeysParams {
   if (bucketId.startsWith("merged:") || bucketId.startsWith("virtual:")) {
     return { routeId: null, routeIdText: "", top: DEFAULT_TOP, aggregate: bucketId };
   }
-  const m = ROUTE_BUCKET.exec(bucketId);
-  if (m === null) throw new QueryError("bucket_id must be route:<id>[:<label>][#<sub>], merged:… or virtual:…");
-  const out = routeTarget(m[1]!);
-  if (m[2] !== undefined) out.label = m[2];
-  if (m[3] !== undefined) out.subBucket = parseSubBucket(m[3]);
+  const parts = parseRouteBucketId(bucketId);
+  if (parts === null) throw new QueryError("bucket_id must be route:<id>[:<label>][#<sub>], merged:… or virtual:…");
+  const out = routeTarget(parts.routeId);
+  if (parts.label !== undefined) out.label = parts.label;
+  if (parts.sub !== undefined) out.subBucket = parseSubBucket(parts.sub);
   return out;
 }
 

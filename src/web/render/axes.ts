@@ -43,9 +43,25 @@ export function formatTime(ms: number, stepMs: number): string {
   return unit === 1000 ? `${hm}:${pad2(d.getUTCSeconds())}` : hm;
 }
 
-/** `MM-DD` (UTC) of a time, for the first label of each day on a time axis. */
-function dayOf(ms: number): string {
-  return new Date(ms).toISOString().slice(5, 10);
+/**
+ * A time tick's label: `formatTime`, after the day (`MM-DD `) when it is on another day than the
+ * previous tick (`prevTick`, NaN for the first), on axes of an hour or more at sub-day steps.
+ */
+export function timeTickLabel(t: number, prevTick: number, step: number, span: number): string {
+  const dayOf = (ms: number) => new Date(ms).toISOString().slice(5, 10);
+  const newDay = step < 86_400_000 && span >= 3_600_000 && Number.isFinite(prevTick) && dayOf(t) !== dayOf(prevTick);
+  return (newDay ? `${dayOf(t)} ` : "") + formatTime(t, step);
+}
+
+/**
+ * A key-axis label: the row's start key, then its label (labelled rows of one route share its
+ * start key, so the label tells them apart); a key too long to `fit` is shortened, the label never.
+ */
+export function keyAxisLabel(row: Pick<GridRow, "start" | "label">, fits: (text: string) => boolean): string {
+  const suffix = row.label ? ` ${row.label}` : "";
+  let key = row.start === null ? "(start)" : keyPreview(row.start);
+  while (key.length > 1 && !fits(key + suffix)) key = `${key.slice(0, -2)}…`;
+  return key + suffix;
 }
 
 /** Time labels at round times, at least ~80 px apart. */
@@ -68,7 +84,7 @@ export function drawTimeAxis(
   ctx.textBaseline = "top";
   ctx.textAlign = "left";
   let lastX = -Infinity;
-  let lastDay = "";
+  let lastTick = NaN;
   // Ticks go by times rounded to the second, as the labels are (column times jitter around it).
   const shown = (c: number) => Math.round(times[c]! / 1000) * 1000;
   for (let c = c0; c < c1; c++) {
@@ -77,10 +93,8 @@ export function drawTimeAxis(
     if (Math.floor(t / step) === Math.floor(prev / step) && c !== c0) continue;
     const x = ((columnStart(edges, n, c - c0) + columnStart(edges, n, c - c0 + 1)) / 2) * width;
     if (x - lastX < 70) continue;
-    // A window across midnight says which day each time is on.
-    const day = step < 86_400_000 && span >= 3_600_000 ? dayOf(t) : "";
-    const label = (lastDay !== "" && day !== lastDay ? `${day} ` : "") + formatTime(t, step);
-    lastDay = day;
+    const label = timeTickLabel(t, lastTick, step, span);
+    lastTick = t;
     ctx.beginPath();
     ctx.moveTo(Math.round(x) + 0.5, 0);
     ctx.lineTo(Math.round(x) + 0.5, 5);
@@ -109,12 +123,7 @@ export function drawKeyAxis(canvas: HTMLCanvasElement, rows: readonly GridRow[],
     if (y - lastY < lineH && r !== r0) continue;
     if (y > height - 6) break;
     const row = rows[r]!;
-    // Labelled rows of one route share its start key: the label tells them apart, so a key too
-    // long for the axis is shortened before it.
-    const suffix = row.label ? ` ${row.label}` : "";
-    let key = row.start === null ? "(start)" : keyPreview(row.start);
-    while (key.length > 1 && ctx.measureText(key + suffix).width > width - 10) key = `${key.slice(0, -2)}…`;
-    const label = key + suffix;
+    const label = keyAxisLabel(row, (text) => ctx.measureText(text).width <= width - 10);
     ctx.fillStyle = INK;
     ctx.fillText(label, width - 8, Math.max(6, y + 1));
     ctx.beginPath();

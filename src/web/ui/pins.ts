@@ -2,6 +2,7 @@
 // keys of its row (live mode). A `merged:` or `virtual:` row asks every listed member route — in
 // each label the matrix shows, since a labelled request is counted only in its label's sketch —
 // and merges the answers, as the fan-out does across nodes.
+import { parseRouteBucketId } from "../../wire/bucket-id.js";
 import { keyLabel } from "../../wire/encoding.js";
 import { mergeHotKeys } from "../../hotkeys/merge.js";
 import type { HotKeysResponse } from "../../hotkeys/response.js";
@@ -31,11 +32,11 @@ export function hotKeyTargets(
   row: GridRow,
   labels: readonly string[] = [],
 ): { targets: HotKeysTarget[]; unlisted: number } {
-  const m = /^route:(\d+)(?::([^#]+))?(?:#(\d+))?$/.exec(row.bucketId);
-  if (m !== null) {
-    const t: HotKeysTarget = { routeId: Number(m[1]) };
-    if (m[2] !== undefined) t.label = m[2];
-    if (m[3] !== undefined) t.sub = Number(m[3]);
+  const route = parseRouteBucketId(row.bucketId);
+  if (route !== null) {
+    const t: HotKeysTarget = { routeId: Number(route.routeId) };
+    if (route.label !== undefined) t.label = route.label;
+    if (route.sub !== undefined) t.sub = Number(route.sub);
     return { targets: [t], unlisted: 0 };
   }
   const perMember = labels.length + 1;
@@ -54,7 +55,7 @@ export function labelsShown(rows: readonly GridRow[]): string[] {
     if (row.label) labels.add(row.label);
     const ends = row.bucketId.startsWith("merged:") ? row.bucketId.slice(7).split("..") : [];
     for (const id of ends) {
-      const label = /^route:\d+:([^#]+)/.exec(id)?.[1];
+      const label = parseRouteBucketId(id)?.label;
       if (label !== undefined) labels.add(label);
     }
   }
@@ -64,7 +65,7 @@ export function labelsShown(rows: readonly GridRow[]): string[] {
 /** Fetches and merges; resolves to the merged answer or to a sentence saying why there is none. */
 export async function loadHotKeys(
   row: GridRow,
-  labels: readonly string[] = [],
+  labels: readonly string[],
 ): Promise<{ response: HotKeysResponse; note: string } | { note: string }> {
   const { targets, unlisted } = hotKeyTargets(row, labels);
   if (targets.length === 0) return { note: "no member routes are listed for this row" };
@@ -104,7 +105,7 @@ export class Pins {
   private readonly box = byId("pins");
 
   /** `labels`: the labels the matrix shows (a merged row's members are asked in each). */
-  add(detail: CellDetail, row: GridRow, hotKeys: boolean, labels: readonly string[] = []): void {
+  add(detail: CellDetail, row: GridRow, hotKeys: boolean, labels: readonly string[]): void {
     const hot = h(
       "div",
       { class: "hotkeys" },
