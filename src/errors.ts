@@ -10,7 +10,7 @@
  * listed here (the type of `sendError` enforces it) and in docs/http-api.md (a test compares).
  */
 export const ERROR_STATUS = {
-  // 400
+  // 400 / 408
   bad_request: 400,
   invalid_query: 400,
   out_of_snapshot_window: 400,
@@ -26,11 +26,13 @@ export const ERROR_STATUS = {
   no_snapshot: 404,
   unknown_endpoint: 404,
   method_not_allowed: 405,
-  // 413 / 414 / 415
+  request_timeout: 408,
+  // 413 / 414 / 415 / 431
   payload_too_large: 413,
   body_not_allowed: 413,
   uri_too_long: 414,
   unsupported_media_type: 415,
+  headers_too_large: 431,
   // 500 / 503
   internal_error: 500,
   keyviz_disabled: 503,

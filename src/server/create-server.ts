@@ -104,6 +104,7 @@ export function createServer(options: ServerOptions): KeyvizServer {
         else res.destroy();
       });
     }),
+    opts.maxUrlBytes,
   );
   limits.attach(server);
 

@@ -78,7 +78,7 @@ export async function handleHotKeys(
       nodes.push(noSnapshot ? { node: peer, ok: true } : { node: peer, ok: false, error: reply.error });
       continue;
     }
-    const problem = hotKeysProblem(reply.body);
+    const problem = hotKeysProblem(reply.body) ?? otherRowProblem(reply.body as HotKeysResponse, query);
     if (problem !== null) {
       nodes.push({ node: peer, ok: false, error: `malformed response: ${problem}` });
       continue;
@@ -119,6 +119,24 @@ function localAnswer(sampler: HotKeysSampler, q: HotKeysParams, fanningOut: bool
   }
   checkWindow(local, sampler.stepMs, q);
   return local;
+}
+
+/**
+ * A well-formed answer about another row than the one asked (another route, label or
+ * sub-bucket) is a failed peer: merging it would add that row's keys under this one's name.
+ * An absent `label` is the unlabelled slot, an absent `sub_bucket` the whole route. Route ids
+ * compare as JSON numbers (both sides lose the same precision above 2^53).
+ */
+export function otherRowProblem(r: HotKeysResponse, q: HotKeysParams): string | null {
+  const same =
+    r.route_id === Number(q.routeIdText) && (r.label ?? "") === (q.label ?? "") && r.sub_bucket === q.subBucket;
+  return same
+    ? null
+    : `answers for ${rowName(r.route_id, r.label, r.sub_bucket)}, not ${rowName(q.routeIdText, q.label, q.subBucket)}`;
+}
+
+function rowName(route: number | string, label: string | undefined, sub: number | undefined): string {
+  return `route ${route}${label ? ` label ${JSON.stringify(label)}` : ""}${sub !== undefined ? ` sub-bucket ${sub}` : ""}`;
 }
 
 /** The labels accepted are the sampler's configured labels (a sampler port that does not list them accepts any). */

@@ -1,6 +1,8 @@
 // Binding: the listen rules (non-loopback needs a token) and the node:http / node:https choice.
 import http from "node:http";
 import https from "node:https";
+import type { Duplex } from "node:stream";
+import { ERROR_STATUS, type ErrorCode } from "../errors.js";
 import { isLoopbackHost } from "./loopback.js";
 
 export type NodeServer = http.Server | https.Server;
@@ -10,16 +12,25 @@ const HEADERS_TIMEOUT_MS = 20_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const IDLE_SOCKET_TIMEOUT_MS = 120_000;
 
+/**
+ * Bytes a request's header fields may take besides its request line (node:http's default for
+ * the whole head). The head's limit is `maxUrlBytes` + this, so a target just over `maxUrlBytes`
+ * still reaches the pipeline and gets its 414 envelope.
+ */
+export const HEADER_FIELD_BYTES = 16 * 1024;
+
 /** An HTTP server, or HTTPS with `tls` (PEM key and certificate). */
 export function createNodeServer(
   tls: { key: string | Buffer; cert: string | Buffer } | undefined,
   listener: http.RequestListener,
+  maxUrlBytes: number,
 ): NodeServer {
+  const maxHeaderSize = maxUrlBytes + HEADER_FIELD_BYTES;
   let server: NodeServer;
-  if (tls === undefined) server = http.createServer(listener);
+  if (tls === undefined) server = http.createServer({ maxHeaderSize }, listener);
   else {
     try {
-      server = https.createServer({ key: tls.key, cert: tls.cert }, listener);
+      server = https.createServer({ key: tls.key, cert: tls.cert, maxHeaderSize }, listener);
     } catch (err) {
       throw new TypeError(`createServer: tls key/cert could not be loaded: ${(err as Error).message}`, { cause: err });
     }
@@ -30,7 +41,35 @@ export function createNodeServer(
   // reading a response it asked for holds no socket forever). Streams opt out: they have their
   // own stall rule.
   server.timeout = IDLE_SOCKET_TIMEOUT_MS;
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) =>
+    answerClientError(err, socket, maxHeaderSize),
+  );
   return server;
+}
+
+/**
+ * A request node:http could not parse (or that timed out) never reaches the pipeline. Answered as
+ * node:http would answer it without this listener (only on a connection that has sent nothing
+ * yet, then closed), but with the JSON envelope every other error has.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, maxHeaderSize: number): void {
+  const sentNothing = (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0;
+  if (!socket.writable || !sentNothing || err.code === "ECONNRESET") return void socket.destroy();
+  const [code, message]: [ErrorCode, string] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? ["headers_too_large", `request line and header fields exceed ${maxHeaderSize} bytes`]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? ["request_timeout", "the request did not arrive in time"]
+        : ["bad_request", "malformed HTTP request"];
+  const status = ERROR_STATUS[code];
+  const body = JSON.stringify({ error: code, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
+      "Content-Type: application/json; charset=utf-8\r\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n" +
+      body,
+  );
 }
 
 export function hostPort(host: string, port: number): string {

@@ -5,7 +5,8 @@ import type { IncomingMessage } from "node:http";
 export function hasBody(req: IncomingMessage): boolean {
   if (req.headers["transfer-encoding"] !== undefined) return true;
   const length = req.headers["content-length"];
-  return length !== undefined && length.trim() !== "0";
+  // By value: "00" is a zero length too (node:http has already refused a malformed one).
+  return length !== undefined && Number(length) !== 0;
 }
 
 /** Parses the request target; `null` unless it is origin-form (`/path?query`). */

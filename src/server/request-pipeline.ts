@@ -14,6 +14,7 @@
 // whose body is read): the body is never read, so the connection cannot be reused.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { logSafely } from "../logger.js";
+import { parseRouteBucketId } from "../wire/bucket-id.js";
 import type { Authenticator, Principal } from "./auth.js";
 import { pause, type AuthThrottle } from "./auth-throttle.js";
 import { clientAddress } from "./client-address.js";
@@ -71,8 +72,16 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
     const principal = guarded ? await authenticate(deps, req, res, url, route?.hotKeys === true) : null;
     if (principal === undefined) return; // answered 401
     if (route === undefined) return sendError(res, 404, "unknown_endpoint", `no endpoint at ${url.pathname}`);
-    const result = await routeTo(req, res, url, route);
-    if (route.hotKeys === true) audit(deps, req, res, url, principal, result);
+    if (route.hotKeys !== true) return void (await routeTo(req, res, url, route));
+    // Audited whatever happens: a handler that throws is answered 500 by the caller, after this.
+    let keys: unknown = 0;
+    let threw = true;
+    try {
+      keys = await routeTo(req, res, url, route);
+      threw = false;
+    } finally {
+      audit(deps, req, url, principal, keys, threw && !res.headersSent ? 500 : res.statusCode);
+    }
   };
 }
 
@@ -110,29 +119,48 @@ async function authenticate(
       : "missing or invalid bearer token or session";
   sendError(res, 401, "unauthenticated", message, { "WWW-Authenticate": 'Bearer realm="keyviz"' });
   // A refused try at hot keys is audited too: who presented what (e.g. the API token), from where.
-  if (hotKeys) audit(deps, req, res, url, id.principal, 0);
+  if (hotKeys) audit(deps, req, url, id.principal, 0, res.statusCode);
   return undefined;
 }
 
-/** One line per hot-keys request: who asked, for which route, how many keys left the process. */
+/** One line per hot-keys request: who asked, for which row, the status, how many keys left the process. */
 function audit(
   deps: PipelineDeps,
   req: IncomingMessage,
-  res: ServerResponse,
   url: URL,
   principal: Principal | null,
   keys: unknown,
+  status: number,
 ): void {
-  const q = url.searchParams;
   logSafely(deps.options.logger, "info", "keyviz audit: hot keys", {
     who: principal?.who ?? "anonymous",
     remote: clientAddress(req, deps.options),
-    route_id: q.get("route_id"),
-    ...(q.get("label") ? { label: q.get("label") } : {}),
-    ...(q.get("sub_bucket") ? { sub_bucket: q.get("sub_bucket") } : {}),
-    status: res.statusCode,
+    ...auditedRow(url.searchParams),
+    status,
     keys_returned: typeof keys === "number" ? keys : 0,
   });
+}
+
+/**
+ * The row as asked: `route_id`, `label`, `sub_bucket`, or those read from `bucket_id` (which is
+ * also logged as given, so an aggregate or malformed one is on record too).
+ */
+function auditedRow(q: URLSearchParams): Record<string, string | null> {
+  const bucketId = q.get("bucket_id");
+  if (bucketId === null || bucketId === "" || q.get("route_id")) {
+    return {
+      route_id: q.get("route_id"),
+      ...(q.get("label") ? { label: q.get("label") } : {}),
+      ...(q.get("sub_bucket") ? { sub_bucket: q.get("sub_bucket") } : {}),
+    };
+  }
+  const parts = parseRouteBucketId(bucketId);
+  return {
+    bucket_id: bucketId,
+    route_id: parts?.routeId ?? null,
+    ...(parts?.label !== undefined ? { label: parts.label } : {}),
+    ...(parts?.sub !== undefined ? { sub_bucket: parts.sub } : {}),
+  };
 }
 
 function health(_req: IncomingMessage, res: ServerResponse): void {

@@ -4,7 +4,8 @@
 //
 // Caching: the page itself is `no-cache` (revalidated with its ETag on every load), so a new
 // build shows up at once; index.html names its script and styles with a `?v=<build version>`
-// query, and exactly those URLs are cached for a year. Files are read once, on first use.
+// query, and exactly those URLs are cached for a year (the pages themselves never are, whatever
+// their query: a link to `/?v=…` must not pin an old page past an upgrade). Files are read once, on first use.
 import { createHash } from "node:crypto";
 import { readFileSync, existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -17,6 +18,8 @@ interface Asset {
   type: string;
   etag: string;
   headers: Record<string, string>;
+  /** Named with `?v=<build version>` by the page: cacheable for a year under that URL. */
+  versioned: boolean;
 }
 
 // Built layout: dist/server/static-handler.js → dist/web/. From source (tests run src/), the
@@ -29,17 +32,17 @@ const PAGE_CSP =
   "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
   "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const FILES: Record<string, { file: string; type: string; headers?: Record<string, string> }> = {
+const FILES: Record<string, { file: string; type: string; headers?: Record<string, string>; versioned?: true }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8", headers: { "Content-Security-Policy": PAGE_CSP } },
   "/index.html": {
     file: "index.html",
     type: "text/html; charset=utf-8",
     headers: { "Content-Security-Policy": PAGE_CSP },
   },
-  "/viewer.js": { file: "viewer.js", type: "text/javascript; charset=utf-8" },
-  "/viewer.css": { file: "viewer.css", type: "text/css; charset=utf-8" },
-  "/favicon.svg": { file: "favicon.svg", type: "image/svg+xml" },
-  "/favicon.ico": { file: "favicon.svg", type: "image/svg+xml" },
+  "/viewer.js": { file: "viewer.js", versioned: true, type: "text/javascript; charset=utf-8" },
+  "/viewer.css": { file: "viewer.css", versioned: true, type: "text/css; charset=utf-8" },
+  "/favicon.svg": { file: "favicon.svg", versioned: true, type: "image/svg+xml" },
+  "/favicon.ico": { file: "favicon.svg", versioned: true, type: "image/svg+xml" },
   // The self-contained page is for opening from disk: offered as a download, never run here
   // (its inline script would need a weaker policy).
   "/viewer.html": {
@@ -65,7 +68,7 @@ export function viewerRoutes(dir?: string): [string, Route][] {
     for (const [path, spec] of Object.entries(FILES)) {
       const body = readFileSync(`${root}/${spec.file}`);
       const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
-      cache.set(path, { body, type: spec.type, etag, headers: spec.headers ?? {} });
+      cache.set(path, { body, type: spec.type, etag, headers: spec.headers ?? {}, versioned: spec.versioned === true });
     }
     version = /viewer\.js\?v=([0-9a-f]+)/.exec(cache.get("/")!.body.toString("utf8"))?.[1] ?? "";
     return cache;
@@ -74,7 +77,7 @@ export function viewerRoutes(dir?: string): [string, Route][] {
     const asset = load()?.get(url.pathname);
     if (asset === undefined)
       return sendError(res, 404, "unknown_endpoint", "the viewer is not built (run npm run build)");
-    const immutable = version !== "" && url.searchParams.get("v") === version;
+    const immutable = asset.versioned && version !== "" && url.searchParams.get("v") === version;
     const headers: Record<string, string> = {
       "Content-Type": asset.type,
       "Cache-Control": immutable ? "public, max-age=31536000, immutable" : "no-cache",

@@ -13,8 +13,9 @@ const LOGIN = "/admin/api/v1/auth/login";
 function hotSampler(): FakeSampler {
   const s = new FakeSampler();
   s.hotKeysEnabled = true;
-  s.hotKeysResult = (routeId): HotKeysResponse => ({
+  s.hotKeysResult = (routeId, opts): HotKeysResponse => ({
     route_id: routeId,
+    ...(opts.label ? { label: opts.label } : {}), // echoed, as a sampler does
     series: "writes",
     keys: [
       { key_b64: "YQ==", count: 3 },
@@ -136,6 +137,42 @@ describe("hot-keys audit line", () => {
     expect(logger.audits()).toEqual([
       { who: "bearer", remote: "127.0.0.1", route_id: "7", label: "sql", status: 401, keys_returned: 0 },
       { who: "anonymous", remote: "127.0.0.1", route_id: "7", label: "sql", status: 401, keys_returned: 0 },
+    ]);
+  });
+
+  it("audits the row named by bucket_id, and an aggregate one as given", async () => {
+    const logger = new SpyLogger();
+    const { url } = await startServer({ sampler: hotSampler(), logger });
+    const base = "/admin/api/v1/keyviz/hotkeys";
+    expect((await request(`${url}${base}?bucket_id=route:7:sql%232`)).status).toBe(200);
+    expect((await request(`${url}${base}?bucket_id=merged:1-2`)).status).toBe(404);
+    expect(logger.audits()).toEqual([
+      {
+        who: "anonymous",
+        remote: "127.0.0.1",
+        bucket_id: "route:7:sql#2",
+        route_id: "7",
+        label: "sql",
+        sub_bucket: "2",
+        status: 200,
+        keys_returned: 2,
+      },
+      { who: "anonymous", remote: "127.0.0.1", bucket_id: "merged:1-2", route_id: null, status: 404, keys_returned: 0 },
+    ]);
+  });
+
+  it("audits a request the sampler fails on, with its 500", async () => {
+    const logger = new SpyLogger();
+    const sampler = hotSampler();
+    sampler.hotKeysResult = () => {
+      throw new Error("sketch exploded");
+    };
+    const { url } = await startServer({ sampler, logger });
+    const r = await request(url + HOTKEYS);
+    expect(r.status).toBe(500);
+    expect(r.json.error).toBe("internal_error");
+    expect(logger.audits()).toEqual([
+      { who: "anonymous", remote: "127.0.0.1", route_id: "7", label: "sql", status: 500, keys_returned: 0 },
     ]);
   });
 

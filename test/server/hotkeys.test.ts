@@ -173,10 +173,12 @@ describe("hotkeys fan-out", () => {
   });
 
   it("forwards label and sub_bucket, rewrites top, sends the peer header", async () => {
-    const raw = await startRawServer((_req, res) => res.end(JSON.stringify(snapshot([["q", 16]]))));
+    const answer = snapshot([["q", 16]], { label: "sql", sub_bucket: 1 });
+    const raw = await startRawServer((_req, res) => res.end(JSON.stringify(answer)));
     const { url } = await startServer({ sampler: hotSampler(null), peers: [raw.url] });
     const r = await request(`${url}${HOTKEYS}?route_id=7&label=sql&sub_bucket=1&top=3`);
     expect(r.status).toBe(200);
+    expect(r.json.keys).toEqual(answer.keys);
     const seen = new URL(raw.requests[0]!.url!, "http://x");
     expect(seen.pathname).toBe(HOTKEYS);
     expect(Object.fromEntries(seen.searchParams)).toEqual({ route_id: "7", label: "sql", sub_bucket: "1", top: "256" });
@@ -204,5 +206,60 @@ describe("hotkeys fan-out", () => {
       ok: false,
       error: 'malformed response: series must be "writes"',
     });
+  });
+
+  // A peer that answers for another row (a bug, a version skew, a proxy in the way) must not
+  // have that row's keys merged under the asked one's name.
+  it.each([
+    ["another route", "route_id=7", { route_id: 2 }, "answers for route 2, not route 7"],
+    [
+      "another label",
+      "route_id=7&label=sql",
+      { label: "kv" },
+      'answers for route 7 label "kv", not route 7 label "sql"',
+    ],
+    ["no label for a labelled query", "route_id=7&label=sql", {}, 'answers for route 7, not route 7 label "sql"'],
+    ["a label for an unlabelled query", "route_id=7", { label: "sql" }, 'answers for route 7 label "sql", not route 7'],
+    [
+      "another sub-bucket",
+      "route_id=7&sub_bucket=1",
+      { sub_bucket: 0 },
+      "answers for route 7 sub-bucket 0, not route 7 sub-bucket 1",
+    ],
+    [
+      "a sub-bucket for a whole-route query",
+      "bucket_id=route:7",
+      { sub_bucket: 3 },
+      "answers for route 7 sub-bucket 3, not route 7",
+    ],
+  ])("a peer answering for %s is a failed node, its keys not merged", async (_what, qs, row, error) => {
+    const raw = await startRawServer((_req, res) => res.end(JSON.stringify(snapshot([["peer", 99]], row))));
+    const { url } = await startServer({ sampler: hotSampler(null), peers: [raw.url] });
+    const r = await request(`${url}${HOTKEYS}?${qs}`);
+    expect(r.status).toBe(404);
+    expect(r.json.error).toBe("no_snapshot");
+    expect(r.json.fanout.nodes[1]).toEqual({ node: raw.url, ok: false, error: `malformed response: ${error}` });
+  });
+
+  it("merges a peer's answer for the same row, reached by bucket_id", async () => {
+    const local = snapshot([["a", 16]], { label: "sql", sub_bucket: 1 });
+    const raw = await startRawServer((_req, res) =>
+      res.end(
+        JSON.stringify(
+          snapshot(
+            [
+              ["a", 16],
+              ["b", 48],
+            ],
+            { label: "sql", sub_bucket: 1 },
+          ),
+        ),
+      ),
+    );
+    const { url } = await startServer({ sampler: hotSampler(local), peers: [raw.url] });
+    const r = await request(`${url}${HOTKEYS}?bucket_id=route:7:sql%231`);
+    expect(r.status).toBe(200);
+    expect(r.json.fanout.nodes[1]).toEqual({ node: raw.url, ok: true });
+    expect(r.json.keys.map((k: { count: number }) => k.count)).toEqual([48, 32]);
   });
 });

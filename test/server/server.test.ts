@@ -1,4 +1,5 @@
 // HTTP front: routing, query rules and messages of SPEC §5, auth, listen rules, request limits.
+import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { createServer } from "../../src/server/index.js";
 import { isLoopbackHost } from "../../src/server/loopback.js";
@@ -144,6 +145,49 @@ describe("routing and request limits", () => {
     const r = await request(`${url}${MATRIX}?pad=${"a".repeat(1100)}`);
     expect(r.status).toBe(414);
     expect(r.json.error).toBe("uri_too_long");
+  });
+
+  it("a target past node:http's own head limit still gets the 414 envelope", async () => {
+    const big = await startServer({ sampler: new FakeSampler(), maxUrlBytes: 100_000 });
+    expect((await request(`${big.url}${MATRIX}?pad=${"a".repeat(30_000)}`)).status).toBe(200);
+    const bigger = await request(`${big.url}${MATRIX}?pad=${"a".repeat(100_100)}`);
+    expect([bigger.status, bigger.json.error]).toEqual([414, "uri_too_long"]);
+    const dflt = await startServer({ sampler: new FakeSampler() });
+    const r = await request(`${dflt.url}${MATRIX}?pad=${"a".repeat(20_000)}`);
+    expect([r.status, r.json.error]).toEqual([414, "uri_too_long"]);
+  });
+
+  it("header fields past the head limit → 431 with the JSON envelope, and the connection closed", async () => {
+    const { url } = await startServer({ sampler: new FakeSampler() });
+    const r = await request(url + "/healthz", { headers: { "X-Pad": "a".repeat(8192 + 16 * 1024) } });
+    expect(r.status).toBe(431);
+    expect(r.json).toEqual({
+      error: "headers_too_large",
+      message: "request line and header fields exceed 24576 bytes",
+    });
+    expect(r.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(r.headers["x-content-type-options"]).toBe("nosniff");
+    expect(r.headers.connection).toBe("close");
+  });
+
+  it("a request node:http cannot parse → 400 with the JSON envelope", async () => {
+    const { url } = await startServer({ sampler: new FakeSampler() });
+    const { port } = new URL(url);
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), "127.0.0.1", () => socket.write("GARBAGE\r\n\r\n"));
+      let got = "";
+      socket.on("data", (d) => (got += d.toString("latin1")));
+      socket.on("end", () => resolve(got));
+      socket.on("error", reject);
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(text.slice(text.indexOf("\r\n\r\n") + 4)).toBe('{"error":"bad_request","message":"malformed HTTP request"}');
+  });
+
+  it("Content-Length: 00 announces no body", async () => {
+    const { url } = await startServer({ sampler: new FakeSampler() });
+    const r = await request(url + "/healthz", { headers: { "Content-Length": "00" } });
+    expect(r.status).toBe(200); // was 413 body_not_allowed
   });
 
   it("the default URL bound is 8 KiB", async () => {

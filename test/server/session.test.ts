@@ -156,6 +156,18 @@ describe("session login (reference admin page)", () => {
     });
     expect(form.status).toBe(415);
     expect(form.json.error).toBe("unsupported_media_type");
+    // A body never read leaves its connection unable to carry another request: closed.
+    const keepAlive = { Connection: "keep-alive" };
+    const getWithBody = await request(url + LOGIN, { headers: keepAlive, body: "hello" });
+    expect([getWithBody.status, getWithBody.headers.connection]).toEqual([405, "close"]);
+    const formKept = await request(url + LOGIN, {
+      method: "POST",
+      headers: { ...keepAlive, "Content-Type": "text/plain" },
+      body: "a=b",
+    });
+    expect([formKept.status, formKept.headers.connection]).toEqual([415, "close"]);
+    const getKept = await request(url + LOGIN, { headers: keepAlive }); // no body: nothing to close for
+    expect([getKept.status, getKept.headers.connection]).toEqual([405, "keep-alive"]);
     const json = { "Content-Type": "application/json" };
     const bad = await request(url + LOGIN, { method: "POST", headers: json, body: "{not json" });
     expect(bad.json).toEqual({ error: "invalid_body", message: "body is not valid JSON" });

@@ -33,6 +33,13 @@ describe("viewer static files", () => {
     expect(js.headers["content-type"]).toBe("text/javascript; charset=utf-8");
     expect(js.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
     expect((await request(`${url}/viewer.js?v=000000000000`)).headers["cache-control"]).toBe("no-cache");
+    // The pages are never cached for good, whatever their query: a `/?v=…` link must not pin an
+    // old page (and its policy) past an upgrade.
+    for (const pagePath of ["/", "/index.html", "/viewer.html"]) {
+      const r = await request(`${url}${pagePath}?v=${version}`);
+      expect(r.status).toBe(200);
+      expect(r.headers["cache-control"]).toBe("no-cache");
+    }
     const css = await request(`${url}/viewer.css?v=${version}`);
     expect(css.headers["content-type"]).toBe("text/css; charset=utf-8");
     expect(css.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
