@@ -94,11 +94,16 @@ function checkReplacement(
     checkId(`oldIds[${i}]`, id);
     const r = ctx.registry.route(id);
     if (r === undefined) throw new RangeError(`oldIds[${i}]: route ${id} is not registered`);
+    if (oldIds.indexOf(id) !== i) throw new RangeError(`oldIds[${i}]: route ${id} is listed twice`);
     return r;
   });
+  // One id, one route: a second piece under the same id could never be removed on its own.
+  const newIds = new Set<number>();
   const fresh = newRoutes.map((n, i) => {
     if (typeof n !== "object" || n === null) throw new TypeError(`newRoutes[${i}] must be an object`);
     const id = checkId(`newRoutes[${i}].routeId`, n.routeId);
+    if (newIds.has(id)) throw new RangeError(`newRoutes[${i}]: route id ${id} is given twice`);
+    newIds.add(id);
     const start = copyKey(checkKey(`newRoutes[${i}].start`, n.start, ctx.maxRouteKeyBytes));
     const end = copyKey(checkKey(`newRoutes[${i}].end`, n.end, ctx.maxRouteKeyBytes));
     const group = checkId(`newRoutes[${i}].groupId`, n.groupId ?? 0);

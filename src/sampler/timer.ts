@@ -5,6 +5,9 @@
 
 import { logSafely, type Logger } from "../logger.js";
 
+/** setTimeout's longest delay: a longer one fires after 1 ms (with a warning), so it is waited out in parts. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export class AlignedTimer {
   private handle: ReturnType<typeof setTimeout> | null = null;
 
@@ -43,15 +46,24 @@ export class AlignedTimer {
   }
 
   private schedule(): void {
-    this.handle = setTimeout(() => {
-      try {
-        this.tick();
-      } catch (e) {
-        logSafely(this.logger, "error", `sampler: timer flush failed: ${errorMessage(e)}`);
-      }
-      if (this.handle !== null) this.schedule();
-    }, this.delay());
+    const wait = this.delay();
+    const due = wait <= MAX_TIMEOUT_MS; // else only a part of a step above ~24.8 days has passed
+    this.handle = setTimeout(
+      () => {
+        if (due) this.runTick();
+        if (this.handle !== null) this.schedule();
+      },
+      Math.min(wait, MAX_TIMEOUT_MS),
+    );
     (this.handle as { unref?: () => void }).unref?.();
+  }
+
+  private runTick(): void {
+    try {
+      this.tick();
+    } catch (e) {
+      logSafely(this.logger, "error", `sampler: timer flush failed: ${errorMessage(e)}`);
+    }
   }
 }
 

@@ -72,6 +72,19 @@ describe("replaceRoutes (split/merge continuity)", () => {
         ],
       ),
     ).toThrow(/contiguous/);
+    // One id for two pieces: the second could never be removed on its own.
+    expect(() =>
+      s.replaceRoutes(
+        [2],
+        [
+          { routeId: 9, start: enc("m"), end: enc("t") },
+          { routeId: 9, start: enc("t"), end: null },
+        ],
+      ),
+    ).toThrow(/route id 9 is given twice/);
+    expect(() => s.replaceRoutes([1, 1], [{ routeId: 3, start: null, end: enc("m") }])).toThrow(/listed twice/);
     expect(s.stats().trackedRoutes).toBe(2);
+    expect(s.registerRoute(1, null, enc("m"))).toBe(true); // both still there, unchanged
+    expect(s.registerRoute(2, enc("m"), null)).toBe(true);
   });
 });

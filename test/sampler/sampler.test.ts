@@ -442,6 +442,25 @@ describe("timer", () => {
     expect(s.stats().columns).toBe(3);
     expect(totals(s.snapshot()).reads).toBe(1);
   });
+
+  // Real timers: setTimeout's own limit is what is under test (a delay above 2^31 − 1 ms fires
+  // after 1 ms), and fake timers do not have it.
+  it("a step longer than setTimeout's limit waits it out instead of flushing every millisecond", async () => {
+    const far = createSampler({ stepMs: 2 ** 40, now: () => 0 });
+    far.start();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    far.stop();
+    expect(far.stats().flushes).toBe(0);
+    // …and a step boundary within reach is still met: 5 ms before it, a flush (two when the timer
+    // fires a fraction of a millisecond before the clock reaches it: one just before, one at it).
+    const t0 = performance.now();
+    const near = createSampler({ stepMs: 2 ** 40, now: () => 2 ** 40 - 5 + Math.floor(performance.now() - t0) });
+    near.start();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    near.stop();
+    expect(near.stats().flushes).toBeGreaterThanOrEqual(1);
+    expect(near.stats().flushes).toBeLessThanOrEqual(2);
+  });
 });
 
 describe("observeKey argument forms", () => {
