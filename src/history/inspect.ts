@@ -54,12 +54,17 @@ function widthsOf(columns: readonly { atMs: number; windowStartMs: number }[]): 
   return [...count].map(([widthMs, n]) => ({ widthMs, columns: n })).sort((a, b) => b.widthMs - a.widthMs);
 }
 
+/** ISO 8601, or the raw unix ms for a time the format allows (up to 2^53 − 1) but Date cannot show. */
+function isoTime(ms: number): string {
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms (past the last date JS can show)`;
+}
+
 /** The summary as lines of text for a terminal. */
 export function formatSummary(s: HistorySummary): string {
-  const time = (ms: number) => (s.columns === 0 ? "-" : new Date(ms).toISOString());
+  const time = (ms: number) => (s.columns === 0 ? "-" : isoTime(ms));
   return [
     `format     .kvz ${s.version} (${s.kind})`,
-    `written    ${new Date(s.writtenMs).toISOString()}`,
+    `written    ${isoTime(s.writtenMs)}`,
     `step       ${s.stepMs} ms`,
     `span       ${time(s.fromMs)} .. ${time(s.toMs)} (${((s.toMs - s.fromMs) / 1000).toFixed(0)} s)`,
     `columns    ${s.columns}${s.widths.length > 0 ? ` (${s.widths.map((w) => `${w.columns} × ${w.widthMs} ms`).join(", ")})` : ""}`,

@@ -89,6 +89,16 @@ describe("record and inspect misuse", () => {
         1,
         /^keyviz: cannot write .*x\.kvz: .*no such file or directory.*\n$/,
       ],
+      [
+        ["record", "--seconds", "200000", "--step-ms", "100", "--out", join(recording.dir, "x.kvz")],
+        2,
+        /^keyviz: record: --seconds 200000 at --step-ms 100 is 2000000 columns; a recording holds at most 100000 \(raise --step-ms or lower --seconds\)\n$/,
+      ],
+      [
+        ["record", "--seconds", "30", "--end", "1000", "--out", join(recording.dir, "x.kvz")],
+        2,
+        /^keyviz: --end must be an integer in 30000\.\.8640000000000000, got "1000"\n$/,
+      ],
       [["inspect"], 2, /^keyviz: inspect: missing FILE\.kvz/],
       [["inspect", join(recording.dir, "nope.kvz")], 1, /^keyviz: cannot read .*nope\.kvz: no such file\n$/],
     ];

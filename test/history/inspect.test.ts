@@ -43,6 +43,19 @@ describe("inspectHistory", () => {
     expect(() => inspectHistory(bytes.subarray(0, 40))).toThrow(HistoryFormatError);
   });
 
+  it("shows a time past the last JS date as its unix ms instead of failing", () => {
+    const { s, tick } = clockedSampler();
+    s.registerRoute(1, null, null);
+    s.observe(1, 1, 1);
+    tick();
+    s.flush();
+    const late = Number.MAX_SAFE_INTEGER; // the format allows it; Date stops at 8.64e15
+    const summary = { ...inspectHistory(exportBytes(historyOf(s), s.stepMs, {}, late)), fromMs: late - 1, toMs: late };
+    const text = formatSummary(summary);
+    expect(text).toContain(`written    ${late} ms (past the last date JS can show)`);
+    expect(text).toContain(`span       ${late - 1} ms (past the last date JS can show) .. ${late} ms`);
+  });
+
   it("counts columns per width: tiers show as wider columns", () => {
     const { s, tick } = clockedSampler({ historyColumns: 2, tiers: [{ stepMs: 3000, columns: 10 }] });
     s.registerRoute(1, null, null);

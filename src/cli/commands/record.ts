@@ -1,9 +1,13 @@
 // `keyviz record --seconds N --out FILE.kvz`: the demo (store, workload, balancer) run in
 // simulated time, written as a `.kvz` export file. A progress bar shows on a terminal.
-import { writeFile } from "node:fs/promises";
-import { CliError, intFlag, stringFlag, UsageError, type Command, type Parsed } from "../command.js";
+import { intFlag, stringFlag, UsageError, type Command, type Parsed } from "../command.js";
 import { simulateDemo } from "../demo-recording.js";
+import { MAX_HISTORY_COLUMNS } from "../../sampler/options.js";
 import { progressBar } from "../progress.js";
+import { writeOutput } from "../write-output.js";
+
+/** The last millisecond a JS Date represents (ECMA-262: ±8.64e15). */
+const MAX_DATE_MS = 8.64e15;
 
 export const recordCommand: Command = {
   name: "record",
@@ -27,17 +31,20 @@ async function runRecord(parsed: Parsed): Promise<number> {
   const stepMs = intFlag(parsed, "step-ms", 1000, 100, 3_600_000);
   const rate = intFlag(parsed, "rate", 2000, 1, 1_000_000);
   const seed = intFlag(parsed, "seed", 1, 0, 2 ** 32 - 1);
-  const endMs = intFlag(parsed, "end", Math.floor(Date.now() / stepMs) * stepMs, 1, Number.MAX_SAFE_INTEGER);
   const steps = Math.max(1, Math.round((seconds * 1000) / stepMs));
+  // A recording is one sampler's history: more columns than it keeps would be dropped silently.
+  if (steps > MAX_HISTORY_COLUMNS) {
+    throw new UsageError(
+      `record: --seconds ${seconds} at --step-ms ${stepMs} is ${steps} columns; a recording holds at most ${MAX_HISTORY_COLUMNS} (raise --step-ms or lower --seconds)`,
+    );
+  }
+  // The first window must start at or after 0, and the last column be a time Date can show.
+  const endMs = intFlag(parsed, "end", Math.floor(Date.now() / stepMs) * stepMs, steps * stepMs, MAX_DATE_MS);
   const bar = progressBar(`recording ${steps} columns`, steps);
   const sampler = await simulateDemo({ steps, stepMs, rate, seed, endMs, onStep: (done) => bar.update(done) });
   bar.done();
   const file = sampler.exportHistory();
-  try {
-    await writeFile(out, file);
-  } catch (err) {
-    throw new CliError(`cannot write ${out}: ${(err as Error).message}`, { cause: err });
-  }
+  await writeOutput(out, file);
   console.log(`keyviz record: wrote ${out} (${steps} columns, ${file.length} bytes)`);
   return 0;
 }

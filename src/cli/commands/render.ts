@@ -1,6 +1,5 @@
 // `keyviz render FILE.kvz --out heatmap.png|.html`: a recording as a static PNG (the viewer's
 // painter and colours, through pngjs) or as the viewer page with the recording inlined.
-import { writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import pngjs from "pngjs";
 import { SERIES, type Series } from "../../types.js";
@@ -8,6 +7,7 @@ import { choiceFlag, CliError, intFlag, stringFlag, UsageError, type Command, ty
 import { heatmapImage } from "../heatmap-image.js";
 import { openRecording } from "../read-history.js";
 import { standalonePage } from "../standalone-page.js";
+import { writeOutput } from "../write-output.js";
 
 export const renderCommand: Command = {
   name: "render",
@@ -43,7 +43,7 @@ async function runRender(parsed: Parsed): Promise<number> {
   const { bytes, replay } = await openRecording(file);
   if (kind === ".html") {
     const page = await standalonePage(bytes, { series, rows, fromMs, toMs: toMs === undefined ? undefined : toMs - 1 });
-    await write(out, page);
+    await writeOutput(out, page);
     console.log(
       `keyviz render: wrote ${out} (viewer page with ${replay.columns.length} columns inlined, ${page.length} bytes)`,
     );
@@ -57,7 +57,7 @@ async function runRender(parsed: Parsed): Promise<number> {
     height: image.height,
     data: Buffer.from(image.data.buffer),
   } as pngjs.PNG);
-  await write(out, png);
+  await writeOutput(out, png);
   console.log(
     `keyviz render: wrote ${out} (${image.width}×${image.height}, ${m.rows.length} rows × ${m.column_unix_ms.length} columns of ${series})`,
   );
@@ -72,12 +72,4 @@ function timeFlag(parsed: Parsed, name: string): number | undefined {
   if (!Number.isSafeInteger(ms) || ms <= 0)
     throw new UsageError(`--${name} must be unix milliseconds or an ISO 8601 time, got "${raw}"`);
   return ms;
-}
-
-async function write(path: string, data: string | Uint8Array): Promise<void> {
-  try {
-    await writeFile(path, data);
-  } catch (err) {
-    throw new CliError(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
-  }
 }
