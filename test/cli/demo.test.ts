@@ -1,6 +1,6 @@
 // `keyviz demo` as `npm start` runs it: the built command serves the API with a live matrix within
 // seconds, splits the overloaded route, and stops cleanly on Ctrl-C (SIGINT).
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,13 +50,26 @@ describe("keyviz demo", () => {
     expect(stdout).toMatch(/stopped after \d+ columns, \d+ requests/);
   }, 60_000);
 
+  it("stops after --duration even at a rate the machine cannot send", async () => {
+    // At 10^6 requests a second each slice fell further behind and owed the next one more time,
+    // so the run never ended; now a slice covers at most a few hundred ms and the backlog is dropped.
+    const started = Date.now();
+    const run = runCli(["demo", "--port", "0", "--duration", "1", "--rate", "1000000", "--dir", historyDir()]);
+    const { code, stdout } = await run.done;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/stopped after \d+ columns, \d+ requests/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 60_000);
+
   it("says in one line that the port is taken, and exits 1", async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const { code, stdout, stderr } = await runCli(["demo", "--port", String(port), "--dir", historyDir()]).done;
+      const dir = historyDir();
+      const { code, stdout, stderr } = await runCli(["demo", "--port", String(port), "--dir", dir]).done;
       expect(code).toBe(1);
+      expect(existsSync(join(dir, "keyviz.lock"))).toBe(false); // the history directory is released
       expect(stdout).toBe("");
       expect(stderr).toBe(
         `keyviz: port ${port} on 127.0.0.1 is in use; stop what holds it or pick another with --port N (0 = any free port)\n`,

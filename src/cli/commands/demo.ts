@@ -18,6 +18,12 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_DEMO_DIR = join(tmpdir(), "keyviz-demo");
 /** Traffic is sent in slices this long, so it is spread over each step. */
 const SLICE_MS = 100;
+/**
+ * The most time one slice makes requests for. A machine that cannot send `--rate` falls behind;
+ * the backlog is dropped (the status line shows the rate reached) instead of being owed to the
+ * next slice, which would grow without bound and keep `--duration` and Ctrl-C waiting for it.
+ */
+const MAX_SLICE_SPAN_MS = 2 * SLICE_MS;
 
 export const demoCommand: Command = {
   name: "demo",
@@ -49,7 +55,10 @@ async function runDemo(parsed: Parsed): Promise<number> {
   const sampler = openSampler(stepMs, dir);
   const coordinator = createDemoStore(sampler);
   const server = createServer({ sampler, port });
-  const url = await listenOrExplain(server, port);
+  const url = await listenOrExplain(server, port).catch((err: unknown) => {
+    sampler.close(); // releases the history directory's lock (the next demo would take it over anyway)
+    throw err;
+  });
   const out = process.stdout;
   const log = (line: string) => out.write(`${out.isTTY ? "\r\x1b[K" : ""}keyviz demo: ${line}\n`);
   log(`viewer and API at ${url} (Ctrl-C to stop)`);
@@ -82,7 +91,7 @@ async function runDemo(parsed: Parsed): Promise<number> {
   return 0;
 }
 
-/** Sends the workload's slices back to back until stopped; slices never overlap. */
+/** Sends the workload's slices back to back until stopped; slices never overlap nor grow past MAX_SLICE_SPAN_MS. */
 function drive(workload: DemoWorkload): { stop(): Promise<void> } {
   const state = { stopped: false };
   let last = Date.now();
@@ -90,7 +99,7 @@ function drive(workload: DemoWorkload): { stop(): Promise<void> } {
     while (!state.stopped) {
       await new Promise((resolve) => setTimeout(resolve, SLICE_MS));
       const now = Date.now();
-      await workload.run(last, now);
+      await workload.run(Math.max(last, now - MAX_SLICE_SPAN_MS), now);
       last = now;
     }
   })();
