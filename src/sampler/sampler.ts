@@ -18,7 +18,8 @@ import { buildComponents, type SamplerComponents } from "./components.js";
 import type { Counters } from "./counters.js";
 import { FlushListeners } from "./flush-listeners.js";
 import { resolveOptions, type ResolvedSamplerOptions, type SamplerOptions } from "./options.js";
-import { readHotKeys, readMatrixTable, type MatrixRequest } from "./reading.js";
+import { readHotKeys } from "./hot-keys-reading.js";
+import { historyMatrixTable, type MatrixRequest } from "../matrix/history-matrix.js";
 import type { HolderRegistry } from "./registry.js";
 import { ReadPools, type ReadPool } from "./read-pools.js";
 import { replaceRoutes, type NewRoute } from "./replace-routes.js";
@@ -32,7 +33,7 @@ import { AlignedTimer } from "./timer.js";
 export type { HotKeysOptions, SamplerOptions } from "./options.js";
 export type { NewRoute } from "./replace-routes.js";
 export type { ReadPool } from "./read-pools.js";
-export type { MatrixRequest } from "./reading.js";
+export type { MatrixRequest } from "../matrix/history-matrix.js";
 export type { SamplerStats } from "./stats.js";
 export type { SharedSamplerOptions, WorkerHandle, WorkerMisses } from "./shared/owner.js";
 
@@ -331,7 +332,7 @@ export class Sampler {
 
   /** The same matrix, cells in typed arrays (what the server writes); reused by the next build. */
   matrixTable(q: MatrixRequest = {}): MatrixTable {
-    return readMatrixTable(this.parts.history, q, this.parts.clock.read());
+    return historyMatrixTable(this.parts.history, q, { baseStepMs: this.stepMs, nowMs: this.parts.clock.read() });
   }
 
   /** The columns with `fromMs ≤ atMs < toMs` (absent or 0 = unbounded) as a `.kvz` file. */

@@ -101,5 +101,10 @@ describe("openHistory(export)", () => {
     expect(replay.matrix({ stepMs: 1000 })).toEqual({ ...fine, generated_at: expect.any(String) });
     expect(() => replay.matrix({ stepMs: 0 })).toThrow(RangeError);
     expect(() => replay.matrix({ stepMs: 1.5 })).toThrow(/stepMs must be a positive integer/);
+    // The live sampler answers the same request with the same code (it ignored stepMs before).
+    const strip = (m: Matrix) => ({ ...m, generated_at: "" });
+    expect(strip(s.matrix({ series: "writes", stepMs: 4000 }))).toEqual(strip(coarse));
+    expect(() => s.matrix({ stepMs: 1.5 })).toThrow(/stepMs must be a positive integer/);
+    expect(() => s.matrix(5 as never)).toThrow(new TypeError("matrix request must be an object"));
   });
 });
