@@ -1,15 +1,16 @@
 // Split/merge continuity: the key range of some routes is now covered by others. The new routes
 // are registered, and the old routes' pending counts and their rows in every stored column are
-// re-homed onto the new ones in proportion to key-space overlap, so totals never change.
+// re-homed onto the new ones in proportion to key-space overlap, so totals never change (rows of
+// routes removed by hand over the same keys go too, onto whatever live routes now cover them).
 
-import { compareBytes, compareStart } from "../keys/bytes.js";
+import { compareBytes, compareEnd, compareStart } from "../keys/bytes.js";
 import { rangeContains, rangesOverlap } from "../keys/ranges.js";
 import type { History, RowValues } from "../history/history.js";
 import { rewriteColumn } from "../history/rewrite.js";
 import type { Key } from "../types.js";
 import { checkId, checkKey, copyKey } from "../validate.js";
 import { overlapShares, splitValues } from "./apportion-cells.js";
-import { newRoute, type RouteHolder } from "./holders.js";
+import { newRoute, type Holder, type RouteHolder } from "./holders.js";
 import type { RouteLifecycle } from "./lifecycle.js";
 import type { Rehoming } from "./rehome.js";
 import type { HolderRegistry } from "./registry.js";
@@ -40,22 +41,15 @@ export interface ReplaceContext {
 export function replaceRoutes(ctx: ReplaceContext, oldIds: number[], newRoutes: NewRoute[]): void {
   const { rehoming, history } = ctx;
   const { olds, fresh } = checkReplacement(ctx, oldIds, newRoutes);
-  const oldSet = new Set(olds.map((r) => r.routeId));
   const span = { start: olds[0]!.start, end: olds[olds.length - 1]!.end };
   const oldMetasBelow = history.metaCount;
   const pending = olds.flatMap((r) => (r.vb === null ? rehoming.takePending(r) : []));
   for (const r of olds) ctx.lifecycle.remove(r.routeId, ctx.nowMs);
   for (const r of fresh) ctx.lifecycle.add(r);
   rehoming.distribute(pending, fresh);
-  const isOld = (metaId: number) => {
-    if (metaId >= oldMetasBelow) return false;
-    const m = history.meta(metaId);
-    return (
-      m.routeId !== null && !m.aggregate && oldSet.has(m.routeId) && rangeContains(span.start, span.end, m.start, m.end)
-    );
-  };
+  const { isOld, heirs } = rowsToRehome(ctx, span, new Set(oldIds), oldMetasBelow);
   const targetRank = new Map<number, number>();
-  const targetsByLabel = Array.from({ length: ctx.labelCount + 1 }, (_, li) => rehoming.targetCells(fresh, li));
+  const targetsByLabel = Array.from({ length: ctx.labelCount + 1 }, (_, li) => rehoming.targetCells(heirs, li));
   for (const list of targetsByLabel) {
     for (const t of list) {
       t.metaId = ctx.metas.idOf(t.cell);
@@ -80,6 +74,63 @@ export function replaceRoutes(ctx: ReplaceContext, oldIds: number[], newRoutes: 
       (metaId) => targetRank.get(metaId) ?? 0,
     ),
   );
+}
+
+/**
+ * Which stored rows move, and the live holders they go to. Every stored row of a route that no
+ * longer counts those keys (the old routes, and routes removed by hand before: remove +
+ * register) moves when it lies over the keys the move touches, or it would overlap the rows
+ * placed in a rewritten column (the old routes' rows move even where a new route reuses the id). That range starts as the span and grows to a fixed point: a
+ * moving row may reach past the span (a route split by hand, then one piece replaced), its
+ * values then go to every live holder over its keys, new or not, and those holders' rows reach
+ * further. Rows of live routes within their own range stay; aggregate rows are never moved.
+ */
+function rowsToRehome(
+  ctx: ReplaceContext,
+  span: Range,
+  oldIds: ReadonlySet<number>,
+  metasBelow: number,
+): { isOld: (metaId: number) => boolean; heirs: Holder[] } {
+  const { history, registry } = ctx;
+  const movable = (metaId: number): boolean => {
+    const m = history.meta(metaId);
+    if (m.routeId === null || m.aggregate) return false;
+    if (oldIds.has(m.routeId)) return true; // a new route may take an old id: its rows still move
+    const r = registry.route(m.routeId);
+    return r === undefined || !rangeContains(r.start, r.end, m.start, m.end);
+  };
+  let hull = span;
+  let heirs: Holder[];
+  for (;;) {
+    let wider = hull;
+    for (let id = 0; id < metasBelow; id++) {
+      const m = history.meta(id);
+      if (rangesOverlap(hull.start, hull.end, m.start, m.end) && movable(id)) wider = union(wider, m);
+    }
+    heirs = registry.overlapping(wider.start, wider.end);
+    for (const h of heirs) wider = union(wider, h);
+    if (sameRange(wider, hull)) break;
+    hull = wider;
+  }
+  const final = hull;
+  const isOld = (metaId: number) =>
+    metaId < metasBelow &&
+    rangesOverlap(final.start, final.end, history.meta(metaId).start, history.meta(metaId).end) &&
+    movable(metaId);
+  return { isOld, heirs };
+}
+
+type Range = { start: Key; end: Key };
+
+function union(a: Range, b: Range): Range {
+  return {
+    start: compareStart(b.start, a.start) < 0 ? b.start : a.start,
+    end: compareEnd(b.end, a.end) > 0 ? b.end : a.end,
+  };
+}
+
+function sameRange(a: Range, b: Range): boolean {
+  return compareStart(a.start, b.start) === 0 && compareEnd(a.end, b.end) === 0;
 }
 
 function checkReplacement(
