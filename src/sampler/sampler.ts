@@ -294,8 +294,16 @@ export class Sampler {
     }
   }
 
-  /** Drains every slot into one new column for `(previous flush, now]`; times strictly increase (clock.ts). */
+  /**
+   * Drains every slot into one new column for `(previous flush, now]`; times strictly increase
+   * (clock.ts). Throws after `close()`: the column could no longer be stored.
+   */
   flush(): void {
+    this.checkOpen("flush");
+    this.flushColumn();
+  }
+
+  private flushColumn(): void {
     const started = performance.now();
     const { windowStartMs, atMs } = this.parts.clock.nextColumn();
     this.readPools.collect();
@@ -376,6 +384,7 @@ export class Sampler {
 
   /** Flushes at every multiple of `stepMs` of the clock until `stop()`; never keeps Node alive. */
   start(): void {
+    this.checkOpen("start");
     this.timer.start();
   }
 
@@ -383,13 +392,21 @@ export class Sampler {
     this.timer.stop();
   }
 
-  /** Stops the timer, flushes, syncs the storage and releases its directory. Idempotent. */
+  /**
+   * Stops the timer, flushes, syncs the storage and releases its directory. Idempotent. After it,
+   * reads (snapshot, matrix, hotKeys, stats, exportHistory) still answer; flush() and start()
+   * throw; observe() stays a no-op that never throws (its counts are not flushed any more).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.stop();
-    this.flush();
+    this.flushColumn();
     this.parts.persistence.close();
     this.parts.shared?.close();
+  }
+
+  private checkOpen(method: string): void {
+    if (this.closed) throw new Error(`sampler is closed: ${method}() after close() would not be stored`);
   }
 }

@@ -493,3 +493,20 @@ describe("observeKey argument forms", () => {
     }
   });
 });
+
+describe("after close()", () => {
+  it("refuses flush() and start() (their columns would not be stored); reads still answer, observe stays silent", () => {
+    const { s, tick } = clockedSampler();
+    s.registerRoute(1, null, null);
+    s.observe(1, Op.Write, 3);
+    tick();
+    s.close();
+    s.close(); // idempotent
+    expect(() => s.flush()).toThrow(new Error("sampler is closed: flush() after close() would not be stored"));
+    expect(() => s.start()).toThrow(/sampler is closed: start\(\)/);
+    expect(() => s.observe(1, Op.Write, 3)).not.toThrow();
+    expect(totals(s.snapshot()).writes).toBe(1); // the column close() flushed
+    expect(s.matrix({ series: "writes" }).rows).toHaveLength(1);
+    expect(s.stats().flushes).toBe(1);
+  });
+});
