@@ -70,9 +70,9 @@ describe("shared sampler handles", () => {
         .rows.map((r) => r.reads),
     ).toEqual([1]);
     o.detach();
-    o.observe(7, 1, 3);
-    s.flush();
-    expect(s.snapshot()[2]?.rows ?? []).toEqual([]);
+    expect(() => o.observe(7, 1, 3)).not.toThrow(); // detached: counts nothing, never throws
+    expect(() => s.flush()).toThrow(/sampler is closed/);
+    expect(s.snapshot()).toHaveLength(2);
   });
 
   it("a removed route's slot is reused only after every worker has passed the change (quiescent)", () => {
