@@ -13,6 +13,7 @@ import { sharedCountingOf, type WorkerGrace } from "../sampler/shared/grace.js";
 import type { CoordinatorWorkerHandle } from "./attach-coordinator.js";
 import type { ReadPool } from "../sampler/read-pools.js";
 import { ReadTally } from "./read-tally.js";
+import { tableReplacements } from "./table-diff.js";
 import { reservedCharIn } from "../validate.js";
 
 export type { ReadPool } from "../sampler/read-pools.js";
@@ -65,6 +66,8 @@ class CoordinatorState {
    */
   routeIdsByIndex: number[] = [];
   syncedVersion = -1;
+  /** The routes as the sampler last learnt them: what a change made behind our back is diffed against. */
+  private registered: RouteSpec[] = [];
   readonly unsubscribers: (() => void)[] = [];
   /** Over a shared sampler: its epochs, and the shared memory workers route keys in. */
   shared: { grace: WorkerGrace; routes: WebAssembly.Memory } | null = null;
@@ -119,13 +122,29 @@ class CoordinatorState {
       byIndex[i] = group;
       ids.push(ref.routeId);
     }
-    if (register && this.sampler !== undefined) {
-      for (const r of table.routes()) this.sampler.registerRoute(r.routeId, r.start, r.end, r.groupId);
-    }
+    const routes = table.routes();
+    if (register && this.sampler !== undefined) this.tellSampler(this.sampler, routes);
+    this.registered = routes;
     this.groupsByIndex = byIndex;
     this.routeIdsByIndex = ids;
     if (this.pool !== null) this.tally = new ReadTally(byIndex, ids);
     this.syncedVersion = table.version;
+  }
+
+  /**
+   * The first time, registers every route. After a change made on the table directly (not
+   * through split/merge here), each run of routes that changed is a replaceRoutes, so the sampler
+   * carries counts and history over as for our own split/merge (registering the new routes over
+   * the old ones would overlap them, and every later call would throw).
+   */
+  private tellSampler(sampler: CoordinatorSampler, routes: RouteSpec[]): void {
+    if (this.registered.length === 0) {
+      for (const r of routes) sampler.registerRoute(r.routeId, r.start, r.end, r.groupId);
+      return;
+    }
+    for (const change of tableReplacements(this.registered, routes)) {
+      sampler.replaceRoutes(change.oldIds, change.newRoutes);
+    }
   }
 }
 
@@ -222,7 +241,7 @@ export class Coordinator {
       } else batch.push(m);
     }
     const proposals: Promise<void>[] = [];
-    for (const [routeId, batch] of batches) proposals.push(groups.get(routeId)!.propose(batch));
+    for (const [routeId, batch] of batches) proposals.push(propose(groups.get(routeId)!, batch));
     await Promise.all(proposals);
   }
 
@@ -297,16 +316,30 @@ export class Coordinator {
   private followTerms(sampler: CoordinatorSampler): void {
     const s = this.state;
     for (const [groupId, group] of s.groups) {
-      sampler.setLeaderTerm(groupId, group.term());
+      if (groupId === 0) continue; // "no group": never stamped (SPEC §3), with or without a sampler
+      const term = group.term();
+      if (!isTerm(term)) {
+        throw new TypeError(
+          `groups: group ${groupId} term() returned ${String(term)}; a term is a non-negative integer`,
+        );
+      }
+      sampler.setLeaderTerm(groupId, term);
+      // Without onTermChange the term read here is the one stamped until the caller sets another
+      // (sampler.setLeaderTerm): the coordinator cannot see a change it is not told of.
       if (typeof group.onTermChange === "function") {
         s.unsubscribers.push(
-          group.onTermChange((term) => {
-            if (!s.closed) sampler.setLeaderTerm(groupId, term);
+          group.onTermChange((next) => {
+            // Not thrown back into the group's own code: a term that is not one is skipped.
+            if (!s.closed && isTerm(next)) sampler.setLeaderTerm(groupId, next);
           }),
         );
       }
     }
   }
+}
+
+function isTerm(term: unknown): term is number {
+  return typeof term === "number" && Number.isSafeInteger(term) && term >= 0;
 }
 
 function checkGroups(groups: unknown): Map<number, GroupBackend> {
@@ -340,14 +373,22 @@ function checkSampler(sampler: unknown): CoordinatorSampler | undefined {
 }
 
 // Validated up front so a bad mutation neither observes nor proposes anything.
+/** `group.propose(batch)`; a group that throws instead of rejecting must not stop the other batches. */
+async function propose(group: GroupBackend, batch: Mutation[]): Promise<void> {
+  return group.propose(batch);
+}
+
 function checkMutations(mutations: readonly Mutation[]): void {
   if (!Array.isArray(mutations)) throw new TypeError("mutations must be an array");
-  mutations.forEach((m, i) => {
+  // An index loop, not forEach: forEach skips the holes of a sparse array, which the dispatch
+  // loop then meets after observing the mutations before them.
+  for (let i = 0; i < mutations.length; i++) {
+    const m = mutations[i];
     if (typeof m !== "object" || m === null) throw new TypeError(`mutations[${i}] must be an object`);
     if (m.type !== "put" && m.type !== "del") throw new TypeError(`mutations[${i}].type must be "put" or "del"`);
     if (!(m.key instanceof Uint8Array)) throw new TypeError(`mutations[${i}].key must be a Uint8Array`);
     if (m.type === "put" && !(m.value instanceof Uint8Array)) {
       throw new TypeError(`mutations[${i}].value must be a Uint8Array for a put`);
     }
-  });
+  }
 }

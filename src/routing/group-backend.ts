@@ -24,7 +24,11 @@ export interface GroupBackend {
   leader(): string | null;
   /** Current leader term of the group. */
   term(): number;
-  /** Optional: calls `listener` whenever the term changes; returns the unsubscribe function. */
+  /**
+   * Optional: calls `listener` whenever the term changes; returns the unsubscribe function.
+   * Without it a coordinator stamps the term read at its construction until the caller sets
+   * another (`sampler.setLeaderTerm`). A value that is not a non-negative integer is ignored.
+   */
   onTermChange?(listener: (term: number) => void): () => void;
 }
 

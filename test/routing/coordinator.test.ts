@@ -7,6 +7,7 @@ import { createRouteTable, type RouteSpec, type RouteTable } from "../../src/rou
 import { createSampler, type Sampler } from "../../src/sampler/sampler.js";
 import { compareBytes, compareEnd, compareStart } from "../../src/keys/bytes.js";
 import type { Column, Key } from "../../src/types.js";
+import { assertProperAxis } from "../helpers.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b));
@@ -289,16 +290,107 @@ describe("Coordinator split and merge", () => {
     expect(sampler.of("registerRoute")).toEqual([]); // replaceRoutes registers the new routes
   });
 
-  it("uses a RouteTable as given and re-registers routes changed behind its back", () => {
+  it("uses a RouteTable as given and tells the sampler of routes changed behind its back", () => {
     const sampler = new RecordingSampler();
     const { table, c } = overTable(sampler);
     expect(c.table).toBe(table);
     sampler.clear();
     table.split(1, enc("f"));
     expect(c.routeForKey(enc("g"))).toEqual({ routeId: 4, groupId: 1 });
-    expect(sampler.of("registerRoute").map((r) => r[0])).toEqual([3, 4, 2]);
+    // As for its own split: the replaced route and what covers its keys now, nothing else.
+    expect(sampler.of("registerRoute")).toEqual([]);
+    expect(sampler.of("replaceRoutes")).toEqual([
+      [
+        [1],
+        [
+          { routeId: 3, start: null, end: enc("f"), groupId: 1 },
+          { routeId: 4, start: enc("f"), end: enc("m"), groupId: 1 },
+        ],
+      ],
+    ]);
     table.replace([{ routeId: 9, start: null, end: null, groupId: 7 }]);
     expect(() => c.routeForKey(enc("g"))).toThrow(/group 7, which is not in groups/);
+  });
+});
+
+describe("Coordinator edge cases", () => {
+  it("a table split and merged behind its back keeps working over a real sampler, counts conserved", () => {
+    let now = 1_000_000;
+    const sampler = createSampler({ stepMs: 1000, now: () => now });
+    const { table, c } = overTable(sampler);
+    c.routeForKey(enc("a"));
+    const write = (k: string) => c.dispatch([{ type: "put", key: enc(k), value: enc("v") }]);
+    void write("a");
+    void write("p");
+    now += 1000;
+    sampler.flush();
+    table.split(1, enc("f"));
+    void write("g"); // the first call after the change: the sampler learns it here
+    const [left, right] = [3, 4];
+    table.merge(left, right);
+    void write("b");
+    now += 1000;
+    sampler.flush();
+    const cols = sampler.snapshot();
+    expect(cols.reduce((n, col) => n + col.rows.reduce((m, r) => m + r.writes, 0), 0)).toBe(4);
+    for (const col of cols) assertProperAxis(col.rows);
+  });
+
+  it("group 0 ('no group') works with a sampler as without one: never stamped", () => {
+    const sampler = new RecordingSampler();
+    const groups = new Map<number, GroupBackend>([[0, new MemoryGroup({ groupId: 0 })]]);
+    const c = new Coordinator({ routes: [{ routeId: 1, start: null, end: null, groupId: 0 }], groups, sampler });
+    expect(c.routeForKey(enc("x"))).toEqual({ routeId: 1, groupId: 0 });
+    expect(sampler.of("setLeaderTerm")).toEqual([]);
+  });
+
+  it("a term that is not one is refused at construction and skipped when a group reports it", () => {
+    const bad = new MemoryGroup({ groupId: 1 });
+    bad.term = () => Number.NaN;
+    const groups = new Map<number, GroupBackend>([[1, bad]]);
+    const routes = [{ routeId: 1, start: null, end: null, groupId: 1 }];
+    expect(() => new Coordinator({ routes, groups, sampler: new RecordingSampler() })).toThrow(
+      new TypeError("groups: group 1 term() returned NaN; a term is a non-negative integer"),
+    );
+    let report: (term: number) => void = () => {};
+    const g = new MemoryGroup({ groupId: 1, term: 3 });
+    g.onTermChange = (listener) => {
+      report = listener;
+      return () => {};
+    };
+    const sampler = new RecordingSampler();
+    new Coordinator({ routes, groups: new Map<number, GroupBackend>([[1, g]]), sampler });
+    expect(() => report(1.5)).not.toThrow();
+    expect(() => report(-1)).not.toThrow();
+    report(4);
+    expect(sampler.of("setLeaderTerm")).toEqual([
+      [1, 3],
+      [1, 4],
+    ]);
+  });
+
+  it("a sparse mutation list is refused before anything is observed or proposed", async () => {
+    const { c, sampler, g1 } = setup();
+    sampler.clear();
+    // eslint-disable-next-line no-sparse-arrays
+    const sparse = [{ type: "put", key: enc("a"), value: enc("v") }, , { type: "put", key: enc("b"), value: enc("v") }];
+    await expect(c.dispatch(sparse as Mutation[])).rejects.toThrow(new TypeError("mutations[1] must be an object"));
+    expect(sampler.calls).toEqual([]);
+    expect(g1.stats.proposals).toBe(0);
+  });
+
+  it("a group whose propose throws instead of rejecting does not stop the other batches", async () => {
+    const { c, g1, g2 } = setup();
+    g1.propose = () => {
+      throw new Error("broken backend");
+    };
+    await expect(
+      c.dispatch([
+        { type: "put", key: enc("a"), value: enc("v") },
+        { type: "put", key: enc("z"), value: enc("v") },
+      ]),
+    ).rejects.toThrow("broken backend");
+    expect(g2.stats.proposals).toBe(1);
   });
 });
 
@@ -342,13 +434,15 @@ describe("Coordinator over a sampler that takes reads in bulk", () => {
       [1, 1, enc("apple"), 3, undefined],
     ]);
     // The table changed behind the coordinator's back: reads tallied before go to the routes that
-    // held their keys then, before the new routes are registered.
+    // held their keys then, before the sampler learns the new routes.
     await c.leaseReadForKey(enc("apple"));
     table.split(1, enc("f"));
     sampler.clear();
     await c.leaseReadForKey(enc("apple"));
     expect(sampler.added).toEqual([[1, 1, 5]]);
-    expect(sampler.of("registerRoute").map((r) => r[0])).toEqual([3, 4, 2]);
+    expect(sampler.of("replaceRoutes").map((r) => [r[0], (r[1] as RouteSpec[]).map((n) => n.routeId)])).toEqual([
+      [[1], [3, 4]],
+    ]);
     expect(sampler.collect()).toEqual([
       [1, 1, 5],
       [3, 1, 5],
