@@ -1,7 +1,12 @@
 // One writer per storage directory: a lock file holding the owner's pid. A lock left by a process
 // that no longer exists is taken over; a live owner (another process, or another sampler in this
 // one) is a clear error. Taking over writes a new lock file and renames it into place (atomic),
-// then reads it back, so of two processes racing for a stale lock exactly one wins.
+// then reads it back. That does not settle every race: two processes that both judged the same
+// lock stale can each read back their own pid, the second rename landing after the first
+// read-back. So the writer also checks the lock before each write (`held`), and the one whose
+// pid is no longer there stops writing (segment-log.ts): at most one flush of overlap, never
+// two writers interleaving for good. (Node has no flock(); a lock by exclusive create alone
+// cannot replace a stale one atomically.)
 
 import type { StorageFs } from "./storage-fs.js";
 
@@ -25,8 +30,10 @@ export class DirLock {
   static acquire(fs: StorageFs, dir: string): DirLock {
     const path = fs.join(dir, LOCK_FILE);
     const mine = new TextEncoder().encode(`${fs.pid}\n`);
+    let created = false;
     try {
       const fd = fs.openAppend(path, true);
+      created = true;
       try {
         fs.write(fd, mine);
         fs.fsync(fd);
@@ -35,6 +42,8 @@ export class DirLock {
       }
       return new DirLock(fs, path);
     } catch (err) {
+      // A lock created but not written (a full disk) would be left empty: remove it.
+      if (created) removeQuietly(fs, path);
       if ((err as { code?: string }).code !== "EEXIST") throw err;
     }
     const owner = ownerOf(fs.read(path));
@@ -59,8 +68,25 @@ export class DirLock {
     return new DirLock(fs, path);
   }
 
+  /** The pid the lock file names now (null: none or unreadable). */
+  holder(): number | null {
+    try {
+      return ownerOf(this.fs.read(this.path));
+    } catch {
+      return null;
+    }
+  }
+
   release(): void {
     if (ownerOf(this.fs.read(this.path)) === this.fs.pid) this.fs.unlink(this.path);
+  }
+}
+
+function removeQuietly(fs: StorageFs, path: string): void {
+  try {
+    fs.unlink(path);
+  } catch {
+    // Nothing more to do: an empty lock counts as stale for the next writer.
   }
 }
 

@@ -25,7 +25,7 @@ import type { RowMeta } from "../types.js";
 import type { Logger } from "../logger.js";
 import { logSafely } from "../logger.js";
 import type { ColumnData } from "./column-codec.js";
-import { DirLock, LockHeldError } from "./dir-lock.js";
+import { DirLock, LOCK_FILE, LockHeldError } from "./dir-lock.js";
 import { HistoryFormatError } from "./format-error.js";
 import type { History, StoredColumn } from "./history.js";
 import { FileKind } from "./kvz-format.js";
@@ -160,7 +160,7 @@ export class SegmentLog {
 
   /** Appends a just-flushed column (the history's newest). Never throws. */
   append(history: History, col: StoredColumn): void {
-    if (this.closed) return;
+    if (this.closed || this.lostLock()) return;
     if (this.needsRewrite) return this.rewrite(history);
     try {
       if (this.fd < 0 || this.current().bytes >= this.segmentBytes) this.startSegment();
@@ -189,7 +189,7 @@ export class SegmentLog {
 
   /** Replaces the whole log by the current history (new base segment). Never throws. */
   rewrite(history: History): void {
-    if (this.closed) return;
+    if (this.closed || this.lostLock()) return;
     this.closeFd();
     const seq = ++this.seq;
     const name = segmentName("base", seq);
@@ -379,6 +379,27 @@ export class SegmentLog {
     return this.segments.reduce((n, s) => n + s.bytes, 0);
   }
 
+  /**
+   * True once the lock names another process (two writers both took over one stale lock, see
+   * dir-lock.ts): this one stops writing for good and says so, once, in `lastError` and the log.
+   */
+  private lostLock(): boolean {
+    if (this.lockLost) return true;
+    const holder = this.lock.holder();
+    if (holder === this.fs.pid) return false;
+    this.lockLost = true;
+    this.closeFd();
+    this.statsState.failures++;
+    this.statsState.lastError = `the lock of ${this.opts.dir} now names process ${holder ?? "none"}; this sampler stopped writing there (history is kept in memory)`;
+    logSafely(this.logger, "error", "keyviz storage: lost the directory lock to another writer; stopped writing", {
+      dir: this.opts.dir,
+      holder,
+    });
+    return true;
+  }
+
+  private lockLost = false;
+
   private failed(what: string, err: unknown): void {
     this.statsState.failures++;
     this.statsState.lastError = `${what} failed: ${errorText(err)}`;
@@ -410,7 +431,8 @@ export class SegmentLog {
 
   private recover(): RecoveredHistory {
     const names = this.fs.list(this.opts.dir);
-    for (const n of names) if (n.endsWith(".tmp")) this.fs.unlink(this.path(n)); // unfinished rewrites
+    // Unfinished rewrites; not another process's lock takeover in flight (keyviz.lock.<pid>.tmp).
+    for (const n of names) if (n.endsWith(".tmp") && !n.startsWith(LOCK_FILE)) this.fs.unlink(this.path(n));
     const found = names
       .map((name) => ({ name, m: SEGMENT.exec(name) }))
       .filter((x) => x.m !== null)

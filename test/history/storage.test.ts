@@ -1,6 +1,6 @@
 // createSampler({ storage }): history on disk that survives restarts, crashes and failing disks.
 import { spawn } from "node:child_process";
-import { cpSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createSampler, type Sampler } from "../../src/sampler/sampler.js";
@@ -247,6 +247,40 @@ describe("sampler storage", () => {
     expect(() => clocked({ storage: { dir } })).toThrow(/directory .* is in use by process/);
     a.s.close();
     clocked({ storage: { dir } }).s.close();
+  });
+
+  it("a writer whose lock another process took over stops writing, says so once, and leaves that lock", () => {
+    // What two processes that both take over one stale lock leave behind: the lock names the
+    // other (dir-lock.ts). Here the other is this test's parent process, alive.
+    const dir = tempDir();
+    const errors: string[] = [];
+    const logger = { info() {}, warn() {}, error: (m: string) => void errors.push(m) };
+    const a = clocked({ storage: { dir }, logger });
+    routes(a.s);
+    traffic(a.s, 0);
+    a.flush();
+    const sizes = () => readdirSync(dir).map((n) => [n, statSync(join(dir, n)).size]);
+    writeFileSync(join(dir, "keyviz.lock"), `${process.ppid}\n`);
+    const before = sizes();
+    for (let c = 1; c <= 3; c++) {
+      traffic(a.s, c);
+      a.flush();
+    }
+    expect(sizes()).toEqual(before); // not one more byte
+    expect(a.s.stats().storage!.lastError).toBe(
+      `the lock of ${dir} now names process ${process.ppid}; this sampler stopped writing there (history is kept in memory)`,
+    );
+    expect(errors).toEqual(["keyviz storage: lost the directory lock to another writer; stopped writing"]);
+    expect(a.s.snapshot()).toHaveLength(4);
+    a.s.close();
+    expect(readFileSync(join(dir, "keyviz.lock"), "utf8")).toBe(`${process.ppid}\n`);
+  });
+
+  it("a lock created on a full disk but not written is removed, not left empty", () => {
+    const dir = tempDir();
+    const fs = faultyFs((op, arg) => (op === "write" && arg.endsWith("keyviz.lock") ? "ENOSPC" : null));
+    expect(() => clocked({ storage: { dir, fs } })).toThrow(/is not writable \(ENOSPC/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it("disk full while running: keeps counting in memory, reports in stats() and the logger, retries", () => {
