@@ -27,8 +27,11 @@ import { DictTables, readDict } from "./meta-codec.js";
 export interface ReadOptions {
   /** "export": strict, trailer required. "log": stop at the first bad block and report it. */
   mode: "export" | "log";
-  /** Called with every column, in file order; the data is valid only during the call. */
-  onColumn(column: ColumnData, metas: readonly RowMeta[]): void;
+  /**
+   * Called with every column, in file order; the data is valid only during the call. `blockAt`:
+   * the offset of the column's block (where a reader that refuses the column cuts the file).
+   */
+  onColumn(column: ColumnData, metas: readonly RowMeta[], blockAt: number): void;
 }
 
 export interface ReadResult {
@@ -95,6 +98,8 @@ class FileState {
   private readonly groupIndexById = new Map<number, number>();
   private blocks = 0;
   private columns = 0;
+  /** Offset of the block being read. */
+  private blockAt = 0;
 
   constructor(private readonly opts: ReadOptions) {}
 
@@ -123,6 +128,7 @@ class FileState {
     if (getU32(bytes, end) !== crc32c(bytes, pos, end)) {
       throw new HistoryFormatError(pos, `checksum mismatch in the block of type ${type} (${length} payload bytes)`);
     }
+    this.blockAt = pos;
     this.payload(type, new ByteReader(bytes, payload, end, `${blockName(type)} block at byte ${pos}`));
     this.blocks++;
     return end + BLOCK_CRC_BYTES;
@@ -139,7 +145,7 @@ class FileState {
       case BlockType.Column: {
         const c = this.columnReader.read(r, this.tables.metas.length, this.groupIndexOf, this.groupIndexById);
         this.columns++;
-        this.opts.onColumn(c, this.tables.metas);
+        this.opts.onColumn(c, this.tables.metas, this.blockAt);
         return;
       }
       case BlockType.Trailer:

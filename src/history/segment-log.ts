@@ -468,14 +468,32 @@ export class SegmentLog {
     let validEnd = 0;
     let problem: HistoryFormatError | null;
     let fileMetas: readonly RowMeta[] = [];
+    // Column times increase through the whole log, not only within a file: a segment whose
+    // columns go back (one written by another process on the same directory, dir-lock.ts) is
+    // cut where they do, as a torn tail is.
+    const recoveredUpTo = columns.length === 0 ? -Infinity : columns[columns.length - 1]!.atMs;
+    let backwards: HistoryFormatError | null = null;
+    const onColumn = (c: ColumnData, _metas: readonly RowMeta[], blockAt: number): void => {
+      if (backwards !== null) return;
+      if (c.atMs > recoveredUpTo) return void mine.push(copyColumnData(c));
+      backwards = new HistoryFormatError(
+        blockAt,
+        `column time ${c.atMs} is not after ${recoveredUpTo}, the last column of the segments before`,
+      );
+    };
     try {
-      const r = readHistory(bytes, { mode: "log", onColumn: (c) => mine.push(copyColumnData(c)) });
+      const r = readHistory(bytes, { mode: "log", onColumn });
       validEnd = r.validEnd;
       problem = r.tailError;
       fileMetas = r.metas;
     } catch (err) {
       if (!(err instanceof HistoryFormatError)) throw err;
       problem = err; // the header or INFO itself is torn: nothing in this file is usable
+    }
+    const cut = backwards as HistoryFormatError | null; // assigned in the callback
+    if (cut !== null) {
+      problem = cut;
+      validEnd = cut.offset;
     }
     if (problem !== null) {
       this.statsState.tailsCut++;

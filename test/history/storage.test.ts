@@ -4,6 +4,7 @@ import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createSampler, type Sampler } from "../../src/sampler/sampler.js";
+import { openHistory } from "../../src/history/replay.js";
 import type { SamplerOptions } from "../../src/sampler/options.js";
 import { silentLogger } from "../../src/logger.js";
 import type { Column } from "../../src/types.js";
@@ -274,6 +275,40 @@ describe("sampler storage", () => {
     expect(a.s.snapshot()).toHaveLength(4);
     a.s.close();
     expect(readFileSync(join(dir, "keyviz.lock"), "utf8")).toBe(`${process.ppid}\n`);
+  });
+
+  it("a segment whose columns go back in time (another writer's) is cut where they do", () => {
+    // Two writers that both took over one stale lock leave interleaved segments: here writer A's
+    // columns end at 1 004 000, and a segment written after it starts at 1 001 500.
+    const write = (dir: string, start: number, n: number) => {
+      const w = clocked({ storage: { dir } }, start);
+      routes(w.s);
+      for (let c = 0; c < n; c++) {
+        traffic(w.s, c);
+        w.flush();
+      }
+      w.s.close();
+      return w.s.snapshot();
+    };
+    const dir = tempDir();
+    const a = write(dir, 1_000_000, 4);
+    const other = tempDir();
+    write(other, 1_000_500, 6);
+    cpSync(join(other, "seg-0000000001.kvzlog"), join(dir, "seg-0000000002.kvzlog"));
+    const warnings: string[] = [];
+    const logger = { info() {}, warn: (m: string) => void warnings.push(m), error() {} };
+    const r = clocked({ storage: { dir }, logger }, 1_010_000);
+    expect(r.s.snapshot()).toEqual(a);
+    expect(r.s.stats().storage!.cutTail).toMatchObject({
+      file: "seg-0000000002.kvzlog",
+      reason: expect.stringMatching(
+        new RegExp(`column time 1001500 is not after ${a.at(-1)!.atMs}, the last column of the segments before`),
+      ),
+    });
+    expect(warnings).toEqual(["keyviz storage: cut a torn or corrupt tail off the history log"]);
+    // What is kept is a history its own reader takes back.
+    expect(openHistory(r.s.exportHistory()).columns).toHaveLength(a.length);
+    r.s.close();
   });
 
   it("a lock created on a full disk but not written is removed, not left empty", () => {
