@@ -146,6 +146,7 @@ export class RouteTable {
   private shared: { writer: SharedTableWriter; grace: WorkerGrace } | null = null;
 
   constructor(routes: readonly RouteSpec[]) {
+    if (!Array.isArray(routes)) throw new TypeError("routes must be an array of { routeId, start, end, groupId }");
     probe ??= instantiateRoutes(1);
     this.wasm = instantiateRoutes(tablePages(Array.isArray(routes) ? routes : [], probe.heapBase()));
     this.arena = new WasmArena(this.wasm.memory, align8(this.wasm.heapBase()));
@@ -239,6 +240,15 @@ export class RouteTable {
     return change.newRoutes[0]!.routeId;
   }
 
+  /** New ids are 1 + the largest ever held: past 2^53 − 1 they would no longer be exact numbers. */
+  private checkIdsLeft(needed: number, what: string): void {
+    if (this.nextId > Number.MAX_SAFE_INTEGER - (needed - 1)) {
+      throw new RangeError(
+        `${what}: no route ids left (new ids start at ${this.nextId}, above 2^53 − 1, 1 + the largest id this table held)`,
+      );
+    }
+  }
+
   /** Describes the split of `routeId` at `splitKey` without changing the table. */
   planSplit(routeId: number, splitKey: Uint8Array): RouteChange {
     const i = this.indexOfId(routeId, "routeId");
@@ -252,6 +262,7 @@ export class RouteTable {
           `[${previewKey(parent.start)}, ${previewKey(parent.end)})`,
       );
     }
+    this.checkIdsLeft(2, "split");
     const key = splitKey.slice();
     const left = { routeId: this.nextId, start: parent.start, end: key, groupId: parent.groupId };
     const right = { routeId: this.nextId + 1, start: key, end: parent.end, groupId: parent.groupId };
@@ -270,6 +281,7 @@ export class RouteTable {
         `routes ${leftId} (group ${left.groupId}) and ${rightId} (group ${right.groupId}) are in different groups`,
       );
     }
+    this.checkIdsLeft(1, "merge");
     const merged = { routeId: this.nextId, start: left.start, end: right.end, groupId: left.groupId };
     return this.plan([leftId, rightId], { at: i, remove: 2, add: [merged] });
   }
@@ -281,9 +293,11 @@ export class RouteTable {
    */
   stage(next: readonly RouteSpec[] | RouteChange): StagedTable {
     const region = this.active === 0 ? 1 : 0;
-    const token = ++this.stageToken;
+    // The token moves only once the input is valid (a refused one leaves an earlier staged table
+    // publishable), and before the spare region is written (which the earlier one lives in).
     if (Array.isArray(next)) {
       const routes = validateRoutes(next);
+      const token = ++this.stageToken;
       const layout = this.writeRegion(region, routes.length, (i) => routes[i]!);
       this.shared?.writer.prepare(routes.length, (i) => routes[i]!, layout.prefix);
       return Object.freeze({
@@ -297,6 +311,7 @@ export class RouteTable {
       }) as Staged;
     }
     const splice = this.planOf(next as RouteChange).splice;
+    const token = ++this.stageToken;
     const { at, remove, add } = splice;
     const size = this.list.length - remove + add.length;
     const routeAt = (i: number) =>

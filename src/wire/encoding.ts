@@ -12,7 +12,9 @@ export function isBase64Key(text: string): boolean {
 
 /** Standard base64 (with padding) of a key; `null` for an empty or absent key. */
 export function encodeKey(key: Uint8Array | null): string | null {
-  if (key === null || key.length === 0) return null;
+  if (key === null) return null;
+  if (!(key instanceof Uint8Array)) throw new TypeError(`key must be a Uint8Array or null, got ${typeof key}`);
+  if (key.length === 0) return null;
   let binary = "";
   const CHUNK = 0x8000; // keeps String.fromCharCode's argument list bounded for long keys
   for (let i = 0; i < key.length; i += CHUNK) {

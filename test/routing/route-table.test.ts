@@ -91,6 +91,9 @@ describe("createRouteTable validation", () => {
     ).toThrow(/route 4: start m must be below end a$/);
     expect(() => createRouteTable([])).toThrow(RangeError);
     expect(() => createRouteTable("x" as never)).toThrow(TypeError);
+    expect(() => createRouteTable(null as never)).toThrow(
+      new TypeError("routes must be an array of { routeId, start, end, groupId }"),
+    );
     expect(() => createRouteTable([{ routeId: "1", start: null, end: null, groupId: 1 } as never])).toThrow(TypeError);
     expect(() => createRouteTable([{ routeId: -1, start: null, end: null, groupId: 1 }])).toThrow(RangeError);
     expect(() => createRouteTable([{ routeId: 1, start: null, end: null, groupId: 1.5 }])).toThrow(/groupId/);
@@ -189,6 +192,33 @@ describe("atomic updates", () => {
       ),
     ).toThrow(RangeError);
     expect(t.routeForKey(enc("d")).routeId).toBe(11); // a failed stage leaves the table as it was
+    // …and leaves the table staged before it publishable.
+    const good = t.stage(routesFromStarts([enc("e")]));
+    expect(() =>
+      t.stage(
+        routesFromStarts([enc("b"), enc("a")])
+          .reverse()
+          .slice(1),
+      ),
+    ).toThrow(RangeError);
+    expect(() => t.stage({} as never)).toThrow(TypeError);
+    t.publish(good);
+    expect(t.routeForKey(enc("f")).routeId).toBe(11);
+  });
+
+  it("split and merge refuse to make ids past 2^53 − 1", () => {
+    const top = Number.MAX_SAFE_INTEGER;
+    const t = createRouteTable([
+      { routeId: top - 1, start: null, end: enc("m"), groupId: 1 },
+      { routeId: top, start: enc("m"), end: null, groupId: 1 },
+    ]);
+    expect(() => t.split(top, enc("t"))).toThrow(
+      new RangeError(
+        `split: no route ids left (new ids start at ${top + 1}, above 2^53 − 1, 1 + the largest id this table held)`,
+      ),
+    );
+    expect(() => t.merge(top - 1, top)).toThrow(/merge: no route ids left/);
+    expect(t.routes().map((r) => r.routeId)).toEqual([top - 1, top]);
   });
   it("a planned split stages invisibly and goes stale once the table changes", () => {
     const t = createRouteTable(routesFromStarts([enc("m")]));

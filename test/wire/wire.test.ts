@@ -110,6 +110,8 @@ describe("key and time encodings", () => {
   it("standard base64 with padding; null for empty or absent", () => {
     expect(encodeKey(null)).toBeNull();
     expect(encodeKey(new Uint8Array())).toBeNull();
+    expect(() => encodeKey(5 as never)).toThrow(new TypeError("key must be a Uint8Array or null, got number"));
+    expect(() => encodeKey(new DataView(new ArrayBuffer(2)) as never)).toThrow(TypeError);
     expect(encodeKey(Uint8Array.of(0x10))).toBe("EA==");
     expect(encodeKey(new TextEncoder().encode("user:42"))).toBe("dXNlcjo0Mg==");
     expect(encodeKey(Uint8Array.of(0xfb, 0xff))).toBe("+/8=");
