@@ -119,11 +119,28 @@ function rowsToRehome(
     hull = wider;
   }
   const final = hull;
-  const isOld = (metaId: number) =>
-    metaId < metasBelow &&
-    rangesOverlap(final.start, final.end, history.meta(metaId).start, history.meta(metaId).end) &&
-    movable(metaId);
+  // A row over keys no live holder covers any more (its route was removed by hand and nothing
+  // registered there) has nowhere to go and overlaps no new row: it stays.
+  const isOld = (metaId: number) => {
+    if (metaId >= metasBelow) return false;
+    const m = history.meta(metaId);
+    return rangesOverlap(final.start, final.end, m.start, m.end) && movable(metaId) && anyOver(heirs, m);
+  };
   return { isOld, heirs };
+}
+
+/** Whether some holder of `holders` (start order, disjoint) overlaps `r`: a binary search. */
+function anyOver(holders: readonly Holder[], r: Range): boolean {
+  let lo = 0;
+  let hi = holders.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    // The first holder whose end lies past r's start is the only candidate.
+    if (r.start !== null && compareEnd(holders[mid]!.end, r.start) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  const h = holders[lo];
+  return h !== undefined && rangesOverlap(h.start, h.end, r.start, r.end);
 }
 
 type Range = { start: Key; end: Key };

@@ -90,6 +90,36 @@ describe("replaceRoutes (split/merge continuity)", () => {
   });
 });
 
+describe("replaceRoutes over keys a removed route left uncovered", () => {
+  it("keeps that route's rows (nowhere to go) and re-homes the rest", () => {
+    // Found by the coordinator's tally-vs-observeKey property: the rows of a route removed by hand
+    // with nothing registered over its keys had no target, and the rewrite threw at read time.
+    const { s, tick } = clockedSampler({ maxTrackedRoutes: 2, labels: ["redis"] });
+    s.registerRoute(1, null, null, 1);
+    s.observeKey(1, Op.Read, enc("a\0"));
+    tick();
+    s.flush();
+    s.replaceRoutes(
+      [1],
+      [
+        { routeId: 2, start: null, end: enc("a"), groupId: 1 },
+        { routeId: 3, start: enc("a"), end: null, groupId: 1 },
+      ],
+    );
+    s.removeRoute(2);
+    s.replaceRoutes(
+      [3],
+      [
+        { routeId: 4, start: enc("a"), end: enc("a\0"), groupId: 1 },
+        { routeId: 5, start: enc("a\0"), end: null, groupId: 1 },
+      ],
+    );
+    const cols = s.snapshot();
+    for (const c of cols) assertProperAxis(c.rows);
+    expect(totals(cols).reads).toBe(1);
+  });
+});
+
 // Hand-made route changes (remove + register, as a caller without replaceRoutes does) between
 // replaceRoutes calls leave rows of removed routes in past columns; a later replaceRoutes over
 // their keys must re-home those too, or a rewritten column holds overlapping rows (SPEC §4).
