@@ -25,6 +25,8 @@ export interface CoordinatorSampler {
   observeKey(routeId: number, op: 0 | 1, key: Uint8Array, valueLen?: number, label?: string): void;
   setLeaderTerm(groupId: number, term: number): void;
   replaceRoutes(oldIds: number[], newRoutes: RouteSpec[]): void;
+  /** Optional (Sampler has it): whether `routeId` is registered; lets a failed construction undo its registrations. */
+  hasRoute?(routeId: number): boolean;
   /**
    * Optional (Sampler has it): lets the coordinator tally unlabelled reads per route and hand
    * them over in bulk. The sampler calls `drain` before it reads or moves its counters, and
@@ -138,10 +140,7 @@ class CoordinatorState {
    * the old ones would overlap them, and every later call would throw).
    */
   private tellSampler(sampler: CoordinatorSampler, routes: RouteSpec[]): void {
-    if (this.registered.length === 0) {
-      for (const r of routes) sampler.registerRoute(r.routeId, r.start, r.end, r.groupId);
-      return;
-    }
+    if (this.registered.length === 0) return registerAll(sampler, routes);
     for (const change of tableReplacements(this.registered, routes)) {
       sampler.replaceRoutes(change.oldIds, change.newRoutes);
     }
@@ -158,9 +157,12 @@ export class Coordinator {
     const table = routes instanceof RouteTable ? routes : new RouteTable(routes);
     this.state = new CoordinatorState(table, checkGroups(groups), checkSampler(sampler));
     this.label = undefined;
+    // Everything that can refuse the options runs before the sampler is touched: the terms are
+    // read and checked, then the routes registered all or none; what follows cannot fail.
+    const terms = sampler === undefined ? null : readTerms(this.state.groups);
     this.state.sync(true);
     this.state.openReadPool();
-    if (sampler !== undefined) this.followTerms(sampler);
+    if (sampler !== undefined) this.followTerms(sampler, terms!);
     const grace = sharedCountingOf(sampler);
     // After the routes are registered: a worker finds no route the sampler does not know.
     if (grace !== null) this.state.shared = { grace, routes: table.shareWithWorkers(grace) };
@@ -313,16 +315,10 @@ export class Coordinator {
     s.sync(false);
   }
 
-  private followTerms(sampler: CoordinatorSampler): void {
+  private followTerms(sampler: CoordinatorSampler, terms: ReadonlyMap<number, number>): void {
     const s = this.state;
-    for (const [groupId, group] of s.groups) {
-      if (groupId === 0) continue; // "no group": never stamped (SPEC §3), with or without a sampler
-      const term = group.term();
-      if (!isTerm(term)) {
-        throw new TypeError(
-          `groups: group ${groupId} term() returned ${String(term)}; a term is a non-negative integer`,
-        );
-      }
+    for (const [groupId, term] of terms) {
+      const group = s.groups.get(groupId)!;
       sampler.setLeaderTerm(groupId, term);
       // Without onTermChange the term read here is the one stamped until the caller sets another
       // (sampler.setLeaderTerm): the coordinator cannot see a change it is not told of.
@@ -336,6 +332,39 @@ export class Coordinator {
       }
     }
   }
+}
+
+/**
+ * Registers every route, all or none: when one is refused (it overlaps a route the caller
+ * registered in the sampler before), the ones registered here are removed again, so a
+ * coordinator that failed to build leaves the sampler as it found it.
+ */
+function registerAll(sampler: CoordinatorSampler, routes: readonly RouteSpec[]): void {
+  const added: number[] = [];
+  try {
+    for (const r of routes) {
+      const known = sampler.hasRoute?.(r.routeId) ?? true; // unknown: never removed
+      sampler.registerRoute(r.routeId, r.start, r.end, r.groupId);
+      if (!known) added.push(r.routeId);
+    }
+  } catch (err) {
+    for (const id of added) sampler.removeRoute(id);
+    throw err;
+  }
+}
+
+/** Each group's current term (group 0, "no group", is never stamped: SPEC §3); refuses one that is not a term. */
+function readTerms(groups: ReadonlyMap<number, GroupBackend>): Map<number, number> {
+  const terms = new Map<number, number>();
+  for (const [groupId, group] of groups) {
+    if (groupId === 0) continue;
+    const term = group.term();
+    if (!isTerm(term)) {
+      throw new TypeError(`groups: group ${groupId} term() returned ${String(term)}; a term is a non-negative integer`);
+    }
+    terms.set(groupId, term);
+  }
+  return terms;
 }
 
 function isTerm(term: unknown): term is number {

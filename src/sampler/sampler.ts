@@ -256,6 +256,11 @@ export class Sampler {
     }
   }
 
+  /** Whether `routeId` is registered (counting, on its own or folded into a virtual bucket). */
+  hasRoute(routeId: number): boolean {
+    return this.registry.route(checkId("routeId", routeId)) !== undefined;
+  }
+
   /** Stops counting `routeId`; counts observed before still flush (grace window: max(5 s, 2 × step)). */
   removeRoute(routeId: number): void {
     checkId("routeId", routeId);

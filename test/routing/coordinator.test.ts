@@ -336,6 +336,36 @@ describe("Coordinator edge cases", () => {
     for (const col of cols) assertProperAxis(col.rows);
   });
 
+  it("a coordinator that fails to build leaves the sampler as it found it", () => {
+    const sampler = createSampler({ stepMs: 1000 });
+    sampler.registerRoute(7, enc("x"), enc("y"));
+    const groups = new Map<number, GroupBackend>([
+      [1, new MemoryGroup({ groupId: 1 })],
+      [2, new MemoryGroup({ groupId: 2, term: 5 })],
+    ]);
+    expect(() => new Coordinator({ routes: twoRoutes(), groups, sampler })).toThrow(/route 2 overlaps live route 7/);
+    expect([sampler.hasRoute(1), sampler.hasRoute(2), sampler.hasRoute(7)]).toEqual([false, false, true]);
+    expect(sampler.stats().trackedRoutes).toBe(1);
+    // A bad term is found before any route is registered or any listener attached.
+    const broken = new MemoryGroup({ groupId: 2 });
+    broken.term = () => -1;
+    const fresh = createSampler({ stepMs: 1000 });
+    expect(
+      () =>
+        new Coordinator({
+          routes: twoRoutes(),
+          groups: new Map([
+            [1, groups.get(1)!],
+            [2, broken],
+          ]),
+          sampler: fresh,
+        }),
+    ).toThrow(/term\(\) returned -1/);
+    expect(fresh.stats().trackedRoutes).toBe(0);
+    (groups.get(2) as MemoryGroup).bumpTerm(); // no listener of the failed coordinators is left
+    expect(() => (groups.get(1) as MemoryGroup).bumpTerm()).not.toThrow();
+  });
+
   it("group 0 ('no group') works with a sampler as without one: never stamped", () => {
     const sampler = new RecordingSampler();
     const groups = new Map<number, GroupBackend>([[0, new MemoryGroup({ groupId: 0 })]]);
