@@ -57,7 +57,7 @@ export function commandHelp(cmd: Command): string {
 
 /** Parses `argv` for `cmd`; throws UsageError naming the first problem. */
 export function parseCommand(cmd: Command, argv: string[]): Parsed | "help" {
-  const options: NonNullable<ParseArgsConfig["options"]> = { help: { type: "boolean" } };
+  const options: NonNullable<ParseArgsConfig["options"]> = { help: { type: "boolean", short: "h" } };
   for (const [name, f] of Object.entries(cmd.flags))
     options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
   let parsed: Parsed;
@@ -81,6 +81,9 @@ export function parseCommand(cmd: Command, argv: string[]): Parsed | "help" {
 // the first sentence.
 function parseArgsMessage(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
+  // "--port -1": parseArgs takes -1 for an option, and its one useful hint is in the last sentence.
+  const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
+  if (ambiguous) return `${ambiguous[1]}: a value that starts with "-" must be written ${ambiguous[1]}=VALUE`;
   return message.split(/\.\s/)[0]!.replace(/\.$/, "");
 }
 

@@ -26,9 +26,18 @@ function mainHelp(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined) {
+    console.error(mainHelp()); // a usage error: exit 2, and the usage on stderr like every other
+    return 2;
+  }
+  const helpFor = name === "help" ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+  if (helpFor !== undefined) {
+    console.log(commandHelp(helpFor)); // keyviz help render
+    return 0;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
     console.log(mainHelp());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (cmd === undefined)

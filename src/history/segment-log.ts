@@ -559,9 +559,10 @@ function internMeta(m: RowMeta, metas: RowMeta[], ids: Map<string, number>): num
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof Error)
-    return (err as { code?: string }).code ? `${(err as { code?: string }).code}: ${err.message}` : err.message;
-  return String(err);
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: string }).code;
+  // Node's own messages already start with the code ("ENOSPC: no space left on device, write").
+  return code && !err.message.startsWith(`${code}:`) ? `${code}: ${err.message}` : err.message;
 }
 
 function startupError(dir: string, what: string, err: unknown): Error {

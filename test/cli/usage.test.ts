@@ -10,7 +10,18 @@ describe("keyviz usage", () => {
     expect(help.stdout).toMatch(/^usage: keyviz <command> \[options\]/);
     expect(help.stdout).toMatch(/\n {2}demo {2}/);
     expect(bare.code).toBe(2);
-    expect(bare.stdout).toBe(help.stdout);
+    expect(bare.stdout).toBe(""); // a usage error: on stderr, like every other
+    expect(bare.stderr).toBe(help.stdout);
+  });
+
+  it("keyviz help <cmd> and <cmd> -h print that command's options", async () => {
+    const [viaHelp, short, long] = await Promise.all([
+      runCli(["help", "render"]).done,
+      runCli(["render", "-h"]).done,
+      runCli(["render", "--help"]).done,
+    ]);
+    expect(long.stdout).toMatch(/^usage: keyviz render/);
+    for (const r of [viaHelp, short]) expect([r.code, r.stdout]).toEqual([0, long.stdout]);
   });
 
   it("prints a command's options with <cmd> --help", async () => {
@@ -29,6 +40,12 @@ describe("keyviz usage", () => {
     [["demo", "--port", "70000"], '--port must be an integer in 0..65535, got "70000"'],
     [["demo", "--step-ms", "1.5"], '--step-ms must be an integer in 100..3600000, got "1.5"'],
     [["demo", "extra"], 'keyviz: demo: unexpected argument "extra"'],
+    [["demo", "--port", "-1"], 'keyviz: demo: --port: a value that starts with "-" must be written --port=VALUE'],
+    [["demo", "--port=-1"], '--port must be an integer in 0..65535, got "-1"'],
+    [
+      ["render", "x.kvz", "--out", "x.png", "--from", "2000", "--to", "1000"],
+      "keyviz: render: --from must be before --to (the window is [from, to))",
+    ],
   ])("rejects %j with one line and exit 2", async (args, message) => {
     const { code, stdout, stderr } = await runCli(args).done;
     expect(code).toBe(2);

@@ -37,6 +37,8 @@ async function runRender(parsed: Parsed): Promise<number> {
   const rows = intFlag(parsed, "rows", 1024, 1, 1024);
   const fromMs = timeFlag(parsed, "from");
   const toMs = timeFlag(parsed, "to");
+  if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs)
+    throw new UsageError(`render: --from must be before --to (the window is [from, to))`);
   const maxWidth = intFlag(parsed, "width", 1200, 16, 16_384);
   const maxHeight = intFlag(parsed, "height", 600, 16, 16_384);
 
