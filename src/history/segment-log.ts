@@ -455,6 +455,19 @@ export class SegmentLog {
     return { metas, columns };
   }
 
+  private stepWarned = false;
+
+  /** History written at another step loads as it is (its columns keep their widths); said once. */
+  private warnStep(file: string, stepMs: number): void {
+    if (this.stepWarned) return;
+    this.stepWarned = true;
+    logSafely(this.logger, "warn", "keyviz storage: history written at another step; its columns keep their widths", {
+      file,
+      writtenStepMs: stepMs,
+      stepMs: this.stepMs,
+    });
+  }
+
   private readSegment(
     name: string,
     seq: number,
@@ -486,6 +499,7 @@ export class SegmentLog {
       validEnd = r.validEnd;
       problem = r.tailError;
       fileMetas = r.metas;
+      if (r.info.stepMs !== this.stepMs) this.warnStep(name, r.info.stepMs);
     } catch (err) {
       if (!(err instanceof HistoryFormatError)) throw err;
       problem = err; // the header or INFO itself is torn: nothing in this file is usable

@@ -311,6 +311,33 @@ describe("sampler storage", () => {
     r.s.close();
   });
 
+  it("a history written at another step loads as it is, with one warning", () => {
+    const dir = tempDir();
+    const a = clocked({ storage: { dir }, stepMs: 60_000 });
+    routes(a.s);
+    traffic(a.s, 0);
+    a.clock.now += 60_000;
+    a.s.flush();
+    a.s.close();
+    const warnings: { m: string; f?: Record<string, unknown> }[] = [];
+    const logger = {
+      info() {},
+      warn: (m: string, f?: Record<string, unknown>) => void warnings.push({ m, f }),
+      error() {},
+    };
+    const b = clocked({ storage: { dir }, logger }, 2_000_000);
+    expect(b.s.snapshot().map((c) => c.atMs - c.windowStartMs)).toEqual(
+      a.s.snapshot().map((c) => c.atMs - c.windowStartMs),
+    );
+    expect(warnings).toEqual([
+      {
+        m: "keyviz storage: history written at another step; its columns keep their widths",
+        f: { file: "seg-0000000001.kvzlog", writtenStepMs: 60_000, stepMs: 1000 },
+      },
+    ]);
+    b.s.close();
+  });
+
   it("a lock created on a full disk but not written is removed, not left empty", () => {
     const dir = tempDir();
     const fs = faultyFs((op, arg) => (op === "write" && arg.endsWith("keyviz.lock") ? "ENOSPC" : null));
