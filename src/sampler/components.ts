@@ -86,6 +86,10 @@ function hotKeyTrackerOf(options: SamplerOptions | undefined, logger: Logger): H
   const hk = options?.hotKeys;
   if (hk !== undefined && (typeof hk !== "object" || hk === null)) throw new TypeError("hotKeys must be an object");
   const { enabled, ...trackerOptions } = hk ?? {};
+  if (enabled !== undefined && typeof enabled !== "boolean") {
+    // `enabled: "yes"` or `1` would leave hot keys off without a word.
+    throw new TypeError(`hotKeys.enabled must be a boolean, got ${typeof enabled}`);
+  }
   if (enabled === true) return new HotKeyTracker(trackerOptions);
   // `hotKeys: { sampleRate: 8 }` reads as "on": say that it is not, rather than answer 503 later.
   const given = Object.keys(trackerOptions);

@@ -363,6 +363,7 @@ export class Sampler {
    * endpoint's message) for a label not in `labels` or a `subBucket` the route does not have.
    */
   hotKeys(routeId: number, opts: HotKeysRequest = {}): HotKeysResponse | null {
+    if (typeof opts !== "object" || opts === null) throw new TypeError("hot-keys request must be an object");
     return readHotKeys(this.hotKeyTracker, this.registry, this.labels, routeId, opts);
   }
 

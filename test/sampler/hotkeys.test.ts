@@ -111,5 +111,15 @@ describe("sampler hot keys", () => {
     createSampler({ hotKeys: { enabled: false, sampleRate: 8 }, logger }); // off on purpose: no warning
     createSampler({ hotKeys: {}, logger });
     expect(warnings).toHaveLength(1);
+    // A value that is not a boolean is refused rather than read as "off".
+    expect(() => createSampler({ hotKeys: { enabled: "yes" as never } })).toThrow(
+      new TypeError("hotKeys.enabled must be a boolean, got string"),
+    );
+  });
+
+  it("a hot-keys request that is not an object is a TypeError", () => {
+    const s = createSampler({ hotKeys: { enabled: true } });
+    s.registerRoute(1, null, null);
+    expect(() => s.hotKeys(1, null as never)).toThrow(new TypeError("hot-keys request must be an object"));
   });
 });
