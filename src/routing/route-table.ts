@@ -143,7 +143,7 @@ export class RouteTable {
   // Splices of planned changes, kept out of RouteChange so planning copies no route lists.
   private readonly planned = new WeakMap<RouteChange, Plan>();
   /** Every version, also written to shared memory for workers (see `shareWithWorkers`). */
-  private shared: { writer: SharedTableWriter; grace: WorkerGrace } | null = null;
+  private shared: { writer: SharedTableWriter; grace: WorkerGrace; users: number } | null = null;
 
   constructor(routes: readonly RouteSpec[]) {
     if (!Array.isArray(routes)) throw new TypeError("routes must be an array of { routeId, start, end, groupId }");
@@ -368,18 +368,24 @@ export class RouteTable {
     if (this.shared !== null) {
       if (this.shared.grace !== grace)
         throw new RangeError("this route table is already shared with another sampler's workers");
+      this.shared.users++; // a second coordinator over the same table and sampler
       return this.shared.writer.memory;
     }
     const writer = new SharedTableWriter(grace);
-    this.shared = { writer, grace };
+    this.shared = { writer, grace, users: 1 };
     writer.prepare(this.list.length, (i) => this.list[i]!, this.prefix);
     writer.publish();
     return writer.memory;
   }
 
-  /** Workers' lookups answer null from now on (their coordinator closed); later versions stay here. */
+  /**
+   * One coordinator that shared this table closed. When the last one has, workers' lookups
+   * answer null from then on; later versions stay here. (Counted: closing one of two
+   * coordinators over one table must not cut off the other's workers.)
+   */
   stopSharing(): void {
-    this.shared?.writer.close();
+    if (this.shared === null || --this.shared.users > 0) return;
+    this.shared.writer.close();
     this.shared = null;
   }
 

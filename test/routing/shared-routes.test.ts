@@ -7,7 +7,7 @@ import { attachCoordinator, Coordinator, createSampler, type GroupBackend } from
 import { MemoryGroup } from "../../src/testing/index.js";
 import { SharedTableReader } from "../../src/routing/shared-lookup.js";
 import { SharedTableWriter, E_ROUTE } from "../../src/routing/shared-table.js";
-import { validateRoutes, type RouteSpec } from "../../src/routing/route-table.js";
+import { createRouteTable, validateRoutes, type RouteSpec } from "../../src/routing/route-table.js";
 import type { WorkerGrace } from "../../src/sampler/shared/grace.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -127,6 +127,22 @@ describe("route lookup in workers (shared route table)", () => {
     expect(sampler.workerMisses().writes).toBe(1);
     const rows = sampler.snapshot().flatMap((col) => col.rows);
     expect(rows.filter((r) => r.routeId === 1).reduce((a, r) => a + r.writes, 0)).toBe(2);
+  });
+
+  it("two coordinators over one table: closing one leaves the other's workers routing", () => {
+    const sampler = createSampler({ shared: { maxWorkers: 4 }, stepMs: 1000 });
+    const table = createRouteTable([{ routeId: 1, start: null, end: null, groupId: 1 }]);
+    const a = new Coordinator({ routes: table, groups: groups(), sampler });
+    const b = new Coordinator({ routes: table, groups: groups(), sampler });
+    const router = attachCoordinator(b.workerHandle());
+    a.close();
+    expect(router.routeForKey(enc("a"))).toEqual({ routeId: 1, groupId: 1 });
+    b.split(1, enc("m"));
+    expect(router.routeForKey(enc("z"))?.routeId).toBe(3);
+    b.close(); // the last one: now workers' lookups stop
+    expect(router.routeForKey(enc("a"))).toBeNull();
+    router.detach();
+    sampler.close();
   });
 
   it("close: workers' lookups answer null; bad handles are TypeErrors", () => {
