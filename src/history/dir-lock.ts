@@ -3,7 +3,7 @@
 // one) is a clear error. Taking over writes a new lock file and renames it into place (atomic),
 // then reads it back. That does not settle every race: two processes that both judged the same
 // lock stale can each read back their own pid, the second rename landing after the first
-// read-back. So the writer also checks the lock before each write (`held`), and the one whose
+// read-back. So the writer also checks the lock before each write (`holder`), and the one whose
 // pid is no longer there stops writing (segment-log.ts): at most one flush of overlap, never
 // two writers interleaving for good. (Node has no flock(); a lock by exclusive create alone
 // cannot replace a stale one atomically.)

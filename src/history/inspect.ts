@@ -54,9 +54,12 @@ function widthsOf(columns: readonly { atMs: number; windowStartMs: number }[]): 
   return [...count].map(([widthMs, n]) => ({ widthMs, columns: n })).sort((a, b) => b.widthMs - a.widthMs);
 }
 
-/** ISO 8601, or the raw unix ms for a time the format allows (up to 2^53 − 1) but Date cannot show. */
+/** The last millisecond a JS Date represents (ECMA-262: ±8.64e15); the format allows up to 2^53 − 1. */
+export const MAX_DATE_MS = 8.64e15;
+
+/** ISO 8601, or the raw unix ms for a time the format allows but Date cannot show. */
 function isoTime(ms: number): string {
-  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms (past the last date JS can show)`;
+  return Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : `${ms} ms (past the last date JS can show)`;
 }
 
 /** The summary as lines of text for a terminal. */

@@ -89,6 +89,10 @@ export class SegmentLog {
   /** Stored columns were re-homed since the last rewrite (close() writes them out). */
   private rehomed = false;
   private closed = false;
+  /** The lock named another process: nothing is written any more (lostLock). */
+  private lockLost = false;
+  /** Recovery met history written at another step and said so (warnStep). */
+  private stepWarned = false;
   private readonly statsState: StorageStats;
   private readonly segmentBytes: number;
 
@@ -398,8 +402,6 @@ export class SegmentLog {
     return true;
   }
 
-  private lockLost = false;
-
   private failed(what: string, err: unknown): void {
     this.statsState.failures++;
     this.statsState.lastError = `${what} failed: ${errorText(err)}`;
@@ -454,8 +456,6 @@ export class SegmentLog {
     this.statsState.recoveredColumns = columns.length;
     return { metas, columns };
   }
-
-  private stepWarned = false;
 
   /** History written at another step loads as it is (its columns keep their widths); said once. */
   private warnStep(file: string, stepMs: number): void {

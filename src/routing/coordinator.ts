@@ -401,12 +401,12 @@ function checkSampler(sampler: unknown): CoordinatorSampler | undefined {
   return sampler as CoordinatorSampler;
 }
 
-// Validated up front so a bad mutation neither observes nor proposes anything.
 /** `group.propose(batch)`; a group that throws instead of rejecting must not stop the other batches. */
 async function propose(group: GroupBackend, batch: Mutation[]): Promise<void> {
   return group.propose(batch);
 }
 
+// Validated up front so a bad mutation neither observes nor proposes anything.
 function checkMutations(mutations: readonly Mutation[]): void {
   if (!Array.isArray(mutations)) throw new TypeError("mutations must be an array");
   // An index loop, not forEach: forEach skips the holes of a sparse array, which the dispatch

@@ -148,7 +148,7 @@ export class RouteTable {
   constructor(routes: readonly RouteSpec[]) {
     if (!Array.isArray(routes)) throw new TypeError("routes must be an array of { routeId, start, end, groupId }");
     probe ??= instantiateRoutes(1);
-    this.wasm = instantiateRoutes(tablePages(Array.isArray(routes) ? routes : [], probe.heapBase()));
+    this.wasm = instantiateRoutes(tablePages(routes, probe.heapBase()));
     this.arena = new WasmArena(this.wasm.memory, align8(this.wasm.heapBase()));
     this.u8 = new Uint8Array(this.arena.buffer);
     this.u32 = new Uint32Array(this.arena.buffer);

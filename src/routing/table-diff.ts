@@ -2,7 +2,7 @@
 // over the same keys: what a coordinator tells its sampler when the table was changed without it
 // (a direct `table.split` or `merge`), so the sampler re-homes counts and history as it does for
 // the coordinator's own split/merge (replaceRoutes) instead of meeting overlapping routes.
-import { compareEnd } from "../keys/bytes.js";
+import { compareEnd, compareStart } from "../keys/bytes.js";
 import type { RouteSpec } from "./route-table.js";
 
 /** Routes `oldIds` (contiguous in key order) are now covered by `newRoutes`. */
@@ -44,7 +44,7 @@ function sameRoute(a: RouteSpec, b: RouteSpec): boolean {
   return (
     a.routeId === b.routeId &&
     a.groupId === b.groupId &&
-    compareEnd(a.end, b.end) === 0 &&
-    (a.start === null ? b.start === null : b.start !== null && compareEnd(a.start, b.start) === 0)
+    compareStart(a.start, b.start) === 0 &&
+    compareEnd(a.end, b.end) === 0
   );
 }

@@ -7,7 +7,7 @@ import { compareBytes, compareEnd, compareStart } from "../keys/bytes.js";
 import { rangeContains, rangesOverlap } from "../keys/ranges.js";
 import type { History, RowValues } from "../history/history.js";
 import { rewriteColumn } from "../history/rewrite.js";
-import type { Key } from "../types.js";
+import type { Key, RowMeta } from "../types.js";
 import { checkId, checkKey, copyKey } from "../validate.js";
 import { overlapShares, splitValues } from "./apportion-cells.js";
 import { newRoute, slotsOf, type Holder, type RouteHolder } from "./holders.js";
@@ -78,12 +78,13 @@ export function replaceRoutes(ctx: ReplaceContext, oldIds: number[], newRoutes: 
 
 /**
  * Which stored rows move, and the live holders they go to. Every stored row of a route that no
- * longer counts those keys (the old routes, and routes removed by hand before: remove +
- * register) moves when it lies over the keys the move touches, or it would overlap the rows
- * placed in a rewritten column (the old routes' rows move even where a new route reuses the id). That range starts as the span and grows to a fixed point: a
- * moving row may reach past the span (a route split by hand, then one piece replaced), its
- * values then go to every live holder over its keys, new or not, and those holders' rows reach
- * further. Rows of live routes within their own range stay; aggregate rows are never moved.
+ * longer counts those keys (the old routes, even where a new route reuses the id, and routes
+ * removed by hand before: remove + register) moves when it lies over the keys the move touches,
+ * or it would overlap the rows placed in a rewritten column. That range starts as the span and
+ * grows to a fixed point: a moving row may reach past the span (a route split by hand, then one
+ * piece replaced), its values then go to every live holder over its keys, new or not, and those
+ * holders' rows reach further. Rows of live routes within their own range stay; aggregate rows
+ * are never moved.
  */
 function rowsToRehome(
   ctx: ReplaceContext,
@@ -92,8 +93,7 @@ function rowsToRehome(
   metasBelow: number,
 ): { isOld: (metaId: number) => boolean; heirs: Holder[] } {
   const { history, registry } = ctx;
-  const movable = (metaId: number): boolean => {
-    const m = history.meta(metaId);
+  const movable = (m: RowMeta): boolean => {
     if (m.routeId === null || m.aggregate) return false;
     if (oldIds.has(m.routeId)) return true; // a new route may take an old id: its rows still move
     const r = registry.route(m.routeId);
@@ -111,7 +111,7 @@ function rowsToRehome(
     for (let id = 0; id < metasBelow; id++) {
       if (current[id] === 1) continue;
       const m = history.meta(id);
-      if (rangesOverlap(hull.start, hull.end, m.start, m.end) && movable(id)) wider = union(wider, m);
+      if (rangesOverlap(hull.start, hull.end, m.start, m.end) && movable(m)) wider = union(wider, m);
     }
     heirs = registry.overlapping(wider.start, wider.end);
     for (const h of heirs) wider = union(wider, h);
@@ -124,7 +124,7 @@ function rowsToRehome(
   const isOld = (metaId: number) => {
     if (metaId >= metasBelow) return false;
     const m = history.meta(metaId);
-    return rangesOverlap(final.start, final.end, m.start, m.end) && movable(metaId) && anyOver(heirs, m);
+    return rangesOverlap(final.start, final.end, m.start, m.end) && movable(m) && anyOver(heirs, m);
   };
   return { isOld, heirs };
 }

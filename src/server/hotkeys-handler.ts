@@ -127,7 +127,7 @@ function localAnswer(sampler: HotKeysSampler, q: HotKeysParams, fanningOut: bool
  * An absent `label` is the unlabelled slot, an absent `sub_bucket` the whole route. Route ids
  * compare as JSON numbers (both sides lose the same precision above 2^53).
  */
-export function otherRowProblem(r: HotKeysResponse, q: HotKeysParams): string | null {
+function otherRowProblem(r: HotKeysResponse, q: HotKeysParams): string | null {
   const same =
     r.route_id === Number(q.routeIdText) && (r.label ?? "") === (q.label ?? "") && r.sub_bucket === q.subBucket;
   return same

@@ -52,7 +52,7 @@ export function createNodeServer(
  * node:http would answer it without this listener (only on a connection that has sent nothing
  * yet, then closed), but with the JSON envelope every other error has.
  */
-function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, maxHeaderSize: number): void {
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, maxHeaderSize: number): void {
   const sentNothing = (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0;
   if (!socket.writable || !sentNothing || err.code === "ECONNRESET") return void socket.destroy();
   const [code, message]: [ErrorCode, string] =

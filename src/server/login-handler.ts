@@ -36,15 +36,18 @@ export interface LoginContext {
 }
 
 export async function handleLogin(ctx: LoginContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  // Only a JSON POST has its body read; any other answer leaves an announced body unread, so the
+  // Only a JSON POST has its body read; a refusal leaves an announced body unread, so the
   // connection cannot carry another request (the pipeline's rule for every other path).
-  if (hasBody(req)) res.setHeader("Connection", "close");
-  if (req.method !== "POST") return sendError(res, 405, "method_not_allowed", "login requires POST", { Allow: "POST" });
+  const bodyUnread = (): void => void (hasBody(req) && res.setHeader("Connection", "close"));
+  if (req.method !== "POST") {
+    bodyUnread();
+    return sendError(res, 405, "method_not_allowed", "login requires POST", { Allow: "POST" });
+  }
   const type = (req.headers["content-type"] ?? "").trim().toLowerCase();
   if (!type.startsWith("application/json")) {
+    bodyUnread();
     return sendError(res, 415, "unsupported_media_type", "login requires Content-Type: application/json");
   }
-  res.removeHeader("Connection"); // the body is read whole below (or the connection closed there)
   const body = await readBody(req, LOGIN_BODY_LIMIT);
   if (body === "too_large") {
     res.setHeader("Connection", "close");

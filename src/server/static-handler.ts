@@ -5,7 +5,8 @@
 // Caching: the page itself is `no-cache` (revalidated with its ETag on every load), so a new
 // build shows up at once; index.html names its script and styles with a `?v=<build version>`
 // query, and exactly those URLs are cached for a year (the pages themselves never are, whatever
-// their query: a link to `/?v=…` must not pin an old page past an upgrade). Files are read once, on first use.
+// their query: a link to `/?v=…` must not pin an old page past an upgrade). Files are read once,
+// on first use.
 import { createHash } from "node:crypto";
 import { readFileSync, existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";

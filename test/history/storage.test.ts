@@ -338,6 +338,15 @@ describe("sampler storage", () => {
     b.s.close();
   });
 
+  it("recovery removes unfinished rewrites but not another process's lock takeover in flight", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "base-0000000009.kvzlog.tmp"), "half a rewrite");
+    writeFileSync(join(dir, "keyviz.lock.4242.tmp"), "4242\n");
+    const a = clocked({ storage: { dir } });
+    expect(readdirSync(dir).filter((n) => n.endsWith(".tmp"))).toEqual(["keyviz.lock.4242.tmp"]);
+    a.s.close();
+  });
+
   it("a lock created on a full disk but not written is removed, not left empty", () => {
     const dir = tempDir();
     const fs = faultyFs((op, arg) => (op === "write" && arg.endsWith("keyviz.lock") ? "ENOSPC" : null));

@@ -1,5 +1,7 @@
 // HTTP front: routing, query rules and messages of SPEC §5, auth, listen rules, request limits.
 import net from "node:net";
+import { PassThrough } from "node:stream";
+import { answerClientError } from "../../src/server/listen.js";
 import { describe, expect, it } from "vitest";
 import { createServer } from "../../src/server/index.js";
 import { isLoopbackHost } from "../../src/server/loopback.js";
@@ -182,6 +184,23 @@ describe("routing and request limits", () => {
     });
     expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(text.slice(text.indexOf("\r\n\r\n") + 4)).toBe('{"error":"bad_request","message":"malformed HTTP request"}');
+  });
+
+  it("a request node:http timed out → 408 with the JSON envelope; a socket that already answered is only closed", async () => {
+    // node:http's request timeout is 30 s: the handler is driven directly with what node passes it.
+    const socket = Object.assign(new PassThrough(), { bytesWritten: 0 });
+    const timeout = Object.assign(new Error("Request timeout"), { code: "ERR_HTTP_REQUEST_TIMEOUT" });
+    answerClientError(timeout, socket, 24_576);
+    const text = (await socket.toArray()).join("");
+    expect(text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(text).toContain("Connection: close\r\n");
+    expect(text.slice(text.indexOf("\r\n\r\n") + 4)).toBe(
+      '{"error":"request_timeout","message":"the request did not arrive in time"}',
+    );
+    const used = Object.assign(new PassThrough(), { bytesWritten: 120 }); // mid keep-alive
+    answerClientError(timeout, used, 24_576);
+    expect(used.destroyed).toBe(true);
+    expect(used.read()).toBeNull();
   });
 
   it("Content-Length: 00 announces no body", async () => {

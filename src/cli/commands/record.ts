@@ -5,9 +5,7 @@ import { simulateDemo } from "../demo-recording.js";
 import { MAX_HISTORY_COLUMNS } from "../../sampler/options.js";
 import { progressBar } from "../progress.js";
 import { writeOutput } from "../write-output.js";
-
-/** The last millisecond a JS Date represents (ECMA-262: ±8.64e15). */
-const MAX_DATE_MS = 8.64e15;
+import { MAX_DATE_MS } from "../../history/inspect.js";
 
 export const recordCommand: Command = {
   name: "record",
