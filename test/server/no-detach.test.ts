@@ -73,7 +73,5 @@ describe("a server's life grows no Wasm memory", () => {
     // The sampler's, the peer's and the route table's memories, the matrix and hot-keys modules'.
     expect(firstBuffer.size).toBeGreaterThanOrEqual(5);
     expect(grownMemories(firstBuffer)).toEqual([]);
-    // ~7 s alone on 2 cores (100 000 routes registered twice), over 20 s once under a full
-    // parallel run: a bound for a hang, not a speed check.
-  }, 60_000);
+  });
 });
