@@ -83,8 +83,8 @@ export function replaceRoutes(ctx: ReplaceContext, oldIds: number[], newRoutes: 
  * or it would overlap the rows placed in a rewritten column. That range starts as the span and
  * grows to a fixed point: a moving row may reach past the span (a route split by hand, then one
  * piece replaced), its values then go to every live holder over its keys, new or not, and those
- * holders' rows reach further. Rows of live routes within their own range stay; aggregate rows
- * are never moved.
+ * holders' rows reach further. Rows of live routes within their own range stay, and so do the
+ * current rows of live holders; virtual buckets' other rows and a folded route's own rows move.
  */
 function rowsToRehome(
   ctx: ReplaceContext,
@@ -93,17 +93,22 @@ function rowsToRehome(
   metasBelow: number,
 ): { isOld: (metaId: number) => boolean; heirs: Holder[] } {
   const { history, registry } = ctx;
-  const movable = (m: RowMeta): boolean => {
-    if (m.routeId === null || m.aggregate) return false;
-    if (oldIds.has(m.routeId)) return true; // a new route may take an old id: its rows still move
-    const r = registry.route(m.routeId);
-    return r === undefined || !rangeContains(r.start, r.end, m.start, m.end);
-  };
   // Live buckets' current rows never move: skipped without reading their meta objects. At 100 000
   // routes a scan reading every meta took ~9 ms a call; with the mask ~1.8 ms once warm (0.2 ms
   // before rows of removed routes were looked for at all).
   const current = new Uint8Array(metasBelow);
   ctx.metas.markCurrent(current, registry.graced.flatMap(slotsOf));
+  const movable = (metaId: number, m: RowMeta): boolean => {
+    if (current[metaId] === 1) return false;
+    // A virtual bucket's row that is not its current one (the bucket is gone, or has another
+    // range now) counts keys that today's holders count: it moves, or a route's row placed in
+    // its column would overlap it.
+    if (m.routeId === null || m.aggregate) return true;
+    if (oldIds.has(m.routeId)) return true; // a new route may take an old id: its rows still move
+    const r = registry.route(m.routeId);
+    // A route folded since into a virtual bucket counts into the bucket's row, which may be placed.
+    return r === undefined || r.vb !== null || !rangeContains(r.start, r.end, m.start, m.end);
+  };
   let hull = span;
   let heirs: Holder[];
   for (;;) {
@@ -111,7 +116,7 @@ function rowsToRehome(
     for (let id = 0; id < metasBelow; id++) {
       if (current[id] === 1) continue;
       const m = history.meta(id);
-      if (rangesOverlap(hull.start, hull.end, m.start, m.end) && movable(m)) wider = union(wider, m);
+      if (rangesOverlap(hull.start, hull.end, m.start, m.end) && movable(id, m)) wider = union(wider, m);
     }
     heirs = registry.overlapping(wider.start, wider.end);
     for (const h of heirs) wider = union(wider, h);
@@ -124,7 +129,7 @@ function rowsToRehome(
   const isOld = (metaId: number) => {
     if (metaId >= metasBelow) return false;
     const m = history.meta(metaId);
-    return rangesOverlap(final.start, final.end, m.start, m.end) && movable(m) && anyOver(heirs, m);
+    return rangesOverlap(final.start, final.end, m.start, m.end) && movable(metaId, m) && anyOver(heirs, m);
   };
   return { isOld, heirs };
 }

@@ -120,6 +120,30 @@ describe("replaceRoutes over keys a removed route left uncovered", () => {
   });
 });
 
+describe("replaceRoutes over routes folded into virtual buckets", () => {
+  it("moves the buckets' past rows too, so a merged route's row never overlaps them", () => {
+    // Routing audit: the bucket's row stayed in the past column beside route 5's, which the
+    // second merge placed there over every key.
+    const { s, tick } = clockedSampler({ maxTrackedRoutes: 2 });
+    s.registerRoute(1, null, enc("b"));
+    s.registerRoute(2, enc("b"), enc("c"));
+    expect(s.registerRoute(3, enc("c"), null)).toBe(false);
+    for (const id of [1, 2, 3]) s.observe(id, Op.Write, 1);
+    tick();
+    s.flush();
+    s.replaceRoutes([2, 3], [{ routeId: 4, start: enc("b"), end: null }]);
+    s.observe(4, Op.Write, 1);
+    tick();
+    s.flush();
+    s.replaceRoutes([1, 4], [{ routeId: 5, start: null, end: null }]);
+    const cols = s.snapshot();
+    expect(cols.map((c) => c.rows.map((r) => [r.bucketId, r.writes]))).toEqual([
+      [["route:5", 3]],
+      [["route:5", 1]],
+    ]);
+  });
+});
+
 // Hand-made route changes (remove + register, as a caller without replaceRoutes does) between
 // replaceRoutes calls leave rows of removed routes in past columns; a later replaceRoutes over
 // their keys must re-home those too, or a rewritten column holds overlapping rows (SPEC §4).
@@ -149,6 +173,8 @@ describe("replaceRoutes after hand-made changes: a property", () => {
   it.each([
     ["unlabelled, one bucket per route", {}],
     ["with a label and 2 sub-buckets per route", { labels: ["x"], keyBucketsPerRoute: 2 }],
+    // Past the budget routes fold into virtual buckets, whose rows must move as well.
+    ["with a budget of 2 routes (virtual buckets)", { maxTrackedRoutes: 2 }],
   ])("keeps every column free of overlapping rows and every total exact: %s", (_name, opts) => {
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 30 }), (ops) => {
