@@ -137,10 +137,7 @@ describe("replaceRoutes over routes folded into virtual buckets", () => {
     s.flush();
     s.replaceRoutes([1, 4], [{ routeId: 5, start: null, end: null }]);
     const cols = s.snapshot();
-    expect(cols.map((c) => c.rows.map((r) => [r.bucketId, r.writes]))).toEqual([
-      [["route:5", 3]],
-      [["route:5", 1]],
-    ]);
+    expect(cols.map((c) => c.rows.map((r) => [r.bucketId, r.writes]))).toEqual([[["route:5", 3]], [["route:5", 1]]]);
   });
 });
 
