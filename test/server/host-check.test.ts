@@ -65,5 +65,6 @@ describe("Host rule without a token", () => {
     expect(hostName(undefined)).toBeNull();
     expect(hostAllowed(undefined, new Set())).toBe(false);
     expect(hostAllowed("[::ffff:127.0.0.1]:1", new Set())).toBe(true);
+    expect(hostAllowed("[::ffff:7f00:1]:1", new Set())).toBe(true); // the same address in hex
   });
 });

@@ -319,6 +319,9 @@ describe("listen rules", () => {
       "[::1]",
       "::ffff:127.0.0.1",
       "0:0:0:0:0:0:0:1",
+      // IPv4-mapped loopback spelt in hex, as a Host header may carry it
+      "[::ffff:7f00:1]",
+      "0:0:0:0:0:ffff:7f00:1",
     ]) {
       expect(isLoopbackHost(h), h).toBe(true);
     }
@@ -328,6 +331,8 @@ describe("listen rules", () => {
       "10.0.0.1",
       "128.0.0.1",
       "::ffff:10.0.0.1",
+      "::ffff:a00:1",
+      "::7f00:1", // IPv4-compatible, not mapped: not loopback
       "localhost.example.com",
       "example.com",
       "1.127.0.0",
