@@ -7,6 +7,7 @@ import { inspectCommand } from "./commands/inspect.js";
 import { recordCommand } from "./commands/record.js";
 import { renderCommand } from "./commands/render.js";
 import { serveCommand } from "./commands/serve.js";
+import { isClosedPipe } from "./serve-loop.js";
 
 const COMMANDS: readonly Command[] = [demoCommand, recordCommand, inspectCommand, serveCommand, renderCommand];
 
@@ -51,6 +52,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   return cmd.run(parsed);
 }
+
+// A reader that went away (`keyviz inspect f | head`) is no failure: the rest of the output is
+// dropped, as a SIGPIPE would, instead of the process dying on an unhandled EPIPE.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (!isClosedPipe(err)) throw err;
+});
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -20,17 +20,30 @@ export async function listenOrExplain(server: KeyvizServer, port: number): Promi
   }
 }
 
-/** Resolves on SIGINT, SIGTERM or after `durationMs` (0 = never). */
+/**
+ * Resolves on SIGINT, SIGTERM, after `durationMs` (0 = never), or when whoever read stdout has
+ * gone (`keyviz demo | head`): what a SIGPIPE would stop, stopped cleanly.
+ */
 export function stopSignal(durationMs: number): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       process.off("SIGINT", done);
       process.off("SIGTERM", done);
+      process.stdout.off("error", onStdoutError);
       clearTimeout(timer);
       resolve();
     };
+    const onStdoutError = (err: NodeJS.ErrnoException) => {
+      if (isClosedPipe(err)) done();
+    };
     process.on("SIGINT", done);
     process.on("SIGTERM", done);
+    process.stdout.on("error", onStdoutError);
     const timer = durationMs > 0 ? setTimeout(done, durationMs) : undefined;
   });
+}
+
+/** A write to a pipe (or socket) whose reader has gone, or to the stream that error closed. */
+export function isClosedPipe(err: NodeJS.ErrnoException): boolean {
+  return err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED";
 }

@@ -45,7 +45,7 @@ export function nodeStorageFs(): StorageFs {
   const fs = get("node:fs") as NodeFs;
   const path = get("node:path") as NodePath;
   return {
-    mkdirp: (dir) => void fs.mkdirSync(dir, { recursive: true }),
+    mkdirp: (dir) => makeDirs(fs, path, dir),
     list: (dir) => fs.readdirSync(dir),
     read(p) {
       try {
@@ -88,4 +88,26 @@ export function nodeStorageFs(): StorageFs {
     },
     pid: proc?.pid ?? 0,
   };
+}
+
+/**
+ * `mkdir -p` one level at a time. Node 20's `mkdirSync(dir, { recursive: true })` never returns
+ * for a path under /proc (`/proc/nope`: it keeps retrying the parent, which exists, yet the child
+ * cannot be made); here each level is tried once, so such a path fails with ENOENT.
+ */
+function makeDirs(fs: NodeFs, path: NodePath, dir: string): void {
+  try {
+    fs.mkdirSync(dir);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "EEXIST" && fs.statSync(dir).isDirectory()) return;
+    const parent = path.dirname(dir);
+    if (code !== "ENOENT" || parent === dir) throw err;
+    makeDirs(fs, path, parent);
+    try {
+      fs.mkdirSync(dir);
+    } catch (again) {
+      if ((again as { code?: string }).code !== "EEXIST" || !fs.statSync(dir).isDirectory()) throw again;
+    }
+  }
 }

@@ -61,6 +61,23 @@ describe("keyviz demo", () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 60_000);
 
+  it("draws --terminal heatmaps into a pipe without screen-clearing escape codes", async () => {
+    const args = ["demo", "--port", "0", "--duration", "1", "--step-ms", "200", "--terminal", "--dir", historyDir()];
+    const { code, stdout } = await runCli(args).done;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/ops\/s, \d+ routes/); // a status line per step, heatmaps between
+    expect(stdout).not.toContain("\x1b");
+  }, 60_000);
+
+  it("stops cleanly, exit 0, when the reader of its output goes away (keyviz demo | head)", async () => {
+    const run = runCli(["demo", "--port", "0", "--step-ms", "200", "--terminal", "--dir", historyDir()]);
+    await run.waitFor(/history in/);
+    run.child.stdout!.destroy();
+    const { code, stderr } = await run.done;
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  }, 60_000);
+
   it("says in one line that the port is taken, and exits 1", async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));

@@ -71,10 +71,11 @@ async function runDemo(parsed: Parsed): Promise<number> {
     balancer.onColumn(column);
     const ops = column.rows.reduce((sum, r) => sum + r.reads + r.writes, 0) / (stepMs / 1000);
     const status = `${Math.round(ops)} ops/s, ${coordinator.table.size} routes, ${sampler.stats().columns} columns, ${balancer.splits} splits, ${balancer.merges} merges`;
-    if (terminal)
-      out.write(
-        `\x1b[2J\x1b[H${asciiHeatmap(sampler.matrix({ series: "reads", rows: 32 }), { width: 60, labelWidth: 14 })}\n\n`,
-      );
+    if (terminal) {
+      // Clear the screen only on a terminal: a pipe or file gets each heatmap after the last.
+      const heatmap = asciiHeatmap(sampler.matrix({ series: "reads", rows: 32 }), { width: 60, labelWidth: 14 });
+      out.write(`${out.isTTY ? "\x1b[2J\x1b[H" : ""}${heatmap}\n\n`);
+    }
     if (out.isTTY) out.write(`\r\x1b[K${status}`);
     else if (terminal || sampler.stats().columns % 10 === 0) out.write(`${status}\n`);
   });
