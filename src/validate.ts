@@ -32,8 +32,15 @@ export function checkString(name: string, v: unknown): string {
 }
 
 export function checkFiniteNumber(name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new TypeError(`${name} must be a finite number`);
+  if (typeof v !== "number") throw new TypeError(`${name} must be a number, got ${typeof v}`);
+  if (!Number.isFinite(v)) throw new RangeError(`${name} must be a finite number, got ${v}`);
   return v;
+}
+
+/** A number that must be an integer: a fraction, NaN or an infinity is a RangeError. */
+export function checkInteger(name: string, v: unknown): asserts v is number {
+  if (typeof v !== "number") throw new TypeError(`${name} must be an integer, got ${typeof v} ${String(v)}`);
+  if (!Number.isInteger(v)) throw new RangeError(`${name} must be an integer, got ${v}`);
 }
 
 /**

@@ -4,19 +4,23 @@
 
 import { keyLabel } from "../wire/encoding.js";
 import type { Matrix } from "../wire/wire.js";
+import { checkInteger } from "../validate.js";
 
 const SHADES = " .:-=+*#%@";
 
 export interface AsciiOptions {
-  /** Columns to show, newest last (default 60). */
+  /** Columns to show, newest last (default 60; 1 … 100 000, the most a history holds). */
   width?: number;
-  /** Characters of the key label (default 14). */
+  /** Characters of the key label (default 14; 0 … 1 024). */
   labelWidth?: number;
 }
 
 export function asciiHeatmap(m: Matrix, opts: AsciiOptions = {}): string {
-  const width = opts.width ?? 60;
-  const labelWidth = opts.labelWidth ?? 14;
+  if (typeof m !== "object" || m === null || !Array.isArray(m.rows) || !Array.isArray(m.column_unix_ms))
+    throw new TypeError("asciiHeatmap needs a matrix (an object with rows and column_unix_ms)");
+  if (typeof opts !== "object" || opts === null) throw new TypeError("asciiHeatmap options must be an object");
+  const width = sizeOption("width", opts.width, 60, 1, 100_000);
+  const labelWidth = sizeOption("labelWidth", opts.labelWidth, 14, 0, 1024);
   const from = Math.max(0, m.column_unix_ms.length - width);
   let max = 0;
   for (const row of m.rows) for (let j = from; j < row.values.length; j++) max = Math.max(max, row.values[j]!);
@@ -32,4 +36,12 @@ export function asciiHeatmap(m: Matrix, opts: AsciiOptions = {}): string {
   });
   const header = `${m.series}: ${m.rows.length} rows × ${m.column_unix_ms.length} columns, max cell ${max}`;
   return [header, ...lines].join("\n");
+}
+
+/** A character count: an integer in [min, max] (a huge label width would build gigabyte lines). */
+function sizeOption(name: string, v: unknown, fallback: number, min: number, max: number): number {
+  if (v === undefined) return fallback;
+  checkInteger(name, v);
+  if (v < min || v > max) throw new RangeError(`${name} must be in ${min}..${max}, got ${v}`);
+  return v;
 }

@@ -33,9 +33,8 @@ function integerOption(name: keyof typeof HOT_KEY_LIMITS, value: unknown): numbe
 export function resolveHotKeyTrackerOptions(options: HotKeyTrackerOptions = {}): ResolvedHotKeyTrackerOptions {
   if (options === null || typeof options !== "object") throw new TypeError("hotKeys options must be an object");
   const seed = options.seed ?? 0;
-  if (typeof seed !== "number" || !Number.isInteger(seed)) {
-    throw new TypeError(`hotKeys.seed must be an integer, got ${String(seed)}`);
-  }
+  if (typeof seed !== "number") throw new TypeError(`hotKeys.seed must be a number, got ${String(seed)}`);
+  if (!Number.isInteger(seed)) throw new RangeError(`hotKeys.seed must be an integer, got ${seed}`);
   return {
     perRoute: integerOption("perRoute", options.perRoute),
     sampleRate: integerOption("sampleRate", options.sampleRate),

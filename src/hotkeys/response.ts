@@ -1,4 +1,5 @@
 // The hot-keys wire object (SPEC §7) and the query limits shared by the tracker and the merge.
+import { checkInteger } from "../validate.js";
 
 /** One reported key: standard base64 (with padding) of its bytes and its scaled count. */
 export interface HotKey {
@@ -42,8 +43,7 @@ export const MAX_TOP = 1024;
  * are clamped, like the matrix row budget (callers clamp further to the sketch capacity).
  */
 export function clampTop(top: unknown, name = "top"): number {
-  if (typeof top !== "number" || !Number.isInteger(top))
-    throw new TypeError(`${name} must be an integer, got ${String(top)}`);
+  checkInteger(name, top);
   if (top < 1) throw new RangeError(`${name} must be ≥ 1, got ${top}`);
   return top > MAX_TOP ? MAX_TOP : top;
 }

@@ -19,6 +19,7 @@
 // descending, then key bytes ascending. Both rules are deterministic for a given input sequence.
 
 import { compareBytes } from "../keys/bytes.js";
+import { checkInteger } from "../validate.js";
 
 /** One tracked key of a sketch and its Space-Saving count. */
 export interface SketchEntry {
@@ -73,7 +74,7 @@ export class SpaceSavingSketch {
   private n = 0;
 
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity)) throw new TypeError(`capacity must be an integer, got ${capacity}`);
+    checkInteger("capacity", capacity);
     if (capacity < 1 || capacity > MAX_SKETCH_CAPACITY) {
       throw new RangeError(`capacity must be in 1..${MAX_SKETCH_CAPACITY}, got ${capacity}`);
     }

@@ -22,6 +22,7 @@ import { FNV_OFFSET, FNV_PRIME } from "./space-saving.js";
 import { keyInRange } from "../keys/bytes.js";
 import type { Key } from "../types.js";
 import { encodeKey, rfc3339 } from "../wire/wire.js";
+import { checkInteger } from "../validate.js";
 
 /** Bounds of one sub-bucket of the route, as the sampler computes them (SPEC §3.1). */
 export interface SubBucketBounds {
@@ -357,8 +358,7 @@ function isDenseId(routeId: number): boolean {
 }
 
 function validateRouteId(routeId: unknown): void {
-  if (typeof routeId !== "number" || !Number.isInteger(routeId))
-    throw new TypeError(`routeId must be an integer, got ${String(routeId)}`);
+  checkInteger("routeId", routeId);
   if (routeId < 0 || !Number.isSafeInteger(routeId))
     throw new RangeError(`routeId must be a non-negative safe integer, got ${routeId}`);
 }
@@ -366,8 +366,7 @@ function validateRouteId(routeId: unknown): void {
 function validBounds(subBucket: SubBucketBounds): SubBucketBounds {
   if (subBucket === null || typeof subBucket !== "object") throw new TypeError("subBucket must be an object");
   const { index, start, end } = subBucket;
-  if (typeof index !== "number" || !Number.isInteger(index))
-    throw new TypeError(`subBucket.index must be an integer, got ${String(index)}`);
+  checkInteger("subBucket.index", index);
   if (index < 0) throw new RangeError(`subBucket.index must be ≥ 0, got ${index}`);
   if (start !== null && !(start instanceof Uint8Array))
     throw new TypeError("subBucket.start must be a Uint8Array or null");

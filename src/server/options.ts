@@ -2,6 +2,7 @@
 // the option, at construction time, so a misconfigured server never starts.
 import { checkLogger, type Logger } from "../logger.js";
 import type { SamplerPort } from "./sampler-port.js";
+import { checkInteger } from "../validate.js";
 
 export interface ServerOptions {
   /** The sampler to serve; `null`/absent makes the data endpoints answer 503. */
@@ -241,9 +242,7 @@ function resolveHotKeysToken(hotKeysToken: unknown, token: unknown): string | un
 
 function integerIn(name: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`createServer: ${name} must be an integer, got ${String(value)}`);
-  }
+  checkInteger(`createServer: ${name}`, value);
   if (value < min || value > max)
     throw new RangeError(`createServer: ${name} must be in [${min}, ${max}], got ${value}`);
   return value;

@@ -93,7 +93,7 @@ describe("mergeHotKeys", () => {
   it("validates its arguments and clamps top to 1024", () => {
     expect(() => mergeHotKeys([], 20)).toThrow(RangeError);
     expect(() => mergeHotKeys([response({})], 0)).toThrow(/top/);
-    expect(() => mergeHotKeys([response({})], 2.5)).toThrow(TypeError);
+    expect(() => mergeHotKeys([response({})], 2.5)).toThrow(RangeError);
     const many = Array.from({ length: 1500 }, (_, i) => ({
       key_b64: btoa(`k${String(i).padStart(4, "0")}`),
       count: 1,

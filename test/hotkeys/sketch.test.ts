@@ -126,7 +126,7 @@ describe("SpaceSavingSketch", () => {
   it("validates its capacity", () => {
     expect(() => new SpaceSavingSketch(0)).toThrow(RangeError);
     expect(() => new SpaceSavingSketch(257)).toThrow(/capacity/);
-    expect(() => new SpaceSavingSketch(1.5)).toThrow(TypeError);
+    expect(() => new SpaceSavingSketch(1.5)).toThrow(RangeError);
   });
 });
 

@@ -228,7 +228,8 @@ describe("HotKeyTracker", () => {
     expect(t.query(1, { top: 2 })!.keys).toHaveLength(2);
     expect(t.query(1, { top: 5000 })!.keys).toHaveLength(4); // clamped to 1024, then to m
     expect(() => t.query(1, { top: 0 })).toThrow(RangeError);
-    expect(() => t.query(1, { top: 1.5 })).toThrow(/top/);
+    expect(() => t.query(1, { top: 1.5 })).toThrow(new RangeError("top must be an integer, got 1.5"));
+    expect(() => t.query(1, { top: "3" as unknown as number })).toThrow(TypeError);
   });
 
   it("defaults top to 20", () => {
@@ -269,7 +270,8 @@ describe("HotKeyTracker", () => {
       }
       expect(() => new HotKeyTracker({ [name]: "8" as unknown as number })).toThrow(TypeError);
     }
-    expect(() => new HotKeyTracker({ seed: 0.5 })).toThrow(/hotKeys\.seed/);
+    expect(() => new HotKeyTracker({ seed: 0.5 })).toThrow(new RangeError("hotKeys.seed must be an integer, got 0.5"));
+    expect(() => new HotKeyTracker({ seed: "1" as unknown as number })).toThrow(TypeError);
   });
 
   it("validates query arguments", () => {

@@ -196,6 +196,9 @@ describe("flush and history", () => {
     expect(again[0]!.rows[0]!.start).toEqual(enc("a"));
     expect(again[0]!.rows[0]!.memberRoutes).toEqual([1]);
     expect(() => s.snapshot("x" as unknown as number)).toThrow(TypeError);
+    // A number, but no time: the right kind of value, a wrong value.
+    expect(() => s.snapshot(NaN)).toThrow(RangeError);
+    expect(() => s.snapshot(0, Infinity)).toThrow(/toMs must be a finite number, got Infinity/);
   });
 
   it("keeps counts beyond 32 bits exact", () => {

@@ -1,11 +1,12 @@
 // The `shared` option of createSampler and its validation.
+import { positiveOption } from "../../validate.js";
 import { DEFAULT_ID_LIMIT, DEFAULT_MAX_WORKERS, MAX_ID_LIMIT, MAX_WORKERS } from "./layout.js";
 
 /** `shared` option of createSampler: `true` for the defaults. */
 export interface SharedSamplerOptions {
-  /** Worker handles that can exist at once (default 8, at most 256): one counter stripe each. */
+  /** Worker handles that can exist at once (default 8, clamped to 256): one counter stripe each. */
   maxWorkers?: number;
-  /** Route ids must be below this in shared mode (default 2^20, at most 2^24). */
+  /** Route ids must be below this in shared mode (default 2^20, clamped to 2^24). */
   routeIdLimit?: number;
 }
 
@@ -20,15 +21,9 @@ export function resolveShared(v: unknown): ResolvedSharedOptions | null {
   if (typeof v !== "object" || v === null)
     throw new TypeError("shared must be a boolean or { maxWorkers?, routeIdLimit? }");
   const o = v as SharedSamplerOptions;
-  const int = (name: string, x: unknown, fallback: number, max: number) => {
-    if (x === undefined) return fallback;
-    if (typeof x !== "number") throw new TypeError(`shared.${name} must be a number`);
-    if (!Number.isInteger(x) || x < 1 || x > max)
-      throw new RangeError(`shared.${name} must be an integer in [1, ${max}], got ${x}`);
-    return x;
-  };
+  // The rule of every sampler option (SPEC §3): non-positive → default, above the limit → clamped.
   return {
-    maxWorkers: int("maxWorkers", o.maxWorkers, DEFAULT_MAX_WORKERS, MAX_WORKERS),
-    idLimit: int("routeIdLimit", o.routeIdLimit, DEFAULT_ID_LIMIT, MAX_ID_LIMIT),
+    maxWorkers: positiveOption("shared.maxWorkers", o.maxWorkers, DEFAULT_MAX_WORKERS, MAX_WORKERS),
+    idLimit: positiveOption("shared.routeIdLimit", o.routeIdLimit, DEFAULT_ID_LIMIT, MAX_ID_LIMIT),
   };
 }

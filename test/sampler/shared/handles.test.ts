@@ -25,8 +25,15 @@ describe("shared sampler handles", () => {
 
   it("options and limits", () => {
     expect(() => createSampler({ shared: 3 as never })).toThrow(TypeError);
-    expect(() => createSampler({ shared: { maxWorkers: 0 } })).toThrow(/shared.maxWorkers/);
-    expect(() => createSampler({ shared: { routeIdLimit: 2 ** 30 } })).toThrow(/shared.routeIdLimit/);
+    // The option rule of SPEC §3: non-positive → default, too large → clamped, a fraction → RangeError.
+    const defaults = createSampler({ shared: { maxWorkers: 0, routeIdLimit: -1 } });
+    for (let i = 0; i < 8; i++) defaults.workerHandle();
+    expect(() => defaults.workerHandle()).toThrow(/all 8 worker stripes are in use/);
+    expect(() => defaults.registerRoute(2 ** 20)).toThrow(/not below routeIdLimit 1048576/);
+    const clamped = createSampler({ shared: { maxWorkers: 1000, routeIdLimit: 2 ** 30 } });
+    expect(() => clamped.registerRoute(2 ** 24)).toThrow(/not below routeIdLimit 16777216/);
+    expect(() => createSampler({ shared: { maxWorkers: 1.5 } })).toThrow(/shared.maxWorkers must be an integer/);
+    expect(() => createSampler({ shared: { routeIdLimit: "9" as never } })).toThrow(TypeError);
     const s = createSampler({ shared: { maxWorkers: 2, routeIdLimit: 1000 } });
     expect(() => s.registerRoute(1000)).toThrow(/not below routeIdLimit 1000/);
     s.registerRoute(999, new Uint8Array([1]));
