@@ -18,8 +18,10 @@
 // Each segment declares the metadata its columns use, so any segment reads on its own.
 //
 // Failures while running (disk full, read-only, I/O errors) never throw into the sampler: the
-// history keeps everything in memory, the failure is counted and logged, and the next flush
-// retries with a full rewrite.
+// history keeps everything in memory, the failure is counted and logged, and a later flush
+// retries with a full rewrite: 1 s after the first failure, then twice as long after each
+// failure in a row, at most 5 min (a full disk is not hammered with a rewrite of the whole
+// history every step). close() tries once more whatever the wait.
 
 import type { RowMeta } from "../types.js";
 import type { Logger } from "../logger.js";
@@ -67,6 +69,9 @@ export interface SegmentLogOptions {
 
 export const MIN_SEGMENT_BYTES = 64 * 1024;
 const FSYNC_INTERVAL_MS = 1000;
+/** Wait before retrying after the first failed write; doubled for each further one in a row. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 5 * 60_000;
 const SEGMENT = /^(seg|base)-(\d{10})\.kvzlog$/;
 
 interface Segment {
@@ -86,6 +91,9 @@ export class SegmentLog {
   private seq = 0;
   private lastSyncMs = -Infinity;
   private needsRewrite = false;
+  /** Failed writes in a row, and when a rewrite may be tried again (see the top of this file). */
+  private failStreak = 0;
+  private retryAtMs = -Infinity;
   /** Stored columns were re-homed since the last rewrite (close() writes them out). */
   private rehomed = false;
   private closed = false;
@@ -165,14 +173,17 @@ export class SegmentLog {
   /** Appends a just-flushed column (the history's newest). Never throws. */
   append(history: History, col: StoredColumn): void {
     if (this.closed || this.lostLock()) return;
-    if (this.needsRewrite) return this.rewrite(history);
+    if (this.needsRewrite) {
+      if (this.now() >= this.retryAtMs) this.rewrite(history);
+      return;
+    }
     try {
       if (this.fd < 0 || this.current().bytes >= this.segmentBytes) this.startSegment();
       this.writeBlocks(this.columnBlocks(history, col), col.atMs);
       this.syncIfDue(false);
       this.retire(history);
       if (this.agedIntoTiers(history)) this.needsRewrite = true;
-      this.statsState.lastError = null;
+      this.succeeded();
     } catch (err) {
       this.failed("append", err);
     }
@@ -186,9 +197,12 @@ export class SegmentLog {
     this.rehomed = true;
   }
 
-  /** Rewrites the log if columns were re-homed since the last rewrite (before close()). Never throws. */
-  rewriteIfRehomed(history: History): void {
-    if (this.rehomed && !this.closed) this.rewrite(history);
+  /**
+   * Before close(): rewrites the log if columns were re-homed since the last rewrite, or a failed
+   * write is still waiting for its retry (a last try, whatever the wait). Never throws.
+   */
+  rewriteIfBehind(history: History): void {
+    if ((this.rehomed || this.needsRewrite) && !this.closed) this.rewrite(history);
   }
 
   /** Replaces the whole log by the current history (new base segment). Never throws. */
@@ -214,7 +228,7 @@ export class SegmentLog {
       this.lastSyncMs = this.now();
       this.needsRewrite = false;
       this.rehomed = false;
-      this.statsState.lastError = null;
+      this.succeeded();
     } catch (err) {
       this.failed("rewrite", err);
       // The unfinished file is not part of the log: forget it (recovery would delete it too).
@@ -402,15 +416,24 @@ export class SegmentLog {
     return true;
   }
 
+  private succeeded(): void {
+    this.statsState.lastError = null;
+    this.failStreak = 0;
+    this.retryAtMs = -Infinity;
+  }
+
   private failed(what: string, err: unknown): void {
     this.statsState.failures++;
     this.statsState.lastError = `${what} failed: ${errorText(err)}`;
     this.needsRewrite = true;
     this.closeFd();
+    const waitMs = Math.min(RETRY_FIRST_MS * 2 ** this.failStreak, RETRY_MAX_MS);
+    this.failStreak++;
+    this.retryAtMs = this.now() + waitMs;
     logSafely(
       this.logger,
       "error",
-      `keyviz storage: ${what} failed; history is kept in memory and the next flush retries`,
+      `keyviz storage: ${what} failed; history is kept in memory and a flush retries in ${waitMs / 1000} s`,
       {
         dir: this.opts.dir,
         error: errorText(err),

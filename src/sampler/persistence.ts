@@ -58,7 +58,7 @@ export class Persistence {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.log?.rewriteIfRehomed(this.history);
+    this.log?.rewriteIfBehind(this.history);
     this.log?.close();
   }
 }

@@ -10,8 +10,8 @@ import { clockedSampler, enc } from "../helpers.js";
 import { historyOf } from "./history-file.js";
 import { faultyFs, tempDir } from "./storage-helpers.js";
 
-function open(fs: StorageFs, options: StorageOptions, logger: Logger = silentLogger) {
-  return SegmentLog.open(fs, resolveStorage(options), 1000, logger, () => 5_000_000);
+function open(fs: StorageFs, options: StorageOptions, logger: Logger = silentLogger, now = () => 5_000_000) {
+  return SegmentLog.open(fs, resolveStorage(options), 1000, logger, now);
 }
 
 /** A sampler whose flushes are appended to `log`. */
@@ -186,17 +186,23 @@ describe("segment log", () => {
     const fs = faultyFs((op) => (full && (op === "write" || op === "openAppend") ? "ENOSPC" : null));
     const logged: string[] = [];
     const logger = { info() {}, warn() {}, error: (m: string) => void logged.push(m) };
-    const { log } = open(fs, { dir }, logger);
+    const clock = { now: 5_000_000 };
+    const { log } = open(fs, { dir }, logger, () => clock.now);
     const { s, step } = recording();
     step(log);
     full = true;
     step(log);
-    step(log);
+    expect(logged).toEqual(["keyviz storage: append failed; history is kept in memory and a flush retries in 1 s"]);
+    clock.now += 999;
+    step(log); // too soon: not tried
+    clock.now += 1;
+    step(log); // the retry: a full rewrite, which fails too
     const st = log.stats();
     expect(st.failures).toBe(2);
-    expect(st.lastError).toMatch(/ENOSPC/);
-    expect(logged[0]).toMatch(/keyviz storage: append failed; history is kept in memory and the next flush retries/);
+    expect(st.lastError).toMatch(/^rewrite failed: ENOSPC/);
+    expect(logged[1]).toMatch(/rewrite failed; .* retries in 2 s/);
     full = false;
+    clock.now += 2000;
     step(log);
     expect(log.stats().lastError).toBeNull();
     log.close();
@@ -206,6 +212,44 @@ describe("segment log", () => {
       expect.stringMatching(/^base-\d+\.kvzlog$/),
       expect.stringMatching(/^seg-\d+\.kvzlog$/),
     ]);
+    again.close();
+  });
+
+  it("waits twice as long after each failure in a row, at most 5 min, and close() tries once more", () => {
+    const dir = tempDir();
+    let full = false;
+    let writes = 0;
+    const fs = faultyFs((op) => {
+      if (op === "write") writes++;
+      return full && (op === "write" || op === "openAppend") ? "ENOSPC" : null;
+    });
+    const waits: string[] = [];
+    const logger = { info() {}, warn() {}, error: (m: string) => void waits.push(/retries in (\d+) s/.exec(m)![1]!) };
+    const clock = { now: 5_000_000 };
+    const { log } = open(fs, { dir }, logger, () => clock.now);
+    const { s, step } = recording();
+    step(log);
+    full = true;
+    for (let i = 0; i < 40; i++) {
+      clock.now += 1000; // a flush a second: only the due ones write
+      step(log);
+    }
+    // Failures at +1 s, then +1, +2, +4, +8, +16 s later: 6 tries in 40 s, not 40.
+    expect(waits).toEqual(["1", "2", "4", "8", "16", "32"]);
+    for (let i = 0; i < 20; i++) {
+      clock.now += 1_000_000;
+      step(log);
+    }
+    expect(waits.slice(6)).toEqual(["64", "128", "256", ...Array<string>(17).fill("300")]);
+    full = false;
+    writes = 0;
+    step(log); // not due: nothing written
+    expect(writes).toBe(0);
+    log.rewriteIfBehind(historyOf(s)); // but closing (the sampler's close()) writes everything out
+    expect(writes).toBeGreaterThan(0);
+    log.close();
+    const { log: again, h } = reopened(fs, dir);
+    expect(h.snapshot()).toEqual(s.snapshot());
     again.close();
   });
 
