@@ -4,7 +4,7 @@
 // prefix bytes. See docs/design.md, "Shared sampler", for what each region is for.
 //
 //   header   HEADER_WORDS        magic, epoch, parameters (below)
-//   workers  maxWorkers × 4      per stripe: state, published epoch, invalid samples, spare
+//   workers  maxWorkers × 4      per stripe: state, published epoch, invalid samples, ticket
 //   kOf      slots               effective sub-bucket count of each slot's range (0 = none)
 //   prefix   slots               common-prefix length of each slot's range
 //   edges    slots × (K−1) × 2   interior sub-bucket edges as (high, low) u32 windows   [K > 1]
@@ -36,6 +36,11 @@ export const WORKER_WORDS = 4;
 export const W_STATE = 0;
 export const W_EPOCH = 1;
 export const W_INVALID = 2;
+/**
+ * Bumped each time the stripe is handed out; a handle carries the ticket it was issued with, so a
+ * handle released earlier can neither attach to the stripe's next worker nor release it.
+ */
+export const W_TICKET = 3;
 /** Worker stripe states. */
 export const FREE = 0;
 export const RESERVED = 1;
@@ -132,6 +137,8 @@ export interface WorkerHandle {
   readonly keyviz: "shared-sampler";
   readonly memory: WebAssembly.Memory;
   readonly stripe: number;
+  /** Which handing-out of the stripe this is (W_TICKET). */
+  readonly ticket: number;
   readonly labels: readonly string[];
 }
 
@@ -175,5 +182,7 @@ export function readHandle(handle: unknown): { handle: WorkerHandle; layout: Lay
   if (typeof h.stripe !== "number" || !Number.isInteger(h.stripe) || h.stripe < 0 || h.stripe >= layout.maxWorkers) {
     throw new TypeError(`attachSampler: handle.stripe must be an integer in [0, ${layout.maxWorkers})`);
   }
+  if (typeof h.ticket !== "number" || (h.ticket | 0) !== h.ticket)
+    throw new TypeError("attachSampler: handle.ticket must be a 32-bit integer (a handle from sampler.workerHandle())");
   return { handle: h as WorkerHandle, layout };
 }

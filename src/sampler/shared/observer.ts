@@ -18,6 +18,7 @@ import {
   W_EPOCH,
   W_INVALID,
   W_STATE,
+  W_TICKET,
   WORKER_WORDS,
   readHandle,
   type Layout,
@@ -52,7 +53,7 @@ function countInto(s: Int32Array, at: number, bytes: number): void {
  */
 export function attachSampler(handle: unknown): SharedObserver {
   const { handle: h, layout } = readHandle(handle);
-  return new SharedObserver(h.memory.buffer, layout, h.stripe, h.labels);
+  return new SharedObserver(h.memory.buffer, layout, h.stripe, h.ticket, h.labels);
 }
 
 export class SharedObserver {
@@ -75,13 +76,25 @@ export class SharedObserver {
   /** Hot keys on: this thread samples its writes (the owner's rule) into its ring for the owner. */
   private readonly hot: { gaps: GeometricGaps; until: number; ring: RingWriter; maxKeyLen: number } | null;
 
-  constructor(buffer: ArrayBufferLike, layout: Layout, stripe: number, labels: readonly string[]) {
+  constructor(
+    buffer: ArrayBufferLike,
+    layout: Layout,
+    stripe: number,
+    private readonly ticket: number,
+    labels: readonly string[],
+  ) {
     this.words = new Int32Array(buffer);
     this.at = layout.workers + stripe * WORKER_WORDS;
-    if (Atomics.compareExchange(this.words, this.at + W_STATE, RESERVED, ATTACHED) !== RESERVED) {
-      throw new TypeError(
+    const taken = () =>
+      new TypeError(
         `attachSampler: the handle of stripe ${stripe} is already attached or released (one handle per worker)`,
       );
+    if (Atomics.compareExchange(this.words, this.at + W_STATE, RESERVED, ATTACHED) !== RESERVED) throw taken();
+    // Read after the exchange: while ATTACHED the owner cannot hand the stripe out again, so a
+    // ticket that differs means the stripe was reserved for a newer handle than this one.
+    if (Atomics.load(this.words, this.at + W_TICKET) !== ticket) {
+      Atomics.store(this.words, this.at + W_STATE, RESERVED);
+      throw taken();
     }
     this.stripe = new Int32Array(buffer, (layout.stripes + stripe * layout.stripeWords) * 4, layout.stripeWords);
     this.index = Array.from(
@@ -199,6 +212,7 @@ export class SharedObserver {
    */
   quiescent(): void {
     if (this.detached) return;
+    if (!this.ownsStripe()) return this.stop(); // released by the owner while running (misuse)
     this.hot?.ring.flushDrops();
     const g = Atomics.load(this.words, H_EPOCH);
     if (g === this.seen) return;
@@ -212,6 +226,22 @@ export class SharedObserver {
    */
   detach(): void {
     if (this.detached) return;
+    const owned = this.ownsStripe();
+    this.stop();
+    // Only while the stripe is still this worker's: once released it may serve another worker.
+    if (owned) Atomics.store(this.words, this.at + W_STATE, RELEASED);
+  }
+
+  /** Whether the stripe is still attached to this handle (the owner has not released it). */
+  private ownsStripe(): boolean {
+    return (
+      Atomics.load(this.words, this.at + W_STATE) === ATTACHED &&
+      Atomics.load(this.words, this.at + W_TICKET) === this.ticket
+    );
+  }
+
+  /** Counts nothing from now on and never writes the stripe again. */
+  private stop(): void {
     this.detached = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
@@ -220,6 +250,5 @@ export class SharedObserver {
     this.idx0 = EMPTY;
     // The stripe may serve another worker from now on: this thread must never write it again.
     this.stripe = new Int32Array(this.stripe.length);
-    Atomics.store(this.words, this.at + W_STATE, RELEASED);
   }
 }

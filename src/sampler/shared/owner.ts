@@ -21,6 +21,7 @@ import {
   W_EPOCH,
   W_INVALID,
   W_STATE,
+  W_TICKET,
   WORKER_WORDS,
   type Layout,
   type WorkerHandle,
@@ -183,15 +184,26 @@ export class SharedCounting implements SlotGate, WorkerGrace {
     newRoutes.forEach((n: { routeId?: unknown } | null, i) => this.checkRouteId(`newRoutes[${i}].routeId`, n?.routeId));
   }
 
-  /** Reserves a stripe for one worker. */
+  /**
+   * Reserves a stripe for one worker: a never-used one first, so that a worker released while it
+   * still ran (misuse: its counts after the release are lost) shares its old stripe with a new
+   * worker as late as possible.
+   */
   workerHandle(): WorkerHandle {
     const { words, layout } = this;
-    for (let s = 0; s < layout.maxWorkers; s++) {
+    const stateOf = (s: number) => Atomics.load(words, layout.workers + s * WORKER_WORDS + W_STATE);
+    let s = 0;
+    while (s < layout.maxWorkers && stateOf(s) !== FREE) s++;
+    if (s === layout.maxWorkers) {
+      s = 0;
+      while (s < layout.maxWorkers && stateOf(s) !== RELEASED) s++;
+    }
+    if (s < layout.maxWorkers) {
       const at = layout.workers + s * WORKER_WORDS;
-      const state = Atomics.load(words, at + W_STATE);
-      if (state !== FREE && state !== RELEASED) continue;
       const epoch = this.mirror.epoch;
+      const ticket = (Atomics.load(words, at + W_TICKET) + 1) | 0;
       Atomics.store(words, at + W_EPOCH, epoch);
+      Atomics.store(words, at + W_TICKET, ticket); // before the state: an attach that sees RESERVED sees it
       Atomics.store(words, at + W_STATE, RESERVED);
       // Conservative until the next harvest: the new worker reads the index as of `epoch` or later.
       if (this.seen === null || ((epoch - this.seen) | 0) < 0) this.seen = epoch;
@@ -200,6 +212,7 @@ export class SharedCounting implements SlotGate, WorkerGrace {
         keyviz: "shared-sampler",
         memory: this.memory,
         stripe: s,
+        ticket,
         labels: Object.freeze(this.labels.slice()),
       });
     }
@@ -210,7 +223,8 @@ export class SharedCounting implements SlotGate, WorkerGrace {
 
   /**
    * The worker of `handle` has exited (or was terminated): its stripe stops holding back slot
-   * reuse, and can serve a new worker. Its counts are kept (harvested as before).
+   * reuse, and can serve a new worker. Its counts are kept (harvested as before). Releasing a
+   * handle again, or one whose stripe already serves a newer handle, does nothing.
    */
   releaseWorker(handle: unknown): void {
     const h = handle as Partial<WorkerHandle> | null;
@@ -218,7 +232,9 @@ export class SharedCounting implements SlotGate, WorkerGrace {
       throw new TypeError("releaseWorker: handle must come from this sampler's workerHandle()");
     const stripe = checkId("handle.stripe", h.stripe);
     if (stripe >= this.layout.maxWorkers) throw new TypeError("releaseWorker: handle.stripe is out of range");
-    Atomics.store(this.words, this.layout.workers + stripe * WORKER_WORDS + W_STATE, RELEASED);
+    const at = this.layout.workers + stripe * WORKER_WORDS;
+    if (Atomics.load(this.words, at + W_TICKET) !== h.ticket) return; // a stale handle: not this stripe's worker
+    Atomics.store(this.words, at + W_STATE, RELEASED);
   }
 
   /** Announces this operation's index changes to workers. */

@@ -51,6 +51,46 @@ describe("shared sampler handles", () => {
     expect(() => plain.workerMisses()).toThrow(TypeError);
   });
 
+  it("a released handle is dead: it cannot attach to, or release, the stripe's next worker", () => {
+    const s = createSampler({ shared: { maxWorkers: 1 } });
+    s.registerRoute(7);
+    const old = s.workerHandle();
+    s.releaseWorker(old); // e.g. a worker that never started
+    const fresh = s.workerHandle();
+    expect(fresh.stripe).toBe(old.stripe);
+    expect(() => attachSampler(old)).toThrow(/already attached or released/);
+    const o = attachSampler(fresh); // the stale try left the stripe reserved for it
+    s.releaseWorker(old); // again: a no-op, not a release of the new worker
+    expect(() => s.workerHandle()).toThrow(/all 1 worker stripes are in use/);
+    o.observe(7, 1, 1);
+    s.flush();
+    expect(s.snapshot()[0]!.rows[0]!.writes).toBe(1);
+    expect(() => attachSampler({ ...fresh, ticket: 0.5 })).toThrow(/handle.ticket/);
+  });
+
+  it("a worker released while it still runs (misuse) stops counting at its next quiescent()", () => {
+    const s = createSampler({ shared: { maxWorkers: 1 } });
+    s.registerRoute(7);
+    const h = s.workerHandle();
+    const running = attachSampler(h);
+    s.releaseWorker(h);
+    running.quiescent(); // what its event loop does every 50 ms
+    running.observe(7, 1, 1); // not counted: the stripe serves another worker from now on
+    const next = attachSampler(s.workerHandle());
+    next.observe(7, 1, 1);
+    running.detach(); // detaching late does not release the new worker's stripe
+    expect(() => s.workerHandle()).toThrow(/all 1 worker stripes are in use/);
+    s.flush();
+    expect(s.snapshot()[0]!.rows[0]!.writes).toBe(1);
+  });
+
+  it("a new worker gets a never-used stripe before a released one", () => {
+    const s = createSampler({ shared: { maxWorkers: 3 } });
+    const a = s.workerHandle();
+    s.releaseWorker(a);
+    expect([s.workerHandle().stripe, s.workerHandle().stripe, s.workerHandle().stripe]).toEqual([1, 2, a.stripe]);
+  });
+
   it("the handle survives structured cloning", () => {
     const s = createSampler({ shared: true, labels: ["a"] });
     const h = structuredClone(s.workerHandle());
