@@ -54,6 +54,9 @@ export function callPeer(url: URL, opts: PeerCallOptions): Promise<PeerReply> {
     request.on("response", (response) => {
       const chunks: Buffer[] = [];
       let received = 0;
+      // A chunk waiting for the budget: node emits `end` even while the stream is paused, so the
+      // body is complete only once the last wait is over.
+      let waiting: Promise<void> = Promise.resolve();
       response.on("data", (chunk: Buffer) => {
         received += chunk.length;
         if (received > opts.limitBytes) {
@@ -67,16 +70,19 @@ export function callPeer(url: URL, opts: PeerCallOptions): Promise<PeerReply> {
         }
         // The shared budget is spent: stop reading (the peer waits on TCP) until bytes come back.
         response.pause();
-        void wait.then(() => {
+        waiting = wait.then(() => {
           chunks.push(chunk);
           response.resume();
         });
       });
       response.on("error", (err) => finish({ ok: false, error: describeError(err) }));
       response.on("end", () => {
-        // The deadline covers the transfer; parsing a body within the size cap always completes.
-        clearTimeout(timer);
-        void interpret(response.statusCode ?? 0, Buffer.concat(chunks), opts.elements).then(finish);
+        void waiting.then(() => {
+          if (settled) return; // the deadline passed while the last chunk waited
+          // The deadline covers the transfer; parsing a body within the size cap always completes.
+          clearTimeout(timer);
+          return interpret(response.statusCode ?? 0, Buffer.concat(chunks), opts.elements).then(finish);
+        });
       });
     });
     request.end();

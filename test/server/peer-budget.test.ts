@@ -93,6 +93,31 @@ describe("peer body budget over HTTP", () => {
     expect(after).toMatch(/^keyviz_peer_body_bytes_in_flight 0$/m);
   });
 
+  it("a call whose last chunk waits for the budget gets its whole body (node ends a paused stream)", async () => {
+    const body = JSON.stringify(matrixOf("writes", [1000], [{ id: "route:1", start: null, end: null, values: [5] }]));
+    const padded = body.slice(0, -1) + `,"pad":"${"x".repeat(4000)}"}`;
+    let calls = 0;
+    const peer = await startRawServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": String(padded.length) });
+      if (calls++ > 0) return res.end(padded); // one chunk, while the first call holds the budget
+      res.write(padded.slice(0, 3000));
+      setTimeout(() => res.end(padded.slice(3000)), 300);
+    });
+    const { url } = await startServer({
+      sampler: new FakeSampler(),
+      peers: [peer.url],
+      peerBodyBudgetBytes: 1024,
+      fanoutTimeoutMs: 5000,
+    });
+    const first = request(url + MATRIX);
+    await new Promise((r) => setTimeout(r, 50));
+    const replies = await Promise.all([first, request(url + MATRIX)]);
+    for (const r of replies) {
+      expect(r.json.fanout.nodes[1]).toMatchObject({ ok: true });
+      expect(r.json.rows.map((row: { values: number[] }) => row.values)).toEqual([[5]]);
+    }
+  });
+
   it("calls over the budget wait for earlier ones and then succeed", async () => {
     const body = JSON.stringify(
       matrixOf(
