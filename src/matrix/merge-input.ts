@@ -5,8 +5,27 @@
 // - identity arrays full length: older nodes omit `raft_group_ids`/`leader_terms` or send them
 //   short, and a missing cell is identity unknown (0), which the cell rule turns into max-merge
 //   for writes (issue 9 item 2).
-// A matrix that needs neither (every keyviz node today) passes through without copying.
+// - columns outside the request's time window dropped (a node that ignored the window);
+// - an empty-string key read as the `null` it means (SPEC §5: null when empty or unbounded).
+// A matrix that needs none of it (every keyviz node today) passes through without copying.
 import type { IncomingMatrix, IncomingRow } from "../wire/wire.js";
+
+/** The columns a merge keeps: `fromMs ≤ t < toMs`, an absent bound unbounded. */
+export interface TimeWindow {
+  fromMs?: number;
+  toMs?: number;
+}
+
+export function inWindow(t: number, w: TimeWindow): boolean {
+  return (w.fromMs === undefined || t >= w.fromMs) && (w.toMs === undefined || t < w.toMs);
+}
+
+/** Whether every time of `times` lies in `w`. */
+export function allInWindow(times: readonly number[], w: TimeWindow): boolean {
+  if (w.fromMs === undefined && w.toMs === undefined) return true;
+  for (const t of times) if (!inWindow(t, w)) return false;
+  return true;
+}
 
 /** One row's cells over the node's own (sorted, unique) columns. */
 export interface InputRow {
@@ -23,12 +42,13 @@ export interface MergeInput {
   rows: InputRow[];
 }
 
-export function prepareInput(m: IncomingMatrix): MergeInput {
+export function prepareInput(m: IncomingMatrix, window: TimeWindow = {}): MergeInput {
   const times = m.column_unix_ms;
-  if (isStrictlyAscending(times)) return { columns: times, rows: m.rows.map((r) => padIdentity(r, times.length)) };
-  const columns = [...new Set(times)].sort((a, b) => a - b);
+  if (isStrictlyAscending(times) && allInWindow(times, window))
+    return { columns: times, rows: m.rows.map((r) => padIdentity(r, times.length)) };
+  const columns = [...new Set(times.filter((t) => inWindow(t, window)))].sort((a, b) => a - b);
   const position = new Map(columns.map((t, i) => [t, i]));
-  const target = Int32Array.from(times, (t) => position.get(t)!);
+  const target = Int32Array.from(times, (t) => position.get(t) ?? -1); // -1: outside the window
   return { columns, rows: m.rows.map((r) => foldColumns(padIdentity(r, times.length), target, columns.length)) };
 }
 
@@ -41,7 +61,7 @@ const NO_IDENTITY: number[] = [];
 
 function padIdentity(row: IncomingRow, width: number): InputRow {
   return {
-    head: row,
+    head: row.start === "" || row.end === "" ? { ...row, start: row.start || null, end: row.end || null } : row,
     values: row.values,
     groups: padded(row.raft_group_ids ?? NO_IDENTITY, width),
     terms: padded(row.leader_terms ?? NO_IDENTITY, width),
@@ -57,7 +77,8 @@ function padded(a: number[], width: number): ArrayLike<number> {
 }
 
 /**
- * Sums the cells of columns sharing a timestamp (`target[j]` = merged column of column j).
+ * Sums the cells of columns sharing a timestamp (`target[j]` = merged column of column j, −1 for
+ * a column dropped).
  * Conflicts are OR-ed; the identity is that of the non-zero cell with the highest term (the
  * merge's identity rule), 0/0 when every cell is 0.
  */
@@ -69,6 +90,7 @@ function foldColumns(row: InputRow, target: Int32Array, width: number): InputRow
   const best = new Float64Array(width).fill(-1); // value of the cell whose identity was taken
   for (let j = 0; j < target.length; j++) {
     const to = target[j]!;
+    if (to < 0) continue;
     const v = row.values[j]!;
     values[to]! += v;
     if (row.conflicts?.[j] === true) conflicts[to] = true;

@@ -37,7 +37,8 @@ export function mergeLocalAndPeersSliced<T>(
 ): Promise<T> {
   return enqueue(async () => {
     const m = local();
-    const input = isTable(m) ? tableInput(m, localCopy) : prepareInput(m);
+    // A table is this node's own build, windowed already.
+    const input = isTable(m) ? tableInput(m, localCopy) : prepareInput(m, opts.window);
     const steps = mergeWithLocalSteps(input, m.series, peers, opts, buffers);
     return use(await runStepsSliced(steps, slicing.sliceMs, slicing.pause));
   });

@@ -14,12 +14,13 @@
 import { checkRowBudget, sortRows } from "./row-budget.js";
 import { MAX_ROWS, rfc3339, validateMatrix, type IncomingMatrix, type Matrix } from "../wire/wire.js";
 import { matrixProblem, matrixShapeProblem } from "../wire/validate.js";
-import { isStrictlyAscending, prepareInput, type MergeInput } from "./merge-input.js";
+import { allInWindow, isStrictlyAscending, prepareInput, type MergeInput, type TimeWindow } from "./merge-input.js";
 import { toWireMatrix, type MatrixTable } from "./table.js";
 import { BadCell, RowCopier, reserveSlab, trimSlab, type SlabHolder } from "./cell-slab.js";
 import { mergeRow, type MergedRow, type Source } from "./merge-rows.js";
 import { runSteps, type Steps } from "../steps.js";
 import { applyBudget } from "./merge-budget.js";
+import { checkFiniteNumber } from "../validate.js";
 import type { Series } from "../types.js";
 
 export { mergeCell, type CellContribution } from "./merge-cell.js";
@@ -27,6 +28,11 @@ export { mergeCell, type CellContribution } from "./merge-cell.js";
 export interface MergeOptions {
   /** Row budget after the merge (default MAX_ROWS). */
   rows?: number;
+  /**
+   * The request's time window: columns outside `[fromMs, toMs)` are dropped from every input, so
+   * a node that ignored the window adds none (`fromMs > toMs`: no columns). Default: all kept.
+   */
+  window?: TimeWindow;
   /** Clock for `generated_at` (default `Date.now()`). */
   nowMs?: number;
 }
@@ -61,8 +67,10 @@ export function mergeMatrices(matrices: readonly IncomingMatrix[], opts: MergeOp
   // millions of numbers instead of two. A matrix whose cells the merge converts before copying
   // (repeated timestamps, short identity arrays) is checked whole first. Whatever the problem,
   // the full validator names it, as if it had run first.
+  const window = checkWindow(opts.window);
   for (const m of matrices) {
-    if (matrixShapeProblem(m) !== null || (convertsCells(m) && matrixProblem(m) !== null)) throwFirstProblem(matrices);
+    if (matrixShapeProblem(m) !== null || (convertsCells(m, window) && matrixProblem(m) !== null))
+      throwFirstProblem(matrices);
   }
   try {
     return toWireMatrix(runSteps(mergeTableSteps(matrices, opts, syncBuffers, true)));
@@ -79,10 +87,23 @@ function throwFirstProblem(matrices: readonly IncomingMatrix[]): never {
 }
 
 /** Whether prepareInput rewrites the cells of `m` (a matrix of valid shape) before they are copied. */
-function convertsCells(m: IncomingMatrix): boolean {
+function convertsCells(m: IncomingMatrix, window: TimeWindow): boolean {
   const width = m.column_unix_ms.length;
   const short = (a: readonly number[] | undefined) => a !== undefined && a.length < width;
-  return !isStrictlyAscending(m.column_unix_ms) || m.rows.some((r) => short(r.raft_group_ids) || short(r.leader_terms));
+  return (
+    !isStrictlyAscending(m.column_unix_ms) ||
+    !allInWindow(m.column_unix_ms, window) ||
+    m.rows.some((r) => short(r.raft_group_ids) || short(r.leader_terms))
+  );
+}
+
+function checkWindow(w: unknown): TimeWindow {
+  if (w === undefined) return {};
+  if (typeof w !== "object" || w === null) throw new TypeError("opts.window must be an object { fromMs?, toMs? }");
+  const { fromMs, toMs } = w as TimeWindow;
+  if (fromMs !== undefined) checkFiniteNumber("opts.window.fromMs", fromMs);
+  if (toMs !== undefined) checkFiniteNumber("opts.window.toMs", toMs);
+  return { fromMs, toMs };
 }
 
 /** `mergeMatrices` for inputs already checked by the validator (src/wire/validate.ts). */
@@ -111,7 +132,7 @@ export function* mergeTableSteps(
 ): Steps<MatrixTable> {
   if (matrices.length === 0) throw new RangeError("matrices must be a non-empty array of matrices");
   const [first, ...rest] = matrices;
-  return yield* mergeWithLocalSteps(prepareInput(first!), first!.series, rest, opts, buffers, checkCells);
+  return yield* mergeWithLocalSteps(prepareInput(first!, opts.window), first!.series, rest, opts, buffers, checkCells);
 }
 
 /**
@@ -130,7 +151,7 @@ export function* mergeWithLocalSteps(
   checkRowBudget(rows);
   const inputs: MergeInput[] = [local];
   for (const m of peers) {
-    inputs.push(prepareInput(m));
+    inputs.push(prepareInput(m, opts.window));
     yield;
   }
   const columns = unionColumns(inputs);

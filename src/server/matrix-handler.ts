@@ -62,7 +62,9 @@ export async function handleMatrix(
   const fanout = settleFanout(ctx, MATRIX_PATH, nodes);
   // Merged and written from the merge's typed cells in time slices: a merged answer can be tens
   // of MB, and other clients must not wait for all of it (issue 10.6).
-  await mergeLocalAndPeersSliced(local, peerMatrices, { rows: query.rows }, FANOUT_SLICING, async (merged) => {
+  // The window again: a peer that ignored it must not add columns outside it.
+  const merge = { rows: query.rows, window: { fromMs: query.fromMs, toMs: query.toMs } };
+  await mergeLocalAndPeersSliced(local, peerMatrices, merge, FANOUT_SLICING, async (merged) => {
     merged.fanout = fanout;
     await sendMatrixTableSliced(res, merged, FANOUT_SLICING);
   });

@@ -15,7 +15,7 @@
 import type { HotKeysResponse } from "../hotkeys/response.js";
 import { SERIES, type Series } from "../types.js";
 import { isBase64Key } from "./encoding.js";
-import type { IncomingMatrix } from "./types.js";
+import { MAX_MATRIX_COLUMNS, type IncomingMatrix } from "./types.js";
 import { runSteps, type Steps } from "../steps.js";
 import { asCountCells, CELL_FIELDS, isCountCells } from "./count-cells.js";
 
@@ -150,6 +150,8 @@ export function* matrixProblemSteps(value: unknown, series?: Series, cells = tru
   if (!(SERIES as readonly unknown[]).includes(value.series)) return `series must be one of ${SERIES.join(", ")}`;
   if (series !== undefined && value.series !== series)
     return `response series is ${JSON.stringify(value.series)}, expected ${series}`;
+  if (Array.isArray(value.column_unix_ms) && value.column_unix_ms.length > MAX_MATRIX_COLUMNS)
+    return `column_unix_ms has ${value.column_unix_ms.length} columns, more than a node holds (${MAX_MATRIX_COLUMNS})`;
   const columns = arrayProblem(value.column_unix_ms, "column_unix_ms", "an integer (unix milliseconds)", isColumnTime);
   if (columns !== null) return columns;
   if (typeof value.generated_at !== "string") return "generated_at must be a string";

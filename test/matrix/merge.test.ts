@@ -281,6 +281,43 @@ function withoutZeroIdentity(m: Matrix): Matrix {
   };
 }
 
+describe("mergeMatrices: what a node that ignored the request sends", () => {
+  const a = matrix([1000, 2000], [row("route:1", null, [1, 2], [1, 1], [3, 3])]);
+  const b = matrix([500, 2000, 3000], [row("route:2", "bQ==", [4, 5, 6], [2, 2, 2], [7, 7, 7])]);
+
+  it("keeps only the columns in opts.window, [fromMs, toMs)", () => {
+    const m = mergeMatrices([a, b], { window: { fromMs: 1000, toMs: 3000 }, nowMs: NOW });
+    expect(m.column_unix_ms).toEqual([1000, 2000]);
+    expect(m.rows.map((r) => [r.bucket_id, r.values, r.leader_terms])).toEqual([
+      ["route:1", [1, 2], [3, 3]],
+      ["route:2", [0, 5], [0, 7]],
+    ]);
+    // from > to: no columns (SPEC §5), whatever the nodes sent
+    expect(mergeMatrices([a, b], { window: { fromMs: 5000, toMs: 1000 } }).column_unix_ms).toEqual([]);
+    expect(mergeMatrices([a, b], { window: { toMs: 1000 } }).column_unix_ms).toEqual([500]);
+    expect(() => mergeMatrices([a], { window: { fromMs: "1" as never } })).toThrow(TypeError);
+    expect(() => mergeMatrices([a], { window: 5 as never })).toThrow(/opts.window must be an object/);
+  });
+
+  it("reads an empty-string key as null (SPEC §5: null when empty or unbounded)", () => {
+    const empty = matrix([1000], [row("route:1", "", [1], [1], [3], { end: "" })]);
+    for (const rows of [1024, 1]) {
+      const m = mergeMatrices([empty], { rows, nowMs: NOW });
+      expect([m.rows[0]!.start, m.rows[0]!.end]).toEqual([null, null]);
+    }
+  });
+
+  it("refuses a matrix with more columns than a node can hold", () => {
+    const wide = matrix(
+      Array.from({ length: 900_001 }, (_, i) => i + 1),
+      [],
+    );
+    expect(() => mergeMatrices([a, wide])).toThrow(
+      "matrices[1]: column_unix_ms has 900001 columns, more than a node holds (900000)",
+    );
+  });
+});
+
 describe("merge properties", () => {
   // Read counts partitioned across nodes: merging the nodes' matrices gives the whole again.
   it("reads split across nodes sum back to the single-node matrix, under any budget", () => {

@@ -187,6 +187,17 @@ describe("matrix fan-out", () => {
     expect(r.json.rows.map((x: { bucket_id: string }) => x.bucket_id)).toEqual(["route:1", "route:2"]);
   });
 
+  it("drops the columns a peer sent outside the requested window", async () => {
+    // A broken peer answers whatever the window: its columns at 2000 and 999999 must not appear.
+    const ignoring = await startServer({ sampler: samplerWith(peerMatrix) });
+    const { url } = await startServer({ sampler: samplerWith(selfMatrix), peers: [ignoring.url] });
+    const r = await request(`${url}${MATRIX}?to_unix_ms=1500`);
+    expect(r.json.column_unix_ms).toEqual([1000]);
+    expect(r.json.rows.map((x: { values: number[] }) => x.values)).toEqual([[5], [7]]);
+    const empty = await request(`${url}${MATRIX}?from_unix_ms=5000&to_unix_ms=1000`);
+    expect(empty.json.column_unix_ms).toEqual([]); // SPEC §5: from > to → no columns
+  });
+
   it("a peer request is answered locally only (anti-recursion)", async () => {
     const aSampler = samplerWith(selfMatrix);
     const bSampler = samplerWith(peerMatrix);

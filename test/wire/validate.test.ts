@@ -225,3 +225,12 @@ describe("hotKeysProblem: a peer hot-keys answer is validated completely", () =>
     expect(() => mergeHotKeys([h as never], 10)).toThrow(TypeError);
   });
 });
+
+describe("the column limit of an incoming matrix", () => {
+  it("is what a node can hold: its history plus every tier at their largest", async () => {
+    const { MAX_MATRIX_COLUMNS } = await import("../../src/wire/types.js");
+    const { MAX_HISTORY_COLUMNS } = await import("../../src/sampler/options.js");
+    const { MAX_TIER_COLUMNS, MAX_TIERS } = await import("../../src/history/tier-options.js");
+    expect(MAX_MATRIX_COLUMNS).toBe(MAX_HISTORY_COLUMNS + MAX_TIERS * MAX_TIER_COLUMNS);
+  });
+});
