@@ -123,15 +123,17 @@ function rowsToRehome(
     if (sameRange(wider, hull)) break;
     hull = wider;
   }
-  const final = hull;
+  // Decided now, for every row at once: the rewrite runs lazily, when each column is first read,
+  // and by then routes may have been folded, unfolded or registered again under an old id.
   // A row over keys no live holder covers any more (its route was removed by hand and nothing
   // registered there) has nowhere to go and overlaps no new row: it stays.
-  const isOld = (metaId: number) => {
-    if (metaId >= metasBelow) return false;
-    const m = history.meta(metaId);
-    return rangesOverlap(final.start, final.end, m.start, m.end) && movable(metaId, m) && anyOver(heirs, m);
-  };
-  return { isOld, heirs };
+  const moving = new Uint8Array(metasBelow);
+  for (let id = 0; id < metasBelow; id++) {
+    if (current[id] === 1) continue;
+    const m = history.meta(id);
+    if (rangesOverlap(hull.start, hull.end, m.start, m.end) && movable(id, m) && anyOver(heirs, m)) moving[id] = 1;
+  }
+  return { isOld: (metaId) => moving[metaId] === 1, heirs };
 }
 
 /** Whether some holder of `holders` (start order, disjoint) overlaps `r`: a binary search. */
