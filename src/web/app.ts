@@ -3,7 +3,14 @@
 // (Past 400 lines: it is the one place where every control meets the view state; what stands alone —
 // data sources, the grid, controls, replay, hover detail, the plot — is already in data/ and ui/.)
 import { diffGrid, halves } from "./data/diff.js";
-import { fileBytes, inlinedRecording, openRecording, recordingGrid, type ReplaySource } from "./data/file.js";
+import {
+  fileBytes,
+  inlinedRecording,
+  openRecording,
+  recordingGrid,
+  stepChoices,
+  type ReplaySource,
+} from "./data/file.js";
 import { appendColumn, resolveWindow, type Grid } from "./data/grid.js";
 import { HttpError } from "./data/api.js";
 import { fetchGrid, openStream, type StreamState } from "./data/live.js";
@@ -30,6 +37,8 @@ export class App {
   private fileName = "";
   private zoomStack: Pick<ViewState, "time" | "keys">[] = [];
   private stopRefresh: (() => void) | null = null;
+  /** The series the stream was opened for (a stream carries one series). */
+  private streamSeries: string | null = null;
   private streamState: StreamState | "off" = "off";
   private fetching = 0;
   private pending: ColumnEvent[] = [];
@@ -144,7 +153,9 @@ export class App {
       this.grid = grid;
       for (const ev of this.pending.splice(0)) this.grid = appendColumn(this.grid, ev, this.columnCap()) ?? this.grid;
       this.render();
-      if (this.stopRefresh === null) this.setupRefresh();
+      // A stream carries one series: another series needs another stream.
+      if (this.stopRefresh === null || (this.streamSeries !== null && this.streamSeries !== this.state.series))
+        this.setupRefresh();
     } catch (e) {
       if (seq !== this.fetching) return;
       this.handleLiveError(e);
@@ -171,6 +182,7 @@ export class App {
   private stop(): void {
     this.stopRefresh?.();
     this.stopRefresh = null;
+    this.streamSeries = null;
     this.streamState = "off";
   }
 
@@ -179,6 +191,7 @@ export class App {
     this.stop();
     if (this.state.source !== "live" || this.grid === null) return this.renderSummary();
     if (this.state.refresh === "live") {
+      this.streamSeries = this.state.series;
       this.stopRefresh = openStream(this.state.series, {
         column: (ev) => {
           if (this.fetching !== 0) this.pending.push(ev);
@@ -191,6 +204,8 @@ export class App {
           }
         },
         resync: () => void this.reload(),
+        // The server refused the stream: the matrix request says why (401 brings up the sign-in).
+        refused: () => void this.reload(),
         state: (s) => {
           this.streamState = s;
           this.renderSummary();
@@ -214,18 +229,21 @@ export class App {
     } catch (e) {
       return this.showMessage(`Cannot open ${name}: ${(e as Error).message}`);
     }
-    const wasFile = this.state.source === "file";
+    // A view from a link (#src=file&…) applies to the first recording opened; another recording
+    // starts from its own span and step.
+    const linked = this.state.source === "file" && this.replay === null;
     this.stop();
     this.fetching = 0;
     this.replay = replay;
     this.fileName = name;
     this.pins.clear();
     this.showMessage(null);
-    const keep = wasFile
-      ? {}
-      : { time: undefined, keys: undefined, diffA: undefined, diffB: undefined, cursorMs: undefined };
+    const fresh = { time: undefined, keys: undefined, diffA: undefined, diffB: undefined, cursorMs: undefined };
+    const view = linked ? {} : { ...fresh, stepMs: 0 };
+    // A step the recording does not offer would merge its columns unevenly: its own step instead.
+    const stepMs = linked && !stepChoices(replay.stepMs).includes(this.state.stepMs) ? { stepMs: 0 } : {};
     this.zoomStack = [];
-    this.update({ source: "file", ...keep }, "data");
+    this.update({ source: "file", ...view, ...stepMs }, "data");
   }
 
   private goLive(): void {
@@ -298,7 +316,9 @@ export class App {
       empty
         ? diverging
           ? "Windows A and B share no columns."
-          : "No data yet: drive some traffic; columns appear as the sampler flushes."
+          : this.state.source === "file"
+            ? "This recording holds no load in this window and series."
+            : "No data yet: drive some traffic; columns appear as the sampler flushes."
         : null,
     );
     this.renderBanner(g);

@@ -3,6 +3,7 @@
 // The fragment (not the query) holds it: it never reaches a server, it works from file://, and
 // changing it does not reload the page. Credentials are never part of the state.
 import { SERIES, type Series } from "../types.js";
+import { isBase64Key } from "../wire/encoding.js";
 
 export type Refresh = "live" | "off" | "5s" | "30s";
 import type { Palette } from "../paint/palette.js";
@@ -89,12 +90,12 @@ function timeWindow(raw: string | null): TimeWindow | undefined {
   return Number.isSafeInteger(fromMs) && Number.isSafeInteger(toMs) && fromMs <= toMs ? { fromMs, toMs } : undefined;
 }
 
-// Keys travel as base64 in the fragment; "_" stands for null (lowest / unbounded).
-const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+// Keys travel as base64 in the fragment; "_" stands for null (lowest / unbounded). A key that is
+// not standard base64 with its padding (`abc`) is refused here: decoding it later would throw.
 function keyWindow(raw: string | null): KeyWindow | undefined {
   if (raw === null) return undefined;
   const parts = raw.split(".");
-  if (parts.length !== 2 || !parts.every((p) => p === "_" || (p !== "" && B64.test(p)))) return undefined;
+  if (parts.length !== 2 || !parts.every((p) => p === "_" || (p !== "" && isBase64Key(p)))) return undefined;
   const [start, end] = parts.map((p) => (p === "_" ? null : p)) as [string | null, string | null];
   return { start, end };
 }

@@ -48,6 +48,9 @@ describe("view state in the URL", () => {
     expect(encodeState(defaultState())).toBe("");
     expect(decodeState("#series=nope&rows=0&b=999&t=5.1&k=%%%&scale=cubic")).toEqual(defaultState());
     expect(decodeState("rows=2048")).toEqual(defaultState());
+    // Badly padded base64 passed the old pattern and made the page throw when it decoded the key.
+    expect(decodeState("k=abc._").keys).toBeUndefined();
+    expect(decodeState("k=YWJj._").keys).toEqual({ start: "YWJj", end: null });
   });
 });
 
@@ -122,6 +125,29 @@ describe("grid: stream columns", () => {
     expect(next.rows[0]!.groups).toEqual([1, 1, 2]);
     expect(next.rows[0]!.terms).toEqual([0, 0, 7]);
     expect(next.rows[2]!.groups).toEqual([0, 0, 2]);
+  });
+
+  it("after a split, a new bucket lands in a row of its own label, never in the old route's labelled row", () => {
+    // The old route 2 had an unlabelled and a `redis` row (sharing its range); routes 3 and 4
+    // replaced it. Found by the viewer audit: every new write showed up under route:2:redis.
+    const m = matrix(
+      [
+        { id: "route:2", start: "c", end: "m", values: [1] },
+        { id: "route:2:redis", start: "c", end: "m", values: [2] },
+      ],
+      [1000],
+    );
+    m.rows[1]!.label = "redis";
+    const split = event(2000, [
+      { id: "route:3", start: "c", end: "f", value: 100 },
+      { id: "route:4", start: "f", end: "m", value: 100 },
+    ]);
+    split.rows.push({ ...split.rows[1]!, bucket_id: "route:4:redis", label: "redis", value: 1 });
+    const next = appendColumn(gridFromMatrix(m), split, 10)!;
+    expect(next.rows.map((r) => [r.bucketId, next.values[next.rows.indexOf(r) * 2 + 1]])).toEqual([
+      ["route:2", 200], // the unlabelled buckets in the unlabelled row holding their keys
+      ["route:2:redis", 1], // the labelled one in the labelled row
+    ]);
   });
 
   it("drops the oldest column past the cap, and ignores old, repeated or other-series events", () => {

@@ -115,9 +115,26 @@ function lastStartingAtOrBefore(rows: GridRow[], key: Uint8Array | null): number
 }
 
 /**
+ * The row of `label` whose range holds `key`: among the rows starting at the last start ≤ key
+ * (labelled rows of one route share its range), or undefined. A budget-merged row (`merged:`)
+ * holds buckets of any label.
+ */
+function rowHolding(rows: GridRow[], key: Uint8Array | null, label: string): number | undefined {
+  const j = lastStartingAtOrBefore(rows, key);
+  if (j < 0 || !before(key, rows[j]!.endBytes)) return undefined;
+  const start = rows[j]!.startBytes;
+  for (let k = j; k >= 0 && compareStart(rows[k]!.startBytes, start) === 0; k--) {
+    const row = rows[k]!;
+    if (((row.label ?? "") === label || row.bucketId.startsWith("merged:")) && before(key, row.endBytes)) return k;
+  }
+  return undefined;
+}
+
+/**
  * Appends a stream column. A stream row is a sampler bucket; the grid's rows may be budget-merged,
- * so a bucket lands in the row with its id, else in the row whose range holds its start key, else
- * it becomes a new row at its key position (a route the last fetch did not have). Columns older
+ * so a bucket lands in the row with its id, else in a row of its label whose range holds its
+ * start key, else it becomes a new row at its key position (a route the last fetch did not have,
+ * e.g. after a split: its writes must not show up in the old route's row of another label). Columns older
  * than `maxColumns` are dropped. Events of another series, or not newer than the last column,
  * are ignored (a reconnect can replay one). Returns a new grid; `null` when nothing changed.
  */
@@ -130,11 +147,7 @@ export function appendColumn(grid: Grid, ev: ColumnEvent, maxColumns: number): G
   const column = new Map<GridRow, number>();
   for (const e of ev.rows) {
     let i = byId.get(e.bucket_id);
-    if (i === undefined) {
-      const startBytes = decodeKey(e.start);
-      const j = lastStartingAtOrBefore(rows, startBytes);
-      if (j >= 0 && before(startBytes, rows[j]!.endBytes)) i = j;
-    }
+    if (i === undefined) i = rowHolding(rows, decodeKey(e.start), e.label ?? "");
     if (i !== undefined) {
       const row = rows[i]!;
       column.set(row, (column.get(row) ?? 0) + e.value);

@@ -31,9 +31,12 @@ export interface Controls {
   diff: { aFrom: HTMLInputElement; aTo: HTMLInputElement; bFrom: HTMLInputElement; bTo: HTMLInputElement };
 }
 
-/** `datetime-local` text (UTC) ↔ ms. */
+/**
+ * `datetime-local` text (UTC) ↔ ms, to the millisecond: live columns carry milliseconds, and a
+ * text cut to the second moved every window by up to a second when any one input was touched.
+ */
 function toInput(ms: number | undefined): string {
-  return ms === undefined ? "" : new Date(ms).toISOString().slice(0, 19);
+  return ms === undefined ? "" : new Date(ms).toISOString().slice(0, 23);
 }
 function fromInput(text: string): number | undefined {
   const ms = Date.parse(`${text}Z`);

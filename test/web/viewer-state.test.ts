@@ -1,0 +1,149 @@
+// The viewer's state across changes, in a real Chromium against real servers on 127.0.0.1: the
+// live stream follows the series, a second recording starts from its own view, a server that
+// forgot the session asks to sign in again, windows keep their milliseconds, an empty recording
+// says so. (From a viewer audit: each of these failed on the earlier page.)
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumPath, launchChromium } from "../browser/find-chromium.js";
+import { createSampler } from "../../src/sampler/sampler.js";
+import { createServer } from "../../src/server/create-server.js";
+import { exportBytes } from "../../src/history/export.js";
+import { silentLogger } from "../../src/logger.js";
+import { historyOf } from "../history/history-file.js";
+import { ROUTES, startNode, STEP_MS, T0, type Node } from "./fixture.js";
+import { waitForShape, watchedPage } from "./page.js";
+
+const executablePath = chromiumPath();
+const COLUMNS = 20;
+const viewerFile = pathToFileURL(join(import.meta.dirname, "..", "..", "dist", "web", "viewer.html")).href;
+
+describe.skipIf(executablePath === null)("viewer state across changes, in chromium", () => {
+  let browser: Browser;
+  let node: Node;
+
+  beforeAll(async () => {
+    [browser, node] = await Promise.all([launchChromium(executablePath!), startNode(COLUMNS)]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await node?.close();
+  });
+
+  it("after switching series the stream brings that series' new columns", async () => {
+    const { page, errors, requests } = await watchedPage(browser);
+    await page.goto(`${node.url}/`);
+    const columns = node.times.length;
+    await waitForShape(page, ROUTES, columns);
+    await page.waitForSelector(".live-dot.open");
+    await page.selectOption("#series", "reads");
+    await page.waitForFunction(() => document.querySelector(".summary")?.textContent?.includes("reads"));
+    await page.waitForSelector(".live-dot.open");
+    node.flush();
+    await waitForShape(page, ROUTES, columns + 1); // the writes stream dropped every reads column
+    expect(requests.some((u) => u.includes("/stream") && u.includes("series=reads"))).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a second recording starts from its own span and step, not the first one's zoom", async () => {
+    const first = node.exportFile();
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(viewerFile);
+    await page.setInputFiles("#file", {
+      name: "a.kvz",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from(first),
+    });
+    const firstColumns = node.times.length;
+    await waitForShape(page, ROUTES, firstColumns);
+    await page.selectOption("#step", String(5 * STEP_MS));
+    await page.waitForFunction(() => location.hash.includes("step="));
+    await page.evaluate(
+      () => (location.hash += `&t=${Date.UTC(2026, 10, 30, 12, 0)}.${Date.UTC(2026, 10, 30, 12, 4)}`),
+    );
+    await page.waitForFunction(() => location.hash.includes("t="));
+
+    // Another node's history, a day later: the first file's window selects none of its columns.
+    const other = createSampler({ stepMs: STEP_MS, now: () => T0 + 86_400_000 });
+    other.registerRoute(1, null, null);
+    other.observe(1, 1, 1);
+    other.flush();
+    const second = exportBytes(historyOf(other), STEP_MS, {}, T0 + 86_400_000);
+    await page.setInputFiles("#file", {
+      name: "b.kvz",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from(second),
+    });
+    await waitForShape(page, 1, 1);
+    expect(await page.inputValue("#step")).toBe(String(STEP_MS));
+    expect(await page.isVisible("#empty")).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("an empty recording says it holds no load (not 'drive some traffic')", async () => {
+    const empty = createSampler({ stepMs: STEP_MS, now: () => T0 });
+    empty.flush();
+    const bytes = exportBytes(historyOf(empty), STEP_MS, {}, T0);
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(viewerFile);
+    await page.setInputFiles("#file", {
+      name: "e.kvz",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from(bytes),
+    });
+    await page.waitForFunction(() => document.getElementById("empty")?.hidden === false);
+    expect(await page.textContent("#empty")).toContain("This recording holds no load");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a link with a badly padded key window draws the page, ignoring that window", async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(`${node.url}/#k=abc._`);
+    await waitForShape(page, ROUTES, null);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("touching one difference-window input leaves the other windows' milliseconds as they were", async () => {
+    const { page, errors } = await watchedPage(browser);
+    const [t1, t2, t3, t4] = [node.times[1]! + 250, node.times[5]! + 250, node.times[8]! + 750, node.times[12]! + 750];
+    await page.goto(`${node.url}/#view=diff&a=${t1}.${t2}&bw=${t3}.${t4}`);
+    await waitForShape(page, null, null);
+    const newTo = node.times[13]! + 750;
+    await page.fill("#b-to", new Date(newTo).toISOString().slice(0, 23));
+    await page.dispatchEvent("#b-to", "change");
+    await page.waitForFunction((b) => location.hash.includes(`bw=${b}`), `${t3}.${newTo}`);
+    expect(new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)).get("a")).toBe(`${t1}.${t2}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a server restart that forgot the session brings up the sign-in form, not endless reconnecting", async () => {
+    const token = "s3cret-token";
+    const first = createServer({ sampler: node.sampler, port: 0, logger: silentLogger, token });
+    const { port } = await first.listen();
+    let second: ReturnType<typeof createServer> | undefined;
+    try {
+      const { page } = await watchedPage(browser, { allowStatus: [401], allowText: ["ERR_CONNECTION_REFUSED"] });
+      await page.goto(`${first.url}/`);
+      await page.locator("#login").waitFor({ state: "visible" });
+      await page.fill("#access-key", "keyviz");
+      await page.fill("#secret-key", token);
+      await page.click("#login-form button[type=submit]");
+      await page.waitForSelector(".live-dot.open");
+      await first.close();
+      second = createServer({ sampler: node.sampler, port, logger: silentLogger, token });
+      await second.listen();
+      await page.locator("#login").waitFor({ state: "visible", timeout: 20_000 });
+      await page.close();
+    } finally {
+      await first.close();
+      await second?.close();
+    }
+  });
+});
