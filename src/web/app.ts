@@ -7,6 +7,7 @@ import {
   fileBytes,
   inlinedRecording,
   openRecording,
+  openingStep,
   recordingGrid,
   stepChoices,
   type ReplaySource,
@@ -239,11 +240,18 @@ export class App {
     this.pins.clear();
     this.showMessage(null);
     const fresh = { time: undefined, keys: undefined, diffA: undefined, diffB: undefined, cursorMs: undefined };
-    const view = linked ? {} : { ...fresh, stepMs: 0 };
-    // A step the recording does not offer would merge its columns unevenly: its own step instead.
-    const stepMs = linked && !stepChoices(replay.stepMs).includes(this.state.stepMs) ? { stepMs: 0 } : {};
+    const view = linked ? {} : fresh;
+    // A linked step the recording offers is kept; any other (one it does not offer would merge
+    // its columns unevenly) gives way to the step it opens at.
+    const keepStep = linked && stepChoices(replay.stepMs).includes(this.state.stepMs);
+    const stepMs = keepStep ? this.state.stepMs : openingStep(replay);
+    if (stepMs > replay.stepMs)
+      this.showMessage(
+        `${name} has ${replay.columns.length} columns: shown at a coarser step; the Step menu has finer ones.`,
+        true,
+      );
     this.zoomStack = [];
-    this.update({ source: "file", ...view, ...stepMs }, "data");
+    this.update({ source: "file", ...view, stepMs }, "data");
   }
 
   private goLive(): void {

@@ -84,6 +84,33 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
     await page.close();
   });
 
+  it("a recording of more columns than the page draws at once opens at a coarser step", async () => {
+    // 5 000 columns at 1 s: at its own step the grid of a day at 1 s froze the page for 30 s.
+    let now = T0;
+    const long = createSampler({ stepMs: 1000, historyColumns: 5000, now: () => now });
+    long.registerRoute(1, null, null);
+    for (let c = 0; c < 5000; c++) {
+      long.observe(1, 1, 1);
+      now += 1000;
+      long.flush();
+    }
+    const bytes = exportBytes(historyOf(long), 1000, {}, now);
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(viewerFile);
+    await page.setInputFiles("#file", {
+      name: "l.kvz",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from(bytes),
+    });
+    await waitForShape(page, 1, 2500); // the finest offered step that fits 2 880 columns: 2 s
+    expect(await page.inputValue("#step")).toBe("2000");
+    expect(await page.textContent("#message")).toContain("l.kvz has 5000 columns");
+    await page.selectOption("#step", "1000"); // a finer step stays the user's choice
+    await waitForShape(page, 1, 5000);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("an empty recording says it holds no load (not 'drive some traffic')", async () => {
     const empty = createSampler({ stepMs: STEP_MS, now: () => T0 });
     empty.flush();

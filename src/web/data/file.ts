@@ -36,6 +36,21 @@ export function stepChoices(baseMs: number): number[] {
   return out;
 }
 
+/**
+ * Columns a recording opens with at most. At its own step a day at 1 s is 86 400 columns: the
+ * page froze for half a minute building that grid (2.9 GB at 1 024 rows); past this it opens at
+ * the finest offered step that fits, and a finer one stays a choice in the Step menu.
+ */
+export const OPEN_COLUMNS = 2880;
+
+/** The step a recording opens at: 0 (its own) when its columns fit `OPEN_COLUMNS`. */
+export function openingStep(replay: ReplaySource): number {
+  if (replay.columns.length <= OPEN_COLUMNS) return 0;
+  const span = replay.toMs - replay.fromMs;
+  const choices = stepChoices(replay.stepMs);
+  return choices.find((s) => span / s <= OPEN_COLUMNS) ?? choices[choices.length - 1]!;
+}
+
 /** Reads a dropped or picked file. */
 export async function fileBytes(file: Blob): Promise<Uint8Array> {
   return new Uint8Array(await file.arrayBuffer());
