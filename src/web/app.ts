@@ -42,6 +42,9 @@ export class App {
   private streamSeries: string | null = null;
   private streamState: StreamState | "off" = "off";
   private fetching = 0;
+  /** The first fetch failed with nothing on screen: tries so far, and the pending retry. */
+  private firstLoadFailures = 0;
+  private firstLoadRetry: ReturnType<typeof setTimeout> | undefined;
   private pending: ColumnEvent[] = [];
   private urlTimer: ReturnType<typeof setTimeout> | undefined;
   private renderTimer: ReturnType<typeof setTimeout> | undefined;
@@ -96,7 +99,13 @@ export class App {
 
   start(): void {
     syncControls(this.controls, this.state, null);
-    const inline = inlinedRecording();
+    let inline: Uint8Array | null;
+    try {
+      inline = inlinedRecording();
+    } catch {
+      inline = null;
+      this.showMessage("The recording embedded in this page is damaged (not base64); open a .kvz file instead.");
+    }
     if (inline !== null) return this.openBytes(inline, "embedded recording");
     if (location.protocol === "file:" || this.state.source === "file") {
       this.state.source = "file";
@@ -150,6 +159,7 @@ export class App {
     try {
       const grid = await fetchGrid(this.state.series, this.state.rows);
       if (seq !== this.fetching || this.state.source !== "live") return;
+      this.firstLoadFailures = 0;
       this.showMessage(null);
       this.grid = grid;
       for (const ev of this.pending.splice(0)) this.grid = appendColumn(this.grid, ev, this.columnCap()) ?? this.grid;
@@ -160,6 +170,7 @@ export class App {
     } catch (e) {
       if (seq !== this.fetching) return;
       this.handleLiveError(e);
+      this.retryFirstLoad(e);
     } finally {
       if (seq === this.fetching) this.fetching = 0;
     }
@@ -174,6 +185,21 @@ export class App {
       this.showMessage("The key visualizer is disabled on this server (no sampler is attached).", true);
     } else if (e instanceof HttpError) this.showMessage(`The server answered ${e.status} ${e.code}: ${e.message}`);
     else this.showMessage(`Cannot load the matrix: ${(e as Error).message}`);
+  }
+
+  /**
+   * Before anything is on screen there is no stream or timer to try again: a failed first fetch
+   * (server not up yet, a proxy's 502) is retried after 1 s, 2 s, … up to 30 s, unless the page
+   * asks to sign in or refreshes only by hand.
+   */
+  private retryFirstLoad(e: unknown): void {
+    const signIn = e instanceof HttpError && e.status === 401;
+    if (this.grid !== null || signIn || this.state.refresh === "off" || this.firstLoadRetry !== undefined) return;
+    const delayMs = Math.min(30_000, 1000 * 2 ** this.firstLoadFailures++);
+    this.firstLoadRetry = setTimeout(() => {
+      this.firstLoadRetry = undefined;
+      if (this.grid === null && this.state.source === "live") void this.reload();
+    }, delayMs);
   }
 
   private columnCap(): number {
@@ -220,7 +246,14 @@ export class App {
   }
 
   private async openFile(file: File): Promise<void> {
-    this.openBytes(await fileBytes(file), file.name);
+    let bytes: Uint8Array;
+    try {
+      bytes = await fileBytes(file);
+    } catch (e) {
+      // A file moved, deleted or unreadable since it was picked: say so, keep what is open.
+      return this.showMessage(`Cannot read ${file.name}: ${(e as Error).message}`);
+    }
+    this.openBytes(bytes, file.name);
   }
 
   private openBytes(bytes: Uint8Array, name: string): void {

@@ -2,6 +2,8 @@
 // live stream follows the series, a second recording starts from its own view, a server that
 // forgot the session asks to sign in again, windows keep their milliseconds, an empty recording
 // says so. (From a viewer audit: each of these failed on the earlier page.)
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser } from "playwright-core";
@@ -14,6 +16,7 @@ import { silentLogger } from "../../src/logger.js";
 import { historyOf } from "../history/history-file.js";
 import { ROUTES, startNode, STEP_MS, T0, type Node } from "./fixture.js";
 import { waitForShape, watchedPage } from "./page.js";
+import { FakeSampler } from "../server/fixtures.js";
 
 const executablePath = chromiumPath();
 const COLUMNS = 20;
@@ -146,6 +149,51 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
     await page.dispatchEvent("#b-to", "change");
     await page.waitForFunction((b) => location.hash.includes(`bw=${b}`), `${t3}.${newTo}`);
     expect(new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)).get("a")).toBe(`${t1}.${t2}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a first matrix fetch that fails is retried on its own (nothing on screen, no stream yet)", async () => {
+    const sampler = new FakeSampler();
+    let calls = 0;
+    sampler.matrixResult = (q) => {
+      if (calls++ === 0) throw new Error("not ready yet");
+      return node.sampler.matrix(q);
+    };
+    const server = createServer({ sampler, port: 0, logger: silentLogger });
+    await server.listen();
+    try {
+      const { page, errors } = await watchedPage(browser, { allowStatus: [500] });
+      await page.goto(`${server.url}/`);
+      await waitForShape(page, ROUTES, node.times.length); // the retry 1 s later
+      expect(await page.isVisible("#message")).toBe(false);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a picked file that cannot be read, or a damaged embedded recording, is a message, not a silent page", async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(viewerFile);
+    await page.evaluate(() => {
+      Blob.prototype.arrayBuffer = () => Promise.reject(new Error("the file changed on disk"));
+    });
+    await page.setInputFiles("#file", {
+      name: "gone.kvz",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from([1]),
+    });
+    await page.waitForFunction(() => document.getElementById("message")?.textContent?.includes("Cannot read gone.kvz"));
+    expect(await page.textContent("#message")).toContain("the file changed on disk");
+
+    const template = readFileSync(new URL(viewerFile), "utf8");
+    const slot = '<script id="keyviz-data" type="application/octet-stream"></script>';
+    const damaged = join(mkdtempSync(join(tmpdir(), "keyviz-viewer-")), "damaged.html");
+    writeFileSync(damaged, template.replace(slot, slot.replace("></script>", ">!!not base64!!</script>")));
+    await page.goto(pathToFileURL(damaged).href);
+    await page.waitForFunction(() => document.getElementById("message")?.textContent?.includes("damaged"));
     expect(errors).toEqual([]);
     await page.close();
   });
