@@ -51,7 +51,8 @@ export function checkInteger(name: string, v: unknown): asserts v is number {
  */
 export function positiveOption(name: string, v: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== "number" || Number.isNaN(v)) throw new TypeError(`${name} must be a number`);
+  if (typeof v !== "number") throw new TypeError(`${name} must be a number`);
+  if (Number.isNaN(v)) throw new RangeError(`${name} must be an integer, got NaN`);
   if (v <= 0) return fallback;
   if (!Number.isInteger(v)) throw new RangeError(`${name} must be an integer, got ${v}`);
   return Math.min(v, max);

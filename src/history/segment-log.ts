@@ -247,7 +247,7 @@ export class SegmentLog {
     try {
       if (this.fd >= 0 && this.opts.fsync !== "never") this.fs.fsync(this.fd);
     } catch (err) {
-      this.failed("final sync", err);
+      this.failed("final sync", err, false);
     }
     this.closeFd();
     this.closed = true;
@@ -422,7 +422,8 @@ export class SegmentLog {
     this.retryAtMs = -Infinity;
   }
 
-  private failed(what: string, err: unknown): void {
+  /** `retried` false: the log is closing, nothing will try again (the sync at close()). */
+  private failed(what: string, err: unknown, retried = true): void {
     this.statsState.failures++;
     this.statsState.lastError = `${what} failed: ${errorText(err)}`;
     this.needsRewrite = true;
@@ -430,15 +431,13 @@ export class SegmentLog {
     const waitMs = Math.min(RETRY_FIRST_MS * 2 ** this.failStreak, RETRY_MAX_MS);
     this.failStreak++;
     this.retryAtMs = this.now() + waitMs;
-    logSafely(
-      this.logger,
-      "error",
-      `keyviz storage: ${what} failed; history is kept in memory and a flush retries in ${waitMs / 1000} s`,
-      {
-        dir: this.opts.dir,
-        error: errorText(err),
-      },
-    );
+    const next = retried
+      ? `history is kept in memory and a flush retries in ${waitMs / 1000} s`
+      : "the newest columns may not be on disk";
+    logSafely(this.logger, "error", `keyviz storage: ${what} failed; ${next}`, {
+      dir: this.opts.dir,
+      error: errorText(err),
+    });
   }
 
   private closeFd(): void {

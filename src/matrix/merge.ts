@@ -30,7 +30,8 @@ export interface MergeOptions {
   rows?: number;
   /**
    * The request's time window: columns outside `[fromMs, toMs)` are dropped from every input, so
-   * a node that ignored the window adds none (`fromMs > toMs`: no columns). Default: all kept.
+   * a node that ignored the window adds none (`fromMs > toMs`: no columns). An absent or 0 bound
+   * is unbounded, as in a matrix request. Default: all kept.
    */
   window?: TimeWindow;
   /** Clock for `generated_at` (default `Date.now()`). */
@@ -73,7 +74,7 @@ export function mergeMatrices(matrices: readonly IncomingMatrix[], opts: MergeOp
       throwFirstProblem(matrices);
   }
   try {
-    return toWireMatrix(runSteps(mergeTableSteps(matrices, opts, syncBuffers, true)));
+    return toWireMatrix(runSteps(mergeTableSteps(matrices, { ...opts, window }, syncBuffers, true)));
   } catch (e) {
     if (e instanceof BadCell) throwFirstProblem(matrices);
     throw e;
@@ -97,13 +98,15 @@ function convertsCells(m: IncomingMatrix, window: TimeWindow): boolean {
   );
 }
 
-function checkWindow(w: unknown): TimeWindow {
+/** `opts.window` checked, with 0 bounds read as unbounded. */
+export function checkWindow(w: unknown): TimeWindow {
   if (w === undefined) return {};
   if (typeof w !== "object" || w === null) throw new TypeError("opts.window must be an object { fromMs?, toMs? }");
   const { fromMs, toMs } = w as TimeWindow;
-  if (fromMs !== undefined) checkFiniteNumber("opts.window.fromMs", fromMs);
-  if (toMs !== undefined) checkFiniteNumber("opts.window.toMs", toMs);
-  return { fromMs, toMs };
+  // 0 is unbounded, as in every matrix request (SPEC §5).
+  const bound = (name: string, v: number | undefined) =>
+    v === undefined || checkFiniteNumber(name, v) === 0 ? undefined : v;
+  return { fromMs: bound("opts.window.fromMs", fromMs), toMs: bound("opts.window.toMs", toMs) };
 }
 
 /** `mergeMatrices` for inputs already checked by the validator (src/wire/validate.ts). */
@@ -132,7 +135,8 @@ export function* mergeTableSteps(
 ): Steps<MatrixTable> {
   if (matrices.length === 0) throw new RangeError("matrices must be a non-empty array of matrices");
   const [first, ...rest] = matrices;
-  return yield* mergeWithLocalSteps(prepareInput(first!, opts.window), first!.series, rest, opts, buffers, checkCells);
+  const window = checkWindow(opts.window);
+  return yield* mergeWithLocalSteps(prepareInput(first!, window), first!.series, rest, opts, buffers, checkCells);
 }
 
 /**
@@ -149,9 +153,10 @@ export function* mergeWithLocalSteps(
 ): Steps<MatrixTable> {
   const rows = opts.rows ?? MAX_ROWS;
   checkRowBudget(rows);
+  const window = checkWindow(opts.window);
   const inputs: MergeInput[] = [local];
   for (const m of peers) {
-    inputs.push(prepareInput(m, opts.window));
+    inputs.push(prepareInput(m, window));
     yield;
   }
   const columns = unionColumns(inputs);

@@ -32,9 +32,23 @@ export function isSecureRequest(req: IncomingMessage, opts: ProxyTrust): boolean
   return proto !== undefined && proto.toLowerCase() === "https";
 }
 
-function normalise(address: string): string {
+/**
+ * One spelling per address, so per-address limits count one client once: IPv6 in the URL
+ * parser's canonical form (`0:0::1` → `::1`), IPv4-mapped IPv6 in any spelling as its IPv4.
+ */
+export function normalise(address: string): string {
   const lower = address.toLowerCase();
-  return lower.startsWith("::ffff:") && isIP(lower.slice(7)) === 4 ? lower.slice(7) : lower;
+  if (isIP(lower) !== 6) return lower;
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${lower}]/`).hostname.slice(1, -1);
+  } catch {
+    return lower; // a zone id (fe80::1%eth0): URLs have none
+  }
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (mapped === null) return canonical;
+  const [hi, lo] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
 function items(header: string | string[] | undefined): string[] {

@@ -7,9 +7,9 @@ export const MAX_ROWS = 1024;
 /**
  * Columns a node's matrix can hold: 100 000 history columns plus up to 8 tiers of 100 000
  * (`MAX_HISTORY_COLUMNS`, `MAX_TIER_COLUMNS`, `MAX_TIERS`). A peer's answer with more is
- * malformed: every merged row is as wide as the union of the nodes' columns, so a small body
- * of bare timestamps would otherwise blow up the merge (a 7 MB answer of 10^6 timestamps made a
- * 1.2 GB response from 200 rows).
+ * malformed. This bounds a broken peer to what a real node could send, not the merge's memory:
+ * every merged row is as wide as the union of the nodes' columns (10^6 bare timestamps, a 7 MB
+ * body, made a 1.2 GB response from 200 rows; 900 000 still can).
  */
 export const MAX_MATRIX_COLUMNS = 900_000;
 /** Member route ids listed on an aggregate row; the true count is `route_count`. */

@@ -253,6 +253,21 @@ describe("segment log", () => {
     again.close();
   });
 
+  it("a failed sync at close says the newest columns may not be on disk, not that a flush retries", () => {
+    const dir = tempDir();
+    let failSync = false;
+    const fs = faultyFs((op) => (failSync && op === "fsync" ? "EIO" : null));
+    const logged: string[] = [];
+    const logger = { info() {}, warn() {}, error: (m: string) => void logged.push(m) };
+    const { log } = open(fs, { dir }, logger);
+    const { step } = recording();
+    step(log);
+    failSync = true;
+    log.close();
+    expect(logged).toEqual(["keyviz storage: final sync failed; the newest columns may not be on disk"]);
+    expect(log.stats().lastError).toMatch(/^final sync failed: EIO/);
+  });
+
   it("a rewrite that crashes before its rename leaves the old state; after it, the new", () => {
     const dir = tempDir();
     const { log } = open(faultyFs(), { dir });

@@ -295,6 +295,7 @@ describe("mergeMatrices: what a node that ignored the request sends", () => {
     // from > to: no columns (SPEC §5), whatever the nodes sent
     expect(mergeMatrices([a, b], { window: { fromMs: 5000, toMs: 1000 } }).column_unix_ms).toEqual([]);
     expect(mergeMatrices([a, b], { window: { toMs: 1000 } }).column_unix_ms).toEqual([500]);
+    expect(mergeMatrices([a, b], { window: { fromMs: 0, toMs: 0 } }).column_unix_ms).toHaveLength(4); // 0: unbounded
     expect(() => mergeMatrices([a], { window: { fromMs: "1" as never } })).toThrow(TypeError);
     expect(() => mergeMatrices([a], { window: 5 as never })).toThrow(/opts.window must be an object/);
   });

@@ -150,6 +150,27 @@ describe("grid: stream columns", () => {
     ]);
   });
 
+  it("a bucket lands in a budget-merged row that starts further up, past a row of another label", () => {
+    // merged:route:1:x..route:2 spans every key; route:2:x starts at "m" after it. Route 2's
+    // unlabelled bucket belongs to the merged row, not to a new row of its own.
+    const m = matrix(
+      [
+        { id: "route:1", start: null, end: "m", values: [1] },
+        { id: "merged:route:1:x..route:2", start: null, end: null, values: [2] },
+        { id: "route:2:x", start: "m", end: null, values: [3] },
+      ],
+      [1000],
+    );
+    m.rows[2]!.label = "x";
+    const next = appendColumn(
+      gridFromMatrix(m),
+      event(2000, [{ id: "route:2", start: "m", end: null, value: 5 }]),
+      10,
+    )!;
+    expect(next.rows.map((r) => r.bucketId)).toEqual(["route:1", "merged:route:1:x..route:2", "route:2:x"]);
+    expect([...next.values]).toEqual([1, 0, 2, 5, 3, 0]);
+  });
+
   it("drops the oldest column past the cap, and ignores old, repeated or other-series events", () => {
     const next = appendColumn(base, event(3000, [{ id: "route:9", start: "t", end: null, value: 8 }]), 2)!;
     expect(next.times).toEqual([2000, 3000]);

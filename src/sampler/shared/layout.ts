@@ -4,7 +4,7 @@
 // prefix bytes. See docs/design.md, "Shared sampler", for what each region is for.
 //
 //   header   HEADER_WORDS        magic, epoch, parameters (below)
-//   workers  maxWorkers × 4      per stripe: state, published epoch, invalid samples, ticket
+//   workers  maxWorkers × 4      per stripe: state and ticket, published epoch, invalid samples, spare
 //   kOf      slots               effective sub-bucket count of each slot's range (0 = none)
 //   prefix   slots               common-prefix length of each slot's range
 //   edges    slots × (K−1) × 2   interior sub-bucket edges as (high, low) u32 windows   [K > 1]
@@ -33,19 +33,25 @@ export const H_RING_WORDS = 10;
 
 /** Words per worker in the workers region, and their meaning. */
 export const WORKER_WORDS = 4;
+/**
+ * The stripe's state (low 2 bits) and ticket (the other 30), in one word so that every change is
+ * one compare-exchange of both: the ticket is bumped each time the stripe is handed out and a
+ * handle carries the one it was issued with, so a handle released earlier can neither attach to
+ * the stripe's next worker nor release or detach it, whatever the threads interleave.
+ */
 export const W_STATE = 0;
 export const W_EPOCH = 1;
 export const W_INVALID = 2;
-/**
- * Bumped each time the stripe is handed out; a handle carries the ticket it was issued with, so a
- * handle released earlier can neither attach to the stripe's next worker nor release it.
- */
-export const W_TICKET = 3;
 /** Worker stripe states. */
 export const FREE = 0;
 export const RESERVED = 1;
 export const ATTACHED = 2;
 export const RELEASED = 3;
+export const TICKET_LIMIT = 2 ** 30;
+
+export const stripeState = (word: number): number => word & 3;
+export const stripeTicket = (word: number): number => word >>> 2;
+export const stripeWord = (ticket: number, state: number): number => (ticket << 2) | state;
 
 /**
  * Words per cell in a stripe: reads, writes, then the byte totals split in two wrapping u32
@@ -182,7 +188,9 @@ export function readHandle(handle: unknown): { handle: WorkerHandle; layout: Lay
   if (typeof h.stripe !== "number" || !Number.isInteger(h.stripe) || h.stripe < 0 || h.stripe >= layout.maxWorkers) {
     throw new TypeError(`attachSampler: handle.stripe must be an integer in [0, ${layout.maxWorkers})`);
   }
-  if (typeof h.ticket !== "number" || (h.ticket | 0) !== h.ticket)
-    throw new TypeError("attachSampler: handle.ticket must be a 32-bit integer (a handle from sampler.workerHandle())");
+  if (typeof h.ticket !== "number" || !Number.isInteger(h.ticket) || h.ticket < 0 || h.ticket >= TICKET_LIMIT)
+    throw new TypeError(
+      "attachSampler: handle.ticket must be an integer in [0, 2^30) (a handle from sampler.workerHandle())",
+    );
   return { handle: h as WorkerHandle, layout };
 }

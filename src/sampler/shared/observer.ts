@@ -18,8 +18,8 @@ import {
   W_EPOCH,
   W_INVALID,
   W_STATE,
-  W_TICKET,
   WORKER_WORDS,
+  stripeWord,
   readHandle,
   type Layout,
 } from "./layout.js";
@@ -89,13 +89,10 @@ export class SharedObserver {
       new TypeError(
         `attachSampler: the handle of stripe ${stripe} is already attached or released (one handle per worker)`,
       );
-    if (Atomics.compareExchange(this.words, this.at + W_STATE, RESERVED, ATTACHED) !== RESERVED) throw taken();
-    // Read after the exchange: while ATTACHED the owner cannot hand the stripe out again, so a
-    // ticket that differs means the stripe was reserved for a newer handle than this one.
-    if (Atomics.load(this.words, this.at + W_TICKET) !== ticket) {
-      Atomics.store(this.words, this.at + W_STATE, RESERVED);
+    // State and ticket change together: only the reservation of this very handle attaches.
+    const reserved = stripeWord(ticket, RESERVED);
+    if (Atomics.compareExchange(this.words, this.at + W_STATE, reserved, stripeWord(ticket, ATTACHED)) !== reserved)
       throw taken();
-    }
     this.stripe = new Int32Array(buffer, (layout.stripes + stripe * layout.stripeWords) * 4, layout.stripeWords);
     this.index = Array.from(
       { length: layout.labels + 1 },
@@ -226,18 +223,15 @@ export class SharedObserver {
    */
   detach(): void {
     if (this.detached) return;
-    const owned = this.ownsStripe();
-    this.stop();
-    // Only while the stripe is still this worker's: once released it may serve another worker.
-    if (owned) Atomics.store(this.words, this.at + W_STATE, RELEASED);
+    this.stop(); // first: once released, the stripe may serve another worker at once
+    // Only if the stripe is still this handle's: one exchange of state and ticket together.
+    const attached = stripeWord(this.ticket, ATTACHED);
+    Atomics.compareExchange(this.words, this.at + W_STATE, attached, stripeWord(this.ticket, RELEASED));
   }
 
   /** Whether the stripe is still attached to this handle (the owner has not released it). */
   private ownsStripe(): boolean {
-    return (
-      Atomics.load(this.words, this.at + W_STATE) === ATTACHED &&
-      Atomics.load(this.words, this.at + W_TICKET) === this.ticket
-    );
+    return Atomics.load(this.words, this.at + W_STATE) === stripeWord(this.ticket, ATTACHED);
   }
 
   /** Counts nothing from now on and never writes the stripe again. */

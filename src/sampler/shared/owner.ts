@@ -21,8 +21,11 @@ import {
   W_EPOCH,
   W_INVALID,
   W_STATE,
-  W_TICKET,
   WORKER_WORDS,
+  stripeState,
+  stripeTicket,
+  stripeWord,
+  TICKET_LIMIT,
   type Layout,
   type WorkerHandle,
 } from "./layout.js";
@@ -191,7 +194,7 @@ export class SharedCounting implements SlotGate, WorkerGrace {
    */
   workerHandle(): WorkerHandle {
     const { words, layout } = this;
-    const stateOf = (s: number) => Atomics.load(words, layout.workers + s * WORKER_WORDS + W_STATE);
+    const stateOf = (s: number) => stripeState(Atomics.load(words, layout.workers + s * WORKER_WORDS + W_STATE));
     let s = 0;
     while (s < layout.maxWorkers && stateOf(s) !== FREE) s++;
     if (s === layout.maxWorkers) {
@@ -201,10 +204,11 @@ export class SharedCounting implements SlotGate, WorkerGrace {
     if (s < layout.maxWorkers) {
       const at = layout.workers + s * WORKER_WORDS;
       const epoch = this.mirror.epoch;
-      const ticket = (Atomics.load(words, at + W_TICKET) + 1) | 0;
-      Atomics.store(words, at + W_EPOCH, epoch);
-      Atomics.store(words, at + W_TICKET, ticket); // before the state: an attach that sees RESERVED sees it
-      Atomics.store(words, at + W_STATE, RESERVED);
+      // Only this thread leaves FREE or RELEASED (workers move RESERVED → ATTACHED → RELEASED).
+      const word = Atomics.load(words, at + W_STATE);
+      const ticket = (stripeTicket(word) + 1) % TICKET_LIMIT;
+      Atomics.store(words, at + W_EPOCH, epoch); // before the state: a worker that attaches sees it
+      Atomics.store(words, at + W_STATE, stripeWord(ticket, RESERVED));
       // Conservative until the next harvest: the new worker reads the index as of `epoch` or later.
       if (this.seen === null || ((epoch - this.seen) | 0) < 0) this.seen = epoch;
       this.startTimer();
@@ -232,9 +236,14 @@ export class SharedCounting implements SlotGate, WorkerGrace {
       throw new TypeError("releaseWorker: handle must come from this sampler's workerHandle()");
     const stripe = checkId("handle.stripe", h.stripe);
     if (stripe >= this.layout.maxWorkers) throw new TypeError("releaseWorker: handle.stripe is out of range");
-    const at = this.layout.workers + stripe * WORKER_WORDS;
-    if (Atomics.load(this.words, at + W_TICKET) !== h.ticket) return; // a stale handle: not this stripe's worker
-    Atomics.store(this.words, at + W_STATE, RELEASED);
+    const at = this.layout.workers + stripe * WORKER_WORDS + W_STATE;
+    for (;;) {
+      const word = Atomics.load(this.words, at);
+      // A stale handle (the stripe serves a newer one), or released already: nothing to do.
+      if (stripeTicket(word) !== h.ticket || stripeState(word) === RELEASED) return;
+      // The worker may attach between the load and the exchange: then try again.
+      if (Atomics.compareExchange(this.words, at, word, stripeWord(h.ticket, RELEASED)) === word) return;
+    }
   }
 
   /** Announces this operation's index changes to workers. */
@@ -246,7 +255,7 @@ export class SharedCounting implements SlotGate, WorkerGrace {
   get liveWorkers(): number {
     let n = 0;
     for (let s = 0; s < this.layout.maxWorkers; s++) {
-      const state = Atomics.load(this.words, this.layout.workers + s * WORKER_WORDS + W_STATE);
+      const state = stripeState(Atomics.load(this.words, this.layout.workers + s * WORKER_WORDS + W_STATE));
       if (state === RESERVED || state === ATTACHED) n++;
     }
     return n;
@@ -289,7 +298,7 @@ export class SharedCounting implements SlotGate, WorkerGrace {
     let seen: number | null = null;
     for (let s = 0; s < layout.maxWorkers; s++) {
       const at = layout.workers + s * WORKER_WORDS;
-      const state = Atomics.load(words, at + W_STATE);
+      const state = stripeState(Atomics.load(words, at + W_STATE));
       if (state === FREE) continue;
       used?.push(s);
       if (state === RELEASED) continue;

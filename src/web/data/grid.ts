@@ -116,19 +116,25 @@ function lastStartingAtOrBefore(rows: GridRow[], key: Uint8Array | null): number
 
 /**
  * The row of `label` whose range holds `key`: among the rows starting at the last start ≤ key
- * (labelled rows of one route share its range), or undefined. A budget-merged row (`merged:`)
- * holds buckets of any label.
+ * (labelled rows of one route share its range), else a budget-merged row (`merged:`, any label)
+ * holding it, which may start further up (it overlaps the rows of other labels it passes), or
+ * undefined.
  */
 function rowHolding(rows: GridRow[], key: Uint8Array | null, label: string): number | undefined {
   const j = lastStartingAtOrBefore(rows, key);
-  if (j < 0 || !before(key, rows[j]!.endBytes)) return undefined;
+  if (j < 0) return undefined;
+  const holds = (row: GridRow) => before(key, row.endBytes);
   const start = rows[j]!.startBytes;
   for (let k = j; k >= 0 && compareStart(rows[k]!.startBytes, start) === 0; k--) {
     const row = rows[k]!;
-    if (((row.label ?? "") === label || row.bucketId.startsWith("merged:")) && before(key, row.endBytes)) return k;
+    if (((row.label ?? "") === label || isMerged(row)) && holds(row)) return k;
   }
+  // Rare (a bucket neither listed by id nor under a row of its label): a scan is fine.
+  for (let k = j; k >= 0; k--) if (isMerged(rows[k]!) && holds(rows[k]!)) return k;
   return undefined;
 }
+
+const isMerged = (row: GridRow): boolean => row.bucketId.startsWith("merged:");
 
 /**
  * Appends a stream column. A stream row is a sampler bucket; the grid's rows may be budget-merged,

@@ -16,6 +16,7 @@ import {
   W_STATE,
   WORKER_WORDS,
   readHandle,
+  stripeWord,
   type Layout,
 } from "../../../src/sampler/shared/layout.js";
 import { Churn, historyTotals } from "./helpers.js";
@@ -41,7 +42,10 @@ class SteppedWorker {
     const buf = handle.memory.buffer;
     this.words = new Int32Array(buf);
     this.at = layout.workers + handle.stripe * WORKER_WORDS;
-    expect(Atomics.compareExchange(this.words, this.at + W_STATE, RESERVED, ATTACHED)).toBe(RESERVED);
+    const reserved = stripeWord(handle.ticket, RESERVED);
+    expect(Atomics.compareExchange(this.words, this.at + W_STATE, reserved, stripeWord(handle.ticket, ATTACHED))).toBe(
+      reserved,
+    );
     this.stripe = new Int32Array(buf, (layout.stripes + handle.stripe * layout.stripeWords) * 4, layout.stripeWords);
     this.seen = Atomics.load(this.words, H_EPOCH);
     Atomics.store(this.words, this.at + W_EPOCH, this.seen);
