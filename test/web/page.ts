@@ -101,3 +101,8 @@ export async function cellPoint(page: Page, row: number, col: number): Promise<{
     [row, col] as const,
   );
 }
+
+/** Picks `bytes` as a `.kvz` file named `name` in the page's file input, as a user would. */
+export async function pickFile(page: Page, name: string, bytes: Uint8Array): Promise<void> {
+  await page.setInputFiles("#file", { name, mimeType: "application/octet-stream", buffer: Buffer.from(bytes) });
+}

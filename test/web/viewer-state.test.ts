@@ -15,7 +15,7 @@ import { exportBytes } from "../../src/history/export.js";
 import { silentLogger } from "../../src/logger.js";
 import { historyOf } from "../history/history-file.js";
 import { ROUTES, startNode, STEP_MS, T0, type Node } from "./fixture.js";
-import { waitForShape, watchedPage } from "./page.js";
+import { pickFile, waitForShape, watchedPage } from "./page.js";
 import { FakeSampler } from "../server/fixtures.js";
 
 const executablePath = chromiumPath();
@@ -55,11 +55,7 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
     const first = node.exportFile();
     const { page, errors } = await watchedPage(browser);
     await page.goto(viewerFile);
-    await page.setInputFiles("#file", {
-      name: "a.kvz",
-      mimeType: "application/octet-stream",
-      buffer: Buffer.from(first),
-    });
+    await pickFile(page, "a.kvz", first);
     const firstColumns = node.times.length;
     await waitForShape(page, ROUTES, firstColumns);
     await page.selectOption("#step", String(5 * STEP_MS));
@@ -75,11 +71,7 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
     other.observe(1, 1, 1);
     other.flush();
     const second = exportBytes(historyOf(other), STEP_MS, {}, T0 + 86_400_000);
-    await page.setInputFiles("#file", {
-      name: "b.kvz",
-      mimeType: "application/octet-stream",
-      buffer: Buffer.from(second),
-    });
+    await pickFile(page, "b.kvz", second);
     await waitForShape(page, 1, 1);
     expect(await page.inputValue("#step")).toBe(String(STEP_MS));
     expect(await page.isVisible("#empty")).toBe(false);
@@ -100,11 +92,7 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
     const bytes = exportBytes(historyOf(long), 1000, {}, now);
     const { page, errors } = await watchedPage(browser);
     await page.goto(viewerFile);
-    await page.setInputFiles("#file", {
-      name: "l.kvz",
-      mimeType: "application/octet-stream",
-      buffer: Buffer.from(bytes),
-    });
+    await pickFile(page, "l.kvz", bytes);
     await waitForShape(page, 1, 2500); // the finest offered step that fits 2 880 columns: 2 s
     expect(await page.inputValue("#step")).toBe("2000");
     expect(await page.textContent("#message")).toContain("l.kvz has 5000 columns");
@@ -120,11 +108,7 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
     const bytes = exportBytes(historyOf(empty), STEP_MS, {}, T0);
     const { page, errors } = await watchedPage(browser);
     await page.goto(viewerFile);
-    await page.setInputFiles("#file", {
-      name: "e.kvz",
-      mimeType: "application/octet-stream",
-      buffer: Buffer.from(bytes),
-    });
+    await pickFile(page, "e.kvz", bytes);
     await page.waitForFunction(() => document.getElementById("empty")?.hidden === false);
     expect(await page.textContent("#empty")).toContain("This recording holds no load");
     expect(errors).toEqual([]);
@@ -180,11 +164,7 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
     await page.evaluate(() => {
       Blob.prototype.arrayBuffer = () => Promise.reject(new Error("the file changed on disk"));
     });
-    await page.setInputFiles("#file", {
-      name: "gone.kvz",
-      mimeType: "application/octet-stream",
-      buffer: Buffer.from([1]),
-    });
+    await pickFile(page, "gone.kvz", new Uint8Array([1]));
     await page.waitForFunction(() => document.getElementById("message")?.textContent?.includes("Cannot read gone.kvz"));
     expect(await page.textContent("#message")).toContain("the file changed on disk");
 

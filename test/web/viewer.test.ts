@@ -11,7 +11,7 @@ import { createServer } from "../../src/server/create-server.js";
 import { silentLogger } from "../../src/logger.js";
 import { openHistory } from "../../src/history/replay.js";
 import { keyOf, READ_AFTER, READ_BEFORE, ROUTES, startNode, STEP_MS, WRITE_BAND, type Node } from "./fixture.js";
-import { cellPoint, luminance, rowColours, shot, waitForShape, watchedPage, type Rgba } from "./page.js";
+import { cellPoint, luminance, pickFile, rowColours, shot, waitForShape, watchedPage, type Rgba } from "./page.js";
 
 const executablePath = chromiumPath();
 const COLUMNS = 60;
@@ -217,11 +217,7 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     const file = node.exportFile();
     const { page, errors, requests } = await watchedPage(browser);
     await page.goto(viewerFile);
-    await page.setInputFiles("#file", {
-      name: "recording.kvz",
-      mimeType: "application/octet-stream",
-      buffer: Buffer.from(file),
-    });
+    await pickFile(page, "recording.kvz", file);
     await waitForShape(page, ROUTES, COLUMNS);
     expect(await page.isVisible("#replay")).toBe(true);
     const writes = await rowColours(page, null);
