@@ -143,7 +143,7 @@ export interface WorkerHandle {
   readonly keyviz: "shared-sampler";
   readonly memory: WebAssembly.Memory;
   readonly stripe: number;
-  /** Which handing-out of the stripe this is (W_TICKET). */
+  /** Which handing-out of the stripe this is (the high 30 bits of its W_STATE word). */
   readonly ticket: number;
   readonly labels: readonly string[];
 }
