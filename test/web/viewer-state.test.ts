@@ -6,15 +6,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath, launchChromium } from "../browser/find-chromium.js";
+import { describe, expect, it } from "vitest";
+import { chromiumPath } from "../browser/find-chromium.js";
 import { createSampler } from "../../src/sampler/sampler.js";
 import { createServer } from "../../src/server/create-server.js";
 import { exportBytes } from "../../src/history/export.js";
 import { silentLogger } from "../../src/logger.js";
 import { historyOf } from "../history/history-file.js";
-import { ROUTES, startNode, STEP_MS, T0, type Node } from "./fixture.js";
+import { ROUTES, STEP_MS, T0 } from "./fixture.js";
+import { viewerEnv } from "./viewer-env.js";
 import { pickFile, waitForShape, watchedPage } from "./page.js";
 import { FakeSampler } from "../server/fixtures.js";
 
@@ -23,28 +23,18 @@ const COLUMNS = 20;
 const viewerFile = pathToFileURL(join(import.meta.dirname, "..", "..", "dist", "web", "viewer.html")).href;
 
 describe.skipIf(executablePath === null)("viewer state across changes, in chromium", () => {
-  let browser: Browser;
-  let node: Node;
-
-  beforeAll(async () => {
-    [browser, node] = await Promise.all([launchChromium(executablePath!), startNode(COLUMNS)]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await node?.close();
-  });
+  const env = viewerEnv(executablePath!, COLUMNS);
 
   it("after switching series the stream brings that series' new columns", async () => {
-    const { page, errors, requests } = await watchedPage(browser);
-    await page.goto(`${node.url}/`);
-    const columns = node.times.length;
+    const { page, errors, requests } = await watchedPage(env.browser);
+    await page.goto(`${env.node.url}/`);
+    const columns = env.node.times.length;
     await waitForShape(page, ROUTES, columns);
     await page.waitForSelector(".live-dot.open");
     await page.selectOption("#series", "reads");
     await page.waitForFunction(() => document.querySelector(".summary")?.textContent?.includes("reads"));
     await page.waitForSelector(".live-dot.open");
-    node.flush();
+    env.node.flush();
     await waitForShape(page, ROUTES, columns + 1); // the writes stream dropped every reads column
     expect(requests.some((u) => u.includes("/stream") && u.includes("series=reads"))).toBe(true);
     expect(errors).toEqual([]);
@@ -52,11 +42,11 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
   });
 
   it("a second recording starts from its own span and step, not the first one's zoom", async () => {
-    const first = node.exportFile();
-    const { page, errors } = await watchedPage(browser);
+    const first = env.node.exportFile();
+    const { page, errors } = await watchedPage(env.browser);
     await page.goto(viewerFile);
     await pickFile(page, "a.kvz", first);
-    const firstColumns = node.times.length;
+    const firstColumns = env.node.times.length;
     await waitForShape(page, ROUTES, firstColumns);
     await page.selectOption("#step", String(5 * STEP_MS));
     await page.waitForFunction(() => location.hash.includes("step="));
@@ -90,7 +80,7 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
       long.flush();
     }
     const bytes = exportBytes(historyOf(long), 1000, {}, now);
-    const { page, errors } = await watchedPage(browser);
+    const { page, errors } = await watchedPage(env.browser);
     await page.goto(viewerFile);
     await pickFile(page, "l.kvz", bytes);
     await waitForShape(page, 1, 2500); // the finest offered step that fits 2 880 columns: 2 s
@@ -106,7 +96,7 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
     const empty = createSampler({ stepMs: STEP_MS, now: () => T0 });
     empty.flush();
     const bytes = exportBytes(historyOf(empty), STEP_MS, {}, T0);
-    const { page, errors } = await watchedPage(browser);
+    const { page, errors } = await watchedPage(env.browser);
     await page.goto(viewerFile);
     await pickFile(page, "e.kvz", bytes);
     await page.waitForFunction(() => document.getElementById("empty")?.hidden === false);
@@ -116,19 +106,24 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
   });
 
   it("a link with a badly padded key window draws the page, ignoring that window", async () => {
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(`${node.url}/#k=abc._`);
+    const { page, errors } = await watchedPage(env.browser);
+    await page.goto(`${env.node.url}/#k=abc._`);
     await waitForShape(page, ROUTES, null);
     expect(errors).toEqual([]);
     await page.close();
   });
 
   it("touching one difference-window input leaves the other windows' milliseconds as they were", async () => {
-    const { page, errors } = await watchedPage(browser);
-    const [t1, t2, t3, t4] = [node.times[1]! + 250, node.times[5]! + 250, node.times[8]! + 750, node.times[12]! + 750];
-    await page.goto(`${node.url}/#view=diff&a=${t1}.${t2}&bw=${t3}.${t4}`);
+    const { page, errors } = await watchedPage(env.browser);
+    const [t1, t2, t3, t4] = [
+      env.node.times[1]! + 250,
+      env.node.times[5]! + 250,
+      env.node.times[8]! + 750,
+      env.node.times[12]! + 750,
+    ];
+    await page.goto(`${env.node.url}/#view=diff&a=${t1}.${t2}&bw=${t3}.${t4}`);
     await waitForShape(page, null, null);
-    const newTo = node.times[13]! + 750;
+    const newTo = env.node.times[13]! + 750;
     await page.fill("#b-to", new Date(newTo).toISOString().slice(0, 23));
     await page.dispatchEvent("#b-to", "change");
     await page.waitForFunction((b) => location.hash.includes(`bw=${b}`), `${t3}.${newTo}`);
@@ -142,14 +137,14 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
     let calls = 0;
     sampler.matrixResult = (q) => {
       if (calls++ === 0) throw new Error("not ready yet");
-      return node.sampler.matrix(q);
+      return env.node.sampler.matrix(q);
     };
     const server = createServer({ sampler, port: 0, logger: silentLogger });
     await server.listen();
     try {
-      const { page, errors } = await watchedPage(browser, { allowStatus: [500] });
+      const { page, errors } = await watchedPage(env.browser, { allowStatus: [500] });
       await page.goto(`${server.url}/`);
-      await waitForShape(page, ROUTES, node.times.length); // the retry 1 s later
+      await waitForShape(page, ROUTES, env.node.times.length); // the retry 1 s later
       expect(await page.isVisible("#message")).toBe(false);
       expect(errors).toEqual([]);
       await page.close();
@@ -159,7 +154,7 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
   });
 
   it("a picked file that cannot be read, or a damaged embedded recording, is a message, not a silent page", async () => {
-    const { page, errors } = await watchedPage(browser);
+    const { page, errors } = await watchedPage(env.browser);
     await page.goto(viewerFile);
     await page.evaluate(() => {
       Blob.prototype.arrayBuffer = () => Promise.reject(new Error("the file changed on disk"));
@@ -180,11 +175,11 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
 
   it("a server restart that forgot the session brings up the sign-in form, not endless reconnecting", async () => {
     const token = "s3cret-token";
-    const first = createServer({ sampler: node.sampler, port: 0, logger: silentLogger, token });
+    const first = createServer({ sampler: env.node.sampler, port: 0, logger: silentLogger, token });
     const { port } = await first.listen();
     let second: ReturnType<typeof createServer> | undefined;
     try {
-      const { page } = await watchedPage(browser, { allowStatus: [401], allowText: ["ERR_CONNECTION_REFUSED"] });
+      const { page } = await watchedPage(env.browser, { allowStatus: [401], allowText: ["ERR_CONNECTION_REFUSED"] });
       await page.goto(`${first.url}/`);
       await page.locator("#login").waitFor({ state: "visible" });
       await page.fill("#access-key", "keyviz");
@@ -192,7 +187,7 @@ describe.skipIf(executablePath === null)("viewer state across changes, in chromi
       await page.click("#login-form button[type=submit]");
       await page.waitForSelector(".live-dot.open");
       await first.close();
-      second = createServer({ sampler: node.sampler, port, logger: silentLogger, token });
+      second = createServer({ sampler: env.node.sampler, port, logger: silentLogger, token });
       await second.listen();
       await page.locator("#login").waitFor({ state: "visible", timeout: 20_000 });
       await page.close();

@@ -4,13 +4,13 @@
 // (Past 400 lines: one Chromium launch is the expensive part, so the viewer's scenarios share it.)
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath, launchChromium } from "../browser/find-chromium.js";
+import { describe, expect, it } from "vitest";
+import { chromiumPath } from "../browser/find-chromium.js";
 import { createServer } from "../../src/server/create-server.js";
 import { silentLogger } from "../../src/logger.js";
 import { openHistory } from "../../src/history/replay.js";
-import { keyOf, READ_AFTER, READ_BEFORE, ROUTES, startNode, STEP_MS, WRITE_BAND, type Node } from "./fixture.js";
+import { keyOf, READ_AFTER, READ_BEFORE, ROUTES, startNode, STEP_MS, WRITE_BAND } from "./fixture.js";
+import { viewerEnv } from "./viewer-env.js";
 import { cellPoint, luminance, pickFile, rowColours, shot, waitForShape, watchedPage, type Rgba } from "./page.js";
 
 const executablePath = chromiumPath();
@@ -24,21 +24,11 @@ const outside = (colours: Rgba[], ...bands: (readonly [number, number])[]): numb
   colours.filter((_, i) => !bands.some(([lo, hi]) => i >= lo && i <= hi)).map(luminance);
 
 describe.skipIf(executablePath === null)("viewer page in chromium", () => {
-  let browser: Browser;
-  let node: Node;
-
-  beforeAll(async () => {
-    [browser, node] = await Promise.all([launchChromium(executablePath!), startNode(COLUMNS)]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await node?.close();
-  });
+  const env = viewerEnv(executablePath!, COLUMNS);
 
   it("shows the live heatmap with the hot band where the writes went, and switching series changes it", async () => {
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(`${node.url}/`);
+    const { page, errors } = await watchedPage(env.browser);
+    await page.goto(`${env.node.url}/`);
     await waitForShape(page, ROUTES, COLUMNS);
     const writes = await rowColours(page, null);
     expect(writes.every((c) => c.a > 0)).toBe(true); // every route had some writes: no empty row
@@ -65,8 +55,8 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
   });
 
   it("hover names the bucket under the pointer with its exact value; a click pins it with its hot keys", async () => {
-    const { page, errors, requests } = await watchedPage(browser);
-    await page.goto(`${node.url}/`);
+    const { page, errors, requests } = await watchedPage(env.browser);
+    await page.goto(`${env.node.url}/`);
     await waitForShape(page, ROUTES, COLUMNS);
     const route = 24;
     const column = 41;
@@ -106,8 +96,8 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
   });
 
   it("brush zoom narrows both axes, Back restores them, and the keyboard does the same", async () => {
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(`${node.url}/`);
+    const { page, errors } = await watchedPage(env.browser);
+    await page.goto(`${env.node.url}/`);
     await waitForShape(page, ROUTES, COLUMNS);
     const from = await cellPoint(page, 10, 5);
     const to = await cellPoint(page, 30, 20);
@@ -142,8 +132,8 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
   });
 
   it("the URL carries the whole view: a new page opened on it shows the same", async () => {
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(`${node.url}/`);
+    const { page, errors } = await watchedPage(env.browser);
+    await page.goto(`${env.node.url}/`);
     await waitForShape(page, ROUTES, COLUMNS);
     await page.selectOption("#series", "reads");
     await page.fill("#rows", "32");
@@ -169,7 +159,7 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     const url = page.url();
     const before = await rowColours(page, null);
 
-    const second = await watchedPage(browser);
+    const second = await watchedPage(env.browser);
     await second.page.goto(url);
     await waitForShape(second.page, 19, 31);
     expect(await second.page.inputValue("#series")).toBe("reads");
@@ -189,8 +179,8 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
   });
 
   it("the difference view of two windows shows where the reads moved", async () => {
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(`${node.url}/#series=reads&view=diff`);
+    const { page, errors } = await watchedPage(env.browser);
+    await page.goto(`${env.node.url}/#series=reads&view=diff`);
     await waitForShape(page, ROUTES, COLUMNS / 2);
     // Default windows: B = first half (reads on 8..11), A = second half (reads on 48..51).
     const colours = await rowColours(page, null);
@@ -214,8 +204,8 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
   });
 
   it("a recording opened from disk (file://) replays in the browser with no request to any server", async () => {
-    const file = node.exportFile();
-    const { page, errors, requests } = await watchedPage(browser);
+    const file = env.node.exportFile();
+    const { page, errors, requests } = await watchedPage(env.browser);
     await page.goto(viewerFile);
     await pickFile(page, "recording.kvz", file);
     await waitForShape(page, ROUTES, COLUMNS);
@@ -250,8 +240,8 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
   });
 
   it("a recording dropped on the page opens like a picked one", async () => {
-    const file = Buffer.from(node.exportFile()).toString("base64");
-    const { page, errors } = await watchedPage(browser);
+    const file = Buffer.from(env.node.exportFile()).toString("base64");
+    const { page, errors } = await watchedPage(env.browser);
     await page.goto(viewerFile);
     const transfer = await page.evaluateHandle((b64) => {
       const bin = atob(b64);
@@ -271,8 +261,8 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
   });
 
   it("drills into a merged row's hot keys through its member routes", async () => {
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(`${node.url}/#rows=8`);
+    const { page, errors } = await watchedPage(env.browser);
+    await page.goto(`${env.node.url}/#rows=8`);
     await waitForShape(page, 8, COLUMNS);
     // With 8 rows the cold ranges are merged; the first row is a `merged:` row.
     const p = await cellPoint(page, 0, COLUMNS - 1);
@@ -295,12 +285,12 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
       sampler: peer.sampler,
       port: 0,
       logger: silentLogger,
-      peers: [node.url, "http://127.0.0.1:9"],
+      peers: [env.node.url, "http://127.0.0.1:9"],
       fanoutTimeoutMs: 1000,
     });
     await front.listen();
     try {
-      const { page, errors } = await watchedPage(browser);
+      const { page, errors } = await watchedPage(env.browser);
       await page.goto(`${front.url}/`);
       await waitForShape(page, ROUTES, COLUMNS);
       const banner = page.locator("#banner");
@@ -328,10 +318,10 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
   });
 
   it("on a token-protected server the page signs in with the session flow, never with the token in a URL", async () => {
-    const secured = createServer({ sampler: node.sampler, port: 0, logger: silentLogger, token: "s3cret-token" });
+    const secured = createServer({ sampler: env.node.sampler, port: 0, logger: silentLogger, token: "s3cret-token" });
     await secured.listen();
     try {
-      const { page, errors, requests } = await watchedPage(browser, { allowStatus: [401] });
+      const { page, errors, requests } = await watchedPage(env.browser, { allowStatus: [401] });
       await page.goto(`${secured.url}/`);
       await page.locator("#login").waitFor({ state: "visible" });
       await page.fill("#access-key", "keyviz");
@@ -353,13 +343,13 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
   });
 
   it("a new flushed column arrives over the stream without a reload", async () => {
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(`${node.url}/`);
+    const { page, errors } = await watchedPage(env.browser);
+    await page.goto(`${env.node.url}/`);
     await waitForShape(page, ROUTES, COLUMNS);
     await page.waitForSelector(".live-dot.open");
     const navigations: string[] = [];
     page.on("framenavigated", (f) => navigations.push(f.url()));
-    node.flush([40, 45]);
+    env.node.flush([40, 45]);
     await waitForShape(page, ROUTES, COLUMNS + 1);
     const last = await rowColours(page, COLUMNS);
     expect(mean(band(last, [40, 45]))).toBeGreaterThan(2 * mean(outside(last, [40, 45])));
@@ -369,11 +359,11 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     await page.close();
   });
   it("with manual refresh nothing moves until Refresh is pressed (runs after the stream test: one more column)", async () => {
-    const { page, errors, requests } = await watchedPage(browser);
-    await page.goto(`${node.url}/#refresh=off`);
+    const { page, errors, requests } = await watchedPage(env.browser);
+    await page.goto(`${env.node.url}/#refresh=off`);
     await waitForShape(page, ROUTES, COLUMNS + 1);
     expect(await page.textContent(".summary")).toContain("manual refresh");
-    node.flush();
+    env.node.flush();
     await page.waitForTimeout(300);
     expect(await page.getAttribute("#heat", "data-columns")).toBe(String(COLUMNS + 1));
     expect(requests.filter((u) => u.includes("/stream"))).toEqual([]);
@@ -383,24 +373,24 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
     await page.close();
   });
   it("the stream reconnects after the server restarts and fills in the column it missed", async () => {
-    const first = createServer({ sampler: node.sampler, port: 0, logger: silentLogger });
+    const first = createServer({ sampler: env.node.sampler, port: 0, logger: silentLogger });
     const { port } = await first.listen();
     let second: ReturnType<typeof createServer> | undefined;
     try {
       // While the server is down Chromium logs each refused reconnect; the page itself logs nothing.
-      const { page, errors } = await watchedPage(browser, { allowText: ["ERR_CONNECTION_REFUSED"] });
+      const { page, errors } = await watchedPage(env.browser, { allowText: ["ERR_CONNECTION_REFUSED"] });
       await page.goto(`${first.url}/`);
-      const columns = node.times.length;
+      const columns = env.node.times.length;
       await waitForShape(page, ROUTES, columns);
       await page.waitForSelector(".live-dot.open");
       await first.close();
       await page.waitForSelector(".live-dot.reconnecting");
-      node.flush(); // flushed while the page is disconnected: no stream can deliver it
-      second = createServer({ sampler: node.sampler, port, logger: silentLogger });
+      env.node.flush(); // flushed while the page is disconnected: no stream can deliver it
+      second = createServer({ sampler: env.node.sampler, port, logger: silentLogger });
       await second.listen();
       await page.waitForSelector(".live-dot.open", { timeout: 15_000 });
       await waitForShape(page, ROUTES, columns + 1); // the refetch after the gap brought it
-      node.flush();
+      env.node.flush();
       await waitForShape(page, ROUTES, columns + 2); // and the stream is live again
       expect(errors).toEqual([]);
       await page.close();
@@ -411,18 +401,18 @@ describe.skipIf(executablePath === null)("viewer page in chromium", () => {
   });
 
   it("polling every 5 s and every 30 s fetches the new columns (the page's clock is driven, nothing waits 5 s)", async () => {
-    const { page, errors, requests } = await watchedPage(browser);
+    const { page, errors, requests } = await watchedPage(env.browser);
     await page.clock.install(); // fake timers in the page, running at the natural pace until moved
-    await page.goto(`${node.url}/#refresh=5s`);
-    let columns = node.times.length;
+    await page.goto(`${env.node.url}/#refresh=5s`);
+    let columns = env.node.times.length;
     await waitForShape(page, ROUTES, columns);
     expect(await page.textContent(".summary")).toContain("polling every 5s");
     const matrixFetches = () => requests.filter((u) => u.includes("/keyviz/matrix")).length;
-    node.flush();
+    env.node.flush();
     await page.clock.fastForward(5000);
     await waitForShape(page, ROUTES, ++columns); // the 5 s poll brought the new column
     await page.selectOption("#refresh", "30s");
-    node.flush();
+    env.node.flush();
     const before = matrixFetches();
     await page.clock.fastForward(5000); // 5 s is not 30 s: no fetch yet
     await page.waitForTimeout(200);
