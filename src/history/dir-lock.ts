@@ -8,7 +8,7 @@
 // two writers interleaving for good. (Node has no flock(); a lock by exclusive create alone
 // cannot replace a stale one atomically.)
 
-import type { StorageFs } from "./storage-fs.js";
+import { unlinkQuietly, type StorageFs } from "./storage-fs.js";
 
 export const LOCK_FILE = "keyviz.lock";
 
@@ -43,7 +43,7 @@ export class DirLock {
       return new DirLock(fs, path);
     } catch (err) {
       // A lock created but not written (a full disk) would be left empty: remove it.
-      if (created) removeQuietly(fs, path);
+      if (created) unlinkQuietly(fs, path); // an empty lock counts as stale for the next writer anyway
       if ((err as { code?: string }).code !== "EEXIST") throw err;
     }
     const owner = ownerOf(fs.read(path));
@@ -79,14 +79,6 @@ export class DirLock {
 
   release(): void {
     if (ownerOf(this.fs.read(this.path)) === this.fs.pid) this.fs.unlink(this.path);
-  }
-}
-
-function removeQuietly(fs: StorageFs, path: string): void {
-  try {
-    fs.unlink(path);
-  } catch {
-    // Nothing more to do: an empty lock counts as stale for the next writer.
   }
 }
 

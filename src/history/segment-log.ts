@@ -33,7 +33,7 @@ import type { History, StoredColumn } from "./history.js";
 import { FileKind } from "./kvz-format.js";
 import { readHistory } from "./kvz-reader.js";
 import { KvzWriter } from "./kvz-writer.js";
-import type { StorageFs } from "./storage-fs.js";
+import { unlinkQuietly, type StorageFs } from "./storage-fs.js";
 import { copyColumnData, toColumnData } from "./stored-column.js";
 
 export interface StorageStats {
@@ -233,11 +233,7 @@ export class SegmentLog {
       this.failed("rewrite", err);
       // The unfinished file is not part of the log: forget it (recovery would delete it too).
       this.segments = this.segments.filter((s) => s.seq !== seq);
-      try {
-        this.fs.unlink(tmp);
-      } catch {
-        // Already gone, or the directory refuses changes: recovery removes `.tmp` files.
-      }
+      unlinkQuietly(this.fs, tmp); // if it stays, recovery removes `.tmp` files
     }
   }
 

@@ -111,3 +111,12 @@ function makeDirs(fs: NodeFs, path: NodePath, dir: string): void {
     }
   }
 }
+
+/** Removes `path` if it can; a file already gone or a directory refusing changes is left to recovery. */
+export function unlinkQuietly(fs: StorageFs, path: string): void {
+  try {
+    fs.unlink(path);
+  } catch {
+    // Nothing more to do here: see the caller's note on what happens to the file.
+  }
+}

@@ -1,6 +1,6 @@
 // Options of the hot-keys tracker (SPEC §7) and their validation. Errors name the option as the
 // embedder spells it inside `createSampler({ hotKeys: {...} })`.
-import { positiveOption } from "../validate.js";
+import { checkInteger, positiveOption } from "../validate.js";
 
 export interface HotKeyTrackerOptions {
   /** m: keys tracked per (route, label) sketch. Default 64, 1..256. */
@@ -33,8 +33,7 @@ function integerOption(name: keyof typeof HOT_KEY_LIMITS, value: unknown): numbe
 export function resolveHotKeyTrackerOptions(options: HotKeyTrackerOptions = {}): ResolvedHotKeyTrackerOptions {
   if (options === null || typeof options !== "object") throw new TypeError("hotKeys options must be an object");
   const seed = options.seed ?? 0;
-  if (typeof seed !== "number") throw new TypeError(`hotKeys.seed must be a number, got ${String(seed)}`);
-  if (!Number.isInteger(seed)) throw new RangeError(`hotKeys.seed must be an integer, got ${seed}`);
+  checkInteger("hotKeys.seed", seed);
   return {
     perRoute: integerOption("perRoute", options.perRoute),
     sampleRate: integerOption("sampleRate", options.sampleRate),

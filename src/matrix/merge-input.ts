@@ -10,19 +10,19 @@
 // A matrix that needs none of it (every keyviz node today) passes through without copying.
 import type { IncomingMatrix, IncomingRow } from "../wire/wire.js";
 
-/** The columns a merge keeps: `fromMs ≤ t < toMs`, an absent bound unbounded. */
+/** The columns a merge keeps: `fromMs ≤ t < toMs`; an absent or 0 bound is unbounded (SPEC §5). */
 export interface TimeWindow {
   fromMs?: number;
   toMs?: number;
 }
 
 export function inWindow(t: number, w: TimeWindow): boolean {
-  return (w.fromMs === undefined || t >= w.fromMs) && (w.toMs === undefined || t < w.toMs);
+  return (!w.fromMs || t >= w.fromMs) && (!w.toMs || t < w.toMs);
 }
 
 /** Whether every time of `times` lies in `w`. */
 export function allInWindow(times: readonly number[], w: TimeWindow): boolean {
-  if (w.fromMs === undefined && w.toMs === undefined) return true;
+  if (!w.fromMs && !w.toMs) return true;
   for (const t of times) if (!inWindow(t, w)) return false;
   return true;
 }

@@ -1,7 +1,7 @@
 // The fan-out merge in time slices, for a server: at most about `sliceMs` of merging per turn of
 // the event loop, so merging a 50 MB peer answer does not keep other clients waiting (issue 10.6).
 import type { IncomingMatrix } from "../wire/wire.js";
-import { checkWindow, mergeWithLocalSteps, newMergeBuffers, type MergeOptions } from "./merge.js";
+import { mergeWithLocalSteps, newMergeBuffers, type MergeOptions } from "./merge.js";
 import { prepareInput } from "./merge-input.js";
 import { tableInput } from "./table-input.js";
 import { runStepsSliced } from "../steps.js";
@@ -38,7 +38,7 @@ export function mergeLocalAndPeersSliced<T>(
   return enqueue(async () => {
     const m = local();
     // A table is this node's own build, windowed already.
-    const input = isTable(m) ? tableInput(m, localCopy) : prepareInput(m, checkWindow(opts.window));
+    const input = isTable(m) ? tableInput(m, localCopy) : prepareInput(m, opts.window);
     const steps = mergeWithLocalSteps(input, m.series, peers, opts, buffers);
     return use(await runStepsSliced(steps, slicing.sliceMs, slicing.pause));
   });

@@ -31,7 +31,7 @@ export interface MergeOptions {
   /**
    * The request's time window: columns outside `[fromMs, toMs)` are dropped from every input, so
    * a node that ignored the window adds none (`fromMs > toMs`: no columns). An absent or 0 bound
-   * is unbounded, as in a matrix request. Default: all kept.
+   * is unbounded, as in a matrix request (merge-input.ts). Default: all kept.
    */
   window?: TimeWindow;
   /** Clock for `generated_at` (default `Date.now()`). */
@@ -74,7 +74,7 @@ export function mergeMatrices(matrices: readonly IncomingMatrix[], opts: MergeOp
       throwFirstProblem(matrices);
   }
   try {
-    return toWireMatrix(runSteps(mergeTableSteps(matrices, { ...opts, window }, syncBuffers, true)));
+    return toWireMatrix(runSteps(mergeTableSteps(matrices, opts, syncBuffers, true)));
   } catch (e) {
     if (e instanceof BadCell) throwFirstProblem(matrices);
     throw e;
@@ -98,15 +98,14 @@ function convertsCells(m: IncomingMatrix, window: TimeWindow): boolean {
   );
 }
 
-/** `opts.window` checked, with 0 bounds read as unbounded. */
-export function checkWindow(w: unknown): TimeWindow {
+/** `opts.window`, checked (the public merge's argument). */
+function checkWindow(w: unknown): TimeWindow {
   if (w === undefined) return {};
   if (typeof w !== "object" || w === null) throw new TypeError("opts.window must be an object { fromMs?, toMs? }");
   const { fromMs, toMs } = w as TimeWindow;
-  // 0 is unbounded, as in every matrix request (SPEC §5).
-  const bound = (name: string, v: number | undefined) =>
-    v === undefined || checkFiniteNumber(name, v) === 0 ? undefined : v;
-  return { fromMs: bound("opts.window.fromMs", fromMs), toMs: bound("opts.window.toMs", toMs) };
+  if (fromMs !== undefined) checkFiniteNumber("opts.window.fromMs", fromMs);
+  if (toMs !== undefined) checkFiniteNumber("opts.window.toMs", toMs);
+  return w as TimeWindow;
 }
 
 /** `mergeMatrices` for inputs already checked by the validator (src/wire/validate.ts). */
@@ -135,8 +134,7 @@ export function* mergeTableSteps(
 ): Steps<MatrixTable> {
   if (matrices.length === 0) throw new RangeError("matrices must be a non-empty array of matrices");
   const [first, ...rest] = matrices;
-  const window = checkWindow(opts.window);
-  return yield* mergeWithLocalSteps(prepareInput(first!, window), first!.series, rest, opts, buffers, checkCells);
+  return yield* mergeWithLocalSteps(prepareInput(first!, opts.window), first!.series, rest, opts, buffers, checkCells);
 }
 
 /**
@@ -153,10 +151,9 @@ export function* mergeWithLocalSteps(
 ): Steps<MatrixTable> {
   const rows = opts.rows ?? MAX_ROWS;
   checkRowBudget(rows);
-  const window = checkWindow(opts.window);
   const inputs: MergeInput[] = [local];
   for (const m of peers) {
-    inputs.push(prepareInput(m, window));
+    inputs.push(prepareInput(m, opts.window));
     yield;
   }
   const columns = unionColumns(inputs);

@@ -111,12 +111,16 @@ function rowsToRehome(
   };
   let hull = span;
   let heirs: Holder[];
+  let candidates: number[]; // movable rows over the hull; the last pass's are over the final one
   for (;;) {
     let wider = hull;
+    candidates = [];
     for (let id = 0; id < metasBelow; id++) {
       if (current[id] === 1) continue;
       const m = history.meta(id);
-      if (rangesOverlap(hull.start, hull.end, m.start, m.end) && movable(id, m)) wider = union(wider, m);
+      if (!rangesOverlap(hull.start, hull.end, m.start, m.end) || !movable(id, m)) continue;
+      candidates.push(id);
+      wider = union(wider, m);
     }
     heirs = registry.overlapping(wider.start, wider.end);
     for (const h of heirs) wider = union(wider, h);
@@ -128,11 +132,7 @@ function rowsToRehome(
   // A row over keys no live holder covers any more (its route was removed by hand and nothing
   // registered there) has nowhere to go and overlaps no new row: it stays.
   const moving = new Uint8Array(metasBelow);
-  for (let id = 0; id < metasBelow; id++) {
-    if (current[id] === 1) continue;
-    const m = history.meta(id);
-    if (rangesOverlap(hull.start, hull.end, m.start, m.end) && movable(id, m) && anyOver(heirs, m)) moving[id] = 1;
-  }
+  for (const id of candidates) if (anyOver(heirs, history.meta(id))) moving[id] = 1;
   return { isOld: (metaId) => moving[metaId] === 1, heirs };
 }
 

@@ -7,6 +7,7 @@
 // `trustProxy` those headers are ignored: any client could send them.
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
+import { canonicalAddress } from "./loopback.js";
 import type { TLSSocket } from "node:tls";
 
 export interface ProxyTrust {
@@ -17,10 +18,10 @@ export interface ProxyTrust {
 export function clientAddress(req: IncomingMessage, opts: ProxyTrust): string {
   if (opts.trustProxy) {
     const forwarded = lastListItem(req.headers["x-forwarded-for"]);
-    if (forwarded !== undefined && isIP(forwarded) !== 0) return normalise(forwarded);
+    if (forwarded !== undefined && isIP(forwarded) !== 0) return canonicalAddress(forwarded);
   }
   const remote = req.socket.remoteAddress;
-  return remote === undefined ? "unknown" : normalise(remote);
+  return remote === undefined ? "unknown" : canonicalAddress(remote);
 }
 
 /** True when the client's connection is encrypted: our own TLS, or a trusted proxy saying https. */
@@ -30,25 +31,6 @@ export function isSecureRequest(req: IncomingMessage, opts: ProxyTrust): boolean
   // A chain of proxies appends; the first value is what the client used to reach the first proxy.
   const proto = firstListItem(req.headers["x-forwarded-proto"]);
   return proto !== undefined && proto.toLowerCase() === "https";
-}
-
-/**
- * One spelling per address, so per-address limits count one client once: IPv6 in the URL
- * parser's canonical form (`0:0::1` → `::1`), IPv4-mapped IPv6 in any spelling as its IPv4.
- */
-export function normalise(address: string): string {
-  const lower = address.toLowerCase();
-  if (isIP(lower) !== 6) return lower;
-  let canonical: string;
-  try {
-    canonical = new URL(`http://[${lower}]/`).hostname.slice(1, -1);
-  } catch {
-    return lower; // a zone id (fe80::1%eth0): URLs have none
-  }
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
-  if (mapped === null) return canonical;
-  const [hi, lo] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
-  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
 function items(header: string | string[] | undefined): string[] {

@@ -231,8 +231,6 @@ export class App {
           }
         },
         resync: () => void this.reload(),
-        // The server refused the stream: the matrix request says why (401 brings up the sign-in).
-        refused: () => void this.reload(),
         state: (s) => {
           this.streamState = s;
           this.renderSummary();

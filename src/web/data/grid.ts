@@ -139,9 +139,8 @@ const isMerged = (row: GridRow): boolean => row.bucketId.startsWith("merged:");
 /**
  * Appends a stream column. A stream row is a sampler bucket; the grid's rows may be budget-merged,
  * so a bucket lands in the row with its id, else in a row of its label whose range holds its
- * start key, else it becomes a new row at its key position (a route the last fetch did not have,
- * e.g. after a split: its writes must not show up in the old route's row of another label). Columns older
- * than `maxColumns` are dropped. Events of another series, or not newer than the last column,
+ * start key (`rowHolding`), else it becomes a new row at its key position (a route the last fetch
+ * did not have). Columns older than `maxColumns` are dropped. Events of another series, or not newer than the last column,
  * are ignored (a reconnect can replay one). Returns a new grid; `null` when nothing changed.
  */
 export function appendColumn(grid: Grid, ev: ColumnEvent, maxColumns: number): Grid | null {

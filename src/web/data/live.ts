@@ -17,10 +17,11 @@ export type StreamState = "connecting" | "open" | "reconnecting";
 
 export interface StreamHandlers {
   column(ev: ColumnEvent): void;
-  /** The stream (re)opened after a gap: refetch to fill it. */
+  /**
+   * Refetch: the stream (re)opened after a gap, or the server refused it (e.g. 401 after a
+   * restart: the matrix request then says why).
+   */
   resync(): void;
-  /** The server answered the stream with an error (e.g. 401 after a restart): the browser gave up. */
-  refused(): void;
   state(s: StreamState): void;
 }
 
@@ -57,7 +58,7 @@ export function openStream(series: Series, h: StreamHandlers): () => void {
         // The browser gave up (an HTTP error answer): back off and open a new one.
         failures++;
         h.state("reconnecting");
-        h.refused();
+        h.resync();
         retry = setTimeout(connect, Math.min(30_000, 1000 * 2 ** Math.min(failures, 5)));
       } else h.state("reconnecting");
     });
