@@ -60,8 +60,8 @@ describe("options (issue 10.2)", () => {
     ]) {
       expect(() => createSampler({ [name]: 0.5 + 1 })).toThrow(RangeError);
       expect(() => createSampler({ [name]: 1.5 })).toThrow(new RegExp(`^${name} must be an integer`));
-      // At or past the cap too: a fraction is refused before anything is clamped.
-      for (const big of [1e9 + 0.5, Infinity]) {
+      // At or past the cap too: a fraction is refused before anything is clamped; NaN is no integer.
+      for (const big of [1e9 + 0.5, Infinity, NaN]) {
         expect(() => createSampler({ [name]: big })).toThrow(
           expect.objectContaining({ name: "RangeError", message: `${name} must be an integer, got ${big}` }),
         );
