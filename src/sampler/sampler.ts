@@ -265,6 +265,9 @@ export class Sampler {
   removeRoute(routeId: number): void {
     checkId("routeId", routeId);
     this.readPools.collect();
+    // Workers' hot-key samples name routes by id: taken now, before the tracker forgets the
+    // route, so none is left in a ring to count for a route registered later under the same id.
+    this.parts.shared?.harvest();
     this.parts.lifecycle.remove(routeId, this.parts.clock.read());
     this.parts.shared?.publish();
   }

@@ -2,7 +2,8 @@
 // publishes the tracker's sampling parameters in the shared header and, at every harvest, drains
 // each worker's sample ring (hot-key-ring.ts) into the owner's HotKeyTracker, so worker writes
 // show in `sampler.hotKeys()` as the owner's own do. A sample of a route no longer registered is
-// dropped, as the tracker forgets queued samples of a removed route.
+// dropped, as the tracker forgets queued samples of a removed route; `removeRoute` harvests first,
+// so a sample taken before the removal never counts for a route registered later under its id.
 import type { HotKeyTracker } from "../../hotkeys/tracker.js";
 import { drainRing, type RingSink } from "./hot-key-ring.js";
 import { H_HOT_MAX_KEY, H_HOT_RATE, H_HOT_SEED, type Layout } from "./layout.js";

@@ -48,6 +48,18 @@ describe("hot keys from workers", () => {
     s.close();
   });
 
+  it("a worker sample of a route removed before the harvest never counts for the id registered again", () => {
+    const s = hotSampler({ sampleRate: 1 });
+    const o = attachSampler(s.workerHandle());
+    o.observeKey(2, 1, enc("old-route-key"));
+    s.removeRoute(2);
+    s.registerRoute(2, enc("m"), enc("z")); // the same id, another route
+    o.observeKey(2, 1, enc("new-route-key"));
+    s.flush();
+    expect(s.hotKeys(2)).toMatchObject({ keys: [{ key_b64: b64("new-route-key"), count: 1 }], sampled_n: 1 });
+    s.close();
+  });
+
   it("a full ring drops samples and reports them once there is room again", () => {
     const s = hotSampler({ sampleRate: 1 });
     const o = attachSampler(s.workerHandle());
