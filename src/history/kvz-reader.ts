@@ -87,6 +87,51 @@ export function readHistory(bytes: Uint8Array, opts: ReadOptions): ReadResult {
   return state.result(pos, null);
 }
 
+/** The INFO block of a file (its first), checked; throws HistoryFormatError like readHistory. */
+export function readFileInfo(bytes: Uint8Array, mode: ReadOptions["mode"]): FileInfo {
+  checkHeader(bytes);
+  const state = new FileState({ mode, onColumn: () => undefined });
+  state.block(bytes, HEADER_BYTES);
+  return state.info!; // the first block is INFO, or block() threw
+}
+
+/** What `peekColumns` finds: the number of COLUMN blocks and the span of their times. */
+export interface ColumnsPeek {
+  columns: number;
+  /** The first column's window start and the last column's time (0 and 0 without columns). */
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * Counts a file's columns by walking the block framing only: no checksums, no decoding (a day of
+ * 86 400 columns in milliseconds). For sizing a full read; null when the framing is off, which
+ * `readHistory` then reports properly.
+ */
+export function peekColumns(bytes: Uint8Array): ColumnsPeek | null {
+  let pos = HEADER_BYTES;
+  const peek: ColumnsPeek = { columns: 0, fromMs: 0, toMs: 0 };
+  while (pos + BLOCK_HEAD_BYTES <= bytes.length) {
+    const type = bytes[pos]!;
+    const payload = pos + BLOCK_HEAD_BYTES;
+    const end = payload + getU32(bytes, pos + 1);
+    if (end + BLOCK_CRC_BYTES > bytes.length) return null;
+    if (type === BlockType.Column) {
+      try {
+        const r = new ByteReader(bytes, payload, end, "COLUMN block");
+        peek.toMs = r.varint();
+        if (peek.columns === 0) peek.fromMs = peek.toMs - r.svarint();
+      } catch {
+        return null;
+      }
+      peek.columns++;
+    }
+    if (type === BlockType.Trailer) return peek;
+    pos = end + BLOCK_CRC_BYTES;
+  }
+  return null;
+}
+
 /** What a reader knows while walking the blocks. */
 class FileState {
   info: FileInfo | null = null;

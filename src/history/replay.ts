@@ -7,7 +7,10 @@ import type { Column, Key, RowMeta } from "../types.js";
 import type { Matrix } from "../wire/wire.js";
 import { compareEnd, compareStart } from "../keys/bytes.js";
 import { History, type StoredColumn } from "./history.js";
-import { readHistory } from "./kvz-reader.js";
+import type { ColumnData } from "./column-codec.js";
+import { readFileInfo, readHistory } from "./kvz-reader.js";
+import { StepRuns } from "./step-runs.js";
+import { checkStepMs } from "../matrix/rebucket.js";
 import { fromColumnData } from "./stored-column.js";
 
 /** A route (or virtual bucket) as the recording saw it, for a timeline. */
@@ -32,6 +35,12 @@ export type ReplayMatrixRequest = MatrixRequest;
 export interface Replay {
   /** Base step of the sampler that recorded the file. */
   readonly stepMs: number;
+  /**
+   * The step its columns are kept at: `stepMs`, or the coarser `openHistory(bytes, { stepMs })`
+   * asked for. Then `columns` and `snapshot()` are the summed runs (step-runs.ts), a time window
+   * selects whole runs, and `matrix()` answers at multiples of it only (finer: at it).
+   */
+  readonly levelMs: number;
   readonly columns: readonly { atMs: number; windowStartMs: number }[];
   readonly routes: readonly ReplayRoute[];
   /** Window start of the first column and time of the last (0 and 0 for an empty recording). */
@@ -41,14 +50,30 @@ export interface Replay {
   snapshot(fromMs?: number, toMs?: number): Column[];
 }
 
+export interface OpenHistoryOptions {
+  /**
+   * Keep the recording summed into aligned steps of this many ms as it is read (step-runs.ts):
+   * `matrix()` then answers at multiples of it, exactly as the full file would, with a fraction
+   * of the memory. Absent, or not above the recorded step: every column as recorded.
+   */
+  stepMs?: number;
+}
+
 /** Opens an export file; throws HistoryFormatError for anything but a complete, valid file. */
-export function openHistory(bytes: Uint8Array): Replay {
+export function openHistory(bytes: Uint8Array, options: OpenHistoryOptions = {}): Replay {
+  if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+  const wanted = options.stepMs === undefined ? 0 : checkStepMs(options.stepMs);
+  const recordedMs = readFileInfo(bytes, "export").stepMs;
+  const levelMs = Math.max(wanted, recordedMs);
   const stored: StoredColumn[] = [];
-  const read = readHistory(bytes, { mode: "export", onColumn: (c) => stored.push(fromColumnData(c)) });
+  const keep = (c: ColumnData) => stored.push(fromColumnData(c));
+  const runs = levelMs > recordedMs ? new StepRuns(levelMs, keep) : null;
+  const read = readHistory(bytes, { mode: "export", onColumn: runs === null ? keep : (c) => runs.add(c) });
+  runs?.end();
   const history = new History(Math.max(1, stored.length));
   for (const m of read.metas) history.addMeta(m);
   for (const c of stored) history.append(c);
-  return new HistoryReplay(history, read.info.stepMs, read.metas);
+  return new HistoryReplay(history, read.info.stepMs, levelMs, read.metas);
 }
 
 class HistoryReplay implements Replay {
@@ -60,6 +85,7 @@ class HistoryReplay implements Replay {
   constructor(
     private readonly history: History,
     readonly stepMs: number,
+    readonly levelMs: number,
     metas: readonly RowMeta[],
   ) {
     const cols = history.columns();
@@ -70,7 +96,16 @@ class HistoryReplay implements Replay {
   }
 
   matrix(q: ReplayMatrixRequest = {}): Matrix {
-    return historyMatrix(this.history, q, { baseStepMs: this.stepMs, nowMs: Date.now() });
+    const opts = { baseStepMs: this.stepMs, nowMs: Date.now() };
+    if (this.levelMs === this.stepMs) return historyMatrix(this.history, q, opts);
+    if (typeof q !== "object" || q === null) throw new TypeError("matrix request must be an object");
+    // Opened summed into steps of levelMs: only its multiples are exact.
+    const step = q.stepMs === undefined ? this.levelMs : checkStepMs(q.stepMs);
+    if (step > this.levelMs && step % this.levelMs !== 0)
+      throw new RangeError(
+        `stepMs must be a multiple of ${this.levelMs} (the step this recording was opened at), got ${step}`,
+      );
+    return historyMatrix(this.history, { ...q, stepMs: Math.max(step, this.levelMs) }, opts);
   }
 
   snapshot(fromMs?: number, toMs?: number): Column[] {

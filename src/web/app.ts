@@ -278,7 +278,7 @@ export class App {
     const stepMs = keepStep ? this.state.stepMs : openingStep(replay);
     if (stepMs > replay.stepMs)
       this.showMessage(
-        `${name} has ${replay.columns.length} columns: shown at a coarser step; the Step menu has finer ones.`,
+        `${name} has ${replay.columnCount} columns: shown at a coarser step; the Step menu has finer ones.`,
         true,
       );
     this.zoomStack = [];
