@@ -30,7 +30,8 @@ import type { ColumnData } from "./column-codec.js";
 import { DirLock, LOCK_FILE, LockHeldError } from "./dir-lock.js";
 import { HistoryFormatError } from "./format-error.js";
 import type { History, StoredColumn } from "./history.js";
-import { FileKind } from "./kvz-format.js";
+import { getU32 } from "./bytes-io.js";
+import { BLOCK_CRC_BYTES, BLOCK_HEAD_BYTES, FileKind, HEADER_BYTES } from "./kvz-format.js";
 import { readHistory } from "./kvz-reader.js";
 import { KvzWriter } from "./kvz-writer.js";
 import { unlinkQuietly, type StorageFs } from "./storage-fs.js";
@@ -520,7 +521,15 @@ export class SegmentLog {
       if (r.info.stepMs !== this.stepMs) this.warnStep(name, r.info.stepMs);
     } catch (err) {
       if (!(err instanceof HistoryFormatError)) throw err;
-      problem = err; // the header or INFO itself is torn: nothing in this file is usable
+      // The header or INFO is unreadable. Cut short or never filled while it was written: nothing
+      // in the file is usable. Complete but refused (a newer format version, a flipped bit, an
+      // export file): the history in it may be intact, so startup stops and leaves it alone.
+      if (!tornHead(bytes))
+        throw new HistoryFormatError(
+          err.offset,
+          `${err.message.replace(/^invalid \.kvz history at byte \d+: /, "")} (in ${this.path(name)}, left as it is: move it out of the directory to start without it)`,
+        );
+      problem = err;
     }
     const cut = backwards as HistoryFormatError | null; // assigned in the callback
     if (cut !== null) {
@@ -555,6 +564,17 @@ export class SegmentLog {
     }
     return { seq, name, bytes: validEnd, lastAtMs };
   }
+}
+
+/**
+ * Whether a file whose header or INFO block cannot be read was cut while they were written: it
+ * ends inside them, or is zeros from the header or from INFO on (space a crash left unwritten).
+ */
+function tornHead(bytes: Uint8Array): boolean {
+  const info = HEADER_BYTES;
+  if (bytes.length < info + BLOCK_HEAD_BYTES) return true;
+  const infoEnd = info + BLOCK_HEAD_BYTES + getU32(bytes, info + 1) + BLOCK_CRC_BYTES;
+  return bytes.length < infoEnd || bytes.every((b) => b === 0) || bytes.subarray(info).every((b) => b === 0);
 }
 
 function sameU32(a: Uint32Array, b: Uint32Array): boolean {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { crc32c } from "../../src/history/crc32c.js";
 import { History } from "../../src/history/history.js";
 import { SegmentLog } from "../../src/history/segment-log.js";
 import { resolveStorage, restoreHistory, type StorageOptions } from "../../src/history/storage.js";
@@ -130,6 +131,37 @@ describe("segment log", () => {
     const cut = again.stats().cutTail!;
     expect(cut.file).toBe(file);
     expect(statSync(join(dir, file)).size).toBe(cut.offset); // truncated to the valid prefix
+    again.close();
+  });
+
+  it("a segment of a newer format version, or with a damaged header, stops startup and is left as it is", () => {
+    const dir = tempDir();
+    const fs = faultyFs();
+    const { log } = open(fs, { dir });
+    const { step } = recording();
+    for (let i = 0; i < 3; i++) step(log);
+    log.close();
+    const path = join(dir, segmentFiles(dir)[0]!);
+    const good = readFileSync(path);
+    const newer = Uint8Array.from(good);
+    newer[8] = 2; // major version 2, header checksum fixed up: what a newer keyviz would write
+    new DataView(newer.buffer).setUint32(12, crc32c(newer, 0, 12), true);
+    const flipped = Uint8Array.from(good);
+    flipped[13]! ^= 0x01; // in the header checksum
+    for (const [bytes, reason] of [
+      [newer, /format version 2\.0 is newer than this reader/],
+      [flipped, /header checksum mismatch/],
+    ] as const) {
+      writeFileSync(path, bytes);
+      expect(() => open(fs, { dir })).toThrow(reason);
+      expect(() => open(fs, { dir })).toThrow(/left as it is: move it out of the directory to start without it/);
+      expect(readFileSync(path)).toEqual(Buffer.from(bytes)); // not cut, not deleted
+    }
+    // Zeros where the header should be: space a crash left unwritten, cut as a torn tail.
+    writeFileSync(path, new Uint8Array(good.length));
+    const { log: again, h } = reopened(fs, dir);
+    expect(h.snapshot()).toEqual([]);
+    expect(again.stats().tailsCut).toBe(1);
     again.close();
   });
 
