@@ -1,7 +1,9 @@
-// Column times from an untrusted clock. Every flushed column gets a finite time strictly after
-// the previous column's: a clock that went back, stood still or returned a non-finite value is
-// stepped to the previous column's time + 1 ms, and counted. The fan-out merge, the history and
-// every reader rely on column times increasing; a wrong clock must not corrupt them.
+// Column times from an untrusted clock. Every flushed column gets a whole-millisecond time
+// strictly after the previous column's: a fractional reading (`performance.timeOrigin +
+// performance.now()`) is floored; one that went back, stood still, or is not a number in
+// [0, 2^53) is stepped to the previous column's time + 1 ms, and counted. The fan-out merge, the
+// history and every reader rely on column times increasing, and the files store whole
+// non-negative milliseconds; a wrong clock must corrupt neither.
 
 export class ColumnClock {
   /** Flushes whose clock reading was not after the previous column (or not finite). */
@@ -30,16 +32,16 @@ export class ColumnClock {
 
   /** The clock, or the last column's time when it returns something that is not a finite number. */
   read(): number {
-    const t = this.now();
-    if (typeof t === "number" && Number.isFinite(t)) return t;
+    const t = wholeMs(this.now());
+    if (t !== null) return t;
     return Number.isFinite(this.lastAtMs) ? this.lastAtMs : 0;
   }
 
   /** The window `(windowStartMs, atMs]` of the next column; call once per flush. */
   nextColumn(): { windowStartMs: number; atMs: number } {
-    const t = this.now();
-    let atMs = t;
-    if (typeof t !== "number" || !Number.isFinite(t) || t <= this.lastAtMs) {
+    const t = wholeMs(this.now());
+    let atMs = t ?? NaN;
+    if (t === null || t <= this.lastAtMs) {
       this.anomalies++;
       atMs = Number.isFinite(this.lastAtMs)
         ? this.lastAtMs + 1
@@ -52,4 +54,9 @@ export class ColumnClock {
     this.lastFlushMs = atMs;
     return { windowStartMs, atMs };
   }
+}
+
+/** A clock reading as whole milliseconds, or null when it is not a number in [0, 2^53). */
+function wholeMs(t: unknown): number | null {
+  return typeof t === "number" && t >= 0 && t <= Number.MAX_SAFE_INTEGER ? Math.floor(t) : null;
 }

@@ -28,8 +28,8 @@ export interface SamplerOptions {
   /** Source labels; `[]` (default) = labels off. */
   labels?: string[];
   /**
-   * Clock in ms (default `Date.now`). Column times are kept strictly increasing and finite
-   * whatever it returns (see docs/design.md, "Clock").
+   * Clock in ms (default `Date.now`). Column times are kept whole, strictly increasing and
+   * finite whatever it returns: fractions are floored (see docs/design.md, "Clock").
    */
   now?: () => number;
   /** Where failing `onFlush` listeners, timer flushes and storage problems are reported (default: stderr). */

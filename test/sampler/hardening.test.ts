@@ -1,7 +1,7 @@
 // Issues 9 and 10, sampler side: a wrong clock, bad options, failing callbacks and a route
 // re-registered with another group. Each test reproduces the problem it guards against.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createSampler, Op } from "../../src/index.js";
+import { createSampler, Op, openHistory } from "../../src/index.js";
 import type { Logger } from "../../src/logger.js";
 import { assertProperAxis, clockedSampler, enc, totals } from "../helpers.js";
 
@@ -31,6 +31,26 @@ describe("clock (issue 10.1)", () => {
     const m = s.matrix();
     expect(m.column_unix_ms).toEqual(ats);
     expect(m.rows[0]!.values.reduce((a, b) => a + b, 0)).toBe(6);
+  });
+
+  it("floors a fractional clock to whole milliseconds and steps over a negative one, so exports stay writable", () => {
+    let t = 1_700_000_000_000.25; // performance.timeOrigin + performance.now(), say
+    const s = createSampler({ stepMs: 1000, now: () => t });
+    s.registerRoute(1, null, null);
+    for (const at of [1_700_000_001_000.75, 1_700_000_001_000.9, -5, 1_700_000_002_500.5]) {
+      t = at;
+      s.observe(1, Op.Write, 1);
+      s.flush();
+    }
+    const cols = s.snapshot();
+    expect(cols.map((c) => [c.windowStartMs, c.atMs])).toEqual([
+      [1_700_000_000_000, 1_700_000_001_000],
+      [1_700_000_001_000, 1_700_000_001_001],
+      [1_700_000_001_001, 1_700_000_001_002],
+      [1_700_000_001_002, 1_700_000_002_500],
+    ]);
+    expect(s.stats().clockAnomalies).toBe(2);
+    expect(openHistory(s.exportHistory()).snapshot()).toEqual(cols); // threw "cannot store 1700000001000.25"
   });
 
   it("start() flushes at multiples of stepMs of the clock, not stepMs after start", () => {
