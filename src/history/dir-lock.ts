@@ -1,6 +1,7 @@
 // One writer per storage directory: a lock file holding the owner's pid. A lock left by a process
-// that no longer exists is taken over; a live owner (another process, or another sampler in this
-// one) is a clear error. Taking over writes a new lock file and renames it into place (atomic),
+// that no longer exists is taken over (also one naming this process's pid while it holds no lock:
+// an earlier process with the same pid, see `heldHere`); a live owner (another process, or
+// another sampler in this one) is a clear error. Taking over writes a new lock file and renames it into place (atomic),
 // then reads it back. That does not settle every race: two processes that both judged the same
 // lock stale can each read back their own pid, the second rename landing after the first
 // read-back. So the writer also checks the lock before each write (`holder`), and the one whose
@@ -20,11 +21,24 @@ export class LockHeldError extends Error {
   }
 }
 
+/**
+ * Locks this process holds now. A lock naming this process's pid while it holds none was left by
+ * an earlier process with the same pid, a crashed one: in a container every start is pid 1, so
+ * that lock would otherwise block the directory for good. While this process holds a lock, one
+ * naming its pid may be another sampler's here (the same directory spelled another way), so it
+ * stays an error.
+ */
+let heldHere = 0;
+
 export class DirLock {
+  private released = false;
+
   private constructor(
     private readonly fs: StorageFs,
     private readonly path: string,
-  ) {}
+  ) {
+    heldHere++;
+  }
 
   /** Takes the lock of `dir` or throws naming the live owner. */
   static acquire(fs: StorageFs, dir: string): DirLock {
@@ -47,7 +61,8 @@ export class DirLock {
       if ((err as { code?: string }).code !== "EEXIST") throw err;
     }
     const owner = ownerOf(fs.read(path));
-    if (owner !== null && (owner === fs.pid || fs.processAlive(owner))) {
+    const ownEarlier = owner === fs.pid && heldHere === 0;
+    if (owner !== null && !ownEarlier && (owner === fs.pid || fs.processAlive(owner))) {
       throw new LockHeldError(
         `keyviz storage: directory ${dir} is in use by process ${owner} (lock file ${path}); one sampler per directory`,
       );
@@ -78,6 +93,9 @@ export class DirLock {
   }
 
   release(): void {
+    if (this.released) return;
+    this.released = true;
+    heldHere--;
     if (ownerOf(this.fs.read(this.path)) === this.fs.pid) this.fs.unlink(this.path);
   }
 }

@@ -200,6 +200,24 @@ describe("segment log", () => {
     expect(readdirSync(dir)).not.toContain("keyviz.lock");
   });
 
+  it("a lock naming this process's pid is an earlier run's (pid 1 in a container) unless this process holds a lock", () => {
+    const dir = tempDir();
+    const fs = faultyFs(() => null, { pid: 1, processAlive: () => true });
+    writeFileSync(join(dir, "keyviz.lock"), "1\n"); // a crashed earlier start, also pid 1
+    const { log } = open(fs, { dir });
+    expect(readFileSync(join(dir, "keyviz.lock"), "utf8")).toBe("1\n");
+    // Now one is held here: a lock with this pid may be that sampler's (the directory spelled
+    // another way), so it is refused as before.
+    const second = tempDir();
+    writeFileSync(join(second, "keyviz.lock"), "1\n");
+    expect(() => open(fs, { dir: second })).toThrow(/in use by process 1/);
+    expect(() => open(fs, { dir })).toThrow(/in use by process 1/);
+    log.close();
+    log.close(); // a second close does not count the lock twice
+    const { log: again } = open(fs, { dir: second });
+    again.close();
+  });
+
   it("a read-only or full directory is a clear error at startup", () => {
     for (const code of ["EROFS", "ENOSPC", "EACCES"]) {
       const dir = tempDir();
