@@ -37,7 +37,7 @@ export function resolveStorage(v: unknown): Required<StorageOptions> {
   if (typeof maxBytes !== "number") throw new TypeError(`storage.maxBytes must be a number, got ${typeof maxBytes}`);
   if (!Number.isSafeInteger(maxBytes) || maxBytes < MIN_SEGMENT_BYTES) {
     throw new RangeError(
-      `storage.maxBytes must be an integer of at least ${MIN_SEGMENT_BYTES}, got ${String(maxBytes)}`,
+      `storage.maxBytes must be an integer from ${MIN_SEGMENT_BYTES} to 2^53 − 1, got ${String(maxBytes)}`,
     );
   }
   const fs = o.fs ?? nodeStorageFs();

@@ -116,6 +116,8 @@ export function resolveOptions(opts: SamplerOptions = {}): ResolvedSamplerOption
   };
 }
 
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 function resolveLabels(v: unknown): string[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new TypeError("labels must be an array of strings");
@@ -124,6 +126,9 @@ function resolveLabels(v: unknown): string[] {
   for (const [i, label] of v.entries()) {
     checkString(`labels[${i}]`, label);
     if (label === "") throw new RangeError(`labels[${i}] is empty; the unlabelled slot needs no label`);
+    // Files store labels as UTF-8, which has no lone surrogate: such a label came back as U+FFFD.
+    if (LONE_SURROGATE.test(label))
+      throw new RangeError(`labels[${i}] has a lone UTF-16 surrogate, which a history file cannot store`);
     const reserved = reservedCharIn(label);
     if (reserved !== undefined) {
       throw new RangeError(`labels[${i}] "${label}" contains '${reserved}', which bucket ids reserve`);

@@ -393,7 +393,11 @@ describe("sampler storage", () => {
     expect(() => createSampler({ storage: { dir: "" } })).toThrow(/storage.dir must be a non-empty string/);
     expect(() => createSampler({ storage: { dir, fsync: "sometimes" as "never" } })).toThrow(/storage.fsync must be/);
     expect(() => createSampler({ storage: { dir, maxBytes: 10 } })).toThrow(
-      /storage.maxBytes must be an integer of at least 65536/,
+      new RangeError("storage.maxBytes must be an integer from 65536 to 2^53 − 1, got 10"),
+    );
+    // Past 2^53 the message named a whole number as if it were not one.
+    expect(() => createSampler({ storage: { dir, maxBytes: 2 ** 60 } })).toThrow(
+      /from 65536 to 2\^53 − 1, got 1152921/,
     );
     expect(() => createSampler({ storage: { dir, maxBytes: "5" as unknown as number } })).toThrow(
       new TypeError("storage.maxBytes must be a number, got string"),

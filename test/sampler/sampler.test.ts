@@ -29,6 +29,11 @@ describe("options", () => {
       }),
     );
     expect(() => createSampler({ labels: ["a", "a"] })).toThrow(/duplicate/);
+    // A history file stores labels as UTF-8: a lone surrogate came back as U+FFFD, another row.
+    expect(() => createSampler({ labels: ["ok", "db\uD83D"] })).toThrow(
+      new RangeError("labels[1] has a lone UTF-16 surrogate, which a history file cannot store"),
+    );
+    expect(createSampler({ labels: ["db\uD83D\uDE00"] }).labels).toEqual(["db😀"]); // a pair is fine
     expect(() => createSampler({ now: 5 as unknown as () => number })).toThrow(TypeError);
   });
 });
