@@ -25,7 +25,7 @@ export function openRecording(bytes: Uint8Array): ReplaySource {
 /**
  * A recording kept at the step it opens at (`openingStep`): a day at 1 s of 1 024 routes is
  * 2.1 GB of cells as recorded, ~100 MB summed to 30 s. A finer step is opened from the bytes
- * when the page asks for one (only the last such is kept).
+ * when the page asks for one, and kept only while the page shows it.
  */
 class Recording implements ReplaySource {
   readonly stepMs: number;
@@ -49,7 +49,10 @@ class Recording implements ReplaySource {
 
   matrix(q: Parameters<ReplaySource["matrix"]>[0] = {}): Matrix {
     const step = q.stepMs ?? this.stepMs;
-    if (step % this.opened.levelMs === 0) return this.opened.matrix(q);
+    if (step % this.opened.levelMs === 0) {
+      this.finer = null; // back at the opening step: a full copy is not held for later
+      return this.opened.matrix(q);
+    }
     if (this.finer?.levelMs !== step) {
       this.finer = null; // before the next open: two full copies need not fit at once
       this.finer = openHistory(this.bytes, { stepMs: step });
