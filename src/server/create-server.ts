@@ -12,7 +12,8 @@ import type { HandlerContext } from "./context.js";
 import type { FanoutTransport } from "./fanout.js";
 import { EXPORT_PATH, handleExport } from "./export-handler.js";
 import { handleHotKeys, HOTKEYS_PATH } from "./hotkeys-handler.js";
-import { createNodeServer, hostPort, listen } from "./listen.js";
+import { createNodeServer, hostPort } from "./listen.js";
+import { ServerLifecycle } from "./lifecycle.js";
 import { handleMatrix, MATRIX_PATH } from "./matrix-handler.js";
 import { METRICS_PATH, metricsHandler, ServerCounters } from "./metrics.js";
 import { resolveOptions, type ServerOptions } from "./options.js";
@@ -28,9 +29,12 @@ export { API_PREFIX, HEALTH_PATH } from "./request-pipeline.js";
 const MAX_SESSIONS = 1024;
 
 export interface KeyvizServer {
-  /** Binds; resolves with the bound address. Rejects for a non-loopback host without a token or a busy port. */
+  /**
+   * Binds; resolves with the bound address. Rejects for a non-loopback host without a token, a busy
+   * port, a listen() already in progress, or a close() called before the bind completed.
+   */
   listen(): Promise<{ host: string; port: number }>;
-  /** Ends live streams, stops accepting, closes every connection. */
+  /** Ends live streams, stops accepting, closes every connection (after a bind in progress). */
   close(): Promise<void>;
   /** `http://host:port` (or `https://`) once listening; throws before. */
   readonly url: string;
@@ -108,17 +112,20 @@ export function createServer(options: ServerOptions): KeyvizServer {
   );
   limits.attach(server);
 
+  const lifecycle = new ServerLifecycle(server, {
+    host: opts.host,
+    port: opts.port,
+    hasToken: opts.token !== undefined,
+  });
+
   return {
-    listen: () => listen(server, opts.host, opts.port, opts.token !== undefined).then((addr) => (bound = addr)),
+    listen: () => lifecycle.listen().then((addr) => (bound = addr)),
     close: async () => {
       streams.closeAll();
       sessions.clear();
       httpAgent.destroy();
       httpsAgent.destroy();
-      if (!server.listening) return;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await lifecycle.close();
       bound = undefined;
     },
     get url(): string {

@@ -5,9 +5,20 @@ import { answerClientError } from "../../src/server/listen.js";
 import { describe, expect, it } from "vitest";
 import { createServer } from "../../src/server/index.js";
 import { isLoopbackHost } from "../../src/server/loopback.js";
-import { emptyMatrix, FakeSampler, request, startServer } from "./fixtures.js";
+import { emptyMatrix, FakeSampler, freePort, request, startServer } from "./fixtures.js";
 
 const MATRIX = "/admin/api/v1/keyviz/matrix";
+
+/** True when a TCP connection to 127.0.0.1:`port` is accepted. */
+function connects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
 
 function expectNoCors(headers: Record<string, unknown>): void {
   for (const name of Object.keys(headers)) expect(name.startsWith("access-control-")).toBe(false);
@@ -307,6 +318,25 @@ describe("listen rules", () => {
     const again = createServer({ sampler: new FakeSampler(), port });
     await again.listen();
     await again.close();
+  });
+
+  it("close() while listen() is pending: listen() rejects and nothing listens once close() resolved", async () => {
+    const port = await freePort();
+    const server = createServer({ sampler: new FakeSampler(), port });
+    const pending = server.listen();
+    await server.close();
+    await expect(pending).rejects.toThrow("keyviz server: close() was called before listen() completed");
+    expect(await connects(port)).toBe(false);
+    expect(() => server.url).toThrow(/after listen/);
+  });
+
+  it("a second listen() while the first is pending is refused", async () => {
+    const server = createServer({ sampler: new FakeSampler() });
+    const first = server.listen();
+    await expect(server.listen()).rejects.toThrow("keyviz server: listen() is already in progress");
+    await first;
+    await expect(server.listen()).rejects.toThrow("keyviz server: already listening");
+    await server.close();
   });
 
   it("loopback classification", () => {
