@@ -63,11 +63,15 @@ export function createServer(options: ServerOptions): KeyvizServer {
     selfName: () => opts.nodeName ?? (bound === undefined ? opts.host : hostPort(bound.host, bound.port)),
     observeFanout: (nodes) => counters.observeFanout(nodes),
   };
-  const sessions = new SessionStore({ ttlMs: opts.sessionTtlMs, maxSessions: MAX_SESSIONS });
+  const streams = new StreamHub(ctx);
+  const sessions = new SessionStore({
+    ttlMs: opts.sessionTtlMs,
+    maxSessions: MAX_SESSIONS,
+    onEnd: (session) => streams.endSession(session),
+  });
   const auth = new Authenticator(opts, sessions);
   const throttle = new AuthThrottle({ ...AUTH_THROTTLE_DEFAULTS, baseDelayMs: opts.authFailureDelayMs });
   const limits = new ConnectionLimits(opts);
-  const streams = new StreamHub(ctx);
   const metrics = metricsHandler({
     sampler: opts.sampler,
     counters,
@@ -84,7 +88,7 @@ export function createServer(options: ServerOptions): KeyvizServer {
   const routes = new Map<string, Route>([
     [MATRIX_PATH, { protected: true, handle: (req, res, url) => handleMatrix(ctx, req, res, url) }],
     [HOTKEYS_PATH, { protected: true, hotKeys: true, handle: (req, res, url) => handleHotKeys(ctx, req, res, url) }],
-    [STREAM_PATH, { protected: true, handle: (req, res, url) => streams.handle(req, res, url) }],
+    [STREAM_PATH, { protected: true, handle: (req, res, url, principal) => streams.handle(req, res, url, principal) }],
     [METRICS_PATH, { protected: true, handle: metrics }],
     [EXPORT_PATH, { protected: true, handle: (req, res, url) => handleExport(ctx, req, res, url) }],
     ...viewerRoutes(),

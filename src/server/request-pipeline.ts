@@ -27,7 +27,8 @@ import { sendError, sendJson } from "./respond.js";
 export const API_PREFIX = "/admin/api/";
 export const HEALTH_PATH = "/healthz";
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => unknown;
+/** `principal`: who the pipeline let in (null: open access, or a path that needs no credential). */
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, principal?: Principal | null) => unknown;
 
 export interface Route {
   handle: Handler;
@@ -72,12 +73,12 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
     const principal = guarded ? await authenticate(deps, req, res, url, route?.hotKeys === true) : null;
     if (principal === undefined) return; // answered 401
     if (route === undefined) return sendError(res, 404, "unknown_endpoint", `no endpoint at ${url.pathname}`);
-    if (route.hotKeys !== true) return void (await routeTo(req, res, url, route));
+    if (route.hotKeys !== true) return void (await routeTo(req, res, url, route, principal));
     // Audited whatever happens: a handler that throws is answered 500 by the caller, after this.
     let keys: unknown = 0;
     let threw = true;
     try {
-      keys = await routeTo(req, res, url, route);
+      keys = await routeTo(req, res, url, route, principal);
       threw = false;
     } finally {
       audit(deps, req, url, principal, keys, threw && !res.headersSent ? 500 : res.statusCode);
@@ -85,12 +86,18 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
   };
 }
 
-async function routeTo(req: IncomingMessage, res: ServerResponse, url: URL, route: Route): Promise<unknown> {
+async function routeTo(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  route: Route,
+  principal: Principal | null = null,
+): Promise<unknown> {
   if (req.method !== "GET" && req.method !== "HEAD") {
     return sendError(res, 405, "method_not_allowed", "only GET", { Allow: "GET, HEAD" });
   }
   if (hasBody(req)) return sendError(res, 413, "body_not_allowed", "requests must not have a body");
-  return route.handle(req, res, url);
+  return route.handle(req, res, url, principal);
 }
 
 /** The caller's principal (null: open access), or undefined after answering 401. */

@@ -25,6 +25,8 @@ export interface SessionStoreOptions {
   /** Live sessions kept at most; the oldest is ended first when a login would exceed it. */
   maxSessions: number;
   now?: () => number;
+  /** Told of every session that ends (logout, expiry, eviction, clear), so what it opened can end too. */
+  onEnd?: (session: Session) => void;
 }
 
 export class SessionStore {
@@ -43,7 +45,7 @@ export class SessionStore {
   /** Starts a session; returns its secret id (for the cookie) and the session. */
   create(accessKey: string, hotKeys: boolean): { id: string; session: Session } {
     this.sweep();
-    while (this.sessions.size >= this.opts.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
+    while (this.sessions.size >= this.opts.maxSessions) this.end(this.sessions.keys().next().value!);
     const id = randomBytes(32).toString("base64url");
     const session: Session = {
       accessKey,
@@ -62,23 +64,30 @@ export class SessionStore {
     const session = this.sessions.get(key);
     if (session === undefined) return undefined;
     if (session.expiresAtMs <= this.now()) {
-      this.sessions.delete(key);
+      this.end(key);
       return undefined;
     }
     return session;
   }
 
   delete(id: string): void {
-    this.sessions.delete(digest(id));
+    this.end(digest(id));
   }
 
   clear(): void {
-    this.sessions.clear();
+    for (const key of [...this.sessions.keys()]) this.end(key);
   }
 
   private sweep(): void {
     const now = this.now();
-    for (const [key, s] of this.sessions) if (s.expiresAtMs <= now) this.sessions.delete(key);
+    for (const [key, s] of this.sessions) if (s.expiresAtMs <= now) this.end(key);
+  }
+
+  private end(key: string): void {
+    const session = this.sessions.get(key);
+    if (session === undefined) return;
+    this.sessions.delete(key);
+    this.opts.onEnd?.(session);
   }
 }
 

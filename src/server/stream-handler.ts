@@ -11,20 +11,29 @@
 // `streamReserve` of `maxStreamClients` only go to addresses that have no stream yet, so one
 // address cannot lock a new viewer out. Every client unsubscribes from the sampler when its
 // connection closes, whoever closes it.
+// A stream opened with a login session lives no longer than the session: its credential was
+// checked only at open, so logout or expiry must end it (a bearer stream has nothing to end).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Column, Series } from "../types.js";
+import type { Principal } from "./auth.js";
 import { parseMatrixQuery } from "../wire/wire.js";
 import { columnFrame } from "./column-event.js";
 import { clientAddress } from "./client-address.js";
 import type { HandlerContext } from "./context.js";
 import { KEYVIZ_DISABLED_MESSAGE } from "./matrix-handler.js";
 import { answerKeyvizErrors, sendError } from "./respond.js";
+import type { Session } from "./session.js";
 
 export const STREAM_PATH = "/admin/api/v1/keyviz/stream";
+
+/** setTimeout's longest delay; session lifetimes are bounded by it (sessionTtlMs ≤ 2^31 − 1). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface StreamClient {
   res: ServerResponse;
   address: string;
+  /** The login session that let it in (undefined: a bearer token or open access). */
+  session?: Session;
   /** Since when its backlog has been non-empty (undefined: it is keeping up). */
   stalledSinceMs?: number;
   close(): void;
@@ -46,7 +55,7 @@ export class StreamHub {
     return this.clients.size;
   }
 
-  handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, principal?: Principal | null): void {
     const { sampler } = this.ctx.options;
     if (sampler === null) return sendError(res, 503, "keyviz_disabled", KEYVIZ_DISABLED_MESSAGE);
     const series = answerKeyvizErrors(res, () => parseStreamSeries(url.searchParams));
@@ -72,13 +81,17 @@ export class StreamHub {
     let unsubscribe: (() => void) | undefined;
     const heartbeat = setInterval(() => this.send(client, ": heartbeat\n\n"), this.ctx.options.streamHeartbeatMs);
     heartbeat.unref();
+    const session = principal?.session;
+    const expiry = session === undefined ? undefined : this.endAtExpiry(session, () => this.end(client));
     const client: StreamClient = {
       res,
       address,
+      session,
       close: () => {
         if (!this.clients.delete(client)) return;
         this.release(address);
         clearInterval(heartbeat);
+        clearTimeout(expiry);
         unsubscribe?.();
         if (!res.destroyed) res.destroy();
       },
@@ -99,10 +112,24 @@ export class StreamHub {
 
   /** Ends every stream (server shutdown). */
   closeAll(): void {
-    for (const client of [...this.clients]) {
-      client.res.end();
-      client.close();
-    }
+    for (const client of [...this.clients]) this.end(client);
+  }
+
+  /** Ends the streams opened with `session` (it was logged out, expired or evicted). */
+  endSession(session: Session): void {
+    for (const client of [...this.clients]) if (client.session === session) this.end(client);
+  }
+
+  private end(client: StreamClient): void {
+    client.res.end();
+    client.close();
+  }
+
+  /** A timer calling `end` when `session` expires (the store only notices expiry on a request). */
+  private endAtExpiry(session: Session, end: () => void): NodeJS.Timeout {
+    const timer = setTimeout(end, Math.min(MAX_TIMER_MS, Math.max(0, session.expiresAtMs - Date.now())));
+    timer.unref();
+    return timer;
   }
 
   /** Why a new stream from `address` is refused, or null to admit it. */

@@ -251,6 +251,28 @@ describe("SessionStore", () => {
     expect(store.get("")).toBeUndefined();
   });
 
+  it("tells onEnd of every session that ends: logout, expiry, eviction, clear", () => {
+    let now = 1000;
+    const ended: string[] = [];
+    const store = new SessionStore({
+      ttlMs: 500,
+      maxSessions: 2,
+      now: () => now,
+      onEnd: (s) => ended.push(s.accessKey),
+    });
+    const out = store.create("logout", false);
+    store.delete(out.id);
+    store.delete(out.id); // already gone: not told twice
+    const old = store.create("expired", false);
+    now = 1500;
+    store.get(old.id);
+    store.create("evicted", false);
+    store.create("kept", false);
+    store.create("new", false);
+    store.clear();
+    expect(ended).toEqual(["logout", "expired", "evicted", "kept", "new"]);
+  });
+
   it("reads one cookie out of a header", () => {
     expect(readCookie("a=1; admin_session=xyz; b=2", "admin_session")).toBe("xyz");
     expect(readCookie("admin_sessionx=1", "admin_session")).toBeUndefined();

@@ -248,3 +248,53 @@ describe("SSE stream", () => {
     client.close();
   });
 });
+
+describe("SSE stream opened with a login session", () => {
+  const token = "t0k";
+
+  /** Logs in with the token; returns the session cookie and the CSRF token. */
+  async function login(url: string): Promise<{ cookie: string; csrf: string }> {
+    const r = await request(url + "/admin/api/v1/auth/login", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ access_key: "keyviz", secret_key: token }),
+    });
+    expect(r.status).toBe(200);
+    const [session, csrf] = (r.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]!);
+    return { cookie: session!, csrf: csrf!.slice(csrf!.indexOf("=") + 1) };
+  }
+
+  it("ends when the session is logged out; a bearer stream stays", async () => {
+    const sampler = new FakeSampler();
+    const { url } = await startServer({ sampler, token });
+    const { cookie, csrf } = await login(url);
+    const bySession = await SseReader.open(url + STREAM, { Cookie: cookie });
+    const byBearer = await SseReader.open(url + STREAM, { Authorization: `Bearer ${token}` });
+    expect(bySession.status).toBe(200);
+    await eventually(() => sampler.listeners.size === 2);
+    const out = await request(url + "/admin/api/v1/auth/logout", {
+      method: "POST",
+      headers: { Cookie: cookie, "X-Admin-CSRF": csrf },
+    });
+    expect(out.status).toBe(204);
+    await eventually(() => bySession.closed);
+    expect(sampler.listeners.size).toBe(1);
+    sampler.flush(column);
+    await byBearer.waitFor((e) => e.event === "column");
+    expect(byBearer.closed).toBe(false);
+    byBearer.close();
+  });
+
+  it("ends when the session expires, with no request needed", async () => {
+    const sampler = new FakeSampler();
+    const { url } = await startServer({ sampler, token, sessionTtlMs: 1000 });
+    const { cookie } = await login(url);
+    const bySession = await SseReader.open(url + STREAM, { Cookie: cookie });
+    const byBearer = await SseReader.open(url + STREAM, { Authorization: `Bearer ${token}` });
+    await eventually(() => sampler.listeners.size === 2);
+    await eventually(() => bySession.closed, 3000);
+    expect(sampler.listeners.size).toBe(1);
+    expect(byBearer.closed).toBe(false);
+    byBearer.close();
+  });
+});
