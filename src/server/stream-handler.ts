@@ -56,6 +56,9 @@ export class StreamHub {
   }
 
   handle(req: IncomingMessage, res: ServerResponse, url: URL, principal?: Principal | null): void {
+    // The client may have left while the request waited (auth slow-down): its "close" has already
+    // fired, so a subscription now would hold a slot and a listener until a write found it gone.
+    if (res.destroyed) return;
     const { sampler } = this.ctx.options;
     if (sampler === null) return sendError(res, 503, "keyviz_disabled", KEYVIZ_DISABLED_MESSAGE);
     const series = answerKeyvizErrors(res, () => parseStreamSeries(url.searchParams));

@@ -4,9 +4,10 @@
 // releases, so they assert how long the server asked to wait and that no answer (not even the
 // right one) comes before the wait is over. The delays themselves are AuthThrottle's (clock
 // injected) and `pause` is a plain timer (its own test, a lower bound only).
+import http from "node:http";
 import { describe, expect, it, vi } from "vitest";
 import { AuthThrottle, pause } from "../../src/server/auth-throttle.js";
-import { FakeSampler, request, startServer } from "./fixtures.js";
+import { FakeSampler, request, SseReader, startServer } from "./fixtures.js";
 
 const held = vi.hoisted(() => ({ asked: [] as number[], waiting: [] as (() => void)[] }));
 vi.mock("../../src/server/auth-throttle.js", async (importOriginal) => {
@@ -35,6 +36,7 @@ async function heldRequest(send: () => Promise<{ status: number }>): Promise<{ s
 
 const MATRIX = "/admin/api/v1/keyviz/matrix";
 const LOGIN = "/admin/api/v1/auth/login";
+const STREAM = "/admin/api/v1/keyviz/stream";
 const token = "s3cret-token";
 
 function throttle(now: () => number): AuthThrottle {
@@ -143,6 +145,25 @@ describe("auth slow-down over HTTP", () => {
     expect(held.asked).toEqual([0, 0, 0, 0, 0, 0]);
     expect((await heldRequest(() => login(token))).status).toBe(200);
     expect(held.asked.at(-1)).toBe(150);
+  });
+
+  it("a stream client that leaves while held is not subscribed once its wait ends", async () => {
+    const sampler = new FakeSampler();
+    const { url } = await startServer({ sampler, token, authFailureDelayMs: 150 });
+    for (let i = 0; i < 6; i++) await request(url + MATRIX, { headers: { Authorization: "Bearer wrong" } });
+    const waiting = held.waiting.length;
+    const gone = http.get(url + STREAM, { agent: false, headers: { Authorization: `Bearer ${token}` } });
+    gone.on("error", () => {});
+    await vi.waitFor(() => expect(held.waiting.length).toBe(waiting + 1), { timeout: 10_000 });
+    gone.destroy();
+    await new Promise((r) => setTimeout(r, 50)); // the server sees the close before the wait ends
+    held.waiting.pop()!();
+    // The right token cleared the address, so this one is not held; it runs after the first.
+    const stays = await SseReader.open(url + STREAM, { Authorization: `Bearer ${token}` });
+    expect(stays.status).toBe(200);
+    await vi.waitFor(() => expect(sampler.listeners.size).toBeGreaterThan(0));
+    expect(sampler.listeners.size).toBe(1); // was 2: the departed client held a slot and a listener
+    stays.close();
   });
 
   it("parallel wrong guesses from one address wait one after another (doubling)", async () => {
