@@ -10,7 +10,7 @@
  * listed here (the type of `sendError` enforces it) and in docs/http-api.md (a test compares).
  */
 export const ERROR_STATUS = {
-  // 400 / 408
+  // 400
   bad_request: 400,
   invalid_query: 400,
   out_of_snapshot_window: 400,
@@ -22,11 +22,12 @@ export const ERROR_STATUS = {
   forbidden: 403,
   csrf_missing: 403,
   csrf_mismatch: 403,
-  // 404 / 405
+  // 404 / 405 / 408 / 417
   no_snapshot: 404,
   unknown_endpoint: 404,
   method_not_allowed: 405,
   request_timeout: 408,
+  expectation_failed: 417,
   // 413 / 414 / 415 / 431
   payload_too_large: 413,
   body_not_allowed: 413,

@@ -1,9 +1,10 @@
-// Binding: the listen rules (non-loopback needs a token) and the node:http / node:https choice.
+// Binding: the listen rules (non-loopback needs a token) and the node:http / node:https server
+// with its timeouts and protocol-error answers (protocol-errors.ts).
 import http from "node:http";
 import https from "node:https";
 import type { Duplex } from "node:stream";
-import { ERROR_STATUS, type ErrorCode } from "../errors.js";
 import { isLoopbackHost } from "./loopback.js";
+import { answerClientError, answerConnect, answerExpectation } from "./protocol-errors.js";
 
 export type NodeServer = http.Server | https.Server;
 
@@ -25,12 +26,14 @@ export function createNodeServer(
   listener: http.RequestListener,
   maxUrlBytes: number,
 ): NodeServer {
-  const maxHeaderSize = maxUrlBytes + HEADER_FIELD_BYTES;
+  // Without a Host, node:http would answer a bare 400 itself; keyviz's Host rule (403 without a
+  // token, the token as the guard with one) answers instead, with the envelope.
+  const options = { maxHeaderSize: maxUrlBytes + HEADER_FIELD_BYTES, requireHostHeader: false };
   let server: NodeServer;
-  if (tls === undefined) server = http.createServer({ maxHeaderSize }, listener);
+  if (tls === undefined) server = http.createServer(options, listener);
   else {
     try {
-      server = https.createServer({ key: tls.key, cert: tls.cert, maxHeaderSize }, listener);
+      server = https.createServer({ key: tls.key, cert: tls.cert, ...options }, listener);
     } catch (err) {
       throw new TypeError(`createServer: tls key/cert could not be loaded: ${(err as Error).message}`, { cause: err });
     }
@@ -42,34 +45,11 @@ export function createNodeServer(
   // own stall rule.
   server.timeout = IDLE_SOCKET_TIMEOUT_MS;
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) =>
-    answerClientError(err, socket, maxHeaderSize),
+    answerClientError(err, socket, options.maxHeaderSize),
   );
+  server.on("checkExpectation", answerExpectation);
+  server.on("connect", answerConnect);
   return server;
-}
-
-/**
- * A request node:http could not parse (or that timed out) never reaches the pipeline. Answered as
- * node:http would answer it without this listener (only on a connection that has sent nothing
- * yet, then closed), but with the JSON envelope every other error has.
- */
-export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, maxHeaderSize: number): void {
-  const sentNothing = (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0;
-  if (!socket.writable || !sentNothing || err.code === "ECONNRESET") return void socket.destroy();
-  const [code, message]: [ErrorCode, string] =
-    err.code === "HPE_HEADER_OVERFLOW"
-      ? ["headers_too_large", `request line and header fields exceed ${maxHeaderSize} bytes`]
-      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? ["request_timeout", "the request did not arrive in time"]
-        : ["bad_request", "malformed HTTP request"];
-  const status = ERROR_STATUS[code];
-  const body = JSON.stringify({ error: code, message });
-  socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
-      "Content-Type: application/json; charset=utf-8\r\n" +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n" +
-      body,
-  );
 }
 
 export function hostPort(host: string, port: number): string {

@@ -1,7 +1,7 @@
 // HTTP front: routing, query rules and messages of SPEC §5, auth, listen rules, request limits.
 import net from "node:net";
 import { PassThrough } from "node:stream";
-import { answerClientError } from "../../src/server/listen.js";
+import { answerClientError } from "../../src/server/protocol-errors.js";
 import { describe, expect, it } from "vitest";
 import { createServer } from "../../src/server/index.js";
 import { isLoopbackHost } from "../../src/server/loopback.js";
@@ -18,6 +18,21 @@ function connects(port: number): Promise<boolean> {
     });
     socket.on("error", () => resolve(false));
   });
+}
+
+/** Sends `text` on a fresh connection to the server at `url`; resolves with all it got once it closed. */
+function rawExchange(url: string, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(new URL(url).port), "127.0.0.1", () => socket.write(text));
+    let got = "";
+    socket.on("data", (d) => (got += d.toString("latin1")));
+    socket.on("close", () => resolve(got));
+    socket.on("error", reject);
+  });
+}
+
+function bodyOf(response: string): string {
+  return response.slice(response.indexOf("\r\n\r\n") + 4);
 }
 
 function expectNoCors(headers: Record<string, unknown>): void {
@@ -212,6 +227,42 @@ describe("routing and request limits", () => {
     answerClientError(timeout, used, 24_576);
     expect(used.destroyed).toBe(true);
     expect(used.read()).toBeNull();
+  });
+
+  it("a request without Host gets keyviz's Host rule and its envelope (node:http's bare 400 before)", async () => {
+    const open = await startServer({ sampler: new FakeSampler() });
+    const refused = await rawExchange(open.url, "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
+    expect(refused).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(refused).toContain("Cache-Control: no-store\r\n");
+    expect(JSON.parse(bodyOf(refused)).error).toBe("forbidden");
+    // With a token the token is the guard, whatever the Host.
+    const guarded = await startServer({ sampler: new FakeSampler(), token: "t0k" });
+    const served = await rawExchange(guarded.url, "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
+    expect(served).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+
+  it("an unsupported Expect → 417 expectation_failed with the envelope", async () => {
+    const { url } = await startServer({ sampler: new FakeSampler() });
+    const text = await rawExchange(
+      url,
+      "GET /healthz HTTP/1.1\r\nHost: localhost\r\nExpect: foo\r\nConnection: close\r\n\r\n",
+    );
+    expect(text).toMatch(/^HTTP\/1\.1 417 Expectation Failed\r\n/);
+    expect(text).toContain("Cache-Control: no-store\r\n");
+    expect(JSON.parse(bodyOf(text))).toEqual({
+      error: "expectation_failed",
+      message: "the only expectation supported is 100-continue",
+    });
+  });
+
+  it("CONNECT → 405 with the envelope, then the connection is closed", async () => {
+    const { url } = await startServer({ sampler: new FakeSampler() });
+    const text = await rawExchange(url, "CONNECT localhost:80 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    expect(text).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(text).toContain("Allow: GET, HEAD\r\n");
+    expect(text).toContain("Connection: close\r\n");
+    expect(text).toContain("Cache-Control: no-store\r\n");
+    expect(JSON.parse(bodyOf(text))).toEqual({ error: "method_not_allowed", message: "only GET" });
   });
 
   it("Content-Length: 00 announces no body", async () => {
