@@ -1,7 +1,8 @@
 // HTTP front: routing, query rules and messages of SPEC §5, auth, listen rules, request limits.
-import net from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { answerClientError } from "../../src/server/protocol-errors.js";
+import { createNodeServer } from "../../src/server/listen.js";
 import { describe, expect, it } from "vitest";
 import { createServer } from "../../src/server/index.js";
 import { isLoopbackHost } from "../../src/server/loopback.js";
@@ -263,6 +264,29 @@ describe("routing and request limits", () => {
     expect(text).toContain("Connection: close\r\n");
     expect(text).toContain("Cache-Control: no-store\r\n");
     expect(JSON.parse(bodyOf(text))).toEqual({ error: "method_not_allowed", message: "only GET" });
+  });
+
+  it("head and request timeouts are checked every second, so 20 s / 30 s hold within ~1 s", async () => {
+    const server = createNodeServer(undefined, () => {}, 8192);
+    expect(server.headersTimeout).toBe(20_000);
+    expect(server.requestTimeout).toBe(30_000);
+    // node only looks for expired heads every connectionsCheckingInterval (30 s by default), so
+    // the 20 s bound used to fire at up to 30 s.
+    // (a public field of node's Server that @types/node does not declare)
+    expect((server as typeof server & { connectionsCheckingInterval: number }).connectionsCheckingInterval).toBe(1000);
+    // The same server with a short head timeout: a head that stops arriving is answered in ~1 s.
+    server.headersTimeout = 200;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const started = Date.now();
+      const text = await rawExchange(`http://127.0.0.1:${port}`, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n");
+      expect(text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(Date.now() - started).toBeLessThan(2500);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("Content-Length: 00 announces no body", async () => {
