@@ -293,7 +293,10 @@ function resolvePeers(peers: unknown): string[] {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new TypeError(`createServer: peers[${i}] must be an http or https URL: ${peer}`);
     }
-    if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    // The string is checked too: URL reads a bare trailing ? or # as an empty search or hash, yet
+    // the peer is used as configured, so fan-out would put the ? or # in front of the API path.
+    const queryOrFragment = url.search !== "" || url.hash !== "" || /[?#]/.test(peer);
+    if (queryOrFragment || url.username !== "" || url.password !== "") {
       throw new TypeError(
         `createServer: peers[${i}] must be a base URL without query, fragment or credentials: ${peer}`,
       );

@@ -446,6 +446,17 @@ describe("listen rules", () => {
     }
   });
 
+  it.each(["http://127.0.0.1:1/?", "http://127.0.0.1:1/#", "http://127.0.0.1:1/x/?", "http://127.0.0.1:1?#"])(
+    "a peer ending in a bare ? or # is refused like any query or fragment: %s",
+    (peer) => {
+      // URL reads an empty query or fragment as "", so only the string shows it; fan-out would
+      // have asked `<peer>/admin/…` with the ? or # inside the path.
+      expect(() => createServer({ peers: ["http://127.0.0.1:2", peer] })).toThrow(
+        `createServer: peers[1] must be a base URL without query, fragment or credentials: ${peer}`,
+      );
+    },
+  );
+
   it("validates options, naming the bad one", () => {
     expect(() => createServer({ port: 70000 })).toThrow(RangeError);
     expect(() => createServer({ port: 1.5 })).toThrow(/port must be an integer/);
