@@ -9,10 +9,11 @@
 //   number or 1e999 (parsed as Infinity) is a broken peer;
 // - column times are safe integers (unix milliseconds);
 // - keys are standard base64 with padding (or null for an open bound), so they decode;
+// - a hot-keys answer lists each key once and at most 1024 keys (`top`'s limit);
 // - every per-cell array is parallel to `column_unix_ms`, except that `raft_group_ids` and
 //   `leader_terms` may be absent or short: older nodes omit them, and a missing cell means
 //   identity unknown (0), which the §5.1 merge handles (issue 9 item 2).
-import type { HotKeysResponse } from "../hotkeys/response.js";
+import { MAX_TOP, type HotKeysResponse } from "../hotkeys/response.js";
 import { SERIES, type Series } from "../types.js";
 import { isBase64Key } from "./encoding.js";
 import { MAX_MATRIX_COLUMNS, type IncomingMatrix } from "./types.js";
@@ -225,12 +226,25 @@ export function hotKeysProblem(value: unknown): string | null {
   if (typeof value.degraded !== "boolean") return "degraded must be a boolean";
   if (typeof value.snapshot_at !== "string" || Number.isNaN(Date.parse(value.snapshot_at)))
     return "snapshot_at must be an RFC 3339 time";
-  if (!Array.isArray(value.keys)) return "keys must be an array";
-  for (let i = 0; i < value.keys.length; i++) {
-    const k: unknown = value.keys[i];
+  return keysProblem(value.keys);
+}
+
+/**
+ * Why `keys` is not a hot-keys list: besides each entry's shape, no node sends more than `top`'s
+ * limit, nor one key twice (the merge adds counts per key, so a repeat would inflate it).
+ */
+function keysProblem(keys: unknown): string | null {
+  if (!Array.isArray(keys)) return "keys must be an array";
+  if (keys.length > MAX_TOP) return `keys has ${keys.length} entries, more than a node sends (${MAX_TOP})`;
+  const firstAt = new Map<string, number>();
+  for (let i = 0; i < keys.length; i++) {
+    const k: unknown = keys[i];
     if (!isObject(k)) return `keys[${i}] is not an object`;
     if (typeof k.key_b64 !== "string" || !isBase64Key(k.key_b64)) return `keys[${i}].key_b64 is not standard base64`;
     if (!isCount(k.count)) return `keys[${i}].count must be an unsigned integer`;
+    const earlier = firstAt.get(k.key_b64);
+    if (earlier !== undefined) return `keys[${i}].key_b64 repeats keys[${earlier}]`;
+    firstAt.set(k.key_b64, i);
   }
   return null;
 }

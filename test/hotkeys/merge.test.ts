@@ -94,11 +94,13 @@ describe("mergeHotKeys", () => {
     expect(() => mergeHotKeys([], 20)).toThrow(RangeError);
     expect(() => mergeHotKeys([response({})], 0)).toThrow(/top/);
     expect(() => mergeHotKeys([response({})], 2.5)).toThrow(RangeError);
+    // 1 500 keys in all, from two nodes (one node sends at most 1 024).
     const many = Array.from({ length: 1500 }, (_, i) => ({
       key_b64: btoa(`k${String(i).padStart(4, "0")}`),
       count: 1,
     }));
-    expect(mergeHotKeys([response({ keys: many })], 5000).keys).toHaveLength(1024);
+    const nodes = [response({ keys: many.slice(0, 750) }), response({ keys: many.slice(750) })];
+    expect(mergeHotKeys(nodes, 5000).keys).toHaveLength(1024);
   });
 
   it("equals a per-key sum of every node's keys (property)", () => {

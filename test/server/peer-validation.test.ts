@@ -225,6 +225,16 @@ describe("hot-keys fan-out: peer answers are validated", () => {
       JSON.stringify(hotKeys([["b", 16]])).replace(/"key_b64":"[^"]*"/, '"key_b64":"!!not-b64!!"'),
       "keys[0].key_b64 is not standard base64",
     ],
+    [
+      "a key twice (its counts would have been added)",
+      JSON.stringify(
+        hotKeys([
+          ["a", 500],
+          ["a", 400],
+        ]),
+      ),
+      "keys[1].key_b64 repeats keys[0]",
+    ],
   ])("a peer sending %s is a failed node; the other nodes' keys are kept", async (_name, body, problem) => {
     const self = new FakeSampler();
     self.hotKeysEnabled = true;

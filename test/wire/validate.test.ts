@@ -190,6 +190,8 @@ describe("hotKeysProblem: a peer hot-keys answer is validated completely", () =>
     expect(hotKeysProblem(goodHotKeys())).toBeNull();
     expect(hotKeysProblem({ ...goodHotKeys(), error_bound: 1.75 })).toBeNull();
     expect(hotKeysProblem({ ...goodHotKeys(), keys: [{ key_b64: "", count: 1 }] })).toBeNull(); // the empty key
+    const most = hotKeysAnswer(Array.from({ length: 1024 }, (_, i) => [`k${i}`, 1]));
+    expect(hotKeysProblem(most)).toBeNull(); // top's limit exactly
   });
 
   it.each<[string, (h: ReturnType<typeof goodHotKeys>) => void, string]>([
@@ -216,6 +218,22 @@ describe("hotKeysProblem: a peer hot-keys answer is validated completely", () =>
       "sub_bucket negative",
       (h) => ((h as Record<string, unknown>).sub_bucket = -1),
       "sub_bucket must be an unsigned integer",
+    ],
+    [
+      "a key listed twice (the merge would add its counts)",
+      (h) =>
+        (h.keys = hotKeysAnswer([
+          ["a", 32],
+          ["b", 16],
+          ["c", 9],
+          ["a", 8],
+        ]).keys as never),
+      "keys[3].key_b64 repeats keys[0]",
+    ],
+    [
+      "more keys than top's limit (1024)",
+      (h) => (h.keys = hotKeysAnswer(Array.from({ length: 1025 }, (_, i) => [`k${i}`, 1])).keys as never),
+      "keys has 1025 entries, more than a node sends (1024)",
     ],
   ])("rejects %s", (_name, spoil, problem) => {
     const h = goodHotKeys();
