@@ -1,22 +1,56 @@
 // Output files of `record` and `render`: written whole or not at all. The bytes go to a temporary
 // file beside the target, which is renamed over it only once complete, so a failed write (disk
 // full, a file size limit, a signal) leaves the previous file as it was and no partial one.
-// A target that exists and is not a regular file (`/dev/stdout`, a FIFO) is written directly:
-// a rename would replace the device or pipe itself.
-import { rename, stat, unlink, writeFile } from "node:fs/promises";
+// A symlink is followed to its target, which is what gets replaced. A target that exists and is
+// not a regular file (`/dev/stdout` on a terminal or pipe, a FIFO) is written directly: a rename
+// would replace the device or pipe itself.
+import { lstat, readlink, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
 import { CliError } from "./command.js";
+
+/** Symlinks followed before giving up, as the kernel's own limit (ELOOP). */
+const MAX_LINKS = 40;
 
 export async function writeOutput(path: string, data: string | Uint8Array): Promise<void> {
   const special = await stat(path).then(
     (s) => !s.isFile(),
     () => false,
   );
-  const tmp = special ? path : `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(tmp, data);
-    if (!special) await rename(tmp, path);
+    if (special) await writeFile(path, data);
+    else await replaceFile(await linkTarget(path), data);
   } catch (err) {
-    if (!special) await unlink(tmp).catch(() => undefined);
     throw new CliError(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+async function replaceFile(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The path a rename must replace for `path` to get the data: the file its symlinks lead to (or
+ * would create, for a dangling link), not the link. A rename over the link would replace the link
+ * itself and leave its target as it was (`--out /dev/stdout` replaced the system's link).
+ */
+async function linkTarget(path: string): Promise<string> {
+  let current = resolve(path);
+  for (let hops = 0; hops < MAX_LINKS; hops++) {
+    const isLink = await lstat(current).then(
+      (s) => s.isSymbolicLink(),
+      () => false,
+    );
+    if (!isLink) return current;
+    // Relative to the link's real directory: "../x" in a link under a linked directory is taken
+    // from where the directory really is, as the kernel does.
+    current = resolve(await realpath(dirname(current)), await readlink(current));
+  }
+  throw Object.assign(new Error(`too many levels of symbolic links from ${basename(path)}`), { code: "ELOOP" });
 }

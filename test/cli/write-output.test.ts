@@ -1,10 +1,24 @@
 // Output files are written whole or not at all (src/cli/write-output.ts).
 import { execFileSync, spawn } from "node:child_process";
-import { createReadStream, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeOutput } from "../../src/cli/write-output.js";
+import { openHistory } from "../../src/history/replay.js";
 import { useDemoRecording } from "./recording.js";
 import { CLI } from "./run-cli.js";
 
@@ -19,6 +33,47 @@ describe("writeOutput", () => {
     expect([...readFileSync(path)]).toEqual([1, 2, 3]);
     expect(readdirSync(dir)).toEqual(["out.bin"]);
   });
+
+  it("writes where a symlink points and keeps the link (a chain, a relative link, a dangling one)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kv-out-"));
+    mkdirSync(join(dir, "real"));
+    writeFileSync(join(dir, "real", "out.bin"), "old");
+    symlinkSync(join(dir, "real"), join(dir, "via")); // a directory link: "../" in a link is taken from the real directory
+    symlinkSync("../real/out.bin", join(dir, "real", "rel-link"));
+    symlinkSync(join(dir, "via", "rel-link"), join(dir, "link"));
+    symlinkSync(join(dir, "real", "new.bin"), join(dir, "dangling"));
+    await writeOutput(join(dir, "link"), "new");
+    await writeOutput(join(dir, "dangling"), "created");
+    expect(readFileSync(join(dir, "real", "out.bin"), "utf8")).toBe("new");
+    expect(readFileSync(join(dir, "real", "new.bin"), "utf8")).toBe("created");
+    for (const link of ["link", "dangling", "real/rel-link"])
+      expect(lstatSync(join(dir, link)).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(dir, "link"))).toBe(join(dir, "via", "rel-link"));
+    expect(readdirSync(join(dir, "real")).sort()).toEqual(["new.bin", "out.bin", "rel-link"]);
+  });
+
+  it("--out through a link to stdout, with stdout a file, fills that file and leaves the link (as /dev/stdout)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kv-out-"));
+    const link = join(dir, "stdout.kvz");
+    symlinkSync("/proc/self/fd/1", link);
+    const captured = join(dir, "captured.kvz");
+    const fd = openSync(captured, "w");
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [CLI, "record", "--seconds", "5", "--end", "1800000000000", "--out", link],
+        {
+          stdio: ["ignore", fd, "ignore"],
+        },
+      );
+      child.on("close", resolve);
+    });
+    closeSync(fd);
+    expect(code).toBe(0);
+    expect(readlinkSync(link)).toBe("/proc/self/fd/1");
+    expect(openHistory(new Uint8Array(readFileSync(captured))).columns).toHaveLength(5);
+    expect(readdirSync(dir).sort()).toEqual(["captured.kvz", "stdout.kvz"]);
+  }, 30_000);
 
   it("writes into a FIFO instead of renaming over it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kv-out-"));
