@@ -4,8 +4,9 @@
 // A symlink is followed to its target, which is what gets replaced. A target that exists and is
 // not a regular file (`/dev/stdout` on a terminal or pipe, a FIFO) is written directly: a rename
 // would replace the device or pipe itself.
-import { lstat, readlink, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
-import { basename, dirname, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { lstat, open, readlink, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { CliError } from "./command.js";
 
 /** Symlinks followed before giving up, as the kernel's own limit (ELOOP). */
@@ -25,14 +26,28 @@ export async function writeOutput(path: string, data: string | Uint8Array): Prom
 }
 
 async function replaceFile(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = temporaryName(path);
+  // "wx": never into an existing file, nor through a link someone placed under that name.
+  const file = await open(tmp, "wx");
   try {
-    await writeFile(tmp, data);
+    try {
+      await file.writeFile(data);
+    } finally {
+      await file.close();
+    }
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * A fresh name beside `path`, of fixed length: a suffix on the target's own name would push a long
+ * but valid name past the system's limit (255 bytes), and the write would fail for no reason.
+ */
+function temporaryName(path: string): string {
+  return join(dirname(path), `.keyviz-${randomBytes(6).toString("hex")}.tmp`);
 }
 
 /**

@@ -34,6 +34,14 @@ describe("writeOutput", () => {
     expect(readdirSync(dir)).toEqual(["out.bin"]);
   });
 
+  it("writes a file whose name is as long as the system allows (the temporary name is short)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kv-out-"));
+    const name = `${"n".repeat(251)}.png`; // 255 bytes: NAME_MAX on Linux and macOS
+    await writeOutput(join(dir, name), "long");
+    expect(readFileSync(join(dir, name), "utf8")).toBe("long");
+    expect(readdirSync(dir)).toEqual([name]);
+  });
+
   it("writes where a symlink points and keeps the link (a chain, a relative link, a dangling one)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kv-out-"));
     mkdirSync(join(dir, "real"));
