@@ -27,10 +27,12 @@ export async function writeOutput(path: string, data: string | Uint8Array): Prom
 
 async function replaceFile(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = temporaryName(path);
+  const mode = await existingMode(path);
   // "wx": never into an existing file, nor through a link someone placed under that name.
   const file = await open(tmp, "wx");
   try {
     try {
+      if (mode !== undefined) await file.chmod(mode);
       await file.writeFile(data);
     } finally {
       await file.close();
@@ -40,6 +42,17 @@ async function replaceFile(path: string, data: string | Uint8Array): Promise<voi
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * The permission bits of the file being replaced: the new file is a new inode, which would
+ * otherwise get the umask's default (a 600 file becoming 644, readable by everyone).
+ */
+async function existingMode(path: string): Promise<number | undefined> {
+  return stat(path).then(
+    (s) => s.mode & 0o7777,
+    () => undefined,
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 // Output files are written whole or not at all (src/cli/write-output.ts).
 import { execFileSync, spawn } from "node:child_process";
 import {
+  chmodSync,
   closeSync,
   createReadStream,
   lstatSync,
@@ -32,6 +33,19 @@ describe("writeOutput", () => {
     await writeOutput(path, new Uint8Array([1, 2, 3]));
     expect([...readFileSync(path)]).toEqual([1, 2, 3]);
     expect(readdirSync(dir)).toEqual(["out.bin"]);
+  });
+
+  it("keeps the permissions of the file it replaces", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kv-out-"));
+    const path = join(dir, "private.png");
+    writeFileSync(path, "old");
+    chmodSync(path, 0o600);
+    await writeOutput(path, "new");
+    expect(statSync(path).mode & 0o7777).toBe(0o600);
+    chmodSync(path, 0o664); // wider than the usual umask lets a new file be
+    await writeOutput(path, "newer");
+    expect(statSync(path).mode & 0o7777).toBe(0o664);
+    expect(readFileSync(path, "utf8")).toBe("newer");
   });
 
   it("writes a file whose name is as long as the system allows (the temporary name is short)", async () => {
