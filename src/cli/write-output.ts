@@ -2,27 +2,67 @@
 // file beside the target, which is renamed over it only once complete, so a failed write (disk
 // full, a file size limit, a signal) leaves the previous file as it was and no partial one.
 // A symlink is followed to its target, which is what gets replaced. A target that exists and is
-// not a regular file (`/dev/stdout` on a terminal or pipe, a FIFO) is written directly: a rename
-// would replace the device or pipe itself.
+// not a regular file (a terminal, a FIFO) is written directly: a rename would replace the device or
+// pipe itself. `--out` naming stdout (`/dev/stdout`, or a link to it) is written to stdout as is.
 import { randomBytes } from "node:crypto";
+import { fstatSync, type Stats } from "node:fs";
 import { lstat, open, readlink, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { CliError } from "./command.js";
+import { isClosedPipe } from "./serve-loop.js";
 
 /** Symlinks followed before giving up, as the kernel's own limit (ELOOP). */
 const MAX_LINKS = 40;
 
-export async function writeOutput(path: string, data: string | Uint8Array): Promise<void> {
-  const special = await stat(path).then(
-    (s) => !s.isFile(),
-    () => false,
-  );
+/**
+ * How the bytes went out: "replaced" a regular file whole, or "direct" into stdout, a device, FIFO
+ * or socket. A direct write may be stdout itself, so nothing else may be printed there.
+ */
+export type Delivery = "replaced" | "direct";
+
+export async function writeOutput(path: string, data: string | Uint8Array): Promise<Delivery> {
+  const existing = await stat(path).catch(() => undefined);
   try {
-    if (special) await writeFile(path, data);
-    else await replaceFile(await linkTarget(path), data);
+    if (existing !== undefined && isStdout(existing)) await writeStdout(data);
+    else if (existing !== undefined && !existing.isFile()) await writeFile(path, data);
+    else {
+      await replaceFile(await linkTarget(path), data);
+      return "replaced";
+    }
+    return "direct";
   } catch (err) {
     throw new CliError(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * The status line of a command that wrote `--out`: on stderr after a direct write, which may have
+ * gone to stdout (`--out /dev/stdout`), where the line would land inside the data.
+ */
+export function reportWritten(delivery: Delivery, line: string): void {
+  if (delivery === "direct") console.error(line);
+  else console.log(line);
+}
+
+/** Whether `s` is the file, pipe, socket or terminal this process's stdout is open on. */
+function isStdout(s: Stats): boolean {
+  try {
+    const out = fstatSync(1);
+    return s.dev === out.dev && s.ino === out.ino;
+  } catch {
+    return false; // stdout closed
+  }
+}
+
+/**
+ * Into stdout through its open descriptor: a socket (stdout of a child process) cannot be opened
+ * again by path (ENXIO), and a file opened by `>>` is appended to rather than truncated. A reader
+ * that went away is no failure, as for every other output (main.ts).
+ */
+function writeStdout(data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(data, (err) => (err && !isClosedPipe(err) ? reject(err) : resolve()));
+  });
 }
 
 async function replaceFile(path: string, data: string | Uint8Array): Promise<void> {

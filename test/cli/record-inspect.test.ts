@@ -1,11 +1,12 @@
 // `keyviz record` writes a valid, reproducible recording of the demo (its split and merge
 // included); `keyviz inspect` describes it; both answer misuse with one line.
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openHistory } from "../../src/history/replay.js";
 import { COLUMNS, useDemoRecording, END_MS, RECORD_ARGS } from "./recording.js";
-import { runCli } from "./run-cli.js";
+import { CLI, runCli } from "./run-cli.js";
 
 const recording = useDemoRecording();
 
@@ -29,6 +30,22 @@ describe("keyviz record", () => {
     const b = openHistory(new Uint8Array(readFileSync(again))).snapshot();
     expect(b).toEqual(a);
     expect(new Uint8Array(readFileSync(again))).toEqual(recording.bytes); // written at the simulated end time
+  }, 30_000);
+});
+
+describe("keyviz record --out to stdout", () => {
+  it("writes the recording alone into stdout (a pipe) and its status line on stderr", async () => {
+    const out = join(recording.dir, "to-stdout.kvz");
+    symlinkSync("/proc/self/fd/1", out);
+    const child = spawn(process.execPath, [CLI, "record", ...RECORD_ARGS, "--out", out]);
+    const chunks: Buffer[] = [];
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(code).toBe(0);
+    expect(new Uint8Array(Buffer.concat(chunks))).toEqual(recording.bytes);
+    expect(stderr).toBe(`keyviz record: wrote ${out} (${COLUMNS} columns, ${recording.bytes.length} bytes)\n`);
   }, 30_000);
 });
 

@@ -1,7 +1,7 @@
 // `keyviz render`: a PNG that decodes back to the demo's picture (the hot tenant's band is the
 // brightest), an HTML page that shows the heatmap opened from disk in Chromium with no request to
 // any server, and one clear line for every way the command can be misused or fail.
-import { writeFileSync } from "node:fs";
+import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import pngjs from "pngjs";
@@ -62,6 +62,18 @@ describe("keyviz render", () => {
     expect(hot).toContain(brightest);
     const others = rowLum.filter((_, i) => !hot.includes(i));
     expect(mean(hot.map((i) => rowLum[i]!))).toBeGreaterThan(1.5 * mean(others));
+  }, 30_000);
+
+  it("--out to stdout (a link to /proc/self/fd/1) gives the page alone there, the status line on stderr", async () => {
+    const out = join(recording.dir, "to-stdout.html");
+    symlinkSync("/proc/self/fd/1", out);
+    const run = await runCli(["render", recording.file, "--out", out]).done;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^<!doctype html>/i);
+    expect(run.stdout).toMatch(/<\/html>\s*$/);
+    expect(run.stderr).toMatch(
+      /^keyviz render: wrote .*to-stdout\.html \(viewer page with \d+ columns inlined, \d+ bytes\)\n$/,
+    );
   }, 30_000);
 
   const executablePath = chromiumPath();

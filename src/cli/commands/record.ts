@@ -4,7 +4,7 @@ import { intFlag, stringFlag, UsageError, type Command, type Parsed } from "../c
 import { simulateDemo } from "../demo-recording.js";
 import { MAX_HISTORY_COLUMNS } from "../../sampler/options.js";
 import { progressBar } from "../progress.js";
-import { writeOutput } from "../write-output.js";
+import { reportWritten, writeOutput } from "../write-output.js";
 import { MAX_DATE_MS } from "../../history/inspect.js";
 
 export const recordCommand: Command = {
@@ -42,7 +42,7 @@ async function runRecord(parsed: Parsed): Promise<number> {
   const sampler = await simulateDemo({ steps, stepMs, rate, seed, endMs, onStep: (done) => bar.update(done) });
   bar.done();
   const file = sampler.exportHistory();
-  await writeOutput(out, file);
-  console.log(`keyviz record: wrote ${out} (${steps} columns, ${file.length} bytes)`);
+  const delivery = await writeOutput(out, file);
+  reportWritten(delivery, `keyviz record: wrote ${out} (${steps} columns, ${file.length} bytes)`);
   return 0;
 }

@@ -7,7 +7,7 @@ import { choiceFlag, CliError, intFlag, stringFlag, UsageError, type Command, ty
 import { heatmapImage } from "../heatmap-image.js";
 import { openRecording } from "../read-history.js";
 import { standalonePage } from "../standalone-page.js";
-import { writeOutput } from "../write-output.js";
+import { reportWritten, writeOutput } from "../write-output.js";
 
 export const renderCommand: Command = {
   name: "render",
@@ -45,8 +45,9 @@ async function runRender(parsed: Parsed): Promise<number> {
   const { bytes, replay } = await openRecording(file);
   if (kind === ".html") {
     const page = await standalonePage(bytes, { series, rows, fromMs, toMs: toMs === undefined ? undefined : toMs - 1 });
-    await writeOutput(out, page);
-    console.log(
+    const delivery = await writeOutput(out, page);
+    reportWritten(
+      delivery,
       `keyviz render: wrote ${out} (viewer page with ${replay.columns.length} columns inlined, ${page.length} bytes)`,
     );
     return 0;
@@ -59,8 +60,9 @@ async function runRender(parsed: Parsed): Promise<number> {
     height: image.height,
     data: Buffer.from(image.data.buffer),
   } as pngjs.PNG);
-  await writeOutput(out, png);
-  console.log(
+  const delivery = await writeOutput(out, png);
+  reportWritten(
+    delivery,
     `keyviz render: wrote ${out} (${image.width}×${image.height}, ${m.rows.length} rows × ${m.column_unix_ms.length} columns of ${series})`,
   );
   return 0;
