@@ -2,6 +2,7 @@
 // waiting for Ctrl-C, SIGTERM or the end of --duration.
 import type { KeyvizServer } from "../server/index.js";
 import { CliError } from "./command.js";
+import { setLongTimeout } from "./long-timeout.js";
 
 /** Listens; a taken port is one line saying what to do. */
 export async function listenOrExplain(server: KeyvizServer, port: number): Promise<string> {
@@ -30,7 +31,7 @@ export function stopSignal(durationMs: number): Promise<void> {
       process.off("SIGINT", done);
       process.off("SIGTERM", done);
       process.stdout.off("error", onStdoutError);
-      clearTimeout(timer);
+      cancelTimer();
       resolve();
     };
     const onStdoutError = (err: NodeJS.ErrnoException) => {
@@ -39,7 +40,7 @@ export function stopSignal(durationMs: number): Promise<void> {
     process.on("SIGINT", done);
     process.on("SIGTERM", done);
     process.stdout.on("error", onStdoutError);
-    const timer = durationMs > 0 ? setTimeout(done, durationMs) : undefined;
+    const cancelTimer = durationMs > 0 ? setLongTimeout(done, durationMs) : () => {};
   });
 }
 
