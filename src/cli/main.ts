@@ -7,7 +7,7 @@ import { inspectCommand } from "./commands/inspect.js";
 import { recordCommand } from "./commands/record.js";
 import { renderCommand } from "./commands/render.js";
 import { serveCommand } from "./commands/serve.js";
-import { isClosedPipe } from "./serve-loop.js";
+import { stdoutFailure, watchStdout } from "./stdout-failure.js";
 
 const COMMANDS: readonly Command[] = [demoCommand, recordCommand, inspectCommand, serveCommand, renderCommand];
 
@@ -53,19 +53,23 @@ export async function main(argv: string[]): Promise<number> {
   return cmd.run(parsed);
 }
 
-// A reader that went away (`keyviz inspect f | head`) is no failure: the rest of the output is
-// dropped, as a SIGPIPE would, instead of the process dying on an unhandled EPIPE.
-process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-  if (!isClosedPipe(err)) throw err;
+watchStdout();
+main(process.argv.slice(2)).then(exitWith, (err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`keyviz: ${message}`);
+  // Anything but a usage or known failure is a bug: keep its stack where it can be found.
+  if (!(err instanceof UsageError || err instanceof CliError) && process.env.KEYVIZ_DEBUG) console.error(err);
+  exitWith(err instanceof UsageError ? 2 : 1);
 });
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
-    console.error(`keyviz: ${message}`);
-    // Anything but a usage or known failure is a bug: keep its stack where it can be found.
-    if (!(err instanceof UsageError || err instanceof CliError) && process.env.KEYVIZ_DEBUG) console.error(err);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  },
-);
+/**
+ * Exits with `code`, or with 1 and one line if stdout could not be written. That error arrives a
+ * tick after the write, so the exit waits for it; a command that failed already said why.
+ */
+function exitWith(code: number): void {
+  setImmediate(() => {
+    const failure = code === 0 ? stdoutFailure() : undefined;
+    if (failure !== undefined) console.error(`keyviz: cannot write output: ${failure}`);
+    process.exit(failure === undefined ? code : 1);
+  });
+}

@@ -3,6 +3,7 @@
 import type { KeyvizServer } from "../server/index.js";
 import { CliError } from "./command.js";
 import { setLongTimeout } from "./long-timeout.js";
+import { stdoutEnded } from "./stdout-failure.js";
 
 /** Listens; a taken port is one line saying what to do. */
 export async function listenOrExplain(server: KeyvizServer, port: number): Promise<string> {
@@ -22,29 +23,23 @@ export async function listenOrExplain(server: KeyvizServer, port: number): Promi
 }
 
 /**
- * Resolves on SIGINT, SIGTERM, after `durationMs` (0 = never), or when whoever read stdout has
- * gone (`keyviz demo | head`): what a SIGPIPE would stop, stopped cleanly.
+ * Resolves on SIGINT, SIGTERM, after `durationMs` (0 = never), or when stdout takes no more output:
+ * whoever read it has gone (`keyviz demo | head`), what a SIGPIPE would stop, stopped cleanly; or a
+ * write failed (disk full), which main.ts reports once the server is shut down.
  */
 export function stopSignal(durationMs: number): Promise<void> {
+  if (stdoutEnded()) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       process.off("SIGINT", done);
       process.off("SIGTERM", done);
-      process.stdout.off("error", onStdoutError);
+      process.stdout.off("error", done);
       cancelTimer();
       resolve();
     };
-    const onStdoutError = (err: NodeJS.ErrnoException) => {
-      if (isClosedPipe(err)) done();
-    };
     process.on("SIGINT", done);
     process.on("SIGTERM", done);
-    process.stdout.on("error", onStdoutError);
+    process.stdout.on("error", done);
     const cancelTimer = durationMs > 0 ? setLongTimeout(done, durationMs) : () => {};
   });
-}
-
-/** A write to a pipe (or socket) whose reader has gone, or to the stream that error closed. */
-export function isClosedPipe(err: NodeJS.ErrnoException): boolean {
-  return err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED";
 }

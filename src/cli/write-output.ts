@@ -9,7 +9,7 @@ import { fstatSync, type Stats } from "node:fs";
 import { lstat, open, readlink, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { CliError } from "./command.js";
-import { isClosedPipe } from "./serve-loop.js";
+import { isClosedPipe } from "./stdout-failure.js";
 
 /** Symlinks followed before giving up, as the kernel's own limit (ELOOP). */
 const MAX_LINKS = 40;
