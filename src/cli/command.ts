@@ -64,7 +64,7 @@ export function parseCommand(cmd: Command, argv: string[]): Parsed | "help" {
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as Parsed;
   } catch (err) {
-    throw new UsageError(`${cmd.name}: ${parseArgsMessage(err)}`, { cause: err });
+    throw new UsageError(`${cmd.name}: ${parseArgsMessage(err, argv)}`, { cause: err });
   }
   if (parsed.values.help === true) return "help";
   const { min, max } = cmd.positionals ?? { min: 0, max: 0 };
@@ -79,12 +79,20 @@ export function parseCommand(cmd: Command, argv: string[]): Parsed | "help" {
 
 // parseArgs messages are long and mention internals ("To specify a positional argument…"); keep
 // the first sentence.
-function parseArgsMessage(err: unknown): string {
+function parseArgsMessage(err: unknown, argv: string[]): string {
   const message = err instanceof Error ? err.message : String(err);
-  // "--port -1": parseArgs takes -1 for an option, and its one useful hint is in the last sentence.
   const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
-  if (ambiguous) return `${ambiguous[1]}: a value that starts with "-" must be written ${ambiguous[1]}=VALUE`;
+  if (ambiguous) return ambiguousValueMessage(ambiguous[1]!, argv);
   return message.split(/\.\s/)[0]!.replace(/\.$/, "");
+}
+
+// parseArgs calls any value after a flag that starts with "-" ambiguous. "--seconds --out x" is a
+// missing value, said as parseArgs says it at the end of the line; "--port -1" is a value that
+// needs the "=" form, parseArgs' one useful hint.
+function ambiguousValueMessage(flag: string, argv: string[]): string {
+  const next = argv[argv.indexOf(flag) + 1] ?? "";
+  if (next.startsWith("--")) return `Option '${flag} <value>' argument missing`;
+  return `${flag}: a value that starts with "-" must be written ${flag}=VALUE`;
 }
 
 /** An integer flag in [min, max]; `fallback` when absent. */

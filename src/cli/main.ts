@@ -25,26 +25,30 @@ function mainHelp(): string {
   ].join("\n");
 }
 
+/** The command called `name`; a usage error listing the commands if there is none. */
+function commandNamed(name: string): Command {
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (cmd !== undefined) return cmd;
+  throw new UsageError(
+    `unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(", ")}; see keyviz --help)`,
+  );
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {
     console.error(mainHelp()); // a usage error: exit 2, and the usage on stderr like every other
     return 2;
   }
-  const helpFor = name === "help" ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-  if (helpFor !== undefined) {
-    console.log(commandHelp(helpFor)); // keyviz help render
+  if (name === "help" && rest[0] !== undefined) {
+    console.log(commandHelp(commandNamed(rest[0]))); // keyviz help render
     return 0;
   }
   if (name === "--help" || name === "-h" || name === "help") {
     console.log(mainHelp());
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (cmd === undefined)
-    throw new UsageError(
-      `unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(", ")}; see keyviz --help)`,
-    );
+  const cmd = commandNamed(name);
   const parsed = parseCommand(cmd, rest);
   if (parsed === "help") {
     console.log(commandHelp(cmd));

@@ -42,6 +42,9 @@ describe("keyviz usage", () => {
     [["demo", "extra"], 'keyviz: demo: unexpected argument "extra"'],
     [["demo", "--port", "-1"], 'keyviz: demo: --port: a value that starts with "-" must be written --port=VALUE'],
     [["demo", "--port=-1"], '--port must be an integer in 0..65535, got "-1"'],
+    [["record", "--seconds", "--out", "x.kvz"], "keyviz: record: Option '--seconds <value>' argument missing"],
+    [["record", "--seconds", "5", "--out", ""], "keyviz: record: --out must not be empty"],
+    [["help", "nosuch"], 'keyviz: unknown command "nosuch" (commands: demo'],
     [
       ["render", "x.kvz", "--out", "x.png", "--from", "2000", "--to", "1000"],
       "keyviz: render: --from must be before --to (the window is [from, to))",

@@ -25,6 +25,7 @@ async function runRecord(parsed: Parsed): Promise<number> {
   if (parsed.values.seconds === undefined) throw new UsageError("record: --seconds N is required");
   const out = stringFlag(parsed, "out");
   if (out === undefined) throw new UsageError("record: --out FILE is required");
+  if (out === "") throw new UsageError("record: --out must not be empty");
   const seconds = intFlag(parsed, "seconds", 0, 1, 7 * 86_400);
   const stepMs = intFlag(parsed, "step-ms", 1000, 100, 3_600_000);
   const rate = intFlag(parsed, "rate", 2000, 1, 1_000_000);
