@@ -48,7 +48,7 @@ async function runRender(parsed: Parsed): Promise<number> {
     const delivery = await writeOutput(out, page);
     reportWritten(
       delivery,
-      `keyviz render: wrote ${out} (viewer page with ${replay.columns.length} columns inlined, ${page.length} bytes)`,
+      `keyviz render: wrote ${out} (viewer page with ${replay.columns.length} columns inlined, ${Buffer.byteLength(page)} bytes)`,
     );
     return 0;
   }
