@@ -1,6 +1,6 @@
 // Time labels of the viewer's axis and hover card (src/web/render/axes.ts), in plain Node.
 import { describe, expect, it } from "vitest";
-import { formatTime, keyAxisLabel, timeTickLabel } from "../../src/web/render/axes.js";
+import { formatTime, keyAxisLabel, labelStep, timeTickLabel } from "../../src/web/render/axes.js";
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -15,6 +15,18 @@ describe("formatTime", () => {
     expect(formatTime(at("2026-12-02T08:06:59.600Z"), 60_000)).toBe("08:07");
     expect(formatTime(at("2026-12-02T08:06:29.400Z"), 60_000)).toBe("08:06");
     expect(formatTime(at("2026-12-02T23:59:59.700Z"), 1000)).toBe("00:00:00");
+  });
+
+  it("shows milliseconds for steps under a second, and labelStep takes a column's gap", () => {
+    // 200 ms columns all read "08:02:12" before.
+    const times = ["12.200", "12.400", "12.600"].map((s) => at(`2026-12-02T08:02:${s}Z`));
+    expect(times.map((t, i) => formatTime(t, labelStep(times, i)))).toEqual([
+      "08:02:12.200",
+      "08:02:12.400",
+      "08:02:12.600",
+    ]);
+    expect(formatTime(at("2026-12-02T08:02:12.999Z") + 0.6, 200)).toBe("08:02:13.000");
+    expect([labelStep([5000, 6000], 1), labelStep([5000], 0), labelStep([5000, 5250], 0)]).toEqual([1000, 1000, 250]);
   });
 
   it("gives the date for steps of a day or more", () => {

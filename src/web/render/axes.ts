@@ -32,15 +32,23 @@ export function fitCanvas(canvas: HTMLCanvasElement): { ctx: CanvasRenderingCont
 const pad2 = (n: number): string => String(n).padStart(2, "0");
 
 /**
- * `HH:MM` or `HH:MM:SS` (UTC), rounded to what it shows (a column flushed at 12.999 s is "…:13",
- * not "…:12"), with the date when the step is a day or more.
+ * `HH:MM`, `HH:MM:SS` or, for steps under a second, `HH:MM:SS.mmm` (UTC), rounded to what it shows
+ * (a column flushed at 12.999 s is "…:13", not "…:12"), with the date when the step is a day or more.
  */
 export function formatTime(ms: number, stepMs: number): string {
   if (stepMs >= 86_400_000) return new Date(ms).toISOString().slice(0, 10);
-  const unit = stepMs < 60_000 ? 1000 : 60_000;
+  const unit = stepMs < 1000 ? 1 : stepMs < 60_000 ? 1000 : 60_000;
   const d = new Date(Math.round(ms / unit) * unit);
   const hm = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
-  return unit === 1000 ? `${hm}:${pad2(d.getUTCSeconds())}` : hm;
+  if (unit === 60_000) return hm;
+  const hms = `${hm}:${pad2(d.getUTCSeconds())}`;
+  return unit === 1 ? `${hms}.${String(d.getUTCMilliseconds()).padStart(3, "0")}` : hms;
+}
+
+/** The step to label column `i` of `times` with: its gap from the previous column, at most 1 s. */
+export function labelStep(times: readonly number[], i: number): number {
+  const gap = i > 0 ? times[i]! - times[i - 1]! : i + 1 < times.length ? times[i + 1]! - times[i]! : 1000;
+  return gap > 0 && gap < 1000 ? gap : 1000;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { keyLabel } from "../../wire/encoding.js";
 import type { DiffGrid } from "../data/diff.js";
 import type { Grid } from "../data/grid.js";
-import { formatTime } from "../render/axes.js";
+import { formatTime, labelStep } from "../render/axes.js";
 import { formatCount } from "../../paint/scale.js";
 
 export interface CellDetail {
@@ -16,8 +16,9 @@ const MAX_IDS = 12;
 function timeSpan(times: readonly number[], c: number): string {
   const at = times[c]!;
   const prev = c > 0 ? times[c - 1]! : undefined;
-  const end = formatTime(at, 1000);
-  return prev === undefined ? `… → ${end}` : `${formatTime(prev, 1000)} → ${end}`;
+  const step = labelStep(times, c); // 200 ms columns would all read as one second
+  const end = formatTime(at, step);
+  return prev === undefined ? `… → ${end}` : `${formatTime(prev, step)} → ${end}`;
 }
 
 const exact = (v: number): string => (Number.isInteger(v) ? v.toLocaleString("en-US") : v.toFixed(2));

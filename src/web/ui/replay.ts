@@ -1,6 +1,6 @@
 // The replay timeline: scrub, play at 1×–1000× of recorded time, pause, step. It only moves a
 // cursor over the columns already re-aggregated; each frame repaints the heatmap, never refetches.
-import { formatTime } from "../render/axes.js";
+import { formatTime, labelStep } from "../render/axes.js";
 import { byId } from "./dom.js";
 
 export interface ReplayHandlers {
@@ -96,6 +96,6 @@ export class ReplayBar {
     this.label.textContent =
       t === undefined
         ? ""
-        : `${new Date(t).toISOString().slice(0, 10)} ${formatTime(t, 1000)} UTC · ${i + 1}/${this.times.length}`;
+        : `${new Date(t).toISOString().slice(0, 10)} ${formatTime(t, labelStep(this.times, i))} UTC · ${i + 1}/${this.times.length}`;
   }
 }
