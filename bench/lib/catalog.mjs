@@ -329,6 +329,15 @@ export const CATALOG = [
     rounds: 3,
     target: { text: "≤ 1 000 ms", met: valueAtMost(1000) },
   },
+  { name: "kvz-open-6h-1s-full", group: "history", file: "history", unit: "ms", rounds: 3 },
+  {
+    name: "kvz-open-6h-1s-30s",
+    group: "history",
+    file: "history",
+    unit: "ms",
+    rounds: 3,
+    baseline: "kvz-open-6h-1s-full",
+  },
   {
     name: "kvz-append-10k",
     group: "history",

@@ -47,6 +47,43 @@ async function issueWorkload() {
 
 const day = () => filledSampler({ routes: 10_000, columns: 1440 });
 
+/** 6 h at 1 s of 1 024 routes, every cell written (21 600 columns, 22 M cells): an export file. */
+async function sixHoursAtOneSecond() {
+  const { createSampler } = await importSampler();
+  const COLUMNS = 21_600;
+  let now = Date.UTC(2026, 0, 1);
+  const s = createSampler({ stepMs: 1000, historyColumns: COLUMNS, maxTrackedRoutes: 1024, now: () => now });
+  for (const r of boundedRoutes(1024, 16)) s.registerRoute(r.routeId, r.start, r.end, r.groupId);
+  for (let c = 0; c < COLUMNS; c++) {
+    for (let i = 0; i < 1024; i++) s.observe(i, 1, 16, 1 + (c % 64));
+    now += 1000;
+    s.flush();
+  }
+  return s.exportHistory();
+}
+
+/** `openHistory` (kept at `stepMs`, or as recorded) + the 30 s writes matrix, as the viewer opens it. */
+async function openSixHours(stepMs) {
+  const { openHistory } = await importDist("index.js");
+  const bytes = await sixHoursAtOneSecond();
+  let columns = 0;
+  let kept = 0;
+  const r = msPerCall(
+    () => {
+      const replay = openHistory(bytes, stepMs === undefined ? {} : { stepMs });
+      kept = replay.columns.length;
+      columns = replay.matrix({ series: "writes", rows: 1024, stepMs: 30_000 }).column_unix_ms.length;
+    },
+    { maxCalls: 3 },
+  );
+  return {
+    ...r,
+    fileBytes: bytes.length,
+    keptColumns: kept,
+    columns,
+  };
+}
+
 function tempDir() {
   return mkdtempSync(join(tmpdir(), "keyviz-bench-"));
 }
@@ -207,6 +244,12 @@ const variants = {
     );
     return { ...r, fileBytes: bytes.length, rows, columns };
   },
+
+  // A long recording at a fine step, shown at 30 s (what the viewer does past 2 880 columns):
+  // every column kept as recorded, then re-aggregated (the baseline), against columns summed into
+  // 30 s runs as they are read (`openHistory(bytes, { stepMs })`).
+  "kvz-open-6h-1s-full": () => openSixHours(undefined),
+  "kvz-open-6h-1s-30s": () => openSixHours(30_000),
 
   // flush() with storage (fsync "never": the fsync itself is excluded) minus flush() without, the
   // two samplers alternating in one process on the same busy columns: the append's own cost.
