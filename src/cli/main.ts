@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(mainHelp()); // a usage error: exit 2, and the usage on stderr like every other
     return 2;
   }
-  if (name === "help" && rest[0] !== undefined) {
+  if (name === "help" && rest[0] !== undefined && rest[0] !== "help") {
     console.log(commandHelp(commandNamed(rest[0]))); // keyviz help render
     return 0;
   }

@@ -5,7 +5,12 @@ import { runCli } from "./run-cli.js";
 
 describe("keyviz usage", () => {
   it("prints the command list with --help (exit 0) and without a command (exit 2)", async () => {
-    const [help, bare] = await Promise.all([runCli(["--help"]).done, runCli([]).done]);
+    const [help, bare, helpHelp] = await Promise.all([
+      runCli(["--help"]).done,
+      runCli([]).done,
+      runCli(["help", "help"]).done,
+    ]);
+    expect([helpHelp.code, helpHelp.stdout]).toEqual([0, help.stdout]); // help's own help is the list
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: keyviz <command> \[options\]/);
     expect(help.stdout).toMatch(/\n {2}demo {2}/);
