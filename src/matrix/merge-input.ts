@@ -5,7 +5,8 @@
 // - identity arrays full length: older nodes omit `raft_group_ids`/`leader_terms` or send them
 //   short, and a missing cell is identity unknown (0), which the cell rule turns into max-merge
 //   for writes (issue 9 item 2).
-// - columns outside the request's time window dropped (a node that ignored the window);
+// - columns outside the request's time window dropped (a node that ignored the window), and its
+//   rows too when none of its columns is left;
 // - an empty-string key read as the `null` it means (SPEC §5: null when empty or unbounded).
 // A matrix that needs none of it (every keyviz node today) passes through without copying.
 import type { IncomingMatrix, IncomingRow } from "../wire/wire.js";
@@ -47,6 +48,8 @@ export function prepareInput(m: IncomingMatrix, window: TimeWindow = {}): MergeI
   if (isStrictlyAscending(times) && allInWindow(times, window))
     return { columns: times, rows: m.rows.map((r) => padIdentity(r, times.length)) };
   const columns = [...new Set(times.filter((t) => inWindow(t, window)))].sort((a, b) => a - b);
+  // None of its columns in the window: the node's own answer to the window would have no rows.
+  if (columns.length === 0) return { columns, rows: [] };
   const position = new Map(columns.map((t, i) => [t, i]));
   const target = Int32Array.from(times, (t) => position.get(t) ?? -1); // -1: outside the window
   return { columns, rows: m.rows.map((r) => foldColumns(padIdentity(r, times.length), target, columns.length)) };

@@ -295,6 +295,9 @@ describe("mergeMatrices: what a node that ignored the request sends", () => {
     // from > to: no columns (SPEC §5), whatever the nodes sent
     expect(mergeMatrices([a, b], { window: { fromMs: 5000, toMs: 1000 } }).column_unix_ms).toEqual([]);
     expect(mergeMatrices([a, b], { window: { toMs: 1000 } }).column_unix_ms).toEqual([500]);
+    // A node none of whose columns lie in the window adds no rows, as its own answer would have
+    // none (rows of b only; a's were all-zero rows of no column before).
+    expect(mergeMatrices([a, b], { window: { toMs: 1000 } }).rows.map((r) => r.bucket_id)).toEqual(["route:2"]);
     expect(mergeMatrices([a, b], { window: { fromMs: 0, toMs: 0 } }).column_unix_ms).toHaveLength(4); // 0: unbounded
     expect(() => mergeMatrices([a], { window: { fromMs: "1" as never } })).toThrow(TypeError);
     expect(() => mergeMatrices([a], { window: 5 as never })).toThrow(/opts.window must be an object/);
