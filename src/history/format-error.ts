@@ -5,10 +5,13 @@
 export class HistoryFormatError extends Error {
   /** Byte offset in the input where the problem was found. */
   readonly offset: number;
+  /** The problem alone, without the offset (for a caller that words its own message). */
+  readonly what: string;
 
   constructor(offset: number, what: string) {
     super(`invalid .kvz history at byte ${offset}: ${what}`);
     this.name = "HistoryFormatError";
     this.offset = offset;
+    this.what = what;
   }
 }

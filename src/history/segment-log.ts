@@ -527,7 +527,7 @@ export class SegmentLog {
       if (!tornHead(bytes))
         throw new HistoryFormatError(
           err.offset,
-          `${err.message.replace(/^invalid \.kvz history at byte \d+: /, "")} (in ${this.path(name)}, left as it is: move it out of the directory to start without it)`,
+          `${err.what} (in ${this.path(name)}, left as it is: move it out of the directory to start without it)`,
         );
       problem = err;
     }

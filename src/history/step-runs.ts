@@ -8,6 +8,7 @@
 // a term change inside a step still shows as 0/0 when the matrix re-aggregates. The matrix at any
 // multiple of `stepMs` is then exactly the one of the full file (see rebucket.ts: it sums the
 // same runs at query time).
+import { stepEnd } from "../matrix/rebucket.js";
 import type { ColumnData } from "./column-codec.js";
 
 /** A run being summed: a private copy, since the reader's column data is reused. */
@@ -27,9 +28,9 @@ export class StepRuns {
 
   /** Adds a column as read (valid only during the call). */
   add(c: ColumnData): void {
-    const stepEnd = Math.ceil(c.atMs / this.stepMs) * this.stepMs;
+    const end = stepEnd(c.atMs, this.stepMs);
     const run = this.run;
-    if (run !== null && run.stepEnd === stepEnd && sameRows(run, c)) {
+    if (run !== null && run.stepEnd === end && sameRows(run, c)) {
       for (let f = 0; f < run.values.length; f++) {
         const sum = run.values[f]!;
         const add = c.values[f]!;
@@ -46,7 +47,7 @@ export class StepRuns {
       metaIds: c.metaIds.slice(0, c.n),
       values: c.values.map((v) => Float64Array.from(v.subarray(0, c.n))),
       terms: Float64Array.from(c.terms.subarray(0, c.n)),
-      stepEnd,
+      stepEnd: end,
     };
   }
 

@@ -25,6 +25,11 @@ export function checkStepMs(stepMs: unknown): number {
   return stepMs;
 }
 
+/** The end of the aligned step `(k·stepMs − stepMs, k·stepMs]` that holds time `atMs`. */
+export function stepEnd(atMs: number, stepMs: number): number {
+  return Math.ceil(atMs / stepMs) * stepMs;
+}
+
 /** `view` with its columns merged into steps of `stepMs` (columns already in time order). */
 export function rebucketView(view: SeriesView, stepMs: number): SeriesView {
   checkStepMs(stepMs);
@@ -36,7 +41,7 @@ export function rebucketView(view: SeriesView, stepMs: number): SeriesView {
     group = [];
   };
   for (const c of view.columns) {
-    const end = Math.ceil(c.atMs / stepMs) * stepMs;
+    const end = stepEnd(c.atMs, stepMs);
     if (end !== groupEnd) close();
     groupEnd = end;
     group.push(c);

@@ -26,9 +26,6 @@ import type { Session } from "./session.js";
 
 export const STREAM_PATH = "/admin/api/v1/keyviz/stream";
 
-/** setTimeout's longest delay; session lifetimes are bounded by it (sessionTtlMs ≤ 2^31 − 1). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 interface StreamClient {
   res: ServerResponse;
   address: string;
@@ -128,9 +125,12 @@ export class StreamHub {
     client.close();
   }
 
-  /** A timer calling `end` when `session` expires (the store only notices expiry on a request). */
+  /**
+   * A timer calling `end` when `session` expires (the store only notices expiry on a request).
+   * One setTimeout holds it: sessionTtlMs is at most 2^31 − 1 ms (options.ts).
+   */
   private endAtExpiry(session: Session, end: () => void): NodeJS.Timeout {
-    const timer = setTimeout(end, Math.min(MAX_TIMER_MS, Math.max(0, session.expiresAtMs - Date.now())));
+    const timer = setTimeout(end, Math.max(0, session.expiresAtMs - Date.now()));
     timer.unref();
     return timer;
   }
